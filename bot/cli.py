@@ -1,0 +1,178 @@
+"""The `pacer` command: the only code that reads the environment and starts servers."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from bot.config import ConfigError, Settings
+from bot.deps import Deps
+from store import activity, db, teams
+
+log = logging.getLogger("pacer")
+
+EXPORT_COLUMNS = ("date", "user_id", "kind", "count", "customer", "amount", "new_customer",
+                  "note", "team", "recorded_at", "id")
+
+
+def _ids(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pacer", description="Pacer, the sales team's "
+                                     "performance system in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="serve Slack (HTTP on PORT, or Socket Mode with "
+                   "SLACK_APP_TOKEN); with no Slack credentials, the local console")
+    console = sub.add_parser("console", help="try Pacer locally against a built-in Slack")
+    console.add_argument("--as", dest="user", default=None, help="start as this user id")
+
+    dbp = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    dbp.add_parser("upgrade", help="apply migrations")
+
+    team = sub.add_parser("team", help="teams").add_subparsers(dest="team_command",
+                                                                required=True)
+    create = team.add_parser("create", help="create a team")
+    create.add_argument("name")
+    create.add_argument("--channel", required=True, help="team channel id, e.g. C0123")
+    create.add_argument("--manager", required=True, help="manager user ids, comma separated")
+    create.add_argument("--members", default="", help="rep user ids, comma separated")
+    create.add_argument("--tz", default="UTC", help="IANA time zone, e.g. Asia/Shanghai")
+    create.add_argument("--currency", default="CNY", help="ISO currency code")
+    add = team.add_parser("add", help="add reps to a team")
+    add.add_argument("name")
+    add.add_argument("user_ids", nargs="+")
+    team.add_parser("list", help="list teams")
+    for p in (create, add):
+        p.add_argument("--workspace", help="Slack team id (default: the only one, or "
+                       "the bot token's)")
+
+    export = sub.add_parser("export", help="CSV to stdout").add_subparsers(
+        dest="export_command", required=True)
+    logs = export.add_parser("logs", help="behaviour and result logs")
+    logs.add_argument("--team")
+    logs.add_argument("--from", dest="start", type=_day)
+    logs.add_argument("--to", dest="end", type=_day)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+        return COMMANDS[args.command](args, settings)
+    except (ConfigError, teams.TeamError) as exc:
+        print(f"pacer: {exc}", file=sys.stderr)
+        return 2
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.has_slack_credentials and not settings.app_token:
+        log.info("no Slack credentials (SLACK_BOT_TOKEN) set: starting the local console")
+        return cmd_console(args, settings)
+    settings.require_slack()
+    from bot.app import create_app
+    from bot.server import serve_http, serve_socket_mode
+
+    deps = Deps.build(settings)
+    db.upgrade(deps.engine)
+    socket_mode = bool(settings.app_token)
+    app = create_app(settings, deps, socket_mode=socket_mode)
+    if socket_mode:
+        serve_socket_mode(app, settings.app_token)
+    else:
+        serve_http(app, port=settings.port)
+    return 0
+
+
+def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import run_console
+
+    return run_console(settings, start_user=getattr(args, "user", None),
+                       stdin=sys.stdin, stdout=sys.stdout)
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    db.upgrade(db.make_engine(settings.database_url))
+    print("database is at the newest migration")
+    return 0
+
+
+def _cli_workspace(deps: Deps, explicit: str | None) -> str:
+    """--workspace, else the only workspace known, else the bot token's own (auth.test)."""
+    if explicit:
+        return explicit
+    with deps.sessions() as session:
+        only = teams.only_workspace_id(session)
+    if only:
+        return only
+    if deps.settings.bot_token:
+        from bot.slackapi import web_client
+
+        return web_client(deps.settings).auth_test()["team_id"]
+    return "T0LOCAL"
+
+
+def cmd_team(args: argparse.Namespace, settings: Settings) -> int:
+    deps = Deps.build(settings)
+    db.upgrade(deps.engine)
+    now = deps.clock.now()
+    if args.team_command == "list":
+        with deps.sessions() as session:
+            summaries = teams.list_teams(session)
+        if not summaries:
+            print("no teams yet: pacer team create NAME --channel C… --manager U… --members U…")
+        for s in summaries:
+            print(f"{s.name}\tchannel={s.channel_id or '-'}\ttz={s.tz}\tcurrency={s.currency}"
+                  f"\tmanagers={','.join(s.managers) or '-'}\tmembers={','.join(s.members) or '-'}")
+        return 0
+    workspace_id = _cli_workspace(deps, args.workspace)
+    with deps.sessions() as session:
+        if args.team_command == "create":
+            team = teams.create_team(
+                session, workspace_id=workspace_id, name=args.name, channel_id=args.channel,
+                managers=_ids(args.manager), members=_ids(args.members), tz=args.tz,
+                currency=args.currency, now=now)
+            print(f"created team {team.name} in workspace {workspace_id}")
+        else:
+            ids = [u for part in args.user_ids for u in _ids(part)]
+            team = teams.add_members(session, workspace_id=workspace_id, name=args.name,
+                                     user_ids=ids, now=now)
+            print(f"added {len(ids)} to team {team.name}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    deps = Deps.build(settings)
+    db.upgrade(deps.engine)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    with deps.sessions() as session:
+        team = teams.find_team(session, name=args.team)
+        for row, team_name in activity.export_rows(
+                session, team_id=team.id if team else None, start=args.start, end=args.end):
+            writer.writerow([
+                row.occurred_on.isoformat(), row.user_id, row.kind, row.count,
+                row.customer or "", "" if row.amount is None else f"{row.amount:f}",
+                "" if row.new_customer is None else ("new" if row.new_customer else "existing"),
+                row.note or "", team_name or "", row.recorded_at.isoformat(), row.id])
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cmd_team,
+            "export": cmd_export}

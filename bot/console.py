@@ -1,0 +1,264 @@
+"""`pacer console`: the real app, handlers and store against a built-in Slack on loopback.
+
+Lines are read from a terminal or standard input: `/command text` as the current user,
+`:as USER`, `:now DATETIME`, `:click N`, `:users`, `:help`, `:quit`. Everything the bot
+sends (ephemeral replies, DMs, channel posts, modals) is printed as readable text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import secrets
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from slack_bolt.request import BoltRequest
+
+from bot.app import create_app
+from bot.clock import OffsetClock
+from bot.config import Settings
+from bot.deps import Deps
+from bot.emulator import Call, SlackEmulator
+from bot.slackreq import action_body, command_body, sign
+from store import db, teams
+
+CONSOLE_DB = "sqlite:///pacer-console.db"
+WORKSPACE = "T0DEMO"
+CHANNEL = "C0SALES"
+DEMO_TEAM = "Demo Sales"
+DEMO_USERS = {
+    "U0ALICE": {"real_name": "Alice Chen", "tz": "America/New_York", "locale": "en-US"},
+    "U0BO": {"real_name": "王博 Wang Bo", "tz": "Asia/Shanghai", "locale": "zh-CN"},
+    "U0CARLOS": {"real_name": "Carlos Lim", "tz": "Asia/Singapore", "locale": "en-GB"},
+    "U0MEI": {"real_name": "李梅 Li Mei (manager)", "tz": "Asia/Shanghai", "locale": "zh-CN"},
+}
+HELP = """Type a slash command as the current user, e.g. /log visit Acme Corp
+  :as USER        switch user ({users})
+  :now DATETIME   set the clock, e.g. :now 2026-11-20 17:30 (in the current user's zone)
+  :click N        press button N of the last message
+  :users          who is who
+  :help           this text        :quit  leave"""
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, so the console can wait for work done after the ack."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=4)
+        self._pending: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def wait(self, timeout: float = 10.0) -> None:
+        with self._lock:
+            pending = list(self._pending)
+        for future in pending:
+            future.exception(timeout=timeout)
+
+
+@dataclass
+class Button:
+    label: str
+    action_id: str
+    value: str
+    response_url: str
+
+
+class Console:
+    def __init__(self, settings: Settings, out: TextIO, start_user: str | None) -> None:
+        self.out = out
+        self.pending_calls: list[Call] = []
+        self.emulator = SlackEmulator(users=DEMO_USERS, on_call=self.pending_calls.append,
+                                      team_id=WORKSPACE).start()
+        self.secret = secrets.token_hex(16)
+        database = settings.database_url if settings.database_url != Settings().database_url \
+            else CONSOLE_DB
+        self.settings = replace(settings, database_url=database, bot_token="xoxb-console",
+                                signing_secret=self.secret, app_token=None, client_id=None,
+                                client_secret=None, slack_api_url=self.emulator.api_url)
+        self.clock = OffsetClock()
+        self.deps = Deps.build(self.settings, clock=self.clock)
+        db.upgrade(self.deps.engine)
+        self.seed()
+        self.executor = TrackingExecutor()
+        self.app = create_app(self.settings, self.deps, listener_executor=self.executor)
+        self.user = start_user or "U0ALICE"
+        self.buttons: list[Button] = []
+        self.counter = 0
+
+    def seed(self) -> None:
+        """A demo team on first start, so every command has someone to work for."""
+        with self.deps.sessions() as session:
+            if teams.list_teams(session, workspace_id=WORKSPACE):
+                return
+            teams.create_team(session, workspace_id=WORKSPACE, name=DEMO_TEAM,
+                              channel_id=CHANNEL, managers=["U0MEI"],
+                              members=["U0ALICE", "U0BO", "U0CARLOS"], tz="Asia/Shanghai",
+                              currency="CNY", now=self.clock.now())
+        self.say(f"Seeded the demo team '{DEMO_TEAM}' (#sales {CHANNEL}): manager U0MEI, "
+                 "reps U0ALICE, U0BO, U0CARLOS.")
+
+    # io ------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def prompt(self) -> str:
+        return f"{self.user}> "
+
+    def handle_line(self, line: str) -> bool:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        if line.startswith("/"):
+            command, _, text = line.partition(" ")
+            self.slash(command, text.strip())
+        elif line in (":quit", ":q", ":exit"):
+            return False
+        elif line.startswith(":as"):
+            self.switch_user(line[3:].strip())
+        elif line.startswith(":now"):
+            self.set_now(line[4:].strip())
+        elif line.startswith(":click"):
+            self.click(line[6:].strip())
+        elif line == ":users":
+            for uid, info in DEMO_USERS.items():
+                self.say(f"  {uid:10} {info['real_name']}  {info['tz']}  {info['locale']}")
+        elif line.startswith(":run"):
+            self.say(f"No job named {line[4:].strip()!r}: scheduled jobs are not part of "
+                     "this build yet.")
+        else:
+            self.say(HELP.format(users=", ".join(DEMO_USERS)))
+        return True
+
+    def switch_user(self, user: str) -> None:
+        if user not in DEMO_USERS:
+            self.say(f"Unknown user {user!r}; try one of {', '.join(DEMO_USERS)}")
+            return
+        self.user = user
+        self.say(f"Now acting as {user} ({DEMO_USERS[user]['real_name']}).")
+
+    def set_now(self, text: str) -> None:
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            self.say("Give a date and time, e.g. :now 2026-11-20 17:30")
+            return
+        zone = ZoneInfo(DEMO_USERS[self.user]["tz"])
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=zone)
+        self.clock.set(at)
+        self.say(f"Clock set to {at.astimezone(zone):%a %Y-%m-%d %H:%M} {zone.key}.")
+
+    # requests ------------------------------------------------------------
+    def _dispatch(self, body: str) -> None:
+        response = self.app.dispatch(BoltRequest(body=body, headers=sign(self.secret, body)))
+        if response.status != 200:
+            self.say(f"[HTTP {response.status}] {response.body}")
+        elif response.body:
+            try:
+                payload = json.loads(response.body)
+            except ValueError:
+                payload = {"text": response.body}
+            self.show("reply (only you can see this)", payload, self._response_url())
+        self.executor.wait()
+        while self.pending_calls:
+            self.show_call(self.pending_calls.pop(0))
+
+    def _response_url(self) -> str:
+        return self.emulator.response_url(str(self.counter))
+
+    def slash(self, command: str, text: str) -> None:
+        self.counter += 1
+        self._dispatch(command_body(command, text, user_id=self.user, team_id=WORKSPACE,
+                                    channel_id=CHANNEL, response_url=self._response_url()))
+
+    def click(self, which: str) -> None:
+        if not which.isdigit() or not 0 < int(which) <= len(self.buttons):
+            self.say("No such button; the last message's buttons are numbered [1], [2], …")
+            return
+        button = self.buttons[int(which) - 1]
+        self._dispatch(action_body(user_id=self.user, team_id=WORKSPACE, channel_id=CHANNEL,
+                                   action_id=button.action_id, value=button.value,
+                                   response_url=button.response_url))
+
+    # printing ------------------------------------------------------------
+    def show_call(self, call: Call) -> None:
+        args = call.args
+        if call.method == "response_url":
+            label = "reply (only you can see this)" if args.get("response_type") != \
+                "in_channel" else "reply in channel"
+            if args.get("replace_original") in (True, "true"):
+                label += ", replacing the message above"
+            self.show(label, args, call.path and self.emulator.base + call.path)
+        elif call.method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            self.show(f"{call.method} to {args.get('channel')}", args, "")
+        elif call.method.startswith("views."):
+            view = args.get("view")
+            view = json.loads(view) if isinstance(view, str) else view or {}
+            self.show(f"{call.method} ({view.get('type')})", view, "")
+
+    def show(self, label: str, payload: dict, response_url: str) -> None:
+        self.say(f"── {label} ──")
+        blocks = payload.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        if not blocks:
+            self.say(_plain(payload.get("text", "")))
+            return
+        self.buttons = []
+        for block in blocks:
+            kind = block.get("type")
+            if kind in ("section", "header") and block.get("text"):
+                self.say(_plain(block["text"]["text"]))
+            elif kind == "context":
+                for element in block.get("elements", []):
+                    self.say("  · " + _plain(element.get("text", "")))
+            elif kind == "actions":
+                labels = []
+                for element in block.get("elements", []):
+                    self.buttons.append(Button(element["text"]["text"], element["action_id"],
+                                               element.get("value", ""), response_url))
+                    labels.append(f"[{len(self.buttons)}] {element['text']['text']}")
+                self.say("  " + "   ".join(labels) + "   (:click N)")
+            elif kind == "divider":
+                self.say("  ────")
+
+
+def _plain(text: str) -> str:
+    return html.unescape(text)  # show what Slack displays, not its escapes
+
+
+def run_console(settings: Settings, *, start_user: str | None, stdin: TextIO,
+                stdout: TextIO) -> int:
+    console = Console(settings, stdout, start_user)
+    interactive = stdin.isatty()
+    if interactive:
+        console.say("Pacer console — :help for help, :quit to leave. You are "
+                    f"{console.user} ({DEMO_USERS[console.user]['real_name']}).")
+    try:
+        while True:
+            if interactive:
+                console.out.write(console.prompt())
+                console.out.flush()
+            line = stdin.readline()
+            if not line or not console.handle_line(line):
+                break
+    finally:
+        console.emulator.stop()
+        console.executor.shutdown(wait=True)
+    return 0

@@ -1,0 +1,59 @@
+"""What handlers and jobs need, passed in so tests build the real app with fakes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.users import UserDirectory
+from store import db, teams
+from store.models import Workspace
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    sessions: Callable[[], AbstractContextManager[Session]]
+    users: UserDirectory
+    _workspaces: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None,
+              engine: Engine | None = None) -> Deps:
+        clock = clock or SystemClock()
+        engine = engine or db.make_engine(settings.database_url)
+        sessions = db.session_factory(engine)
+        return cls(settings=settings, clock=clock, engine=engine, sessions=sessions,
+                   users=UserDirectory(sessions, clock))
+
+    def workspace_id(self, request_team_id: str | None) -> str:
+        """The workspace a request belongs to.
+
+        With one bot token (no OAuth) Pacer serves exactly one workspace, so a request is
+        filed under the one already known even if Slack reports another team id (Enterprise
+        Grid, shared channels, or a team created from the CLI before the first request).
+        """
+        key = request_team_id or ""
+        with self._lock:
+            if key in self._workspaces:
+                return self._workspaces[key]
+        with self.sessions() as session:
+            if request_team_id and session.get(Workspace, request_team_id) is not None:
+                resolved = request_team_id
+            else:
+                only = None if self.settings.client_id else teams.only_workspace_id(session)
+                resolved = only or request_team_id or "T0LOCAL"
+                teams.ensure_workspace(session, workspace_id=resolved, now=self.clock.now())
+        with self._lock:
+            self._workspaces[key] = resolved
+        return resolved

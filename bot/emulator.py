@@ -1,0 +1,154 @@
+"""A Slack Web API on loopback: answers like Slack and records every call.
+
+`pacer console` points the bot's WebClient at it (the same code path as production, just a
+different base URL); tests/fakes.py builds on it to validate what the bot sends.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Call:
+    method: str  # Web API method, or "response_url"
+    args: dict
+    token: str = ""
+    path: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+DEFAULT_USER = {"tz": "UTC", "locale": "en-US"}
+
+
+class SlackEmulator:
+    def __init__(self, users: dict[str, dict] | None = None,
+                 on_call: Callable[[Call], None] | None = None,
+                 team_id: str = "T0DEMO") -> None:
+        self.users: dict[str, dict] = dict(users or {})
+        self.calls: list[Call] = []
+        self.team_id = team_id
+        self._on_call = on_call
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        # method -> list of (status, body, headers) to answer before the normal reply
+        self.scripted: dict[str, list[tuple[int, dict, dict]]] = {}
+
+    # lifecycle -------------------------------------------------------------
+    def start(self) -> SlackEmulator:
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8", "replace")
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                if "json" in self.headers.get("Content-Type", ""):
+                    args = json.loads(raw or "{}")
+                else:
+                    args = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
+                status, body, headers = emulator.handle(self.path, args,
+                                                        token or args.get("token", ""))
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None, "start() the emulator first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base + "/api/"
+
+    def response_url(self, key: str) -> str:
+        return f"{self.base}/response/{key}"
+
+    # answering -------------------------------------------------------------
+    def handle(self, path: str, args: dict, token: str) -> tuple[int, dict, dict]:
+        path = urllib.parse.urlparse(path).path
+        method = path.removeprefix("/api/") if path.startswith("/api/") else "response_url"
+        with self._lock:
+            script = self.scripted.get(method)
+            if script:
+                status, body, headers = script.pop(0)
+                self.calls.append(Call(method, args, token, path, ["scripted"]))
+                return status, body, headers
+        body = self.answer(method, args) if method != "response_url" else {"ok": True}
+        call = Call(method, args, token, path, self.check(method, args, token))
+        with self._lock:
+            self.calls.append(call)
+        if self._on_call:
+            self._on_call(call)
+        return 200, body, {}
+
+    def check(self, method: str, args: dict, token: str) -> list[str]:
+        """What Slack would refuse; tests/fakes.py adds Block Kit schema checks."""
+        problems = []
+        if method != "response_url" and not token:
+            problems.append("no token")
+        if method.startswith("chat.") and not args.get("channel"):
+            problems.append("no channel")
+        if method.startswith("chat.") and not (args.get("text") or args.get("blocks")):
+            problems.append("no text or blocks")
+        return problems
+
+    def next_ts(self) -> str:
+        return f"1764000000.{next(self._ts):06d}"
+
+    def answer(self, method: str, args: dict) -> dict:
+        if method == "auth.test":
+            return {"ok": True, "team_id": self.team_id, "team": "Demo", "user_id": "U0BOT",
+                    "bot_id": "B0BOT", "url": "https://demo.slack.com/"}
+        if method == "users.info":
+            uid = args.get("user", "")
+            user = {"id": uid, "name": uid.lower(), "real_name": uid, "is_bot": False,
+                    **DEFAULT_USER, **self.users.get(uid, {})}
+            return {"ok": True, "user": user}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", ""))[:10]}}
+        if method in ("chat.postMessage", "chat.update"):
+            return {"ok": True, "channel": args.get("channel"),
+                    "ts": args.get("ts") or self.next_ts()}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self.next_ts()}
+        if method.startswith("views."):
+            return {"ok": True, "view": {"id": "V" + self.next_ts().replace(".", "")}}
+        return {"ok": True}
+
+    # reading ---------------------------------------------------------------
+    def find(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()

@@ -1,0 +1,142 @@
+"""Block Kit builders. Structure here, words from the catalogues (bot/locales)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from bot.i18n import Raw, format_day, format_money, t
+from bot.parsing import LogParseError
+from bot.periods import week_bounds
+
+UNDO_ACTION = "log_undo"
+SECTION_LIMIT = 2900  # Slack caps a section's text at 3000 characters
+LIST_LINES = 40
+
+
+def message(text: str, blocks: list[dict]) -> dict:
+    """An ephemeral reply: blocks plus the plain-text fallback Slack shows in notifications."""
+    return {"response_type": "ephemeral", "text": text, "blocks": blocks}
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
+
+
+def context(*texts: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": x[:SECTION_LIMIT]}
+                                            for x in texts if x]}
+
+
+def what(lang: str, kind: str, count: int) -> str:
+    name = t(lang, f"kinds.{kind}.{'one' if count == 1 else 'many'}")
+    return t(lang, "count.kind", count=count, name=Raw(name))
+
+
+def _summary(lang: str, *, kind: str, count: int, customer: str | None, day: date,
+             amount: Decimal | None, new_customer: bool | None, currency: str) -> dict:
+    return {"what": Raw(what(lang, kind, count)), "customer": customer,
+            "day": Raw(format_day(day, lang)),
+            "amount": Raw(format_money(amount, currency)) if amount is not None else "",
+            "new_customer": new_customer}
+
+
+def log_saved_blocks(lang: str, *, activity, created: bool, day_total, week_total,
+                     points: int, pace, currency: str, on_team: bool, today: date) -> dict:
+    """The private confirmation: exactly what was recorded and how it moved the day and week."""
+    fields = _summary(lang, kind=activity.kind, count=activity.count,
+                      customer=activity.customer, day=activity.occurred_on,
+                      amount=activity.amount, new_customer=activity.new_customer,
+                      currency=currency)
+    headline = ("✅ " if created else "↩️ ") + t(lang, "log.saved", **fields)
+    blocks = [section(headline)]
+    if activity.note:
+        blocks.append(section("> " + t(lang, "log.note", note=activity.note)))
+    day = activity.occurred_on
+    labels = {
+        "day": Raw(t(lang, "log.day_today") if day == today else format_day(day, lang)),
+        "week_label": Raw(t(lang, "log.week_this") if week_bounds(day) == week_bounds(today)
+                          else t(lang, "log.week_of", start=Raw(
+                              format_day(week_bounds(day)[0], lang)))),
+    }
+    if activity.amount is not None:
+        line = t(lang, "log.totals_amount", **labels,
+                 today=Raw(what(lang, activity.kind, day_total.count)),
+                 week=Raw(what(lang, activity.kind, week_total.count)),
+                 today_amount=Raw(format_money(day_total.amount or 0, currency)),
+                 week_amount=Raw(format_money(week_total.amount or 0, currency)))
+    else:
+        line = t(lang, "log.totals", **labels,
+                 today=Raw(what(lang, activity.kind, day_total.count)),
+                 week=Raw(what(lang, activity.kind, week_total.count)))
+    notes = [line, t(lang, "log.points", **labels, points=points, touches=pace.done,
+                     target=pace.target, status=Raw(t(lang, f"status.{pace.status}")))]
+    if not created:
+        notes.insert(0, t(lang, "log.duplicate"))
+    if not on_team:
+        notes.append(t(lang, "log.no_team"))
+    blocks.append(context(*notes))
+    if activity.deleted_at is None:
+        blocks.append({"type": "actions", "elements": [{
+            "type": "button", "action_id": UNDO_ACTION, "value": str(activity.id),
+            "text": {"type": "plain_text", "text": t(lang, "log.undo_button")}}]})
+    return message(headline, blocks)
+
+
+def log_error_blocks(lang: str, error: LogParseError, kind_name: str | None = None) -> dict:
+    params = dict(error.params)
+    if kind_name:
+        params["kind"] = kind_name
+    text = "⚠️ " + t(lang, f"errors.{error.code}", p=params)
+    blocks = [section(text), section(t(lang, "errors.try", example=error.example)),
+              context(t(lang, "errors.more"))]
+    return message(text, blocks)
+
+
+def help_blocks(lang: str) -> dict:
+    text = t(lang, "log.help")
+    return message(text, [section(text)])
+
+
+def notice_blocks(text: str) -> dict:
+    return message(text, [section(text)])
+
+
+def undone_text(lang: str, activity, currency: str) -> str:
+    return "↩️ " + t(lang, "log.undone", **_summary(
+        lang, kind=activity.kind, count=activity.count, customer=activity.customer,
+        day=activity.occurred_on, amount=activity.amount, new_customer=activity.new_customer,
+        currency=currency))
+
+
+def log_list_blocks(lang: str, *, period: str, start: date, end: date, rows: Sequence,
+                    total: int, totals: Sequence[tuple[str, int, Decimal | None]],
+                    currency: str) -> dict:
+    period_name = Raw(t(lang, f"log.period_{period}"))
+    title = t(lang, "log.list_title", period=period_name, start=Raw(format_day(start, lang)),
+              end=Raw(format_day(end, lang)))
+    if not rows:
+        text = t(lang, "log.list_empty", period=period_name)
+        return message(text, [section(text)])
+    lines = [t(lang, "log.list_line", day=Raw(format_day(r.occurred_on, lang)),
+               what=Raw(what(lang, r.kind, r.count)), customer=r.customer,
+               amount=Raw(format_money(r.amount, currency)) if r.amount is not None else "",
+               note=r.note) for r in rows[:LIST_LINES]]
+    blocks = [section(f"*{title}*")]
+    chunk: list[str] = []
+    for line in lines:  # keep each section under Slack's text limit
+        if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_LIMIT:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append("• " + line)
+    blocks.append(section("\n".join(chunk)))
+    summary = " · ".join(
+        what(lang, kind, count) + (f" ({format_money(amount, currency)})" if amount else "")
+        for kind, count, amount in totals)
+    notes = [t(lang, "log.list_totals", totals=Raw(summary))]
+    if total > len(lines):
+        notes.append(t(lang, "log.list_more", n=total - len(lines)))
+    notes.append(t(lang, "log.list_footer"))
+    blocks.append(context(*notes))
+    return message(title, blocks)

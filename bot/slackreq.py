@@ -1,0 +1,43 @@
+"""Building signed Slack requests, as Slack sends them (used by the console and the tests)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.parse
+import uuid
+
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}",
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def command_body(command: str, text: str, *, user_id: str, team_id: str, channel_id: str,
+                 response_url: str, trigger_id: str | None = None) -> str:
+    return urllib.parse.urlencode({
+        "token": "deprecated", "team_id": team_id, "team_domain": "demo",
+        "channel_id": channel_id, "channel_name": "sales", "user_id": user_id,
+        "user_name": user_id.lower(), "command": command, "text": text,
+        "api_app_id": "A0PACER", "response_url": response_url,
+        "trigger_id": trigger_id or f"{int(time.time())}.{uuid.uuid4().hex}",
+    })
+
+
+def action_body(*, user_id: str, team_id: str, channel_id: str, action_id: str, value: str,
+                response_url: str, block_id: str = "b") -> str:
+    payload = {
+        "type": "block_actions", "team": {"id": team_id, "domain": "demo"},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
+        "api_app_id": "A0PACER", "token": "deprecated", "container": {
+            "type": "message", "is_ephemeral": True, "channel_id": channel_id},
+        "trigger_id": f"{int(time.time())}.{uuid.uuid4().hex}",
+        "channel": {"id": channel_id, "name": "sales"}, "response_url": response_url,
+        "actions": [{"type": "button", "action_id": action_id, "block_id": block_id,
+                     "value": value, "action_ts": str(time.time())}],
+    }
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})

@@ -1,0 +1,97 @@
+"""Each person's time zone and language, from Slack's users.info, cached in memory and the DB."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlmodel import Session
+
+from bot.clock import Clock
+from bot.i18n import lang_for
+from store import teams
+
+log = logging.getLogger(__name__)
+PROFILE_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Profile:
+    tz: ZoneInfo
+    locale: str | None
+
+    @property
+    def lang(self) -> str:
+        return lang_for(self.locale)
+
+
+def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
+    for candidate in (name, fallback, "UTC"):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+class UserDirectory:
+    def __init__(self, sessions: Callable[[], AbstractContextManager[Session]],
+                 clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._cache: dict[tuple[str, str], tuple[Profile, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def cached(self, workspace_id: str, user_id: str) -> Profile | None:
+        with self._lock:
+            hit = self._cache.get((workspace_id, user_id))
+        return hit[0] if hit else None
+
+    def profile(self, client: WebClient, workspace_id: str, user_id: str) -> Profile:
+        """Fresh from memory, else the DB, else users.info (then remembered for a day)."""
+        now = self._clock.now()
+        with self._lock:
+            hit = self._cache.get((workspace_id, user_id))
+        if hit and hit[1] > now:
+            return hit[0]
+        with self._sessions() as session:
+            member = teams.ensure_member(session, workspace_id=workspace_id, user_id=user_id,
+                                         now=now)
+            stored_tz, stored_locale = member.tz, member.locale
+            checked = member.profile_checked_at
+            team = teams.team_for_user(session, workspace_id=workspace_id, user_id=user_id)
+            team_tz = team.tz if team else "UTC"
+        if checked is not None and checked.tzinfo is None:
+            checked = checked.replace(tzinfo=now.tzinfo)  # SQLite drops the offset
+        if checked is None or now - checked > PROFILE_TTL:
+            fetched = self._fetch(client, user_id)
+            if fetched is not None:
+                stored_tz, stored_locale = fetched
+                with self._sessions() as session:
+                    member = teams.ensure_member(session, workspace_id=workspace_id,
+                                                 user_id=user_id, now=now)
+                    member.tz, member.locale, member.profile_checked_at = (
+                        stored_tz, stored_locale, now)
+                    session.add(member)
+        profile = Profile(tz=zone(stored_tz, team_tz), locale=stored_locale)
+        with self._lock:
+            self._cache[(workspace_id, user_id)] = (profile, now + PROFILE_TTL)
+        return profile
+
+    @staticmethod
+    def _fetch(client: WebClient, user_id: str) -> tuple[str | None, str | None] | None:
+        try:
+            user = client.users_info(user=user_id, include_locale=True)["user"]
+        except (SlackApiError, SlackClientError, KeyError, OSError) as exc:
+            # Not fatal: the team's time zone stands in until Slack answers again.
+            log.warning("users.info failed for %s: %s", user_id, exc)
+            return None
+        return user.get("tz"), user.get("locale")

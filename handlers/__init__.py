@@ -1,0 +1,20 @@
+"""One module per command family; each exposes register(app, deps)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from handlers import log
+
+MODULES = (log,)
+
+
+def register_all(app: App, deps: Deps) -> None:
+    for module in MODULES:
+        module.register(app, deps)
+
+
+def commands() -> set[str]:
+    """Every slash command a handler answers (the manifest test compares against it)."""
+    return {command for module in MODULES for command in getattr(module, "COMMANDS", ())}

@@ -1,0 +1,139 @@
+"""Activities: the rows behind /log, and the sums the replies and exports need."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.parsing import LogEntry
+from store.models import Activity, Team
+
+
+@dataclass(frozen=True)
+class Saved:
+    activity: Activity
+    created: bool  # False when the same request was already recorded (a retry, a double click)
+
+
+@dataclass(frozen=True)
+class KindTotal:
+    count: int
+    amount: Decimal | None
+
+
+NO_TOTAL = KindTotal(0, None)
+
+
+def add(session: Session, *, workspace_id: str, user_id: str, team_id: int | None,
+        entry: LogEntry, text: str, source: str, now: datetime) -> Saved:
+    """Record one log once: a second request with the same source returns the first row."""
+    existing = by_source(session, workspace_id=workspace_id, source=source)
+    if existing is not None:
+        return Saved(existing, created=False)
+    row = Activity(
+        workspace_id=workspace_id, user_id=user_id, team_id=team_id, kind=entry.kind,
+        count=entry.count, customer=entry.customer, amount=entry.amount,
+        new_customer=entry.new_customer, occurred_on=entry.day, note=entry.note,
+        text=text[:1000], source=source[:128], recorded_at=now,
+    )
+    try:
+        with session.begin_nested():  # a concurrent twin may win the unique key
+            session.add(row)
+    except IntegrityError:
+        existing = by_source(session, workspace_id=workspace_id, source=source)
+        if existing is None:
+            raise
+        return Saved(existing, created=False)
+    return Saved(row, created=True)
+
+
+def by_source(session: Session, *, workspace_id: str, source: str) -> Activity | None:
+    return session.exec(
+        select(Activity).where(Activity.workspace_id == workspace_id, Activity.source == source)
+    ).first()
+
+
+def get(session: Session, *, workspace_id: str, activity_id: int) -> Activity | None:
+    row = session.get(Activity, activity_id)
+    return row if row is not None and row.workspace_id == workspace_id else None
+
+
+def last_live(session: Session, *, workspace_id: str, user_id: str) -> Activity | None:
+    """The caller's most recently recorded log that is not undone."""
+    return session.exec(
+        select(Activity)
+        .where(Activity.workspace_id == workspace_id, Activity.user_id == user_id,
+               Activity.deleted_at.is_(None))
+        .order_by(Activity.recorded_at.desc(), Activity.id.desc())
+    ).first()
+
+
+def soft_delete(session: Session, *, activity: Activity, now: datetime) -> bool:
+    """Mark a log undone; False if it already was (undo is safe to click twice)."""
+    if activity.deleted_at is not None:
+        return False
+    activity.deleted_at = now
+    session.add(activity)
+    session.flush()
+    return True
+
+
+def totals_by_kind(session: Session, *, workspace_id: str, user_id: str, start: date,
+                   end: date) -> dict[str, KindTotal]:
+    """Live counts and amounts per kind between two local dates, summed in SQL."""
+    rows = session.exec(
+        select(Activity.kind, func.sum(Activity.count), func.sum(Activity.amount))
+        .where(Activity.workspace_id == workspace_id, Activity.user_id == user_id,
+               Activity.deleted_at.is_(None), Activity.occurred_on >= start,
+               Activity.occurred_on <= end)
+        .group_by(Activity.kind)
+        .order_by(Activity.kind)
+    ).all()
+    return {kind: KindTotal(int(count), Decimal(amount) if amount is not None else None)
+            for kind, count, amount in rows}
+
+
+def list_between(session: Session, *, workspace_id: str, user_id: str, start: date,
+                 end: date, limit: int = 40) -> list[Activity]:
+    return list(session.exec(
+        select(Activity)
+        .where(Activity.workspace_id == workspace_id, Activity.user_id == user_id,
+               Activity.deleted_at.is_(None), Activity.occurred_on >= start,
+               Activity.occurred_on <= end)
+        .order_by(Activity.occurred_on.desc(), Activity.recorded_at.desc())
+        .limit(limit)
+    ).all())
+
+
+def count_between(session: Session, *, workspace_id: str, user_id: str, start: date,
+                  end: date) -> int:
+    return session.exec(
+        select(func.count()).select_from(Activity)
+        .where(Activity.workspace_id == workspace_id, Activity.user_id == user_id,
+               Activity.deleted_at.is_(None), Activity.occurred_on >= start,
+               Activity.occurred_on <= end)
+    ).one()
+
+
+def export_rows(session: Session, *, team_id: int | None = None, workspace_id: str | None = None,
+                start: date | None = None, end: date | None = None,
+                ) -> Iterator[tuple[Activity, str | None]]:
+    """Live logs oldest first, with their team's name, streamed for CSV export."""
+    query = (select(Activity, Team.name).outerjoin(Team, Team.id == Activity.team_id)
+             .where(Activity.deleted_at.is_(None)))
+    if workspace_id:
+        query = query.where(Activity.workspace_id == workspace_id)
+    if team_id is not None:
+        query = query.where(Activity.team_id == team_id)
+    if start:
+        query = query.where(Activity.occurred_on >= start)
+    if end:
+        query = query.where(Activity.occurred_on <= end)
+    query = query.order_by(Activity.occurred_on, Activity.recorded_at, Activity.id)
+    yield from session.exec(query.execution_options(yield_per=1000))

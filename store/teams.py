@@ -1,0 +1,156 @@
+"""Workspaces, teams and members: who is who, on which team, managed by whom."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, select
+
+from store.models import Member, Team, TeamMember, Workspace
+
+
+class TeamError(ValueError):
+    """A team operation that cannot be done; the message says why, for the CLI."""
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    name: str
+    channel_id: str | None
+    tz: str
+    currency: str
+    managers: tuple[str, ...]
+    members: tuple[str, ...]
+
+
+def check_tz(tz: str) -> str:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise TeamError(f"unknown time zone {tz!r}; use an IANA name like Asia/Shanghai") from exc
+    return tz
+
+
+def ensure_workspace(session: Session, *, workspace_id: str, now: datetime) -> Workspace:
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        workspace = Workspace(id=workspace_id, created_at=now)
+        session.add(workspace)
+        session.flush()
+    return workspace
+
+
+def only_workspace_id(session: Session) -> str | None:
+    """The workspace id when exactly one is known (a single-workspace install)."""
+    ids = session.exec(select(Workspace.id).limit(2)).all()
+    return ids[0] if len(ids) == 1 else None
+
+
+def ensure_member(session: Session, *, workspace_id: str, user_id: str, now: datetime) -> Member:
+    member = session.exec(
+        select(Member).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
+    ).first()
+    if member is None:
+        ensure_workspace(session, workspace_id=workspace_id, now=now)
+        member = Member(workspace_id=workspace_id, user_id=user_id, joined_at=now)
+        session.add(member)
+        session.flush()
+    return member
+
+
+def _team(session: Session, *, workspace_id: str, name: str) -> Team:
+    team = session.exec(
+        select(Team).where(Team.workspace_id == workspace_id, Team.name == name)
+    ).first()
+    if team is None:
+        raise TeamError(f"no team named {name!r}")
+    return team
+
+
+def _join(session: Session, team: Team, user_ids: Sequence[str], *, manager: bool,
+          now: datetime) -> None:
+    for user_id in user_ids:
+        member = ensure_member(session, workspace_id=team.workspace_id, user_id=user_id, now=now)
+        if manager and member.role == "rep":
+            member.role = "manager"
+        link = session.get(TeamMember, (team.id, member.id))
+        if link is None:
+            session.add(TeamMember(team_id=team.id, member_id=member.id, is_manager=manager))
+        elif manager:
+            link.is_manager = True
+    session.flush()
+
+
+def create_team(session: Session, *, workspace_id: str, name: str, channel_id: str | None,
+                managers: Sequence[str], members: Sequence[str], tz: str, currency: str,
+                now: datetime) -> Team:
+    name = name.strip()
+    if not name:
+        raise TeamError("a team needs a name")
+    ensure_workspace(session, workspace_id=workspace_id, now=now)
+    exists = session.exec(
+        select(Team.id).where(Team.workspace_id == workspace_id, Team.name == name)
+    ).first()
+    if exists is not None:
+        raise TeamError(f"a team named {name!r} already exists")
+    team = Team(workspace_id=workspace_id, name=name, channel_id=channel_id, tz=check_tz(tz),
+                currency=currency.upper(), created_at=now)
+    session.add(team)
+    session.flush()
+    _join(session, team, managers, manager=True, now=now)
+    _join(session, team, [u for u in members if u not in managers], manager=False, now=now)
+    return team
+
+
+def add_members(session: Session, *, workspace_id: str, name: str, user_ids: Sequence[str],
+                now: datetime) -> Team:
+    team = _team(session, workspace_id=workspace_id, name=name)
+    _join(session, team, user_ids, manager=False, now=now)
+    return team
+
+
+def list_teams(session: Session, *, workspace_id: str | None = None) -> list[TeamSummary]:
+    query = select(Team).order_by(Team.workspace_id, Team.name)
+    if workspace_id:
+        query = query.where(Team.workspace_id == workspace_id)
+    summaries = []
+    for team in session.exec(query).all():
+        rows = session.exec(
+            select(Member.user_id, TeamMember.is_manager)
+            .join(TeamMember, TeamMember.member_id == Member.id)
+            .where(TeamMember.team_id == team.id)
+            .order_by(Member.user_id)
+        ).all()
+        summaries.append(TeamSummary(
+            name=team.name, channel_id=team.channel_id, tz=team.tz, currency=team.currency,
+            managers=tuple(u for u, is_manager in rows if is_manager),
+            members=tuple(u for u, is_manager in rows if not is_manager),
+        ))
+    return summaries
+
+
+def team_for_user(session: Session, *, workspace_id: str, user_id: str) -> Team | None:
+    """The team a person logs for: the one they are a rep on, else one they manage."""
+    return session.exec(
+        select(Team)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .join(Member, Member.id == TeamMember.member_id)
+        .where(Member.workspace_id == workspace_id, Member.user_id == user_id)
+        .order_by(TeamMember.is_manager, Team.id)
+    ).first()
+
+
+def find_team(session: Session, *, name: str | None,
+              workspace_id: str | None = None) -> Team | None:
+    if not name:
+        return None
+    query = select(Team).where(Team.name == name)
+    if workspace_id:
+        query = query.where(Team.workspace_id == workspace_id)
+    teams = session.exec(query).all()
+    if not teams:
+        raise TeamError(f"no team named {name!r}")
+    return teams[0]

@@ -1,0 +1,134 @@
+"""Fixtures: a fake Slack on loopback, a fresh SQLite per test, the real app over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from waitress.server import create_server
+
+from bot.app import create_app
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.deps import Deps
+from bot.server import wsgi_app
+from bot.slackreq import action_body, command_body, sign
+from store import db, teams
+from tests.fakes import FakeSlack, message_problems
+
+SECRET = "test-signing-secret"
+WORKSPACE = "T0ACME"
+CHANNEL = "C0SALES"
+# Wednesday 18 Nov 2026, 10:00 in Shanghai, 21:00 the evening before in New York.
+NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+USERS = {
+    "U0ALICE": {"tz": "America/New_York", "locale": "en-US"},
+    "U0BO": {"tz": "Asia/Shanghai", "locale": "zh-CN"},
+    "U0MEI": {"tz": "Asia/Shanghai", "locale": "zh-CN"},
+    "U0STRAY": {"tz": "Europe/London", "locale": "en-GB"},
+}
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack(users=USERS, team_id=WORKSPACE).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'pacer.db'}"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict | str
+
+    @property
+    def text(self) -> str:
+        """Everything a person would read in the reply, blocks included."""
+        if not isinstance(self.body, dict):
+            return str(self.body)
+        return json.dumps(self.body, ensure_ascii=False)
+
+
+class Bot:
+    """The real app served by waitress on a free port, driven by signed Slack requests."""
+
+    def __init__(self, settings: Settings, deps: Deps, fake: FakeSlack) -> None:
+        self.settings, self.deps, self.fake = settings, deps, fake
+        self.app = create_app(settings, deps)
+        self.server = create_server(wsgi_app(self.app), host="127.0.0.1", port=0, threads=8)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        self.counter = 0
+
+    def post(self, body: str, headers: dict[str, str]) -> Reply:
+        request = urllib.request.Request(self.url + "/slack/events", data=body.encode(),
+                                         headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, raw = response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read().decode()
+        try:
+            parsed: dict | str = json.loads(raw) if raw else {}
+        except ValueError:
+            parsed = raw
+        if status == 200 and isinstance(parsed, dict) and parsed:
+            assert message_problems(parsed) == [], parsed
+        return Reply(status, parsed)
+
+    def command(self, text: str, *, user: str = "U0ALICE", command: str = "/log",
+                trigger_id: str | None = None, team: str = WORKSPACE) -> Reply:
+        self.counter += 1
+        body = command_body(command, text, user_id=user, team_id=team, channel_id=CHANNEL,
+                            response_url=self.fake.response_url(str(self.counter)),
+                            trigger_id=trigger_id)
+        return self.post(body, sign(SECRET, body))
+
+    def click(self, action_id: str, value: str, *, user: str = "U0ALICE") -> Reply:
+        self.counter += 1
+        body = action_body(user_id=user, team_id=WORKSPACE, channel_id=CHANNEL,
+                           action_id=action_id, value=value,
+                           response_url=self.fake.response_url(str(self.counter)))
+        return self.post(body, sign(SECRET, body))
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def make_deps(database_url: str, fake: FakeSlack, clock: FixedClock) -> tuple[Settings, Deps]:
+    settings = Settings(database_url=database_url, bot_token="xoxb-test",
+                        signing_secret=SECRET, slack_api_url=fake.api_url)
+    deps = Deps.build(settings, clock=clock)
+    db.upgrade(deps.engine)
+    return settings, deps
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def bot(database_url: str, fake_slack: FakeSlack, clock: FixedClock) -> Iterator[Bot]:
+    settings, deps = make_deps(database_url, fake_slack, clock)
+    with deps.sessions() as session:
+        teams.create_team(session, workspace_id=WORKSPACE, name="East", channel_id=CHANNEL,
+                          managers=["U0MEI"], members=["U0ALICE", "U0BO"], tz="Asia/Shanghai",
+                          currency="CNY", now=clock.now())
+    running = Bot(settings, deps, fake_slack)
+    yield running
+    running.close()
+    assert fake_slack.problems == [], fake_slack.problems

@@ -1,0 +1,49 @@
+"""`pacer console` as a person would use it: a script on standard input, text out."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def console(tmp_path: Path, script: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
+    result = subprocess.run([sys.executable, "-m", "bot", "console"], input=script, text=True,
+                            capture_output=True, cwd=ROOT, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_console_runs_log_for_demo_users_and_buttons(tmp_path: Path) -> None:
+    out = console(tmp_path, "\n".join([
+        "/log visit Acme Corp",
+        "/log 3 calls yesterday",
+        ":click 1",
+        ":as U0BO",
+        "/log 签约 腾讯 12万 新客户",
+        "/log vist Acme",
+        ":now 2026-11-20 17:30",
+        "/log list",
+        ":bogus",
+    ]) + "\n")
+    assert "Seeded the demo team" in out
+    assert "Logged *1 visit* with Acme Corp" in out
+    assert "[1] Undo" in out
+    assert "Undone: 3 calls" in out and "replacing the message above" in out
+    assert "Now acting as U0BO" in out
+    assert "已记录 *签约 1 次* · 客户 腾讯" in out and "¥120,000" in out
+    assert "不是已知的活动类型" in out
+    assert "Clock set to Fri 2026-11-20 17:30 Asia/Shanghai" in out
+    assert "你本周的记录" in out
+    assert ":as USER" in out  # unknown input shows the help
+
+
+def test_console_seeds_once_and_keeps_data_between_runs(tmp_path: Path) -> None:
+    console(tmp_path, "/log visit Acme\n")
+    out = console(tmp_path, "/log list\n")
+    assert "Seeded" not in out and "Acme" in out

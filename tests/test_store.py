@@ -1,0 +1,65 @@
+"""Migrations match the models; the store dedupes by request and sums in SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from bot.parsing import LogEntry
+from store import activity, db, teams
+
+NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+
+
+def entry(kind: str = "visit", count: int = 1, day: date = date(2026, 11, 18),
+          amount: Decimal | None = None) -> LogEntry:
+    return LogEntry(kind=kind, count=count, customer="Acme", day=day, amount=amount,
+                    new_customer=None, note=None)
+
+
+def test_migrations_create_exactly_the_models(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    assert db.is_current(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_sqlite_runs_in_wal_mode(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_same_source_is_stored_once_and_totals_sum_in_sql(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    sessions = db.session_factory(engine)
+    with sessions() as s:
+        teams.ensure_workspace(s, workspace_id="T1", now=NOW)
+        first = activity.add(s, workspace_id="T1", user_id="U1", team_id=None,
+                             entry=entry(count=2), text="2 visits", source="trig-1", now=NOW)
+        again = activity.add(s, workspace_id="T1", user_id="U1", team_id=None,
+                             entry=entry(count=2), text="2 visits", source="trig-1", now=NOW)
+        assert first.created and not again.created
+        assert again.activity.id == first.activity.id
+        activity.add(s, workspace_id="T1", user_id="U1", team_id=None,
+                     entry=entry("deal", amount=Decimal("5000.50")), text="", source="t2",
+                     now=NOW)
+        activity.add(s, workspace_id="T1", user_id="U1", team_id=None,
+                     entry=entry(day=date(2026, 11, 10)), text="", source="t3", now=NOW)
+        gone = activity.add(s, workspace_id="T1", user_id="U1", team_id=None,
+                            entry=entry(), text="", source="t4", now=NOW)
+        activity.soft_delete(s, activity=gone.activity, now=NOW)
+    with sessions() as s:
+        totals = activity.totals_by_kind(s, workspace_id="T1", user_id="U1",
+                                         start=date(2026, 11, 16), end=date(2026, 11, 22))
+        assert totals == {"deal": activity.KindTotal(1, Decimal("5000.50")),
+                          "visit": activity.KindTotal(2, None)}
+        assert activity.totals_by_kind(s, workspace_id="T2", user_id="U1",
+                                       start=date(2026, 1, 1), end=date(2026, 12, 31)) == {}
