@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
@@ -18,6 +18,18 @@ from handlers import register_all
 log = logging.getLogger(__name__)
 
 
+class _QuietTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+LISTENER_THREADS = 32
+BOLT_LOG = logging.getLogger("pacer.bolt")
+BOLT_LOG.addFilter(_QuietTokenWarning())
+
+
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
                listener_executor: Executor | None = None) -> App:
     app = App(
@@ -26,8 +38,10 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
         # Socket Mode frames are authenticated by the app token; there is no signature.
         request_verification_enabled=not socket_mode,
         raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("pacer.bolt"),
-        listener_executor=listener_executor,
+        logger=BOLT_LOG,
+        # Bolt's default pool has 5 threads; every waitress thread may be waiting on one.
+        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS,
+                                                                  thread_name_prefix="listener"),
     )
 
     @app.error

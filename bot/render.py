@@ -84,10 +84,13 @@ def log_saved_blocks(lang: str, *, activity, created: bool, day_total, week_tota
     return message(headline, blocks)
 
 
-def log_error_blocks(lang: str, error: LogParseError, kind_name: str | None = None) -> dict:
-    params = dict(error.params)
-    if kind_name:
-        params["kind"] = kind_name
+def log_error_blocks(lang: str, error: LogParseError) -> dict:
+    """A private, specific error with a corrected example; params shown in the user's words."""
+    params: dict[str, object] = dict(error.params)
+    if error.params.get("kind_id"):
+        params["kind"] = Raw(t(lang, f"kinds.{error.params['kind_id']}.one"))
+    if error.params.get("day"):
+        params["day"] = Raw(format_day(date.fromisoformat(error.params["day"]), lang))
     text = "⚠️ " + t(lang, f"errors.{error.code}", p=params)
     blocks = [section(text), section(t(lang, "errors.try", example=error.example)),
               context(t(lang, "errors.more"))]

@@ -35,9 +35,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             parsed = parse_log(text, now=deps.clock.now(), tz=profile.tz)
         except LogParseError as error:
-            kind = error.params.get("kind_id")
-            kind_name = t(lang, f"kinds.{kind}.one") if kind else None
-            ack(**render.log_error_blocks(lang, error, kind_name))
+            ack(**render.log_error_blocks(lang, error))
             return
         if parsed.action == "help":
             ack(**render.help_blocks(lang))
