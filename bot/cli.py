@@ -103,6 +103,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import run_console
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # keep the console readable
+
     return run_console(settings, start_user=getattr(args, "user", None),
                        stdin=sys.stdin, stdout=sys.stdout)
 

@@ -22,6 +22,7 @@ class Call:
     token: str = ""
     path: str = ""
     problems: list[str] = field(default_factory=list)
+    status: int = 200  # what the emulator answered (scripted errors answer otherwise)
 
 
 DEFAULT_USER = {"tz": "UTC", "locale": "en-US"}
@@ -100,7 +101,7 @@ class SlackEmulator:
             script = self.scripted.get(method)
             if script:
                 status, body, headers = script.pop(0)
-                self.calls.append(Call(method, args, token, path, ["scripted"]))
+                self.calls.append(Call(method, args, token, path, status=status))
                 return status, body, headers
         body = self.answer(method, args) if method != "response_url" else {"ok": True}
         call = Call(method, args, token, path, self.check(method, args, token))

@@ -135,7 +135,8 @@ def log_list_blocks(lang: str, *, period: str, start: date, end: date, rows: Seq
         chunk.append("• " + line)
     blocks.append(section("\n".join(chunk)))
     summary = " · ".join(
-        what(lang, kind, count) + (f" ({format_money(amount, currency)})" if amount else "")
+        t(lang, "log.list_total", what=Raw(what(lang, kind, count)),
+          amount=Raw(format_money(amount, currency)) if amount else "")
         for kind, count, amount in totals)
     notes = [t(lang, "log.list_totals", totals=Raw(summary))]
     if total > len(lines):

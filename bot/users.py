@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from sqlmodel import Session
 
 from bot.clock import Clock
@@ -20,6 +21,8 @@ from store import teams
 
 log = logging.getLogger(__name__)
 PROFILE_TTL = timedelta(hours=24)
+RETRY_AFTER_FAILURE = timedelta(minutes=5)
+QUICK_TIMEOUT = 1.5  # seconds
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,12 @@ class UserDirectory:
             team_tz = team.tz if team else "UTC"
         if checked is not None and checked.tzinfo is None:
             checked = checked.replace(tzinfo=now.tzinfo)  # SQLite drops the offset
+        ttl = PROFILE_TTL
         if checked is None or now - checked > PROFILE_TTL:
             fetched = self._fetch(client, user_id)
-            if fetched is not None:
+            if fetched is None:
+                ttl = RETRY_AFTER_FAILURE  # stand in with what we know, ask Slack again soon
+            else:
                 stored_tz, stored_locale = fetched
                 with self._sessions() as session:
                     member = teams.ensure_member(session, workspace_id=workspace_id,
@@ -83,13 +89,17 @@ class UserDirectory:
                     session.add(member)
         profile = Profile(tz=zone(stored_tz, team_tz), locale=stored_locale)
         with self._lock:
-            self._cache[(workspace_id, user_id)] = (profile, now + PROFILE_TTL)
+            self._cache[(workspace_id, user_id)] = (profile, now + ttl)
         return profile
 
     @staticmethod
     def _fetch(client: WebClient, user_id: str) -> tuple[str | None, str | None] | None:
+        # This runs before the ack: a rate-limited users.info must not hold the reply past
+        # Slack's 3 seconds, so no Retry-After waits here, one quick try and a short timeout.
+        quick = WebClient(token=client.token, base_url=client.base_url, timeout=QUICK_TIMEOUT,
+                          retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])
         try:
-            user = client.users_info(user=user_id, include_locale=True)["user"]
+            user = quick.users_info(user=user_id, include_locale=True)["user"]
         except (SlackApiError, SlackClientError, KeyError, OSError) as exc:
             # Not fatal: the team's time zone stands in until Slack answers again.
             log.warning("users.info failed for %s: %s", user_id, exc)

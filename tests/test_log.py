@@ -221,3 +221,14 @@ def test_an_internal_failure_gets_a_private_apology(bot: Bot) -> None:
 def test_healthz(bot: Bot) -> None:
     with urllib.request.urlopen(bot.url + "/healthz", timeout=5) as response:
         assert response.status == 200
+
+
+def test_rate_limited_profile_lookup_does_not_hold_the_ack(bot: Bot) -> None:
+    # Slack says "retry in 30 s": the reply must not wait; the team's zone stands in.
+    bot.fake.scripted["users.info"] = [(429, {"ok": False, "error": "ratelimited"},
+                                        {"Retry-After": "30"})]
+    started = time.monotonic()
+    reply = bot.command("visit Acme")
+    assert time.monotonic() - started < 2.5
+    assert "on Wed 18 Nov" in reply.text  # the team is in Shanghai, where it is Wednesday
+    assert len(bot.fake.find("users.info")) == 1
