@@ -57,8 +57,16 @@ def _environment() -> Environment:
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    with open(CATALOGUES / f"{lang}.toml", "rb") as f:
-        return _flatten(tomllib.load(f))
+    """All of a language's files (bot/locales/<lang>/*.toml, one per feature) as one map."""
+    merged: dict[str, str] = {}
+    for path in sorted((CATALOGUES / lang).glob("*.toml")):
+        with open(path, "rb") as f:
+            entries = _flatten(tomllib.load(f))
+        clash = merged.keys() & entries.keys()
+        if clash:
+            raise ValueError(f"{path.name} redefines {sorted(clash)}")
+        merged.update(entries)
+    return merged
 
 
 def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:

@@ -7,11 +7,12 @@ from datetime import date
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import render
 from bot.deps import Deps
 from bot.i18n import t
 from bot.parsing import LogCommand, LogParseError, parse_log
 from bot.periods import period_bounds, week_bounds, weekdays_before
+from bot.render import log as render
+from bot.render.blocks import notice_blocks
 from bot.scoring.points import day_points, touches_pace
 from bot.scoring.rules import DEFAULT_RULES
 from store import activity, teams
@@ -67,7 +68,7 @@ def register(app: App, deps: Deps) -> None:
             currency = _currency(session, workspace_id, user_id)
         reply = render.undone_text(lang, row, currency) if changed else t(
             lang, "log.undo_already")
-        respond(replace_original=True, **render.notice_blocks(reply))
+        respond(replace_original=True, **notice_blocks(reply))
 
 
 def _currency(session, workspace_id: str, user_id: str) -> str:
@@ -109,10 +110,10 @@ def undo_last(deps: Deps, workspace_id: str, user_id: str, lang: str) -> dict:
     with deps.sessions() as session:
         row = activity.last_live(session, workspace_id=workspace_id, user_id=user_id)
         if row is None:
-            return render.notice_blocks(t(lang, "log.undo_nothing"))
+            return notice_blocks(t(lang, "log.undo_nothing"))
         activity.soft_delete(session, activity=row, now=deps.clock.now())
         currency = _currency(session, workspace_id, user_id)
-    return render.notice_blocks(render.undone_text(lang, row, currency))
+    return notice_blocks(render.undone_text(lang, row, currency))
 
 
 def list_logs(deps: Deps, workspace_id: str, user_id: str, lang: str, period: str,

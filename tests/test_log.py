@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import text as sql
 from sqlmodel import select
 
-from bot.render import UNDO_ACTION
+from bot.render.log import UNDO_ACTION
 from bot.slackreq import command_body, sign
 from store.models import Activity
 from tests.conftest import SECRET, WORKSPACE, Bot

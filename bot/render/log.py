@@ -1,4 +1,4 @@
-"""Block Kit builders. Structure here, words from the catalogues (bot/locales)."""
+"""Block Kit for /log: confirmations, errors, lists and help."""
 
 from __future__ import annotations
 
@@ -9,24 +9,10 @@ from decimal import Decimal
 from bot.i18n import Raw, format_day, format_money, t
 from bot.parsing import LogParseError
 from bot.periods import week_bounds
+from bot.render.blocks import SECTION_LIMIT, context, message, section
 
 UNDO_ACTION = "log_undo"
-SECTION_LIMIT = 2900  # Slack caps a section's text at 3000 characters
 LIST_LINES = 40
-
-
-def message(text: str, blocks: list[dict]) -> dict:
-    """An ephemeral reply: blocks plus the plain-text fallback Slack shows in notifications."""
-    return {"response_type": "ephemeral", "text": text, "blocks": blocks}
-
-
-def section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
-
-
-def context(*texts: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": x[:SECTION_LIMIT]}
-                                            for x in texts if x]}
 
 
 def what(lang: str, kind: str, count: int) -> str:
@@ -99,10 +85,6 @@ def log_error_blocks(lang: str, error: LogParseError) -> dict:
 
 def help_blocks(lang: str) -> dict:
     text = t(lang, "log.help")
-    return message(text, [section(text)])
-
-
-def notice_blocks(text: str) -> dict:
     return message(text, [section(text)])
 
 

@@ -1,0 +1,1 @@
+"""Block Kit builders, one module per feature: structure here, words from bot/locales."""

@@ -1,0 +1,23 @@
+"""Block Kit building blocks shared by every feature's builders."""
+
+from __future__ import annotations
+
+SECTION_LIMIT = 2900  # Slack caps a section's text at 3000 characters
+
+
+def message(text: str, blocks: list[dict]) -> dict:
+    """An ephemeral reply: blocks plus the plain-text fallback Slack shows in notifications."""
+    return {"response_type": "ephemeral", "text": text, "blocks": blocks}
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
+
+
+def context(*texts: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": x[:SECTION_LIMIT]}
+                                            for x in texts if x]}
+
+
+def notice_blocks(text: str) -> dict:
+    return message(text, [section(text)])
