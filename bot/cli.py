@@ -62,10 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="CSV to stdout").add_subparsers(
         dest="export_command", required=True)
-    logs = export.add_parser("logs", help="behaviour and result logs")
-    logs.add_argument("--team")
-    logs.add_argument("--from", dest="start", type=_day)
-    logs.add_argument("--to", dest="end", type=_day)
+    for name, text in (("logs", "behaviour and result logs, deals and payments included"),
+                       ("checkins", "daily check-ins"), ("leads", "customers and their leads")):
+        p = export.add_parser(name, help=text)
+        p.add_argument("--team")
+        p.add_argument("--from", dest="start", type=_day)
+        p.add_argument("--to", dest="end", type=_day)
+
+    imp = sub.add_parser("import", help="CRM rows from CSV (see README for columns)")
+    imp.add_argument("what", choices=("deals", "payments", "leads"))
+    imp.add_argument("file")
+    imp.add_argument("--team", help="the team the rows belong to (default: the only one)")
+    imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    imp.add_argument("--workspace", help="Slack team id (default: the only one)")
     return parser
 
 
@@ -159,9 +168,24 @@ def cmd_team(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.importer import run_import
+
+    deps = Deps.build(settings)
+    db.upgrade(deps.engine)
+    return run_import(deps, what=args.what, path=args.file, team=args.team,
+                      workspace=args.workspace, dry_run=args.dry_run, out=sys.stdout,
+                      err=sys.stderr)
+
+
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     deps = Deps.build(settings)
     db.upgrade(deps.engine)
+    if args.export_command != "logs":
+        from bot.exports import EXPORTS
+
+        return EXPORTS[args.export_command](deps, team=args.team, start=args.start,
+                                            end=args.end, out=sys.stdout)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     with deps.sessions() as session:
@@ -177,4 +201,4 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cmd_team,
-            "export": cmd_export}
+            "export": cmd_export, "import": cmd_import}

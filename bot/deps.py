@@ -6,15 +6,33 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date
 
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.users import UserDirectory
+from bot.users import Profile, UserDirectory
 from store import db, teams
 from store.models import Workspace
+
+
+@dataclass(frozen=True)
+class Who:
+    """The person behind a request: their workspace, id, zone and language."""
+
+    workspace_id: str
+    user_id: str
+    profile: Profile
+
+    @property
+    def lang(self) -> str:
+        return self.profile.lang
+
+    def today(self, clock: Clock) -> date:
+        return clock.now().astimezone(self.profile.tz).date()
 
 
 @dataclass
@@ -35,6 +53,14 @@ class Deps:
         sessions = db.session_factory(engine)
         return cls(settings=settings, clock=clock, engine=engine, sessions=sessions,
                    users=UserDirectory(sessions, clock))
+
+    def who(self, client: WebClient, body: dict) -> Who:
+        """Who sent a command, action or view submission (payload shapes differ)."""
+        team_id = body.get("team_id") or (body.get("team") or {}).get("id") or (
+            body.get("user") or {}).get("team_id")
+        user_id = body.get("user_id") or (body.get("user") or {}).get("id")
+        workspace_id = self.workspace_id(team_id)
+        return Who(workspace_id, user_id, self.users.profile(client, workspace_id, user_id))
 
     def workspace_id(self, request_team_id: str | None) -> str:
         """The workspace a request belongs to.

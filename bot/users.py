@@ -53,6 +53,11 @@ class UserDirectory:
         self._cache: dict[tuple[str, str], tuple[Profile, datetime]] = {}
         self._lock = threading.Lock()
 
+    def forget(self, workspace_id: str, user_id: str) -> None:
+        """Drop the cached profile (after a time zone or language is set in Pacer)."""
+        with self._lock:
+            self._cache.pop((workspace_id, user_id), None)
+
     def cached(self, workspace_id: str, user_id: str) -> Profile | None:
         with self._lock:
             hit = self._cache.get((workspace_id, user_id))
@@ -69,6 +74,7 @@ class UserDirectory:
             member = teams.ensure_member(session, workspace_id=workspace_id, user_id=user_id,
                                          now=now)
             stored_tz, stored_locale = member.tz, member.locale
+            override_tz, override_locale = member.tz_override, member.locale_override
             checked = member.profile_checked_at
             team = teams.team_for_user(session, workspace_id=workspace_id, user_id=user_id)
             team_tz = team.tz if team else "UTC"
@@ -87,7 +93,8 @@ class UserDirectory:
                     member.tz, member.locale, member.profile_checked_at = (
                         stored_tz, stored_locale, now)
                     session.add(member)
-        profile = Profile(tz=zone(stored_tz, team_tz), locale=stored_locale)
+        profile = Profile(tz=zone(override_tz or stored_tz, team_tz),
+                          locale=override_locale or stored_locale)
         with self._lock:
             self._cache[(workspace_id, user_id)] = (profile, now + ttl)
         return profile

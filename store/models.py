@@ -9,6 +9,8 @@ from sqlalchemy import Column, DateTime, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ROLES = ("rep", "manager", "admin")
+STAGES = ("lead", "contacted", "discovery", "demo", "proposal", "negotiation", "won", "lost")
+TIERS = ("key", "standard")
 
 
 def _utc_column(**kw: object) -> Column:
@@ -33,7 +35,18 @@ class Team(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)
     tz: str = Field(default="UTC", max_length=64)
     currency: str = Field(default="CNY", max_length=8)
+    holiday_country: str | None = Field(default=None, max_length=8)  # `holidays` country code
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class TeamHoliday(SQLModel, table=True):
+    """A team's own days off, on top of its country's public holidays."""
+
+    __tablename__ = "team_holidays"
+
+    team_id: int = Field(foreign_key="teams.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    name: str = Field(default="", max_length=100)
 
 
 class Member(SQLModel, table=True):
@@ -46,8 +59,11 @@ class Member(SQLModel, table=True):
     workspace_id: str = Field(foreign_key="workspaces.id", max_length=32)
     user_id: str = Field(max_length=32)
     role: str = Field(default="rep", max_length=16)  # rep | manager | admin
-    tz: str | None = Field(default=None, max_length=64)
-    locale: str | None = Field(default=None, max_length=16)
+    name: str | None = Field(default=None, max_length=200)
+    tz: str | None = Field(default=None, max_length=64)  # from Slack
+    locale: str | None = Field(default=None, max_length=16)  # from Slack
+    tz_override: str | None = Field(default=None, max_length=64)  # set in Pacer, wins
+    locale_override: str | None = Field(default=None, max_length=16)
     profile_checked_at: datetime | None = Field(default=None, sa_column=_utc_column())
     joined_at: datetime = Field(sa_column=_utc_column(nullable=False))
 
@@ -78,11 +94,110 @@ class Activity(SQLModel, table=True):
     kind: str = Field(max_length=32)
     count: int = Field(default=1)
     customer: str | None = Field(default=None, max_length=200)
+    customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
     amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 2)))
     new_customer: bool | None = Field(default=None)
+    amount_due: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 2)))
+    due_on: date | None = Field(default=None)  # payments: when it was due (on-time rate)
     occurred_on: date
     note: str | None = Field(default=None, max_length=1000)
     text: str = Field(default="", max_length=1000)  # what the user typed, kept verbatim
     source: str = Field(max_length=128)  # the request it came from (trigger_id), for dedupe
     recorded_at: datetime = Field(sa_column=_utc_column(nullable=False))
     deleted_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class Customer(SQLModel, table=True):
+    """One record per customer per team: its lead stage, tier, owner and last touch."""
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key", name="uq_customer_key"),
+        UniqueConstraint("team_id", "external_id", name="uq_customer_external"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspaces.id", max_length=32)
+    team_id: int = Field(foreign_key="teams.id", index=True)
+    name: str = Field(max_length=200)
+    key: str = Field(max_length=200)  # the name case- and space-folded, for matching
+    tier: str = Field(default="standard", max_length=16)  # key | standard
+    owner_user_id: str | None = Field(default=None, max_length=32)
+    stage: str = Field(default="lead", max_length=16)
+    source: str | None = Field(default=None, max_length=100)
+    lost_reason: str | None = Field(default=None, max_length=500)
+    external_id: str | None = Field(default=None, max_length=100)  # the CRM's id
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    stage_changed_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    last_touched_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class StageChange(SQLModel, table=True):
+    """Every move of a lead between stages: the funnel's history."""
+
+    __tablename__ = "lead_stage_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    from_stage: str | None = Field(default=None, max_length=16)
+    to_stage: str = Field(max_length=16)
+    by_user_id: str | None = Field(default=None, max_length=32)
+    cause: str = Field(default="manual", max_length=64)  # manual | log:<id> | import
+    at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class Checkin(SQLModel, table=True):
+    """A rep's daily check-in: one per local day; a second one edits the first."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", "day", name="uq_checkin_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspaces.id", max_length=32)
+    team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)
+    user_id: str = Field(max_length=32)
+    day: date
+    planned_visits: int | None = Field(default=None)
+    planned_calls: int | None = Field(default=None)
+    key_customers: str = Field(default="", max_length=500)
+    plan: str = Field(default="", max_length=2000)  # today's plan, free text
+    yesterday: str = Field(default="", max_length=2000)
+    blockers: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class Brief(SQLModel, table=True):
+    """A rep's Friday brief for one week (Monday start), answered in a modal or /brief."""
+
+    __tablename__ = "briefs"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "user_id", "week_start", name="uq_brief_week"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspaces.id", max_length=32)
+    team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)
+    user_id: str = Field(max_length=32)
+    week_start: date
+    progress: str = Field(default="", max_length=3000)  # on action items
+    wins: str = Field(default="", max_length=3000)
+    blockers: str = Field(default="", max_length=3000)
+    next_focus: str = Field(default="", max_length=3000)
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Every refusal and every change to someone else's data: who, what, to whom, when."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(max_length=32, index=True)
+    actor_user_id: str = Field(max_length=32)
+    action: str = Field(max_length=64)  # e.g. team.add, lead.stage
+    target: str = Field(default="", max_length=200)  # user id, team or customer name
+    outcome: str = Field(max_length=16)  # done | denied
+    detail: str = Field(default="", max_length=2000)
+    at: datetime = Field(sa_column=_utc_column(nullable=False))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from bot.permissions import Actor
 from store.models import Member, Team, TeamMember, Workspace
 
 
@@ -154,3 +155,35 @@ def find_team(session: Session, *, name: str | None,
     if not teams:
         raise TeamError(f"no team named {name!r}")
     return teams[0]
+
+
+def actor(session: Session, *, workspace_id: str, user_id: str) -> Actor:
+    """What the permission policy needs to know about a person."""
+    member = session.exec(
+        select(Member).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
+    ).first()
+    if member is None:
+        return Actor(user_id=user_id)
+    links = session.exec(select(TeamMember).where(TeamMember.member_id == member.id)).all()
+    return Actor(user_id=user_id, role=member.role,
+                 manages=frozenset(link.team_id for link in links if link.is_manager),
+                 teams=frozenset(link.team_id for link in links))
+
+
+def teams_of(session: Session, *, workspace_id: str, user_id: str) -> frozenset[int]:
+    return actor(session, workspace_id=workspace_id, user_id=user_id).teams
+
+
+def claim_admin_if_none(session: Session, *, workspace_id: str, user_id: str,
+                        now: datetime) -> bool:
+    """The first person to set Pacer up in a workspace without an admin becomes its admin."""
+    has_admin = session.exec(
+        select(Member.id).where(Member.workspace_id == workspace_id, Member.role == "admin")
+    ).first()
+    if has_admin is not None:
+        return False
+    member = ensure_member(session, workspace_id=workspace_id, user_id=user_id, now=now)
+    member.role = "admin"
+    session.add(member)
+    session.flush()
+    return True

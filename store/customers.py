@@ -1,0 +1,131 @@
+"""Customers and their leads: one record per customer per team, matched forgivingly."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from store.models import STAGES, Activity, Customer, StageChange
+
+OPEN_STAGES = STAGES[:6]
+# Stages a log makes obvious (SPEC §1: "logs advance the stage where it is obvious").
+STAGE_FOR_KIND = {"call": "contacted", "visit": "contacted", "email": "contacted",
+                  "followup": "contacted", "objection": "contacted", "discovery": "discovery",
+                  "report": "discovery", "demo": "demo", "deal": "won", "payment": "won"}
+
+
+def name_key(name: str) -> str:
+    """Case- and space-insensitive: 'Acme  Corp', 'acme corp' and 'AcmeCorp' are one."""
+    return re.sub(r"\s+", "", name).casefold()
+
+
+@dataclass(frozen=True)
+class Match:
+    exact: Customer | None
+    candidates: tuple[Customer, ...]  # close names when there is no exact one
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.exact is None and len(self.candidates) > 0
+
+
+def match(session: Session, *, team_id: int, name: str, limit: int = 5) -> Match:
+    """The customer with this name, else those whose names contain it (or it contains)."""
+    key = name_key(name)
+    exact = session.exec(
+        select(Customer).where(Customer.team_id == team_id, Customer.key == key)
+    ).first()
+    if exact is not None or not key:
+        return Match(exact, ())
+    pattern = "%" + key.replace("\\", "").replace("%", "").replace("_", "") + "%"
+    close = session.exec(
+        select(Customer).where(Customer.team_id == team_id, Customer.key.like(pattern))
+        .order_by(Customer.name).limit(limit)
+    ).all()
+    return Match(None, tuple(close))
+
+
+def get(session: Session, *, team_id: int, customer_id: int) -> Customer | None:
+    customer = session.get(Customer, customer_id)
+    return customer if customer is not None and customer.team_id == team_id else None
+
+
+def create(session: Session, *, workspace_id: str, team_id: int, name: str,
+           owner_user_id: str | None, now: datetime, stage: str = "lead",
+           source: str | None = None, tier: str = "standard", by_user_id: str | None = None,
+           cause: str = "manual", external_id: str | None = None) -> Customer:
+    customer = Customer(workspace_id=workspace_id, team_id=team_id, name=name.strip(),
+                        key=name_key(name), tier=tier, owner_user_id=owner_user_id,
+                        stage=stage, source=source, external_id=external_id, created_at=now,
+                        stage_changed_at=now)
+    session.add(customer)
+    session.flush()
+    session.add(StageChange(customer_id=customer.id, from_stage=None, to_stage=stage,
+                            by_user_id=by_user_id, cause=cause, at=now))
+    return customer
+
+
+def set_stage(session: Session, customer: Customer, *, stage: str, now: datetime,
+              by_user_id: str | None, cause: str = "manual",
+              lost_reason: str | None = None) -> bool:
+    """Move a lead to a stage, recording the move; False if it was already there."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
+    if customer.stage == stage and (stage != "lost" or customer.lost_reason == lost_reason):
+        return False
+    session.add(StageChange(customer_id=customer.id, from_stage=customer.stage, to_stage=stage,
+                            by_user_id=by_user_id, cause=cause, at=now))
+    customer.stage = stage
+    customer.stage_changed_at = now
+    customer.lost_reason = lost_reason if stage == "lost" else None
+    session.add(customer)
+    session.flush()
+    return True
+
+
+def touch(session: Session, customer: Customer, *, kind: str, at: datetime,
+          by_user_id: str, cause: str) -> str | None:
+    """A log touched this customer: note when, and advance the stage if the log makes it
+    obvious (forward only; a won deal revives a lost lead). Returns the new stage if moved."""
+    if customer.last_touched_at is None or _aware(customer.last_touched_at) < at:
+        customer.last_touched_at = at
+        session.add(customer)
+    target = STAGE_FOR_KIND.get(kind)
+    if target is None or target == customer.stage:
+        return None
+    if customer.stage == "won" or (customer.stage == "lost" and target != "won"):
+        return None
+    if target != "won" and STAGES.index(target) < STAGES.index(customer.stage):
+        return None
+    set_stage(session, customer, stage=target, now=at, by_user_id=by_user_id, cause=cause)
+    return target
+
+
+def has_won_before(session: Session, *, customer_id: int, exclude_activity_id: int) -> bool:
+    """Whether this customer already had a deal, to tell new from existing business."""
+    return session.exec(
+        select(func.count()).select_from(Activity)
+        .where(Activity.customer_id == customer_id, Activity.kind == "deal",
+               Activity.deleted_at.is_(None), Activity.id != exclude_activity_id)
+    ).one() > 0
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the offset
+
+
+def list_for(session: Session, *, team_id: int, owner_user_id: str | None = None,
+             open_only: bool = True, limit: int = 50) -> list[Customer]:
+    query = select(Customer).where(Customer.team_id == team_id)
+    if owner_user_id:
+        query = query.where(Customer.owner_user_id == owner_user_id)
+    if open_only:
+        query = query.where(Customer.stage.in_(OPEN_STAGES))
+    return list(session.exec(
+        query.order_by(Customer.last_touched_at.is_(None).desc(),
+                       Customer.last_touched_at, Customer.name).limit(limit)
+    ).all())
