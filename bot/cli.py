@@ -12,6 +12,7 @@ from datetime import date
 
 from bot.config import ConfigError, Settings
 from bot.deps import Deps
+from bot.i18n import team_error_text
 from store import activity, db, teams
 
 log = logging.getLogger("pacer")
@@ -55,8 +56,25 @@ def build_parser() -> argparse.ArgumentParser:
     add = team.add_parser("add", help="add reps to a team")
     add.add_argument("name")
     add.add_argument("user_ids", nargs="+")
+    remove = team.add_parser("remove", help="take people off a team")
+    remove.add_argument("name")
+    remove.add_argument("user_ids", nargs="+")
+    manager = team.add_parser("manager", help="make people managers of a team")
+    manager.add_argument("name")
+    manager.add_argument("user_ids", nargs="+")
+    channel = team.add_parser("channel", help="set the team's channel")
+    channel.add_argument("name")
+    channel.add_argument("channel_id")
+    tz = team.add_parser("tz", help="set the team's time zone")
+    tz.add_argument("name")
+    tz.add_argument("tz")
+    hol = team.add_parser("holidays", help="public-holiday country and extra days off")
+    hol.add_argument("name")
+    hol.add_argument("--country", help="ISO code for the `holidays` calendar, or 'none'")
+    hol.add_argument("--add", type=_day, action="append", default=[], help="a day off")
+    hol.add_argument("--remove", type=_day, action="append", default=[])
     team.add_parser("list", help="list teams")
-    for p in (create, add):
+    for p in (create, add, remove, manager, channel, tz, hol):
         p.add_argument("--workspace", help="Slack team id (default: the only one, or "
                        "the bot token's)")
 
@@ -85,8 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env(os.environ)
         return COMMANDS[args.command](args, settings)
-    except (ConfigError, teams.TeamError) as exc:
+    except ConfigError as exc:
         print(f"pacer: {exc}", file=sys.stderr)
+        return 2
+    except teams.TeamError as exc:
+        print(f"pacer: {team_error_text(exc, 'en')}", file=sys.stderr)
         return 2
 
 
@@ -161,11 +182,38 @@ def cmd_team(args: argparse.Namespace, settings: Settings) -> int:
                 currency=args.currency, now=now)
             print(f"created team {team.name} in workspace {workspace_id}")
         else:
-            ids = [u for part in args.user_ids for u in _ids(part)]
-            team = teams.add_members(session, workspace_id=workspace_id, name=args.name,
-                                     user_ids=ids, now=now)
-            print(f"added {len(ids)} to team {team.name}")
+            print(team_change(session, args, workspace_id, now))
     return 0
+
+
+def team_change(session, args: argparse.Namespace, workspace_id: str, now) -> str:
+    """`pacer team add|remove|manager|channel|tz|holidays`: the store calls /pacer makes."""
+    name, command = args.name, args.team_command
+    ids = [u for part in getattr(args, "user_ids", []) for u in _ids(part)]
+    scope = {"session": session, "workspace_id": workspace_id, "name": name}
+    if command == "add":
+        teams.add_members(**scope, user_ids=ids, now=now)
+    elif command == "remove":
+        teams.remove_members(**scope, user_ids=ids)
+    elif command == "manager":
+        teams.add_managers(**scope, user_ids=ids, now=now)
+    elif command == "channel":
+        teams.set_channel(**scope, channel_id=args.channel_id)
+    elif command == "tz":
+        teams.set_tz(**scope, tz=args.tz)
+    else:
+        if args.country:
+            country = None if args.country.lower() == "none" else args.country
+            teams.set_holiday_country(**scope, country=country)
+        for day in args.add:
+            teams.add_day_off(**scope, day=day)
+        for day in args.remove:
+            teams.remove_day_off(**scope, day=day)
+        team = teams.get_team(**scope)
+        days = ", ".join(d.day.isoformat() for d in teams.days_off(session, team_id=team.id))
+        return f"{name}: holidays of {team.holiday_country or 'no country'}; days off: " \
+               f"{days or 'none'}"
+    return f"team {name}: {command} done" + (f" ({', '.join(ids)})" if ids else "")
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:

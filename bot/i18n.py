@@ -107,3 +107,9 @@ def format_day(day: date, lang: str) -> str:
     if lang == "zh":
         return f"{day.month}月{day.day}日 {weekday}"
     return f"{weekday} {day.day} {MONTHS_EN[day.month - 1]}"
+
+
+def team_error_text(error: Exception, lang: str) -> str:
+    """A store TeamError in words (its params are shown quoted, escaped)."""
+    params = {k: str(v) for k, v in getattr(error, "params", {}).items()}
+    return t(lang, f"teamerr.{getattr(error, 'code', 'unknown')}", **params)

@@ -1,13 +1,272 @@
-"""/pacer: placeholder while it is being built (registers nothing yet)."""
+"""/pacer: team setup for managers and admins, and each person's own settings.
+
+The same store functions serve `pacer team ...` on the command line.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from collections.abc import Callable
+from datetime import date
 
-from bot.deps import Deps
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlmodel import Session
 
-COMMANDS: tuple[str, ...] = ()
+from bot.deps import Deps, Who
+from bot.i18n import Raw, t, team_error_text
+from bot.permissions import decide
+from bot.render.blocks import notice_blocks
+from bot.slacktext import channel_id, tokens, user_id
+from store import audit, teams
+
+COMMAND = "/pacer"
+COMMANDS = (COMMAND,)
+LANGS = {"en": "en-US", "english": "en-US", "zh": "zh-CN", "chinese": "zh-CN", "中文": "zh-CN"}
+
+
+class Usage(Exception):
+    """The command was not understood: a catalogue key for what to type instead."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+class Refused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def register(app: App, deps: Deps) -> None:
-    pass
+    @app.command(COMMAND)
+    def handle_pacer(ack: Ack, command: dict, client: WebClient) -> None:
+        who = deps.who(client, command)
+        ack(**notice_blocks(run(deps, who, tokens(command.get("text") or ""))))
+
+
+def run(deps: Deps, who: Who, args: list[str]) -> str:
+    """Do what the words say, or explain; returns the private reply."""
+    lang = who.lang
+    now = deps.clock.now()
+    head = [a.lower() for a in args[:2]]
+    notes = []
+    try:
+        with deps.sessions() as session:
+            if teams.claim_admin_if_none(session, workspace_id=who.workspace_id,
+                                         user_id=who.user_id, now=now):
+                notes.append(t(lang, "pacer.first_admin"))
+            if not args or head[0] in ("help", "帮助", "?"):
+                reply = t(lang, "pacer.help")
+            elif head[0] == "team":
+                reply = team_command(session, deps, who, head[1] if len(head) > 1 else "",
+                                     args[2:])
+            elif head[0] == "me":
+                reply = me_command(session, deps, who, args[1:])
+            elif head[0] == "role":
+                reply = role_command(session, deps, who, args[1:])
+            elif head[0] == "audit":
+                reply = audit_command(session, deps, who)
+            else:
+                raise Usage("pacer.unknown", word=args[0])
+    except Refused as refusal:
+        with deps.sessions() as session:
+            audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                         action="pacer " + " ".join(head if head[0] == "team" else head[:1]),
+                         outcome="denied", now=now,
+                         detail=refusal.reason)
+        return t(lang, refusal.reason)
+    except Usage as usage:
+        return "⚠️ " + t(lang, usage.key, **usage.params)
+    except teams.TeamError as error:
+        return "⚠️ " + team_error_text(error, lang)
+    return "\n".join([*notes, reply])
+
+
+def _allow(session: Session, who: Who, action: str, **scope: object) -> None:
+    actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
+    decision = decide(actor, action, **scope)
+    if not decision.allowed:
+        raise Refused(decision.reason)
+
+
+def _done(session: Session, deps: Deps, who: Who, action: str, target: str,
+          detail: str = "") -> None:
+    audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                 action=action, outcome="done", now=deps.clock.now(), target=target,
+                 detail=detail)
+
+
+def _mentions(items: list[str]) -> str:
+    return Raw(", ".join(f"<@{u}>" for u in items))
+
+
+def _users(args: list[str], usage: str, name: str) -> list[str]:
+    ids = [user_id(a) for a in args]
+    if not ids or None in ids:
+        bad = next((a for a, i in zip(args, ids, strict=True) if i is None), "")
+        raise Usage(usage, name=name, word=bad)
+    return ids  # type: ignore[return-value]
+
+
+def team_command(session: Session, deps: Deps, who: Who, sub: str, args: list[str]) -> str:
+    lang, ws, now = who.lang, who.workspace_id, deps.clock.now()
+    if sub in ("list", ""):
+        summaries = teams.list_teams(session, workspace_id=ws)
+        if not summaries:
+            return t(lang, "pacer.no_teams")
+        return "\n".join(t(lang, "pacer.team_line", name=s.name, tz=s.tz, currency=s.currency,
+                           channel=Raw(f"<#{s.channel_id}>") if s.channel_id else "",
+                           managers=_mentions(list(s.managers)), reps=len(s.members))
+                         for s in summaries)
+    if not args:
+        raise Usage(f"pacer.usage_{sub}" if sub in TEAM_SUBCOMMANDS else "pacer.unknown_team",
+                    word=sub, name="East")
+    if sub == "create":
+        return create_team(session, deps, who, args)
+    handler = TEAM_SUBCOMMANDS.get(sub)
+    if handler is None:
+        raise Usage("pacer.unknown_team", word=sub)
+    name, rest = args[0], args[1:]
+    team = teams.get_team(session, workspace_id=ws, name=name)
+    _allow(session, who, "team.edit", team_id=team.id)
+    reply, detail = handler(session, who, team.name, rest, now)
+    _done(session, deps, who, f"team.{sub}", team.name, detail)
+    return reply
+
+
+def create_team(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
+    _allow(session, who, "team.create")
+    name, channel, managers, tz, currency = args[0], None, [], who.profile.tz.key, "CNY"
+    words = iter(args[1:])
+    for word in words:
+        if channel_id(word):
+            channel = channel_id(word)
+        elif user_id(word):
+            managers.append(user_id(word))
+        elif word.lower() in ("tz", "timezone", "时区"):
+            tz = next(words, "")
+        elif word.lower() in ("currency", "货币", "币种"):
+            currency = next(words, "").upper() or currency
+        else:
+            raise Usage("pacer.usage_create", word=word, name=name)
+    managers = managers or [who.user_id]
+    team = teams.create_team(session, workspace_id=who.workspace_id, name=name,
+                             channel_id=channel, managers=managers, members=[], tz=tz,
+                             currency=currency, now=deps.clock.now())
+    _done(session, deps, who, "team.create", team.name, f"managers={','.join(managers)}")
+    return t(who.lang, "pacer.created", name=team.name, tz=team.tz, currency=team.currency,
+             channel=Raw(f"<#{channel}>") if channel else "", managers=_mentions(managers))
+
+
+def _add(session: Session, who: Who, name: str, args: list[str], now) -> tuple[str, str]:
+    ids = _users(args, "pacer.usage_add", name)
+    teams.add_members(session, workspace_id=who.workspace_id, name=name, user_ids=ids, now=now)
+    return t(who.lang, "pacer.added", name=name, users=_mentions(ids)), ",".join(ids)
+
+
+def _remove(session: Session, who: Who, name: str, args: list[str], now) -> tuple[str, str]:
+    ids = _users(args, "pacer.usage_remove", name)
+    teams.remove_members(session, workspace_id=who.workspace_id, name=name, user_ids=ids)
+    return t(who.lang, "pacer.removed", name=name, users=_mentions(ids)), ",".join(ids)
+
+
+def _manager(session: Session, who: Who, name: str, args: list[str], now) -> tuple[str, str]:
+    ids = _users(args, "pacer.usage_manager", name)
+    teams.add_managers(session, workspace_id=who.workspace_id, name=name, user_ids=ids, now=now)
+    return t(who.lang, "pacer.managers_added", name=name, users=_mentions(ids)), ",".join(ids)
+
+
+def _channel(session: Session, who: Who, name: str, args: list[str], now) -> tuple[str, str]:
+    channel = channel_id(args[0]) if args else None
+    if channel is None:
+        raise Usage("pacer.usage_channel", name=name, word=args[0] if args else "")
+    teams.set_channel(session, workspace_id=who.workspace_id, name=name, channel_id=channel)
+    return t(who.lang, "pacer.channel_set", name=name, channel=Raw(f"<#{channel}>")), channel
+
+
+def _tz(session: Session, who: Who, name: str, args: list[str], now) -> tuple[str, str]:
+    if not args:
+        raise Usage("pacer.usage_tz", name=name, word="")
+    team = teams.set_tz(session, workspace_id=who.workspace_id, name=name, tz=args[0])
+    return t(who.lang, "pacer.tz_set", name=name, tz=team.tz), team.tz
+
+
+def _holidays(session: Session, who: Who, name: str, args: list[str], now) -> tuple[str, str]:
+    ws, lang = who.workspace_id, who.lang
+    op = args[0].lower() if args else "show"
+    if op in ("add", "remove") and len(args) >= 2:
+        try:
+            day = date.fromisoformat(args[1])
+        except ValueError as exc:
+            raise Usage("pacer.usage_holidays", name=name, word=args[1]) from exc
+        if op == "add":
+            teams.add_day_off(session, workspace_id=ws, name=name, day=day,
+                              label=" ".join(args[2:]))
+        else:
+            teams.remove_day_off(session, workspace_id=ws, name=name, day=day)
+        detail = f"{op} {day.isoformat()}"
+    elif op in ("none", "off"):
+        teams.set_holiday_country(session, workspace_id=ws, name=name, country=None)
+        detail = "country none"
+    elif op != "show":
+        teams.set_holiday_country(session, workspace_id=ws, name=name, country=args[0])
+        detail = f"country {args[0].upper()}"
+    else:
+        detail = "show"
+    team = teams.get_team(session, workspace_id=ws, name=name)
+    days = teams.days_off(session, team_id=team.id)
+    listing = ", ".join(f"{d.day.isoformat()}{' ' + d.name if d.name else ''}" for d in days)
+    return t(lang, "pacer.holidays", name=name, country=team.holiday_country or "",
+             days=listing), detail
+
+
+TEAM_SUBCOMMANDS: dict[str, Callable] = {
+    "add": _add, "remove": _remove, "manager": _manager, "channel": _channel, "tz": _tz,
+    "holidays": _holidays,
+}
+
+
+def me_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
+    what = args[0].lower() if args else ""
+    value = args[1] if len(args) > 1 else ""
+    now = deps.clock.now()
+    if what in ("tz", "timezone", "时区") and value:
+        auto = value.lower() in ("auto", "slack", "自动")
+        teams.set_own_tz(session, workspace_id=who.workspace_id, user_id=who.user_id,
+                         tz=None if auto else value, now=now)
+        deps.users.forget(who.workspace_id, who.user_id)
+        return t(who.lang, "pacer.me_tz_auto" if auto else "pacer.me_tz", tz=value)
+    if what in ("lang", "language", "语言") and value:
+        auto = value.lower() in ("auto", "slack", "自动")
+        locale = None if auto else LANGS.get(value.lower())
+        if not auto and locale is None:
+            raise Usage("pacer.usage_me", word=value)
+        teams.set_own_locale(session, workspace_id=who.workspace_id, user_id=who.user_id,
+                             locale=locale, now=now)
+        deps.users.forget(who.workspace_id, who.user_id)
+        lang = "zh" if locale == "zh-CN" else ("en" if locale else who.lang)
+        return t(lang, "pacer.me_lang_auto" if auto else "pacer.me_lang")
+    raise Usage("pacer.usage_me", word=what)
+
+
+def role_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
+    target = user_id(args[0]) if args else None
+    if target is None or len(args) < 2:
+        raise Usage("pacer.usage_role", word=args[0] if args else "")
+    _allow(session, who, "admin.only")
+    role = args[1].lower()
+    teams.set_role(session, workspace_id=who.workspace_id, user_id=target, role=role,
+                   now=deps.clock.now())
+    _done(session, deps, who, "member.role", target, role)
+    return t(who.lang, "pacer.role_set", user=Raw(f"<@{target}>"), role=role)
+
+
+def audit_command(session: Session, deps: Deps, who: Who) -> str:
+    _allow(session, who, "admin.only")
+    entries = audit.recent(session, workspace_id=who.workspace_id, limit=20)
+    if not entries:
+        return t(who.lang, "pacer.audit_empty")
+    return "\n".join(t(who.lang, "pacer.audit_line", at=e.at.strftime("%Y-%m-%d %H:%M"),
+                       actor=Raw(f"<@{e.actor_user_id}>"), action=e.action, target=e.target,
+                       outcome=e.outcome, detail=e.detail) for e in entries)

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
 from bot.permissions import Actor
-from store.models import Member, Team, TeamMember, Workspace
+from store.models import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace
 
 
 class TeamError(ValueError):
-    """A team operation that cannot be done; the message says why, for the CLI."""
+    """A team operation that cannot be done: a catalogue code (teamerr.*) and its params."""
+
+    def __init__(self, code: str, **params: str) -> None:
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ def check_tz(tz: str) -> str:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise TeamError(f"unknown time zone {tz!r}; use an IANA name like Asia/Shanghai") from exc
+        raise TeamError("unknown_tz", tz=tz) from exc
     return tz
 
 
@@ -67,7 +72,7 @@ def _team(session: Session, *, workspace_id: str, name: str) -> Team:
         select(Team).where(Team.workspace_id == workspace_id, Team.name == name)
     ).first()
     if team is None:
-        raise TeamError(f"no team named {name!r}")
+        raise TeamError("no_team", name=name)
     return team
 
 
@@ -90,13 +95,13 @@ def create_team(session: Session, *, workspace_id: str, name: str, channel_id: s
                 now: datetime) -> Team:
     name = name.strip()
     if not name:
-        raise TeamError("a team needs a name")
+        raise TeamError("no_name")
     ensure_workspace(session, workspace_id=workspace_id, now=now)
     exists = session.exec(
         select(Team.id).where(Team.workspace_id == workspace_id, Team.name == name)
     ).first()
     if exists is not None:
-        raise TeamError(f"a team named {name!r} already exists")
+        raise TeamError("exists", name=name)
     team = Team(workspace_id=workspace_id, name=name, channel_id=channel_id, tz=check_tz(tz),
                 currency=currency.upper(), created_at=now)
     session.add(team)
@@ -153,7 +158,7 @@ def find_team(session: Session, *, name: str | None,
         query = query.where(Team.workspace_id == workspace_id)
     teams = session.exec(query).all()
     if not teams:
-        raise TeamError(f"no team named {name!r}")
+        raise TeamError("no_team", name=name)
     return teams[0]
 
 
@@ -187,3 +192,115 @@ def claim_admin_if_none(session: Session, *, workspace_id: str, user_id: str,
     session.add(member)
     session.flush()
     return True
+
+
+def get_team(session: Session, *, workspace_id: str, name: str) -> Team:
+    return _team(session, workspace_id=workspace_id, name=name)
+
+
+def remove_members(session: Session, *, workspace_id: str, name: str,
+                   user_ids: Sequence[str]) -> Team:
+    team = _team(session, workspace_id=workspace_id, name=name)
+    for user_id in user_ids:
+        member = session.exec(select(Member).where(Member.workspace_id == workspace_id,
+                                                   Member.user_id == user_id)).first()
+        link = session.get(TeamMember, (team.id, member.id)) if member else None
+        if link is None:
+            raise TeamError("not_on_team", user=user_id, name=team.name)
+        session.delete(link)
+    session.flush()
+    return team
+
+
+def add_managers(session: Session, *, workspace_id: str, name: str, user_ids: Sequence[str],
+                 now: datetime) -> Team:
+    team = _team(session, workspace_id=workspace_id, name=name)
+    _join(session, team, user_ids, manager=True, now=now)
+    return team
+
+
+def set_channel(session: Session, *, workspace_id: str, name: str, channel_id: str) -> Team:
+    team = _team(session, workspace_id=workspace_id, name=name)
+    team.channel_id = channel_id
+    session.add(team)
+    return team
+
+
+def set_tz(session: Session, *, workspace_id: str, name: str, tz: str) -> Team:
+    team = _team(session, workspace_id=workspace_id, name=name)
+    team.tz = check_tz(tz)
+    session.add(team)
+    return team
+
+
+def check_country(country: str) -> str:
+    import holidays
+
+    code = country.strip().upper()
+    if code not in holidays.list_supported_countries():
+        raise TeamError("unknown_country", country=country)
+    return code
+
+
+def set_holiday_country(session: Session, *, workspace_id: str, name: str,
+                        country: str | None) -> Team:
+    team = _team(session, workspace_id=workspace_id, name=name)
+    team.holiday_country = check_country(country) if country else None
+    session.add(team)
+    return team
+
+
+def add_day_off(session: Session, *, workspace_id: str, name: str, day: date,
+                label: str = "") -> Team:
+    team = _team(session, workspace_id=workspace_id, name=name)
+    existing = session.get(TeamHoliday, (team.id, day))
+    if existing is None:
+        session.add(TeamHoliday(team_id=team.id, day=day, name=label[:100]))
+    else:
+        existing.name = label[:100] or existing.name
+    session.flush()
+    return team
+
+
+def remove_day_off(session: Session, *, workspace_id: str, name: str, day: date) -> Team:
+    team = _team(session, workspace_id=workspace_id, name=name)
+    existing = session.get(TeamHoliday, (team.id, day))
+    if existing is None:
+        raise TeamError("not_day_off", day=day.isoformat(), name=team.name)
+    session.delete(existing)
+    session.flush()
+    return team
+
+
+def days_off(session: Session, *, team_id: int) -> list[TeamHoliday]:
+    return list(session.exec(
+        select(TeamHoliday).where(TeamHoliday.team_id == team_id).order_by(TeamHoliday.day)
+    ).all())
+
+
+def set_role(session: Session, *, workspace_id: str, user_id: str, role: str,
+             now: datetime) -> Member:
+    if role not in ROLES:
+        raise TeamError("unknown_role", role=role)
+    member = ensure_member(session, workspace_id=workspace_id, user_id=user_id, now=now)
+    member.role = role
+    session.add(member)
+    return member
+
+
+def set_own_tz(session: Session, *, workspace_id: str, user_id: str, tz: str | None,
+               now: datetime) -> Member:
+    """A person's own time zone, winning over Slack's; None goes back to Slack's."""
+    member = ensure_member(session, workspace_id=workspace_id, user_id=user_id, now=now)
+    member.tz_override = check_tz(tz) if tz else None
+    session.add(member)
+    return member
+
+
+def set_own_locale(session: Session, *, workspace_id: str, user_id: str, locale: str | None,
+                   now: datetime) -> Member:
+    """A person's own language ("en", "zh"), winning over Slack's; None goes back to Slack's."""
+    member = ensure_member(session, workspace_id=workspace_id, user_id=user_id, now=now)
+    member.locale_override = locale
+    session.add(member)
+    return member

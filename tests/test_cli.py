@@ -35,10 +35,17 @@ def test_team_create_add_list(env: str, capsys: pytest.CaptureFixture) -> None:
                        "U0MEI,U0LEE", "--members", "U0ALICE,U0BO", "--tz", "Asia/Shanghai",
                        "--currency", "cny")
     assert code == 0 and "created team East" in out
-    assert run(capsys, "team", "add", "East", "U0CARLOS", "U0DIA")[0] == 0
+    assert run(capsys, "team", "add", "East", "U0CARLOS", "U0DIA", "U0GONE")[0] == 0
+    assert run(capsys, "team", "remove", "East", "U0GONE")[0] == 0
+    assert run(capsys, "team", "manager", "East", "U0KAI")[0] == 0
+    assert run(capsys, "team", "channel", "East", "C0NEW")[0] == 0
+    assert run(capsys, "team", "tz", "East", "Asia/Singapore")[0] == 0
+    code, out, _ = run(capsys, "team", "holidays", "East", "--country", "sg", "--add",
+                       "2026-12-24", "--add", "2026-12-31", "--remove", "2026-12-31")
+    assert out.strip() == "East: holidays of SG; days off: 2026-12-24"
     code, out, _ = run(capsys, "team", "list")
-    assert out.strip() == ("East\tchannel=C0EAST\ttz=Asia/Shanghai\tcurrency=CNY\t"
-                           "managers=U0LEE,U0MEI\tmembers=U0ALICE,U0BO,U0CARLOS,U0DIA")
+    assert out.strip() == ("East\tchannel=C0NEW\ttz=Asia/Singapore\tcurrency=CNY\t"
+                           "managers=U0KAI,U0LEE,U0MEI\tmembers=U0ALICE,U0BO,U0CARLOS,U0DIA")
 
 
 def test_team_errors_are_named_and_exit_2(env: str, capsys: pytest.CaptureFixture) -> None:

@@ -1,0 +1,33 @@
+"""Reading command text as Slack sends it: quotes, escaped mentions and channels."""
+
+from __future__ import annotations
+
+import re
+
+USER_RE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|^([UW][A-Z0-9]{6,})$")
+CHANNEL_RE = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|^([CG][A-Z0-9]{6,})$")
+_TOKEN_RE = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|\'([^\']*)\'|(<[^>]*>)|(\S+)')
+
+
+def unescape(text: str) -> str:
+    """Slack escapes &, < and > in command text; names are stored as people typed them."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def tokens(text: str) -> list[str]:
+    """Words, keeping "quoted names" (straight or Chinese quotes) and <@mentions> whole."""
+    found = []
+    for match in _TOKEN_RE.finditer(text.strip()):
+        group = next(g for g in match.groups() if g is not None)
+        found.append(group if group.startswith("<") else unescape(group))
+    return found
+
+
+def user_id(token: str) -> str | None:
+    match = USER_RE.search(token)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def channel_id(token: str) -> str | None:
+    match = CHANNEL_RE.search(token)
+    return (match.group(1) or match.group(2)) if match else None

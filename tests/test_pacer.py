@@ -1,0 +1,118 @@
+"""/pacer: team admin in Slack, roles, permissions and the audit log."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from store import teams
+from store.models import AuditEntry, Member, Team, TeamHoliday
+from tests.conftest import WORKSPACE, Bot
+
+
+def audit_rows(bot: Bot) -> list[tuple[str, str, str]]:
+    with bot.deps.sessions() as session:
+        rows = session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
+        return [(r.actor_user_id, r.action, r.outcome) for r in rows]
+
+
+def summary(bot: Bot, name: str) -> teams.TeamSummary:
+    with bot.deps.sessions() as session:
+        return next(s for s in teams.list_teams(session, workspace_id=WORKSPACE)
+                    if s.name == name)
+
+
+def pacer(bot: Bot, text: str, user: str) -> str:
+    reply = bot.command(text, command="/pacer", user=user)
+    assert reply.status == 200 and reply.body["response_type"] == "ephemeral"
+    return reply.text
+
+
+def test_first_user_in_a_workspace_without_admin_becomes_admin(bot: Bot) -> None:
+    text = pacer(bot, "help", "U0STRAY")
+    assert "you are its admin" in text and "/pacer team create" in text
+    assert "you are its admin" not in pacer(bot, "help", "U0ALICE")
+    with bot.deps.sessions() as session:
+        roles = dict(session.exec(select(Member.user_id, Member.role)).all())
+    assert roles["U0STRAY"] == "admin" and roles["U0ALICE"] == "rep"
+
+
+def test_manager_runs_their_team_in_slack(bot: Bot) -> None:
+    pacer(bot, "help", "U0STRAY")  # someone else is admin
+    # Mei's Slack is in Chinese, so Pacer answers her in Chinese.
+    assert "已将 <@U0CARLOS>, <@U0DIANA> 加入 *East*" in pacer(
+        bot, "team add East <@U0CARLOS|carlos> U0DIANA", "U0MEI")
+    assert "U0CARLOS" in summary(bot, "East").members
+    assert "在 <#C0NEW> 发布" in pacer(bot, "team channel East <#C0NEW|sales-east>", "U0MEI")
+    pacer(bot, "team tz East Asia/Singapore", "U0MEI")
+    pacer(bot, "team holidays East cn", "U0MEI")
+    text = pacer(bot, "team holidays East add 2026-12-24 Team offsite", "U0MEI")
+    assert "CN 法定节假日" in text and "2026-12-24 Team offsite" in text
+    pacer(bot, "team remove East <@U0DIANA>", "U0MEI")
+    pacer(bot, "team manager East <@U0LEE>", "U0MEI")
+    east = summary(bot, "East")
+    assert (east.channel_id, east.tz) == ("C0NEW", "Asia/Singapore")
+    assert "U0DIANA" not in east.members and "U0LEE" in east.managers
+    with bot.deps.sessions() as session:
+        assert session.exec(select(TeamHoliday.day)).all()[0].isoformat() == "2026-12-24"
+    actions = [a for _, a, outcome in audit_rows(bot) if outcome == "done"]
+    assert actions == ["team.add", "team.channel", "team.tz", "team.holidays",
+                       "team.holidays", "team.remove", "team.manager"]
+
+
+def test_reps_are_refused_politely_and_it_is_audited(bot: Bot) -> None:
+    pacer(bot, "help", "U0STRAY")
+    text = pacer(bot, "team add East <@U0EVE>", "U0ALICE")
+    assert "Only managers and admins can do that" in text
+    assert "Only managers and admins" in pacer(bot, "team create West", "U0ALICE")
+    assert "只有 Pacer 管理员" in pacer(bot, "role <@U0ALICE> admin", "U0BO")
+    assert "U0EVE" not in summary(bot, "East").members
+    assert audit_rows(bot) == [("U0ALICE", "pacer team add", "denied"),
+                               ("U0ALICE", "pacer team create", "denied"),
+                               ("U0BO", "pacer role", "denied")]
+    assert "Try: `/pacer team add East @alice @bob`" not in pacer(bot, "team add East", "U0ALICE")
+
+
+def test_a_manager_cannot_change_another_managers_team(bot: Bot) -> None:
+    pacer(bot, "help", "U0STRAY")
+    pacer(bot, "role <@U0LEE> manager", "U0STRAY")
+    assert "Created team *West*" in pacer(bot, "team create West <#C0WEST> currency usd", "U0LEE")
+    assert "only change teams you manage" in pacer(bot, "team add East <@U0EVE>", "U0LEE")
+    with bot.deps.sessions() as session:
+        west = session.exec(select(Team).where(Team.name == "West")).one()
+    assert (west.currency, west.channel_id) == ("USD", "C0WEST")
+
+
+def test_admin_can_do_anything_and_read_the_audit(bot: Bot) -> None:
+    pacer(bot, "help", "U0STRAY")
+    assert "✅" in pacer(bot, 'team create "North Star" <#C0NORTH> tz Asia/Tokyo <@U0KAI>',
+                        "U0STRAY")
+    assert "✅" in pacer(bot, 'team add "North Star" <@U0ALICE>', "U0STRAY")
+    assert "North Star" in pacer(bot, "team list", "U0ALICE")
+    pacer(bot, "team add East <@U0EVE>", "U0ALICE")  # refused, audited
+    log = pacer(bot, "audit", "U0STRAY")
+    assert "team.create" in log and "denied" in log
+    assert "只有 Pacer 管理员" in pacer(bot, "audit", "U0MEI")
+
+
+def test_bad_input_gets_specific_help(bot: Bot) -> None:
+    pacer(bot, "help", "U0STRAY")
+    pacer(bot, "me lang en", "U0MEI")
+    assert "`@bob` isn't a person" in pacer(bot, "team add East @bob", "U0MEI")
+    assert "no team named 'Nope'" in pacer(bot, "team add Nope <@U0X>", "U0MEI")
+    assert "unknown time zone 'Mars/Base'" in pacer(bot, "team tz East Mars/Base", "U0MEI")
+    assert "unknown holiday country 'XX'" in pacer(bot, "team holidays East XX", "U0MEI")
+    assert "isn't a /pacer command" in pacer(bot, "dance", "U0MEI")
+    assert "Try: `/pacer team add East @alice @bob`" in pacer(bot, "team add East", "U0MEI")
+    assert "没有名为“不存在”的团队" in pacer(bot, "team add 不存在 <@U0X>", "U0BO")
+
+
+def test_personal_time_zone_and_language_win_over_slack(bot: Bot) -> None:
+    assert "follows Slack" not in pacer(bot, "me tz Asia/Tokyo", "U0ALICE")
+    reply = bot.command("visit Acme")  # 02:00 UTC = 11:00 Wednesday in Tokyo
+    assert "on Wed 18 Nov" in reply.text
+    assert "中文" in pacer(bot, "me lang zh", "U0ALICE")
+    assert "已记录" in bot.command("call Acme").text
+    pacer(bot, "me lang auto", "U0ALICE")
+    pacer(bot, "me tz auto", "U0ALICE")
+    assert "on Tue 17 Nov" in bot.command("visit Globex").text
+    assert "/pacer me tz" in pacer(bot, "me tz", "U0ALICE")
