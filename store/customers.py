@@ -129,3 +129,79 @@ def list_for(session: Session, *, team_id: int, owner_user_id: str | None = None
         query.order_by(Customer.last_touched_at.is_(None).desc(),
                        Customer.last_touched_at, Customer.name).limit(limit)
     ).all())
+
+
+@dataclass(frozen=True)
+class Link:
+    """What linking a log to its customer did."""
+
+    customer: Customer | None = None
+    created: bool = False
+    moved_to: str | None = None
+    candidates: tuple[Customer, ...] = ()  # when the name is ambiguous: ask which
+
+
+def link_activity(session: Session, row: Activity, *, team_id: int, touched_at: datetime,
+                  customer: Customer | None = None, new: bool = False) -> Link:
+    """Tie a log to its customer (found by name, picked, or `new`), touch the lead and move
+    its stage; with close names and no exact one, link nothing and return the candidates."""
+    created = False
+    if customer is None and not new:
+        found = match(session, team_id=team_id, name=row.customer or "")
+        if found.ambiguous:
+            return Link(candidates=found.candidates)
+        customer = found.exact
+    cause = f"log:{row.id}"
+    if customer is None:
+        customer = create(session, workspace_id=row.workspace_id, team_id=team_id,
+                          name=row.customer or "", owner_user_id=row.user_id, now=touched_at,
+                          by_user_id=row.user_id, cause=cause)
+        created = True
+    row.customer_id = customer.id
+    if row.kind == "deal" and row.new_customer is None:
+        row.new_customer = not has_won_before(session, customer_id=customer.id,
+                                              exclude_activity_id=row.id)
+    session.add(row)
+    moved = touch(session, customer, kind=row.kind, at=touched_at, by_user_id=row.user_id,
+                  cause=cause)
+    return Link(customer=customer, created=created, moved_to=moved)
+
+
+def unlink_undone(session: Session, row: Activity, *, now: datetime) -> None:
+    """An undone log takes back what it did to its customer: a stage move it caused (if
+    nothing moved the lead since), or the customer itself if the log created it alone."""
+    if row.customer_id is None:
+        return
+    customer = session.get(Customer, row.customer_id)
+    cause = f"log:{row.id}"
+    changes = session.exec(select(StageChange).where(StageChange.customer_id == customer.id)
+                           .order_by(StageChange.at.desc(), StageChange.id.desc())).all()
+    others = session.exec(
+        select(func.count()).select_from(Activity)
+        .where(Activity.customer_id == customer.id, Activity.id != row.id,
+               Activity.deleted_at.is_(None))
+    ).one()
+    if changes and all(c.cause == cause for c in changes) and not others:
+        for change in changes:
+            session.delete(change)
+        row.customer_id = None
+        session.add(row)
+        session.flush()
+        session.delete(customer)
+        return
+    if changes and changes[0].cause == cause and changes[0].from_stage:
+        set_stage(session, customer, stage=changes[0].from_stage, now=now,
+                  by_user_id=row.user_id, cause=f"undo:{cause}")
+
+
+def history(session: Session, customer_id: int, limit: int = 20) -> list[StageChange]:
+    return list(session.exec(
+        select(StageChange).where(StageChange.customer_id == customer_id)
+        .order_by(StageChange.at.desc(), StageChange.id.desc()).limit(limit)
+    ).all())
+
+
+def idle_hours(customer: Customer, now: datetime) -> float:
+    """Hours since the lead was last touched (or created, if never)."""
+    since = _aware(customer.last_touched_at or customer.created_at)
+    return (now - since).total_seconds() / 3600

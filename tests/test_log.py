@@ -154,7 +154,7 @@ def test_undo_button_replaces_the_confirmation_and_is_safe_to_click_twice(bot: B
     value = undo_value(reply)
     assert bot.click(UNDO_ACTION, value, user="U0BO").status == 200
     refused = bot.fake.wait_for("response_url")[-1]
-    assert "Only the person who logged this" in refused.args["text"]
+    assert "只有记录人本人可以撤销" in refused.args["text"]  # Bo reads Chinese
     assert len(rows(bot)) == 1
     bot.click(UNDO_ACTION, value)
     done = bot.fake.wait_for("response_url", 2)[-1]

@@ -12,6 +12,8 @@ from bot.periods import week_bounds
 from bot.render.blocks import SECTION_LIMIT, context, message, section
 
 UNDO_ACTION = "log_undo"
+PICK_ACTION = "log_pick"  # + ":<n>", one per button (action ids must differ in a block)
+BUTTON_TEXT = 70  # Slack's limit for a button's text is 75 characters
 LIST_LINES = 40
 
 
@@ -29,7 +31,8 @@ def _summary(lang: str, *, kind: str, count: int, customer: str | None, day: dat
 
 
 def log_saved_blocks(lang: str, *, activity, created: bool, day_total, week_total,
-                     points: int, pace, currency: str, on_team: bool, today: date) -> dict:
+                     points: int, pace, currency: str, on_team: bool, today: date,
+                     link=None) -> dict:
     """The private confirmation: exactly what was recorded and how it moved the day and week."""
     fields = _summary(lang, kind=activity.kind, count=activity.count,
                       customer=activity.customer, day=activity.occurred_on,
@@ -62,7 +65,21 @@ def log_saved_blocks(lang: str, *, activity, created: bool, day_total, week_tota
         notes.insert(0, t(lang, "log.duplicate"))
     if not on_team:
         notes.append(t(lang, "log.no_team"))
+    if link is not None and link.customer is not None:
+        stage = Raw(t(lang, f"stages.{link.customer.stage}"))
+        if link.created:
+            notes.append(t(lang, "log.customer_new", name=link.customer.name, stage=stage))
+        elif link.moved_to:
+            notes.append(t(lang, "log.customer_moved", name=link.customer.name, stage=stage))
     blocks.append(context(*notes))
+    if link is not None and link.candidates:
+        blocks.append(section(t(lang, "log.pick_question", name=activity.customer)))
+        options = [(c.name, f"{activity.id}:{c.id}") for c in link.candidates]
+        options.append((t(lang, "log.pick_new", name=activity.customer), f"{activity.id}:new"))
+        blocks.append({"type": "actions", "elements": [
+            {"type": "button", "action_id": f"{PICK_ACTION}:{i}", "value": value,
+             "text": {"type": "plain_text", "text": label[:BUTTON_TEXT]}}
+            for i, (label, value) in enumerate(options)]})
     if activity.deleted_at is None:
         blocks.append({"type": "actions", "elements": [{
             "type": "button", "action_id": UNDO_ACTION, "value": str(activity.id),

@@ -1,0 +1,58 @@
+"""Block Kit for /lead: lists, a lead's history, and 'which customer did you mean?'."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.i18n import Raw, t
+from bot.render.blocks import context, message, section
+from store.customers import idle_hours
+
+PICK_ACTION = "lead_pick"  # + ":<n>"
+IDLE_HOURS = 48  # seed 001: a lead without follow-up for over 48 hours costs points
+
+
+def _stage(lang: str, stage: str) -> Raw:
+    return Raw(t(lang, f"stages.{stage}"))
+
+
+def lead_list_blocks(lang: str, *, rows: Sequence, now: datetime, whose: str | None,
+                     team: str) -> dict:
+    title = t(lang, "lead.list_title_mine" if whose else "lead.list_title_team", team=team,
+              user=Raw(f"<@{whose}>") if whose else "")
+    if not rows:
+        text = t(lang, "lead.list_empty")
+        return message(text, [section(f"*{title}*"), section(text)])
+    lines = []
+    for c in rows:
+        hours = idle_hours(c, now)
+        lines.append("• " + t(lang, "lead.list_line", name=c.name, stage=_stage(lang, c.stage),
+                              tier=Raw(t(lang, f"tiers.{c.tier}")),
+                              owner=Raw(f"<@{c.owner_user_id}>") if c.owner_user_id else "",
+                              hours=int(hours), idle=hours > IDLE_HOURS))
+    return message(title, [section(f"*{title}*"), section("\n".join(lines)),
+                           context(t(lang, "lead.list_footer"))])
+
+
+def lead_detail_blocks(lang: str, *, customer, changes: Sequence, now: datetime) -> dict:
+    head = t(lang, "lead.detail", name=customer.name, stage=_stage(lang, customer.stage),
+             tier=Raw(t(lang, f"tiers.{customer.tier}")),
+             owner=Raw(f"<@{customer.owner_user_id}>") if customer.owner_user_id else "",
+             source=customer.source or "", hours=int(idle_hours(customer, now)),
+             reason=customer.lost_reason or "")
+    lines = [t(lang, "lead.history_line", at=c.at.strftime("%Y-%m-%d"),
+               from_stage=_stage(lang, c.from_stage) if c.from_stage else "",
+               to_stage=_stage(lang, c.to_stage),
+               by=Raw(f"<@{c.by_user_id}>") if c.by_user_id else "") for c in changes]
+    return message(head, [section(head), context(*lines[:10])] if lines else [section(head)])
+
+
+def pick_blocks(lang: str, *, name: str, candidates: Sequence, args: list[str]) -> dict:
+    text = t(lang, "lead.pick", name=name)
+    buttons = [{"type": "button", "action_id": f"{PICK_ACTION}:{i}",
+                "text": {"type": "plain_text", "text": c.name[:70]},
+                "value": json.dumps({"args": args, "id": c.id}, ensure_ascii=False)[:2000]}
+               for i, c in enumerate(candidates)]
+    return message(text, [section(text), {"type": "actions", "elements": buttons}])
