@@ -18,7 +18,7 @@ from store import activity, db, teams
 log = logging.getLogger("pacer")
 
 EXPORT_COLUMNS = ("date", "user_id", "kind", "count", "customer", "amount", "new_customer",
-                  "note", "team", "recorded_at", "id")
+                  "note", "team", "recorded_at", "id", "amount_due", "due_date")
 
 
 def _ids(text: str | None) -> list[str]:
@@ -244,7 +244,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 row.occurred_on.isoformat(), row.user_id, row.kind, row.count,
                 row.customer or "", "" if row.amount is None else f"{row.amount:f}",
                 "" if row.new_customer is None else ("new" if row.new_customer else "existing"),
-                row.note or "", team_name or "", row.recorded_at.isoformat(), row.id])
+                row.note or "", team_name or "", row.recorded_at.isoformat(), row.id,
+                "" if row.amount_due is None else f"{row.amount_due:f}",
+                row.due_on.isoformat() if row.due_on else ""])
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -91,6 +91,8 @@ class LogEntry:
     amount: Decimal | None
     new_customer: bool | None
     note: str | None
+    amount_due: Decimal | None = None  # payments: what was owed ...
+    due_on: date | None = None  # ... and when (for the on-time collection rate)
 
 
 @dataclass(frozen=True)
@@ -528,7 +530,56 @@ def parse_log(
             peeled.append(t)
     items = _items(peeled, body, lex)
     parser = _Parser(body, items, marker_at, lex, now.astimezone(tz), lang)
-    return LogCommand("log", entry=parser.parse())
+    entry = parser.parse()
+    if entry.kind == "payment" and (due := _payment_due(body, now.astimezone(tz))):
+        rest, amount_due, due_on = due
+        entry = parse_log(rest, now=now, tz=tz, kinds=kinds).entry or entry
+        entry = replace(entry, amount_due=amount_due, due_on=due_on)
+    return LogCommand("log", entry=entry)
+
+
+_DUE_AMOUNT_RE = re.compile(r"(?:\bout\s+of|\bof|应收款?|应收金额)\s*(\S+)", re.I)
+_DUE_DATE_RE = re.compile(
+    rf"(?:\bdue(?:\s+(?:on|by))?|到期日?|应收日期?)\s*({_DATE_RE.pattern})"
+    rf"|({_DATE_RE.pattern})\s*到期", re.I)
+
+
+def _payment_due(body: str, now_local: datetime) -> tuple[str, Decimal | None, date | None]:
+    """A payment's optional 'of 80k due Nov 30' / '应收 8万 11月30日到期' clause.
+
+    Own code: this is our grammar, not a date library's; the due date may be in the future.
+    Returns the text without the clause, the amount due and the due date, or None if absent.
+    """
+    amount_due = due_on = None
+    rest = body
+    if (m := _DUE_AMOUNT_RE.search(rest)) and (value := parse_amount(m[1])) is not None:
+        amount_due = value
+        rest = rest[:m.start()] + rest[m.end():]
+    if m := _DUE_DATE_RE.search(rest):
+        phrase = m[1] or m[2]
+        due_on = _resolve_due(phrase, now_local)
+        if due_on is None:
+            raise LogParseError("bad_date", "/log payment Acme 50k of 80k due Nov 30",
+                                word=phrase, lang="zh" if _CJK_RE.search(body) else "en")
+        rest = rest[:m.start()] + rest[m.end():]
+    if amount_due is None and due_on is None:
+        return None  # type: ignore[return-value]
+    return re.sub(r"\s+", " ", rest).strip(), amount_due, due_on
+
+
+def _resolve_due(phrase: str, now_local: datetime) -> date | None:
+    """Due dates lean forward: 'Nov 30' said on Nov 20 is this year's, not last year's."""
+    day = resolve_date(phrase, now_local=now_local)
+    if day is None:
+        return None
+    if not re.search(r"\d{4}", phrase) and day < now_local.date():
+        try:
+            ahead = day.replace(year=day.year + 1)
+        except ValueError:
+            return day
+        if (ahead - now_local.date()).days < 183:
+            return ahead
+    return day
 
 
 def _parse_action(body: str, lang: str) -> LogCommand | None:

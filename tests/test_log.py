@@ -232,3 +232,12 @@ def test_rate_limited_profile_lookup_does_not_hold_the_ack(bot: Bot) -> None:
     assert time.monotonic() - started < 2.5
     assert "on Wed 18 Nov" in reply.text  # the team is in Shanghai, where it is Wednesday
     assert len(bot.fake.find("users.info")) == 1
+
+
+def test_a_payment_can_say_what_was_due_and_when(bot: Bot) -> None:
+    reply = bot.command("payment Acme 50k of 80k due Nov 30")
+    assert "*¥50,000* of ¥80,000, due Mon 30 Nov" in reply.text
+    assert "应收 ¥80,000" in bot.command("回款 腾讯 5万 应收 8万 11月30日到期", user="U0BO").text
+    [first, second] = rows(bot)
+    assert (first.amount_due, first.due_on) == (Decimal("80000"), date(2026, 11, 30))
+    assert second.due_on == date(2026, 11, 30)

@@ -490,3 +490,25 @@ def test_naive_now_is_rejected() -> None:
 def test_error_codes_are_documented() -> None:
     with pytest.raises(ValueError):
         LogParseError("made_up", "/log visit Acme")
+
+
+@pytest.mark.parametrize(("text", "amount", "due", "customer"), [
+    ("payment Acme 50k of 80k due Nov 30", "50000", date(2026, 11, 30), "Acme"),
+    ("payment Acme 50,000 due 2026-11-10", "50000", date(2026, 11, 10), "Acme"),
+    ("payment Acme 50k due by Dec 5", "50000", date(2026, 12, 5), "Acme"),
+    ("回款 腾讯 5万 应收 8万 11月30日到期", "50000", date(2026, 11, 30), "腾讯"),
+    ("回款 腾讯 5万 到期 11月10日", "50000", date(2026, 11, 10), "腾讯"),
+    ("payment Acme 50k", "50000", None, "Acme"),
+])
+def test_payment_due_clause(text: str, amount: str, due: date | None, customer: str) -> None:
+    entry = parse_log(text, now=NOW, tz=SHANGHAI).entry
+    assert entry is not None
+    assert (entry.amount, entry.due_on, entry.customer) == (Decimal(amount), due, customer)
+    if "80k" in text or "8万" in text:
+        assert entry.amount_due == Decimal("80000")
+
+
+def test_a_due_clause_on_anything_but_a_payment_is_not_swallowed() -> None:
+    with pytest.raises(LogParseError) as err:
+        parse_log("visit Acme of 80k", now=NOW, tz=SHANGHAI)
+    assert err.value.code == "amount_not_allowed"

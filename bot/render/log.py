@@ -27,7 +27,7 @@ def _summary(lang: str, *, kind: str, count: int, customer: str | None, day: dat
     return {"what": Raw(what(lang, kind, count)), "customer": customer,
             "day": Raw(format_day(day, lang)),
             "amount": Raw(format_money(amount, currency)) if amount is not None else "",
-            "new_customer": new_customer}
+            "new_customer": new_customer, "amount_due": "", "due": ""}
 
 
 def log_saved_blocks(lang: str, *, activity, created: bool, day_total, week_total,
@@ -38,6 +38,10 @@ def log_saved_blocks(lang: str, *, activity, created: bool, day_total, week_tota
                       customer=activity.customer, day=activity.occurred_on,
                       amount=activity.amount, new_customer=activity.new_customer,
                       currency=currency)
+    if activity.amount_due is not None:
+        fields["amount_due"] = Raw(format_money(activity.amount_due, currency))
+    if activity.due_on is not None:
+        fields["due"] = Raw(format_day(activity.due_on, lang))
     headline = ("✅ " if created else "↩️ ") + t(lang, "log.saved", **fields)
     blocks = [section(headline)]
     if activity.note:
