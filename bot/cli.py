@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import os
 import sys
@@ -13,13 +12,9 @@ from datetime import date
 from bot.config import ConfigError, Settings
 from bot.deps import Deps
 from bot.i18n import team_error_text
-from store import activity, db, teams
+from store import db, teams
 
 log = logging.getLogger("pacer")
-
-EXPORT_COLUMNS = ("date", "user_id", "kind", "count", "customer", "amount", "new_customer",
-                  "note", "team", "recorded_at", "id", "amount_due", "due_date")
-
 
 def _ids(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
@@ -227,27 +222,12 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.exports import EXPORTS
+
     deps = Deps.build(settings)
     db.upgrade(deps.engine)
-    if args.export_command != "logs":
-        from bot.exports import EXPORTS
-
-        return EXPORTS[args.export_command](deps, team=args.team, start=args.start,
-                                            end=args.end, out=sys.stdout)
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
-    with deps.sessions() as session:
-        team = teams.find_team(session, name=args.team)
-        for row, team_name in activity.export_rows(
-                session, team_id=team.id if team else None, start=args.start, end=args.end):
-            writer.writerow([
-                row.occurred_on.isoformat(), row.user_id, row.kind, row.count,
-                row.customer or "", "" if row.amount is None else f"{row.amount:f}",
-                "" if row.new_customer is None else ("new" if row.new_customer else "existing"),
-                row.note or "", team_name or "", row.recorded_at.isoformat(), row.id,
-                "" if row.amount_due is None else f"{row.amount_due:f}",
-                row.due_on.isoformat() if row.due_on else ""])
-    return 0
+    return EXPORTS[args.export_command](deps, team=args.team, start=args.start, end=args.end,
+                                        out=sys.stdout)
 
 
 COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cmd_team,

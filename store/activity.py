@@ -14,6 +14,8 @@ from sqlmodel import Session, select
 from bot.parsing import LogEntry
 from store.models import Activity, Team
 
+IMPORT_PREFIX = "import:"  # the source of rows that came from `pacer import`
+
 
 @dataclass(frozen=True)
 class Saved:
@@ -66,11 +68,12 @@ def get(session: Session, *, workspace_id: str, activity_id: int) -> Activity | 
 
 
 def last_live(session: Session, *, workspace_id: str, user_id: str) -> Activity | None:
-    """The caller's most recently recorded log that is not undone."""
+    """The caller's most recently recorded log that is not undone (and came from Slack, not
+    from a CRM import, which `/log undo` must not reach)."""
     return session.exec(
         select(Activity)
         .where(Activity.workspace_id == workspace_id, Activity.user_id == user_id,
-               Activity.deleted_at.is_(None))
+               Activity.deleted_at.is_(None), ~Activity.source.startswith(IMPORT_PREFIX))
         .order_by(Activity.recorded_at.desc(), Activity.id.desc())
     ).first()
 

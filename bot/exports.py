@@ -1,0 +1,106 @@
+"""`pacer export logs|checkins|leads`: CSV with a header row to stdout.
+
+Each export is `(deps, *, team, start, end, out) -> exit code`; an unknown team raises
+store.teams.TeamError, which the CLI turns into a message and exit 2.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import TextIO
+
+from bot.deps import Deps
+from store import activity, imports, teams
+
+LOG_COLUMNS = ("date", "user_id", "kind", "count", "customer", "amount", "new_customer", "note",
+               "team", "recorded_at", "id", "amount_due", "due_date")
+CHECKIN_COLUMNS = ("date", "user_id", "team", "planned_visits", "planned_calls",
+                   "key_customers", "plan", "yesterday", "blockers", "updated_at")
+LEAD_COLUMNS = ("customer", "team", "tier", "owner", "stage", "source", "external_id",
+                "created_at", "last_touched_at", "stage_changed_at", "lost_reason")
+
+Export = Callable[..., int]
+
+
+def _when(value: datetime | None) -> str:
+    """Aware UTC ISO time; SQLite hands stored UTC times back without their offset."""
+    if value is None:
+        return ""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+
+
+def _count(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _money(value) -> str:
+    return "" if value is None else f"{value:f}"
+
+
+class _SafeWriter:
+    """csv.writer that defuses spreadsheet formulas: a cell a rep typed that starts with
+    = + - @ (or a tab/CR) gets a leading apostrophe, as OWASP advises for CSV exports."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in "=+-@\t\r" and c
+                               else c for c in row])
+
+
+def export_logs(deps: Deps, *, team: str | None = None, start: date | None = None,
+                end: date | None = None, out: TextIO) -> int:
+    """Every live log (deals and payments included), oldest first."""
+    writer = _SafeWriter(out)
+    with deps.sessions() as session:
+        found = teams.find_team(session, name=team)
+        writer.writerow(LOG_COLUMNS)
+        for row, team_name in activity.export_rows(
+                session, team_id=found.id if found else None, start=start, end=end):
+            writer.writerow([
+                row.occurred_on.isoformat(), row.user_id, row.kind, row.count,
+                row.customer or "", _money(row.amount),
+                "" if row.new_customer is None else ("new" if row.new_customer else "existing"),
+                row.note or "", team_name or "", _when(row.recorded_at), row.id,
+                _money(row.amount_due), row.due_on.isoformat() if row.due_on else ""])
+    return 0
+
+
+def export_checkins(deps: Deps, *, team: str | None = None, start: date | None = None,
+                    end: date | None = None, out: TextIO) -> int:
+    """One line per check-in, oldest day first; --from/--to select by the check-in's day."""
+    writer = _SafeWriter(out)
+    with deps.sessions() as session:
+        found = teams.find_team(session, name=team)
+        writer.writerow(CHECKIN_COLUMNS)
+        for row, team_name in imports.checkin_rows(
+                session, team_id=found.id if found else None, start=start, end=end):
+            writer.writerow([
+                row.day.isoformat(), row.user_id, team_name or "",
+                _count(row.planned_visits), _count(row.planned_calls), row.key_customers,
+                row.plan, row.yesterday, row.blockers, _when(row.updated_at)])
+    return 0
+
+
+def export_leads(deps: Deps, *, team: str | None = None, start: date | None = None,
+                 end: date | None = None, out: TextIO) -> int:
+    """One line per customer, every stage; --from/--to select by the local creation date."""
+    writer = _SafeWriter(out)
+    with deps.sessions() as session:
+        found = teams.find_team(session, name=team)
+        writer.writerow(LEAD_COLUMNS)
+        for row, team_name in imports.lead_rows(
+                session, team_id=found.id if found else None, start=start, end=end):
+            writer.writerow([
+                row.name, team_name, row.tier, row.owner_user_id or "", row.stage,
+                row.source or "", row.external_id or "", _when(row.created_at),
+                _when(row.last_touched_at), _when(row.stage_changed_at),
+                row.lost_reason or ""])
+    return 0
+
+
+EXPORTS: dict[str, Export] = {"logs": export_logs, "checkins": export_checkins,
+                              "leads": export_leads}
