@@ -30,6 +30,12 @@ BOLT_LOG = logging.getLogger("pacer.bolt")
 BOLT_LOG.addFilter(_QuietTokenWarning())
 
 
+def apology_view(text: str) -> dict:
+    return {"type": "modal", "title": {"type": "plain_text", "text": "Pacer"},
+            "close": {"type": "plain_text", "text": "OK"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
                listener_executor: Executor | None = None) -> App:
     app = App(
@@ -49,8 +55,14 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
                      respond: Respond | None) -> BoltResponse | None:
         log.error("listener failed: %s", error, exc_info=error)
         user_id = (body.get("user_id") or (body.get("user") or {}).get("id") or "")
-        profile = deps.users.cached(body.get("team_id") or "", user_id) if user_id else None
+        team_id = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+        profile = deps.users.cached(deps.workspace_id(team_id), user_id) if user_id else None
         text = t(profile.lang if profile else DEFAULT_LANG, "errors.internal")
+        if body.get("type") == "view_submission" and response is not None:
+            # A modal can't take a message: show the apology in the modal itself.
+            return BoltResponse(status=200, body=json.dumps({"response_action": "update",
+                                "view": apology_view(text)}),
+                                headers={"content-type": "application/json"})
         if response is not None:  # not acknowledged yet: the reply goes in the HTTP response
             return BoltResponse(status=200, body=json.dumps(
                 {"response_type": "ephemeral", "text": text}),

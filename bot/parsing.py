@@ -159,7 +159,7 @@ _EN_WORD_NUMS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
-def _cn_int(text: str) -> int | None:
+def cn_int(text: str) -> int | None:
     """Chinese numerals 一..九十九 (also 两) -> int."""
     if text.isdigit():
         return int(text)
@@ -262,7 +262,7 @@ def resolve_date(phrase: str, *, now_local: datetime) -> date | None:
     if zh:
         # Own code: dateparser knows 3天前 and 昨天 but not 三天前 / 两天前 / 今日 / 昨日.
         p = p.replace("今日", "今天").replace("昨日", "昨天").replace("大后天", "3天后")
-        p = re.sub(_CN_NUM, lambda mm: str(_cn_int(mm[0]) or mm[0]), p)
+        p = re.sub(_CN_NUM, lambda mm: str(cn_int(mm[0]) or mm[0]), p)
         p = re.sub(r"(\d+)日前", r"\1天前", p)
         p = re.sub(r"(\d+)个?(?:星期|礼拜)前", r"\1周前", p)
     settings = {
@@ -644,7 +644,7 @@ class _Parser:
         candidates = [i for i, it in enumerate(self.items)
                       if it.type == "word" and _has_content(it) and not it.text.startswith("<")
                       and _LOOKS_LIKE_AMOUNT.fullmatch(it.key) is None
-                      and _COUNT_RE.fullmatch(it.key) is None and _cn_int(it.key) is None]
+                      and _COUNT_RE.fullmatch(it.key) is None and cn_int(it.key) is None]
         kind_word = self.ph["kind"]
         if not candidates:
             if not any(_has_content(it) for it in self.items):
@@ -803,10 +803,10 @@ class _Parser:
         if it.type != "word":
             return None
         if m := _COUNT_RE.fullmatch(it.key):
-            return _cn_int(next(g for g in m.groups() if g))
+            return cn_int(next(g for g in m.groups() if g))
         if adjacent and not kind.needs_amount:
             if it.key.isdigit():
                 return int(it.key)
             if _CJK_RE.search(it.key):
-                return _cn_int(it.key)
+                return cn_int(it.key)
         return None

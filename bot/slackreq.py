@@ -41,3 +41,36 @@ def action_body(*, user_id: str, team_id: str, channel_id: str, action_id: str, 
                      "value": value, "action_ts": str(time.time())}],
     }
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def view_state(view: dict, answers: dict[str, str]) -> dict:
+    """A view's state as Slack sends it on submit: every input, typed into or not."""
+    values = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        value = answers.get(block["block_id"], element.get("initial_value"))
+        values[block["block_id"]] = {element["action_id"]: {"type": element["type"],
+                                                            "value": value or None}}
+    return {"values": values}
+
+
+def view_submission_body(view: dict, answers: dict[str, str], *, user_id: str,
+                         team_id: str) -> str:
+    """A form-encoded view_submission for a modal the bot opened, with `answers` typed in."""
+    payload = {
+        "type": "view_submission", "team": {"id": team_id, "domain": "demo"},
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(),
+                 "team_id": team_id},
+        "api_app_id": "A0PACER", "token": "deprecated",
+        "trigger_id": f"{int(time.time())}.{uuid.uuid4().hex}",
+        "view": {"id": "V0FORM", "team_id": team_id, "type": "modal",
+                 "blocks": view["blocks"], "private_metadata": view.get("private_metadata", ""),
+                 "callback_id": view.get("callback_id", ""),
+                 "state": view_state(view, answers), "hash": "1.abc", "title": view["title"],
+                 "close": view.get("close"), "submit": view.get("submit"),
+                 "root_view_id": "V0FORM", "app_id": "A0PACER", "bot_id": "B0BOT"},
+        "response_urls": [], "is_enterprise_install": False,
+    }
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
