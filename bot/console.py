@@ -24,7 +24,7 @@ from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.emulator import Call, SlackEmulator
-from bot.slackreq import action_body, command_body, sign
+from bot.slackreq import action_body, command_body, sign, view_submission_body
 from store import db, teams
 
 CONSOLE_DB = "sqlite:///pacer-console.db"
@@ -41,6 +41,7 @@ HELP = """Type a slash command as the current user, e.g. /log visit Acme Corp
   :as USER        switch user ({users})
   :now DATETIME   set the clock, e.g. :now 2026-11-20 17:30 (in the current user's zone)
   :click N        press button N of the last message
+  :fill N TEXT    type TEXT into field N of the open form; :submit sends it, :cancel closes
   :users          who is who
   :help           this text        :quit  leave"""
 
@@ -100,6 +101,8 @@ class Console:
         self.user = start_user or "U0ALICE"
         self.buttons: list[Button] = []
         self.counter = 0
+        self.modal: dict | None = None  # the open form, as views.open sent it
+        self.answers: dict[str, str] = {}
 
     def seed(self) -> None:
         """A demo team on first start, so every command has someone to work for."""
@@ -135,6 +138,13 @@ class Console:
             self.set_now(line[4:].strip())
         elif line.startswith(":click"):
             self.click(line[6:].strip())
+        elif line.startswith(":fill"):
+            self.fill(line[5:].strip())
+        elif line == ":submit":
+            self.submit()
+        elif line == ":cancel":
+            self.modal = None
+            self.say("Form closed.")
         elif line == ":users":
             for uid, info in DEMO_USERS.items():
                 self.say(f"  {uid:10} {info['real_name']}  {info['tz']}  {info['locale']}")
@@ -196,6 +206,44 @@ class Console:
                                    action_id=button.action_id, value=button.value,
                                    response_url=button.response_url))
 
+    def _inputs(self) -> list[dict]:
+        return [b for b in (self.modal or {}).get("blocks", []) if b.get("type") == "input"]
+
+    def fill(self, text: str) -> None:
+        number, _, value = text.partition(" ")
+        inputs = self._inputs()
+        if not inputs:
+            self.say("No form is open. Open one, e.g. /checkin")
+        elif not number.isdigit() or not 0 < int(number) <= len(inputs):
+            self.say(f"Fields are numbered 1 to {len(inputs)}: :fill 1 3 visits, 5 calls")
+        else:
+            block = inputs[int(number) - 1]
+            self.answers[block["block_id"]] = value.strip()
+            self.say(f"  ({number}) {block['label']['text']}: {value.strip()}")
+
+    def submit(self) -> None:
+        if self.modal is None:
+            self.say("No form is open. Open one, e.g. /checkin")
+            return
+        body = view_submission_body(self.modal, self.answers, user_id=self.user,
+                                    team_id=WORKSPACE)
+        response = self.app.dispatch(BoltRequest(body=body, headers=sign(self.secret, body)))
+        self.executor.wait()
+        reply = json.loads(response.body) if response.body else {}
+        if reply.get("response_action") == "errors":
+            labels = {b["block_id"]: b["label"]["text"] for b in self._inputs()}
+            self.say("── the form says ──")
+            for block_id, error in reply["errors"].items():
+                self.say(f"  {labels.get(block_id, block_id)}: {_plain(error)}")
+            return
+        self.modal, self.answers = None, {}
+        if reply.get("response_action") == "update":
+            self.show("form", reply["view"], "")
+        else:
+            self.say("Form submitted.")
+        while self.pending_calls:
+            self.show_call(self.pending_calls.pop(0))
+
     # printing ------------------------------------------------------------
     def show_call(self, call: Call) -> None:
         args = call.args
@@ -210,7 +258,10 @@ class Console:
         elif call.method.startswith("views."):
             view = args.get("view")
             view = json.loads(view) if isinstance(view, str) else view or {}
-            self.show(f"{call.method} ({view.get('type')})", view, "")
+            if call.method == "views.open" and view.get("type") == "modal":
+                self.modal, self.answers = view, {}
+            self.show(f"form: {view.get('title', {}).get('text', '')}"
+                      if view.get("type") == "modal" else call.method, view, "")
 
     def show(self, label: str, payload: dict, response_url: str) -> None:
         self.say(f"── {label} ──")
@@ -237,6 +288,15 @@ class Console:
                 self.say("  " + "   ".join(labels) + "   (:click N)")
             elif kind == "divider":
                 self.say("  ────")
+            elif kind == "input":
+                number = sum(1 for b in blocks[:blocks.index(block) + 1]
+                             if b.get("type") == "input")
+                initial = block["element"].get("initial_value")
+                hint = f" [{initial}]" if initial else ""
+                optional = " (optional)" if block.get("optional") else ""
+                self.say(f"  ({number}) {block['label']['text']}{optional}{hint}")
+        if any(b.get("type") == "input" for b in blocks):
+            self.say("  :fill N TEXT to answer, :submit to send, :cancel to close")
 
 
 def _plain(text: str) -> str:

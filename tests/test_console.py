@@ -47,3 +47,14 @@ def test_console_seeds_once_and_keeps_data_between_runs(tmp_path: Path) -> None:
     console(tmp_path, "/log visit Acme\n")
     out = console(tmp_path, "/log list\n")
     assert "Seeded" not in out and "Acme" in out
+
+
+def test_console_fills_and_submits_forms(tmp_path: Path) -> None:
+    out = console(tmp_path, "\n".join([
+        "/checkin", ":fill 2 lots", ":submit", ":fill 2 3", ":fill 1 Acme, Globex", ":submit",
+        ":submit",
+    ]) + "\n")
+    assert "── form: Daily check-in ──" in out and "(2) Planned visits" in out
+    assert "Planned visits: Enter a whole number from 0 to 100." in out
+    assert "✅ Checked in for" in out and "3 visits" in out
+    assert out.rstrip().endswith("No form is open. Open one, e.g. /checkin")
