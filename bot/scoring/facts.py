@@ -1,0 +1,109 @@
+"""The scoring core's inputs: plain facts the store aggregates (in SQL) for one rep and one
+period. This file is the contract between store/scoring.py (which fills these) and the pure
+functions in bot/scoring/ (which turn them into points, pace, scores and grades).
+
+Money is Decimal in the team's currency. Dates are local dates in the team's time zone;
+datetimes are aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period, both ends inclusive, e.g. Period("month", 2026-11-01, 2026-11-30,
+    "2026-11"). Labels: week "2026-W47", month "2026-11", quarter "2026-Q4", year "2026"."""
+
+    kind: str  # week | month | quarter | year
+    start: date
+    end: date
+    label: str
+
+
+@dataclass(frozen=True)
+class LeadTouches:
+    """One lead's life, for the idle-lead rule: when it was created, every time a log touched
+    it, and when it closed (won or lost; None while open). Owned by `owner`."""
+
+    customer_id: int
+    owner: str
+    created_at: datetime
+    touches: tuple[datetime, ...]  # sorted ascending
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RepFacts:
+    """Everything one rep did in one period, aggregated."""
+
+    user_id: str
+    # Logs per local day and kind, for day-based points (>= 3 visits in a day).
+    day_counts: Mapping[date, Mapping[str, int]] = field(default_factory=dict)
+    # Logs per kind over the period (counts, i.e. `3 calls` counts 3).
+    totals: Mapping[str, int] = field(default_factory=dict)
+    # Results.
+    sales_new: Decimal = ZERO  # deals marked new business
+    sales_repeat: Decimal = ZERO  # deals from existing customers
+    deals: int = 0
+    new_customers: int = 0  # distinct customers won as new business in the period
+    collected: Decimal = ZERO  # all payments' amounts
+    due_total: Decimal = ZERO  # what fell due in the period (payments with a due date in it)
+    paid_on_time: Decimal = ZERO  # of due_total, what was paid on or before its due date
+    leads_created: int = 0  # leads this rep owns that were created in the period
+    leads_won: int = 0  # ... that reached won in the period (any creation date)
+    leads_lost: int = 0
+    # KBI facts (seed 001's table).
+    discovery_rounds: tuple[int, ...] = ()  # per customer reaching proposal in the period:
+    #                                         discovery logs before it got there
+    deals_with_demo: int = 0  # deals in the period whose customer had a demo logged before
+    conversations: int = 0  # visit/call/demo/discovery logs naming a customer
+    conversations_with_objections: int = 0  # ... whose customer got an objection log that day
+    signed_customers: int = 0  # customers won before the period started (for follow-ups)
+    signed_followed_up: int = 0  # ... that got a follow-up log in the period
+    # Learning: training and certification logs.
+    learning: int = 0
+
+
+@dataclass(frozen=True)
+class Qualitative:
+    """The manager's and teammates' inputs for one rep and one period (quarter or year)."""
+
+    satisfaction: float | None = None  # customer survey score 0-100, entered by the manager
+    compliance_deductions: float | None = None  # points deducted from 100; None: not rated
+    peer_scores: tuple[float, ...] = ()  # anonymous collaboration ratings, 1-5 each
+
+
+@dataclass(frozen=True)
+class Target:
+    """A result target for one rep (or the team) and one period."""
+
+    metric: str  # sales | sales_new | sales_repeat | new_customers | collection_rate |
+    #              lead_conversion | touches
+    value: Decimal
+    source: str = "forecast"  # forecast (from the trailing 12 months) | manual
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    joined_at: date  # when they joined the team (rookies: under 90 days)
+    # Monthly actuals of the trailing months, oldest first, per metric, for the rolling
+    # forecast: {"sales": (Decimal, ...), "new_customers": (...), ...}
+    history: Mapping[str, tuple[Decimal, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FunnelLead:
+    """One lead for the funnel: the stages it has ever reached."""
+
+    customer_id: int
+    owner: str
+    reached: frozenset[str]
