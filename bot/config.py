@@ -23,6 +23,7 @@ class Settings:
     client_secret: str | None = None
     slack_api_url: str | None = None
     port: int = DEFAULT_PORT
+    secret_key: str | None = None  # keys the anonymous peer-rating hashes
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -45,7 +46,14 @@ class Settings:
             client_secret=get("SLACK_CLIENT_SECRET"),
             slack_api_url=api_url,
             port=int(port_text),
+            secret_key=get("PACER_SECRET_KEY"),
         )
+
+    @property
+    def rating_key(self) -> bytes:
+        """The key for anonymous rater hashes: PACER_SECRET_KEY, else the signing secret.
+        Changing it only means a rater could rate a teammate twice in the current period."""
+        return (self.secret_key or self.signing_secret or "pacer-local-console").encode()
 
     @property
     def has_slack_credentials(self) -> bool:
