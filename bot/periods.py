@@ -1,8 +1,11 @@
-"""Calendar periods in local dates: weeks run Monday to Sunday."""
+"""Calendar periods in local dates: weeks run Monday to Sunday; reporting periods."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+
+from bot.scoring.facts import Period
 
 
 def week_bounds(day: date) -> tuple[date, date]:
@@ -27,3 +30,58 @@ def period_bounds(period: str, today: date) -> tuple[date, date]:
 def weekdays_before(day: date) -> int:
     """Working days (Mon–Fri) of this week that are over by the start of `day`."""
     return min(day.weekday(), 5)
+
+
+# Reporting periods (bot/scoring/facts.Period): week, month, quarter, year.
+
+def month_period(day: date) -> Period:
+    start, end = month_bounds(day)
+    return Period("month", start, end, f"{start:%Y-%m}")
+
+
+def quarter_period(day: date) -> Period:
+    q = (day.month - 1) // 3
+    start = date(day.year, 3 * q + 1, 1)
+    end = month_bounds(date(day.year, 3 * q + 3, 1))[1]
+    return Period("quarter", start, end, f"{day.year}-Q{q + 1}")
+
+
+def year_period(day: date) -> Period:
+    return Period("year", date(day.year, 1, 1), date(day.year, 12, 31), str(day.year))
+
+
+def week_period(day: date) -> Period:
+    start, end = week_bounds(day)
+    iso = start.isocalendar()
+    return Period("week", start, end, f"{iso.year}-W{iso.week:02d}")
+
+
+PERIOD_OF = {"week": week_period, "month": month_period, "quarter": quarter_period,
+             "year": year_period}
+PERIOD_WORDS = {"week": "week", "周": "week", "本周": "week", "month": "month", "月": "month",
+                "本月": "month", "quarter": "quarter", "季度": "quarter", "本季度": "quarter",
+                "year": "year", "年": "year", "今年": "year", "本年": "year"}
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+_QUARTER_RE = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
+_YEAR_RE = re.compile(r"^(\d{4})$")
+
+
+def parse_period(text: str, today: date) -> Period | None:
+    """'week', 'month', 'quarter', 'year' (the current one), '2026-11', '2026-Q4', '2026';
+    None if it isn't a period."""
+    word = text.strip().lower()
+    if word in PERIOD_WORDS:
+        return PERIOD_OF[PERIOD_WORDS[word]](today)
+    if m := _MONTH_RE.match(word):
+        if 1 <= int(m[2]) <= 12:
+            return month_period(date(int(m[1]), int(m[2]), 1))
+        return None
+    if m := _QUARTER_RE.match(word):
+        return quarter_period(date(int(m[1]), 3 * int(m[2]) - 2, 1))
+    if m := _YEAR_RE.match(word):
+        return year_period(date(int(m[1]), 1, 1))
+    return None
+
+
+def previous(period: Period) -> Period:
+    return PERIOD_OF[period.kind](period.start - timedelta(days=1))

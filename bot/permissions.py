@@ -35,6 +35,8 @@ def decide(actor: Actor, action: str, *, team_id: int | None = None,
     team.list              everyone
     member.edit            oneself; admins; managers of a team the member is on (target_teams)
     member.view            the same as member.edit (someone else's check-ins, briefs, logs)
+    member.rate            admins; managers of a team the member is on (never oneself):
+                           targets, satisfaction and compliance ratings
     lead.edit              the lead's owner, managers of its team, admins
     admin.only             admins (roles, workspace settings)
     """
@@ -49,6 +51,10 @@ def decide(actor: Actor, action: str, *, team_id: int | None = None,
         return Decision(False, "perm.not_your_team" if actor.manages else "perm.need_manager")
     if action in ("member.edit", "member.view"):
         if owner == actor.user_id or actor.manages & target_teams:
+            return ALLOW
+        return Decision(False, "perm.not_your_rep" if actor.manages else "perm.need_manager")
+    if action == "member.rate":
+        if owner != actor.user_id and actor.manages & target_teams:
             return ALLOW
         return Decision(False, "perm.not_your_rep" if actor.manages else "perm.need_manager")
     if action == "lead.edit":

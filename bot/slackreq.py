@@ -50,9 +50,17 @@ def view_state(view: dict, answers: dict[str, str]) -> dict:
         if block.get("type") != "input":
             continue
         element = block["element"]
-        value = answers.get(block["block_id"], element.get("initial_value"))
-        values[block["block_id"]] = {element["action_id"]: {"type": element["type"],
-                                                            "value": value or None}}
+        kind = element["type"]
+        value = answers.get(block["block_id"], element.get("initial_value")
+                            or element.get("initial_user")
+                            or (element.get("initial_option") or {}).get("value"))
+        if kind == "users_select":
+            state = {"type": kind, "selected_user": value or None}
+        elif kind in ("static_select", "radio_buttons"):
+            state = {"type": kind, "selected_option": {"value": value} if value else None}
+        else:
+            state = {"type": kind, "value": value or None}
+        values[block["block_id"]] = {element["action_id"]: state}
     return {"values": values}
 
 

@@ -1,0 +1,55 @@
+"""Managers' targets: adjustments to the rolling forecast, each with who, when and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from bot.scoring.facts import Target
+from store.models import TargetRow
+
+METRICS = ("sales", "sales_new", "sales_repeat", "new_customers", "collection_rate",
+           "lead_conversion", "touches")
+TEAM = ""  # the user_id of a team-wide target
+
+
+def set_target(session: Session, *, team_id: int, user_id: str, metric: str, period: str,
+               value: Decimal, reason: str, by_user_id: str, now: datetime) -> Decimal | None:
+    """Set a target; returns the value it replaced (None if there was none)."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}")
+    row = session.exec(select(TargetRow).where(
+        TargetRow.team_id == team_id, TargetRow.user_id == user_id,
+        TargetRow.metric == metric, TargetRow.period == period)).first()
+    before = row.value if row else None
+    if row is None:
+        row = TargetRow(team_id=team_id, user_id=user_id, metric=metric, period=period,
+                        value=value, reason=reason, set_by=by_user_id, set_at=now)
+    row.value, row.reason, row.set_by, row.set_at = value, reason, by_user_id, now
+    session.add(row)
+    session.flush()
+    return before
+
+
+def clear_target(session: Session, *, team_id: int, user_id: str, metric: str,
+                 period: str) -> bool:
+    row = session.exec(select(TargetRow).where(
+        TargetRow.team_id == team_id, TargetRow.user_id == user_id,
+        TargetRow.metric == metric, TargetRow.period == period)).first()
+    if row is None:
+        return False
+    session.delete(row)
+    return True
+
+
+def manual_targets(session: Session, *, team_id: int,
+                   period: str) -> dict[str, dict[str, Target]]:
+    """{user_id ("" for the team): {metric: Target}} set by managers for the period."""
+    found: dict[str, dict[str, Target]] = {}
+    for row in session.exec(select(TargetRow).where(TargetRow.team_id == team_id,
+                                                     TargetRow.period == period)).all():
+        found.setdefault(row.user_id, {})[row.metric] = Target(
+            metric=row.metric, value=Decimal(row.value), source="manual", reason=row.reason)
+    return found
