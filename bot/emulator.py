@@ -54,9 +54,12 @@ class SlackEmulator:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8", "replace")
+                data = self.rfile.read(length)
+                raw = data.decode("utf-8", "replace")
                 token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-                if "json" in self.headers.get("Content-Type", ""):
+                if self.path.startswith("/upload/"):
+                    args = {"bytes": len(data), "png": data.startswith(b"\x89PNG")}
+                elif "json" in self.headers.get("Content-Type", ""):
                     args = json.loads(raw or "{}")
                 else:
                     args = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
@@ -96,14 +99,17 @@ class SlackEmulator:
     # answering -------------------------------------------------------------
     def handle(self, path: str, args: dict, token: str) -> tuple[int, dict, dict]:
         path = urllib.parse.urlparse(path).path
-        method = path.removeprefix("/api/") if path.startswith("/api/") else "response_url"
+        if path.startswith("/api/"):
+            method = path.removeprefix("/api/")
+        else:
+            method = "file_upload" if path.startswith("/upload/") else "response_url"
         with self._lock:
             script = self.scripted.get(method)
             if script:
                 status, body, headers = script.pop(0)
                 self.calls.append(Call(method, args, token, path, status=status))
                 return status, body, headers
-        body = self.answer(method, args) if method != "response_url" else {"ok": True}
+        body = self.answer(method, args) if path.startswith("/api/") else {"ok": True}
         call = Call(method, args, token, path, self.check(method, args, token))
         with self._lock:
             self.calls.append(call)
@@ -114,7 +120,7 @@ class SlackEmulator:
     def check(self, method: str, args: dict, token: str) -> list[str]:
         """What Slack would refuse; tests/fakes.py adds Block Kit schema checks."""
         problems = []
-        if method != "response_url" and not token:
+        if method not in ("response_url", "file_upload") and not token:
             problems.append("no token")
         if method.startswith("chat.") and not args.get("channel"):
             problems.append("no channel")
@@ -143,6 +149,13 @@ class SlackEmulator:
             return {"ok": True, "message_ts": self.next_ts()}
         if method.startswith("views."):
             return {"ok": True, "view": {"id": "V" + self.next_ts().replace(".", "")}}
+        if method == "files.getUploadURLExternal":
+            file_id = "F" + self.next_ts().replace(".", "")
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = json.loads(args.get("files") or "[]")
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")}
+                                          for f in files]}
         return {"ok": True}
 
     # reading ---------------------------------------------------------------
