@@ -1,10 +1,12 @@
-"""Behaviour points and weekly pace from per-day counts."""
+"""Behaviour points (seed 001 §二3): visit days, needs-analysis reports and idle-lead lapses."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
 
+from bot.scoring.facts import LeadTouches, Period, RepFacts
 from bot.scoring.rules import DEFAULT_RULES, Rules
 
 
@@ -35,3 +37,124 @@ def touches_pace(touches: int, *, working_days_elapsed: int, working_days: int =
     elapsed = max(0, min(working_days_elapsed, working_days))
     expected = -(-rules.weekly_touches * elapsed // working_days)  # ceiling division
     return Pace(done=touches, expected_by_now=expected, target=rules.weekly_touches)
+
+
+def lapses(lead: LeadTouches, *, now: datetime, hours: int = 48) -> list[datetime]:
+    """The moments `lead` had gone `hours` without a touch while open: one per lapse.
+
+    The clock starts at creation and restarts at each touch; a touch ends a lapse, so a lead
+    idle for ten days is one lapse, not five. "More than 48 hours" (seed 001): a touch at exactly
+    48 h is in time. Nothing counts after the lead closed or after `now`.
+    """
+    limit = timedelta(hours=hours)
+    end = now if lead.closed_at is None else min(now, lead.closed_at)
+    found: list[datetime] = []
+    since = lead.created_at
+    for touch in sorted(lead.touches):
+        if touch > end:
+            break
+        if touch - since > limit:
+            found.append(since + limit)
+        since = max(since, touch)  # an imported touch dated before creation moves nothing
+    if end - since > limit:
+        found.append(since + limit)
+    return found
+
+
+@dataclass(frozen=True)
+class Lapse:
+    customer_id: int
+    at: datetime  # when the lead passed `idle_lead_hours` without a touch (aware UTC)
+    day: date  # the owner's local day it began, the day it is charged to
+
+
+@dataclass(frozen=True)
+class DayPoints:
+    day: date
+    visits: int
+    visit_bonus: int
+    reports: int
+    report_points: int
+    lapses: int
+    lapse_points: int  # negative
+
+    @property
+    def total(self) -> int:
+        return self.visit_bonus + self.report_points + self.lapse_points
+
+
+@dataclass(frozen=True)
+class PointsBreakdown:
+    """One rep's behaviour points for one period, with where each point came from."""
+
+    user_id: str
+    period: Period
+    days: tuple[DayPoints, ...]  # every day with a visit, report or lapse, in date order
+    lapses: tuple[Lapse, ...]
+    visit_days: int  # days that reached the visit threshold
+    visit_day_points: int
+    reports: int
+    report_points: int
+    lapse_points: int  # negative
+    total: int
+
+    @property
+    def per_day(self) -> dict[date, int]:
+        return {d.day: d.total for d in self.days}
+
+    def by_week(self) -> dict[date, int]:
+        """Totals per ISO week, keyed by the week's Monday."""
+        weeks: dict[date, int] = {}
+        for d in self.days:
+            monday = d.day - timedelta(days=d.day.weekday())
+            weeks[monday] = weeks.get(monday, 0) + d.total
+        return weeks
+
+    def by_month(self) -> dict[str, int]:
+        """Totals per calendar month, keyed "YYYY-MM"."""
+        months: dict[str, int] = {}
+        for d in self.days:
+            key = f"{d.day.year:04d}-{d.day.month:02d}"
+            months[key] = months.get(key, 0) + d.total
+        return months
+
+
+def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: Period,
+                     now: datetime, tz: tzinfo, rules: Rules = DEFAULT_RULES) -> PointsBreakdown:
+    """Behaviour points for `facts.user_id` over `period`.
+
+    Visit days and reports come from `facts.day_counts` (days outside the period are ignored);
+    lapses from the leads this rep owns, each charged on the local day (in `tz`) it began.
+    """
+    p = rules.points
+    charged = tuple(sorted(
+        (Lapse(lead.customer_id, at, at.astimezone(tz).date())
+         for lead in leads if lead.owner == facts.user_id
+         for at in lapses(lead, now=now, hours=p.idle_lead_hours)
+         if period.start <= at.astimezone(tz).date() <= period.end),
+        key=lambda lapse: (lapse.at, lapse.customer_id)))
+    lapses_by_day: dict[date, int] = {}
+    for lapse in charged:
+        lapses_by_day[lapse.day] = lapses_by_day.get(lapse.day, 0) + 1
+    days = sorted({d for d in facts.day_counts if period.start <= d <= period.end}
+                  | set(lapses_by_day))
+    rows = []
+    for day in days:
+        counts = facts.day_counts.get(day, {})
+        visits, reports = counts.get("visit", 0), counts.get("report", 0)
+        idle = lapses_by_day.get(day, 0)
+        if not (visits or reports or idle):
+            continue
+        rows.append(DayPoints(
+            day=day, visits=visits,
+            visit_bonus=p.visit_day_points if visits >= p.visit_day_threshold else 0,
+            reports=reports, report_points=reports * p.report_points,
+            lapses=idle, lapse_points=idle * p.idle_lead_points))
+    visit_points = sum(r.visit_bonus for r in rows)
+    report_points = sum(r.report_points for r in rows)
+    lapse_points = sum(r.lapse_points for r in rows)
+    return PointsBreakdown(
+        user_id=facts.user_id, period=period, days=tuple(rows), lapses=charged,
+        visit_days=sum(1 for r in rows if r.visit_bonus), visit_day_points=visit_points,
+        reports=sum(r.reports for r in rows), report_points=report_points,
+        lapse_points=lapse_points, total=visit_points + report_points + lapse_points)

@@ -1,0 +1,92 @@
+"""Targets (seed 001 §一2): a rolling forecast from the trailing 12 months, manual targets on
+top, pro-rating for members who joined mid-period, and attainment within the ±15% band."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from bot.scoring.facts import Member, Period, Target
+from bot.scoring.periods import joined_share, period_months
+from bot.scoring.rules import DEFAULT_RULES, Rules
+
+BELOW, ON_TARGET, ABOVE, NO_TARGET = "below", "on_target", "above", "no_target"
+_CENTS = Decimal("0.01")
+_RATE = Decimal("0.0001")
+
+
+def forecast(history: Sequence[Decimal], period: Period, *, rate: bool = False,
+             months: int = 12) -> Decimal | None:
+    """The period's target from monthly actuals (oldest first): the average month of the
+    trailing `months` times the months the period spans; for a rate metric, the average rate.
+    Fewer months of history use what exists; none gives no target (None)."""
+    trailing = list(history)[-months:]
+    if not trailing:
+        return None
+    average = sum(trailing, Decimal(0)) / len(trailing)
+    if rate:
+        return average.quantize(_RATE, ROUND_HALF_UP)
+    return (average * period_months(period)).quantize(_CENTS, ROUND_HALF_UP)
+
+
+def prorate(value: Decimal, *, period: Period, joined_at: date) -> Decimal:
+    """`value` scaled to the calendar days of `period` a member was on the team."""
+    return (value * joined_share(period, joined_at)).quantize(_CENTS, ROUND_HALF_UP)
+
+
+def target_for(metric: str, *, member: Member, period: Period, manual: Target | None = None,
+               fallback_history: Sequence[Decimal] = (),
+               rules: Rules = DEFAULT_RULES) -> Target | None:
+    """The target that applies to `member` for `metric` in `period`.
+
+    A manual target wins and is taken as set (the manager knew the start date). Otherwise the
+    rolling forecast of the member's own history, or of `fallback_history` (e.g. the team's
+    average rep) when they have none, pro-rated if they joined during the period (rates are
+    not pro-rated). None when there is nothing to forecast from.
+    """
+    if manual is not None:
+        return manual
+    rate = metric in rules.targets.rate_metrics
+    history = member.history.get(metric) or tuple(fallback_history)
+    value = forecast(history, period, rate=rate, months=rules.targets.history_months)
+    if value is None:
+        return None
+    share = joined_share(period, member.joined_at)
+    if rate or share == 1:
+        return Target(metric=metric, value=value, source="forecast")
+    days_in = (period.end - period.start).days + 1
+    on_team = max(0, (period.end - max(member.joined_at, period.start)).days + 1)
+    return Target(metric=metric, value=prorate(value, period=period, joined_at=member.joined_at),
+                  source="forecast", reason=f"prorated {on_team}/{days_in} days")
+
+
+@dataclass(frozen=True)
+class Attainment:
+    metric: str
+    actual: Decimal
+    target: Target | None
+    ratio: Decimal | None  # actual / target; None without a (positive) target
+    band: str  # below | on_target | above | no_target
+    extra_reward: bool  # above the band: flagged for an extra reward (seed 001 §一2)
+
+    @property
+    def percent(self) -> Decimal | None:
+        return None if self.ratio is None else (self.ratio * 100).quantize(_CENTS, ROUND_HALF_UP)
+
+
+def attainment(metric: str, actual: Decimal, target: Target | None,
+               rules: Rules = DEFAULT_RULES) -> Attainment:
+    """Actual against target with the ±15% band; both edges (85%, 115%) count as on target."""
+    if target is None or target.value <= 0:
+        return Attainment(metric, actual, target, None, NO_TARGET, False)
+    t = rules.targets
+    # Compare products, not a rounded ratio, so 85% and 115% land exactly on the edges.
+    if actual < target.value * t.band_low:
+        band = BELOW
+    elif actual > target.value * t.band_high:
+        band = ABOVE
+    else:
+        band = ON_TARGET
+    return Attainment(metric, actual, target, actual / target.value, band, band == ABOVE)

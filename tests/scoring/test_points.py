@@ -1,0 +1,158 @@
+"""Behaviour points (seed 001 §二3): visit days, reports and idle-lead lapses."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.scoring.facts import LeadTouches, Period, RepFacts
+from bot.scoring.points import day_points, lapses, points_breakdown, touches_pace
+from bot.scoring.rules import Rules
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
+NOV = Period("month", date(2026, 11, 1), date(2026, 11, 30), "2026-11")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+H = timedelta(hours=1)
+
+
+def lead(*touch_hours: float, closed: float | None = None, owner: str = "U1",
+         customer: int = 1) -> LeadTouches:
+    return LeadTouches(customer_id=customer, owner=owner, created_at=T0,
+                       touches=tuple(T0 + h * H for h in touch_hours),
+                       closed_at=None if closed is None else T0 + closed * H)
+
+
+# --- day_points, kept as handlers/log.py uses it ---
+
+@pytest.mark.parametrize(("counts", "points"), [
+    ({}, 0),
+    ({"visit": 2}, 0),
+    ({"visit": 3}, 20),
+    ({"visit": 7}, 20),
+    ({"report": 1}, 30),
+    ({"report": 2, "visit": 3}, 80),
+    ({"call": 9, "email": 4}, 0),
+])
+def test_day_points(counts: dict, points: int) -> None:
+    assert day_points(counts) == points
+
+
+@pytest.mark.parametrize(("touches", "elapsed", "expected", "status"), [
+    (0, 0, 0, "on_pace"), (2, 1, 2, "on_pace"), (1, 1, 2, "behind"), (3, 1, 2, "ahead"),
+    (8, 0, 0, "ahead"), (5, 3, 5, "on_pace"), (7, 5, 8, "behind"), (8, 5, 8, "ahead"),
+    (0, 9, 8, "behind"),
+])
+def test_touches_pace(touches: int, elapsed: int, expected: int, status: str) -> None:
+    pace = touches_pace(touches, working_days_elapsed=elapsed)
+    assert (pace.expected_by_now, pace.target, pace.status) == (expected, 8, status)
+
+
+# --- lapses ---
+
+@pytest.mark.parametrize(("touch_hours", "now_hours", "expected_hours"), [
+    ((), 47, []),
+    ((), 48, []),  # exactly 48 h is not "more than 48 h"
+    ((), 49, [48]),
+    ((47,), 49, []),  # touched in time, clock restarted at 47 h
+    ((47 + 59 / 60,), 95, []),  # a touch at 47h59m resets the clock
+    ((47 + 59 / 60,), 96, [47 + 59 / 60 + 48]),
+    ((48,), 96, []),  # a touch at exactly 48 h is in time
+    ((48,), 97, [96]),
+    ((49,), 60, [48]),  # a touch at 49 h ends a lapse that began at 48 h
+    ((), 24 * 10, [48]),  # ten idle days are one lapse
+    ((49, 97), 97, [48]),  # touch at 97 h: exactly 48 h after the previous one
+    ((49, 98), 98, [48, 97]),  # ... and at 98 h, 49 h after it
+    ((49, 110), 110, [48, 97]),  # two lapses in a row
+    ((49,), 200, [48, 97]),  # the second lapse is still running
+    ((10, 20, 30), 70, []),
+    ((10, 20, 30), 79, [78]),
+])
+def test_lapses(touch_hours: tuple, now_hours: float, expected_hours: list) -> None:
+    found = lapses(lead(*touch_hours), now=T0 + now_hours * H)
+    assert found == [T0 + h * H for h in expected_hours]
+
+
+@pytest.mark.parametrize(("closed", "expected_hours"), [
+    (30, []),  # closed before it could lapse
+    (48, []),  # closed at exactly 48 h
+    (60, [48]),  # lapsed before closing: still counted
+    (100, [48]),  # nothing after closing, even with `now` much later
+])
+def test_closed_leads_lapse_only_while_open(closed: float, expected_hours: list) -> None:
+    assert lapses(lead(closed=closed), now=T0 + 500 * H) == [T0 + h * H for h in expected_hours]
+
+
+def test_touches_after_now_or_before_creation_do_not_move_the_clock() -> None:
+    early = LeadTouches(1, "U1", T0, (T0 - 5 * H, T0 + 60 * H))
+    assert lapses(early, now=T0 + 50 * H) == [T0 + 48 * H]
+    unsorted = LeadTouches(1, "U1", T0, (T0 + 40 * H, T0 + 20 * H))
+    assert lapses(unsorted, now=T0 + 80 * H) == []
+
+
+def test_lapse_hours_are_a_parameter() -> None:
+    assert lapses(lead(), now=T0 + 25 * H, hours=24) == [T0 + 24 * H]
+
+
+# --- the breakdown ---
+
+@pytest.mark.parametrize(("days", "visit_days", "total"), [
+    ({"2026-11-02": {"visit": 3}}, 1, 20),
+    ({"2026-11-02": {"visit": 2}}, 0, 0),
+    ({"2026-11-02": {"visit": 2}, "2026-11-03": {"visit": 1}}, 0, 0),  # 3 over two days
+    ({"2026-11-02": {"visit": 3}, "2026-11-03": {"visit": 4}}, 2, 40),
+    ({"2026-10-31": {"visit": 5}, "2026-11-02": {"visit": 3}}, 1, 20),  # outside the month
+])
+def test_visit_days(days: dict, visit_days: int, total: int) -> None:
+    rep = RepFacts("U1", {date.fromisoformat(d): c for d, c in days.items()})
+    b = points_breakdown(rep, (), period=NOV, now=T0, tz=UTC)
+    assert (b.visit_days, b.visit_day_points, b.total) == (visit_days, total, total)
+
+
+def test_breakdown_adds_reports_visits_and_lapses_by_day() -> None:
+    rep = RepFacts("U1", {date(2026, 11, 2): {"visit": 3, "report": 1},
+                          date(2026, 11, 3): {"report": 2, "call": 5},
+                          date(2026, 11, 10): {"email": 1}})
+    idle = lead(49, 110, customer=7)  # lapses at 48 h (Nov 4), 97 h (Nov 6), 158 h (Nov 8)
+    other = lead(owner="U2", customer=8)  # another rep's lead: not charged here
+    b = points_breakdown(rep, [idle, other], period=NOV, now=T0 + 200 * H, tz=UTC)
+    assert (b.visit_day_points, b.reports, b.report_points) == (20, 3, 90)
+    assert [(x.customer_id, x.day) for x in b.lapses] == [
+        (7, date(2026, 11, 4)), (7, date(2026, 11, 6)), (7, date(2026, 11, 8))]
+    assert b.lapse_points == -30
+    assert b.total == 20 + 90 - 30
+    assert b.per_day == {date(2026, 11, 2): 50, date(2026, 11, 3): 60,
+                         date(2026, 11, 4): -10, date(2026, 11, 6): -10,
+                         date(2026, 11, 8): -10}  # Nov 10's email earns nothing
+    assert b.by_week() == {date(2026, 11, 2): 80}
+    assert b.by_month() == {"2026-11": 80}
+
+
+def test_lapse_is_charged_on_the_local_day_it_began() -> None:
+    # Created 2 Nov 17:00 UTC; lapses 4 Nov 17:00 UTC = 5 Nov 01:00 in Shanghai.
+    evening = LeadTouches(1, "U1", datetime(2026, 11, 2, 17, tzinfo=UTC), ())
+    now = datetime(2026, 11, 6, tzinfo=UTC)
+    assert points_breakdown(RepFacts("U1"), [evening], period=NOV, now=now,
+                            tz=UTC).lapses[0].day == date(2026, 11, 4)
+    assert points_breakdown(RepFacts("U1"), [evening], period=NOV, now=now,
+                            tz=SHANGHAI).lapses[0].day == date(2026, 11, 5)
+
+
+def test_lapses_outside_the_period_are_not_charged() -> None:
+    late_oct = LeadTouches(1, "U1", datetime(2026, 10, 27, tzinfo=UTC), ())  # lapses Oct 29
+    b = points_breakdown(RepFacts("U1"), [late_oct], period=NOV, now=T0, tz=UTC)
+    assert b.lapses == () and b.total == 0
+
+
+def test_empty_period_is_zero_not_an_error() -> None:
+    b = points_breakdown(RepFacts("U1"), [], period=NOV, now=T0, tz=UTC)
+    assert (b.total, b.days, b.by_week(), b.by_month()) == (0, (), {}, {})
+
+
+def test_rules_change_the_points() -> None:
+    rules = Rules.from_mapping({"points": {"visit_day_threshold": 2, "visit_day_points": 15,
+                                           "idle_lead_points": -5, "idle_lead_hours": 24}})
+    rep = RepFacts("U1", {date(2026, 11, 2): {"visit": 2}})
+    b = points_breakdown(rep, [lead()], period=NOV, now=T0 + 30 * H, tz=UTC, rules=rules)
+    assert (b.visit_day_points, b.lapse_points, b.total) == (15, -5, 10)
