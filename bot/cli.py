@@ -82,6 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--from", dest="start", type=_day)
         p.add_argument("--to", dest="end", type=_day)
 
+    rules = sub.add_parser("rules", help="a team's scoring rules").add_subparsers(
+        dest="rules_command", required=True)
+    show = rules.add_parser("show", help="the rules in force, as TOML (overrides marked)")
+    rset = rules.add_parser("set", help="override one rule, e.g. points.visit_day_points 25")
+    rset.add_argument("key")
+    rset.add_argument("value")
+    rimp = rules.add_parser("import", help="replace the team's overrides with a TOML file")
+    rimp.add_argument("file")
+    rules.add_parser("reset", help="back to the defaults")
+    for p in (show, rset, rimp, rules.choices["reset"]):
+        p.add_argument("--team", help="the team (default: the only one)")
+
     imp = sub.add_parser("import", help="CRM rows from CSV (see README for columns)")
     imp.add_argument("what", choices=("deals", "payments", "leads"))
     imp.add_argument("file")
@@ -230,5 +242,65 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                                         out=sys.stdout)
 
 
+def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
+    import tomllib
+
+    import tomli_w
+
+    from bot.scoring.rules import Rules
+
+    deps = Deps.build(settings)
+    db.upgrade(deps.engine)
+    with deps.sessions() as session:
+        team = teams.find_team(session, name=args.team) or teams.only_team(session)
+        overrides = teams.rule_overrides(session, team_id=team.id)
+        if args.rules_command == "set":
+            overrides = _merge(overrides, _nested(args.key, _value(args.value)))
+        elif args.rules_command == "import":
+            with open(args.file, "rb") as f:
+                overrides = tomllib.load(f)
+        elif args.rules_command == "reset":
+            overrides = {}
+        try:
+            effective = Rules.from_mapping(overrides)
+        except ValueError as exc:
+            print(f"pacer: {exc}", file=sys.stderr)
+            return 2
+        if args.rules_command != "show":
+            teams.set_rule_overrides(session, team_id=team.id, overrides=overrides)
+        print(f"# scoring rules of team {team.name}; overridden: "
+              f"{', '.join(_keys(overrides)) or 'nothing (all defaults)'}")
+        print(tomli_w.dumps(effective.to_mapping()), end="")
+    return 0
+
+
+def _value(text: str) -> object:
+    """A command-line value as TOML reads it (25, 0.85, true, [\"call\"]), else a string."""
+    import tomllib
+
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _nested(key: str, value: object) -> dict:
+    for part in reversed(key.split(".")):
+        value = {part: value}
+    return value  # type: ignore[return-value]
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = _merge(merged.get(key, {}), value) if isinstance(value, dict) else value
+    return merged
+
+
+def _keys(tree: dict, prefix: str = "") -> list[str]:
+    return [k for key, value in tree.items() for k in (
+        _keys(value, f"{prefix}{key}.") if isinstance(value, dict) else [f"{prefix}{key}"])]
+
+
 COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cmd_team,
-            "export": cmd_export, "import": cmd_import}
+            "export": cmd_export, "import": cmd_import, "rules": cmd_rules}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -147,6 +148,14 @@ def team_for_user(session: Session, *, workspace_id: str, user_id: str) -> Team 
         .where(Member.workspace_id == workspace_id, Member.user_id == user_id)
         .order_by(TeamMember.is_manager, Team.id)
     ).first()
+
+
+def only_team(session: Session) -> Team:
+    """The one team there is, for commands that may leave --team out."""
+    found = session.exec(select(Team).limit(2)).all()
+    if len(found) != 1:
+        raise TeamError("choose_team" if found else "no_teams")
+    return found[0]
 
 
 def find_team(session: Session, *, name: str | None,
@@ -304,3 +313,15 @@ def set_own_locale(session: Session, *, workspace_id: str, user_id: str, locale:
     member.locale_override = locale
     session.add(member)
     return member
+
+
+def rule_overrides(session: Session, *, team_id: int) -> dict:
+    """The team's overrides of the default scoring rules (a nested mapping)."""
+    team = session.get(Team, team_id)
+    return json.loads(team.rules or "{}") if team else {}
+
+
+def set_rule_overrides(session: Session, *, team_id: int, overrides: dict) -> None:
+    team = session.get(Team, team_id)
+    team.rules = json.dumps(overrides, sort_keys=True, default=str)
+    session.add(team)

@@ -92,3 +92,23 @@ def test_export_logs_csv_reads_back(env: str, capsys: pytest.CaptureFixture, bot
     assert len(list(csv.DictReader(io.StringIO(out)))) == 2
     code, _, err = run(capsys, "export", "logs", "--team", "Nope")
     assert code == 2 and "no team named 'Nope'" in err
+
+
+def test_rules_show_set_import_reset(env: str, capsys: pytest.CaptureFixture,
+                                     tmp_path) -> None:  # noqa: ANN001
+    run(capsys, "team", "create", "East", "--channel", "C1", "--manager", "U1")
+    code, out, _ = run(capsys, "rules", "show")
+    assert code == 0 and "overridden: nothing" in out and "visit_day_points = 20" in out
+    code, out, _ = run(capsys, "rules", "set", "points.visit_day_points", "25", "--team", "East")
+    assert code == 0 and "visit_day_points = 25" in out
+    assert "overridden: points.visit_day_points" in out
+    code, _, err = run(capsys, "rules", "set", "points.visit_points", "25")
+    assert code == 2 and "unknown key 'points.visit_points'" in err
+    code, _, err = run(capsys, "rules", "set", "grades.a", "lots")
+    assert code == 2 and "grades.a" in err
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text("[grades]\na = 80\n[bonus]\ns = '1.3'\n")
+    code, out, _ = run(capsys, "rules", "import", str(rules_file))
+    assert code == 0 and "a = 80" in out and "visit_day_points = 20" in out
+    code, out, _ = run(capsys, "rules", "reset")
+    assert "overridden: nothing" in out and "a = 85" in out
