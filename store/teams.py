@@ -139,6 +139,14 @@ def list_teams(session: Session, *, workspace_id: str | None = None) -> list[Tea
     return summaries
 
 
+def team_for_channel(session: Session, *, workspace_id: str,
+                     channel_id: str | None) -> Team | None:
+    if not channel_id:
+        return None
+    return session.exec(select(Team).where(Team.workspace_id == workspace_id,
+                                           Team.channel_id == channel_id)).first()
+
+
 def team_for_user(session: Session, *, workspace_id: str, user_id: str) -> Team | None:
     """The team a person logs for: the one they are a rep on, else one they manage."""
     return session.exec(

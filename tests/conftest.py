@@ -7,6 +7,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,7 +67,9 @@ class Bot:
 
     def __init__(self, settings: Settings, deps: Deps, fake: FakeSlack) -> None:
         self.settings, self.deps, self.fake = settings, deps, fake
-        self.app = create_app(settings, deps)
+        # Our own pool, so close() can wait for work the handlers do after their ack.
+        self.listeners = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
+        self.app = create_app(settings, deps, listener_executor=self.listeners)
         self.server = create_server(wsgi_app(self.app), host="127.0.0.1", port=0, threads=8)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -105,6 +108,7 @@ class Bot:
         return self.post(body, sign(SECRET, body))
 
     def close(self) -> None:
+        self.listeners.shutdown(wait=True)
         self.server.close()
 
 

@@ -85,6 +85,10 @@ class ScoreRules:
         satisfaction=10, compliance=10, collaboration=10, learning=10))
     collaboration_min_ratings: int = 3  # k-anonymity: fewer peer ratings show "no data"
     learning_per_quarter: int = 2  # training + certification logs expected per quarter
+    # A card is graded only when parts worth at least this share of the weight have data:
+    # behaviour alone (40%) grades a month, as SPEC §2's redistribution intends, but one
+    # learning count (10%) must not grade a quarter, nor trigger a PIP.
+    min_graded_weight: float = 0.4
 
 
 @dataclass(frozen=True)

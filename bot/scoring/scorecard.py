@@ -46,7 +46,7 @@ class Scorecard:
     kind: str  # monthly | review
     parts: tuple[Part, ...]
     total: float | None  # weighted score, 2 decimals; None when no part has data
-    grade: str | None
+    grade: str | None  # None when too little of the weight has data (rules.scores)
     bonus_multiplier: Decimal | None  # monthly scorecards only
     redistributed: tuple[str, ...]  # parts with no data whose weight went to the others
 
@@ -202,7 +202,8 @@ def scorecard(facts: RepFacts, *, period: Period,
     else:
         total = None
     # Graded on the total as shown (2 decimals), so a card never reads 85.00 and says B.
-    letter = None if total is None else grade(total, rules)
+    graded = total is not None and with_data / configured >= rules.scores.min_graded_weight
+    letter = grade(total, rules) if graded else None  # type: ignore[arg-type]
     return Scorecard(
         user_id=facts.user_id, period=period, kind=kind, parts=parts, total=total, grade=letter,
         bonus_multiplier=(bonus_multiplier(letter, rules) if letter and kind == MONTHLY

@@ -201,3 +201,24 @@ def test_results_score_for_the_quadrant() -> None:
     card = scorecard(FULL, period=Q4, targets={"sales": Target("sales", D(200))},
                      qualitative=QUAL)
     assert card.results_score == 50.0  # only sales has a target
+
+
+QUARTER = Period("quarter", date(2026, 10, 1), date(2026, 12, 31), "2026-Q4")
+
+
+@pytest.mark.parametrize(("qualitative", "graded"), [
+    (None, False),  # learning alone (10%) grades nothing
+    (Qualitative(satisfaction=90, compliance_deductions=0), False),  # 30% of the weight
+    (Qualitative(satisfaction=90, compliance_deductions=0,
+                 peer_scores=(4.0, 4.0, 5.0)), True),  # 40%: enough to grade
+])
+def test_a_card_is_graded_only_with_enough_of_the_weight(qualitative, graded) -> None:  # noqa: ANN001
+    card = score_review(RepFacts("U1"), period=QUARTER, qualitative=qualitative)
+    assert card.total is not None
+    assert (card.grade is not None) is graded
+
+
+def test_behaviour_alone_grades_a_month() -> None:
+    month = Period("month", date(2026, 11, 1), date(2026, 11, 30), "2026-11")
+    card = score_month(RepFacts("U1"), period=month, points=100, working_days=10)
+    assert card.grade is not None and card.redistributed == ("sales",)

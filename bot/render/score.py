@@ -1,0 +1,195 @@
+"""Block Kit for scorecards, leaderboards and targets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from bot.i18n import Raw, format_day, format_money, t
+from bot.render.blocks import context, message, section
+from bot.reports import RepReport, TeamReport
+from bot.scoring.compare import Comparison, quadrant
+from bot.scoring.leaderboard import Leaderboard
+from bot.scoring.recommend import Recommendation
+from bot.scoring.rules import Rules
+
+MONEY_METRICS = ("sales", "sales_new", "sales_repeat")
+RATE_METRICS = ("collection_rate", "lead_conversion")
+
+
+def _num(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float | Decimal):
+        number = float(value)
+        return f"{number:,.1f}" if number != int(number) else f"{int(number):,}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def metric_value(lang: str, metric: str, value: object, currency: str) -> str:
+    if value is None:
+        return "–"
+    if metric in MONEY_METRICS:
+        return format_money(Decimal(value), currency)
+    if metric in RATE_METRICS:
+        return f"{float(value) * 100:.0f}%"
+    return _num(value)
+
+
+def _mention(user: str) -> Raw:
+    return Raw(f"<@{user}>")
+
+
+def period_name(lang: str, report: TeamReport) -> str:
+    p = report.period
+    name = t(lang, f"score.period_{p.kind}", label=p.label, start=Raw(format_day(p.start, lang)),
+             end=Raw(format_day(p.end, lang)))
+    if report.in_progress:
+        name += " " + t(lang, "score.to_date", day=Raw(format_day(report.as_of, lang)))
+    return name
+
+
+def _part_line(lang: str, part, currency: str) -> str:  # noqa: ANN001
+    label = Raw(t(lang, f"score.part_{part.name}"))
+    weight = f"{part.weight * 100:.0f}%"
+    if not part.has_data:
+        shown = ""
+        if part.name == "sales" and part.raw:
+            shown = format_money(Decimal(part.raw), currency)
+        elif part.name == "new_customers" and part.raw:
+            shown = _num(part.raw)
+        return t(lang, "score.part_no_data", part=label, weight=weight, raw=Raw(shown))
+    raw, target = part.raw, part.target
+    if part.name in ("sales",):
+        raw, target = format_money(Decimal(raw), currency), (
+            format_money(Decimal(target), currency) if target is not None else None)
+    elif part.name in ("collection", "conversion"):
+        raw = f"{float(raw) * 100:.0f}%"
+        target = f"{float(target) * 100:.0f}%" if target is not None else None
+    elif part.name == "collaboration":
+        raw = f"{float(raw):.1f}/5"
+    else:
+        raw, target = _num(raw), _num(target) if target is not None else None
+    band = ""
+    if part.attainment is not None and part.attainment.band != "no_target":
+        band = t(lang, f"score.band_{part.attainment.band}",
+                 percent=_num(part.attainment.percent))
+    detail = ""
+    if part.name == "sales":
+        d = dict(part.detail)
+        detail = t(lang, "score.sales_split",
+                   new=Raw(format_money(Decimal(d.get("sales_new") or 0), currency)),
+                   repeat=Raw(format_money(Decimal(d.get("sales_repeat") or 0), currency)))
+    return t(lang, "score.part_line", part=label, weight=weight, raw=Raw(str(raw)),
+             target=Raw(str(target)) if target is not None else "", score=_num(part.score),
+             band=Raw(band), detail=Raw(detail))
+
+
+def _comparison(lang: str, c: Comparison, *, names: bool) -> str:
+    return t(lang, "score.compare", previous=_num(c.previous),
+             change=("+" if (c.change or 0) > 0 else "") + _num(c.change),
+             average=_num(c.team_average), best=_num(c.team_best),
+             who=Raw(", ".join(f"<@{u}>" for u in c.best_user_ids))
+             if names and c.team_best else "")
+
+
+def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: TeamReport | None,
+                     viewer_is_manager: bool, recommendations: Sequence[Recommendation],
+                     rules: Rules) -> dict:
+    card = rep.card
+    title = t(lang, "score.title", user=_mention(rep.user_id), period=Raw(period_name(lang,
+                                                                                        report)))
+    if card.total is None:
+        headline = t(lang, "score.no_data")
+    else:
+        bonus = (f"{card.bonus_multiplier * 100:.0f}%" if card.bonus_multiplier is not None
+                 else "")
+        headline = t(lang, "score.total", total=_num(card.total), grade=card.grade or "",
+                     bonus=bonus)
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": _plain(title)[:150]}},
+              section(headline),
+              context(_comparison(lang, report.compare(rep.user_id, "total", before),
+                                  names=viewer_is_manager))]
+    lines = [_part_line(lang, p, report.currency) for p in card.parts]
+    blocks.append(section("\n".join(lines)))
+    if card.redistributed:
+        parts = ", ".join(t(lang, f"score.part_{n}") for n in card.redistributed)
+        blocks.append(context(t(lang, "score.redistributed", parts=Raw(parts))))
+    pts = rep.points
+    blocks.append(section(t(lang, "score.points", total=pts.total, visit_days=pts.visit_days,
+                            visit_points=pts.visit_day_points, reports=pts.reports,
+                            report_points=pts.report_points, lapses=len(pts.lapses),
+                            lapse_points=pts.lapse_points)))
+    kbis = [t(lang, "score.kbi_line", kbi=Raw(t(lang, f"score.kbi_{k.kbi}")),
+              done=_kbi_value(k.unit, k.done), expected=_kbi_value(k.unit, k.expected_by_now),
+              target=_kbi_value(k.unit, k.target), status=Raw(t(lang, f"status.{k.status}")),
+              no_data=k.status == "no_data")
+            for k in rep.kbis]
+    blocks.append(section("*" + t(lang, "score.kbis") + "*\n" + "\n".join(kbis)))
+    targets = [t(lang, "score.target_line", metric=Raw(t(lang, f"score.metric_{m}")),
+                 actual=Raw(metric_value(lang, m, a.actual, report.currency)),
+                 target=Raw(metric_value(lang, m, a.target.value, report.currency)),
+                 source=Raw(t(lang, f"score.source_{a.target.source}")),
+                 band=Raw(t(lang, f"score.band_{a.band}", percent=_num(a.percent))))
+               for m, a in rep.attainments.items() if a.target is not None]
+    if not targets:
+        targets = [t(lang, "score.no_targets")]
+    blocks.append(section("*" + t(lang, "score.targets") + "*\n" + "\n".join(targets)))
+    analysis = []
+    if card.kind == "review":
+        quad = quadrant(card.results_score, rep.qualitative.satisfaction
+                        if rep.qualitative else None, rules)
+        if quad:
+            name = Raw(t(lang, f"score.quad_{quad.name}"))
+            analysis.append(t(lang, "score.quadrant", name=name))
+    if report.funnel.weakest:
+        steps = " → ".join(f"{t(lang, f'stages.{s.stage}')} {s.count}"
+                           for s in report.funnel.stages)
+        analysis.append(t(lang, "score.funnel", steps=Raw(steps),
+                          weakest=Raw(t(lang, f"stages.{report.funnel.weakest}"))))
+    if analysis:
+        blocks.append(context(*analysis))
+    if viewer_is_manager and recommendations:
+        blocks.append(section("*" + t(lang, "score.recommendations") + "*\n" + "\n".join(
+            "• " + t(lang, f"score.rec_{r.kind}", periods=", ".join(r.periods),
+                     grades=", ".join(r.grades),
+                     from_rate=f"{(r.from_rate or 0) * 100:g}%",
+                     to_rate=f"{(r.to_rate or 0) * 100:g}%", months=r.months or 3)
+            for r in recommendations)))
+    return message(_plain(title) + " · " + _plain(headline), blocks)
+
+
+def _kbi_value(unit: str, value: float) -> str:
+    return f"{value * 100:.0f}%" if unit == "ratio" else _num(value)
+
+
+def _plain(text: str) -> str:
+    return text.replace("*", "")
+
+
+def leaderboard_blocks(lang: str, *, report: TeamReport, board: Leaderboard, in_channel: bool,
+                       limit: int = 10) -> dict:
+    title = t(lang, "score.board_title", team=report.team_name,
+              metric=Raw(t(lang, f"score.board_{board.metric}")),
+              period=Raw(period_name(lang, report)))
+    if not board.standings or all(not s.value for s in board.standings):
+        text = t(lang, "score.board_empty")
+        return _board_message(title, [section(f"*{title}*"), section(text)], in_channel)
+    medal = {1: "🥇", 2: "🥈", 3: "🥉"}
+    lines = [f"{medal.get(s.rank, f'{s.rank}.')} <@{s.user_id}> · "
+             + metric_value(lang, "sales" if board.metric == "sales" else "count", s.value,
+                            report.currency)
+             for s in board.standings[:limit]]
+    blocks = [section(f"*{title}*"), section("\n".join(lines))]
+    if report.honours:
+        blocks.append(context(*[t(lang, f"score.honour_{h.kind}",
+                                  who=Raw(", ".join(f"<@{u}>" for u in h.user_ids)))
+                                for h in report.honours]))
+    return _board_message(title, blocks, in_channel)
+
+
+def _board_message(title: str, blocks: list[dict], in_channel: bool) -> dict:
+    reply = message(_plain(title), blocks)
+    if in_channel:
+        reply["response_type"] = "in_channel"
+    return reply

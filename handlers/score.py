@@ -1,0 +1,166 @@
+"""/scorecard and /leaderboard: a period's numbers, privately or in the team's channel."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.charts import score_trend_png
+from bot.deps import Deps, Who
+from bot.i18n import Raw, t
+from bot.periods import month_period, parse_period, previous
+from bot.permissions import decide
+from bot.render import score as render
+from bot.render.blocks import notice_blocks
+from bot.reports import recommendations, rules_for, team_report
+from bot.slacktext import tokens, user_id
+from store import audit, teams
+from store.models import Team
+
+log = logging.getLogger(__name__)
+COMMANDS = ("/scorecard", "/leaderboard")
+BOARD_METRICS = {"points": "points", "积分": "points", "sales": "sales", "销售额": "sales",
+                 "new": "new", "新客户": "new", "touches": "touches", "触达": "touches"}
+CHART_MONTHS = 6
+
+
+class Usage(Exception):
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command("/scorecard")
+    def handle_scorecard(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
+        who = deps.who(client, command)
+        try:
+            subject, period = _scorecard_args(deps, who, tokens(command.get("text") or ""))
+        except Usage as usage:
+            ack(**notice_blocks("⚠️ " + t(who.lang, usage.key, **usage.params)))
+            return
+        if subject is None:
+            ack(**notice_blocks(t(who.lang, "score.help")))
+            return
+        # A scorecard takes a few queries over two periods: acknowledge first, answer after.
+        ack()
+        with deps.sessions() as session:
+            reply, team = scorecard_reply(session, deps, who, subject, period)
+        respond(**reply)
+        if team is not None:
+            send_chart(deps, client, who, team, subject, period)
+
+    @app.command("/leaderboard")
+    def handle_leaderboard(ack: Ack, command: dict, respond: Respond,
+                           client: WebClient) -> None:
+        who = deps.who(client, command)
+        args = tokens(command.get("text") or "")
+        today = who.today(deps.clock)
+        period, metric = month_period(today), "points"
+        for word in args:
+            if word.lower() in ("help", "帮助", "?"):
+                ack(**notice_blocks(t(who.lang, "score.help")))
+                return
+            if word.lower() in BOARD_METRICS:
+                metric = BOARD_METRICS[word.lower()]
+            elif (found := parse_period(word, today)) is not None:
+                period = found
+            else:
+                ack(**notice_blocks("⚠️ " + t(who.lang, "score.board_usage", word=word)))
+                return
+        ack()
+        channel = command.get("channel_id")
+        with deps.sessions() as session:
+            team = (teams.team_for_channel(session, workspace_id=who.workspace_id,
+                                           channel_id=channel)
+                    or teams.team_for_user(session, workspace_id=who.workspace_id,
+                                           user_id=who.user_id))
+            if team is None:
+                respond(**notice_blocks(t(who.lang, "score.not_on_team",
+                                          user=Raw(f"<@{who.user_id}>"))))
+                return
+            rules = rules_for(session, team.id)
+            report = team_report(session, team=team, period=period, now=deps.clock.now(),
+                                 rules=rules)
+        respond(**render.leaderboard_blocks(who.lang, report=report,
+                                            board=report.board(metric, rules),
+                                            in_channel=channel == team.channel_id))
+
+
+def _scorecard_args(deps: Deps, who: Who, args: list[str]):  # noqa: ANN202
+    today = who.today(deps.clock)
+    subject, period = who.user_id, month_period(today)
+    for word in args:
+        if word.lower() in ("help", "帮助", "?"):
+            return None, period
+        if (uid := user_id(word)) is not None:
+            subject = uid
+        elif (found := parse_period(word, today)) is not None:
+            period = found
+        else:
+            raise Usage("score.usage", word=word)
+    return subject, period
+
+
+def _viewer(session: Session, who: Who, subject: str):  # noqa: ANN202
+    actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
+    subject_teams = teams.teams_of(session, workspace_id=who.workspace_id, user_id=subject)
+    decision = decide(actor, "member.view", owner=subject, target_teams=subject_teams)
+    return actor, decision
+
+
+def scorecard_reply(session: Session, deps: Deps, who: Who, subject: str,
+                    period) -> tuple[dict, Team | None]:  # noqa: ANN001
+    actor, decision = _viewer(session, who, subject)
+    if not decision.allowed:
+        audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                     action="scorecard.view", target=subject, outcome="denied",
+                     now=deps.clock.now(), detail=decision.reason)
+        return notice_blocks(t(who.lang, decision.reason)), None
+    team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=subject)
+    if team is None:
+        return notice_blocks(t(who.lang, "score.not_on_team", user=Raw(f"<@{subject}>"))), None
+    rules = rules_for(session, team.id)
+    now = deps.clock.now()
+    report = team_report(session, team=team, period=period, now=now, rules=rules)
+    before = team_report(session, team=team, period=previous(period), now=now, rules=rules)
+    rep = report.reps.get(subject)
+    if rep is None:
+        return notice_blocks(t(who.lang, "score.not_on_team", user=Raw(f"<@{subject}>"))), None
+    manager = actor.is_admin or team.id in actor.manages
+    recs = recommendations(session, team=team, user_id=subject, period=period, now=now,
+                           rules=rules) if manager else ()
+    return render.scorecard_blocks(who.lang, report=report, rep=rep, before=before,
+                                   viewer_is_manager=manager, recommendations=recs,
+                                   rules=rules), team
+
+
+def send_chart(deps: Deps, client: WebClient, who: Who, team: Team, subject: str,
+               period) -> None:  # noqa: ANN001
+    """The six months up to the period as a picture, in the viewer's DM (files v2)."""
+    month = month_period(period.end if period.kind != "year" else period.end)
+    months = [month]
+    for _ in range(CHART_MONTHS - 1):
+        months.insert(0, previous(months[0]))
+    mine, average = [], []
+    with deps.sessions() as session:
+        rules = rules_for(session, team.id)
+        for m in months:
+            report = team_report(session, team=team, period=m, now=deps.clock.now(), rules=rules)
+            rep = report.reps.get(subject)
+            mine.append(rep.card.total if rep else None)
+            average.append(report.compare(subject, "total", None).team_average)
+    png = score_trend_png([m.label for m in months],
+                          [mine, [float(a) if a is not None else None for a in average]])
+    try:
+        dm = client.conversations_open(users=who.user_id)["channel"]["id"]
+        client.files_upload_v2(channel=dm, file=png, filename=f"pacer-{subject}-{month.label}.png",
+                               title=f"{month.label}",
+                               initial_comment=t(who.lang, "score.chart",
+                                                 user=Raw(f"<@{subject}>")))
+    except SlackApiError as exc:  # the numbers were sent; the picture is a bonus
+        log.warning("could not upload the scorecard chart: %s", exc.response.get("error"))

@@ -1,0 +1,81 @@
+"""/scorecard and /leaderboard end to end: real logs in, Block Kit out, privacy kept."""
+
+from __future__ import annotations
+
+import json
+
+from store import teams
+from tests.conftest import CHANNEL, WORKSPACE, Bot
+
+
+def text_of(bot: Bot, nth: int = 1) -> str:
+    """The nth reply that came by response_url (they come after the ack)."""
+    call = bot.fake.wait_for("response_url", nth)[nth - 1]
+    return json.dumps(call.args, ensure_ascii=False)
+
+
+def seed_month(bot: Bot) -> None:
+    for text in ("visit Acme", "visit Globex", "visit Initech", "report Acme",
+                 "deal Acme 120k new", "3 calls yesterday", "demo Globex"):
+        bot.command(text)
+    for text in ("拜访 阿里巴巴", "签约 腾讯 50万 新客户"):
+        bot.command(text, user="U0BO")
+
+
+def test_a_rep_sees_their_own_scorecard(bot: Bot) -> None:
+    seed_month(bot)
+    reply = bot.command("", command="/scorecard")
+    assert reply.status == 200
+    card = text_of(bot)
+    assert "Scorecard · <@U0ALICE> · 2026-11" in card
+    assert "Behaviour points" in card and "+20" in card and "+30" in card
+    assert "Key behaviours" in card and "Customer touches" in card
+    assert "team best" in card and "U0BO" not in card  # a rep never sees who else scored
+    assert bot.fake.problems == []
+
+
+def test_charts_go_to_the_viewers_dm_as_a_png(bot: Bot) -> None:
+    seed_month(bot)
+    bot.command("", command="/scorecard")
+    upload = bot.fake.wait_for("file_upload")[-1]
+    assert upload.args["png"] is True
+    done = bot.fake.wait_for("files.completeUploadExternal")[-1]
+    assert "monthly total over the last six months" in done.args["initial_comment"]
+
+
+def test_reps_cannot_see_each_other_but_managers_can(bot: Bot) -> None:
+    seed_month(bot)
+    bot.command("<@U0BO>", command="/scorecard")
+    assert "🙏" in text_of(bot)
+    bot.command("<@U0BO> month", command="/scorecard", user="U0MEI")
+    card = text_of(bot, 2)
+    assert "绩效卡 · <@U0BO>" in card and "总分" in card
+
+
+def test_bad_arguments_get_a_private_example(bot: Bot) -> None:
+    reply = bot.command("sideways", command="/scorecard")
+    assert "`sideways`" in reply.text and "/scorecard quarter" in reply.text
+    reply = bot.command("forever", command="/leaderboard")
+    assert "/leaderboard week sales" in reply.text
+
+
+def test_quarter_review_redistributes_missing_parts(bot: Bot) -> None:
+    seed_month(bot)
+    bot.command("quarter", command="/scorecard")
+    card = text_of(bot)
+    assert "2026-Q4" in card and "no data" in card and "weight is spread" in card
+
+
+def test_leaderboard_in_the_team_channel_is_public_elsewhere_private(bot: Bot) -> None:
+    seed_month(bot)
+    bot.command("month sales", command="/leaderboard")
+    board = bot.fake.wait_for("response_url")[-1].args
+    assert board["response_type"] == "in_channel"  # the fixture's channel is East's
+    text = json.dumps(board, ensure_ascii=False)
+    assert text.index("U0BO") < text.index("U0ALICE")  # 500k beats 120k
+    assert "Sales star" in text
+    with bot.deps.sessions() as session:
+        teams.set_channel(session, workspace_id=WORKSPACE, name="East", channel_id="C0OTHER")
+    bot.command("week touches", command="/leaderboard")
+    assert bot.fake.wait_for("response_url", 2)[-1].args["response_type"] == "ephemeral"
+    assert CHANNEL
