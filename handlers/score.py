@@ -130,7 +130,8 @@ def scorecard_reply(session: Session, deps: Deps, who: Who, subject: str,
     before = team_report(session, team=team, period=previous(period), now=now, rules=rules)
     rep = report.reps.get(subject)
     if rep is None:
-        return notice_blocks(t(who.lang, "score.not_on_team", user=Raw(f"<@{subject}>"))), None
+        return notice_blocks(t(who.lang, "score.not_yet", user=Raw(f"<@{subject}>"),
+                               period=period.label)), None
     manager = actor.is_admin or team.id in actor.manages
     recs = recommendations(session, team=team, user_id=subject, period=period, now=now,
                            rules=rules) if manager else ()

@@ -126,14 +126,7 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
               no_data=k.status == "no_data")
             for k in rep.kbis]
     blocks.append(section("*" + t(lang, "score.kbis") + "*\n" + "\n".join(kbis)))
-    targets = [t(lang, "score.target_line", metric=Raw(t(lang, f"score.metric_{m}")),
-                 actual=Raw(metric_value(lang, m, a.actual, report.currency)),
-                 target=Raw(metric_value(lang, m, a.target.value, report.currency)),
-                 source=Raw(t(lang, f"score.source_{a.target.source}")),
-                 band=Raw(t(lang, f"score.band_{a.band}", percent=_num(a.percent))))
-               for m, a in rep.attainments.items() if a.target is not None]
-    if not targets:
-        targets = [t(lang, "score.no_targets")]
+    targets = _target_lines(lang, rep, report.currency, reasons=False)
     blocks.append(section("*" + t(lang, "score.targets") + "*\n" + "\n".join(targets)))
     analysis = []
     if card.kind == "review":
@@ -193,3 +186,26 @@ def _board_message(title: str, blocks: list[dict], in_channel: bool) -> dict:
     if in_channel:
         reply["response_type"] = "in_channel"
     return reply
+
+
+def _target_lines(lang: str, rep: RepReport, currency: str, *, reasons: bool) -> list[str]:
+    lines = []
+    for metric, a in rep.attainments.items():
+        if a.target is None:
+            continue
+        lines.append(t(lang, "score.target_line", metric=Raw(t(lang, f"score.metric_{metric}")),
+                       actual=Raw(metric_value(lang, metric, a.actual, currency)),
+                       target=Raw(metric_value(lang, metric, a.target.value, currency)),
+                       source=Raw(t(lang, f"score.source_{a.target.source}")),
+                       band=Raw(t(lang, f"score.band_{a.band}", percent=_num(a.percent)))))
+        if reasons and a.target.reason:
+            lines.append("    _" + t(lang, "target.reason", reason=a.target.reason) + "_")
+    return lines or [t(lang, "score.no_targets")]
+
+
+def targets_blocks(lang: str, *, report: TeamReport, rep: RepReport) -> dict:
+    title = t(lang, "target.title", user=_mention(rep.user_id),
+              period=Raw(period_name(lang, report)))
+    body = "\n".join(_target_lines(lang, rep, report.currency, reasons=True))
+    return message(_plain(title), [section(f"*{title}*"), section(body),
+                                   context(t(lang, "target.footer"))])

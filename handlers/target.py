@@ -1,0 +1,172 @@
+"""/target: targets and attainment with the ±15% band; managers adjust the rolling forecast,
+always with a reason (seed 001 §一2)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.deps import Deps, Who
+from bot.i18n import Raw, t
+from bot.parsing import parse_amount
+from bot.periods import parse_period, quarter_period
+from bot.permissions import decide
+from bot.render import score as render
+from bot.render.blocks import notice_blocks
+from bot.reports import rules_for, team_report
+from bot.slacktext import tokens, user_id
+from store import audit, targets, teams
+
+COMMANDS = ("/target",)
+METRIC_WORDS = {
+    "sales": "sales", "销售额": "sales", "new_sales": "sales_new", "sales_new": "sales_new",
+    "新客销售额": "sales_new", "repeat": "sales_repeat", "sales_repeat": "sales_repeat",
+    "老客销售额": "sales_repeat", "new": "new_customers", "new_customers": "new_customers",
+    "新客户": "new_customers", "collection": "collection_rate",
+    "collection_rate": "collection_rate", "回款率": "collection_rate",
+    "conversion": "lead_conversion", "lead_conversion": "lead_conversion",
+    "转化率": "lead_conversion", "touches": "touches", "触达": "touches"}
+TEAM_WORDS = ("team", "团队")
+
+
+class Usage(Exception):
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command("/target")
+    def handle_target(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
+        who = deps.who(client, command)
+        args = tokens(command.get("text") or "")
+        sub = args[0].lower() if args else "show"
+        try:
+            if sub in ("help", "帮助", "?"):
+                ack(**notice_blocks(t(who.lang, "target.help")))
+            elif sub in ("set", "设置", "clear", "清除"):
+                ack(**notice_blocks(change(deps, who, sub in ("set", "设置"), args[1:])))
+            else:
+                ack()  # showing attainment computes the period: answer after the ack
+                respond(**show(deps, who, args[1:] if sub in ("show", "查看") else args))
+        except Usage as usage:
+            ack(**notice_blocks("⚠️ " + t(who.lang, usage.key, **usage.params)))
+
+
+def _value(metric: str, text: str) -> Decimal:
+    if metric in ("collection_rate", "lead_conversion"):
+        try:
+            value = Decimal(text.rstrip("%")) / (100 if text.endswith("%") or
+                                                 Decimal(text.rstrip("%")) > 1 else 1)
+        except InvalidOperation:
+            raise Usage("target.bad_rate", word=text) from None
+        if not 0 < value <= 1:
+            raise Usage("target.bad_rate", word=text)
+        return value
+    value = parse_amount(text)
+    if value is None or value <= 0:
+        raise Usage("target.bad_value", word=text)
+    return value
+
+
+def change(deps: Deps, who: Who, setting: bool, args: list[str]) -> str:
+    """`set <@rep|team> <metric> <value> [period] <reason…>` or `clear <@rep|team> <metric>
+    [period]`."""
+    need = 3 if setting else 2
+    if len(args) < need:
+        raise Usage("target.usage_set" if setting else "target.usage_clear")
+    whom = args[0]
+    metric = METRIC_WORDS.get(args[1].lower())
+    if metric is None:
+        raise Usage("target.bad_metric", word=args[1])
+    value = _value(metric, args[2]) if setting else None
+    rest = args[need:]
+    today = who.today(deps.clock)
+    period = parse_period(rest[0], today) if rest else None
+    if period is not None:
+        rest = rest[1:]
+    period = period or quarter_period(today)
+    reason = " ".join(rest).strip()
+    if setting and not reason:
+        raise Usage("target.need_reason", example=f"/target set {whom} {args[1]} {args[2]} "
+                    f"{period.label} …")
+    with deps.sessions() as session:
+        team, subject = _whose(session, who, whom)
+        refusal = _refusal(session, who, team, subject)
+        if refusal:
+            audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                         action="target.set" if setting else "target.clear",
+                         target=subject or team.name, outcome="denied", now=deps.clock.now(),
+                         detail=refusal)
+            return t(who.lang, refusal)
+        if setting:
+            before = targets.set_target(session, team_id=team.id, user_id=subject, metric=metric,
+                                        period=period.label, value=value, reason=reason,
+                                        by_user_id=who.user_id, now=deps.clock.now())
+        else:
+            before = targets.clear_target(session, team_id=team.id, user_id=subject,
+                                          metric=metric, period=period.label) or None
+        audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                     action="target.set" if setting else "target.clear",
+                     target=subject or team.name, outcome="done", now=deps.clock.now(),
+                     detail=f"{metric} {period.label} {value or ''} {reason}".strip())
+    shown = render.metric_value(who.lang, metric, value, team.currency) if setting else ""
+    return t(who.lang, "target.saved" if setting else "target.cleared",
+             whom=Raw(f"<@{subject}>") if subject else team.name,
+             metric=Raw(t(who.lang, f"score.metric_{metric}")), value=Raw(shown),
+             period=period.label, reason=reason, replaced=before is not None)
+
+
+def _whose(session: Session, who: Who, word: str):  # noqa: ANN202
+    if word.lower() in TEAM_WORDS:
+        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+        subject = targets.TEAM
+    else:
+        subject = user_id(word)
+        if subject is None:
+            raise Usage("target.usage_set")
+        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=subject)
+    if team is None:
+        raise Usage("target.no_team")
+    return team, subject
+
+
+def _refusal(session: Session, who: Who, team, subject: str) -> str | None:  # noqa: ANN001
+    actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
+    if subject == targets.TEAM:
+        decision = decide(actor, "team.edit", team_id=team.id)
+    else:
+        decision = decide(actor, "member.rate", owner=subject, target_teams=teams.teams_of(
+            session, workspace_id=who.workspace_id, user_id=subject))
+    return None if decision.allowed else decision.reason
+
+
+def show(deps: Deps, who: Who, args: list[str]) -> dict:
+    today = who.today(deps.clock)
+    subject, period = who.user_id, quarter_period(today)
+    for word in args:
+        if (uid := user_id(word)) is not None:
+            subject = uid
+        elif (found := parse_period(word, today)) is not None:
+            period = found
+        else:
+            raise Usage("target.usage_show", word=word)
+    with deps.sessions() as session:
+        actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
+        decision = decide(actor, "member.view", owner=subject, target_teams=teams.teams_of(
+            session, workspace_id=who.workspace_id, user_id=subject))
+        if not decision.allowed:
+            return notice_blocks(t(who.lang, decision.reason))
+        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=subject)
+        if team is None:
+            return notice_blocks(t(who.lang, "target.no_team"))
+        report = team_report(session, team=team, period=period, now=deps.clock.now(),
+                             rules=rules_for(session, team.id), user_ids=[subject])
+    rep = report.reps.get(subject)
+    if rep is None:
+        return notice_blocks(t(who.lang, "score.not_yet", user=Raw(f"<@{subject}>"),
+                               period=period.label))
+    return render.targets_blocks(who.lang, report=report, rep=rep)
