@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (show, rset, rimp, rules.choices["reset"]):
         p.add_argument("--team", help="the team (default: the only one)")
 
+    cards = export.add_parser("scorecards", help="every rep's scorecard for a period")
+    cards.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
+    cards.add_argument("--team")
+
     imp = sub.add_parser("import", help="CRM rows from CSV (see README for columns)")
     imp.add_argument("what", choices=("deals", "payments", "leads"))
     imp.add_argument("file")
@@ -238,6 +242,16 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     deps = Deps.build(settings)
     db.upgrade(deps.engine)
+    if args.export_command == "scorecards":
+        from bot.exports import export_scorecards
+        from bot.periods import parse_period
+
+        period = parse_period(args.period, deps.clock.now().date())
+        if period is None or period.kind not in ("month", "quarter", "year"):
+            print(f"pacer: {args.period!r} is not a period: use 2026-11, 2026-Q4 or 2026",
+                  file=sys.stderr)
+            return 2
+        return export_scorecards(deps, team=args.team, period=period, out=sys.stdout)
     return EXPORTS[args.export_command](deps, team=args.team, start=args.start, end=args.end,
                                         out=sys.stdout)
 

@@ -14,6 +14,9 @@ from typing import TextIO
 from bot.deps import Deps
 from store import activity, imports, teams
 
+SCORECARD_COLUMNS = ("user_id", "team", "period", "behaviour_points", "behaviour_score",
+                     "results_score", "qualitative_score", "total", "grade", "bonus_multiplier",
+                     "redistributed")
 LOG_COLUMNS = ("date", "user_id", "kind", "count", "customer", "amount", "new_customer", "note",
                "team", "recorded_at", "id", "amount_due", "due_date")
 CHECKIN_COLUMNS = ("date", "user_id", "team", "planned_visits", "planned_calls",
@@ -104,3 +107,34 @@ def export_leads(deps: Deps, *, team: str | None = None, start: date | None = No
 
 EXPORTS: dict[str, Export] = {"logs": export_logs, "checkins": export_checkins,
                               "leads": export_leads}
+
+
+def export_scorecards(deps: Deps, *, team: str | None, period, out: TextIO) -> int:  # noqa: ANN001
+    """Every rep's scorecard for one period, team by team, as /scorecard shows it."""
+    from bot.reports import team_report
+    from bot.scoring.scorecard import QUALITATIVE_PARTS
+
+    writer = _SafeWriter(out)
+    writer.writerow(SCORECARD_COLUMNS)
+    with deps.sessions() as session:
+        chosen = [teams.find_team(session, name=team)] if team else teams.all_teams(session)
+        for found in chosen:
+            report = team_report(session, team=found, period=period, now=deps.clock.now())
+            for user, rep in sorted(report.reps.items()):
+                card = rep.card
+                behaviour = card.part("behaviour")
+                quals = [p for p in card.parts if p.name in QUALITATIVE_PARTS and p.has_data]
+                weight = sum(p.weight for p in quals)
+                qualitative = (round(sum(p.score * p.weight for p in quals) / weight, 2)
+                               if weight else None)
+                writer.writerow([
+                    user, found.name, period.label, rep.points.total,
+                    _score(behaviour.score if behaviour else None), _score(card.results_score),
+                    _score(qualitative), _score(card.total), card.grade or "",
+                    "" if card.bonus_multiplier is None else f"{card.bonus_multiplier:f}",
+                    " ".join(card.redistributed)])
+    return 0
+
+
+def _score(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"

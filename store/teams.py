@@ -158,6 +158,10 @@ def team_for_user(session: Session, *, workspace_id: str, user_id: str) -> Team 
     ).first()
 
 
+def all_teams(session: Session) -> list[Team]:
+    return list(session.exec(select(Team).order_by(Team.workspace_id, Team.name)).all())
+
+
 def only_team(session: Session) -> Team:
     """The one team there is, for commands that may leave --team out."""
     found = session.exec(select(Team).limit(2)).all()

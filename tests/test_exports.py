@@ -138,3 +138,20 @@ def test_exports_defuse_spreadsheet_formulas(env: str, capsys, bot) -> None:  # 
     assert main(["export", "logs"]) == 0
     row = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))[0]
     assert row["customer"] == "'=HYPERLINK(1)" and row["note"] == "'+cmd|calc"
+
+
+def test_export_scorecards_for_a_month_and_a_quarter(env: str, capsys, bot) -> None:  # noqa: ANN001
+    for text in ("visit Acme", "visit Globex", "visit Initech", "report Acme"):
+        bot.command(text)  # today: no lead has been idle for 48 hours yet
+    assert main(["export", "scorecards", "--period", "2026-11", "--team", "East"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert list(rows[0])[:10] == ["user_id", "team", "period", "behaviour_points",
+                                  "behaviour_score", "results_score", "qualitative_score",
+                                  "total", "grade", "bonus_multiplier"]
+    alice = next(r for r in rows if r["user_id"] == "U0ALICE")
+    assert (alice["period"], alice["behaviour_points"]) == ("2026-11", "50")
+    assert alice["grade"] in "SABCD" and alice["redistributed"] == "sales"
+    assert main(["export", "scorecards", "--period", "2026-Q4"]) == 0
+    quarter = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {r["period"] for r in quarter} == {"2026-Q4"}
+    assert main(["export", "scorecards", "--period", "soon"]) == 2
