@@ -79,3 +79,15 @@ def test_leaderboard_in_the_team_channel_is_public_elsewhere_private(bot: Bot) -
     bot.command("week touches", command="/leaderboard")
     assert bot.fake.wait_for("response_url", 2)[-1].args["response_type"] == "ephemeral"
     assert CHANNEL
+
+
+def test_an_idle_lead_costs_points_after_48_hours_not_before(bot: Bot) -> None:
+    from datetime import timedelta
+
+    bot.command("lead Initech")  # a new lead, touched now
+    bot.deps.clock.advance(timedelta(hours=47))
+    bot.command("", command="/scorecard")
+    assert "0 leads idle over 48 h (0)" in text_of(bot, 1)
+    bot.deps.clock.advance(timedelta(hours=2))
+    bot.command("", command="/scorecard")
+    assert "1 leads idle over 48 h (-10)" in text_of(bot, 2)
