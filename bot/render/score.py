@@ -110,7 +110,14 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
               section(headline),
               context(_comparison(lang, report.compare(rep.user_id, "total", before),
                                   names=viewer_is_manager))]
-    lines = [_part_line(lang, p, report.currency) for p in card.parts]
+    lines = []
+    for part in card.parts:
+        line = _part_line(lang, part, report.currency)
+        if part.has_data:
+            c = report.compare(rep.user_id, part.name, before)
+            line += " · " + t(lang, "score.part_compare", previous=_num(c.previous),
+                              average=_num(c.team_average), best=_num(c.team_best))
+        lines.append(line)
     blocks.append(section("\n".join(lines)))
     if card.redistributed:
         parts = ", ".join(t(lang, f"score.part_{n}") for n in card.redistributed)
