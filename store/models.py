@@ -260,3 +260,28 @@ class PeerRating(SQLModel, table=True):
     period: str = Field(max_length=16)
     rater_key: str = Field(max_length=64)
     score: int
+
+
+class Delivery(SQLModel, table=True):
+    """The scheduler's ledger: one row per message a job must deliver once (its key names
+    the job, the recipient and the period). Claimed before sending, marked sent after."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("key", name="uq_delivery_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)  # e.g. checkin-reminder:T0ACME:U0ALICE:2026-11-18
+    job: str = Field(max_length=32, index=True)
+    workspace_id: str = Field(max_length=32)
+    team_id: int | None = Field(default=None, foreign_key="teams.id")
+    user_id: str | None = Field(default=None, max_length=32)
+    period: str = Field(max_length=32)  # the day, week or month it is for
+    status: str = Field(default="claimed", max_length=16)  # claimed | sent | failed | gave_up
+    attempts: int = Field(default=0)
+    claimed_by: str = Field(default="", max_length=64)  # host:pid of the claiming process
+    claimed_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    due_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)  # Slack's message timestamp
+    last_error: str = Field(default="", max_length=500)
