@@ -86,6 +86,10 @@ class Activity(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("workspace_id", "source", name="uq_activity_source"),
         Index("ix_activity_user_day", "workspace_id", "user_id", "occurred_on"),
+        # Every period read filters a team's days; the KBI checks look up a customer's logs
+        # by kind (benchmarks/scoring.py measured both).
+        Index("ix_activity_team_day", "team_id", "occurred_on"),
+        Index("ix_activity_customer_kind_day", "customer_id", "kind", "occurred_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,0 +1,181 @@
+"""How fast the scoring facts come out of a big database (store/scoring.py).
+
+Seeds REPS reps in teams of 20 with DAYS days of activity (1,000 reps, 365 days: about a
+million logs) into a fresh SQLite file, and into a scratch database on the PostgreSQL server
+of DATABASE_URL when it is set (created and dropped here). Then times the reads the jobs and
+commands make, first on the schema as migrated, then again with candidate indexes created by
+raw SQL, to show what each index buys. Prints figures; it is not a test.
+
+Run: .venv/bin/python benchmarks/scoring.py [--reps 1000] [--days 365] [--no-sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from benchmarks.seed import seed  # noqa: E402
+from bot.reports import team_report  # noqa: E402
+from bot.scoring.facts import Period  # noqa: E402
+from bot.scoring.rules import DEFAULT_RULES as RULES  # noqa: E402
+from store import db, scoring  # noqa: E402
+from store.models import Activity, Team  # noqa: E402
+
+END = date(2026, 11, 30)
+MONTH = Period("month", date(2026, 11, 1), END, "2026-11")
+QUARTER = Period("quarter", date(2026, 7, 1), date(2026, 9, 30), "2026-Q3")
+# (name, table, columns): what the scoring reads filter and join on.
+# Indexes tried here first, now in the schema (migration 0005); more can be measured so.
+CANDIDATES: tuple[tuple[str, str, str], ...] = ()
+
+
+def timed(label: str, fn: Callable[[], object], rows: Callable[[object], str],
+          repeat: int = 3) -> float:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    best = min(times)
+    print(f"  {label:<52} {best * 1000:9.1f} ms  (median {statistics.median(times) * 1000:.1f};"
+          f" {rows(result)})", flush=True)
+    return best
+
+
+def reads(engine: Engine, team_ids: list[int]) -> dict[str, float]:
+    team = team_ids[len(team_ids) // 2]
+    out: dict[str, float] = {}
+    with Session(engine) as s:
+        def facts_rows(r: object) -> str:
+            logs = sum(sum(f.totals.values()) for f in r.values())  # type: ignore[union-attr]
+            return f"{len(r)} reps, {logs} logs"  # type: ignore[arg-type]
+
+        out["rep_facts, 1 team, 1 month"] = timed(
+            "rep_facts, 1 team, 1 month",
+            lambda: scoring.rep_facts(s, team_id=team, period=MONTH), facts_rows)
+        for metric in ("sales", "touches"):
+            out[f"leaderboard {metric}, 1 team, quarter"] = timed(
+                f"leaderboard_values {metric}, 1 team, 1 quarter",
+                lambda m=metric: scoring.leaderboard_values(s, team_id=team, period=QUARTER,
+                                                            metric=m),
+                lambda r: f"{len(r)} reps")
+        out["members history, 1 team, 12 months"] = timed(
+            "members history, 1 team, 12 months",
+            lambda: scoring.members(s, team_id=team, history_end=END + timedelta(days=1)),
+            lambda r: f"{len(r)} reps x 6 metrics x 12 months")
+        since = datetime(2026, 11, 1, tzinfo=UTC)
+        out["lead_touches, 1 team, 1 month"] = timed(
+            "lead_touches, 1 team, 1 month",
+            lambda: scoring.lead_touches(s, team_id=team, since=since,
+                                         until=since + timedelta(days=30)),
+            lambda r: f"{len(r)} leads, {sum(len(x.touches) for x in r)} touches")
+        out["funnel, 1 team, 1 quarter"] = timed(
+            "funnel, 1 team, 1 quarter",
+            lambda: scoring.funnel(s, team_id=team, period=QUARTER),
+            lambda r: f"{len(r)} leads")
+
+        team_row = s.get(Team, team)
+        now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+        out["team leaderboard (full report), 1 team, 1 quarter"] = timed(
+            "team leaderboard: team_report + ranking, 1 team, 1 quarter",
+            lambda: team_report(s, team=team_row, period=QUARTER, now=now).board("sales", RULES),
+            lambda r: f"{len(r.standings)} reps ranked")
+        out["scorecards (full report), 1 team, 1 month"] = timed(
+            "scorecards: team_report (facts + scoring), 1 team, 1 month",
+            lambda: team_report(s, team=team_row, period=MONTH, now=now),
+            lambda r: f"{len(r.reps)} scorecards")
+
+        def all_cards() -> int:
+            return sum(len(team_report(s, team=s.get(Team, t), period=MONTH, now=now).reps)
+                       for t in team_ids)
+
+        out["scorecards (full report), every team, 1 month"] = timed(
+            "a month of scorecards for everyone (team_report x every team)", all_cards,
+            lambda r: f"{len(team_ids)} teams, {r} scorecards", repeat=1)
+
+        def everyone() -> int:
+            return sum(len(scoring.rep_facts(s, team_id=t, period=MONTH)) for t in team_ids)
+
+        out["rep_facts, every team, 1 month"] = timed(
+            "rep_facts, every team, 1 month (scorecards for all)", everyone,
+            lambda r: f"{len(team_ids)} teams, {r} reps", repeat=1)
+    return out
+
+
+def run(url: str, label: str, reps: int, days: int) -> None:
+    print(f"\n== {label}: {reps} reps, {days} days", flush=True)
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    started = time.perf_counter()
+    counts = seed(engine, reps=reps, days=days, end=END)
+    seconds = time.perf_counter() - started
+    print(f"  seeded in {seconds:.1f} s: {counts.teams} teams, {counts.members} members, "
+          f"{counts.customers} customers, {counts.stage_changes} stage changes, "
+          f"{counts.activities} activities ({counts.activities / seconds:,.0f} logs/s)",
+          flush=True)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))  # what autovacuum does on a live server
+    with Session(engine) as s:
+        team_ids = list(s.exec(select(Team.__table__.c.id).order_by(Team.__table__.c.id))
+                        .scalars())
+        live = s.exec(select(func.count()).select_from(Activity.__table__)).scalar()
+        print(f"  activity rows in the database: {live:,}")
+    print(" schema as migrated:", flush=True)
+    before = reads(engine, team_ids)
+    for name, table, columns in CANDIDATES:
+        with engine.begin() as conn:
+            started = time.perf_counter()
+            conn.execute(text(f"CREATE INDEX {name} ON {table} ({columns})"))
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f"ANALYZE {table}"))
+        print(f" + index {table}({columns}), built in {time.perf_counter() - started:.1f} s:",
+              flush=True)
+        after = reads(engine, team_ids)
+        for key in before:
+            print(f"    {key:<48} {before[key] * 1000:9.1f} -> {after[key] * 1000:9.1f} ms")
+        before = after
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args()
+    if not args.no_sqlite:
+        path = Path(tempfile.mkdtemp()) / "bench.db"
+        run(f"sqlite:///{path}", f"SQLite {path}", args.reps, args.days)
+    base = os.environ.get("DATABASE_URL", "")
+    if base.startswith(("postgres://", "postgresql")):
+        admin = create_engine(db.normalise_url(base), isolation_level="AUTOCOMMIT")
+        name = f"pacer_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(db.normalise_url(base)).set(database=name)
+            run(url.render_as_string(hide_password=False), f"PostgreSQL {name}", args.reps,
+                args.days)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

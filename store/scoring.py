@@ -1,0 +1,481 @@
+"""The scoring core's facts, aggregated in SQL: what each rep did in a period, the life of
+each lead, monthly history for the rolling forecast, the funnel and leaderboard values.
+
+Every function reads one team. Periods are local dates in the team's time zone; datetimes
+going in and out are aware UTC. Soft-deleted logs are ignored everywhere, and so are the
+stage changes such logs caused (their cause is ``log:<id>``). Time zones are applied in
+Python, not in SQL (SQLite has none): local midnights are computed here and either bound as
+parameters or joined as a small VALUES table of days, so the same SQL runs on SQLite and
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
+    and_,
+    case,
+    cast,
+    column,
+    distinct,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    values,
+)
+from sqlalchemy.sql.expression import ColumnElement
+from sqlmodel import Session
+
+from bot.scoring.facts import ZERO, FunnelLead, LeadTouches, Member, Period, RepFacts
+from store.models import Activity, Customer, StageChange, Team, TeamMember
+from store.models import Member as MemberRow
+
+A = Activity.__table__
+C = Customer.__table__
+SC = StageChange.__table__
+
+TOUCH_KINDS = ("call", "visit", "email")
+CONVERSATION_KINDS = ("visit", "call", "demo", "discovery")
+LEARNING_KINDS = ("training", "certification")
+OPEN_STAGES = ("lead", "contacted", "discovery", "demo", "proposal", "negotiation")
+CLOSED_STAGES = ("won", "lost")
+HISTORY_METRICS = ("sales", "sales_new", "sales_repeat", "new_customers", "touches", "collected")
+LEADERBOARD_METRICS = ("sales", "new", "touches")
+MONEY = Numeric(18, 2)
+CENT = Decimal("0.01")
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def rep_facts(session: Session, *, team_id: int, period: Period,
+              user_ids: Sequence[str] | None = None) -> dict[str, RepFacts]:
+    """One RepFacts per rep of the team (zeros for those who logged nothing) and per anyone
+    else with results in the team in the period; with `user_ids`, exactly those people."""
+    tz = _team_tz(session, team_id)
+    start_at, end_at = _local_midnight(period.start, tz), _local_midnight(_next(period.end), tz)
+    who: list[ColumnElement[bool]] = []
+    owned = [C.c.team_id == team_id, C.c.owner_user_id.is_not(None)]
+    if user_ids is not None:
+        who.append(A.c.user_id.in_(list(user_ids)))
+        owned.append(C.c.owner_user_id.in_(list(user_ids)))
+    acts = [A.c.team_id == team_id, _live(A), A.c.occurred_on >= period.start,
+            A.c.occurred_on <= period.end, *who]
+
+    fields: dict[str, dict] = defaultdict(dict)
+    day_counts: dict[str, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    # Logs per user, local day and kind; the period's totals are sums of these few rows.
+    for user, day, kind, n in session.exec(
+        select(A.c.user_id, A.c.occurred_on, A.c.kind, func.sum(A.c.count))
+        .where(*acts).group_by(A.c.user_id, A.c.occurred_on, A.c.kind)
+    ):
+        day_counts[user][day][kind] = int(n)
+        totals[user][kind] += int(n)
+
+    # Results and KBI facts of the period's logs, one row per user.
+    deal, payment = A.c.kind == "deal", A.c.kind == "payment"
+    new = A.c.new_customer.is_not(False)  # null counts as new business
+    linked = A.c.customer_id.is_not(None)
+    conversation = and_(A.c.kind.in_(CONVERSATION_KINDS), linked)
+    demo, objection = A.alias("demo"), A.alias("objection")
+    had_demo = exists().where(demo.c.customer_id == A.c.customer_id, demo.c.kind == "demo",
+                              _live(demo), demo.c.occurred_on <= A.c.occurred_on)
+    objected = exists().where(objection.c.customer_id == A.c.customer_id,
+                              objection.c.kind == "objection", _live(objection),
+                              objection.c.occurred_on == A.c.occurred_on)
+    for row in session.exec(
+        select(
+            A.c.user_id,
+            _sum_money(and_(deal, new), A.c.amount).label("sales_new"),
+            _sum_money(and_(deal, A.c.new_customer.is_(False)), A.c.amount).label("sales_repeat"),
+            _count_if(deal).label("deals"),
+            _new_customers().label("new_customers"),
+            _sum_money(payment, A.c.amount).label("collected"),
+            _count_if(and_(deal, linked, had_demo)).label("deals_with_demo"),
+            _sum_if(conversation, A.c.count).label("conversations"),
+            _sum_if(and_(conversation, objected), A.c.count).label("objections"),
+        ).where(*acts).group_by(A.c.user_id)
+    ):
+        fields[row.user_id].update(
+            sales_new=_money(row.sales_new), sales_repeat=_money(row.sales_repeat),
+            deals=int(row.deals), new_customers=int(row.new_customers),
+            collected=_money(row.collected), deals_with_demo=int(row.deals_with_demo),
+            conversations=int(row.conversations),
+            conversations_with_objections=int(row.objections))
+
+    # On-time collection: payments that fell due in the period, whenever they were paid.
+    due = func.coalesce(A.c.amount_due, A.c.amount)
+    on_time = case((A.c.amount > due, due), else_=A.c.amount)  # overpaying earns no extra
+    dues = [A.c.team_id == team_id, _live(A), A.c.kind == "payment",
+            A.c.due_on >= period.start, A.c.due_on <= period.end, *who]
+    for user, due_total, paid in session.exec(
+        select(A.c.user_id, func.sum(type_coerce(due, MONEY)),
+               _sum_money(A.c.occurred_on <= A.c.due_on, on_time))
+        .where(*dues).group_by(A.c.user_id)
+    ):
+        fields[user].update(due_total=_money(due_total), paid_on_time=_money(paid))
+
+    # Leads the rep owns: created in the period, and won or lost in it.
+    for owner, n in session.exec(
+        select(C.c.owner_user_id, func.count())
+        .where(*owned, C.c.created_at >= start_at, C.c.created_at < end_at)
+        .group_by(C.c.owner_user_id)
+    ):
+        fields[owner]["leads_created"] = int(n)
+    for owner, won, lost in session.exec(
+        select(C.c.owner_user_id,
+               func.count(distinct(case((SC.c.to_stage == "won", SC.c.customer_id)))),
+               func.count(distinct(case((SC.c.to_stage == "lost", SC.c.customer_id)))))
+        .select_from(SC.join(C, C.c.id == SC.c.customer_id))
+        .where(*owned, SC.c.to_stage.in_(CLOSED_STAGES), _moved(SC), _live_change(SC),
+               SC.c.at >= start_at, SC.c.at < end_at)
+        .group_by(C.c.owner_user_id)
+    ):
+        fields[owner].update(leads_won=int(won), leads_lost=int(lost))
+
+    # Discovery rounds before each proposal reached in the period: the local day of the
+    # (latest) move to proposal comes from joining the period's days by their UTC bounds.
+    # Outer joins to the VALUES table keep SQLite from driving the join from it.
+    days = _days(period.start, period.end, tz)
+    proposals = (
+        select(SC.c.customer_id, C.c.owner_user_id.label("owner"),
+               func.max(days.c.day).label("day"))
+        .select_from(SC.join(C, C.c.id == SC.c.customer_id)
+                     .outerjoin(days, and_(SC.c.at >= days.c.starts, SC.c.at < days.c.ends)))
+        .where(*owned, SC.c.to_stage == "proposal", SC.c.at >= start_at, SC.c.at < end_at,
+               _moved(SC), _live_change(SC))
+        .group_by(SC.c.customer_id, C.c.owner_user_id)
+        .subquery("proposals")
+    )
+    rounds: dict[str, list[int]] = defaultdict(list)
+    for owner, _customer, n in session.exec(
+        select(proposals.c.owner, proposals.c.customer_id, func.coalesce(func.sum(A.c.count), 0))
+        .select_from(proposals.outerjoin(A, and_(
+            A.c.customer_id == proposals.c.customer_id, A.c.kind == "discovery", _live(A),
+            A.c.occurred_on <= proposals.c.day)))
+        .group_by(proposals.c.owner, proposals.c.customer_id)
+        .order_by(proposals.c.owner, proposals.c.customer_id)
+    ):
+        rounds[owner].append(int(n))
+
+    # Signed customers (won before the period, not lost by its end) and their follow-ups.
+    won_before = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won",
+                                SC.c.at < start_at, _live_change(SC))
+    followup = A.alias("followup")
+    followed = exists().where(followup.c.customer_id == C.c.id, followup.c.kind == "followup",
+                              _live(followup), followup.c.occurred_on >= period.start,
+                              followup.c.occurred_on <= period.end)
+    not_lost = func.coalesce(_stage_before(end_at), "") != "lost"
+    for owner, signed, followed_up in session.exec(
+        select(C.c.owner_user_id, func.count(), _count_if(followed))
+        .where(*owned, won_before, not_lost).group_by(C.c.owner_user_id)
+    ):
+        fields[owner].update(signed_customers=int(signed), signed_followed_up=int(followed_up))
+
+    if user_ids is not None:
+        people = sorted(set(user_ids))
+    else:
+        people = sorted(set(_reps(session, team_id)) | set(fields) | set(day_counts)
+                        | set(rounds))
+    result = {}
+    for user in people:
+        kinds = totals.get(user, {})
+        result[user] = RepFacts(
+            user_id=user,
+            day_counts={d: dict(k) for d, k in sorted(day_counts.get(user, {}).items())},
+            totals=dict(sorted(kinds.items())),
+            discovery_rounds=tuple(rounds.get(user, ())),
+            learning=sum(kinds.get(k, 0) for k in LEARNING_KINDS),
+            **fields.get(user, {}),
+        )
+    return result
+
+
+def lead_touches(session: Session, *, team_id: int, since: datetime,
+                 until: datetime) -> list[LeadTouches]:
+    """The team's owned leads that were open at some point in [since, until], each with
+    every touch up to `until` (a live log linked to it) and when it closed, by customer id.
+
+    A log's touch time is when it was recorded, except a back-dated log (its day is before the
+    team-local day it was recorded on), which touches at the last second of its day, as
+    handlers/log.py stamps it. A lead is open from its creation until it entered its current
+    won/lost stage (None if it is open now); earlier closed spells that were reopened are not
+    tracked."""
+    tz = _team_tz(session, team_id)
+    since, until = _as_utc(since), _as_utc(until)
+    closed_at = _closed_at()
+    leads = (
+        select(C.c.id, C.c.owner_user_id.label("owner"), C.c.created_at,
+               closed_at.label("closed_at"))
+        .where(C.c.team_id == team_id, C.c.owner_user_id.is_not(None),
+               C.c.created_at <= until)
+        .subquery("leads")
+    )
+    open_leads = select(leads.c.id).where(or_(leads.c.closed_at.is_(None),
+                                              leads.c.closed_at >= since))
+    lead_rows = session.exec(
+        select(leads.c.id, leads.c.owner, leads.c.created_at, leads.c.closed_at)
+        .where(leads.c.id.in_(open_leads)).order_by(leads.c.id)
+    ).all()
+    times: dict[int, list[datetime]] = {row.id: [] for row in lead_rows}
+    # The touch time is per log, and so is the output: SQL picks and orders the logs, and the
+    # local-day arithmetic happens here (a join to a VALUES table of days made SQLite scan
+    # it once per log: 300 ms for one team's month instead of a few).
+    last_day = until.astimezone(tz).date()
+    ends = _DayEnds(tz)
+    for customer_id, day, recorded in session.exec(
+        select(A.c.customer_id, A.c.occurred_on, A.c.recorded_at)
+        .where(A.c.customer_id.in_(open_leads), _live(A), A.c.occurred_on <= last_day,
+               or_(A.c.recorded_at <= until, A.c.occurred_on < last_day))
+        .order_by(A.c.customer_id, A.c.recorded_at)
+    ):
+        at = ends.touch(_as_date(day), _as_utc(recorded))
+        if at <= until:
+            times[customer_id].append(at)
+    return [LeadTouches(customer_id=row.id, owner=row.owner, created_at=_as_utc(row.created_at),
+                        touches=tuple(sorted(times[row.id])),
+                        closed_at=_as_utc(row.closed_at) if row.closed_at else None)
+            for row in lead_rows]
+
+
+def members(session: Session, *, team_id: int, history_end: date,
+            months: int = 12) -> list[Member]:
+    """The team's reps (not its managers), when each joined (Member.joined_at as a team-local
+    date), and their actuals per calendar month for the `months` whole months before
+    history_end's month (oldest first, zero-filled): pass a quarter's first day to get the
+    trailing twelve months before it."""
+    tz = _team_tz(session, team_id)
+    reps = _reps(session, team_id)
+    last = history_end.replace(day=1)
+    bounds = [_add_months(last, -months + i) for i in range(months + 1)]
+    month = (case(*[(A.c.occurred_on < bound, i) for i, bound in enumerate(bounds[1:-1])],
+                  else_=months - 1) if months > 1 else literal(0))
+    deal = A.c.kind == "deal"
+    history = {user: {m: [ZERO] * months for m in HISTORY_METRICS} for user in reps}
+    query = (
+        select(A.c.user_id, month.label("month"),
+               _sum_money(deal, A.c.amount).label("sales"),
+               _sum_money(and_(deal, A.c.new_customer.is_not(False)), A.c.amount)
+               .label("sales_new"),
+               _sum_money(and_(deal, A.c.new_customer.is_(False)), A.c.amount)
+               .label("sales_repeat"),
+               _new_customers().label("new_customers"),
+               _sum_if(A.c.kind.in_(TOUCH_KINDS), A.c.count).label("touches"),
+               _sum_money(A.c.kind == "payment", A.c.amount).label("collected"))
+        .where(A.c.team_id == team_id, _live(A), A.c.user_id.in_(list(reps)),
+               A.c.occurred_on >= bounds[0], A.c.occurred_on < bounds[-1])
+        .group_by(A.c.user_id, month)
+    )
+    for row in session.exec(query):
+        for metric in HISTORY_METRICS:
+            value = getattr(row, metric)
+            history[row.user_id][metric][row.month] = (
+                _money(value) if metric.startswith(("sales", "collected"))
+                else Decimal(int(value or 0)))
+    return [Member(user_id=user, joined_at=_as_utc(joined).astimezone(tz).date(),
+                   history={m: tuple(v) for m, v in history[user].items()})
+            for user, joined in reps.items()]
+
+
+def funnel(session: Session, *, team_id: int, period: Period) -> list[FunnelLead]:
+    """The cohort of leads created in the period (team-local days), each with every stage it
+    has reached so far (live stage changes at any time, the stage it was created at
+    included). Unowned leads have owner ""."""
+    tz = _team_tz(session, team_id)
+    start_at, end_at = _local_midnight(period.start, tz), _local_midnight(_next(period.end), tz)
+    reached: dict[tuple[int, str], set[str]] = {}
+    for customer_id, owner, stage in session.exec(
+        select(C.c.id, C.c.owner_user_id, SC.c.to_stage).distinct()
+        .select_from(C.join(SC, SC.c.customer_id == C.c.id))
+        .where(C.c.team_id == team_id, C.c.created_at >= start_at, C.c.created_at < end_at,
+               _live_change(SC))
+        .order_by(C.c.id)
+    ):
+        reached.setdefault((customer_id, owner or ""), set()).add(stage)
+    return [FunnelLead(customer_id=cid, owner=owner, reached=frozenset(stages))
+            for (cid, owner), stages in reached.items()]
+
+
+def leaderboard_values(session: Session, *, team_id: int, period: Period,
+                       metric: str) -> dict[str, Decimal]:
+    """Per person, for the period: `sales` (new + repeat deal amounts), `new` (new customers
+    won) or `touches` (call + visit + email counts). Reps with nothing get zero; anyone else
+    (a manager who sells) appears with a non-zero value."""
+    if metric == "sales":
+        value = _sum_money(A.c.kind == "deal", A.c.amount)
+    elif metric == "new":
+        value = _new_customers()
+    elif metric == "touches":
+        value = _sum_if(A.c.kind.in_(TOUCH_KINDS), A.c.count)
+    else:
+        raise ValueError(f"unknown leaderboard metric {metric!r}; one of {LEADERBOARD_METRICS}")
+    result = dict.fromkeys(sorted(_reps(session, team_id)), ZERO)
+    for user, amount in session.exec(
+        select(A.c.user_id, value)
+        .where(A.c.team_id == team_id, _live(A), A.c.occurred_on >= period.start,
+               A.c.occurred_on <= period.end)
+        .group_by(A.c.user_id)
+    ):
+        value = _money(amount) if metric == "sales" else Decimal(int(amount or 0))
+        if value or user in result:  # someone off the reps' list only with something to show
+            result[user] = value
+    return result
+
+
+# --- SQL building blocks -----------------------------------------------------------------
+
+
+def _live(table) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    return table.c.deleted_at.is_(None)
+
+
+def _live_change(change) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """A stage change not caused by a log that was since undone (soft-deleted)."""
+    log_id = case((change.c.cause.like("log:%"), cast(func.substr(change.c.cause, 5), Integer)))
+    undone = A.alias("undone")
+    return ~exists().where(undone.c.id == log_id, undone.c.deleted_at.is_not(None))
+
+
+def _moved(change) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """A real move (lost -> lost only edits the lost reason)."""
+    return or_(change.c.from_stage.is_(None), change.c.from_stage != change.c.to_stage)
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _sum_if(condition: ColumnElement[bool], value: ColumnElement) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+def _sum_money(condition: ColumnElement[bool], value: ColumnElement) -> ColumnElement:
+    return func.sum(type_coerce(case((condition, value)), MONEY))
+
+
+def _new_customers() -> ColumnElement[int]:
+    """Distinct customers of new-business deals; a deal not linked to a customer record
+    counts by its typed name."""
+    new_deal = and_(A.c.kind == "deal", A.c.new_customer.is_not(False))
+    return (func.count(distinct(case((new_deal, A.c.customer_id))))
+            + func.count(distinct(case((and_(new_deal, A.c.customer_id.is_(None)),
+                                        func.lower(A.c.customer))))))
+
+
+def _stage_before(moment: datetime) -> ColumnElement[str]:
+    """The customer's stage just before `moment`: its latest live change before it."""
+    change = SC.alias("latest")
+    return (select(change.c.to_stage)
+            .where(change.c.customer_id == C.c.id, change.c.at < moment, _live_change(change))
+            .order_by(change.c.at.desc(), change.c.id.desc())
+            .limit(1).correlate(C).scalar_subquery())
+
+
+def _closed_at() -> ColumnElement[datetime]:
+    """When a won or lost customer entered that state: the first live move to won/lost after
+    its last live move to an open stage (the creation counts as one). A lost -> lost change
+    only edits the reason and a won -> lost one stays closed, so neither reopens it."""
+    opened, closing = SC.alias("opened"), SC.alias("closing")
+    last_open = (select(func.max(opened.c.at))
+                 .where(opened.c.customer_id == C.c.id, opened.c.to_stage.in_(OPEN_STAGES),
+                        _live_change(opened))
+                 .correlate(C).scalar_subquery())
+    first_closed = (select(func.min(closing.c.at))
+                    .where(closing.c.customer_id == C.c.id,
+                           closing.c.to_stage.in_(CLOSED_STAGES), _live_change(closing),
+                           or_(last_open.is_(None), closing.c.at >= last_open))
+                    .correlate(C).scalar_subquery())
+    return case((C.c.stage.in_(CLOSED_STAGES), func.coalesce(first_closed, C.c.stage_changed_at)),
+                else_=None)
+
+
+def _days(first: date, last: date, tz: ZoneInfo):  # type: ignore[no-untyped-def]
+    """A VALUES table of local days with their UTC bounds (`starts`, `ends`: the next local
+    midnight) and last second, so SQL can place instants on local days without time zone
+    support of its own (SQLite has none)."""
+    rows = []
+    day = first
+    starts = _local_midnight(first, tz)
+    while day <= last:
+        ends = _local_midnight(_next(day), tz)
+        rows.append((day, starts, ends, ends - timedelta(seconds=1)))
+        day, starts = _next(day), ends
+    return values(column("day", Date), column("starts", DateTime(timezone=True)),
+                  column("ends", DateTime(timezone=True)),
+                  column("last_second", DateTime(timezone=True)), name="days").data(rows).cte()
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+class _DayEnds:
+    """When a log touched its customer: when it was recorded, or for a back-dated log (its
+    day is before the team-local day it was recorded on) the last second of its day."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.next_midnight: dict[date, datetime] = {}
+
+    def touch(self, day: date, recorded: datetime) -> datetime:
+        ends = self.next_midnight.get(day)
+        if ends is None:
+            ends = self.next_midnight[day] = _local_midnight(_next(day), self.tz)
+        return ends - timedelta(seconds=1) if recorded >= ends else recorded
+
+
+def _team_tz(session: Session, team_id: int) -> ZoneInfo:
+    tz = session.exec(select(Team.__table__.c.tz).where(Team.__table__.c.id == team_id)).scalar()
+    if tz is None:
+        raise LookupError(f"no team with id {team_id}")
+    return ZoneInfo(tz)
+
+
+def _reps(session: Session, team_id: int) -> dict[str, datetime]:
+    """The team's reps (members who are not its managers) and when Pacer first saw them."""
+    M, TM = MemberRow.__table__, TeamMember.__table__
+    return dict(session.exec(
+        select(M.c.user_id, M.c.joined_at).join(TM, TM.c.member_id == M.c.id)
+        .where(TM.c.team_id == team_id, TM.c.is_manager == false())
+        .order_by(M.c.user_id)
+    ).all())
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def _next(day: date) -> date:
+    return day + timedelta(days=1)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes: everything is stored in UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _as_date(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _money(value: Decimal | float | int | None) -> Decimal:
+    return ZERO if value is None else Decimal(str(value)).quantize(CENT)
