@@ -125,15 +125,18 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                 fallback_history=fallback.get(metric, ()), rules=rules)), share, metric, rules)
             for metric in TARGET_METRICS}
         points = points_breakdown(rep_facts, leads, period=period, now=now, tz=tz, rules=rules)
+        # Someone who joined during the period is measured from their first day.
+        own_days = [d for d in all_days if d >= member.joined_at]
+        own_elapsed = [d for d in elapsed if d >= member.joined_at]
         card = scorecard(rep_facts, period=period, targets=rep_targets, points=points.total,
-                         working_days=len(elapsed), qualitative=qualitative.get(user),
+                         working_days=len(own_elapsed), qualitative=qualitative.get(user),
                          rules=rules)
         reps[user] = RepReport(
             user_id=user, facts=rep_facts, points=points, card=card, targets=rep_targets,
             attainments={m: attainment(m, _actual(rep_facts, m), t, rules)
                          for m, t in rep_targets.items()},
-            kbis=kbi_pace(rep_facts, period=period, working_days=len(all_days),
-                          working_days_elapsed=len(elapsed), rules=rules),
+            kbis=kbi_pace(rep_facts, period=period, working_days=len(own_days),
+                          working_days_elapsed=len(own_elapsed), rules=rules),
             qualitative=qualitative.get(user))
     return TeamReport(
         team_id=team.id, team_name=team.name, currency=team.currency, period=period,

@@ -29,6 +29,8 @@ def test_a_rep_sees_their_own_scorecard(bot: Bot) -> None:
     card = text_of(bot)
     assert "Scorecard · <@U0ALICE> · 2026-11" in card
     assert "Behaviour points" in card and "+20" in card and "+30" in card
+    # Alice joined on Wednesday 18 Nov: her target counts one working day, not twelve.
+    assert "*Behaviour* (40%) · 50 of 10 ·" in card
     assert "Key behaviours" in card and "Customer touches" in card
     assert "team best" in card and "U0BO" not in card  # a rep never sees who else scored
     assert bot.fake.problems == []
