@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bot.config import ConfigError, Settings
 from bot.deps import Deps
@@ -25,6 +25,15 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _moment(text: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"not a date and time (e.g. 2026-11-18T09:31:00+08:00): {text!r}") from exc
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,6 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     cards.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
     cards.add_argument("--team")
 
+    jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers(
+        dest="jobs_command", required=True)
+    jlist = jobs.add_parser("list", help="every job, its schedule per team and its next run")
+    jlist.add_argument("--team", help="only this team")
+    jrun = jobs.add_parser("run", help="run one job once, as the scheduler's tick would")
+    jrun.add_argument("name", help="e.g. checkin-reminder, friday-brief")
+    jrun.add_argument("--team", help="only this team (default: every team)")
+    jrun.add_argument("--at", type=_moment, help="as if the clock read this ISO date-time, "
+                      "e.g. 2026-11-18T09:31:00+08:00 (no offset means UTC)")
+
     imp = sub.add_parser("import", help="CRM rows from CSV (see README for columns)")
     imp.add_argument("what", choices=("deals", "payments", "leads"))
     imp.add_argument("file")
@@ -134,10 +153,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     db.upgrade(deps.engine)
     socket_mode = bool(settings.app_token)
     app = create_app(settings, deps, socket_mode=socket_mode)
-    if socket_mode:
-        serve_socket_mode(app, settings.app_token)
-    else:
-        serve_http(app, port=settings.port)
+    from bot.scheduler import Scheduler
+
+    scheduler = Scheduler(deps).start()
+    try:
+        if socket_mode:
+            serve_socket_mode(app, settings.app_token)
+        else:
+            serve_http(app, port=settings.port)
+    finally:
+        scheduler.shutdown()
     return 0
 
 
@@ -225,6 +250,32 @@ def team_change(session, args: argparse.Namespace, workspace_id: str, now) -> st
         return f"{name}: holidays of {team.holiday_country or 'no country'}; days off: " \
                f"{days or 'none'}"
     return f"team {name}: {command} done" + (f" ({', '.join(ids)})" if ids else "")
+
+
+def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import jobs
+    from bot.clock import FixedClock
+
+    at = getattr(args, "at", None)
+    deps = Deps.build(settings, clock=FixedClock(at) if at else None)
+    db.upgrade(deps.engine)
+    now = deps.clock.now()
+    if args.jobs_command == "list":
+        for line in jobs.describe(deps, now=now, team=args.team):
+            print(line)
+        return 0
+    try:
+        job = jobs.JOBS.get(args.name)
+        if job is not None and job.available and not settings.bot_token:
+            raise ConfigError("missing environment: SLACK_BOT_TOKEN (the job posts to Slack)")
+        result = jobs.run_job(deps, args.name, now=now, team=args.team)
+    except jobs.JobError as exc:
+        print(f"pacer: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.name} at {now.isoformat()}: {result.summary()}")
+    for line in result.lines:
+        print(f"  {line}")
+    return 1 if result.failed else 0
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -317,4 +368,5 @@ def _keys(tree: dict, prefix: str = "") -> list[str]:
 
 
 COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cmd_team,
-            "export": cmd_export, "import": cmd_import, "rules": cmd_rules}
+            "export": cmd_export, "import": cmd_import, "rules": cmd_rules,
+            "jobs": cmd_jobs}

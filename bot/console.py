@@ -24,6 +24,7 @@ from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.emulator import Call, SlackEmulator
+from bot.i18n import team_error_text
 from bot.slackreq import action_body, command_body, sign, view_submission_body
 from store import db, teams
 
@@ -40,6 +41,7 @@ DEMO_USERS = {
 HELP = """Type a slash command as the current user, e.g. /log visit Acme Corp
   :as USER        switch user ({users})
   :now DATETIME   set the clock, e.g. :now 2026-11-20 17:30 (in the current user's zone)
+  :run JOB        run a scheduled job now, e.g. :run checkin-reminder (set :now first)
   :click N        press button N of the last message
   :fill N TEXT    type TEXT into field N of the open form; :submit sends it, :cancel closes
   :users          who is who
@@ -149,11 +151,32 @@ class Console:
             for uid, info in DEMO_USERS.items():
                 self.say(f"  {uid:10} {info['real_name']}  {info['tz']}  {info['locale']}")
         elif line.startswith(":run"):
-            self.say(f"No job named {line[4:].strip()!r}: scheduled jobs are not part of "
-                     "this build yet.")
+            self.run_job(line[4:].strip())
         else:
             self.say(HELP.format(users=", ".join(DEMO_USERS)))
         return True
+
+    def run_job(self, text: str) -> None:
+        """`:run JOB [TEAM]`: the job once, at the console's clock, as `pacer jobs run` does."""
+        from bot import jobs
+
+        name, _, team = text.partition(" ")
+        now = self.clock.now()
+        try:
+            result = jobs.run_job(self.deps, name, now=now, team=team.strip() or None)
+        except jobs.JobError as exc:
+            self.say(str(exc))
+            return
+        except teams.TeamError as exc:
+            self.say(team_error_text(exc, "en"))
+            return
+        while self.pending_calls:
+            self.show_call(self.pending_calls.pop(0))
+        zone = ZoneInfo(DEMO_USERS[self.user]["tz"])
+        self.say(f"{name} at {now.astimezone(zone):%a %Y-%m-%d %H:%M} {zone.key}: "
+                 f"{result.summary()}")
+        for line in result.lines:
+            self.say(f"  {line}")
 
     def switch_user(self, user: str) -> None:
         if user not in DEMO_USERS:

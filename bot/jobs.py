@@ -1,0 +1,376 @@
+"""What the scheduled jobs do. bot/scheduler.py only decides when to ask.
+
+Each runnable job is `run(deps, *, now, team=None) -> RunResult` and answers one question:
+what is due by `now`, for each team and rep, in their own time zone, and not yet delivered?
+Every delivery goes through the ledger (store/deliveries.py) under a unique key, so running a
+job twice, after a restart, or in several processes at once sends each message once, and a
+run after downtime sends what it missed while that is still within the job's catch-up window.
+`pacer jobs run`, the console's `:run` and the scheduler's tick all call the same function.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import Deps
+from bot.periods import week_bounds
+from bot.render.reminders import brief_request_blocks, checkin_reminder_blocks
+from bot.slackapi import web_client
+from bot.users import zone
+from bot.workdays import is_working_day
+from store import briefs, checkins, deliveries, teams
+from store.models import Team
+
+log = logging.getLogger(__name__)
+
+# The team's check-in time. Teams have no setting for it yet (no column in store/models.py),
+# so every team uses this; when one is added, `_TeamInfo` is the one place to read it.
+CHECKIN_TIME = time(9, 30)
+# "Before the end of Friday" (seed 000): Friday afternoon, in each rep's own zone.
+BRIEF_TIME = time(15, 0)
+# A message due this long ago and never sent is still sent (the bot was down, or Slack
+# refused); older than this it is given up, logged, and recorded so it is logged once.
+CATCH_UP = timedelta(hours=3)
+
+OWNER = f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+class JobError(ValueError):
+    """No such job, or one that is not available yet."""
+
+
+@dataclass
+class RunResult:
+    sent: int = 0
+    skipped: int = 0  # due, but answered already, delivered already, or another process has it
+    failed: int = 0  # Slack refused; retried on the next run within the catch-up window
+    gave_up: int = 0  # missed the catch-up window, or failed too many times
+    lines: list[str] = field(default_factory=list)  # what happened, one line each
+
+    def add(self, other: RunResult) -> None:
+        self.sent += other.sent
+        self.skipped += other.skipped
+        self.failed += other.failed
+        self.gave_up += other.gave_up
+        self.lines += other.lines
+
+    def summary(self) -> str:
+        return (f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}, "
+                f"gave up {self.gave_up}")
+
+
+@dataclass(frozen=True)
+class _TeamInfo:
+    id: int
+    workspace_id: str
+    name: str
+    tz: str
+    country: str | None
+    days_off: frozenset[date]
+    created_at: datetime
+    reps: tuple[str, ...]
+    stored_zones: dict[str, ZoneInfo]  # each rep's zone as last stored (no Slack call)
+
+    def working(self, day: date) -> bool:
+        return is_working_day(day, country=self.country, days_off=self.days_off)
+
+
+def _team_infos(deps: Deps, team: str | None) -> list[_TeamInfo]:
+    now = deps.clock.now()
+    with deps.sessions() as session:
+        chosen: list[Team] = [teams.find_team(session, name=team)] if team else \
+            teams.all_teams(session)
+        infos = []
+        for row in chosen:
+            summary = next(s for s in teams.list_teams(session, workspace_id=row.workspace_id)
+                           if s.name == row.name)
+            zones = {}
+            for user_id in summary.members:
+                member = teams.ensure_member(session, workspace_id=row.workspace_id,
+                                             user_id=user_id, now=now)
+                zones[user_id] = zone(member.tz_override or member.tz, row.tz)
+            infos.append(_TeamInfo(
+                id=row.id, workspace_id=row.workspace_id, name=row.name, tz=row.tz,
+                country=row.holiday_country,
+                days_off=frozenset(d.day for d in teams.days_off(session, team_id=row.id)),
+                created_at=deliveries.aware(row.created_at), reps=summary.members,
+                stored_zones=zones))
+    return infos
+
+
+# ----------------------------------------------------------------- one delivery
+
+@dataclass(frozen=True)
+class _Due:
+    """One message a rep is owed: when it fell due, under which ledger key."""
+
+    job: str
+    team: _TeamInfo
+    user_id: str
+    period: str
+    due_at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.job}:{self.team.workspace_id}:{self.user_id}:{self.period}"
+
+    def ledger(self) -> dict:
+        return {"key": self.key, "job": self.job, "workspace_id": self.team.workspace_id,
+                "team_id": self.team.id, "user_id": self.user_id, "period": self.period,
+                "due_at": self.due_at}
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", "?")
+        return f"Slack {status}: {exc.response.get('error', 'error')}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _deliver(deps: Deps, client: WebClient, due: _Due, *, now: datetime, answered: bool,
+             message: Callable[[], dict], result: RunResult) -> None:
+    """Claim, post, record: the one path every scheduled DM takes."""
+    who = f"{due.user_id} ({due.team.name}, {due.period})"
+    if now - due.due_at > CATCH_UP:
+        # Missed. Recorded once (so it is logged once), unless it was never owed: answered
+        # anyway, or due before the team existed (a first start must not "give up" on history).
+        if answered or due.due_at < due.team.created_at:
+            return
+        with deps.sessions() as session:
+            recorded = deliveries.give_up(session, **due.ledger(), now=now, owner=OWNER,
+                                          reason=f"missed the {CATCH_UP} catch-up window")
+        if recorded:
+            result.gave_up += 1
+            result.lines.append(f"gave up {who}: due {due.due_at:%Y-%m-%d %H:%M} UTC, "
+                                f"missed the catch-up window")
+        return
+    if answered:
+        result.skipped += 1
+        result.lines.append(f"skipped {who}: already answered")
+        return
+    with deps.sessions() as session:  # committed before posting: the claim holds from here
+        claim = deliveries.claim(session, **due.ledger(), now=now, owner=OWNER)
+    if claim is None:
+        result.skipped += 1
+        result.lines.append(f"skipped {who}: already delivered or being delivered")
+        return
+    try:
+        channel = client.conversations_open(users=due.user_id)["channel"]["id"]
+        body = message()
+        posted = client.chat_postMessage(channel=channel, text=body["text"],
+                                         blocks=body["blocks"])
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, record it and go on
+        with deps.sessions() as session:
+            status = deliveries.mark_failed(session, claim=claim, error=_error_text(exc),
+                                            now=now)
+        if status == deliveries.GAVE_UP:
+            result.gave_up += 1
+            result.lines.append(f"gave up {who}: {_error_text(exc)} (attempt {claim.attempt})")
+        else:
+            result.failed += 1
+            result.lines.append(f"failed {who}: {_error_text(exc)} (will retry)")
+        return
+    with deps.sessions() as session:
+        deliveries.mark_sent(session, claim=claim, channel=posted.get("channel", channel),
+                             ts=posted.get("ts"), now=now)
+    result.sent += 1
+    result.lines.append(f"sent {who} to {channel}")
+
+
+def _each_rep(deps: Deps, team: str | None, job: str,
+              visit: Callable[[WebClient, _TeamInfo, str], RunResult]) -> RunResult:
+    """Call `visit` for every rep of every team; one rep's trouble never stops the rest."""
+    result = RunResult()
+    client = web_client(deps.settings)
+    for info in _team_infos(deps, team):
+        for user_id in info.reps:
+            try:
+                result.add(visit(client, info, user_id))
+            except Exception:  # noqa: BLE001 - log it, count it, carry on with the others
+                log.exception("%s: could not handle %s of team %s", job, user_id, info.name)
+                result.failed += 1
+                result.lines.append(f"failed {user_id} ({info.name}): unexpected error, "
+                                    "see the log")
+    return result
+
+
+def _at(day: date, at: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=tz)
+
+
+# ----------------------------------------------------------------- checkin-reminder
+
+def _checkin_days(info: _TeamInfo, local_today: date) -> list[date]:
+    # Yesterday too, so a reminder missed entirely is given up (and logged) the next day.
+    return [d for d in (local_today - timedelta(days=1), local_today) if info.working(d)]
+
+
+def run_checkin_reminder(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
+    """A DM at the check-in time, in each rep's own zone, on the team's working days, to
+    reps with no check-in for their local day. Once per rep per local day."""
+
+    def visit(client: WebClient, info: _TeamInfo, user_id: str) -> RunResult:
+        result = RunResult()
+        profile = deps.users.profile(client, info.workspace_id, user_id)
+        for day in _checkin_days(info, now.astimezone(profile.tz).date()):
+            due_at = _at(day, CHECKIN_TIME, profile.tz)
+            if due_at > now:
+                continue
+            with deps.sessions() as session:
+                answered = user_id in checkins.users_checked_in(
+                    session, workspace_id=info.workspace_id, day=day)
+            _deliver(deps, client, _Due("checkin-reminder", info, user_id, day.isoformat(),
+                                        due_at), now=now, answered=answered, result=result,
+                     message=lambda d=day: checkin_reminder_blocks(profile.lang, day=d,
+                                                                   at=CHECKIN_TIME))
+        return result
+
+    return _each_rep(deps, team, "checkin-reminder", visit)
+
+
+def _next_checkin(info: _TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+    day = now.astimezone(tz).date()
+    for _ in range(60):
+        if info.working(day) and _at(day, CHECKIN_TIME, tz) > now:
+            return _at(day, CHECKIN_TIME, tz)
+        day += timedelta(days=1)
+    return None
+
+
+# ----------------------------------------------------------------- friday-brief
+
+def _last_friday(day: date) -> date:
+    return day - timedelta(days=(day.weekday() - 4) % 7)
+
+
+def _iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def run_friday_brief(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
+    """Friday at BRIEF_TIME in each rep's zone, a DM asking for the week's brief, to reps who
+    have not sent it. A Friday that is a holiday or day off of the team is skipped, not moved
+    to Thursday: the week's brief can still be sent with /brief. Once per rep per ISO week."""
+
+    def visit(client: WebClient, info: _TeamInfo, user_id: str) -> RunResult:
+        result = RunResult()
+        profile = deps.users.profile(client, info.workspace_id, user_id)
+        friday = _last_friday(now.astimezone(profile.tz).date())
+        due_at = _at(friday, BRIEF_TIME, profile.tz)
+        if not info.working(friday) or due_at > now:
+            return result
+        week_start = week_bounds(friday)[0]
+        with deps.sessions() as session:
+            answered = user_id in briefs.users_briefed(
+                session, workspace_id=info.workspace_id, week_start=week_start)
+        _deliver(deps, client, _Due("friday-brief", info, user_id, _iso_week(friday), due_at),
+                 now=now, answered=answered, result=result,
+                 message=lambda: brief_request_blocks(profile.lang, week_start=week_start,
+                                                      at=BRIEF_TIME))
+        return result
+
+    return _each_rep(deps, team, "friday-brief", visit)
+
+
+def _next_brief(info: _TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+    day = now.astimezone(tz).date()
+    for _ in range(60):
+        if day.weekday() == 4 and info.working(day) and _at(day, BRIEF_TIME, tz) > now:
+            return _at(day, BRIEF_TIME, tz)
+        day += timedelta(days=1)
+    return None
+
+
+# ----------------------------------------------------------------- the registry
+
+JobFn = Callable[..., RunResult]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    what: str
+    run: JobFn | None = None  # None: not yet available
+    when: str = ""  # the schedule in words, for `pacer jobs list`
+    next_due: Callable[[_TeamInfo, ZoneInfo, datetime], datetime | None] | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.run is not None
+
+
+JOBS: dict[str, Job] = {job.name: job for job in (
+    Job("checkin-reminder", "daily check-in reminder DM to reps who have not checked in",
+        run_checkin_reminder, f"working days at {CHECKIN_TIME:%H:%M} in each rep's own zone",
+        _next_checkin),
+    Job("friday-brief", "Friday DM asking each rep for the week's brief", run_friday_brief,
+        f"working Fridays at {BRIEF_TIME:%H:%M} in each rep's own zone", _next_brief),
+    Job("friday-report", "Friday progress report: a DM to each rep and a team summary"),
+    Job("alerts", "alerts to managers: new-customer growth, idle leads, pace, bunched deals"),
+    Job("month-end", "month-end scorecards, leaderboards and honours"),
+    Job("quarter-end", "quarter-end reviews, leaderboards and honours"),
+    Job("calibration", "bi-weekly calibration prompts and pre-meeting reminders"),
+    Job("actions", "action-item reminders when due"),
+    Job("review", "review cycle: requests, reminders and escalations"),
+)}
+
+
+def runnable() -> list[Job]:
+    return [job for job in JOBS.values() if job.available]
+
+
+def run_job(deps: Deps, name: str, *, now: datetime, team: str | None = None) -> RunResult:
+    """Run one job once as if the clock read `now` (the scheduler's tick does the same)."""
+    job = JOBS.get(name)
+    if job is None:
+        raise JobError(f"no job named {name!r}; the jobs are: {', '.join(JOBS)}")
+    if job.run is None:
+        raise JobError(f"{name} is not yet available in this build")
+    result = job.run(deps, now=now, team=team)
+    if result.sent or result.failed or result.gave_up:
+        log.info("%s at %s: %s", name, now.isoformat(), result.summary())
+    return result
+
+
+def describe(deps: Deps, *, now: datetime, team: str | None = None) -> list[str]:
+    """`pacer jobs list`: every job, whether it runs, and per team its schedule and next run
+    (shown in the team's zone; each rep's own zone is from their last stored profile)."""
+    infos = _team_infos(deps, team)
+    lines = []
+    for job in JOBS.values():
+        if not job.available:
+            lines.append(f"{job.name}\tnot yet available\t{job.what}")
+            continue
+        lines.append(f"{job.name}\tavailable\t{job.what}")
+        if not infos:
+            lines.append("  (no teams yet)")
+        for info in infos:
+            lines.append(f"  team {info.name}: {job.when}; {_holidays_text(info)}; "
+                         f"next: {_next_text(job, info, now)}")
+    return lines
+
+
+def _holidays_text(info: _TeamInfo) -> str:
+    country = f"{info.country} public holidays" if info.country else "no public holidays"
+    return f"{country} and {len(info.days_off)} team day(s) off skipped"
+
+
+def _next_text(job: Job, info: _TeamInfo, now: datetime) -> str:
+    assert job.next_due is not None
+    found = [(at, user) for user, tz in info.stored_zones.items()
+             if (at := job.next_due(info, tz, now)) is not None]
+    if not found:
+        return "none (no reps)" if not info.reps else "none in the next 60 days"
+    at, user = min(found)
+    local = at.astimezone(ZoneInfo(info.tz))
+    return f"{local:%a %Y-%m-%d %H:%M} {info.tz} (first: {user})"
