@@ -33,7 +33,7 @@ from store.models import Team
 log = logging.getLogger(__name__)
 
 # The team's check-in time. Teams have no setting for it yet (no column in store/models.py),
-# so every team uses this; when one is added, `_TeamInfo` is the one place to read it.
+# so every team uses this; when one is added, `TeamInfo` is the one place to read it.
 CHECKIN_TIME = time(9, 30)
 # "Before the end of Friday" (seed 000): Friday afternoon, in each rep's own zone.
 BRIEF_TIME = time(15, 0)
@@ -69,7 +69,7 @@ class RunResult:
 
 
 @dataclass(frozen=True)
-class _TeamInfo:
+class TeamInfo:
     id: int
     workspace_id: str
     name: str
@@ -84,7 +84,7 @@ class _TeamInfo:
         return is_working_day(day, country=self.country, days_off=self.days_off)
 
 
-def _team_infos(deps: Deps, team: str | None) -> list[_TeamInfo]:
+def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
     now = deps.clock.now()
     with deps.sessions() as session:
         chosen: list[Team] = [teams.find_team(session, name=team)] if team else \
@@ -98,7 +98,7 @@ def _team_infos(deps: Deps, team: str | None) -> list[_TeamInfo]:
                 member = teams.ensure_member(session, workspace_id=row.workspace_id,
                                              user_id=user_id, now=now)
                 zones[user_id] = zone(member.tz_override or member.tz, row.tz)
-            infos.append(_TeamInfo(
+            infos.append(TeamInfo(
                 id=row.id, workspace_id=row.workspace_id, name=row.name, tz=row.tz,
                 country=row.holiday_country,
                 days_off=frozenset(d.day for d in teams.days_off(session, team_id=row.id)),
@@ -110,23 +110,25 @@ def _team_infos(deps: Deps, team: str | None) -> list[_TeamInfo]:
 # ----------------------------------------------------------------- one delivery
 
 @dataclass(frozen=True)
-class _Due:
+class Due:
     """One message a rep is owed: when it fell due, under which ledger key."""
 
     job: str
-    team: _TeamInfo
-    user_id: str
+    team: TeamInfo
+    user_id: str  # the recipient: a DM to this user ...
     period: str
     due_at: datetime
+    channel: str | None = None  # ... or, when set, a post in this channel instead
 
     @property
     def key(self) -> str:
-        return f"{self.job}:{self.team.workspace_id}:{self.user_id}:{self.period}"
+        whom = f"#{self.channel}" if self.channel else self.user_id
+        return f"{self.job}:{self.team.workspace_id}:{whom}:{self.period}"
 
     def ledger(self) -> dict:
         return {"key": self.key, "job": self.job, "workspace_id": self.team.workspace_id,
-                "team_id": self.team.id, "user_id": self.user_id, "period": self.period,
-                "due_at": self.due_at}
+                "team_id": self.team.id, "user_id": None if self.channel else self.user_id,
+                "period": self.period, "due_at": self.due_at}
 
 
 def _error_text(exc: Exception) -> str:
@@ -136,10 +138,11 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _deliver(deps: Deps, client: WebClient, due: _Due, *, now: datetime, answered: bool,
+def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered: bool,
              message: Callable[[], dict], result: RunResult) -> None:
-    """Claim, post, record: the one path every scheduled DM takes."""
-    who = f"{due.user_id} ({due.team.name}, {due.period})"
+    """Claim, post, record: the one path every scheduled message takes (a DM, or a post in
+    `due.channel`)."""
+    who = f"{due.channel or due.user_id} ({due.team.name}, {due.period})"
     if now - due.due_at > CATCH_UP:
         # Missed. Recorded once (so it is logged once), unless it was never owed: answered
         # anyway, or due before the team existed (a first start must not "give up" on history).
@@ -164,7 +167,7 @@ def _deliver(deps: Deps, client: WebClient, due: _Due, *, now: datetime, answere
         result.lines.append(f"skipped {who}: already delivered or being delivered")
         return
     try:
-        channel = client.conversations_open(users=due.user_id)["channel"]["id"]
+        channel = due.channel or client.conversations_open(users=due.user_id)["channel"]["id"]
         body = message()
         posted = client.chat_postMessage(channel=channel, text=body["text"],
                                          blocks=body["blocks"])
@@ -186,12 +189,12 @@ def _deliver(deps: Deps, client: WebClient, due: _Due, *, now: datetime, answere
     result.lines.append(f"sent {who} to {channel}")
 
 
-def _each_rep(deps: Deps, team: str | None, job: str,
-              visit: Callable[[WebClient, _TeamInfo, str], RunResult]) -> RunResult:
+def each_rep(deps: Deps, team: str | None, job: str,
+              visit: Callable[[WebClient, TeamInfo, str], RunResult]) -> RunResult:
     """Call `visit` for every rep of every team; one rep's trouble never stops the rest."""
     result = RunResult()
     client = web_client(deps.settings)
-    for info in _team_infos(deps, team):
+    for info in team_infos(deps, team):
         for user_id in info.reps:
             try:
                 result.add(visit(client, info, user_id))
@@ -203,13 +206,13 @@ def _each_rep(deps: Deps, team: str | None, job: str,
     return result
 
 
-def _at(day: date, at: time, tz: ZoneInfo) -> datetime:
+def at_local(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz)
 
 
 # ----------------------------------------------------------------- checkin-reminder
 
-def _checkin_days(info: _TeamInfo, local_today: date) -> list[date]:
+def _checkin_days(info: TeamInfo, local_today: date) -> list[date]:
     # Yesterday too, so a reminder missed entirely is given up (and logged) the next day.
     return [d for d in (local_today - timedelta(days=1), local_today) if info.working(d)]
 
@@ -218,30 +221,30 @@ def run_checkin_reminder(deps: Deps, *, now: datetime, team: str | None = None) 
     """A DM at the check-in time, in each rep's own zone, on the team's working days, to
     reps with no check-in for their local day. Once per rep per local day."""
 
-    def visit(client: WebClient, info: _TeamInfo, user_id: str) -> RunResult:
+    def visit(client: WebClient, info: TeamInfo, user_id: str) -> RunResult:
         result = RunResult()
         profile = deps.users.profile(client, info.workspace_id, user_id)
         for day in _checkin_days(info, now.astimezone(profile.tz).date()):
-            due_at = _at(day, CHECKIN_TIME, profile.tz)
+            due_at = at_local(day, CHECKIN_TIME, profile.tz)
             if due_at > now:
                 continue
             with deps.sessions() as session:
                 answered = user_id in checkins.users_checked_in(
                     session, workspace_id=info.workspace_id, day=day)
-            _deliver(deps, client, _Due("checkin-reminder", info, user_id, day.isoformat(),
+            deliver(deps, client, Due("checkin-reminder", info, user_id, day.isoformat(),
                                         due_at), now=now, answered=answered, result=result,
                      message=lambda d=day: checkin_reminder_blocks(profile.lang, day=d,
                                                                    at=CHECKIN_TIME))
         return result
 
-    return _each_rep(deps, team, "checkin-reminder", visit)
+    return each_rep(deps, team, "checkin-reminder", visit)
 
 
-def _next_checkin(info: _TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+def _next_checkin(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
     day = now.astimezone(tz).date()
     for _ in range(60):
-        if info.working(day) and _at(day, CHECKIN_TIME, tz) > now:
-            return _at(day, CHECKIN_TIME, tz)
+        if info.working(day) and at_local(day, CHECKIN_TIME, tz) > now:
+            return at_local(day, CHECKIN_TIME, tz)
         day += timedelta(days=1)
     return None
 
@@ -262,31 +265,31 @@ def run_friday_brief(deps: Deps, *, now: datetime, team: str | None = None) -> R
     have not sent it. A Friday that is a holiday or day off of the team is skipped, not moved
     to Thursday: the week's brief can still be sent with /brief. Once per rep per ISO week."""
 
-    def visit(client: WebClient, info: _TeamInfo, user_id: str) -> RunResult:
+    def visit(client: WebClient, info: TeamInfo, user_id: str) -> RunResult:
         result = RunResult()
         profile = deps.users.profile(client, info.workspace_id, user_id)
         friday = _last_friday(now.astimezone(profile.tz).date())
-        due_at = _at(friday, BRIEF_TIME, profile.tz)
+        due_at = at_local(friday, BRIEF_TIME, profile.tz)
         if not info.working(friday) or due_at > now:
             return result
         week_start = week_bounds(friday)[0]
         with deps.sessions() as session:
             answered = user_id in briefs.users_briefed(
                 session, workspace_id=info.workspace_id, week_start=week_start)
-        _deliver(deps, client, _Due("friday-brief", info, user_id, _iso_week(friday), due_at),
+        deliver(deps, client, Due("friday-brief", info, user_id, _iso_week(friday), due_at),
                  now=now, answered=answered, result=result,
                  message=lambda: brief_request_blocks(profile.lang, week_start=week_start,
                                                       at=BRIEF_TIME))
         return result
 
-    return _each_rep(deps, team, "friday-brief", visit)
+    return each_rep(deps, team, "friday-brief", visit)
 
 
-def _next_brief(info: _TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+def _next_brief(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
     day = now.astimezone(tz).date()
     for _ in range(60):
-        if day.weekday() == 4 and info.working(day) and _at(day, BRIEF_TIME, tz) > now:
-            return _at(day, BRIEF_TIME, tz)
+        if day.weekday() == 4 and info.working(day) and at_local(day, BRIEF_TIME, tz) > now:
+            return at_local(day, BRIEF_TIME, tz)
         day += timedelta(days=1)
     return None
 
@@ -302,7 +305,7 @@ class Job:
     what: str
     run: JobFn | None = None  # None: not yet available
     when: str = ""  # the schedule in words, for `pacer jobs list`
-    next_due: Callable[[_TeamInfo, ZoneInfo, datetime], datetime | None] | None = None
+    next_due: Callable[[TeamInfo, ZoneInfo, datetime], datetime | None] | None = None
 
     @property
     def available(self) -> bool:
@@ -345,7 +348,7 @@ def run_job(deps: Deps, name: str, *, now: datetime, team: str | None = None) ->
 def describe(deps: Deps, *, now: datetime, team: str | None = None) -> list[str]:
     """`pacer jobs list`: every job, whether it runs, and per team its schedule and next run
     (shown in the team's zone; each rep's own zone is from their last stored profile)."""
-    infos = _team_infos(deps, team)
+    infos = team_infos(deps, team)
     lines = []
     for job in JOBS.values():
         if not job.available:
@@ -360,12 +363,12 @@ def describe(deps: Deps, *, now: datetime, team: str | None = None) -> list[str]
     return lines
 
 
-def _holidays_text(info: _TeamInfo) -> str:
+def _holidays_text(info: TeamInfo) -> str:
     country = f"{info.country} public holidays" if info.country else "no public holidays"
     return f"{country} and {len(info.days_off)} team day(s) off skipped"
 
 
-def _next_text(job: Job, info: _TeamInfo, now: datetime) -> str:
+def _next_text(job: Job, info: TeamInfo, now: datetime) -> str:
     assert job.next_due is not None
     found = [(at, user) for user, tz in info.stored_zones.items()
              if (at := job.next_due(info, tz, now)) is not None]
