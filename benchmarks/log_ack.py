@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -53,15 +54,19 @@ def main() -> None:
     threading.Thread(target=server.run, daemon=True).start()
     endpoint = f"http://127.0.0.1:{server.effective_port}/slack/events"
 
+    failures: list[int] = []
+
     def one(i: int) -> float:
         user = f"U{i % clients:04d}"
         body = command_body("/log", TEXTS[i % len(TEXTS)], user_id=user, team_id="T0BENCH",
                             channel_id="C1", response_url=fake.response_url("b"))
         request = urllib.request.Request(endpoint, data=body.encode(), headers=sign("s", body))
         start = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-            assert response.status == 200
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:  # e.g. Bolt's 404 when no ack came in 3 s
+            failures.append(exc.code)
         return (time.perf_counter() - start) * 1000
 
     for i in range(clients):  # warm the profile cache, as a running bot has it warm
@@ -74,7 +79,8 @@ def main() -> None:
     print(f"/log ack latency, {requests} requests from {clients} concurrent clients, "
           f"{'PostgreSQL' if 'postgres' in url else 'SQLite'}:")
     print(f"  p50 {q[49]:.1f} ms   p95 {q[94]:.1f} ms   p99 {q[98]:.1f} ms   "
-          f"max {latencies[-1]:.1f} ms   throughput {requests / elapsed:.0f} req/s")
+          f"max {latencies[-1]:.1f} ms   throughput {requests / elapsed:.0f} req/s   "
+          f"not acknowledged: {len(failures)}")
     server.close()
     fake.stop()
 
