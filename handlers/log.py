@@ -19,7 +19,7 @@ from bot.scoring.points import day_points, touches_pace
 from bot.scoring.rules import DEFAULT_RULES
 from store import activity, customers, teams
 from store.activity import NO_TOTAL
-from store.models import Activity
+from store.models import Activity, Team
 
 COMMAND = "/log"
 COMMANDS = (COMMAND,)
@@ -90,7 +90,7 @@ def register(app: App, deps: Deps) -> None:
                     session, team_id=team.id, customer_id=int(choice) if choice.isdigit() else 0)
                 link = _link(session, deps, who, row, team.id, customer=chosen,
                              new=chosen is None)
-            reply = confirmation(session, deps, who, row, created=True, link=link)
+            reply = confirmation(session, deps, who, row, created=True, link=link, team=team)
         respond(replace_original=True, **reply)
 
 
@@ -139,18 +139,16 @@ def save(deps: Deps, who: Who, parsed: LogCommand, text: str, source: str) -> di
         if saved.created and team is not None and saved.activity.customer:
             link = _link(session, deps, who, saved.activity, team.id)
         return confirmation(session, deps, who, saved.activity, created=saved.created,
-                            link=link)
+                            link=link, team=team)
 
 
 def confirmation(session: Session, deps: Deps, who: Who, row: Activity, *, created: bool,
-                 link: customers.Link | None) -> dict:
+                 link: customers.Link | None, team: Team | None) -> dict:
     """Exactly what was recorded, and how it moved the day and the week."""
-    team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
-    day = activity.totals_by_kind(session, workspace_id=who.workspace_id, user_id=who.user_id,
-                                  start=row.occurred_on, end=row.occurred_on)
     week_start, week_end = week_bounds(row.occurred_on)
-    week = activity.totals_by_kind(session, workspace_id=who.workspace_id,
-                                   user_id=who.user_id, start=week_start, end=week_end)
+    day, week = activity.day_and_week_totals(session, workspace_id=who.workspace_id,
+                                             user_id=who.user_id, day=row.occurred_on,
+                                             week_start=week_start, week_end=week_end)
     rules = DEFAULT_RULES
     touches = sum(week.get(k, NO_TOTAL).count for k in rules.touch_kinds)
     today = who.today(deps.clock)

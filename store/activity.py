@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -99,8 +99,31 @@ def totals_by_kind(session: Session, *, workspace_id: str, user_id: str, start: 
         .group_by(Activity.kind)
         .order_by(Activity.kind)
     ).all()
-    return {kind: KindTotal(int(count), Decimal(amount) if amount is not None else None)
-            for kind, count, amount in rows}
+    return {kind: KindTotal(int(count), _money(amount)) for kind, count, amount in rows}
+
+
+def day_and_week_totals(session: Session, *, workspace_id: str, user_id: str, day: date,
+                        week_start: date, week_end: date,
+                        ) -> tuple[dict[str, KindTotal], dict[str, KindTotal]]:
+    """One query for what /log's confirmation shows: per kind, the day's and the week's."""
+    on_day = Activity.occurred_on == day
+    rows = session.exec(
+        select(Activity.kind,
+               func.sum(case((on_day, Activity.count), else_=0)),
+               func.sum(case((on_day, Activity.amount), else_=None)),
+               func.sum(Activity.count), func.sum(Activity.amount))
+        .where(Activity.workspace_id == workspace_id, Activity.user_id == user_id,
+               Activity.deleted_at.is_(None), Activity.occurred_on >= week_start,
+               Activity.occurred_on <= week_end)
+        .group_by(Activity.kind)
+    ).all()
+    days = {kind: KindTotal(int(d), _money(da)) for kind, d, da, _, _ in rows if d}
+    weeks = {kind: KindTotal(int(w), _money(wa)) for kind, _, _, w, wa in rows}
+    return days, weeks
+
+
+def _money(value: object) -> Decimal | None:
+    return Decimal(value) if value is not None else None
 
 
 def list_between(session: Session, *, workspace_id: str, user_id: str, start: date,
