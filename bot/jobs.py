@@ -139,18 +139,19 @@ def _error_text(exc: Exception) -> str:
 
 
 def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered: bool,
-             message: Callable[[], dict], result: RunResult) -> None:
+            message: Callable[[], dict], result: RunResult,
+            catch_up: timedelta = CATCH_UP) -> None:
     """Claim, post, record: the one path every scheduled message takes (a DM, or a post in
     `due.channel`)."""
     who = f"{due.channel or due.user_id} ({due.team.name}, {due.period})"
-    if now - due.due_at > CATCH_UP:
+    if now - due.due_at > catch_up:
         # Missed. Recorded once (so it is logged once), unless it was never owed: answered
         # anyway, or due before the team existed (a first start must not "give up" on history).
         if answered or due.due_at < due.team.created_at:
             return
         with deps.sessions() as session:
             recorded = deliveries.give_up(session, **due.ledger(), now=now, owner=OWNER,
-                                          reason=f"missed the {CATCH_UP} catch-up window")
+                                          reason=f"missed the {catch_up} catch-up window")
         if recorded:
             result.gave_up += 1
             result.lines.append(f"gave up {who}: due {due.due_at:%Y-%m-%d %H:%M} UTC, "
@@ -172,6 +173,8 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
         posted = client.chat_postMessage(channel=channel, text=body["text"],
                                          blocks=body["blocks"])
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, record it and go on
+        if not isinstance(exc, SlackApiError):
+            log.exception("%s: building or posting %s failed", due.job, due.key)
         with deps.sessions() as session:
             status = deliveries.mark_failed(session, claim=claim, error=_error_text(exc),
                                             now=now)
@@ -312,6 +315,18 @@ class Job:
         return self.run is not None
 
 
+def _run_alerts(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
+    from bot.job_alerts import run_alerts  # lazy: bot.job_alerts imports this module
+
+    return run_alerts(deps, now=now, team=team)
+
+
+def _next_alerts(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+    from bot.job_alerts import next_due
+
+    return next_due(info, tz, now)
+
+
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("checkin-reminder", "daily check-in reminder DM to reps who have not checked in",
         run_checkin_reminder, f"working days at {CHECKIN_TIME:%H:%M} in each rep's own zone",
@@ -319,13 +334,21 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("friday-brief", "Friday DM asking each rep for the week's brief", run_friday_brief,
         f"working Fridays at {BRIEF_TIME:%H:%M} in each rep's own zone", _next_brief),
     Job("friday-report", "Friday progress report: a DM to each rep and a team summary"),
-    Job("alerts", "alerts to managers: new-customer growth, idle leads, pace, bunched deals"),
+    Job("alerts", "alerts to managers: new-customer growth, idle leads, pace, bunched deals",
+        _run_alerts, "every minute (idle leads); growth the week's first working day 09:00, "
+        "pace working Wednesdays 12:00, bunched deals after months and quarters; team time",
+        _next_alerts),
     Job("month-end", "month-end scorecards, leaderboards and honours"),
     Job("quarter-end", "quarter-end reviews, leaderboards and honours"),
     Job("calibration", "bi-weekly calibration prompts and pre-meeting reminders"),
     Job("actions", "action-item reminders when due"),
     Job("review", "review cycle: requests, reminders and escalations"),
 )}
+
+
+def register(*extra: Job) -> None:
+    """Jobs defined in their own modules (bot/job_reports.py) take their registry entry."""
+    JOBS.update({job.name: job for job in extra})
 
 
 def runnable() -> list[Job]:
@@ -377,3 +400,6 @@ def _next_text(job: Job, info: TeamInfo, now: datetime) -> str:
     at, user = min(found)
     local = at.astimezone(ZoneInfo(info.tz))
     return f"{local:%a %Y-%m-%d %H:%M} {info.tz} (first: {user})"
+
+
+import bot.job_reports  # noqa: E402, F401 - registers friday-report, month-end, quarter-end

@@ -1,0 +1,171 @@
+"""Block Kit for the scheduled reports (bot/job_reports.py): the Friday report DM and channel
+summary, and the managers' month-end / quarter-end overview. Scorecards and leaderboards are
+bot/render/score.py's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from bot.i18n import Raw, format_money, t
+from bot.render.blocks import SECTION_LIMIT, context, message, section
+from bot.render.log import what
+from bot.render.score import _kbi_value, _num, leaderboard_blocks, period_name
+from bot.reports import RepReport, TeamReport
+from bot.scoring.facts import Period
+from bot.scoring.leaderboard import Leaderboard
+from bot.scoring.recommend import Recommendation
+
+TOUCH_KINDS = ("call", "visit", "email")
+BRIEF_FIELDS = ("progress", "wins", "blockers", "next_focus")
+MAX_SECTIONS = 40  # of Slack's 50 blocks a message, leaving room for the rest
+
+
+def _header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": text.replace("*", "")[:150]}}
+
+
+def _sections(lines: Sequence[str]) -> list[dict]:
+    """Lines packed into as few sections as fit Slack's 3,000 characters each."""
+    blocks: list[dict] = []
+    chunk = ""
+    for line in lines:
+        if chunk and len(chunk) + 1 + len(line) > SECTION_LIMIT:
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(section(chunk))
+    return blocks[:MAX_SECTIONS]
+
+
+def logged_nothing(rep: RepReport) -> bool:
+    return not any(rep.facts.totals.values())
+
+
+# ----------------------------------------------------------------- Friday: a rep's week
+
+def week_dm_blocks(lang: str, *, report: TeamReport, rep: RepReport | None, user_id: str,
+                   brief: Mapping[str, str | None]) -> dict:
+    title = t(lang, "reports.week_title", period=Raw(period_name(lang, report)))
+    blocks = [_header(title)]
+    if rep is None or logged_nothing(rep):
+        logs = t(lang, "reports.week_no_logs")
+    else:
+        logs = " · ".join(what(lang, kind, count) for kind, count
+                          in sorted(rep.facts.totals.items(), key=lambda kv: -kv[1]) if count)
+    blocks.append(section(f"*{t(lang, 'reports.week_logs')}*\n{logs}"))
+    if rep is not None:
+        f, pts = rep.facts, rep.points
+        blocks.append(section("\n".join([
+            t(lang, "reports.week_points", total=pts.total, visit_days=pts.visit_days,
+              reports=pts.reports, lapses=len(pts.lapses)),
+            t(lang, "reports.week_results", deals=f.deals,
+              sales=Raw(format_money(f.sales_new + f.sales_repeat, report.currency)),
+              new=Raw(format_money(f.sales_new, report.currency)),
+              repeat=Raw(format_money(f.sales_repeat, report.currency)),
+              customers=f.new_customers,
+              collected=Raw(format_money(f.collected, report.currency)))])))
+        kbis = [t(lang, "score.kbi_line", kbi=Raw(t(lang, f"score.kbi_{k.kbi}")),
+                  done=_kbi_value(k.unit, k.done),
+                  expected=_kbi_value(k.unit, k.expected_by_now),
+                  target=_kbi_value(k.unit, k.target),
+                  status=Raw(t(lang, f"status.{k.status}")), no_data=k.status == "no_data")
+                for k in rep.kbis]
+        if kbis:
+            blocks.append(section(f"*{t(lang, 'reports.week_kbis')}*\n" + "\n".join(kbis)))
+    given = [(name, brief.get(name)) for name in BRIEF_FIELDS if brief.get(name)]
+    if given:
+        lines = [t(lang, f"reports.brief_{name}", text=text) for name, text in given]
+        blocks.append(section(f"*{t(lang, 'reports.week_brief')}*\n" + "\n".join(lines)))
+    else:
+        blocks.append(context(t(lang, "reports.week_no_brief")))
+    blocks.append(context(t(lang, "reports.week_footer")))
+    return message(title, blocks)
+
+
+# ----------------------------------------------------------------- Friday: the channel
+
+def _totals(report: TeamReport | None) -> dict[str, Decimal]:
+    found = {"touches": Decimal(0), "deals": Decimal(0), "sales": Decimal(0),
+             "new_customers": Decimal(0)}
+    for rep in (report.reps.values() if report else ()):
+        f = rep.facts
+        found["touches"] += sum(f.totals.get(k, 0) for k in TOUCH_KINDS)
+        found["deals"] += f.deals
+        found["sales"] += f.sales_new + f.sales_repeat
+        found["new_customers"] += f.new_customers
+    return found
+
+
+def _change(now: Decimal, before: Decimal) -> str:
+    if not before:
+        return ""  # no percentage of nothing
+    percent = (now - before) / before * 100
+    return f"{'+' if percent > 0 else ''}{percent:.0f}%"
+
+
+def week_summary_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
+                        board: Leaderboard, top: int = 5) -> dict:
+    title = t(lang, "reports.summary_title", team=report.team_name,
+              period=Raw(period_name(lang, report)))
+    now_totals, before_totals = _totals(report), _totals(before)
+    lines = []
+    for metric, value in now_totals.items():
+        shown = (format_money(value, report.currency) if metric == "sales" else _num(value))
+        earlier = before_totals[metric]
+        lines.append(t(lang, "reports.total_line",
+                       metric=Raw(t(lang, f"reports.total_{metric}")), value=Raw(shown),
+                       before=Raw(format_money(earlier, report.currency) if metric == "sales"
+                                  else _num(earlier)),
+                       change=Raw(_change(value, earlier))))
+    silent = sum(1 for rep in report.reps.values() if logged_nothing(rep))
+    board_part = leaderboard_blocks(lang, report=report, board=board, in_channel=True,
+                                    limit=top)["blocks"][1:]  # its title is ours
+    blocks = [_header(title),
+              section(f"*{t(lang, 'reports.summary_totals')}*\n" + "\n".join(lines)),
+              section(f"*{t(lang, 'reports.summary_board', top=top)}*"),
+              *board_part,
+              context(t(lang, "reports.summary_silent", count=silent, reps=len(report.reps)))]
+    return message(title, blocks)
+
+
+# ----------------------------------------------------------------- month / quarter end
+
+def overview_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
+                    recommendations: Mapping[str, Sequence[Recommendation]]) -> dict:
+    """A manager's overview of the period that ended: every rep's total, grade and bonus,
+    best first; at quarter-end, the recommendations under each rep."""
+    title = t(lang, "reports.overview_title", team=report.team_name,
+              period=Raw(period_name(lang, report)))
+    earlier = before.values("total") if before else {}
+    ranked = sorted(report.reps.values(),
+                    key=lambda r: (r.card.total is None, -(r.card.total or 0), r.user_id))
+    lines = []
+    for place, rep in enumerate(ranked, start=1):
+        card = rep.card
+        bonus = (f"{card.bonus_multiplier * 100:.0f}%" if card.bonus_multiplier is not None
+                 else "")
+        lines.append(t(lang, "reports.overview_line", place=place,
+                       user=Raw(f"<@{rep.user_id}>"), total=_num(card.total),
+                       grade=card.grade or "", bonus=bonus,
+                       before=_num(earlier.get(rep.user_id)), points=rep.points.total))
+        for r in recommendations.get(rep.user_id, ()):
+            lines.append("    • " + t(lang, f"score.rec_{r.kind}", periods=", ".join(r.periods),
+                                       grades=", ".join(r.grades),
+                                       from_rate=f"{(r.from_rate or 0) * 100:g}%",
+                                       to_rate=f"{(r.to_rate or 0) * 100:g}%",
+                                       months=r.months or 3))
+    if not lines:
+        lines = [t(lang, "reports.overview_empty")]
+    blocks = [_header(title), *_sections(lines)]
+    notes = [t(lang, "reports.overview_footer")]
+    if report.period.kind == "quarter":
+        notes.append(t(lang, "score.recommendations"))
+    blocks.append(context(*notes))
+    return message(title, blocks)
+
+
+def not_on_team_blocks(lang: str, *, user_id: str, period: Period) -> dict:
+    text = t(lang, "score.not_yet", user=Raw(f"<@{user_id}>"), period=period.label)
+    return message(text, [section(text)])
