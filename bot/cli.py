@@ -77,8 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     hol.add_argument("--country", help="ISO code for the `holidays` calendar, or 'none'")
     hol.add_argument("--add", type=_day, action="append", default=[], help="a day off")
     hol.add_argument("--remove", type=_day, action="append", default=[])
+    times = team.add_parser("times", help="when reminders, brief requests and reports go out")
+    times.add_argument("name")
+    for which, default in (("checkin", "09:30"), ("brief", "15:00"), ("report", "17:00")):
+        times.add_argument(f"--{which}", help=f"HH:MM (default {default})")
     team.add_parser("list", help="list teams")
-    for p in (create, add, remove, manager, channel, tz, hol):
+    for p in (create, add, remove, manager, channel, tz, hol, times):
         p.add_argument("--workspace", help="Slack team id (default: the only one, or "
                        "the bot token's)")
 
@@ -237,6 +241,14 @@ def team_change(session, args: argparse.Namespace, workspace_id: str, now) -> st
         teams.set_channel(**scope, channel_id=args.channel_id)
     elif command == "tz":
         teams.set_tz(**scope, tz=args.tz)
+    elif command == "times":
+        for which in teams.TIMES:
+            if getattr(args, which):
+                teams.set_time(**scope, which=which, at=getattr(args, which))
+        team = teams.get_team(**scope)
+        return (f"{name}: check-in reminder {team.checkin_time} (each rep's zone), brief "
+                f"request Fridays {team.brief_time} (each rep's zone), Friday report "
+                f"{team.report_time} ({team.tz})")
     else:
         if args.country:
             country = None if args.country.lower() == "none" else args.country

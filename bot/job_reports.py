@@ -52,7 +52,7 @@ from store.models import Delivery, Team
 
 log = logging.getLogger(__name__)
 
-FRIDAY_REPORT_TIME = time(17, 0)
+FRIDAY_REPORT_TIME = time(17, 0)  # the default; a team sets its own (`pacer team times`)
 PERIOD_END_TIME = time(9, 0)  # on the first working day after a month or quarter ends
 REPORT_CATCH_UP = timedelta(hours=24)
 CHANNEL_GAP = 1.0  # seconds between two posts to one channel (Slack: about 1 per second)
@@ -192,14 +192,15 @@ def _last_friday(day: date) -> date:
 
 
 def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
-    """Working Fridays at 17:00 team time: each rep's week by DM, one summary in the team's
-    channel. Once per rep (and per team channel) per ISO week. A holiday Friday gets none."""
+    """Working Fridays at the team's report time (17:00 unless set): each rep's week by DM,
+    one summary in the team's channel. Once per rep (and per team channel) per ISO week.
+    A holiday Friday gets none."""
 
     def visit(client: PacedClient, info: TeamInfo) -> RunResult:
         result = RunResult()
         tz = ZoneInfo(info.tz)
         friday = _last_friday(now.astimezone(tz).date())
-        due_at = at_local(friday, FRIDAY_REPORT_TIME, tz)
+        due_at = at_local(friday, info.report_at, tz)
         if not info.working(friday) or due_at > now:
             return result
         run = TeamRun(deps, client, info, now=now, period=week_period(friday))
@@ -235,7 +236,7 @@ def _next_friday_report(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime
     team_tz = ZoneInfo(info.tz)
     day = now.astimezone(team_tz).date()
     for _ in range(60):
-        at = at_local(day, FRIDAY_REPORT_TIME, team_tz)
+        at = at_local(day, info.report_at, team_tz)
         if day.weekday() == 4 and info.working(day) and at > now:
             return at
         day += timedelta(days=1)

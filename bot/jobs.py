@@ -32,8 +32,7 @@ from store.models import Team
 
 log = logging.getLogger(__name__)
 
-# The team's check-in time. Teams have no setting for it yet (no column in store/models.py),
-# so every team uses this; when one is added, `TeamInfo` is the one place to read it.
+# Defaults of the teams' own times (Team.checkin_time, brief_time; `pacer team times`).
 CHECKIN_TIME = time(9, 30)
 # "Before the end of Friday" (seed 000): Friday afternoon, in each rep's own zone.
 BRIEF_TIME = time(15, 0)
@@ -79,9 +78,19 @@ class TeamInfo:
     created_at: datetime
     reps: tuple[str, ...]
     stored_zones: dict[str, ZoneInfo]  # each rep's zone as last stored (no Slack call)
+    checkin_at: time = CHECKIN_TIME
+    brief_at: time = BRIEF_TIME
+    report_at: time = time(17, 0)  # the Friday report, team time
 
     def working(self, day: date) -> bool:
         return is_working_day(day, country=self.country, days_off=self.days_off)
+
+
+def _hhmm(text: str | None, default: time) -> time:
+    try:
+        return time.fromisoformat(text) if text else default
+    except ValueError:
+        return default
 
 
 def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
@@ -103,7 +112,9 @@ def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
                 country=row.holiday_country,
                 days_off=frozenset(d.day for d in teams.days_off(session, team_id=row.id)),
                 created_at=deliveries.aware(row.created_at), reps=summary.members,
-                stored_zones=zones))
+                stored_zones=zones, checkin_at=_hhmm(row.checkin_time, CHECKIN_TIME),
+                brief_at=_hhmm(row.brief_time, BRIEF_TIME),
+                report_at=_hhmm(row.report_time, time(17, 0))))
     return infos
 
 
@@ -228,7 +239,7 @@ def run_checkin_reminder(deps: Deps, *, now: datetime, team: str | None = None) 
         result = RunResult()
         profile = deps.users.profile(client, info.workspace_id, user_id)
         for day in _checkin_days(info, now.astimezone(profile.tz).date()):
-            due_at = at_local(day, CHECKIN_TIME, profile.tz)
+            due_at = at_local(day, info.checkin_at, profile.tz)
             if due_at > now:
                 continue
             with deps.sessions() as session:
@@ -237,7 +248,7 @@ def run_checkin_reminder(deps: Deps, *, now: datetime, team: str | None = None) 
             deliver(deps, client, Due("checkin-reminder", info, user_id, day.isoformat(),
                                         due_at), now=now, answered=answered, result=result,
                      message=lambda d=day: checkin_reminder_blocks(profile.lang, day=d,
-                                                                   at=CHECKIN_TIME))
+                                                                   at=info.checkin_at))
         return result
 
     return each_rep(deps, team, "checkin-reminder", visit)
@@ -246,8 +257,8 @@ def run_checkin_reminder(deps: Deps, *, now: datetime, team: str | None = None) 
 def _next_checkin(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
     day = now.astimezone(tz).date()
     for _ in range(60):
-        if info.working(day) and at_local(day, CHECKIN_TIME, tz) > now:
-            return at_local(day, CHECKIN_TIME, tz)
+        if info.working(day) and at_local(day, info.checkin_at, tz) > now:
+            return at_local(day, info.checkin_at, tz)
         day += timedelta(days=1)
     return None
 
@@ -264,15 +275,16 @@ def _iso_week(day: date) -> str:
 
 
 def run_friday_brief(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
-    """Friday at BRIEF_TIME in each rep's zone, a DM asking for the week's brief, to reps who
-    have not sent it. A Friday that is a holiday or day off of the team is skipped, not moved
-    to Thursday: the week's brief can still be sent with /brief. Once per rep per ISO week."""
+    """Friday at the team's brief time in each rep's zone, a DM asking for the week's brief,
+    to reps who have not sent it. A Friday that is a holiday or day off of the team is
+    skipped, not moved to Thursday: the week's brief can still be sent with /brief. Once per
+    rep per ISO week."""
 
     def visit(client: WebClient, info: TeamInfo, user_id: str) -> RunResult:
         result = RunResult()
         profile = deps.users.profile(client, info.workspace_id, user_id)
         friday = _last_friday(now.astimezone(profile.tz).date())
-        due_at = at_local(friday, BRIEF_TIME, profile.tz)
+        due_at = at_local(friday, info.brief_at, profile.tz)
         if not info.working(friday) or due_at > now:
             return result
         week_start = week_bounds(friday)[0]
@@ -282,7 +294,7 @@ def run_friday_brief(deps: Deps, *, now: datetime, team: str | None = None) -> R
         deliver(deps, client, Due("friday-brief", info, user_id, _iso_week(friday), due_at),
                  now=now, answered=answered, result=result,
                  message=lambda: brief_request_blocks(profile.lang, week_start=week_start,
-                                                      at=BRIEF_TIME))
+                                                      at=info.brief_at))
         return result
 
     return each_rep(deps, team, "friday-brief", visit)
@@ -291,8 +303,8 @@ def run_friday_brief(deps: Deps, *, now: datetime, team: str | None = None) -> R
 def _next_brief(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
     day = now.astimezone(tz).date()
     for _ in range(60):
-        if day.weekday() == 4 and info.working(day) and at_local(day, BRIEF_TIME, tz) > now:
-            return at_local(day, BRIEF_TIME, tz)
+        if day.weekday() == 4 and info.working(day) and at_local(day, info.brief_at, tz) > now:
+            return at_local(day, info.brief_at, tz)
         day += timedelta(days=1)
     return None
 

@@ -221,9 +221,23 @@ def _holidays(session: Session, who: Who, name: str, args: list[str], now) -> tu
              days=listing), detail
 
 
+def _times(session: Session, who: Who, name: str, args: list[str], now) -> tuple[str, str]:
+    """`/pacer team times East checkin 09:00 report 17:30` (also brief)."""
+    pairs = list(zip(args[::2], args[1::2], strict=False))
+    if not pairs or len(args) % 2:
+        raise Usage("pacer.usage_times", name=name, word=" ".join(args))
+    for which, at in pairs:
+        teams.set_time(session, workspace_id=who.workspace_id, name=name, which=which.lower(),
+                       at=at)
+    team = teams.get_team(session, workspace_id=who.workspace_id, name=name)
+    return (t(who.lang, "pacer.times", name=name, checkin=team.checkin_time,
+              brief=team.brief_time, report=team.report_time, tz=team.tz),
+            " ".join(args))
+
+
 TEAM_SUBCOMMANDS: dict[str, Callable] = {
     "add": _add, "remove": _remove, "manager": _manager, "channel": _channel, "tz": _tz,
-    "holidays": _holidays,
+    "holidays": _holidays, "times": _times,
 }
 
 

@@ -37,6 +37,11 @@ class Team(SQLModel, table=True):
     currency: str = Field(default="CNY", max_length=8)
     holiday_country: str | None = Field(default=None, max_length=8)  # `holidays` country code
     rules: str = Field(default="{}", max_length=20000)  # JSON overrides of scoring Rules
+    # When the scheduled messages go out, local time ("HH:MM"; reps' own zones for the
+    # check-in and brief requests, the team's for its report).
+    checkin_time: str = Field(default="09:30", max_length=5)
+    brief_time: str = Field(default="15:00", max_length=5)
+    report_time: str = Field(default="17:00", max_length=5)
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
 
 

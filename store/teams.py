@@ -247,6 +247,24 @@ def set_channel(session: Session, *, workspace_id: str, name: str, channel_id: s
     return team
 
 
+TIMES = ("checkin", "brief", "report")
+
+
+def set_time(session: Session, *, workspace_id: str, name: str, which: str,
+             at: str) -> Team:
+    """When a team's check-in reminder, brief request or Friday report goes out (HH:MM)."""
+    team = _team(session, workspace_id=workspace_id, name=name)
+    if which not in TIMES:
+        raise TeamError("unknown_time", which=which)
+    try:
+        parsed = datetime.strptime(at.strip(), "%H:%M")
+    except ValueError as exc:
+        raise TeamError("bad_time", at=at) from exc
+    setattr(team, f"{which}_time", f"{parsed:%H:%M}")
+    session.add(team)
+    return team
+
+
 def set_tz(session: Session, *, workspace_id: str, name: str, tz: str) -> Team:
     team = _team(session, workspace_id=workspace_id, name=name)
     team.tz = check_tz(tz)

@@ -112,3 +112,14 @@ def test_rules_show_set_import_reset(env: str, capsys: pytest.CaptureFixture,
     assert code == 0 and "a = 80" in out and "visit_day_points = 20" in out
     code, out, _ = run(capsys, "rules", "reset")
     assert "overridden: nothing" in out and "a = 85" in out
+
+
+def test_team_times(env: str, capsys: pytest.CaptureFixture) -> None:
+    run(capsys, "team", "create", "East", "--channel", "C1", "--manager", "U1", "--tz",
+        "Asia/Shanghai")
+    code, out, _ = run(capsys, "team", "times", "East", "--checkin", "9:05", "--report", "18:00")
+    assert code == 0 and out.strip() == (
+        "East: check-in reminder 09:05 (each rep's zone), brief request Fridays 15:00 "
+        "(each rep's zone), Friday report 18:00 (Asia/Shanghai)")
+    code, _, err = run(capsys, "team", "times", "East", "--brief", "noon")
+    assert code == 2 and "'noon' is not a time of day" in err

@@ -444,3 +444,17 @@ def test_eight_engines_racing_for_one_key_on_postgres_one_wins(world: World) -> 
         for engine in engines:
             engine.dispose()
         drop_postgres(BASE_URL, url)
+
+
+def test_a_team_sets_its_own_checkin_time(world: World) -> None:
+    with world.deps.sessions() as session:
+        teams.set_time(session, workspace_id=WORKSPACE, name="East", which="checkin",
+                       at="10:00")
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert world.tick(datetime(2026, 11, 18, 9, 31, tzinfo=shanghai)).sent == 0
+    assert world.to("U0BO") == []
+    world.tick(datetime(2026, 11, 18, 10, 1, tzinfo=shanghai))
+    assert len(world.to("U0BO")) == 1  # Bo is in Shanghai: his 10:00 has come
+    with pytest.raises(teams.TeamError), world.deps.sessions() as session:
+        teams.set_time(session, workspace_id=WORKSPACE, name="East", which="lunch",
+                       at="12:00")

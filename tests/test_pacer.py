@@ -116,3 +116,13 @@ def test_personal_time_zone_and_language_win_over_slack(bot: Bot) -> None:
     pacer(bot, "me tz auto", "U0ALICE")
     assert "on Tue 17 Nov" in bot.command("visit Globex").text
     assert "/pacer me tz" in pacer(bot, "me tz", "U0ALICE")
+
+
+def test_team_times_in_slack(bot: Bot) -> None:
+    pacer(bot, "help", "U0STRAY")
+    pacer(bot, "me lang en", "U0MEI")
+    text = pacer(bot, "team times East checkin 09:00 report 17:30", "U0MEI")
+    assert "check-in reminder at 09:00" in text and "Friday report at 17:30" in text
+    assert "isn't" not in pacer(bot, "team times East brief 25:00", "U0MEI")
+    assert "'25:00' is not a time of day" in pacer(bot, "team times East brief 25:00", "U0MEI")
+    assert "Try: `/pacer team times East" in pacer(bot, "team times East checkin", "U0MEI")
