@@ -226,7 +226,8 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
                 now=now, result=result,
                 message=lambda: render.week_summary_blocks(
                     run.channel_lang, report=run.report, before=run.before,
-                    board=_scored(run.report.board("points", run.rules)), top=BOARD_TOP))
+                    board=_scored(run.report.board("points", run.rules)), top=BOARD_TOP,
+                    name_quiet=run.info.name_quiet_reps))
         return result
 
     return each_team(deps, team, "friday-report", visit)

@@ -81,6 +81,7 @@ class TeamInfo:
     checkin_at: time = CHECKIN_TIME
     brief_at: time = BRIEF_TIME
     report_at: time = time(17, 0)  # the Friday report, team time
+    name_quiet_reps: bool = False  # the team opted in to naming who logged nothing
 
     def working(self, day: date) -> bool:
         return is_working_day(day, country=self.country, days_off=self.days_off)
@@ -114,7 +115,8 @@ def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
                 created_at=deliveries.aware(row.created_at), reps=summary.members,
                 stored_zones=zones, checkin_at=_hhmm(row.checkin_time, CHECKIN_TIME),
                 brief_at=_hhmm(row.brief_time, BRIEF_TIME),
-                report_at=_hhmm(row.report_time, time(17, 0))))
+                report_at=_hhmm(row.report_time, time(17, 0)),
+                name_quiet_reps=row.name_quiet_reps))
     return infos
 
 

@@ -235,9 +235,19 @@ def _times(session: Session, who: Who, name: str, args: list[str], now) -> tuple
             " ".join(args))
 
 
+def _names(session: Session, who: Who, name: str, args: list[str], now) -> tuple[str, str]:
+    """`/pacer team names East on|off`: name, or only count, who logged nothing on Fridays."""
+    choice = args[0].lower() if args else ""
+    if choice not in ("on", "off", "开", "关"):
+        raise Usage("pacer.usage_names", name=name, word=choice)
+    on = choice in ("on", "开")
+    teams.set_name_quiet_reps(session, workspace_id=who.workspace_id, name=name, on=on)
+    return t(who.lang, "pacer.names_on" if on else "pacer.names_off", name=name), choice
+
+
 TEAM_SUBCOMMANDS: dict[str, Callable] = {
     "add": _add, "remove": _remove, "manager": _manager, "channel": _channel, "tz": _tz,
-    "holidays": _holidays, "times": _times,
+    "holidays": _holidays, "times": _times, "names": _names,
 }
 
 

@@ -42,6 +42,8 @@ class Team(SQLModel, table=True):
     checkin_time: str = Field(default="09:30", max_length=5)
     brief_time: str = Field(default="15:00", max_length=5)
     report_time: str = Field(default="17:00", max_length=5)
+    # The Friday summary counts reps who logged nothing; it names them only if the team opts in.
+    name_quiet_reps: bool = Field(default=False)
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
 
 

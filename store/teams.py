@@ -265,6 +265,14 @@ def set_time(session: Session, *, workspace_id: str, name: str, which: str,
     return team
 
 
+def set_name_quiet_reps(session: Session, *, workspace_id: str, name: str, on: bool) -> Team:
+    """Whether the Friday summary names reps who logged nothing (by default it only counts)."""
+    team = _team(session, workspace_id=workspace_id, name=name)
+    team.name_quiet_reps = on
+    session.add(team)
+    return team
+
+
 def set_tz(session: Session, *, workspace_id: str, name: str, tz: str) -> Team:
     team = _team(session, workspace_id=workspace_id, name=name)
     team.tz = check_tz(tz)

@@ -106,6 +106,15 @@ def test_friday_report_reaches_each_rep_and_the_channel_once(world: World) -> No
     assert ledger[key("friday-report", f"#{CHANNEL}", "2026-W47/team1")] == ("sent", 1)
 
 
+def test_a_team_that_opts_in_names_who_logged_nothing(world: World) -> None:
+    seed_week(world)
+    with world.deps.sessions() as session:
+        teams.set_name_quiet_reps(session, workspace_id=WORKSPACE, name="East", on=True)
+    run(world, "friday-report", local(SHANGHAI, "2026-11-20 17:00"))
+    [summary] = posts(world, CHANNEL)
+    assert "2 名销售中有 1 名本周没有任何记录：<@U0ALICE>" in summary["blocks"]
+
+
 def test_no_friday_report_on_a_holiday_friday(world: World) -> None:
     world.backdate(datetime(2026, 9, 1, tzinfo=UTC))
     for at in ("2026-10-02 17:00", "2026-10-02 23:00", "2026-10-03 10:00"):  # National Day

@@ -126,3 +126,11 @@ def test_team_times_in_slack(bot: Bot) -> None:
     assert "isn't" not in pacer(bot, "team times East brief 25:00", "U0MEI")
     assert "'25:00' is not a time of day" in pacer(bot, "team times East brief 25:00", "U0MEI")
     assert "Try: `/pacer team times East" in pacer(bot, "team times East checkin", "U0MEI")
+
+
+def test_team_names_opt_in(bot: Bot) -> None:
+    pacer(bot, "help", "U0STRAY")
+    assert "将列出本周没有任何记录的销售" in pacer(bot, "team names East on", "U0MEI")
+    assert "只统计" in pacer(bot, "team names East off", "U0MEI")
+    assert "`/pacer team names East on`" in pacer(bot, "team names East maybe", "U0MEI")
+    assert "Only managers" in pacer(bot, "team names East on", "U0ALICE")

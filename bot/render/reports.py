@@ -106,7 +106,7 @@ def _change(now: Decimal, before: Decimal) -> str:
 
 
 def week_summary_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
-                        board: Leaderboard, top: int = 5) -> dict:
+                        board: Leaderboard, top: int = 5, name_quiet: bool = False) -> dict:
     title = t(lang, "reports.summary_title", team=report.team_name,
               period=Raw(period_name(lang, report)))
     now_totals, before_totals = _totals(report), _totals(before)
@@ -119,14 +119,16 @@ def week_summary_blocks(lang: str, *, report: TeamReport, before: TeamReport | N
                        before=Raw(format_money(earlier, report.currency) if metric == "sales"
                                   else _num(earlier)),
                        change=Raw(_change(value, earlier))))
-    silent = sum(1 for rep in report.reps.values() if logged_nothing(rep))
+    quiet = sorted(u for u, rep in report.reps.items() if logged_nothing(rep))
+    silent = len(quiet)
     board_part = leaderboard_blocks(lang, report=report, board=board, in_channel=True,
                                     limit=top)["blocks"][1:]  # its title is ours
     blocks = [_header(title),
               section(f"*{t(lang, 'reports.summary_totals')}*\n" + "\n".join(lines)),
               section(f"*{t(lang, 'reports.summary_board', top=top)}*"),
               *board_part,
-              context(t(lang, "reports.summary_silent", count=silent, reps=len(report.reps)))]
+              context(t(lang, "reports.summary_silent", count=silent, reps=len(report.reps),
+                        names=Raw(", ".join(f"<@{u}>" for u in quiet)) if name_quiet else ""))]
     return message(title, blocks)
 
 
