@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from store import forms
 from store.models import Brief
 
 
@@ -38,11 +38,7 @@ def get(session: Session, *, workspace_id: str, user_id: str, week_start: date) 
     ).first()
 
 
-def _apply(row: Brief, answers: BriefAnswers, *, replace: bool) -> None:
-    empty = {f.name: "" for f in fields(BriefAnswers)}
-    values = {**empty, **answers.given()} if replace else answers.given()
-    for name, value in values.items():
-        setattr(row, name, value)
+_BLANK = {f.name: "" for f in fields(BriefAnswers)}
 
 
 def upsert(session: Session, *, workspace_id: str, user_id: str, team_id: int | None,
@@ -55,26 +51,11 @@ def upsert(session: Session, *, workspace_id: str, user_id: str, team_id: int | 
     """
     if week_start.weekday() != 0:
         raise ValueError(f"a week starts on a Monday, not {week_start:%A}")
-    row = get(session, workspace_id=workspace_id, user_id=user_id, week_start=week_start)
-    if row is None:
-        row = Brief(workspace_id=workspace_id, user_id=user_id, team_id=team_id,
-                    week_start=week_start, created_at=now, updated_at=now)
-        _apply(row, answers, replace=True)
-        try:
-            with session.begin_nested():  # a double submit may win the unique key meanwhile
-                session.add(row)
-            return Saved(row, created=True)
-        except IntegrityError:
-            row = get(session, workspace_id=workspace_id, user_id=user_id, week_start=week_start)
-            if row is None:
-                raise
-    _apply(row, answers, replace=replace)
-    if team_id is not None:
-        row.team_id = team_id
-    row.updated_at = now
-    session.add(row)
-    session.flush()
-    return Saved(row, created=False)
+    row, created = forms.upsert(
+        session, Brief, key={"workspace_id": workspace_id, "user_id": user_id,
+                             "week_start": week_start},
+        team_id=team_id, values=answers.given(), blank=_BLANK, now=now, replace=replace)
+    return Saved(row, created=created)
 
 
 def between(session: Session, *, workspace_id: str, team_id: int | None = None, start: date,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from store import forms
 from store.models import Checkin
 
 
@@ -44,12 +44,6 @@ def get(session: Session, *, workspace_id: str, user_id: str, day: date) -> Chec
     ).first()
 
 
-def _apply(row: Checkin, answers: CheckinAnswers, *, replace: bool) -> None:
-    values = {**_EMPTY, **answers.given()} if replace else answers.given()
-    for name, value in values.items():
-        setattr(row, name, value)
-
-
 def upsert(session: Session, *, workspace_id: str, user_id: str, team_id: int | None, day: date,
            answers: CheckinAnswers, now: datetime, replace: bool = True) -> Saved:
     """Save the day's check-in; a second one edits the first.
@@ -57,26 +51,10 @@ def upsert(session: Session, *, workspace_id: str, user_id: str, team_id: int | 
     replace=True (a modal: the whole form was sent) overwrites every field; replace=False (an
     inline `/checkin blockers: ...`) changes only the fields given.
     """
-    row = get(session, workspace_id=workspace_id, user_id=user_id, day=day)
-    if row is None:
-        row = Checkin(workspace_id=workspace_id, user_id=user_id, team_id=team_id, day=day,
-                      created_at=now, updated_at=now)
-        _apply(row, answers, replace=True)
-        try:
-            with session.begin_nested():  # a double submit may win the unique key meanwhile
-                session.add(row)
-            return Saved(row, created=True)
-        except IntegrityError:
-            row = get(session, workspace_id=workspace_id, user_id=user_id, day=day)
-            if row is None:
-                raise
-    _apply(row, answers, replace=replace)
-    if team_id is not None:
-        row.team_id = team_id
-    row.updated_at = now
-    session.add(row)
-    session.flush()
-    return Saved(row, created=False)
+    row, created = forms.upsert(
+        session, Checkin, key={"workspace_id": workspace_id, "user_id": user_id, "day": day},
+        team_id=team_id, values=answers.given(), blank=_EMPTY, now=now, replace=replace)
+    return Saved(row, created=created)
 
 
 def between(session: Session, *, workspace_id: str, team_id: int | None = None, start: date,
