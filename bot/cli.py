@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -160,14 +161,24 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.scheduler import Scheduler
 
     scheduler = Scheduler(deps).start()
+    # SIGTERM (a deploy, a container stop) ends the server the way Ctrl-C does, so the
+    # `finally` below lets the scheduler finish the deliveries it has in hand.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if socket_mode:
             serve_socket_mode(app, settings.app_token)
         else:
-            serve_http(app, port=settings.port)
+            serve_http(app, port=settings.port, ready=lambda: db.readiness(deps.engine))
+    except KeyboardInterrupt:
+        pass  # waitress may also take it and return: either way we stop below
     finally:
+        log.info("stopping: the scheduler finishes the deliveries it has in hand")
         scheduler.shutdown()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:

@@ -78,3 +78,11 @@ def is_current(engine: Engine) -> bool:
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision() == head
+
+
+def readiness(engine: Engine) -> str | None:
+    """None when the database answers and is at the newest migration; else what is wrong."""
+    try:
+        return None if is_current(engine) else "database is not at the newest migration"
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it is the answer
+        return f"database unreachable: {type(exc).__name__}"
