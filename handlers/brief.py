@@ -16,7 +16,7 @@ from bot.deps import Deps, Who
 from bot.inline import HELP_WORDS, InlineError, Labels, clean, split_labelled
 from bot.periods import week_bounds
 from bot.render import brief as render
-from handlers.checkin import check_texts, metadata, team_id_for
+from handlers.checkin import check_texts, day_from, metadata, team_id_for
 from store import briefs, teams
 from store.briefs import BriefAnswers
 
@@ -132,10 +132,7 @@ def register(app: App, deps: Deps) -> None:
 
 
 def _monday(value: object) -> date | None:
-    try:
-        day = date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+    day = day_from(value)
     return week_bounds(day)[0] if day else None
 
 

@@ -189,7 +189,7 @@ def register(app: App, deps: Deps) -> None:
         if answers is None:
             ack(response_action="errors", errors=errors)
             return
-        day = _day(meta.get("day")) or who.today(deps.clock)
+        day = day_from(meta.get("day")) or who.today(deps.clock)
         workspace_id = meta.get("w") or who.workspace_id
         with deps.sessions() as session:
             team_id = team_id_for(session, who, meta)
@@ -201,7 +201,8 @@ def register(app: App, deps: Deps) -> None:
             on_team=team_id is not None))
 
 
-def _day(value: object) -> date | None:
+def day_from(value: object) -> date | None:
+    """The ISO date a form's metadata carries, or None if it carries none (or garbage)."""
     try:
         return date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
