@@ -21,6 +21,8 @@ def console(tmp_path: Path, script: str) -> str:
 
 def test_console_runs_log_for_demo_users_and_buttons(tmp_path: Path) -> None:
     out = console(tmp_path, "\n".join([
+        # A fixed clock first: the script's week must not depend on the day the test runs.
+        ":now 2026-11-19 10:00",
         "/log visit Acme Corp",
         "/log 3 calls yesterday",
         ":click 1",
