@@ -43,6 +43,7 @@ class Deps:
     sessions: Callable[[], AbstractContextManager[Session]]
     users: UserDirectory
     _workspaces: dict[str, str] = field(default_factory=dict)
+    _clients: dict[str, WebClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -53,6 +54,17 @@ class Deps:
         sessions = db.session_factory(engine)
         return cls(settings=settings, clock=clock, engine=engine, sessions=sessions,
                    users=UserDirectory(sessions, clock))
+
+    def client_for(self, workspace_id: str) -> WebClient:
+        """The Web API client for one workspace's bot (jobs post to many workspaces' teams).
+        With one bot token every workspace shares it."""
+        from bot.slackapi import web_client
+
+        with self._lock:
+            client = self._clients.get(workspace_id)
+            if client is None:
+                client = self._clients[workspace_id] = web_client(self.settings)
+        return client
 
     def who(self, client: WebClient, body: dict) -> Who:
         """Who sent a command, action or view submission (payload shapes differ)."""

@@ -58,7 +58,6 @@ from bot.render.alerts import (
 )
 from bot.reports import rules_for
 from bot.scoring.kbi import BEHIND, kbi_pace
-from bot.slackapi import web_client
 from bot.workdays import working_days
 from store import alerts as store
 from store import scoring as facts_store
@@ -87,10 +86,10 @@ Check = Callable[[Deps, WebClient, TeamInfo, datetime], RunResult]
 def run_alerts(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
     """Every alert for every team; one alert's trouble never stops the others."""
     result = RunResult()
-    client = web_client(deps.settings)
     checks: dict[str, Check] = {"growth": _growth, "idle": _idle, "pace": _pace,
                                 "bunched": _bunched}
     for info in team_infos(deps, team):
+        client = deps.client_for(info.workspace_id)
         for name, check in checks.items():
             try:
                 result.add(check(deps, client, info, now))

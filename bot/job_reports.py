@@ -46,7 +46,6 @@ from bot.render.score import leaderboard_blocks, scorecard_blocks
 from bot.reports import TeamReport, recommendations, rules_for, team_report
 from bot.scoring.facts import Period
 from bot.scoring.leaderboard import Leaderboard
-from bot.slackapi import web_client
 from store import briefs, deliveries, teams
 from store.models import Delivery, Team
 
@@ -174,8 +173,10 @@ def each_team(deps: Deps, team: str | None, job: str,
               visit: Callable[[PacedClient, TeamInfo], RunResult]) -> RunResult:
     """Call `visit` for every team; one team's trouble never stops the rest."""
     result = RunResult()
-    client = PacedClient(web_client(deps.settings))
+    clients: dict[str, PacedClient] = {}  # one per workspace: its own bot token
     for info in team_infos(deps, team):
+        client = clients.setdefault(info.workspace_id,
+                                    PacedClient(deps.client_for(info.workspace_id)))
         try:
             result.add(visit(client, info))
         except Exception:  # noqa: BLE001 - log it, count it, carry on with the others

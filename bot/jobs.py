@@ -24,7 +24,6 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps
 from bot.periods import week_bounds
 from bot.render.reminders import brief_request_blocks, checkin_reminder_blocks
-from bot.slackapi import web_client
 from bot.users import zone
 from bot.workdays import is_working_day
 from store import briefs, checkins, deliveries, teams
@@ -209,8 +208,8 @@ def each_rep(deps: Deps, team: str | None, job: str,
               visit: Callable[[WebClient, TeamInfo, str], RunResult]) -> RunResult:
     """Call `visit` for every rep of every team; one rep's trouble never stops the rest."""
     result = RunResult()
-    client = web_client(deps.settings)
     for info in team_infos(deps, team):
+        client = deps.client_for(info.workspace_id)
         for user_id in info.reps:
             try:
                 result.add(visit(client, info, user_id))
