@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from bot.permissions import Actor
@@ -363,3 +364,33 @@ def set_rule_overrides(session: Session, *, team_id: int, overrides: dict) -> No
     team = session.get(Team, team_id)
     team.rules = json.dumps(overrides, sort_keys=True, default=str)
     session.add(team)
+
+
+def admins(session: Session, *, workspace_id: str) -> list[str]:
+    """The workspace's Pacer admins (HR), by user id."""
+    return list(session.exec(
+        select(Member.user_id).where(Member.workspace_id == workspace_id,
+                                     Member.role == "admin").order_by(Member.user_id)
+    ).all())
+
+
+def escalation_for(session: Session, *, workspace_id: str, manager_user_id: str) -> list[str]:
+    """Who hears when a manager's step is late: the manager's own managers (the managers of
+    any team the manager is a plain member of, e.g. a 'Sales leads' team), else the admins.
+    Never the manager themself."""
+    member = aliased(Member)
+    above = session.exec(
+        select(Member.user_id).distinct()
+        .join(TeamMember, TeamMember.member_id == Member.id)
+        .where(TeamMember.is_manager == True,  # noqa: E712 - SQL, not Python truth
+               TeamMember.team_id.in_(
+                   select(TeamMember.team_id)
+                   .join(member, member.id == TeamMember.member_id)
+                   .where(member.workspace_id == workspace_id,
+                          member.user_id == manager_user_id,
+                          TeamMember.is_manager == False)),  # noqa: E712
+               Member.user_id != manager_user_id)
+        .order_by(Member.user_id)
+    ).all()
+    return list(above) or [u for u in admins(session, workspace_id=workspace_id)
+                           if u != manager_user_id]

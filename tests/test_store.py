@@ -63,3 +63,25 @@ def test_same_source_is_stored_once_and_totals_sum_in_sql(database_url: str) -> 
                           "visit": activity.KindTotal(2, None)}
         assert activity.totals_by_kind(s, workspace_id="T2", user_id="U1",
                                        start=date(2026, 1, 1), end=date(2026, 12, 31)) == {}
+
+
+def test_late_steps_escalate_to_the_managers_manager_else_the_admins(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    team = {"channel_id": "C1", "tz": "UTC", "currency": "CNY", "now": NOW}
+    with db.session_factory(engine)() as s:
+        teams.create_team(s, workspace_id="T1", name="East", managers=["UMEI"],
+                          members=["UA", "UB"], **team)
+        assert teams.escalation_for(s, workspace_id="T1", manager_user_id="UMEI") == []
+        teams.set_role(s, workspace_id="T1", user_id="UHR", role="admin", now=NOW)
+        assert teams.escalation_for(s, workspace_id="T1", manager_user_id="UMEI") == ["UHR"]
+        # Mei is a plain member of the leaders' team: its manager is hers.
+        teams.create_team(s, workspace_id="T1", name="Leads", managers=["UDIR"],
+                          members=["UMEI"], **team)
+        assert teams.escalation_for(s, workspace_id="T1", manager_user_id="UMEI") == ["UDIR"]
+        assert teams.escalation_for(s, workspace_id="T1", manager_user_id="UDIR") == ["UHR"]
+        # Another workspace's team of the same people changes nothing here.
+        teams.create_team(s, workspace_id="T2", name="Leads", managers=["UX"],
+                          members=["UMEI"], **team)
+        assert teams.escalation_for(s, workspace_id="T1", manager_user_id="UMEI") == ["UDIR"]
+    engine.dispose()
