@@ -82,15 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
     times.add_argument("name")
     for which, default in (("checkin", "09:30"), ("brief", "15:00"), ("report", "17:00")):
         times.add_argument(f"--{which}", help=f"HH:MM (default {default})")
+    calibration = team.add_parser("calibration", help="the team's bi-weekly calibration cadence")
+    calibration.add_argument("name")
+    calibration.add_argument("--anchor", type=_day, help="the first day, YYYY-MM-DD (default: "
+                             "the first Tuesday on or after the team was created)")
+    calibration.add_argument("--time", help="HH:MM in the team's zone (default 10:00)")
     team.add_parser("list", help="list teams")
-    for p in (create, add, remove, manager, channel, tz, hol, times):
+    for p in (create, add, remove, manager, channel, tz, hol, times, calibration):
         p.add_argument("--workspace", help="Slack team id (default: the only one, or "
                        "the bot token's)")
 
     export = sub.add_parser("export", help="CSV to stdout").add_subparsers(
         dest="export_command", required=True)
     for name, text in (("logs", "behaviour and result logs, deals and payments included"),
-                       ("checkins", "daily check-ins"), ("leads", "customers and their leads")):
+                       ("checkins", "daily check-ins"), ("leads", "customers and their leads"),
+                       ("calibrations", "calibration 1:1s: held, not happened, no minutes"),
+                       ("actions", "action items agreed in calibrations")):
         p = export.add_parser(name, help=text)
         p.add_argument("--team")
         p.add_argument("--from", dest="start", type=_day)
@@ -252,6 +259,14 @@ def team_change(session, args: argparse.Namespace, workspace_id: str, now) -> st
         teams.set_channel(**scope, channel_id=args.channel_id)
     elif command == "tz":
         teams.set_tz(**scope, tz=args.tz)
+    elif command == "calibration":
+        from bot.calibration import set_team_cadence
+
+        team = set_team_cadence(session, workspace_id=workspace_id, name=name,
+                                anchor=args.anchor, at=args.time, now=now)
+        anchor = team.calibration_anchor or "the first Tuesday after the team was created"
+        return (f"{name}: calibrations every two weeks from {anchor} at "
+                f"{team.calibration_time} ({team.tz})")
     elif command == "times":
         for which in teams.TIMES:
             if getattr(args, which):

@@ -52,10 +52,15 @@ def view_state(view: dict, answers: dict[str, str]) -> dict:
         element = block["element"]
         kind = element["type"]
         value = answers.get(block["block_id"], element.get("initial_value")
-                            or element.get("initial_user")
+                            or element.get("initial_user") or element.get("initial_date")
+                            or element.get("initial_time")
                             or (element.get("initial_option") or {}).get("value"))
         if kind == "users_select":
             state = {"type": kind, "selected_user": value or None}
+        elif kind == "datepicker":
+            state = {"type": kind, "selected_date": value or None}
+        elif kind == "timepicker":
+            state = {"type": kind, "selected_time": value or None}
         elif kind in ("static_select", "radio_buttons"):
             state = {"type": kind, "selected_option": {"value": value} if value else None}
         else:

@@ -266,6 +266,23 @@ def set_time(session: Session, *, workspace_id: str, name: str, which: str,
     return team
 
 
+def set_calibration(session: Session, *, workspace_id: str, name: str, anchor: date | None,
+                    at: str | None) -> Team:
+    """The team's calibration cadence: every two weeks from `anchor` at `at` (HH:MM, team
+    time). Either may be left as it is (None)."""
+    team = _team(session, workspace_id=workspace_id, name=name)
+    if at is not None:
+        try:
+            team.calibration_time = f"{datetime.strptime(at.strip(), '%H:%M'):%H:%M}"
+        except ValueError as exc:
+            raise TeamError("bad_time", at=at) from exc
+    if anchor is not None:
+        team.calibration_anchor = anchor
+    session.add(team)
+    session.flush()
+    return team
+
+
 def set_name_quiet_reps(session: Session, *, workspace_id: str, name: str, on: bool) -> Team:
     """Whether the Friday summary names reps who logged nothing (by default it only counts)."""
     team = _team(session, workspace_id=workspace_id, name=name)
