@@ -169,7 +169,8 @@ def occurrences(session: Session, pair: Pair, start: datetime,
         if slot.isoformat() in by_slot:
             continue
         at = pair.cadence.moment(slot, pair.info.working).astimezone(UTC)
-        if start <= at <= end:
+        # None before the team existed (a cadence anchored earlier, or a new team).
+        if max(start, pair.info.created_at) <= at <= end:
             found.append(Occurrence(pair, slot.isoformat(), at, store.SCHEDULED,
                                     pair.cadence_set_at))
     return sorted(found, key=lambda o: (o.at, o.slot))

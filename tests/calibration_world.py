@@ -3,7 +3,8 @@ and the scheduler's jobs run at a fixed clock.
 
 East: Shanghai time, China's public holidays, manager U0MEI (Shanghai, Chinese), reps U0SAM
 (Singapore, English) and U0ALICE (New York, English). Leads: manager U0DIR, with U0MEI on it
-as a plain member, so U0DIR is Mei's own manager (the digest's reader). Created Monday
+as a plain member, so U0DIR is Mei's own manager (the digest's reader). U0HR is the
+workspace's admin (HR). Created Monday
 16 Nov 2026 at 09:00 Shanghai, so the default cadence is every other Tuesday 10:00 from the
 17th.
 """
@@ -56,6 +57,8 @@ class World:
             teams.create_team(s, workspace_id=WORKSPACE, name="Leads", channel_id="C0LEADS",
                               managers=["U0DIR"], members=["U0MEI"], tz="Asia/Shanghai",
                               currency="CNY", now=CREATED)
+            teams.set_role(s, workspace_id=WORKSPACE, user_id="U0HR", role="admin",
+                           now=CREATED)
         self.bot = Bot(self.settings, self.deps, self.fake)
 
     def close(self) -> None:

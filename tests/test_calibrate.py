@@ -252,3 +252,143 @@ def test_days_off_are_skipped_and_this_and_following_moves_the_cadence(world: Wo
     world.at(local(SHANGHAI, "2026-12-03 15:00"))
     assert "Thu 17 Dec 14:00" in world.ask("U0SAM", "")
     assert "Tue 15 Dec" in world.ask("U0ALICE", "")  # Alice's pair keeps the team's cadence
+
+
+def test_a_manager_starts_one_now_once_however_often_slack_sends_it(world: World) -> None:
+    world.at(local(SHANGHAI, "2026-11-19 15:00"))
+    reply = world.command("U0SAM", "now <@U0ALICE>")
+    assert "🙏" in reply.text
+    for _ in range(2):  # Slack retries the same request: the same trigger_id
+        reply = world.command("U0MEI", "now <@U0SAM>", trigger_id="123.456.adhoc")
+        assert reply.status == 200 and "开始" in reply.text
+    world.wait_posts(2)
+    assert world.count() == 2
+    [sam] = world.posts("DU0SAM")
+    assert "You started" not in sam["blocks"] and "<@U0MEI> started a calibration" in sam[
+        "blocks"]
+    [mei] = world.posts("DU0MEI")
+    [ref] = buttons(mei["blocks"], render.MINUTES_ACTION)
+    assert ref.startswith("1|U0SAM|adhoc:")
+    view = world.press("U0MEI", render.MINUTES_ACTION, ref)
+    world.at(local(SHANGHAI, "2026-11-19 15:40"))
+    reply = world.submit("U0MEI", view, {"notes": "Quick check on Globex."})
+    assert reply["response_action"] == "update"
+    world.wait_posts(4)  # the summary to both
+    # Held: no minutes prompt, no nudge; it is in the history as ad hoc.
+    assert world.run("calibration", local(SHANGHAI, "2026-11-20 15:00")).sent == 0
+    history = world.ask("U0SAM", "history")
+    assert "Thu 19 Nov 15:00" in history and "(ad hoc)" in history
+    assert "Quick check on Globex." in history
+
+
+def test_several_fortnights_two_processes_each_message_once(world: World) -> None:
+    import threading
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from bot import calibration as cal
+    from bot import jobs
+    from bot.deps import Deps
+    from bot.team_info import team_infos
+    from store import calibrations
+    from store.models import Delivery
+
+    other = Deps.build(world.settings, clock=world.clock)
+    day = local(SHANGHAI, "2026-11-16 00:00")
+    try:
+        while day < local(SHANGHAI, "2026-12-22 00:00"):
+            for hhmm in ("09:00", "10:00", "10:45"):
+                at = day.replace(hour=int(hhmm[:2]), minute=int(hhmm[3:]))
+                world.at(at)
+                threads = [threading.Thread(target=jobs.run_job, args=(d, "calibration"),
+                                            kwargs={"now": at}) for d in (world.deps, other)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                if hhmm == "10:00":  # Sam's calibrations get minutes at once; no others
+                    with world.deps.sessions() as s:
+                        [info] = team_infos(world.deps, "East")
+                        occ = cal.next_occurrence(s, cal.pair_of(s, info, "U0SAM"), at)
+                        if occ is not None and occ.at == at:
+                            calibrations.record_minutes(
+                                s, row=cal.stored(s, occ, at),
+                                minutes=calibrations.Minutes(notes="ok"), by="U0MEI", now=at)
+            day += timedelta(days=1)
+    finally:
+        other.engine.dispose()
+    with world.deps.sessions() as s:
+        sent = [d for d in s.exec(select(Delivery)).all() if d.status == "sent"]
+    assert len(sent) == world.count()  # every post is one ledger row: nothing twice
+    kinds: dict[str, int] = {}
+    for d in sent:
+        what = d.period.split(":")[0]
+        kinds[what] = kinds.get(what, 0) + 1
+    # Three fortnights (17 Nov, 1 Dec, 15 Dec) of three pairs; Sam's get minutes at once.
+    assert kinds["dayahead"] == 18 and kinds["hourbefore"] == 18
+    assert kinds["minutes"] == 3 * 2  # Alice's and Mei's pairs each time (Sam's were held)
+    assert kinds["nudge"] == 3 * 2 * 2  # both sides of those two pairs, once each
+    # Mondays 23 Nov, 7 Dec, 21 Dec: to Dir (Alice's), and to HR (Mei's own, with Dir).
+    assert kinds["digest"] == 3 * 2
+
+
+def test_cadence_settings_history_and_the_csv_exports(world: World) -> None:
+    import csv
+    import io
+
+    from bot.exports import EXPORTS
+
+    # Mei moves the team's cadence: Wednesdays 15:00 from 25 Nov.
+    world.at(local(SHANGHAI, "2026-11-18 12:00"))
+    reply = world.command("U0SAM", "team calibration East 2026-11-25 15:00", command="/pacer")
+    assert "🙏" in reply.text
+    reply = world.command("U0MEI", "team calibration East 2026-11-25 15:00", command="/pacer")
+    assert "2026" not in reply.text and "15:00" in reply.text, reply.text
+    reply = world.command("U0MEI", "team calibration East someday", command="/pacer")
+    assert "2026-11-24 10:00" in reply.text  # the corrected example
+    assert "Wed 25 Nov 15:00" in world.ask("U0ALICE", "")
+    # A held one, one that didn't happen, and one that went by without minutes.
+    world.run("calibration", local(SHANGHAI, "2026-11-25 15:45"))
+    view, _ = _minutes_form(world)
+    world.at(local(SHANGHAI, "2026-11-25 16:00"))
+    world.submit("U0MEI", view, {"notes": "=cmd|' /C calc'!A0", "a1_text": "Call Globex",
+                                 "a1_due": "2026-12-04", "a1_measure": "meeting booked"})
+    world.at(local(SHANGHAI, "2026-12-09 12:00"))
+    world.ask("U0MEI", "skip <@U0SAM> on leave")
+    world.at(local(SHANGHAI, "2026-12-24 12:00"))
+    history = world.ask("U0SAM", "history")
+    assert history.index("Wed 23 Dec") < history.index("Wed 9 Dec") < history.index("Wed 25 Nov")
+    assert "didn't happen (on leave)" in history and "Call Globex" in history
+
+    def export(what: str) -> list[dict]:  # `pacer export …` as of the script's clock
+        out = io.StringIO()
+        assert EXPORTS[what](world.deps, team="East", out=out) == 0
+        return list(csv.DictReader(io.StringIO(out.getvalue())))
+
+    rows = [r for r in export("calibrations") if r["rep"] == "U0SAM"]
+    assert [(r["date"], r["time"], r["status"]) for r in rows] == [
+        ("2026-11-25", "15:00", "held"), ("2026-12-09", "15:00", "skipped"),
+        ("2026-12-23", "15:00", "missed")]
+    assert rows[0]["notes"].startswith("'=")  # a formula is defused
+    assert rows[0]["action_items"] == "1" and rows[1]["skip_reason"] == "on leave"
+    [item] = export("actions")
+    assert (item["owner"], item["due"], item["status"]) == ("U0SAM", "2026-12-04", "open")
+
+
+def test_overdue_items_show_in_the_friday_report_and_the_next_data_pack(world: World) -> None:
+    world.run("calibration", local(SHANGHAI, "2026-11-17 10:45"))
+    view, _ = _minutes_form(world)
+    world.at(local(SHANGHAI, "2026-11-17 11:00"))
+    world.submit("U0MEI", view, {"notes": "Good talk.", "a1_text": "Call Globex's CFO",
+                                 "a1_due": "2026-11-19", "a1_measure": "meeting booked",
+                                 "a2_text": "Draft the Initech proposal",
+                                 "a2_due": "2026-12-10", "a2_measure": "sent to Mei"})
+    world.run("friday-report", local(SHANGHAI, "2026-11-20 17:00"))
+    [week] = [p for p in world.posts("DU0SAM") if "Your week" in p["text"]]
+    assert "Call Globex" in week["blocks"] and "overdue" in week["blocks"]
+    assert "Initech" not in week["blocks"]  # due after next Friday
+    world.run("calibration", local(SHANGHAI, "2026-11-30 10:00"))
+    pack = [p for p in world.posts("DU0SAM") if "Calibration" in p["blocks"]][-1]["blocks"]
+    assert "Agreed last time" in pack and "Call Globex" in pack and "overdue" in pack
+    assert "Draft the Initech proposal" in pack
