@@ -1,7 +1,9 @@
 """`pacer export logs|checkins|leads`: CSV with a header row to stdout.
 
-Each export is `(deps, *, team, start, end, out) -> exit code`; an unknown team raises
-store.teams.TeamError, which the CLI turns into a message and exit 2.
+Each export is `(deps, *, team, workspace, start, end, out) -> exit code`. It covers one
+workspace, never several (teams.workspace_scope): an unknown team or workspace, a team name
+two workspaces share, or several workspaces and no --workspace raise store.teams.TeamError,
+which the CLI turns into a message and exit 2.
 """
 
 from __future__ import annotations
@@ -54,15 +56,16 @@ class _SafeWriter:
                                else c for c in row])
 
 
-def export_logs(deps: Deps, *, team: str | None = None, start: date | None = None,
-                end: date | None = None, out: TextIO) -> int:
+def export_logs(deps: Deps, *, team: str | None = None, workspace: str | None = None,
+                start: date | None = None, end: date | None = None, out: TextIO) -> int:
     """Every live log (deals and payments included), oldest first."""
     writer = _SafeWriter(out)
     with deps.sessions() as session:
-        found = teams.find_team(session, name=team)
+        workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
         writer.writerow(LOG_COLUMNS)
         for row, team_name in activity.export_rows(
-                session, team_id=found.id if found else None, start=start, end=end):
+                session, team_id=found.id if found else None, workspace_id=workspace_id,
+                start=start, end=end):
             writer.writerow([
                 row.occurred_on.isoformat(), row.user_id, row.kind, row.count,
                 row.customer or "", _money(row.amount),
@@ -72,15 +75,16 @@ def export_logs(deps: Deps, *, team: str | None = None, start: date | None = Non
     return 0
 
 
-def export_checkins(deps: Deps, *, team: str | None = None, start: date | None = None,
-                    end: date | None = None, out: TextIO) -> int:
+def export_checkins(deps: Deps, *, team: str | None = None, workspace: str | None = None,
+                    start: date | None = None, end: date | None = None, out: TextIO) -> int:
     """One line per check-in, oldest day first; --from/--to select by the check-in's day."""
     writer = _SafeWriter(out)
     with deps.sessions() as session:
-        found = teams.find_team(session, name=team)
+        workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
         writer.writerow(CHECKIN_COLUMNS)
         for row, team_name in imports.checkin_rows(
-                session, team_id=found.id if found else None, start=start, end=end):
+                session, team_id=found.id if found else None, workspace_id=workspace_id,
+                start=start, end=end):
             writer.writerow([
                 row.day.isoformat(), row.user_id, team_name or "",
                 _count(row.planned_visits), _count(row.planned_calls), row.key_customers,
@@ -88,15 +92,16 @@ def export_checkins(deps: Deps, *, team: str | None = None, start: date | None =
     return 0
 
 
-def export_leads(deps: Deps, *, team: str | None = None, start: date | None = None,
-                 end: date | None = None, out: TextIO) -> int:
+def export_leads(deps: Deps, *, team: str | None = None, workspace: str | None = None,
+                start: date | None = None, end: date | None = None, out: TextIO) -> int:
     """One line per customer, every stage; --from/--to select by the local creation date."""
     writer = _SafeWriter(out)
     with deps.sessions() as session:
-        found = teams.find_team(session, name=team)
+        workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
         writer.writerow(LEAD_COLUMNS)
         for row, team_name in imports.lead_rows(
-                session, team_id=found.id if found else None, start=start, end=end):
+                session, team_id=found.id if found else None, workspace_id=workspace_id,
+                start=start, end=end):
             writer.writerow([
                 row.name, team_name, row.tier, row.owner_user_id or "", row.stage,
                 row.source or "", row.external_id or "", _when(row.created_at),
@@ -109,7 +114,8 @@ EXPORTS: dict[str, Export] = {"logs": export_logs, "checkins": export_checkins,
                               "leads": export_leads}
 
 
-def export_scorecards(deps: Deps, *, team: str | None, period, out: TextIO) -> int:  # noqa: ANN001
+def export_scorecards(deps: Deps, *, team: str | None, period, out: TextIO,  # noqa: ANN001
+                      workspace: str | None = None) -> int:
     """Every rep's scorecard for one period, team by team, as /scorecard shows it."""
     from bot.reports import team_report
     from bot.scoring.scorecard import QUALITATIVE_PARTS
@@ -117,7 +123,9 @@ def export_scorecards(deps: Deps, *, team: str | None, period, out: TextIO) -> i
     writer = _SafeWriter(out)
     writer.writerow(SCORECARD_COLUMNS)
     with deps.sessions() as session:
-        chosen = [teams.find_team(session, name=team)] if team else teams.all_teams(session)
+        workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
+        chosen = [found] if found else \
+            teams.all_teams(session, workspace_id=workspace_id) if workspace_id else []
         for found in chosen:
             report = team_report(session, team=found, period=period, now=deps.clock.now())
             for user, rep in sorted(report.reps.items()):

@@ -94,10 +94,18 @@ def _hhmm(text: str | None, default: time) -> time:
 
 
 def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
+    """The teams a run covers (`team`, else all; in `deps.only_workspace` when set), less
+    those of workspaces Pacer no longer serves (uninstalled: nothing is posted there)."""
     now = deps.clock.now()
     with deps.sessions() as session:
-        chosen: list[Team] = [teams.find_team(session, name=team)] if team else \
-            teams.all_teams(session)
+        scope = deps.only_workspace
+        chosen: list[Team] = [teams.find_team(session, name=team, workspace_id=scope)] \
+            if team else teams.all_teams(session, workspace_id=scope)
+    served = {ws: deps.serves(ws) for ws in {row.workspace_id for row in chosen}}
+    for ws in sorted(ws for ws, yes in served.items() if not yes):
+        log.debug("skipping the teams of workspace %s: Pacer is not installed there", ws)
+    chosen = [row for row in chosen if served[row.workspace_id]]
+    with deps.sessions() as session:
         infos = []
         for row in chosen:
             summary = next(s for s in teams.list_teams(session, workspace_id=row.workspace_id)
