@@ -121,9 +121,9 @@ def export_scorecards(deps: Deps, *, team: str | None, period, out: TextIO,  # n
     from bot.scoring.scorecard import QUALITATIVE_PARTS
 
     writer = _SafeWriter(out)
-    writer.writerow(SCORECARD_COLUMNS)
     with deps.sessions() as session:
         workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
+        writer.writerow(SCORECARD_COLUMNS)
         chosen = [found] if found else \
             teams.all_teams(session, workspace_id=workspace_id) if workspace_id else []
         for found in chosen:
