@@ -18,3 +18,8 @@ def register_all(app: App, deps: Deps) -> None:
 def commands() -> set[str]:
     """Every slash command a handler answers (the manifest test compares against it)."""
     return {command for module in MODULES for command in getattr(module, "COMMANDS", ())}
+
+
+def events() -> set[str]:
+    """Every Events API event a handler answers (the manifest must subscribe to them)."""
+    return {event for module in MODULES for event in getattr(module, "EVENTS", ())}

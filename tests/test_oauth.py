@@ -4,8 +4,14 @@ uninstalls and revocations, and Events API retries handled once."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,10 +25,10 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.install import BOT_SCOPES
-from store import teams
+from store import db, teams, workspaces
 from store.installations import SealedInstallationStore, TokenKeyError
 from store.models import Activity, AuditEntry, SeenEvent, Workspace
-from tests.conftest import CHANNEL, Bot
+from tests.conftest import CHANNEL, NOW, Bot
 from tests.fakes import FakeSlack
 from tests.installs import (
     CLIENT_ID,
@@ -33,6 +39,7 @@ from tests.installs import (
     oauth_settings,
     start_install,
 )
+from tests.test_server import ROOT, free_port, get
 
 
 @pytest.fixture
@@ -139,6 +146,11 @@ def uninstall(bot: Bot, workspace_id: str, event_id: str, retry: int = 0,
     assert reply.status == 200
 
 
+def uninstalled_at(bot: Bot, workspace_id: str) -> datetime | None:
+    with bot.deps.sessions() as session:
+        return session.get(Workspace, workspace_id).uninstalled_at
+
+
 def settled(bot: Bot, check, timeout: float = 10) -> None:  # noqa: ANN001
     """Events are handled after the ack: wait until `check()` holds."""
     deadline = time.monotonic() + timeout
@@ -155,7 +167,8 @@ def test_uninstall_removes_the_token_keeps_the_data_and_reinstall_revives(
         east(app, ws)
         assert app.command("visit Initech", team=ws, user="U0BO").status == 200
     uninstall(app, "T0GLOBEX", "Ev0UNINSTALL1")
-    settled(app, lambda: app.deps.installations.bot_for("T0GLOBEX") is None)
+    settled(app, lambda: uninstalled_at(app, "T0GLOBEX") is not None)
+    assert app.deps.installations.bot_for("T0GLOBEX") is None
     with app.deps.engine.connect() as conn:
         left = conn.execute(text("SELECT team_id FROM slack_bots UNION ALL "
                                  "SELECT team_id FROM slack_installations")).scalars().all()
@@ -192,8 +205,7 @@ def test_a_revoked_bot_token_stops_the_jobs_there(app: Bot, clock: FixedClock) -
     east(app, "T0GLOBEX")
     uninstall(app, "T0GLOBEX", "Ev0REVOKED", event={
         "type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BOT"]}})
-    settled(app, lambda: app.deps.installations.bot_for("T0GLOBEX") is None)
-    app.close()
+    app.close()  # waits for the listeners
     with app.deps.sessions() as session:
         assert session.get(Workspace, "T0GLOBEX").uninstalled_at is not None
     app.fake.clear()
@@ -238,3 +250,50 @@ def test_oauth_deps_need_the_key(database_url: str, fake_slack: FakeSlack) -> No
     settings = oauth_settings(database_url, fake_slack, token_key=None)
     with pytest.raises(Exception, match="PACER_TOKEN_KEY"):
         Deps.build(settings)
+
+
+@contextmanager
+def pacer_run(env: dict[str, str]) -> Iterator[str]:
+    """`pacer run` as deployed, in its own process; yields its base URL once healthy."""
+    port = free_port()
+    base_env = {k: v for k, v in os.environ.items()
+                if not k.startswith(("SLACK_", "PACER_"))}
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT,
+                               env={**base_env, **env, "PORT": str(port)},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while get(base + "/healthz")[0] != 200:
+            assert process.poll() is None and time.monotonic() < deadline, \
+                process.communicate()[0] if process.poll() is not None else "no answer"
+            time.sleep(0.2)
+        yield base
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+        assert process.returncode == 0, output
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_pacer_run_serves_the_install_and_a_working_token_revives_its_workspace(
+        tmp_path: Path, fake_slack: FakeSlack) -> None:
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    with db.session_factory(engine)() as session:
+        workspaces.uninstalled(session, workspace_id="T0ACME", at=NOW)
+    common = {"DATABASE_URL": url, "SLACK_SIGNING_SECRET": "s",
+              "SLACK_API_URL": fake_slack.api_url}
+    # One bot token: it works, so its workspace (uninstalled before) is served again.
+    with pacer_run({**common, "SLACK_BOT_TOKEN": "xoxb-replaced"}) as base:
+        assert get(base + "/slack/install")[0] == 404
+    with db.session_factory(engine)() as session:
+        assert session.get(Workspace, "T0ACME").uninstalled_at is None
+    # OAuth: the install page is served, its link carries the app's client id.
+    with pacer_run({**common, "SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": "x",
+                    "PACER_TOKEN_KEY": Fernet.generate_key().decode()}) as base:
+        status, page = get(base + "/slack/install")
+        assert status == 200 and f"client_id={CLIENT_ID}" in page
+    engine.dispose()
