@@ -122,10 +122,8 @@ def export_scorecards(deps: Deps, *, team: str | None, period, out: TextIO,  # n
 
     writer = _SafeWriter(out)
     with deps.sessions() as session:
-        workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
+        chosen = teams.teams_in_scope(session, team=team, workspace_id=workspace)
         writer.writerow(SCORECARD_COLUMNS)
-        chosen = [found] if found else \
-            teams.all_teams(session, workspace_id=workspace_id) if workspace_id else []
         for found in chosen:
             report = team_report(session, team=found, period=period, now=deps.clock.now())
             for user, rep in sorted(report.reps.items()):

@@ -216,6 +216,16 @@ def workspace_scope(session: Session, *, team: str | None,
     return (known[0] if known else None), None
 
 
+def teams_in_scope(session: Session, *, team: str | None,
+                   workspace_id: str | None) -> list[Team]:
+    """The teams a CLI export covers: the named one, else every team of the one workspace
+    (workspace_scope says which, or raises)."""
+    scope, found = workspace_scope(session, team=team, workspace_id=workspace_id)
+    if found is not None:
+        return [found]
+    return all_teams(session, workspace_id=scope) if scope else []
+
+
 def actor(session: Session, *, workspace_id: str, user_id: str) -> Actor:
     """What the permission policy needs to know about a person."""
     member = session.exec(
