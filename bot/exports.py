@@ -1,7 +1,9 @@
 """`pacer export logs|checkins|leads`: CSV with a header row to stdout.
 
-Each export is `(deps, *, team, start, end, out) -> exit code`; an unknown team raises
-store.teams.TeamError, which the CLI turns into a message and exit 2.
+Each export is `(deps, *, team, workspace, start, end, out) -> exit code`. It covers one
+workspace, never several (teams.workspace_scope): an unknown team or workspace, a team name
+two workspaces share, or several workspaces and no --workspace raise store.teams.TeamError,
+which the CLI turns into a message and exit 2.
 """
 
 from __future__ import annotations
@@ -66,15 +68,16 @@ class _SafeWriter:
                                else c for c in row])
 
 
-def export_logs(deps: Deps, *, team: str | None = None, start: date | None = None,
-                end: date | None = None, out: TextIO) -> int:
+def export_logs(deps: Deps, *, team: str | None = None, workspace: str | None = None,
+                start: date | None = None, end: date | None = None, out: TextIO) -> int:
     """Every live log (deals and payments included), oldest first."""
     writer = _SafeWriter(out)
     with deps.sessions() as session:
-        found = teams.find_team(session, name=team)
+        workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
         writer.writerow(LOG_COLUMNS)
         for row, team_name in activity.export_rows(
-                session, team_id=found.id if found else None, start=start, end=end):
+                session, team_id=found.id if found else None, workspace_id=workspace_id,
+                start=start, end=end):
             writer.writerow([
                 row.occurred_on.isoformat(), row.user_id, row.kind, row.count,
                 row.customer or "", _money(row.amount),
@@ -84,15 +87,16 @@ def export_logs(deps: Deps, *, team: str | None = None, start: date | None = Non
     return 0
 
 
-def export_checkins(deps: Deps, *, team: str | None = None, start: date | None = None,
-                    end: date | None = None, out: TextIO) -> int:
+def export_checkins(deps: Deps, *, team: str | None = None, workspace: str | None = None,
+                    start: date | None = None, end: date | None = None, out: TextIO) -> int:
     """One line per check-in, oldest day first; --from/--to select by the check-in's day."""
     writer = _SafeWriter(out)
     with deps.sessions() as session:
-        found = teams.find_team(session, name=team)
+        workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
         writer.writerow(CHECKIN_COLUMNS)
         for row, team_name in imports.checkin_rows(
-                session, team_id=found.id if found else None, start=start, end=end):
+                session, team_id=found.id if found else None, workspace_id=workspace_id,
+                start=start, end=end):
             writer.writerow([
                 row.day.isoformat(), row.user_id, team_name or "",
                 _count(row.planned_visits), _count(row.planned_calls), row.key_customers,
@@ -100,15 +104,16 @@ def export_checkins(deps: Deps, *, team: str | None = None, start: date | None =
     return 0
 
 
-def export_leads(deps: Deps, *, team: str | None = None, start: date | None = None,
-                 end: date | None = None, out: TextIO) -> int:
+def export_leads(deps: Deps, *, team: str | None = None, workspace: str | None = None,
+                start: date | None = None, end: date | None = None, out: TextIO) -> int:
     """One line per customer, every stage; --from/--to select by the local creation date."""
     writer = _SafeWriter(out)
     with deps.sessions() as session:
-        found = teams.find_team(session, name=team)
+        workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
         writer.writerow(LEAD_COLUMNS)
         for row, team_name in imports.lead_rows(
-                session, team_id=found.id if found else None, start=start, end=end):
+                session, team_id=found.id if found else None, workspace_id=workspace_id,
+                start=start, end=end):
             writer.writerow([
                 row.name, team_name, row.tier, row.owner_user_id or "", row.stage,
                 row.source or "", row.external_id or "", _when(row.created_at),
@@ -134,7 +139,8 @@ class _CalibrationLine:
     items: list = field(default_factory=list)
 
 
-def export_calibrations(deps: Deps, *, team: str | None = None, start: date | None = None,
+def export_calibrations(deps: Deps, *, team: str | None = None, workspace: str | None = None,
+                        start: date | None = None,
                         end: date | None = None, out: TextIO) -> int:
     """One line per calibration, oldest first: held, not happened, and those that went by
     without minutes (to now, unless --to says otherwise); --from/--to by the team's date."""
@@ -145,8 +151,7 @@ def export_calibrations(deps: Deps, *, team: str | None = None, start: date | No
     writer.writerow(CALIBRATION_COLUMNS)
     now = deps.clock.now()
     with deps.sessions() as session:
-        chosen = [teams.find_team(session, name=team)] if team else teams.all_teams(session)
-        for found in chosen:
+        for found in teams.teams_in_scope(session, team=team, workspace_id=workspace):
             info = team_info(session, found, now=now)
             tz = ZoneInfo(info.tz)
             lo, hi = _span(start, end, tz, info.created_at, now)
@@ -186,14 +191,14 @@ def _calibration_line(writer: _SafeWriter, line: _CalibrationLine, team: str,
         len([i for i in live if i.status == "open"])])
 
 
-def export_actions(deps: Deps, *, team: str | None = None, start: date | None = None,
+def export_actions(deps: Deps, *, team: str | None = None, workspace: str | None = None,
+                   start: date | None = None,
                    end: date | None = None, out: TextIO) -> int:
     """One line per action item, by due date; --from/--to select by the due date."""
     writer = _SafeWriter(out)
     writer.writerow(ACTION_COLUMNS)
     with deps.sessions() as session:
-        chosen = [teams.find_team(session, name=team)] if team else teams.all_teams(session)
-        for row in chosen:
+        for row in teams.teams_in_scope(session, team=team, workspace_id=workspace):
             for item, held in calibrations.action_rows(session, team_id=row.id, start=start,
                                                        end=end):
                 writer.writerow([
@@ -209,15 +214,16 @@ EXPORTS: dict[str, Export] = {"logs": export_logs, "checkins": export_checkins,
                               "actions": export_actions}
 
 
-def export_scorecards(deps: Deps, *, team: str | None, period, out: TextIO) -> int:  # noqa: ANN001
+def export_scorecards(deps: Deps, *, team: str | None, period, out: TextIO,  # noqa: ANN001
+                      workspace: str | None = None) -> int:
     """Every rep's scorecard for one period, team by team, as /scorecard shows it."""
     from bot.reports import team_report
     from bot.scoring.scorecard import QUALITATIVE_PARTS
 
     writer = _SafeWriter(out)
-    writer.writerow(SCORECARD_COLUMNS)
     with deps.sessions() as session:
-        chosen = [teams.find_team(session, name=team)] if team else teams.all_teams(session)
+        chosen = teams.teams_in_scope(session, team=team, workspace_id=workspace)
+        writer.writerow(SCORECARD_COLUMNS)
         for found in chosen:
             report = team_report(session, team=found, period=period, now=deps.clock.now())
             for user, rep in sorted(report.reps.items()):

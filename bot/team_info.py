@@ -6,6 +6,7 @@ without importing the job registry.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -17,6 +18,8 @@ from bot.users import zone
 from bot.workdays import is_working_day
 from store import deliveries, teams
 from store.models import Team
+
+log = logging.getLogger(__name__)
 
 # Defaults of the teams' own times (Team.checkin_time, brief_time; `pacer team times`).
 CHECKIN_TIME = time(9, 30)
@@ -53,10 +56,19 @@ def _hhmm(text: str | None, default: time) -> time:
 
 
 def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
+    """The teams a run covers (`team`, else all; in `deps.only_workspace` when set), less
+    those of workspaces Pacer no longer serves (uninstalled: nothing is posted there)."""
     with deps.sessions() as session:
-        chosen: list[Team] = [teams.find_team(session, name=team)] if team else \
-            teams.all_teams(session)
-        return [team_info(session, row, now=deps.clock.now()) for row in chosen]
+        scope = deps.only_workspace
+        chosen: list[Team] = (
+            [teams.find_team(session, name=team, workspace_id=scope)] if team
+            else teams.all_teams(session, workspace_id=scope))
+    served = {ws: deps.serves(ws) for ws in {row.workspace_id for row in chosen}}
+    for ws in sorted(ws for ws, yes in served.items() if not yes):
+        log.debug("skipping the teams of workspace %s: Pacer is not installed there", ws)
+    with deps.sessions() as session:
+        return [team_info(session, row, now=deps.clock.now()) for row in chosen
+                if served[row.workspace_id]]
 
 
 def team_info(session: Session, row: Team, *, now: datetime) -> TeamInfo:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Column, DateTime, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from store import installations
+
 ROLES = ("rep", "manager", "admin")
 STAGES = ("lead", "contacted", "discovery", "demo", "proposal", "negotiation", "won", "lost")
 TIERS = ("key", "standard")
@@ -23,6 +25,10 @@ class Workspace(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)  # Slack team id, e.g. T0ACME
     name: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    # Through the OAuth install; an uninstalled workspace keeps its data, and scheduled jobs
+    # skip it until it is installed again.
+    installed_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    uninstalled_at: datetime | None = Field(default=None, sa_column=_utc_column())
 
 
 class Team(SQLModel, table=True):
@@ -385,3 +391,19 @@ class ActionItem(SQLModel, table=True):
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
     updated_at: datetime = Field(sa_column=_utc_column(nullable=False))
+class SeenEvent(SQLModel, table=True):
+    """Events API deliveries already handled, by Slack's event_id: Slack retries a delivery
+    (X-Slack-Retry-Num) it thinks failed, and every process must treat it as seen. Rows older
+    than a day are pruned; Slack stops retrying after minutes."""
+
+    __tablename__ = "seen_events"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    workspace_id: str = Field(max_length=32)
+    type: str = Field(max_length=64)
+    seen_at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
+
+
+# slack_sdk's OAuth tables (store/installations.py) on the same metadata, so the migrations
+# and the test that compares them with the models cover them too.
+installations.schema(SQLModel.metadata)
