@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import brief, checkin, lead, log, pacer, rate, score, target
+from handlers import brief, checkin, lead, log, pacer, rate, review, score, target
 
-MODULES = (log, checkin, brief, lead, pacer, rate, score, target)
+MODULES = (log, checkin, brief, lead, pacer, rate, score, target, review)
 
 
 def register_all(app: App, deps: Deps) -> None:
