@@ -270,11 +270,11 @@ def _review_steps(run: Run, review: Review) -> None:
                  due_at=store.utc(review.rated_at), window=LATE_CATCH_UP, answered=False,
                  review_id=rid, event="result_sent",
                  message=fresh(lambda lang, r: render.result_blocks(lang, review=r)))
-    if review.status == store.RESULT and review.appeal_due and \
-            run.now >= end_of(review.appeal_due, run.tz):
+    closes = end_of(review.appeal_due, run.tz) if review.appeal_due else None
+    if review.status == store.RESULT and closes and run.now >= closes:
         with run.deps.sessions() as session:
             current = store.get(session, rid)
-            if store.finalize(session, review=current, at=run.now):
+            if store.finalize(session, review=current, at=closes):
                 run.result.lines.append(f"{rep}'s review for {review.period} is final")
                 review = current
     if review.appealed_at is not None:

@@ -284,7 +284,7 @@ def test_the_whole_cycle_with_reminders_escalations_an_appeal_and_a_plan(cycle: 
     cycle.submit(view, {"decision": "changed", "grade": "B", "comment": "客户延期属实"}, HR)
     bo_final = cycle.wait_posts("U0BO", 3)[-1]
     assert "等级调整为 *B*" in bo_final["text"] and "客户延期属实" in bo_final["blocks"]
-    assert "等级调整为 *B*" in cycle.posts("U0MEI")[-1]["text"]
+    assert "等级调整为 *B*" in cycle.wait_posts("U0MEI", 5)[-1]["text"]
     assert cycle.review("U0BO", "2026-Q3").final_grade == "B"
     assert [a for a, _ in cycle.events("U0BO", "2026-Q3")] == [
         "opened", "self_sent", "self_edited", "rated", "result_sent", "appealed",
@@ -295,3 +295,262 @@ def test_the_whole_cycle_with_reminders_escalations_an_appeal_and_a_plan(cycle: 
     assert len(cycle.fake.find("chat.postMessage")) == before
     assert all(status == "sent" and attempts == 1
                for status, attempts in cycle.ledger().values())
+
+
+# ----------------------------------------------------------------- months, and plans
+
+def rate(cycle: Cycle, rep: str, period: str, grade: str, at: datetime) -> None:
+    cycle.clock.set(at)
+    view = cycle.open_form(render.RATE_OPEN, str(cycle.review(rep, period).id), "U0MEI")
+    answer = cycle.submit(view, {"grade": grade, "strengths": "跟进及时",
+                                 "improvements": "新客户", "next_plan": "每周拜访3家"}, "U0MEI")
+    assert answer["response_action"] == "update", answer
+
+
+def test_two_cs_in_a_row_open_a_plan_with_monthly_checks(cycle: Cycle) -> None:
+    # October: opens Mon 2 Nov (31 Oct is a Saturday); rated C on Thu 5 Nov, final after
+    # the appeal window (to the end of Tue 10 Nov). One C: no plan yet.
+    assert cycle.run(local(SHANGHAI, "2026-11-02 09:00")).sent == 2
+    assert cycle.run(local(SHANGHAI, "2026-11-05 09:00")).sent == 2  # late: Mei asked twice
+    rate(cycle, "U0BO", "2026-10", "C", local(SHANGHAI, "2026-11-05 10:00"))
+    rate(cycle, "U0ALICE", "2026-10", "B", local(SHANGHAI, "2026-11-05 10:05"))
+    cycle.run(local(SHANGHAI, "2026-11-10 23:59"))
+    assert cycle.review("U0BO", "2026-10").status == "result"
+    cycle.run(local(SHANGHAI, "2026-11-11 00:00"))
+    assert cycle.review("U0BO", "2026-10").final_grade == "C"
+    with cycle.deps.sessions() as s:
+        assert s.exec(select(ImprovementPlan)).all() == []
+
+    # November: opens Tue 1 Dec 09:00 in Shanghai, which is Mon 30 Nov 20:00 in New York.
+    assert cycle.run(local(NEW_YORK, "2026-11-30 19:59")).sent == 0
+    assert cycle.run(local(NEW_YORK, "2026-11-30 20:00")).sent == 2
+    assert "the month 2026-11" in cycle.posts("U0ALICE")[-1]["text"]
+    rate(cycle, "U0BO", "2026-11", "C", local(SHANGHAI, "2026-12-04 10:00"))
+    rate(cycle, "U0ALICE", "2026-11", "C", local(SHANGHAI, "2026-12-04 10:05"))
+    before = len(cycle.posts("U0MEI"))
+    cycle.run(local(SHANGHAI, "2026-12-10 09:00"))  # final since the end of Wed 9 Dec
+    # Bo: C after C, a plan. Alice: C after B, none.
+    with cycle.deps.sessions() as s:
+        [plan] = s.exec(select(ImprovementPlan)).all()
+        team_id = plan.team_id
+    assert (plan.user_id, plan.start, plan.months) == ("U0BO", date(2026, 12, 10), 3)
+    [setup] = cycle.posts("U0MEI")[before:]
+    assert "3 个月的绩效改进计划" in setup["text"]
+    assert "改进计划" in cycle.posts("U0BO")[-1]["text"]
+    with cycle.deps.sessions() as s:
+        shown = store.open_plan(s, team_id=team_id, user_id="U0BO")
+        assert shown is not None and shown.targets == "" and shown.end == date(2027, 3, 10)
+        assert store.open_plan(s, team_id=team_id, user_id="U0ALICE") is None
+
+    # Mei sets the targets: each field checked; a mentor other than Bo; then Bo is told.
+    view = cycle.open_form(render.PLAN_OPEN, button(setup, render.PLAN_OPEN), "U0MEI")
+    bad = cycle.submit(view, {"targets": "", "mentor": "U0BO"}, "U0MEI")
+    assert bad["errors"].keys() == {"targets", "mentor"}
+    assert cycle.open_form(render.PLAN_OPEN, str(plan.id), "U0ALICE")  # a rep: refused
+    assert "不由你处理" not in json.dumps(cycle.fake.find("views.open")[-1].args)
+    assert "not yours" in json.dumps(cycle.fake.find("views.open")[-1].args)
+    cycle.submit(view, {"targets": "客户满意度提升至85分", "mentor": "U0ALICE",
+                        "notes": "每周一对一"}, "U0MEI")
+    told = cycle.wait_posts("U0BO", 6)[-1]
+    assert "<@U0ALICE>" in told["text"] and "客户满意度提升至85分" in told["blocks"]
+
+    # Monthly checks: the first working day on or after 10 Jan (a Sunday), 10 Feb (Spring
+    # Festival) and 10 Mar 2027, at 09:00 team time, to the managers.
+    dates = []
+    for at in ("2027-01-10 09:00", "2027-01-11 08:59", "2027-01-11 09:00",
+               "2027-02-10 09:00", "2027-02-11 09:00", "2027-03-10 09:00"):
+        n = len(cycle.posts("U0MEI"))
+        cycle.run(local(SHANGHAI, at))
+        dates += [at] * (len(cycle.posts("U0MEI")) - n)
+    assert dates == ["2027-01-11 09:00", "2027-02-11 09:00", "2027-03-10 09:00"]
+    checks = [p for p in cycle.posts("U0MEI") if render.CHECK_OPEN in p["blocks"]]
+    assert "最后一次跟进" in checks[2]["text"] and "最后一次" not in checks[0]["text"]
+    view = cycle.open_form(render.CHECK_OPEN, button(checks[0], render.CHECK_OPEN), "U0MEI")
+    assert cycle.submit(view, {"note": "ok"}, "U0MEI")["errors"].keys() == {"status"}
+    cycle.submit(view, {"status": "partly", "note": "满意度 80"}, "U0MEI")
+    cycle.submit(view, {"status": "on_track", "note": "满意度 83"}, "U0MEI")  # edits
+    view = cycle.open_form(render.CHECK_OPEN, button(checks[2], render.CHECK_OPEN), "U0MEI")
+    assert cycle.submit(view, {"status": "on_track"}, "U0MEI")["errors"].keys() == {"outcome"}
+    cycle.submit(view, {"status": "partly", "outcome": "extended"}, "U0MEI")
+    with cycle.deps.sessions() as s:
+        shown = store.open_plan(s, team_id=team_id, user_id="U0BO")
+    assert shown.months == 4 and shown.end == date(2027, 4, 10)
+    assert [(c.month, c.status, c.note, c.outcome) for c in shown.checks] == [
+        (1, "on_track", "满意度 83", None), (3, "partly", "", "extended")]
+    # The extra month's check (10 Apr is a Saturday: Mon 12 Apr) closes it.
+    cycle.run(local(SHANGHAI, "2027-04-12 09:00"))
+    last = cycle.posts("U0MEI")[-1]
+    assert "第 4/4 个月" in last["text"] and "最后一次跟进" in last["text"]
+    view = cycle.open_form(render.CHECK_OPEN, button(last, render.CHECK_OPEN), "U0MEI")
+    cycle.submit(view, {"status": "on_track", "outcome": "completed"}, "U0MEI")
+    with cycle.deps.sessions() as s:
+        assert store.open_plan(s, team_id=team_id, user_id="U0BO") is None
+        assert s.get(ImprovementPlan, plan.id).outcome == "completed"
+    assert [a for a, _ in cycle.events("U0BO", "2026-11")][-6:] == [
+        "plan_opened", "plan_set", "plan_checked", "plan_checked", "plan_checked",
+        "plan_checked"]
+    refused = cycle.open_form(render.CHECK_OPEN, f"{plan.id}:4", "U0MEI")
+    assert "已结束" in json.dumps(refused, ensure_ascii=False)
+
+
+def test_a_d_that_hr_changes_to_c_opens_no_plan_but_an_upheld_d_does(cycle: Cycle) -> None:
+    cycle.run(local(SHANGHAI, "2026-11-02 09:00"))
+    rate(cycle, "U0BO", "2026-10", "D", local(SHANGHAI, "2026-11-05 10:00"))
+    rate(cycle, "U0ALICE", "2026-10", "D", local(SHANGHAI, "2026-11-05 10:05"))
+    for rep in ("U0BO", "U0ALICE"):
+        view = cycle.open_form(render.APPEAL_OPEN, str(cycle.review(rep, "2026-10").id), rep)
+        cycle.submit(view, {"reason": "please look again"}, rep)
+    for rep, decision in (("U0BO", {"decision": "changed", "grade": "C"}),
+                          ("U0ALICE", {"decision": "upheld"})):
+        view = cycle.open_form(render.DECIDE_OPEN, str(cycle.review(rep, "2026-10").id), HR)
+        assert cycle.submit(view, {**decision, "comment": "reviewed with the director"},
+                            HR)["response_action"] == "update"
+    cycle.wait_posts("U0ALICE", 4)  # request, result, decision, plan
+    with cycle.deps.sessions() as s:
+        assert [p.user_id for p in s.exec(select(ImprovementPlan)).all()] == ["U0ALICE"]
+    assert cycle.review("U0BO", "2026-10").final_grade == "C"
+    assert cycle.review("U0ALICE", "2026-10").final_grade == "D"
+
+
+# ----------------------------------------------------------------- exactly once
+
+def test_two_processes_running_every_step_at_once_send_each_message_once(cycle: Cycle) -> None:
+    others = [Deps.build(cycle.settings, clock=cycle.clock) for _ in range(3)]
+    cycle.others += others
+
+    def race(at: datetime) -> None:
+        cycle.clock.set(at)
+        start = threading.Barrier(len(others) + 1)
+
+        def go(deps: Deps) -> None:
+            start.wait()
+            jobs.run_job(deps, "review", now=at, team="East")
+
+        threads = [threading.Thread(target=go, args=(d,)) for d in [cycle.deps, *others]]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    race(local(SHANGHAI, "2026-11-02 09:00"))  # open: both reps asked
+    race(local(SHANGHAI, "2026-11-04 09:00"))  # day 3: both reminded
+    race(local(SHANGHAI, "2026-11-05 09:00"))  # late: Mei asked twice (once per rep)
+    race(local(SHANGHAI, "2026-11-06 09:00"))  # day 5: Mei reminded twice
+    race(local(SHANGHAI, "2026-11-09 09:00"))  # escalated to HR (Mei has no manager)
+    assert [len(cycle.posts(u)) for u in ("U0BO", "U0ALICE", "U0MEI", HR)] == [2, 2, 4, 2]
+    with cycle.deps.sessions() as s:
+        assert len(s.exec(select(Review)).all()) == 2
+        events = s.exec(select(ReviewEvent.action)).all()
+    assert sorted(events) == sorted(["opened"] * 2 + ["reminded"] * 4 + ["escalated"] * 4)
+    assert all(v == ("sent", 1) for v in cycle.ledger().values())
+
+
+def test_each_reminder_only_while_its_step_is_open(cycle: Cycle) -> None:
+    cycle.run(local(SHANGHAI, "2026-11-02 09:00"))
+    for rep in ("U0BO", "U0ALICE"):  # both answer on day 2
+        cycle.clock.set(local(SHANGHAI, "2026-11-03 10:00"))
+        write_self(cycle, rep, cycle.posts(rep)[0], best="wins", improve="follow-ups")
+    cycle.wait_posts("U0MEI", 2)
+    rate(cycle, "U0BO", "2026-10", "B", local(SHANGHAI, "2026-11-04 10:00"))
+    rate(cycle, "U0ALICE", "2026-10", "A", local(SHANGHAI, "2026-11-04 10:05"))
+    cycle.wait_posts("U0ALICE", 2)
+    # An edited rating sends the result again, once, and restarts the appeal window.
+    rate(cycle, "U0ALICE", "2026-10", "S", local(SHANGHAI, "2026-11-06 10:00"))
+    updated = cycle.wait_posts("U0ALICE", 3)[-1]
+    assert "was updated: grade *S*" in updated["text"] and "Wed 11 Nov" in updated["blocks"]
+    before = len(cycle.fake.find("chat.postMessage"))
+    for day in range(4, 13):  # no reminder or escalation is owed any more
+        for hour in ("09:00", "12:00"):
+            cycle.run(local(SHANGHAI, f"2026-11-{day:02d} {hour}"))
+    assert len(cycle.fake.find("chat.postMessage")) == before
+    assert cycle.review("U0BO", "2026-10").status == "final"  # no appeal: final after Mon 9
+    alice = cycle.review("U0ALICE", "2026-10")
+    assert (alice.final_grade, alice.rating_version) == ("S", 2)
+    assert store.utc(alice.final_at) == local(SHANGHAI, "2026-11-12 00:00")  # window's end
+    assert [a for a, _ in cycle.events("U0ALICE", "2026-10")] == [
+        "opened", "self_sent", "rated", "result_sent", "rating_edited", "result_sent", "final"]
+
+
+# ----------------------------------------------------------------- /review
+
+def test_review_lists_each_persons_open_steps_with_buttons(cycle: Cycle) -> None:
+    cycle.run(local(SHANGHAI, "2026-11-02 09:00"))
+    assert "self-assessment for the month 2026-10" in cycle.command("", "U0ALICE")
+    assert render.SELF_OPEN in cycle.command("", "U0ALICE")
+    assert "没有等你处理的事项" in cycle.command("", "U0MEI")  # not ready to rate yet
+    cycle.clock.set(local(SHANGHAI, "2026-11-05 10:00"))  # late now
+    mine = cycle.command("", "U0MEI")
+    assert "有 2 项等你处理" in mine and mine.count(render.RATE_OPEN) == 2
+    rate(cycle, "U0BO", "2026-10", "C", local(SHANGHAI, "2026-11-05 10:00"))
+    assert "可在 11月10日 周二 结束前申诉" in cycle.command("", "U0BO")
+    view = cycle.open_form(render.APPEAL_OPEN, str(cycle.review("U0BO", "2026-10").id), "U0BO")
+    cycle.submit(view, {"reason": "客户原因"}, "U0BO")
+    assert render.DECIDE_OPEN in cycle.command("", HR)
+    assert render.DECIDE_OPEN not in cycle.command("", "U0MEI")
+    assert "/review history" in cycle.command("help", "U0BO")
+    assert "考核流程" in cycle.command("帮助", "U0BO")
+
+
+def test_review_history_is_private_and_refusals_are_audited(cycle: Cycle) -> None:
+    cycle.run(local(SHANGHAI, "2026-11-02 09:00"))
+    cycle.clock.set(local(SHANGHAI, "2026-11-03 10:00"))
+    write_self(cycle, "U0BO", cycle.posts("U0BO")[0], best="签下腾讯", improve="回款")
+    rate(cycle, "U0BO", "2026-10", "B", local(SHANGHAI, "2026-11-04 10:00"))
+    own = cycle.command("history", "U0BO")
+    assert "2026-10" in own and "提交自评" in own and "完成评价" in own and "<@U0MEI>" in own
+    assert "经理 B" in own
+    # Alice may not see Bo's; nor may a manager of another team; Mei and HR may.
+    refused = cycle.command("history <@U0BO>", "U0ALICE")
+    assert "2026-10" not in refused and "only see or change" not in refused
+    assert "Only managers and admins" in refused
+    with cycle.deps.sessions() as s:
+        teams.create_team(s, workspace_id=WORKSPACE, name="West", channel_id=None,
+                          managers=["U0LEE"], members=["U0STRAY"], tz="Europe/London",
+                          currency="GBP", now=datetime(2026, 8, 1, tzinfo=UTC))
+    assert "2026-10" not in cycle.command("history <@U0BO>", "U0LEE")
+    assert "完成评价" in cycle.command("history <@U0BO>", "U0MEI")
+    assert "rated" in cycle.command("history <@U0BO>", HR)
+    with cycle.deps.sessions() as s:
+        denied = s.exec(select(AuditEntry.actor_user_id, AuditEntry.target).where(
+            AuditEntry.action == "review.history", AuditEntry.outcome == "denied")).all()
+    assert sorted(denied) == [("U0ALICE", "U0BO"), ("U0LEE", "U0BO")]
+    # The forms are as private: Alice cannot open Bo's, and that is audited too.
+    refused = cycle.open_form(render.APPEAL_OPEN, str(cycle.review("U0BO", "2026-10").id),
+                              "U0ALICE")
+    assert "not yours" in json.dumps(refused) and "签下腾讯" not in json.dumps(refused)
+    # Bad input: private, specific, with an example, in the user's language.
+    assert "看不懂 `lsit`" in cycle.command("lsit", "U0BO")
+    assert "/review history @alice" in cycle.command("lsit", "U0BO")
+    assert "`bob` is not a person" in cycle.command("history bob", "U0ALICE")
+    # Nothing about a review was ever posted in a channel.
+    assert all(c.args["channel"].startswith("D") for c in cycle.fake.find("chat.postMessage"))
+
+
+# ----------------------------------------------------------------- the export
+
+def test_export_reviews_as_csv(cycle: Cycle, capsys: pytest.CaptureFixture,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.cli import main
+    from bot.exports import REVIEW_COLUMNS
+
+    cycle.run(local(SHANGHAI, "2026-11-02 09:00"))
+    cycle.clock.set(local(SHANGHAI, "2026-11-03 10:00"))
+    write_self(cycle, "U0BO", cycle.posts("U0BO")[0], best="=HYPERLINK(\"x\")", improve="回款")
+    rate(cycle, "U0BO", "2026-10", "B", local(SHANGHAI, "2026-11-04 10:00"))
+    monkeypatch.setenv("DATABASE_URL", cycle.url)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["export", "reviews", "--team", "East", "--period", "2026-10"]) == 0
+    out = capsys.readouterr().out
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert tuple(rows[0]) == REVIEW_COLUMNS
+    bo = next(r for r in rows if r["user_id"] == "U0BO")
+    assert (bo["period"], bo["status"], bo["grade"], bo["rated_by"]) == (
+        "2026-10", "result", "B", "U0MEI")
+    assert bo["self_best"] == "'=HYPERLINK(\"x\")" and bo["appeal_due"] == "2026-11-09"
+    assert bo["self_at"] == "2026-11-03T02:00:00+00:00"
+    assert len(rows) == 2
+    assert main(["export", "reviews", "--period", "2026-Q3"]) == 0
+    assert len(list(csv.DictReader(io.StringIO(capsys.readouterr().out)))) == 0
+    assert main(["export", "reviews", "--period", "soon"]) == 2
+    assert "not a review period" in capsys.readouterr().err
