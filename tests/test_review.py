@@ -82,7 +82,21 @@ class Cycle(World):
     def submit(self, view: dict, answers: dict[str, str], user: str) -> dict:
         status, answer = submit(self.bot, view, answers, user=user)
         assert status == 200
+        if answer.get("response_action") == "update":
+            self.settle()  # a save sends what became due after the ack: let it finish
         return answer
+
+    def settle(self, quiet: float = 0.25, timeout: float = 5.0) -> None:
+        """Wait until nothing has been posted for `quiet` seconds (the listener is done)."""
+        deadline = time.monotonic() + timeout
+        seen, since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            count = len(self.fake.calls)
+            if count != seen:
+                seen, since = count, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return
+            time.sleep(0.02)
 
     def review(self, user: str, period: str) -> Review:
         with self.deps.sessions() as s:
