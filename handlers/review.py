@@ -11,7 +11,7 @@ the job's `advance` sends what became due at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
@@ -62,6 +62,12 @@ class Refused(Exception):
 def _team(session: Session, team_id: int) -> tuple[Team, ZoneInfo]:
     team = session.get(Team, team_id)
     return team, ZoneInfo(team.tz)
+
+
+def _working_days_on(session: Session, review: Review, days: int, now: datetime) -> date:
+    """The end of a window of `days` working days of the review's team, from today there."""
+    team, tz = _team(session, review.team_id)
+    return working_day_after(working_for(session, team), now.astimezone(tz).date(), days)
 
 
 def _manages(session: Session, who: Who, team_id: int) -> bool:
@@ -285,9 +291,7 @@ def register(app: App, deps: Deps) -> None:
         if form.errors:
             return "", review.team_id
         now = deps.clock.now()
-        team, tz = _team(session, review.team_id)
-        due = working_day_after(working_for(session, team), now.astimezone(tz).date(),
-                                APPEAL_DAYS)
+        due = _working_days_on(session, review, APPEAL_DAYS, now)
         first = store.save_rating(session, review=review, by=who.user_id, grade=grade,
                                   appeal_due=due, now=now, **texts)
         if who.user_id != review.user_id:
@@ -305,9 +309,7 @@ def register(app: App, deps: Deps) -> None:
         if form.errors:
             return "", review.team_id
         now = deps.clock.now()
-        team, tz = _team(session, review.team_id)
-        due = working_day_after(working_for(session, team), now.astimezone(tz).date(),
-                                DECISION_DAYS)
+        due = _working_days_on(session, review, DECISION_DAYS, now)
         first = store.save_appeal(session, review=review, reason=reason, decision_due=due,
                                   now=now)
         return t(who.lang, "review.saved.appeal", first=first,

@@ -429,6 +429,28 @@ def test_a_d_that_hr_changes_to_c_opens_no_plan_but_an_upheld_d_does(cycle: Cycl
 # ----------------------------------------------------------------- exactly once
 
 def test_two_processes_running_every_step_at_once_send_each_message_once(cycle: Cycle) -> None:
+    race_through_a_month(cycle)
+
+
+def test_processes_racing_on_postgres_send_each_message_once(fake_slack: FakeSlack) -> None:
+    from tests.test_jobs import drop_postgres, scratch_postgres
+    from tests.test_postgres import BASE_URL
+
+    url = scratch_postgres(BASE_URL) if BASE_URL else None
+    if url is None:
+        pytest.skip("PostgreSQL tests skipped: PACER_TEST_POSTGRES_URL is not set or no "
+                    "server is reachable")
+    cycle = Cycle(url, fake_slack)
+    try:
+        race_through_a_month(cycle)
+    finally:
+        cycle.close()
+        drop_postgres(BASE_URL, url)
+    assert fake_slack.problems == []
+
+
+def race_through_a_month(cycle: Cycle) -> None:
+    """Four "processes" (own Deps and engine each) run each step's tick at the same moment."""
     others = [Deps.build(cycle.settings, clock=cycle.clock) for _ in range(3)]
     cycle.others += others
 
