@@ -61,7 +61,7 @@ from bot.render import review as render
 from bot.reports import team_report
 from bot.scoring.facts import Period
 from bot.workdays import is_working_day
-from store import alerts, teams
+from store import alerts, deliveries, teams
 from store import reviews as store
 from store.models import ImprovementPlan, Review, Team
 
@@ -146,10 +146,18 @@ class Run:
         escalation actually sent is written to the review's history."""
         if due_at > self.now or self.now - due_at > window + LOOKBACK:
             return
-        for user in dict.fromkeys(recipients):
+        dues = {user: Due(JOB, self.info, user, f"{step}:{ref}", due_at)
+                for user in dict.fromkeys(recipients)}
+        # Steps stay due for days: read the ledger first, so a tick that has nothing new to
+        # send only reads (deliver's claim would try an INSERT, taking SQLite's write lock).
+        with self.deps.sessions() as session:
+            done = deliveries.final_keys(session, keys=[d.key for d in dues.values()])
+        for user, due in dues.items():
+            if due.key in done:
+                self.result.skipped += 1
+                continue
             before = self.result.sent
-            jobs.deliver(self.deps, self.client,
-                         Due(JOB, self.info, user, f"{step}:{ref}", due_at), now=self.now,
+            jobs.deliver(self.deps, self.client, due, now=self.now,
                          answered=answered, result=self.result, catch_up=window,
                          message=lambda u=user: message(self.lang(u)))
             if event and review_id is not None and self.result.sent > before:

@@ -37,7 +37,8 @@ def test_the_scheduler_ticks_every_runnable_job_and_stops_cleanly(
     scheduler = Scheduler(deps, tick=timedelta(seconds=0.2)).start()
     try:
         assert sorted(scheduler.job_ids()) == ["alerts", "checkin-reminder", "friday-brief",
-                                               "friday-report", "month-end", "quarter-end"]
+                                               "friday-report", "month-end", "quarter-end",
+                                               "review"]
         assert all(j.coalesce and j.max_instances == 1
                    for j in scheduler._scheduler.get_jobs())
         fake_slack.wait_for("chat.postMessage")
@@ -124,8 +125,9 @@ def test_pacer_jobs_list(cli_env: str, capsys: pytest.CaptureFixture) -> None:
     assert lines[2].startswith("friday-brief\tavailable\t")
     assert re.search(r"next: Fri \d{4}-\d\d-\d\d 15:00 Asia/Shanghai", lines[3])
     for name in ("calibration",
-                 "actions", "review"):
+                 "actions"):
         assert any(line.startswith(f"{name}\tnot yet available\t") for line in lines), name
+    assert any(line.startswith("review\tavailable\t") for line in lines)
 
 
 def test_jobs_describe_shows_the_next_run_in_the_team_zone(database_url: str,
