@@ -89,6 +89,8 @@ def check_review(session: Session, who: Who, review: Review | None, step: str,
     team, tz = _team(session, review.team_id)
     if step in ("self", "appeal") and who.user_id != review.user_id:
         raise Refused("review.refuse.not_yours")
+    if step in ("rate", "decide") and who.user_id == review.user_id:
+        raise Refused("review.refuse.not_yours")  # nobody rates, or judges, their own review
     if step == "rate" and not _manages(session, who, review.team_id):
         raise Refused("review.refuse.not_yours")
     if step == "decide" and not _is_admin(session, who):

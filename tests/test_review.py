@@ -523,6 +523,11 @@ def test_review_lists_each_persons_open_steps_with_buttons(cycle: Cycle) -> None
     cycle.submit(view, {"reason": "客户原因"}, "U0BO")
     assert render.DECIDE_OPEN in cycle.command("", HR)
     assert render.DECIDE_OPEN not in cycle.command("", "U0MEI")
+    # Nobody decides their own appeal, not even an admin; and a manager may not decide.
+    for user in ("U0BO", "U0MEI"):
+        refused = cycle.open_form(render.DECIDE_OPEN, str(cycle.review("U0BO", "2026-10").id),
+                                  user)
+        assert "不由你处理" in json.dumps(refused, ensure_ascii=False)
     assert "/review history" in cycle.command("help", "U0BO")
     assert "考核流程" in cycle.command("帮助", "U0BO")
 
