@@ -48,6 +48,7 @@ def make_engine(url: str) -> Engine:
 
 def session_factory(engine: Engine) -> Callable[[], Iterator[Session]]:
     """One session per unit of work: commits on success, rolls back on error."""
+    import store.homes  # noqa: F401 - its session events mark App Homes stale on commit
 
     @contextmanager
     def sessions() -> Iterator[Session]:
