@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -170,3 +170,29 @@ def give_up(session: Session, *, key: str, job: str, workspace_id: str, team_id:
     if recorded:
         log.warning("delivery %s: gave up: %s", key, reason)
     return recorded
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """A job's messages that failed or were given up lately, for the admins' Home."""
+
+    job: str
+    failed: int
+    gave_up: int
+    last_error: str
+
+
+def troubles(session: Session, *, workspace_id: str, since: datetime) -> list[Trouble]:
+    """Per job, the messages last tried since `since` that failed (to be retried) or were
+    given up, with the newest error."""
+    recent = (Delivery.workspace_id == workspace_id, Delivery.status.in_((FAILED, GAVE_UP)),
+              Delivery.claimed_at >= _utc(since))
+    counts: dict[str, dict[str, int]] = {}
+    for job, status, count in session.exec(
+            select(Delivery.job, Delivery.status, func.count()).where(*recent)
+            .group_by(Delivery.job, Delivery.status)).all():
+        counts.setdefault(job, {})[status] = count
+    return [Trouble(job, by.get(FAILED, 0), by.get(GAVE_UP, 0), session.exec(
+                select(Delivery.last_error).where(*recent, Delivery.job == job)
+                .order_by(Delivery.claimed_at.desc()).limit(1)).first() or "")
+            for job, by in sorted(counts.items())]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, event, exists, false, inspect, or_, true, update
 from sqlalchemy import select as core_select
@@ -53,6 +53,7 @@ MANY = 200
 HV, M, TM, T, R = (HomeView.__table__, Member.__table__, TeamMember.__table__,
                    Team.__table__, Review.__table__)
 _KEY = "pacer.home_marks"
+MEMBER_SETTINGS = ("role", "locale_override", "tz_override")
 
 
 @dataclass
@@ -109,9 +110,9 @@ def _touched(marks: Marks, row: object, session: Session) -> None:
         marks.managers_of.add(row.team_id)
         marks.admins_of_teams.add(row.team_id)
     elif isinstance(row, Member):
-        # A new person (admins list people without a team) or a new role; not the profile
-        # refreshes every request makes.
-        if row in session.new or session.is_modified(row) and _changed(row, "role"):
+        # A new person (admins list people without a team), a new role, language or zone;
+        # not the profile refreshes every request makes.
+        if row in session.new or any(_changed(row, a) for a in MEMBER_SETTINGS):
             marks.user(row.workspace_id, row.user_id)
             marks.admins_of.add(row.workspace_id)
     elif isinstance(row, Workspace):
@@ -198,40 +199,47 @@ def get(session: Session, *, workspace_id: str, user_id: str) -> HomeView | None
 
 
 def _due(gap: timedelta, now: datetime) -> object:
-    return or_(HV.c.published_at.is_(None), HV.c.published_at <= now - gap)
+    return or_(HV.c.published_at.is_(None), HV.c.published_at <= _utc(now) - gap)
+
+
+def _utc(at: datetime) -> datetime:
+    # SQLite keeps no offset: times are stored, and so compared, in UTC.
+    return at.astimezone(UTC)
 
 
 def _claim(session: Session, row_id: int, now: datetime, *conditions: object) -> bool:
     """Compare-and-set: this process publishes the Home now (nobody else did meanwhile)."""
     result = session.execute(update(HV).where(HV.c.id == row_id, *conditions)
-                             .values(stale=False, published_at=now))
+                             .values(stale=False, published_at=_utc(now)))
     return result.rowcount == 1
 
 
 def opened(session: Session, *, workspace_id: str, user_id: str, now: datetime,
-           shown: bool, gap: timedelta) -> bool:
-    """The person opened their Home. True when it is to be published now: the first time,
-    when Slack shows none, when it is stale, or when the last publish is over `gap` old."""
+           shown: bool, gap: timedelta) -> int | None:
+    """The person opened their Home. Its row's id when it is to be published now (the
+    first time, when Slack shows none, when it is stale, or when the last publish is over
+    `gap` old), else None."""
     row = get(session, workspace_id=workspace_id, user_id=user_id)
     if row is None:
         try:
             with session.begin_nested():  # the same person opening it twice at once
-                session.add(HomeView(workspace_id=workspace_id, user_id=user_id,
-                                     opened_at=now, published_at=now))
-            return True
+                row = HomeView(workspace_id=workspace_id, user_id=user_id,
+                               opened_at=_utc(now), published_at=_utc(now))
+                session.add(row)
+            return row.id
         except IntegrityError:
             row = get(session, workspace_id=workspace_id, user_id=user_id)
-    session.execute(update(HV).where(HV.c.id == row.id).values(opened_at=now))
-    if not shown:
-        return _claim(session, row.id, now)
-    return _claim(session, row.id, now, or_(HV.c.stale == true(), _due(gap, now)))
+    session.execute(update(HV).where(HV.c.id == row.id).values(opened_at=_utc(now)))
+    due = () if not shown else (or_(HV.c.stale == true(), _due(gap, now)),)
+    return row.id if _claim(session, row.id, now, *due) else None
 
 
-def claim_now(session: Session, *, workspace_id: str, user_id: str, now: datetime) -> bool:
+def claim_now(session: Session, *, workspace_id: str, user_id: str,
+              now: datetime) -> int | None:
     """Publish now, whatever the minute says (the person pressed something on their Home).
-    False for someone who never opened it."""
+    None for someone who never opened it."""
     row = get(session, workspace_id=workspace_id, user_id=user_id)
-    return row is not None and _claim(session, row.id, now)
+    return row.id if row is not None and _claim(session, row.id, now) else None
 
 
 def stale(session: Session, *, now: datetime, gap: timedelta,

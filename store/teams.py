@@ -453,3 +453,12 @@ def escalation_for(session: Session, *, workspace_id: str, manager_user_id: str)
     ).all()
     return list(above) or [u for u in admins(session, workspace_id=workspace_id)
                            if u != manager_user_id]
+
+
+def without_team(session: Session, *, workspace_id: str) -> list[str]:
+    """People Pacer knows in the workspace who are on no team (admins aside)."""
+    return list(session.exec(
+        select(Member.user_id).where(Member.workspace_id == workspace_id,
+                                     Member.role != "admin",
+                                     ~Member.id.in_(select(TeamMember.member_id)))
+        .order_by(Member.user_id)).all())
