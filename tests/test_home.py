@@ -120,6 +120,11 @@ def test_a_rep_sees_their_week_month_calibration_and_quick_buttons(world: World)
     # Private: nothing of Alice's, no leaderboard, no team parts.
     assert "U0ALICE" not in text and "Globex" not in text and "🏆" not in text
     assert "Team East" not in text and "Setup" not in text
+    # Times in the reader's zone: Alice in New York, with Mei's beside it.
+    alice = text_of(open_home(world, "U0ALICE"))
+    assert "*Mon 16 Nov 21:00* your time (America/New_York)" in alice
+    assert "Tue 17 Nov 10:00 for <@U0MEI> (Asia/Shanghai)" in alice
+    assert "Updated Sun 15 Nov 22:00 (America/New_York)" in alice
 
 
 def minutes_with_items(world: World, view: dict, *items: tuple[str, str]) -> None:
@@ -344,3 +349,15 @@ def test_two_processes_on_postgres_publish_a_stale_home_once(pg_url: str) -> Non
         other.engine.dispose()
         world.close()
     assert world.fake.problems == []
+
+
+def test_a_home_with_more_than_fits_is_cut_at_slacks_100_blocks(world: World) -> None:
+    with world.deps.sessions() as s:
+        for n in range(25):
+            teams.create_team(s, workspace_id=WORKSPACE, name=f"Region {n:02d}",
+                              channel_id=None, managers=["U0DIR"], members=[f"U0R{n:02d}"],
+                              tz="Asia/Shanghai", currency="CNY", now=world.clock.now())
+    view = open_home(world, "U0DIR")  # the fake Slack checks it: a valid home view
+    assert len(view["blocks"]) == 100
+    assert "There is more than this page can show" in text_of(view["blocks"][-2])
+    assert "`/log`" in text_of(view["blocks"][-1])  # the footer stays
