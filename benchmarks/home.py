@@ -3,15 +3,14 @@ Home (a rep's, a manager's, a tick of the `home` job) against a loopback Slack e
 
 Seeds teams of 20 reps and a manager with `--days` of activity (benchmarks/seed.py), opens
 every Home (so every mark has rows to match), then prints medians. SQLite in a temporary
-file; also PostgreSQL when DATABASE_URL names one.
+file; also `--url`, an empty scratch database (PostgreSQL: createdb one first).
 
-    .venv/bin/python benchmarks/home.py [--reps 200] [--days 90] [--repeat 50]
+    .venv/bin/python benchmarks/home.py [--reps 200] [--days 90] [--repeat 50] [--url URL]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -20,7 +19,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -127,22 +126,12 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=200)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--url", help="also an empty scratch database (e.g. PostgreSQL)")
     args = parser.parse_args()
     path = Path(tempfile.mkdtemp()) / "home.db"
     run(f"sqlite:///{path}", f"SQLite {path}", args.reps, args.days, args.repeat)
-    base = os.environ.get("DATABASE_URL", "")
-    if base.startswith(("postgres://", "postgresql")):
-        admin = create_engine(db.normalise_url(base), isolation_level="AUTOCOMMIT")
-        name = f"pacer_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = base.rsplit("/", 1)[0] + f"/{name}"
-            run(url, f"PostgreSQL {name}", args.reps, args.days, args.repeat)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    if args.url:
+        run(args.url, args.url.rsplit("@", 1)[-1], args.reps, args.days, args.repeat)
 
 
 if __name__ == "__main__":
