@@ -74,4 +74,7 @@ def register(app: App, deps: Deps) -> None:
         source = f"home:{metadata(view).get('n') or body.get('trigger_id')}"
         reply = save(deps, who, parsed, text, source)
         ack(response_action="update", view=render.log_saved_view(who.lang, reply))
+        if render.asks_customer(reply):  # its buttons need a message to answer in
+            channel = client.conversations_open(users=who.user_id)["channel"]["id"]
+            client.chat_postMessage(channel=channel, text=reply["text"], blocks=reply["blocks"])
         home.refresh(deps, client, who.workspace_id, who.user_id)

@@ -23,6 +23,7 @@ from bot.render import actions as render_actions
 from bot.render import calibrate as render_cal
 from bot.render import checkin as render_checkin
 from bot.render import home as render
+from bot.render import log as log_render
 from bot.render import review as render_review
 from bot.slackreq import sign
 from store import teams
@@ -257,15 +258,18 @@ def test_event_retries_and_quick_reopens_publish_once(world: World) -> None:
     assert "Your numbers" not in welcome
 
 
+def open_log_form(world: World, user: str) -> dict:
+    before = len(world.fake.find("views.open"))
+    assert home_click(world, user, render.LOG_ACTION, "open").status == 200
+    view = world.fake.wait_for("views.open", before + 1)[-1].args["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
 def test_the_log_form_on_the_home_logs_once_and_refreshes_it(world: World) -> None:
     world.at(local(SHANGHAI, "2026-11-16 11:00"))
     sam = open_home(world, "U0SAM")
     assert buttons(sam["blocks"], render.LOG_ACTION) == ["open"]
-    before = len(world.fake.find("views.open"))
-    assert home_click(world, "U0SAM", render.LOG_ACTION, "open").status == 200
-    form = json.loads(json.dumps(world.fake.wait_for("views.open", before + 1)[-1]
-                                 .args["view"]))
-    form = json.loads(form) if isinstance(form, str) else form
+    form = open_log_form(world, "U0SAM")
     assert form["callback_id"] == render.LOG_FORM
     reply = world.submit("U0SAM", form, {"entry": "visit Acme tomorrow"})
     assert reply["response_action"] == "errors"
@@ -282,6 +286,20 @@ def test_the_log_form_on_the_home_logs_once_and_refreshes_it(world: World) -> No
     assert "already" in text_of(reply["view"]).lower()
     assert "3 visits" in world.command("U0SAM", "list", command="/log").text
     assert "Customer touches: 3" in text_of(wait_homes(world, "U0SAM", 3)[-1])
+    # A name close to a customer's: the question goes to the DM, where its buttons work.
+    form = open_log_form(world, "U0SAM")
+    reply = world.submit("U0SAM", form, {"entry": "call Acme"})
+    assert "I sent you the question in a DM" in text_of(reply["view"])
+    [question] = world.fake.wait_for("chat.postMessage")
+    assert question.args["channel"] == "DU0SAM"
+    [pick, new] = buttons(question.args["blocks"], f"{log_render.PICK_ACTION}:0") + buttons(
+        question.args["blocks"], f"{log_render.PICK_ACTION}:1")
+    assert new.endswith(":new")
+    assert world.bot.click(f"{log_render.PICK_ACTION}:0", pick, user="U0SAM").status == 200
+    linked = world.fake.wait_for("response_url")[-1].args
+    assert "Logged *1 call* with Acme" in linked["text"]  # linked: no question any more
+    assert log_render.PICK_ACTION not in text_of(linked) and log_render.UNDO_ACTION in text_of(
+        linked)
 
 
 def test_an_admin_sees_the_setup_status(world: World) -> None:

@@ -26,6 +26,7 @@ from bot.render.calibrate import (
     when_both,
 )
 from bot.render.checkin import checkin_button, modal, plain
+from bot.render.log import PICK_ACTION
 from bot.render.score import _target_lines, kbi_lines, leaderboard_blocks, period_name
 
 if TYPE_CHECKING:  # bot.home builds its views with this module
@@ -229,10 +230,17 @@ def log_modal(lang: str, *, nonce: str) -> dict:
                  metadata={"n": nonce})
 
 
+def asks_customer(reply: dict) -> bool:
+    """Whether /log's confirmation asks which of several close customers was meant."""
+    return any(e.get("action_id", "").startswith(PICK_ACTION)
+               for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"])
+
+
 def log_saved_view(lang: str, reply: dict) -> dict:
-    """The form once saved: /log's confirmation, without its buttons (Undo and the customer
-    choice answer in a message; a form has none), and where to find them."""
+    """The form once saved: /log's confirmation without its buttons (Undo and the choice of
+    customer answer in a message, which a form is not: a question goes to the DM)."""
     blocks = [b for b in reply["blocks"] if b["type"] != "actions"]
-    blocks.append(context(t(lang, "home.log_saved_note")))
+    blocks.append(context(t(lang, "home.log_pick_in_dm" if asks_customer(reply)
+                            else "home.log_saved_note")))
     return modal(title=t(lang, "home.log_title"), blocks=blocks[:50],
                  close=t(lang, "home.log_done"))
