@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps, Who
-from bot.i18n import Raw, t, team_error_text
+from bot.i18n import Raw, format_country, t, team_error_text
 from bot.permissions import decide
 from bot.render.blocks import notice_blocks
 from bot.slacktext import channel_id, tokens, user_id
@@ -217,7 +217,9 @@ def _holidays(session: Session, who: Who, name: str, args: list[str], now) -> tu
     team = teams.get_team(session, workspace_id=ws, name=name)
     days = teams.days_off(session, team_id=team.id)
     listing = ", ".join(f"{d.day.isoformat()}{' ' + d.name if d.name else ''}" for d in days)
-    return t(lang, "pacer.holidays", name=name, country=team.holiday_country or "",
+    country = team.holiday_country
+    return t(lang, "pacer.holidays", name=name,
+             country=format_country(country, lang) if country else "",
              days=listing), detail
 
 
@@ -283,7 +285,8 @@ def role_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str
     teams.set_role(session, workspace_id=who.workspace_id, user_id=target, role=role,
                    now=deps.clock.now())
     _done(session, deps, who, "member.role", target, role)
-    return t(who.lang, "pacer.role_set", user=Raw(f"<@{target}>"), role=role)
+    return t(who.lang, "pacer.role_set", user=Raw(f"<@{target}>"),
+             role=Raw(t(who.lang, f"roles.{role}")))
 
 
 def audit_command(session: Session, deps: Deps, who: Who) -> str:
@@ -293,4 +296,5 @@ def audit_command(session: Session, deps: Deps, who: Who) -> str:
         return t(who.lang, "pacer.audit_empty")
     return "\n".join(t(who.lang, "pacer.audit_line", at=e.at.strftime("%Y-%m-%d %H:%M"),
                        actor=Raw(f"<@{e.actor_user_id}>"), action=e.action, target=e.target,
-                       outcome=e.outcome, detail=e.detail) for e in entries)
+                       outcome=Raw(t(who.lang, f"pacer.outcome_{e.outcome}")), detail=e.detail)
+                     for e in entries)

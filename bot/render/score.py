@@ -13,6 +13,7 @@ from bot.i18n import (
     format_number,
     format_percent,
     format_period,
+    slack_escape,
     t,
 )
 from bot.render.blocks import context, message, section
@@ -216,9 +217,20 @@ def _target_lines(lang: str, rep: RepReport, currency: str, *, reasons: bool) ->
                        target=Raw(metric_value(lang, metric, a.target.value, currency)),
                        source=Raw(t(lang, f"score.source_{a.target.source}")),
                        band=Raw(t(lang, f"score.band_{a.band}", percent=_num(a.percent, lang)))))
-        if reasons and a.target.reason:
-            lines.append("    _" + t(lang, "target.reason", reason=a.target.reason) + "_")
+        if reasons and (why := _target_reason(lang, a.target)):
+            lines.append("    _" + t(lang, "target.reason", reason=Raw(why)) + "_")
     return lines or [t(lang, "score.no_targets")]
+
+
+def _target_reason(lang: str, target) -> str:  # noqa: ANN001
+    """The manager's reason, else what the numbers say (pro-rated, shared by the team)."""
+    if target.reason:
+        return slack_escape(target.reason)
+    if target.prorated:
+        return t(lang, "target.prorated", days=target.prorated[0], of=target.prorated[1])
+    if target.shared_by:
+        return t(lang, "target.shared", reps=target.shared_by)
+    return ""
 
 
 def targets_blocks(lang: str, *, report: TeamReport, rep: RepReport) -> dict:
