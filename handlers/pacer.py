@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps, Who
-from bot.i18n import Raw, format_country, t, team_error_text
+from bot.i18n import Raw, catalogue, format_country, slack_escape, t, team_error_text
 from bot.permissions import decide
 from bot.render.blocks import notice_blocks
 from bot.slacktext import channel_id, tokens, user_id
@@ -296,5 +296,12 @@ def audit_command(session: Session, deps: Deps, who: Who) -> str:
         return t(who.lang, "pacer.audit_empty")
     return "\n".join(t(who.lang, "pacer.audit_line", at=e.at.strftime("%Y-%m-%d %H:%M"),
                        actor=Raw(f"<@{e.actor_user_id}>"), action=e.action, target=e.target,
-                       outcome=Raw(t(who.lang, f"pacer.outcome_{e.outcome}")), detail=e.detail)
-                     for e in entries)
+                       outcome=Raw(t(who.lang, f"pacer.outcome_{e.outcome}")),
+                       detail=_audit_detail(who.lang, e.detail)) for e in entries)
+
+
+def _audit_detail(lang: str, detail: str) -> str:
+    """A refusal's reason (a catalogue key) in words; anything else as recorded, in code."""
+    if detail in catalogue(lang):
+        return Raw(t(lang, detail))
+    return Raw("`" + slack_escape(detail.replace("`", "'")) + "`") if detail else ""

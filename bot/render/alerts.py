@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import Raw, format_day, format_money, format_percent, format_period, t
 from bot.render.blocks import context, section
+from bot.render.lead import _stage
 
 MAX_LISTED = 15  # leads or reps shown in one DM; the rest are counted
 
@@ -72,7 +73,7 @@ def idle_rep_blocks(lang: str, *, leads: Sequence[LeadLine], hours: int, tz: Zon
     """To the owner: their leads that just went over `hours` without a touch."""
     shown = leads[:MAX_LISTED]
     lines = [t(lang, "alerts.idle_rep.body", count=len(leads), hours=hours)]
-    lines += [t(lang, "alerts.idle_rep.line", name=lead.name, stage=lead.stage,
+    lines += [t(lang, "alerts.idle_rep.line", name=lead.name, stage=_stage(lang, lead.stage),
                 key_account=lead.key, since=_since(lead.since, tz, lang), hours=lead.hours)
               for lead in shown]
     if len(leads) > len(shown):
@@ -87,7 +88,8 @@ def idle_manager_blocks(lang: str, *, team: str, leads: Sequence[LeadLine],
     shown = leads[:MAX_LISTED]
     lines = [t(lang, "alerts.idle_mgr.body", team=team, count=len(leads), hours=hours)]
     lines += [t(lang, "alerts.idle_mgr.line", name=lead.name, owner=_mention(lead.owner),
-                stage=lead.stage, key_account=lead.key, hours=lead.hours) for lead in shown]
+                stage=_stage(lang, lead.stage), key_account=lead.key, hours=lead.hours)
+              for lead in shown]
     if len(leads) > len(shown):
         lines.append(t(lang, "alerts.idle_mgr.more", count=len(leads) - len(shown)))
     return _message(t(lang, "alerts.idle_mgr.text", team=team, count=len(leads), hours=hours),
