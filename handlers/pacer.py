@@ -13,7 +13,15 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps, Who
-from bot.i18n import Raw, catalogue, format_country, slack_escape, t, team_error_text
+from bot.i18n import (
+    Raw,
+    catalogue,
+    format_country,
+    lang_for,
+    slack_escape,
+    t,
+    team_error_text,
+)
 from bot.permissions import decide
 from bot.render.blocks import notice_blocks
 from bot.slacktext import channel_id, tokens, user_id
@@ -268,10 +276,11 @@ def me_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
         locale = None if auto else LANGS.get(value.lower())
         if not auto and locale is None:
             raise Usage("pacer.usage_me", word=value)
-        teams.set_own_locale(session, workspace_id=who.workspace_id, user_id=who.user_id,
-                             locale=locale, now=now)
+        member = teams.set_own_locale(session, workspace_id=who.workspace_id,
+                                      user_id=who.user_id, locale=locale, now=now)
         deps.users.forget(who.workspace_id, who.user_id)
-        lang = "zh" if locale == "zh-CN" else ("en" if locale else who.lang)
+        # Answer in the language chosen: the override, or back to what Slack last said.
+        lang = lang_for(locale or member.locale)
         return t(lang, "pacer.me_lang_auto" if auto else "pacer.me_lang")
     raise Usage("pacer.usage_me", word=what)
 
