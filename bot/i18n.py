@@ -150,8 +150,12 @@ def t(lang: str, key: str, **params: object) -> str:
 
 # ----------------------------------------------------------------- numbers and money
 
-def _pattern(base: NumberPattern, decimals: int, fixed: bool) -> NumberPattern:
+@cache
+def _pattern(lang: str, kind: str, decimals: int, fixed: bool) -> NumberPattern:
     """The locale's own pattern (symbol placement, grouping) with our number of decimals."""
+    loc = locale_of(lang)
+    base = {"decimal": loc.decimal_formats[None], "percent": loc.percent_formats[None],
+            "currency": loc.currency_formats["standard"]}[kind]
     pattern = copy.copy(base)
     pattern.frac_prec = (decimals if fixed else 0, decimals)
     return pattern
@@ -167,8 +171,8 @@ def format_number(value: Decimal | int | float | None, lang: str = DEFAULT_LANG,
     '–' for no value."""
     if value is None:
         return "–"
-    loc = locale_of(lang)
-    return _pattern(loc.decimal_formats[None], decimals, fixed).apply(_decimal(value), loc)
+    return _pattern(_lang(lang), "decimal", decimals, fixed).apply(_decimal(value),
+                                                                 locale_of(lang))
 
 
 def format_percent(ratio: Decimal | int | float | None, lang: str = DEFAULT_LANG, *,
@@ -177,7 +181,7 @@ def format_percent(ratio: Decimal | int | float | None, lang: str = DEFAULT_LANG
     if ratio is None:
         return "–"
     loc, value = locale_of(lang), _decimal(ratio)
-    text = _pattern(loc.percent_formats[None], decimals, fixed).apply(value, loc)
+    text = _pattern(_lang(lang), "percent", decimals, fixed).apply(value, loc)
     return get_plus_sign_symbol(loc) + text if sign and value > 0 else text
 
 
@@ -193,7 +197,7 @@ def format_money(amount: Decimal | int | float | None, currency: str = "",
     if not code:
         return format_number(value, lang, decimals=0 if whole else 2, fixed=True)
     decimals = 0 if whole else get_currency_precision(code)
-    text = _pattern(loc.currency_formats["standard"], decimals, True).apply(
+    text = _pattern(_lang(lang), "currency", decimals, True).apply(
         value, loc, currency=code, currency_digits=False)
     symbol = get_currency_symbol(code, loc)
     if symbol[-1:].isalpha() and text.startswith(symbol):
