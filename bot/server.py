@@ -15,9 +15,12 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def wsgi_app(app: App, ready: Callable[[], str | None] | None = None) -> WSGIApp:
-    """POST /slack/events goes to Bolt; GET /healthz answers 200 while the process is up;
-    GET /readyz 200 when `ready()` finds nothing wrong (else 503 with what is wrong)."""
+    """POST /slack/events goes to Bolt, and with OAuth GET /slack/install and
+    /slack/oauth_redirect; GET /healthz answers 200 while the process is up; GET /readyz 200
+    when `ready()` finds nothing wrong (else 503 with what is wrong)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    flow = app.oauth_flow
+    oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow else set()
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -29,7 +32,9 @@ def wsgi_app(app: App, ready: Callable[[], str | None] | None = None) -> WSGIApp
             start_response("503 Service Unavailable" if problem else "200 OK",
                            [("Content-Type", "text/plain")])
             return [(problem or "ready").encode()]
-        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+        method = environ.get("REQUEST_METHOD")
+        if (path == EVENTS_PATH and method == "POST") or (path in oauth_paths and
+                                                           method == "GET"):
             return slack(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
@@ -41,8 +46,10 @@ def serve_http(app: App, *, port: int, host: str = "0.0.0.0", threads: int = 16,
                ready: Callable[[], str | None] | None = None) -> None:
     from waitress import serve
 
-    log.info("serving HTTP on %s:%d (POST %s, GET /healthz, GET /readyz)", host, port,
-             EVENTS_PATH)
+    flow = app.oauth_flow
+    extra = f", GET {flow.install_path}, GET {flow.redirect_uri_path}" if flow else ""
+    log.info("serving HTTP on %s:%d (POST %s%s, GET /healthz, GET /readyz)", host, port,
+             EVENTS_PATH, extra)
     serve(wsgi_app(app, ready), host=host, port=port, threads=threads, ident="pacer")
 
 
