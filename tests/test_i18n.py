@@ -33,6 +33,7 @@ from bot.i18n import (
 from bot.parsing import _PERIODS, DEFAULT_KINDS, ERROR_CODES
 from bot.periods import PERIOD_OF
 from bot.render import brief as brief_render
+from bot.render import calibrate as calibrate_render
 from bot.render import checkin as checkin_render
 from bot.render import reports as reports_render
 from bot.reports import TARGET_METRICS
@@ -155,6 +156,17 @@ DYNAMIC: dict[str, Iterable] = {
                      recommend.PROMOTION, recommend.MANAGEMENT_TRAINEE,
                      recommend.ROOKIE_BREAKTHROUGH),
     "score.source_{}": ("forecast", "manual"),  # bot.scoring.facts.Target.source
+    # Calibrations and action items (bot/render/calibrate.py, actions.py).
+    "cal.intro_{}": ("dayahead", "hourbefore", "start", "preview"),  # pack_blocks(kind=)
+    "cal.digest_{}": ("skipped", "missed"),  # bot/job_calibration.py
+    "cal.history_{}": ("held", "skipped", "missed", "scheduled"),  # calibration.state()
+    "cal.q.{}": calibrate_render.QUESTIONS,
+    "cal.field.{}": calibrate_render.MINUTES_FIELDS,
+    "cal.hint.{}": [*calibrate_render.QUESTIONS, *calibrate_render.MINUTES_FIELDS],
+    "cal.scope_{}": ("one", "following"),  # move_modal's options
+    "calx.when_{}": _codes("bot/when.py", r'WhenError\(\s*"(\w+)"'),
+    "act.line_{}": ("done", "overdue", "today", "open"),  # actions.item_text
+    "act.remind_{}": ("tomorrow", "today"),  # actions.reminder_blocks(when=)
 }
 
 

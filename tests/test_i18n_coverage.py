@@ -8,7 +8,8 @@ Three nets, each catching what the others cannot:
    "label", "placeholder", "hint", "submit", "close" or "alt_text" key in a dict literal;
    a keyword argument of those names (ack(text=...), modal(title=...),
    files_upload_v2(initial_comment=...)); the text arguments of the Block Kit helpers
-   (section, context, plain, message, notice_blocks, open_button's label, ...). Emoji,
+   (section, context, plain, message, notice_blocks, open_button's label, ...) and whatever
+   follows a "plain_text" or "mrkdwn" argument (a helper building a text object). Emoji,
    punctuation, bullets and f-strings of only inserted values pass; a literal inside a call
    (t(lang, "key"), ", ".join) is that call's business, not text. A new module is scanned
    unless it is listed in NOT_SLACK with the reason it never reaches a Slack user.
@@ -66,7 +67,8 @@ TEXT_KEYS = {"text", "title", "label", "placeholder", "hint", "submit", "close",
 # Block Kit helpers and the positions of their text arguments ("*" for all of them).
 TEXT_ARGS = {"section": (0,), "context": "*", "plain": (0,), "message": (0,),
              "notice_blocks": (0,), "_header": (0,), "_message": (0,), "open_button": (1,),
-             "text_input": (1,), "number_input": (1,), "_text": (1,)}
+             "text_input": (1,), "number_input": (1,)}
+TEXT_TYPES = {"plain_text", "mrkdwn"}  # helper("plain_text", text): what follows is text
 
 
 def _words_in(node: ast.AST) -> list[str]:
@@ -108,8 +110,10 @@ def literal_text(source: str) -> list[tuple[int, str]]:
                 if keyword.arg in TEXT_KEYS:
                     found += [(keyword.value.lineno, w) for w in _words_in(keyword.value)]
             positions = TEXT_ARGS.get(_callee(node), ())
+            typed = next((i for i, arg in enumerate(node.args) if isinstance(arg, ast.Constant)
+                          and arg.value in TEXT_TYPES), None)
             for i, arg in enumerate(node.args):
-                if positions == "*" or i in positions:
+                if positions == "*" or i in positions or (typed is not None and i > typed):
                     found += [(arg.lineno, w) for w in _words_in(arg)]
     return found
 
@@ -138,14 +142,17 @@ ack(text="⚠️ " + "出错了")
 modal(title="Form", close=t(lang, "x"), blocks=[])
 open_button(ACTION, "Open")
 client.files_upload_v2(initial_comment="Here is your chart")
+_text("plain_text", "Rate a teammate")
 ''')
     assert sorted(text for _, text in caught) == sorted([
-        "Saved", "Total ", "Pacer", "OK", "出错了", "Form", "Open", "Here is your chart"])
+        "Saved", "Total ", "Pacer", "OK", "出错了", "Form", "Open", "Here is your chart",
+        "Rate a teammate"])
     assert literal_text('''
 section("*" + t(lang, "k") + "*\\n" + ", ".join(x))
 context(f"{medal} <@{user}> · {value}", "✅ ")
 t(lang, "log.saved", what=Raw(f"<@{u}>"))
 {"type": "section", "block_id": "plan", "action_id": "value"}
+_text(values, "a1_text")
 ''') == []
 
 
@@ -209,11 +216,15 @@ SCRIPT = [
     ("/target", "set <@U0BO> 跳舞 1"), ("/target", "set <@U0BO> sales 50万 2026-Q4"),
     ("/rate", ""), ("/rate", "<@U0BO> satisfaction 88"), ("/rate", "<@U0BO> compliance 5 缺合同"),
     ("/rate", "跳舞"),
+    ("/pacer", f"team calibration {TEAM} 2026-11-24 10:00"), ("/calibrate", ""),
+    ("/calibrate", "pack"), ("/calibrate", "history"), ("/calibrate", "move 明天下午3点"),
+    ("/calibrate", "move 跳舞"), ("/calibrate", "跳舞"), ("/actions", ""), ("/actions", "all"),
 ]
 # What the test itself typed or named that shows up verbatim (Latin letters in it).
 OWN_DATA = {"Tokyo", "Mars", "Base", "Acme"}
 HIDDEN_KEYS = {"action_id", "block_id", "value", "private_metadata", "callback_id", "url",
-               "type", "response_type", "initial_user", "image_url", "id", "response_action"}
+               "type", "response_type", "initial_user", "image_url", "id", "response_action",
+               "style"}
 SHOWN_ARGS = ("text", "blocks", "view", "initial_comment", "files", "errors")
 
 
@@ -307,7 +318,8 @@ def _fill_the_forms(bot: Bot, user: str) -> list[tuple[str, str]]:
 
 def _run_the_jobs(bot: Bot) -> None:
     """A month of the rep's work, then every scheduled job at a time it sends something
-    (alerts: deals bunched at October's end, leads idle 48 h and 72 h, a week behind pace)."""
+    (alerts: deals bunched at October's end, leads idle 48 h and 72 h, a week behind pace;
+    a calibration's pack an hour ahead, the request for its minutes, the nudge)."""
     deps = bot.deps
     with deps.sessions() as s:
         team = teams.get_team(s, workspace_id=WORKSPACE, name=TEAM)
@@ -324,7 +336,10 @@ def _run_the_jobs(bot: Bot) -> None:
                          entry=entry, text=kind, source=f"seed-{day}-{kind}",
                          now=local(SHANGHAI, f"{day} 10:00"))
     for job, at in (("month-end", "2026-11-02 09:01"), ("alerts", "2026-11-02 09:00"),
-                    ("checkin-reminder", "2026-11-19 09:31"), ("alerts", "2026-11-20 11:00"),
+                    ("checkin-reminder", "2026-11-19 09:31"),
+                    # The script moved the next calibration to 19 Nov 15:00.
+                    ("calibration", "2026-11-19 14:00"), ("calibration", "2026-11-19 15:45"),
+                    ("alerts", "2026-11-20 11:00"), ("calibration", "2026-11-20 15:00"),
                     ("friday-report", "2026-11-20 17:01"), ("alerts", "2026-11-21 11:00"),
                     ("alerts", "2026-11-25 12:00"), ("friday-brief", "2026-11-27 15:01"),
                     ("quarter-end", "2027-01-04 09:01")):
