@@ -36,10 +36,13 @@ from bot.render import brief as brief_render
 from bot.render import calibrate as calibrate_render
 from bot.render import checkin as checkin_render
 from bot.render import reports as reports_render
+from bot.render import review as review_render
 from bot.reports import TARGET_METRICS
 from bot.scoring import compare, kbi, leaderboard, recommend, targets
+from bot.scoring.grades import GRADES
 from bot.scoring.rules import Weights
 from handlers import lead, pacer, rate
+from store import reviews
 from store.models import ROLES, STAGES, TIERS
 from tests.conftest import Bot
 from tests.test_checkin import open_form, submit
@@ -113,6 +116,14 @@ def _codes(path: str, pattern: str) -> set[str]:
     return set(re.findall(pattern, (ROOT / path).read_text()))
 
 
+def _record_actions(path: str) -> set[str]:
+    """The `action=` values of a module's record(...) calls (an event log's kinds)."""
+    return {form for node in ast.walk(ast.parse((ROOT / path).read_text()))
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "record"
+            for keyword in node.keywords if keyword.arg == "action"
+            for form in _key_forms(keyword.value)}
+
+
 def _inline_codes(*paths: str) -> set[str]:
     return set().union(*(_codes(path, r'InlineError\(\s*"(\w+)"') for path in paths))
 
@@ -167,6 +178,21 @@ DYNAMIC: dict[str, Iterable] = {
     "calx.when_{}": _codes("bot/when.py", r'WhenError\(\s*"(\w+)"'),
     "act.line_{}": ("done", "overdue", "today", "open"),  # actions.item_text
     "act.remind_{}": ("tomorrow", "today"),  # actions.reminder_blocks(when=)
+    "cal.plan.{}": reviews.CHECK_STATUSES,
+    # The review cycle (bot/render/review.py).
+    "review.period.{}": ("month", "quarter"),  # render.review.period()
+    "review.status.{}": (reviews.SELF, reviews.RATING, reviews.RESULT, reviews.APPEAL,
+                         reviews.FINAL),
+    "review.event.{}": _record_actions("store/reviews.py"),
+    "review.check_status.{}": reviews.CHECK_STATUSES,
+    "review.outcome.{}": reviews.OUTCOMES,
+    "review.grade.{}": GRADES,
+    "review.decide_option.{}": ("upheld", "changed"),  # decide_form's options
+    "review.escalate.{}": ("rating", "appeal"),  # bot/job_review.py
+    "review.self_field.{}": review_render.SELF_TEXTS,
+    "review.self_hint.{}": review_render.SELF_TEXTS,
+    "review.rate_field.{}": review_render.RATE_TEXTS,
+    "review.rate_hint.{}": review_render.RATE_TEXTS,
 }
 
 

@@ -219,6 +219,7 @@ SCRIPT = [
     ("/pacer", f"team calibration {TEAM} 2026-11-24 10:00"), ("/calibrate", ""),
     ("/calibrate", "pack"), ("/calibrate", "history"), ("/calibrate", "move 明天下午3点"),
     ("/calibrate", "move 跳舞"), ("/calibrate", "跳舞"), ("/actions", ""), ("/actions", "all"),
+    ("/review", ""), ("/review", "help"), ("/review", "history"), ("/review", "跳舞"),
 ]
 # What the test itself typed or named that shows up verbatim (Latin letters in it).
 OWN_DATA = {"Tokyo", "Mars", "Base", "Acme"}
@@ -319,7 +320,8 @@ def _fill_the_forms(bot: Bot, user: str) -> list[tuple[str, str]]:
 def _run_the_jobs(bot: Bot) -> None:
     """A month of the rep's work, then every scheduled job at a time it sends something
     (alerts: deals bunched at October's end, leads idle 48 h and 72 h, a week behind pace;
-    a calibration's pack an hour ahead, the request for its minutes, the nudge)."""
+    a calibration's pack an hour ahead, the request for its minutes, the nudge; the quarter's
+    review opening)."""
     deps = bot.deps
     with deps.sessions() as s:
         team = teams.get_team(s, workspace_id=WORKSPACE, name=TEAM)
@@ -342,7 +344,7 @@ def _run_the_jobs(bot: Bot) -> None:
                     ("alerts", "2026-11-20 11:00"), ("calibration", "2026-11-20 15:00"),
                     ("friday-report", "2026-11-20 17:01"), ("alerts", "2026-11-21 11:00"),
                     ("alerts", "2026-11-25 12:00"), ("friday-brief", "2026-11-27 15:01"),
-                    ("quarter-end", "2027-01-04 09:01")):
+                    ("quarter-end", "2027-01-04 09:01"), ("review", "2027-01-04 09:02")):
         when = local(SHANGHAI, at)
         bot.deps.clock.set(when)  # type: ignore[attr-defined]
         result = jobs.run_job(deps, job, now=when)
