@@ -55,7 +55,8 @@ VERBS = {
     **dict.fromkeys(("help", "?", "帮助"), "help"),
     **dict.fromkeys(("show", "next", "查看", "下次"), "show"),
 }
-EARLIEST_MINUTES = timedelta(hours=1)  # minutes may be recorded from an hour before
+# `/calibrate minutes` (no calibration named) takes the next one only from an hour before.
+EARLIEST_MINUTES = timedelta(hours=1)
 MAX_AHEAD = timedelta(days=60)
 MIN_AHEAD = timedelta(minutes=5)
 HISTORY = 10
@@ -223,41 +224,28 @@ def register(app: App, deps: Deps) -> None:
         except Usage as usage:
             respond(**notice_blocks(usage.text(who.lang)))
 
-    @app.action(render.ANSWER_ACTION)
-    def handle_answer_button(ack: Ack, body: dict, client: WebClient) -> None:
+    # Each button opens its form for the calibration it names; each form saves through its
+    # saver. One listener per id, made by the two factories below.
+    for action_id, form in ((render.ANSWER_ACTION, "answers"), (render.MOVE_ACTION, "move"),
+                            (render.MINUTES_ACTION, "minutes"), (render.SKIP_ACTION, "skip")):
+        app.action(action_id)(_opener(deps, form))
+    for callback_id, save in ((render.ANSWERS_FORM, _save_answers),
+                              (render.MINUTES_FORM, _save_minutes),
+                              (render.MOVE_FORM, _save_move), (render.SKIP_FORM, _save_skip)):
+        app.view(callback_id)(_submitter(deps, save))
+
+
+def _opener(deps: Deps, form: str) -> Callable[..., None]:
+    def handle_button(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
-        _open_from_button(deps, client, body, "answers")
+        _open_from_button(deps, client, body, form)
+    return handle_button
 
-    @app.action(render.MOVE_ACTION)
-    def handle_move_button(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        _open_from_button(deps, client, body, "move")
 
-    @app.action(render.MINUTES_ACTION)
-    def handle_minutes_button(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        _open_from_button(deps, client, body, "minutes")
-
-    @app.action(render.SKIP_ACTION)
-    def handle_skip_button(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        _open_from_button(deps, client, body, "skip")
-
-    @app.view(render.ANSWERS_FORM)
-    def handle_answers_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        _submit(deps, client, ack, body, view, _save_answers)
-
-    @app.view(render.MINUTES_FORM)
-    def handle_minutes_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        _submit(deps, client, ack, body, view, _save_minutes)
-
-    @app.view(render.MOVE_FORM)
-    def handle_move_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        _submit(deps, client, ack, body, view, _save_move)
-
-    @app.view(render.SKIP_FORM)
-    def handle_skip_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        _submit(deps, client, ack, body, view, _save_skip)
+def _submitter(deps: Deps, save: Saver) -> Callable[..., None]:
+    def handle_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        _submit(deps, client, ack, body, view, save)
+    return handle_submit
 
 
 def _show(deps: Deps, client: WebClient, who: Who, request: Request) -> dict:
@@ -446,7 +434,6 @@ def _occurrence(session: Session, deps: Deps, ref: str) -> cal.Occurrence:
 
 
 def _form_view(deps: Deps, who: Who, ref: str, form: str) -> dict:
-    now = deps.clock.now()
     with deps.sessions() as session:
         occ = _occurrence(session, deps, ref)
         _check(session, deps, who, occ, form)
@@ -456,9 +443,8 @@ def _form_view(deps: Deps, who: Who, ref: str, form: str) -> dict:
             return render.move_modal(who.lang, occ, tz=who.profile.tz)
         if form == "skip":
             return render.skip_modal(who.lang, occ, tz=who.profile.tz)
-        if occ.at - EARLIEST_MINUTES > now:
-            raise Usage("calx.minutes_too_early",
-                        when=Raw(render.when(occ.at, who.profile.tz, who.lang)))
+        # A button names its calibration: the manager may write its minutes whenever they
+        # like (only `/calibrate minutes`, which picks one, refuses one still days away).
         items = actions.of_calibration(session, calibration_id=occ.row.id) if occ.row else []
         return render.minutes_modal(who.lang, occ, tz=who.profile.tz, items=items)
 
@@ -556,9 +542,6 @@ def _save_minutes(deps: Deps, client: WebClient, who: Who, occ: cal.Occurrence,
                   values: dict, session: Session):  # noqa: ANN202
     _check(session, deps, who, occ, "minutes")
     now = deps.clock.now()
-    if occ.at - EARLIEST_MINUTES > now:
-        raise Usage("calx.minutes_too_early",
-                    when=Raw(render.when(occ.at, who.profile.tz, who.lang)))
     errors: dict[str, str] = {}
     texts = _too_long(who.lang, values, render.MINUTES_FIELDS, errors)
     if not texts["notes"] and "notes" not in errors:
