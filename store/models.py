@@ -23,6 +23,8 @@ class Workspace(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)  # Slack team id, e.g. T0ACME
     name: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    # Free text older than this many days is blanked (store/privacy.py); None keeps it.
+    notes_retention_days: int | None = Field(default=None)
 
 
 class Team(SQLModel, table=True):
@@ -45,6 +47,7 @@ class Team(SQLModel, table=True):
     # The Friday summary counts reps who logged nothing; it names them only if the team opts in.
     name_quiet_reps: bool = Field(default=False)
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    notes_retention_days: int | None = Field(default=None)  # None: the workspace's setting
 
 
 class TeamHoliday(SQLModel, table=True):
