@@ -128,6 +128,25 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--team", help="the team the rows belong to (default: the only one)")
     imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     imp.add_argument("--workspace", help="Slack team id (default: the only one)")
+
+    member = sub.add_parser("member", help="one person's data (README: Privacy and data "
+                            "rights)").add_subparsers(dest="member_command", required=True)
+    mexp = member.add_parser("export", help="everything about one person, as JSON to stdout")
+    mfor = member.add_parser("forget", help="erase or pseudonymise one person's data; team "
+                             "numbers stay (a dry run without --yes)")
+    mfor.add_argument("--yes", action="store_true", help="do it (without: report only)")
+    retention = sub.add_parser("retention", help="how long free text is kept").add_subparsers(
+        dest="retention_command", required=True)
+    notes = retention.add_parser("notes", help="blank notes and answers older than DAYS; the "
+                                 "numbers stay")
+    notes.add_argument("days", help="days (at least 14), 'off' (the workspace keeps them), or "
+                       "'default' (a team follows the workspace)")
+    notes.add_argument("--team", help="this team's own setting")
+    rshow = retention.add_parser("show", help="the settings in force")
+    for p in (mexp, mfor):
+        p.add_argument("user_id", help="a Slack user id, e.g. U0123ABCD")
+    for p in (mexp, mfor, notes, rshow):
+        p.add_argument("--workspace", help="Slack team id (default: the only one)")
     return parser
 
 
@@ -289,7 +308,7 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     try:
         job = jobs.JOBS.get(args.name)
-        if job is not None and job.available and not settings.bot_token:
+        if job is not None and job.available and job.posts and not settings.bot_token:
             raise ConfigError("missing environment: SLACK_BOT_TOKEN (the job posts to Slack)")
         result = jobs.run_job(deps, args.name, now=now, team=args.team)
     except jobs.JobError as exc:
@@ -390,6 +409,55 @@ def _keys(tree: dict, prefix: str = "") -> list[str]:
         _keys(value, f"{prefix}{key}.") if isinstance(value, dict) else [f"{prefix}{key}"])]
 
 
+def cmd_member(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from bot import privacy
+
+    deps = Deps.build(settings)
+    db.upgrade(deps.engine)
+    try:
+        workspace_id = privacy.workspace_for(deps, args.workspace)
+        if args.member_command == "export":
+            found = privacy.export_member(deps, workspace_id=workspace_id, user_id=args.user_id)
+            if found is None:
+                print(f"pacer: nothing about {args.user_id} is stored in workspace "
+                      f"{workspace_id}", file=sys.stderr)
+                return 1
+            print(json.dumps(found, ensure_ascii=False, indent=2))
+            return 0
+        result = privacy.forget_member(deps, workspace_id=workspace_id, user_id=args.user_id,
+                                       apply=args.yes)
+    except privacy.PrivacyError as exc:
+        print(f"pacer: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(result.lines()))
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import privacy
+    from store import privacy as store_privacy
+
+    deps = Deps.build(settings)
+    db.upgrade(deps.engine)
+    try:
+        workspace_id = privacy.workspace_for(deps, args.workspace)
+        if args.retention_command == "notes":
+            setting, pending = privacy.set_retention(deps, workspace_id=workspace_id,
+                                                     value=args.days, team=args.team)
+            print(f"free text that is due now: {sum(pending.values())} row(s)"
+                  + "".join(f", {t} {n}" for t, n in sorted(pending.items())))
+        else:
+            with deps.sessions() as session:
+                setting = store_privacy.retention(session, workspace_id=workspace_id)
+    except privacy.PrivacyError as exc:
+        print(f"pacer: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(privacy.retention_lines(setting)))
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cmd_team,
             "export": cmd_export, "import": cmd_import, "rules": cmd_rules,
-            "jobs": cmd_jobs}
+            "jobs": cmd_jobs, "member": cmd_member, "retention": cmd_retention}

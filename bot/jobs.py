@@ -28,6 +28,7 @@ from bot.users import zone
 from bot.workdays import is_working_day
 from store import briefs, checkins, deliveries, teams
 from store.models import Team
+from store.privacy import is_pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,8 @@ def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
             summary = next(s for s in teams.list_teams(session, workspace_id=row.workspace_id)
                            if s.name == row.name)
             zones = {}
-            for user_id in summary.members:
+            reps = tuple(u for u in summary.members if not is_pseudonym(u))  # forgotten
+            for user_id in reps:
                 member = teams.ensure_member(session, workspace_id=row.workspace_id,
                                              user_id=user_id, now=now)
                 zones[user_id] = zone(member.tz_override or member.tz, row.tz)
@@ -111,7 +113,7 @@ def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
                 id=row.id, workspace_id=row.workspace_id, name=row.name, tz=row.tz,
                 country=row.holiday_country,
                 days_off=frozenset(d.day for d in teams.days_off(session, team_id=row.id)),
-                created_at=deliveries.aware(row.created_at), reps=summary.members,
+                created_at=deliveries.aware(row.created_at), reps=reps,
                 stored_zones=zones, checkin_at=_hhmm(row.checkin_time, CHECKIN_TIME),
                 brief_at=_hhmm(row.brief_time, BRIEF_TIME),
                 report_at=_hhmm(row.report_time, time(17, 0)),
@@ -155,6 +157,8 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
             catch_up: timedelta = CATCH_UP) -> None:
     """Claim, post, record: the one path every scheduled message takes (a DM, or a post in
     `due.channel`)."""
+    if not due.channel and is_pseudonym(due.user_id):
+        return  # a forgotten person (store/privacy.py) who still owns a lead: nobody to DM
     who = f"{due.channel or due.user_id} ({due.team.name}, {due.period})"
     if now - due.due_at > catch_up:
         # Missed. Recorded once (so it is logged once), unless it was never owed: answered
@@ -322,6 +326,7 @@ class Job:
     run: JobFn | None = None  # None: not yet available
     when: str = ""  # the schedule in words, for `pacer jobs list`
     next_due: Callable[[TeamInfo, ZoneInfo, datetime], datetime | None] | None = None
+    posts: bool = True  # False: works on the database only (needs no Slack token)
 
     @property
     def available(self) -> bool:
@@ -416,3 +421,4 @@ def _next_text(job: Job, info: TeamInfo, now: datetime) -> str:
 
 
 import bot.job_reports  # noqa: E402, F401 - registers friday-report, month-end, quarter-end
+import bot.privacy  # noqa: E402, F401 - registers retention
