@@ -147,7 +147,7 @@ class ForgetResult:
         lines = [head, f"  pseudonym: {d.pseudonym} (the same in every row; not reversible "
                        "without PACER_SECRET_KEY)"]
         for label, counts in (("erased", d.erased), ("kept under the pseudonym", d.rekeyed),
-                              ("their free text blanked", d.blanked),
+                              ("free text by or about them blanked", d.blanked),
                               ("their id replaced in other text", d.mentioned)):
             if counts:
                 lines.append(f"  {label}: {_counts(counts)}")

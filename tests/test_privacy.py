@@ -404,11 +404,13 @@ def test_the_retention_job_blanks_old_text_and_keeps_the_numbers(env: str, bot: 
     assert "applied workspace T0ACME: free text blanked in 2 row(s) (activities 1, " \
            "checkins 1)" in out
     with bot.deps.sessions() as session:
-        notes = dict(session.exec(select(Activity.customer, Activity.note)).all())
-        texts = dict(session.exec(select(Activity.customer, Activity.text)).all())
+        notes = session.exec(select(Activity.kind, Activity.customer, Activity.note)
+                             .order_by(Activity.id)).all()
+        texts = session.exec(select(Activity.text).order_by(Activity.id)).all()
         checkin = session.exec(select(Checkin)).one()
-    assert notes == {"Acme": "recent words", "Wayne": "old west words"}
-    assert texts["Acme"] == 'visit Acme "recent words"' and texts["Wayne"]
+    assert notes == [("deal", "Acme", None), ("visit", "Wayne", "old west words"),
+                     ("visit", "Acme", "recent words")]
+    assert texts == ["", 'visit Wayne "old west words"', 'visit Acme "recent words"']
     assert (checkin.plan, checkin.blockers) == ("", "")
     # The numbers stay: the logs export differs only in the blanked note.
     assert run(capsys, "export", "logs")[1] == sums.replace("old words", "")
