@@ -19,10 +19,14 @@ forget        KEEP (default): the rows feed team numbers, so they stay, re-keyed
 personal      other facts about the person (their profile): emptied on forget.
 not_personal  columns that look personal or like free text but are neither (why: a comment).
 exported      False: never listed row by row in an export (anonymous peer ratings).
+workspace     the column holding the Slack workspace id when it is not `workspace_id` (e.g.
+              slack_sdk's installation tables: "team_id"), or None for a table that is not
+              per workspace and holds nothing personal. By default a row's workspace comes
+              from its workspace_id column, else through its foreign keys (targets -> teams
+              -> workspaces), so most lines need not say.
 
-A row's workspace comes from its workspace_id column, else through its foreign keys
-(targets -> teams -> workspace), so a line need not say how. A text column's retention is its
-team's setting when the row has a team_id, else its workspace's.
+A text column's retention is its team's setting when the row has a team_id (a foreign key to
+teams), else its workspace's.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import hmac
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -43,6 +48,7 @@ from sqlalchemy import (
     and_,
     delete,
     exists,
+    false,
     func,
     or_,
     update,
@@ -66,6 +72,7 @@ class Table:
     personal: tuple[str, ...] = ()
     not_personal: tuple[str, ...] = ()
     exported: bool = True
+    workspace: str | None = "workspace_id"
 
 
 TABLES: dict[str, Table] = {
@@ -123,11 +130,15 @@ def sql_table(name: str) -> SqlTable:
 
 
 def in_workspace(table: SqlTable, workspace_id: str) -> ColumnElement[bool]:
-    """The rows of `table` in one workspace: by workspace_id, else through a foreign key."""
+    """The rows of `table` in one workspace: by its workspace column, else through a foreign
+    key; none for a table declared not per workspace."""
+    decl = TABLES.get(table.name, Table())
     if table.name == Workspace.__tablename__:
         return table.c.id == workspace_id
-    if "workspace_id" in table.c:
-        return table.c.workspace_id == workspace_id
+    if decl.workspace is None:
+        return false()
+    if decl.workspace in table.c:
+        return table.c[decl.workspace] == workspace_id
     for fk in sorted(table.foreign_keys, key=lambda fk: fk.parent.name):
         return fk.parent.in_(select(fk.column).where(
             in_workspace(fk.column.table, workspace_id)))
@@ -220,6 +231,10 @@ def forget(session: Session, *, workspace_id: str, user_id: str, pseudonym: str,
     and the audit log records that a forget happened (not whom). A second run finds nothing.
     """
     out = Forgotten(pseudonym)
+    # The one full scan first, before any write: SQLite has a single writer, and pysqlite
+    # opens the write transaction at the first change, so the writes that follow hold it
+    # for a moment rather than for the whole scan. The rows are read again before changing.
+    mentions = _mentions(session, workspace_id, user_id)
     _forget_member(session, workspace_id, user_id, pseudonym, out)
     for name, decl in TABLES.items():
         if not decl.people or decl.forget == PROFILE:
@@ -242,7 +257,7 @@ def forget(session: Session, *, workspace_id: str, user_id: str, pseudonym: str,
             session.execute(update(table).where(in_workspace(table, workspace_id),
                                                 table.c[column] == user_id)
                             .values({column: pseudonym}))
-    _replace_mentions(session, workspace_id, user_id, pseudonym, out)
+    _replace_mentions(session, mentions, user_id, pseudonym, out)
     customers = sql_table(Customer.__tablename__)
     out.open_leads = session.execute(
         select(func.count()).select_from(customers)
@@ -313,31 +328,43 @@ def _drop_collisions(session: Session, table: SqlTable, column: str, workspace_i
 _ID_CHARS = "A-Za-z0-9"
 
 
-def _replace_mentions(session: Session, workspace_id: str, user_id: str, pseudonym: str,
-                      out: Forgotten) -> None:
-    """Their id anywhere else (a teammate's note "<@U0ALICE>", a ledger key): the pseudonym.
-    LIKE finds the candidates; the regex replaces only the whole id (U0BO is not U0BOB)."""
-    pattern = re.compile(rf"(?<![{_ID_CHARS}]){re.escape(user_id)}(?![{_ID_CHARS}])")
+def _mentions(session: Session, workspace_id: str, user_id: str) -> dict[str, list[tuple]]:
+    """The rows that hold their id inside a string (a teammate's note "<@U0ALICE>", a ledger
+    key), by primary key: found with LIKE, every string column of every table."""
+    found: dict[str, list[tuple]] = {}
     for table in SQLModel.metadata.sorted_tables:
         names = string_columns(table)
+        people = TABLES.get(table.name, Table()).people
         if not names:
             continue
         keys = list(table.primary_key.columns)
+        # A people column that is exactly their id is re-keyed anyway; inside text it counts.
+        inside = [and_(table.c[n].contains(user_id, autoescape=True), table.c[n] != user_id)
+                  if n in people else table.c[n].contains(user_id, autoescape=True)
+                  for n in names]
         rows = session.execute(
-            select(*keys, *(table.c[n] for n in names))
-            .where(in_workspace(table, workspace_id),
-                   or_(*(table.c[n].contains(user_id, autoescape=True) for n in names)))
-        ).all()
-        for row in rows:
-            changes = {}
-            for name, value in zip(names, row[len(keys):], strict=True):
-                if value and pattern.search(value):
-                    changes[name] = pattern.sub(pseudonym, value)
+            select(*keys).where(in_workspace(table, workspace_id), or_(*inside))).all()
+        if rows:
+            found[table.name] = [tuple(row) for row in rows]
+    return found
+
+
+def _replace_mentions(session: Session, mentions: dict[str, list[tuple]], user_id: str,
+                      pseudonym: str, out: Forgotten) -> None:
+    """Their whole id (U0BO, not the start of U0BOB) becomes the pseudonym in those rows."""
+    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(user_id)}(?![A-Za-z0-9])")
+    for name, pks in mentions.items():
+        table = sql_table(name)
+        keys, names = list(table.primary_key.columns), string_columns(table)
+        for pk in pks:
+            where = [k == v for k, v in zip(keys, pk, strict=True)]
+            row = session.execute(select(*(table.c[n] for n in names)).where(*where)).first()
+            changes = {n: pattern.sub(pseudonym, v) for n, v in zip(names, row or (),
+                                                                       strict=False)
+                       if v and pattern.search(v)}
             if changes:
-                session.execute(update(table).where(
-                    *(k == v for k, v in zip(keys, row[:len(keys)], strict=True)))
-                    .values(**changes))
-                out.mentioned[table.name] += 1
+                session.execute(update(table).where(*where).values(**changes))
+                out.mentioned[name] += 1
 
 
 # ----------------------------------------------------------------- retention
@@ -394,10 +421,19 @@ def set_retention(session: Session, *, workspace_id: str, days: int | None,
     session.flush()
 
 
-def blank_old_text(session: Session, *, setting: Retention, now: datetime) -> Counter[str]:
-    """Blank every declared free-text column older than its retention; numbers stay.
-    Idempotent: rows already blank are not touched. Rows blanked, per table."""
-    blanked: Counter[str] = Counter()
+@dataclass(frozen=True)
+class Due:
+    """Rows of one table whose free text is older than `cutoff`: to be blanked."""
+
+    table: str
+    cutoff: date | datetime
+    ids: tuple[int, ...]
+
+
+def old_text(session: Session, *, setting: Retention, now: datetime) -> list[Due]:
+    """What the retention setting blanks now, table by table: a read, so the writes that
+    follow can go in short batches (SQLite has one writer; a long one would hold /log up)."""
+    found = []
     for name, decl in TABLES.items():
         if not decl.text:
             continue
@@ -414,15 +450,28 @@ def blank_old_text(session: Session, *, setting: Retention, now: datetime) -> Co
                                     in_workspace(table, setting.workspace_id)), setting.days))
         else:
             groups.append((in_workspace(table, setting.workspace_id), setting.days))
-        aged = table.c[decl.aged_by]
         for where, days in groups:
             if days is None:
                 continue
-            cutoff: date | datetime = now - timedelta(days=days)
-            if isinstance(aged.type, Date):  # a day, not a moment (DateTime is no Date)
-                cutoff = cutoff.date()  # type: ignore[union-attr]
-            blanked[name] += session.execute(
-                update(table).where(where, aged < cutoff, _has_text(table, decl.text))
-                .values(**_blanks(table, decl.text))).rowcount
-    session.flush()
-    return +blanked
+            cutoff = _cutoff(table.c[decl.aged_by], now - timedelta(days=days))
+            ids = session.execute(
+                select(table.c.id).where(where, table.c[decl.aged_by] < cutoff,
+                                         _has_text(table, decl.text))
+                .order_by(table.c.id)).scalars().all()
+            if ids:
+                found.append(Due(name, cutoff, tuple(ids)))
+    return found
+
+
+def _cutoff(aged: Column, moment: datetime) -> date | datetime:
+    return moment.date() if isinstance(aged.type, Date) else moment  # DateTime is no Date
+
+
+def blank_text(session: Session, *, due: Due, ids: Sequence[int]) -> int:
+    """Blank the free text of these rows of `due.table`, if still older than its cutoff (an
+    edit since the read makes it new again); numbers stay. Rows blanked."""
+    decl, table = TABLES[due.table], sql_table(due.table)
+    return session.execute(
+        update(table).where(table.c.id.in_(list(ids)), table.c[decl.aged_by] < due.cutoff,
+                            _has_text(table, decl.text))
+        .values(**_blanks(table, decl.text))).rowcount

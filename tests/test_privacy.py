@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 
@@ -158,11 +159,9 @@ TEXT_LIKE = re.compile(r"note|text|reason|detail|comment|answer|minutes|blocker|
                        r"yesterday|customers|improve|strength|support|appeal|decision")
 
 
-def test_every_table_and_every_personal_or_free_text_column_is_declared() -> None:
-    """A new table, or a new column that looks like a person or like free text, fails here
-    until store/privacy.py's TABLES says what it is (one line per table)."""
+def undeclared(metadata: MetaData) -> list[str]:
     missing = []
-    for table in SQLModel.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         decl = privacy.TABLES.get(table.name)
         if decl is None:
             missing.append(f"table {table.name}: add a line to store/privacy.py TABLES")
@@ -176,7 +175,26 @@ def test_every_table_and_every_personal_or_free_text_column_is_declared() -> Non
                      else None)
             if looks and name not in covered:
                 missing.append(f"{table.name}.{name} looks like {looks}: declare it")
-    assert missing == []
+    return missing
+
+
+def test_every_table_and_every_personal_or_free_text_column_is_declared() -> None:
+    """A new table, or a new column that looks like a person or like free text, fails here
+    until store/privacy.py's TABLES says what it is (one line per table)."""
+    assert undeclared(SQLModel.metadata) == []
+
+
+def test_the_declaration_check_catches_what_it_should() -> None:
+    metadata = MetaData()
+    Table("calibrations", metadata, Column("id", Integer, primary_key=True),
+          Column("manager_user_id", String(32)), Column("minutes", Text))
+    Table("checkins", metadata, Column("id", Integer, primary_key=True),
+          Column("user_id", String(32)), Column("mood", String(2000)),
+          Column("approved_by", String(32)), Column("day", String(10)))
+    assert undeclared(metadata) == [
+        "table calibrations: add a line to store/privacy.py TABLES",
+        "checkins.mood looks like free text: declare it",
+        "checkins.approved_by looks like a person: declare it"]
 
 
 def test_the_declaration_names_real_columns_and_every_table_reaches_a_workspace() -> None:
@@ -184,10 +202,17 @@ def test_the_declaration_names_real_columns_and_every_table_reaches_a_workspace(
         table = SQLModel.metadata.tables[name]
         for column in (*decl.people, *decl.text, *decl.personal, *decl.not_personal):
             assert column in table.c, f"{name}.{column} does not exist"
+        if decl.workspace not in (None, "workspace_id"):
+            assert decl.workspace in table.c, f"{name}.{decl.workspace} does not exist"
         if decl.text:
             assert decl.aged_by in table.c, f"{name}: text needs aged_by (a time column)"
+            assert [c.name for c in table.primary_key] == ["id"], f"{name}: retention " \
+                "blanks rows by their id"
         assert decl.forget in (privacy.KEEP, privacy.ERASE, privacy.PROFILE)
-        privacy.in_workspace(table, WORKSPACE)  # raises when a table cannot be scoped
+        if decl.workspace is None:
+            assert not (decl.people or decl.text or decl.personal), f"{name} is personal"
+        else:
+            privacy.in_workspace(table, WORKSPACE)  # raises when a table cannot be scoped
 
 
 # ----------------------------------------------------------------- export
