@@ -10,23 +10,20 @@ would, and the longest of those writes is printed: on SQLite (one writer) that i
 
 from __future__ import annotations
 
-import argparse
-import os
+import multiprocessing
 import sys
-import tempfile
-import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from multiprocessing.sharedctypes import Synchronized
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
-from sqlalchemy import String, cast, create_engine, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import String, cast, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.seed import WORKSPACE, seed, user_id  # noqa: E402
+from benchmarks.seed import WORKSPACE, on_each_database, seed, user_id  # noqa: E402
 from bot.clock import FixedClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.deps import Deps  # noqa: E402
@@ -38,38 +35,45 @@ from store.models import Activity  # noqa: E402
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
+def _probe(url: str, stop: Event, worst: Synchronized) -> None:
+    deps = Deps.build(Settings(database_url=url), clock=FixedClock(NOW))
+    while not stop.wait(0.02):
+        started = time.perf_counter()
+        with deps.sessions() as session:
+            audit.record(session, workspace_id=WORKSPACE, actor_user_id="UPROBE",
+                         action="probe", outcome="done", now=NOW)
+        worst.value = max(worst.value, time.perf_counter() - started)
+
+
 class Probe:
-    """Another writer: one small transaction every 20 ms; the slowest one is the stall."""
+    """Another writer, in its own process (so this one's GIL cannot slow it): one small
+    transaction every 20 ms; the slowest is how long a /log could have waited."""
 
-    def __init__(self, deps: Deps) -> None:
-        self.deps, self.worst, self._stop = deps, 0.0, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            started = time.perf_counter()
-            with self.deps.sessions() as session:
-                audit.record(session, workspace_id=WORKSPACE, actor_user_id="UPROBE",
-                             action="probe", outcome="done", now=NOW)
-            self.worst = max(self.worst, time.perf_counter() - started)
+    def __init__(self, url: str) -> None:
+        self._stop, self.worst = multiprocessing.Event(), multiprocessing.Value("d", 0.0)
+        self._process = multiprocessing.Process(target=_probe,
+                                                args=(url, self._stop, self.worst))
 
     def __enter__(self) -> Probe:
-        self._thread.start()
+        self._process.start()
+        time.sleep(1.0)  # connected and writing before the step starts
+        self.worst.value = 0.0
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join()
+        self._process.join()
 
 
 def timed(deps: Deps, label: str, fn: Callable[[], object],
           describe: Callable[[object], str]) -> None:
-    with Probe(deps) as probe:
+    with Probe(deps.settings.database_url) as probe:
         started = time.perf_counter()
         result = fn()
         took = time.perf_counter() - started
-    print(f"  {label:<44} {took * 1000:7.0f} ms, longest other write {probe.worst * 1000:5.0f}"
-          f" ms  {describe(result)}", flush=True)
+    worst = probe.worst.value * 1000
+    print(f"  {label:<44} {took * 1000:7.0f} ms, longest other write {worst:5.0f} ms  "
+          f"{describe(result)}", flush=True)
 
 
 def run(url: str, label: str, reps: int, days: int) -> None:
@@ -110,28 +114,7 @@ def run(url: str, label: str, reps: int, days: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=1000)
-    parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--no-sqlite", action="store_true")
-    args = parser.parse_args()
-    if not args.no_sqlite:
-        path = Path(tempfile.mkdtemp()) / "bench.db"
-        run(f"sqlite:///{path}", f"SQLite {path}", args.reps, args.days)
-    base = os.environ.get("DATABASE_URL", "")
-    if base.startswith(("postgres://", "postgresql")):
-        admin = create_engine(db.normalise_url(base), isolation_level="AUTOCOMMIT")
-        name = f"pacer_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(db.normalise_url(base)).set(database=name)
-            run(url.render_as_string(hide_password=False), f"PostgreSQL {name}", args.reps,
-                args.days)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    on_each_database(run, description=__doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

@@ -409,55 +409,15 @@ def _keys(tree: dict, prefix: str = "") -> list[str]:
         _keys(value, f"{prefix}{key}.") if isinstance(value, dict) else [f"{prefix}{key}"])]
 
 
-def cmd_member(args: argparse.Namespace, settings: Settings) -> int:
-    import json
-
+def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
+    """`pacer member export|forget`, `pacer retention notes|show` (bot/privacy.py)."""
     from bot import privacy
 
     deps = Deps.build(settings)
     db.upgrade(deps.engine)
-    try:
-        workspace_id = privacy.workspace_for(deps, args.workspace)
-        if args.member_command == "export":
-            found = privacy.export_member(deps, workspace_id=workspace_id, user_id=args.user_id)
-            if found is None:
-                print(f"pacer: nothing about {args.user_id} is stored in workspace "
-                      f"{workspace_id}", file=sys.stderr)
-                return 1
-            print(json.dumps(found, ensure_ascii=False, indent=2))
-            return 0
-        result = privacy.forget_member(deps, workspace_id=workspace_id, user_id=args.user_id,
-                                       apply=args.yes)
-    except privacy.PrivacyError as exc:
-        print(f"pacer: {exc}", file=sys.stderr)
-        return 2
-    print("\n".join(result.lines()))
-    return 0
-
-
-def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import privacy
-    from store import privacy as store_privacy
-
-    deps = Deps.build(settings)
-    db.upgrade(deps.engine)
-    try:
-        workspace_id = privacy.workspace_for(deps, args.workspace)
-        if args.retention_command == "notes":
-            setting, pending = privacy.set_retention(deps, workspace_id=workspace_id,
-                                                     value=args.days, team=args.team)
-            print(f"free text that is due now: {sum(pending.values())} row(s)"
-                  + "".join(f", {t} {n}" for t, n in sorted(pending.items())))
-        else:
-            with deps.sessions() as session:
-                setting = store_privacy.retention(session, workspace_id=workspace_id)
-    except privacy.PrivacyError as exc:
-        print(f"pacer: {exc}", file=sys.stderr)
-        return 2
-    print("\n".join(privacy.retention_lines(setting)))
-    return 0
+    return privacy.command(deps, args, out=sys.stdout, err=sys.stderr)
 
 
 COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cmd_team,
             "export": cmd_export, "import": cmd_import, "rules": cmd_rules,
-            "jobs": cmd_jobs, "member": cmd_member, "retention": cmd_retention}
+            "jobs": cmd_jobs, "member": cmd_privacy, "retention": cmd_privacy}

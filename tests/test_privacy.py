@@ -21,13 +21,12 @@ from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 
 from bot import jobs
-from bot.cli import main
-from bot.clock import FixedClock
 from bot.periods import parse_period
 from bot.reports import rules_for, team_report
 from store import privacy, teams
 from store.models import Activity, AuditEntry, Brief, Checkin, Member, PeerRating, TeamMember
 from tests.conftest import NOW, WORKSPACE, Bot
+from tests.test_exports import env, run  # noqa: F401 - the CLI's environment, and running it
 from tests.test_rate import add_teammate, open_form, submit
 
 KEY = "privacy-test-key"
@@ -39,20 +38,12 @@ HER_WORDS = ("talked pricing with CFO", "signed after long talks", "chose a comp
              "new territory", "missing contract copy", "3 visits, 5 calls")
 
 
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("PACER_SECRET_KEY", KEY)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("bot.deps.SystemClock", lambda: FixedClock(NOW))
-    return database_url
+pytestmark = pytest.mark.usefixtures("env")  # the CLI's environment: the tests' database
 
 
-def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PACER_SECRET_KEY", KEY)  # the CLI's pseudonyms are keyed with it
 
 
 def ok(reply) -> str:  # noqa: ANN001
@@ -217,7 +208,7 @@ def test_the_declaration_names_real_columns_and_every_table_reaches_a_workspace(
 
 # ----------------------------------------------------------------- export
 
-def test_export_holds_everything_about_one_person_and_no_rater(env: str, bot: Bot,
+def test_export_holds_everything_about_one_person_and_no_rater(bot: Bot,
                                                                capsys) -> None:  # noqa: ANN001
     seed(bot)
     code, out, err = run(capsys, "member", "export", ALICE)
@@ -261,7 +252,7 @@ def test_export_holds_everything_about_one_person_and_no_rater(env: str, bot: Bo
     assert code == 2 and "no workspace 'T0OTHER'; known: T0ACME" in err
 
 
-def test_neither_export_nor_forget_can_link_a_rater_to_a_rating(env: str, bot: Bot,
+def test_neither_export_nor_forget_can_link_a_rater_to_a_rating(bot: Bot,
                                                                  capsys) -> None:  # noqa: ANN001
     seed(bot, alice_rates=False)
     exported = run(capsys, "member", "export", ALICE)[1]
@@ -293,7 +284,7 @@ def test_neither_export_nor_forget_can_link_a_rater_to_a_rating(env: str, bot: B
 
 # ----------------------------------------------------------------- forget
 
-def test_forget_keeps_team_totals_and_leaves_no_trace(env: str, bot: Bot,
+def test_forget_keeps_team_totals_and_leaves_no_trace(bot: Bot,
                                                       capsys) -> None:  # noqa: ANN001
     seed(bot)
     before = team_numbers(bot, capsys, {ALICE: ALIAS})
@@ -333,7 +324,7 @@ def test_forget_keeps_team_totals_and_leaves_no_trace(env: str, bot: Bot,
     assert code == 2 and "is a pseudonym" in err
 
 
-def test_a_forgotten_rep_gets_no_messages(env: str, bot: Bot, capsys) -> None:  # noqa: ANN001
+def test_a_forgotten_rep_gets_no_messages(bot: Bot, capsys) -> None:  # noqa: ANN001
     seed(bot)
     run(capsys, "member", "forget", ALICE, "--yes")
     bot.fake.clear()
@@ -348,7 +339,7 @@ def test_a_forgotten_rep_gets_no_messages(env: str, bot: Bot, capsys) -> None:  
 
 
 def test_someone_forgotten_who_comes_back_and_is_forgotten_again_is_one_pseudonym(
-        env: str, bot: Bot, capsys) -> None:  # noqa: ANN001
+        bot: Bot, capsys) -> None:  # noqa: ANN001
     ok(bot.command("set <@U0ALICE> sales 300k 2026-Q4 first", command="/target", user="U0MEI"))
     ok(bot.command('visit Acme "first visit"'))
     run(capsys, "member", "forget", ALICE, "--yes")
@@ -382,7 +373,7 @@ def log_at(bot: Bot, at: datetime, text: str, user: str = ALICE) -> None:
     ok(bot.command(text, user=user))
 
 
-def test_retention_settings_from_the_command_line(env: str, bot: Bot,
+def test_retention_settings_from_the_command_line(bot: Bot,
                                                   capsys) -> None:  # noqa: ANN001
     code, out, _ = run(capsys, "retention", "show")
     assert code == 0 and out.startswith("workspace T0ACME: free text kept (no retention)")
@@ -406,7 +397,7 @@ def test_retention_settings_from_the_command_line(env: str, bot: Bot,
     assert "team East: daily at 03:00 UTC" in out and "next: Wed 2026-11-18 11:00" in out
 
 
-def test_the_retention_job_blanks_old_text_and_keeps_the_numbers(env: str, bot: Bot,
+def test_the_retention_job_blanks_old_text_and_keeps_the_numbers(bot: Bot,
                                                                  capsys) -> None:  # noqa: ANN001
     with bot.deps.sessions() as session:
         teams.create_team(session, workspace_id=WORKSPACE, name="West", channel_id="C0WEST",
