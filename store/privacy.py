@@ -16,7 +16,8 @@ text          free text a person wrote (notes, answers, reasons, details): blank
 aged_by       the time column whose age the retention setting is measured against.
 forget        KEEP (default): the rows feed team numbers, so they stay, re-keyed, text blanked;
               ERASE: the rows are only about the person and are deleted; PROFILE: members.
-personal      other facts about the person (their profile): emptied on forget.
+personal      other things of the person's (their profile, a token of theirs): emptied on
+              forget.
 not_personal  columns that look personal or like free text but are neither (why: a comment).
 exported      False: never listed row by row in an export (anonymous peer ratings).
 workspace     the column holding the Slack workspace id when it is not `workspace_id` (e.g.
@@ -248,10 +249,10 @@ def forget(session: Session, *, workspace_id: str, user_id: str, pseudonym: str,
         if not found:
             continue
         out.rekeyed[name] += found
-        if decl.text:
+        if words := (*decl.text, *decl.personal):
             out.blanked[name] += session.execute(
-                update(table).where(mine, _has_text(table, decl.text))
-                .values(**_blanks(table, decl.text))).rowcount
+                update(table).where(mine, _has_text(table, words))
+                .values(**_blanks(table, words))).rowcount
         for column in decl.people:
             _drop_collisions(session, table, column, workspace_id, user_id, pseudonym)
             session.execute(update(table).where(in_workspace(table, workspace_id),
