@@ -37,7 +37,8 @@ def test_the_scheduler_ticks_every_runnable_job_and_stops_cleanly(
     scheduler = Scheduler(deps, tick=timedelta(seconds=0.2)).start()
     try:
         assert sorted(scheduler.job_ids()) == ["alerts", "checkin-reminder", "friday-brief",
-                                               "friday-report", "month-end", "quarter-end"]
+                                               "friday-report", "month-end", "quarter-end",
+                                               "retention"]
         assert all(j.coalesce and j.max_instances == 1
                    for j in scheduler._scheduler.get_jobs())
         fake_slack.wait_for("chat.postMessage")
