@@ -147,7 +147,7 @@ PERSON_LIKE = re.compile(r"(^|_)(user|users|by|owner|author|actor|rater|ratee|me
                          r"assignee|installer|person|people)(_|$)|(^|_)name$")
 TEXT_LIKE = re.compile(r"note|text|reason|detail|comment|answer|minutes|blocker|plan|wins|"
                        r"focus|progress|summary|feedback|message|body|description|why|"
-                       r"yesterday|customers|improve|strength|support|appeal|decision")
+                       r"yesterday|customers|improve|strength|support")
 
 
 def undeclared(metadata: MetaData) -> list[str]:
