@@ -150,6 +150,25 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--team", help="the team the rows belong to (default: the only one)")
     imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     imp.add_argument("--workspace", help="Slack team id (default: the only one)")
+
+    member = sub.add_parser("member", help="one person's data (README: Privacy and data "
+                            "rights)").add_subparsers(dest="member_command", required=True)
+    mexp = member.add_parser("export", help="everything about one person, as JSON to stdout")
+    mfor = member.add_parser("forget", help="erase or pseudonymise one person's data; team "
+                             "numbers stay (a dry run without --yes)")
+    mfor.add_argument("--yes", action="store_true", help="do it (without: report only)")
+    retention = sub.add_parser("retention", help="how long free text is kept").add_subparsers(
+        dest="retention_command", required=True)
+    notes = retention.add_parser("notes", help="blank notes and answers older than DAYS; the "
+                                 "numbers stay")
+    notes.add_argument("days", help="days (at least 14), 'off' (the workspace keeps them), or "
+                       "'default' (a team follows the workspace)")
+    notes.add_argument("--team", help="this team's own setting")
+    rshow = retention.add_parser("show", help="the settings in force")
+    for p in (mexp, mfor):
+        p.add_argument("user_id", help="a Slack user id, e.g. U0123ABCD")
+    for p in (mexp, mfor, notes, rshow):
+        p.add_argument("--workspace", help="Slack team id (default: the only one)")
     return parser
 
 
@@ -361,7 +380,8 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     try:
         job = jobs.JOBS.get(args.name)
-        if job is not None and job.available and not settings.has_slack_credentials:
+        if job is not None and job.available and job.posts and \
+                not settings.has_slack_credentials:
             raise ConfigError("missing environment: SLACK_BOT_TOKEN, or SLACK_CLIENT_ID for "
                               "the OAuth install (the job posts to Slack)")
         result = jobs.run_job(deps, args.name, now=now, team=args.team)
@@ -477,6 +497,15 @@ def _keys(tree: dict, prefix: str = "") -> list[str]:
         _keys(value, f"{prefix}{key}.") if isinstance(value, dict) else [f"{prefix}{key}"])]
 
 
+def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
+    """`pacer member export|forget`, `pacer retention notes|show` (bot/privacy.py)."""
+    from bot import privacy
+
+    deps = Deps.build(settings)
+    db.upgrade(deps.engine)
+    return privacy.command(deps, args, out=sys.stdout, err=sys.stderr)
+
+
 COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cmd_team,
             "export": cmd_export, "import": cmd_import, "rules": cmd_rules,
-            "jobs": cmd_jobs}
+            "jobs": cmd_jobs, "member": cmd_privacy, "retention": cmd_privacy}
