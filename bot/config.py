@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///pacer.db"
 DEFAULT_PORT = 3000
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+DEFAULT_SHUTDOWN_GRACE = 25.0  # under Kubernetes' default 30 s before SIGKILL
 
 
 class ConfigError(ValueError):
@@ -24,6 +28,9 @@ class Settings:
     slack_api_url: str | None = None
     port: int = DEFAULT_PORT
     secret_key: str | None = None  # keys the anonymous peer-rating hashes
+    log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE  # seconds to finish work in hand on SIGTERM
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -34,6 +41,21 @@ class Settings:
         port_text = get("PORT") or str(DEFAULT_PORT)
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ConfigError(f"PORT must be a TCP port number, got {port_text!r}")
+        grace_text = get("SHUTDOWN_GRACE_SECONDS") or str(DEFAULT_SHUTDOWN_GRACE)
+        try:
+            grace = float(grace_text)
+        except ValueError:
+            grace = -1.0
+        if not 0 <= grace <= 3600:
+            raise ConfigError("SHUTDOWN_GRACE_SECONDS must be a number of seconds (0-3600), "
+                              f"got {grace_text!r}")
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                              f"got {get('LOG_LEVEL')!r}")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be text or json, got {get('LOG_FORMAT')!r}")
         api_url = get("SLACK_API_URL")
         if api_url and not api_url.endswith("/"):
             api_url += "/"  # slack_sdk joins base_url + method name
@@ -47,6 +69,9 @@ class Settings:
             slack_api_url=api_url,
             port=int(port_text),
             secret_key=get("PACER_SECRET_KEY"),
+            log_level=log_level,
+            log_format=log_format,
+            shutdown_grace=grace,
         )
 
     @property
@@ -54,6 +79,12 @@ class Settings:
         """The key for anonymous rater hashes: PACER_SECRET_KEY, else the signing secret.
         Changing it only means a rater could rate a teammate twice in the current period."""
         return (self.secret_key or self.signing_secret or "pacer-local-console").encode()
+
+    @property
+    def secrets(self) -> tuple[str | None, ...]:
+        """Values no log line may show (bot/logs.py redacts them)."""
+        return (self.bot_token, self.signing_secret, self.app_token, self.client_secret,
+                self.secret_key, urlsplit(self.database_url).password)
 
     @property
     def has_slack_credentials(self) -> bool:
