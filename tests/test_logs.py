@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot import logs
 from bot.clock import FixedClock
+from bot.config import ConfigError, Settings
 from bot.scheduler import Scheduler
 from bot.slackreq import command_body, sign
 from store import teams
@@ -156,3 +158,24 @@ def test_a_scheduled_run_writes_its_run_id_on_its_lines(
     summary = [r for r in lines(stream) if r["message"].startswith("checkin-reminder at")]
     assert len(summary) == 1 and summary[0]["request_id"].startswith("run-")
     deps.engine.dispose()
+
+
+@pytest.mark.parametrize(("env", "problem"), [
+    ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be text or json, got 'xml'"),
+    ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    ({"SHUTDOWN_GRACE_SECONDS": "soon"}, "SHUTDOWN_GRACE_SECONDS must be a number of seconds"),
+    ({"SHUTDOWN_GRACE_SECONDS": "-1"}, "SHUTDOWN_GRACE_SECONDS must be a number of seconds"),
+])
+def test_bad_log_and_shutdown_settings_are_named(env: dict, problem: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        Settings.from_env(env)
+
+
+def test_log_and_shutdown_settings_and_the_secrets_to_redact() -> None:
+    settings = Settings.from_env({"LOG_FORMAT": "JSON", "LOG_LEVEL": "debug",
+                                  "SHUTDOWN_GRACE_SECONDS": "7.5", "SLACK_BOT_TOKEN": "xoxb-1",
+                                  "DATABASE_URL": "postgresql://pacer:hunter22@db/pacer"})
+    assert (settings.log_format, settings.log_level, settings.shutdown_grace) == (
+        "json", "DEBUG", 7.5)
+    assert {"xoxb-1", "hunter22"} <= set(settings.secrets)
+    assert Settings.from_env({}).shutdown_grace == 25
