@@ -17,6 +17,8 @@ from typing import Protocol
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.socket_mode.client import BaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 from waitress import wasyncore
 from waitress.server import create_server
 
@@ -132,7 +134,7 @@ class HttpServer:
 
 
 class _SocketModeHandler(SocketModeHandler):
-    def handle(self, client, req) -> None:  # noqa: ANN001 - Bolt's signature
+    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
         with logs.request_context(req.envelope_id or logs.new_id()):
             super().handle(client, req)
 
