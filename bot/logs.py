@@ -66,11 +66,6 @@ def request_context(request_id: str) -> Iterator[RequestInfo]:
         CURRENT.reset(token)
 
 
-def current_id() -> str | None:
-    info = CURRENT.get()
-    return info.id if info else None
-
-
 class ContextExecutor(Executor):
     """Runs each task in a copy of the submitter's context. A ThreadPoolExecutor runs tasks in
     its worker thread's own context, so without this the lines a Bolt listener writes (on the

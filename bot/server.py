@@ -99,7 +99,7 @@ class HttpServer:
                  ready: Callable[[], str | None] | None = None) -> None:
         self.server = create_server(wsgi_app(app, ready), host=host, port=port,
                                     threads=threads, ident="pacer")
-        self._map = self.server._map  # noqa: SLF001 - the loop's sockets; no public handle
+        self._map = self.server._map  # the loop's sockets: waitress has no public handle
 
     @property
     def port(self) -> int:
