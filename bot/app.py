@@ -12,7 +12,7 @@ from slack_bolt.context.respond import Respond
 from bot import logs
 from bot.config import Settings
 from bot.deps import Deps
-from bot.i18n import DEFAULT_LANG, t
+from bot.i18n import DEFAULT_LANG, LANGS, t
 from bot.slackapi import web_client
 from handlers import register_all
 
@@ -39,9 +39,20 @@ def apology_view(text: str) -> dict:
 
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
                listener_executor: Executor | None = None) -> App:
+    oauth = None
+    if deps.installations is not None:
+        from bot.install import oauth_settings
+
+        oauth = oauth_settings(deps)
     app = App(
         signing_secret=settings.signing_secret,
-        client=web_client(settings),  # carries the bot token, base URL and retry handlers
+        # Carries the base URL and retry handlers into Bolt's client for each request (and
+        # the bot token with one; with OAuth, Bolt puts the workspace's own token there).
+        client=web_client(settings),
+        oauth_settings=oauth,
+        # Said before Pacer can know the person (no token, no users.info): both languages.
+        user_facing_authorize_error_message="\n".join(
+            t(lang, "install.not_installed") for lang in LANGS),
         # Socket Mode frames are authenticated by the app token; there is no signature.
         request_verification_enabled=not socket_mode,
         raise_error_for_unhandled_request=False,

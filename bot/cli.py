@@ -13,7 +13,7 @@ from bot import logs
 from bot.config import ConfigError, Settings
 from bot.deps import Deps
 from bot.i18n import team_error_text
-from store import db, teams
+from store import db, teams, workspaces
 
 log = logging.getLogger("pacer")
 
@@ -35,6 +35,10 @@ def _moment(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"not a date and time (e.g. 2026-11-18T09:31:00+08:00): {text!r}") from exc
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+WORKSPACE_HELP = ("the Slack team id (T…) the team or data is in; needed when Pacer serves "
+                  "several workspaces")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,17 +86,26 @@ def build_parser() -> argparse.ArgumentParser:
     times.add_argument("name")
     for which, default in (("checkin", "09:30"), ("brief", "15:00"), ("report", "17:00")):
         times.add_argument(f"--{which}", help=f"HH:MM (default {default})")
-    team.add_parser("list", help="list teams")
-    for p in (create, add, remove, manager, channel, tz, hol, times):
+    calibration = team.add_parser("calibration", help="the team's bi-weekly calibration cadence")
+    calibration.add_argument("name")
+    calibration.add_argument("--anchor", type=_day, help="the first day, YYYY-MM-DD (default: "
+                             "the first Tuesday on or after the team was created)")
+    calibration.add_argument("--time", help="HH:MM in the team's zone (default 10:00)")
+    tlist = team.add_parser("list", help="list teams")
+    tlist.add_argument("--workspace", help="only this workspace's teams (Slack team id)")
+    for p in (create, add, remove, manager, channel, tz, hol, times, calibration):
         p.add_argument("--workspace", help="Slack team id (default: the only one, or "
                        "the bot token's)")
 
     export = sub.add_parser("export", help="CSV to stdout").add_subparsers(
         dest="export_command", required=True)
     for name, text in (("logs", "behaviour and result logs, deals and payments included"),
-                       ("checkins", "daily check-ins"), ("leads", "customers and their leads")):
+                       ("checkins", "daily check-ins"), ("leads", "customers and their leads"),
+                       ("calibrations", "calibration 1:1s: held, not happened, no minutes"),
+                       ("actions", "action items agreed in calibrations")):
         p = export.add_parser(name, help=text)
         p.add_argument("--team")
+        p.add_argument("--workspace", help=WORKSPACE_HELP)
         p.add_argument("--from", dest="start", type=_day)
         p.add_argument("--to", dest="end", type=_day)
 
@@ -107,18 +120,23 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_parser("reset", help="back to the defaults")
     for p in (show, rset, rimp, rules.choices["reset"]):
         p.add_argument("--team", help="the team (default: the only one)")
+        p.add_argument("--workspace", help=WORKSPACE_HELP)
 
     cards = export.add_parser("scorecards", help="every rep's scorecard for a period")
     cards.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
     cards.add_argument("--team")
+    cards.add_argument("--workspace", help=WORKSPACE_HELP)
 
     jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers(
         dest="jobs_command", required=True)
     jlist = jobs.add_parser("list", help="every job, its schedule per team and its next run")
     jlist.add_argument("--team", help="only this team")
+    jlist.add_argument("--workspace", help="only this workspace's teams (Slack team id)")
     jrun = jobs.add_parser("run", help="run one job once, as the scheduler's tick would")
     jrun.add_argument("name", help="e.g. checkin-reminder, friday-brief")
     jrun.add_argument("--team", help="only this team (default: every team)")
+    jrun.add_argument("--workspace", help="only this workspace's teams (Slack team id); "
+                      "needed with --team when several workspaces have a team of that name")
     jrun.add_argument("--at", type=_moment, help="as if the clock read this ISO date-time, "
                       "e.g. 2026-11-18T09:31:00+08:00 (no offset means UTC)")
 
@@ -164,11 +182,30 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     # Our own pool, so a stop can wait for the work listeners do after their ack.
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
     app = create_app(settings, deps, socket_mode=socket_mode, listener_executor=listeners)
+    if not settings.oauth:
+        _token_workspace_installed(deps)
     server = (SocketModeServer(app, settings.app_token) if socket_mode else
               HttpServer(app, port=settings.port, ready=lambda: db.readiness(deps.engine)))
     scheduler = Scheduler(deps).start()
     return serve_until_stopped(server, listeners=listeners, stop_scheduler=scheduler.shutdown,
                                grace=settings.shutdown_grace)
+
+
+def _token_workspace_installed(deps: Deps) -> None:
+    """One bot token, and Bolt has just checked it (auth.test): Pacer is installed in its
+    workspace, again if an uninstall was recorded there (the token was then replaced)."""
+    with deps.sessions() as session:
+        gone = workspaces.uninstalled_ids(session)
+    if not gone:
+        return
+    from bot.slackapi import web_client
+
+    workspace_id = deps.workspace_id(web_client(deps.settings).auth_test()["team_id"])
+    if workspace_id in gone:
+        with deps.sessions() as session:
+            workspaces.installed(session, workspace_id=workspace_id, name=None,
+                                 now=deps.clock.now())
+        log.info("workspace %s is active again (a working bot token)", workspace_id)
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -187,13 +224,14 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cli_workspace(deps: Deps, explicit: str | None) -> str:
-    """--workspace, else the only workspace known, else the bot token's own (auth.test)."""
+    """--workspace, else the only workspace known, else the bot token's own (auth.test).
+    Several workspaces and no --workspace is an error naming them."""
     if explicit:
         return explicit
     with deps.sessions() as session:
-        only = teams.only_workspace_id(session)
-    if only:
-        return only
+        workspace_id = teams.workspace_scope(session, team=None, workspace_id=None)[0]
+    if workspace_id:
+        return workspace_id
     if deps.settings.bot_token:
         from bot.slackapi import web_client
 
@@ -207,12 +245,16 @@ def cmd_team(args: argparse.Namespace, settings: Settings) -> int:
     now = deps.clock.now()
     if args.team_command == "list":
         with deps.sessions() as session:
-            summaries = teams.list_teams(session)
+            if args.workspace:
+                teams.workspace_scope(session, team=None, workspace_id=args.workspace)
+            summaries = teams.list_teams(session, workspace_id=args.workspace)
+            several = not args.workspace and len(workspaces.ids(session)) > 1
         if not summaries:
             print("no teams yet: pacer team create NAME --channel C… --manager U… --members U…")
         for s in summaries:
             print(f"{s.name}\tchannel={s.channel_id or '-'}\ttz={s.tz}\tcurrency={s.currency}"
-                  f"\tmanagers={','.join(s.managers) or '-'}\tmembers={','.join(s.members) or '-'}")
+                  f"\tmanagers={','.join(s.managers) or '-'}\tmembers={','.join(s.members) or '-'}"
+                  + (f"\tworkspace={s.workspace_id}" if several else ""))
         return 0
     workspace_id = _cli_workspace(deps, args.workspace)
     with deps.sessions() as session:
@@ -242,6 +284,14 @@ def team_change(session, args: argparse.Namespace, workspace_id: str, now) -> st
         teams.set_channel(**scope, channel_id=args.channel_id)
     elif command == "tz":
         teams.set_tz(**scope, tz=args.tz)
+    elif command == "calibration":
+        from bot.calibration import set_team_cadence
+
+        team = set_team_cadence(session, workspace_id=workspace_id, name=name,
+                                anchor=args.anchor, at=args.time, now=now)
+        anchor = team.calibration_anchor or "the first Tuesday after the team was created"
+        return (f"{name}: calibrations every two weeks from {anchor} at "
+                f"{team.calibration_time} ({team.tz})")
     elif command == "times":
         for which in teams.TIMES:
             if getattr(args, which):
@@ -272,6 +322,10 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
     at = getattr(args, "at", None)
     deps = Deps.build(settings, clock=FixedClock(at) if at else None)
     db.upgrade(deps.engine)
+    if args.workspace:
+        with deps.sessions() as session:
+            teams.workspace_scope(session, team=None, workspace_id=args.workspace)
+        deps.only_workspace = args.workspace
     now = deps.clock.now()
     if args.jobs_command == "list":
         for line in jobs.describe(deps, now=now, team=args.team):
@@ -279,8 +333,9 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     try:
         job = jobs.JOBS.get(args.name)
-        if job is not None and job.available and not settings.bot_token:
-            raise ConfigError("missing environment: SLACK_BOT_TOKEN (the job posts to Slack)")
+        if job is not None and job.available and not settings.has_slack_credentials:
+            raise ConfigError("missing environment: SLACK_BOT_TOKEN, or SLACK_CLIENT_ID for "
+                              "the OAuth install (the job posts to Slack)")
         result = jobs.run_job(deps, args.name, now=now, team=args.team)
     except jobs.JobError as exc:
         print(f"pacer: {exc}", file=sys.stderr)
@@ -315,9 +370,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             print(f"pacer: {args.period!r} is not a period: use 2026-11, 2026-Q4 or 2026",
                   file=sys.stderr)
             return 2
-        return export_scorecards(deps, team=args.team, period=period, out=sys.stdout)
-    return EXPORTS[args.export_command](deps, team=args.team, start=args.start, end=args.end,
-                                        out=sys.stdout)
+        return export_scorecards(deps, team=args.team, workspace=args.workspace, period=period,
+                                 out=sys.stdout)
+    return EXPORTS[args.export_command](deps, team=args.team, workspace=args.workspace,
+                                        start=args.start, end=args.end, out=sys.stdout)
 
 
 def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
@@ -330,7 +386,9 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     deps = Deps.build(settings)
     db.upgrade(deps.engine)
     with deps.sessions() as session:
-        team = teams.find_team(session, name=args.team) or teams.only_team(session)
+        workspace_id, team = teams.workspace_scope(session, team=args.team,
+                                                   workspace_id=args.workspace)
+        team = team or teams.only_team(session, workspace_id=workspace_id)
         overrides = teams.rule_overrides(session, team_id=team.id)
         if args.rules_command == "set":
             overrides = _merge(overrides, _nested(args.key, _value(args.value)))

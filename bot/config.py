@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet, MultiFernet
+
 DEFAULT_DATABASE_URL = "sqlite:///pacer.db"
 DEFAULT_PORT = 3000
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -28,6 +30,7 @@ class Settings:
     slack_api_url: str | None = None
     port: int = DEFAULT_PORT
     secret_key: str | None = None  # keys the anonymous peer-rating hashes
+    token_key: str | None = None  # Fernet key(s) sealing the workspaces' bot tokens (OAuth)
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one object per line
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE  # seconds to finish work in hand on SIGTERM
@@ -69,6 +72,7 @@ class Settings:
             slack_api_url=api_url,
             port=int(port_text),
             secret_key=get("PACER_SECRET_KEY"),
+            token_key=get("PACER_TOKEN_KEY"),
             log_level=log_level,
             log_format=log_format,
             shutdown_grace=grace,
@@ -84,14 +88,22 @@ class Settings:
     def secrets(self) -> tuple[str | None, ...]:
         """Values no log line may show (bot/logs.py redacts them)."""
         return (self.bot_token, self.signing_secret, self.app_token, self.client_secret,
-                self.secret_key, urlsplit(self.database_url).password)
+                self.secret_key, self.token_key, urlsplit(self.database_url).password)
 
     @property
     def has_slack_credentials(self) -> bool:
         return bool(self.bot_token or self.client_id)
 
+    @property
+    def oauth(self) -> bool:
+        """Installed into any workspace through Slack's OAuth flow (SLACK_CLIENT_ID set),
+        rather than serving the one workspace whose SLACK_BOT_TOKEN is given."""
+        return bool(self.client_id)
+
     def require_slack(self) -> None:
         """Fail fast, naming every missing variable, before serving Slack."""
+        if self.oauth:
+            return self._require_oauth()
         missing = []
         if not self.bot_token:
             missing.append("SLACK_BOT_TOKEN")
@@ -99,3 +111,35 @@ class Settings:
             missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
         if missing:
             raise ConfigError("missing environment: " + ", ".join(missing))
+
+    def _require_oauth(self) -> None:
+        missing = [name for name, value in (
+            ("SLACK_CLIENT_SECRET", self.client_secret),
+            ("SLACK_SIGNING_SECRET", self.signing_secret),
+            (f"PACER_TOKEN_KEY (it encrypts the workspaces' bot tokens; make one with {KEYGEN})",
+             self.token_key)) if not value]
+        if missing:
+            raise ConfigError("missing environment for the OAuth install (SLACK_CLIENT_ID is "
+                              "set): " + ", ".join(missing))
+        if self.app_token:
+            raise ConfigError("SLACK_APP_TOKEN (Socket Mode) with SLACK_CLIENT_ID: the install "
+                              "pages need HTTP; unset SLACK_APP_TOKEN")
+        self.token_keys()
+
+    def token_keys(self) -> MultiFernet:
+        """PACER_TOKEN_KEY: one Fernet key, or several comma-separated while rotating (the
+        first encrypts, every one decrypts)."""
+        if not self.token_key:
+            raise ConfigError(f"missing environment: PACER_TOKEN_KEY (make one with {KEYGEN})")
+        keys = []
+        for part in self.token_key.split(","):
+            try:
+                keys.append(Fernet(part.strip()))
+            except ValueError as exc:
+                raise ConfigError("PACER_TOKEN_KEY must be Fernet keys (32 url-safe base64 "
+                                  f"bytes each), comma separated; make one with {KEYGEN}") from exc
+        return MultiFernet(keys)
+
+
+KEYGEN = ("python -c 'from cryptography.fernet import Fernet; "
+          "print(Fernet.generate_key().decode())'")

@@ -299,6 +299,13 @@ class Console:
             kind = block.get("type")
             if kind in ("section", "header") and block.get("text"):
                 self.say(_plain(block["text"]["text"]))
+                accessory = block.get("accessory") or {}
+                if accessory.get("type") == "button":
+                    self.buttons.append(Button(accessory["text"]["text"],
+                                               accessory["action_id"],
+                                               accessory.get("value", ""), response_url))
+                    self.say(f"  [{len(self.buttons)}] {accessory['text']['text']}   "
+                             "(:click N)")
             elif kind == "context":
                 for element in block.get("elements", []):
                     self.say("  · " + _plain(element.get("text", "")))
@@ -314,7 +321,9 @@ class Console:
             elif kind == "input":
                 number = sum(1 for b in blocks[:blocks.index(block) + 1]
                              if b.get("type") == "input")
-                initial = block["element"].get("initial_value")
+                element = block["element"]
+                initial = (element.get("initial_value") or element.get("initial_date")
+                           or element.get("initial_time") or element.get("initial_user"))
                 hint = f" [{initial}]" if initial else ""
                 optional = " (optional)" if block.get("optional") else ""
                 self.say(f"  ({number}) {block['label']['text']}{optional}{hint}")

@@ -31,6 +31,8 @@ TOKEN = re.compile(r"\b(x(?:ox[a-z]|app)(?:\.xox[a-z])?)-[A-Za-z0-9-]+")
 REDACTED = "[redacted]"
 # A literal secret shorter than this is not looked for: it would blank out ordinary words.
 MIN_SECRET = 8
+# Bolt logs an install's one-time OAuth code when exchanging it fails.
+OAUTH_CODE = re.compile(r"(oauth\.v2\.access result with code: )\S+")
 SAFE_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
 
 
@@ -117,7 +119,7 @@ class RequestIdFilter(logging.Filter):
         info = CURRENT.get()
         if info is not None:
             record.request_id = info.id
-        if record.name == "slack_bolt.RequestVerification" and record.levelno >= logging.INFO:
+        if record.levelno >= logging.INFO and record.name == "slack_bolt.RequestVerification":
             # Bolt writes the whole body (what the user typed included) on a bad signature.
             record.msg, record.args = "invalid or stale request signature (body not logged)", ()
         return True
@@ -131,6 +133,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
+        text = OAUTH_CODE.sub(rf"\1{REDACTED}", text)
         return TOKEN.sub(lambda m: f"{m.group(1)}-{REDACTED}", text)
 
 

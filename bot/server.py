@@ -33,11 +33,14 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def wsgi_app(app: App, ready: Callable[[], str | None] | None = None) -> WSGIApp:
-    """POST /slack/events goes to Bolt; GET /healthz answers 200 while the process is up;
-    GET /readyz 200 when `ready()` finds nothing wrong (else 503 with what is wrong).
-    Every request runs under a request id (the load balancer's X-Request-Id, else a new one),
-    returned in X-Request-Id and written on every log line the request causes."""
+    """POST /slack/events goes to Bolt, and with OAuth GET /slack/install and
+    /slack/oauth_redirect; GET /healthz answers 200 while the process is up; GET /readyz 200
+    when `ready()` finds nothing wrong (else 503 with what is wrong). Every request runs under
+    a request id (the load balancer's X-Request-Id, else a new one), returned in X-Request-Id
+    and written on every log line the request causes (the path, never the query string)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    flow = app.oauth_flow
+    oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow else set()
 
     def route(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -49,7 +52,9 @@ def wsgi_app(app: App, ready: Callable[[], str | None] | None = None) -> WSGIApp
             start_response("503 Service Unavailable" if problem else "200 OK",
                            [("Content-Type", "text/plain")])
             return [(problem or "ready").encode()]
-        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+        method = environ.get("REQUEST_METHOD")
+        if (path == EVENTS_PATH and method == "POST") or (path in oauth_paths and
+                                                           method == "GET"):
             return slack(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
@@ -99,6 +104,9 @@ class HttpServer:
                  ready: Callable[[], str | None] | None = None) -> None:
         self.server = create_server(wsgi_app(app, ready), host=host, port=port,
                                     threads=threads, ident="pacer")
+        flow = app.oauth_flow
+        self.paths = f"POST {EVENTS_PATH}" + (
+            f", GET {flow.install_path}, GET {flow.redirect_uri_path}" if flow else "")
         self._map = self.server._map  # the loop's sockets: waitress has no public handle
 
     @property
@@ -106,8 +114,8 @@ class HttpServer:
         return int(self.server.effective_port)
 
     def serve(self, stop: threading.Event) -> None:
-        log.info("serving HTTP on %s:%s (POST %s, GET /healthz, GET /readyz)",
-                 self.server.effective_host, self.port, EVENTS_PATH)
+        log.info("serving HTTP on %s:%s (%s, GET /healthz, GET /readyz)",
+                 self.server.effective_host, self.port, self.paths)
         while not stop.is_set():
             wasyncore.loop(timeout=self.POLL, map=self._map, count=1)
         # New connections are refused from here on; idle keep-alive ones are closed.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-USER_RE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|^([UW][A-Z0-9]{6,})$")
+USER_RE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|^@?([UW][A-Z0-9]{6,})$")
 CHANNEL_RE = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|^([CG][A-Z0-9]{6,})$")
 _TOKEN_RE = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|\'([^\']*)\'|(<[^>]*>)|(\S+)')
 

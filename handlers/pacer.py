@@ -5,6 +5,7 @@ The same store functions serve `pacer team ...` on the command line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -12,8 +13,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot import calibration as cal
 from bot.deps import Deps, Who
-from bot.i18n import Raw, t, team_error_text
+from bot.i18n import Raw, format_day, t, team_error_text
 from bot.permissions import decide
 from bot.render.blocks import notice_blocks
 from bot.slacktext import channel_id, tokens, user_id
@@ -245,9 +247,33 @@ def _names(session: Session, who: Who, name: str, args: list[str], now) -> tuple
     return t(who.lang, "pacer.names_on" if on else "pacer.names_off", name=name), choice
 
 
+def _calibration(session: Session, who: Who, name: str, args: list[str],
+                 now) -> tuple[str, str]:
+    """`/pacer team calibration East 2026-11-24 10:00`: every two weeks from that day, at
+    that time (team time); either part alone changes just that."""
+    anchor, at = None, None
+    for word in args:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+            try:
+                anchor = date.fromisoformat(word)
+            except ValueError:
+                raise Usage("pacer.usage_calibration", name=name, word=word) from None
+        elif re.fullmatch(r"\d{1,2}:\d{2}", word):
+            at = word
+        else:
+            raise Usage("pacer.usage_calibration", name=name, word=word)
+    if anchor is None and at is None:
+        raise Usage("pacer.usage_calibration", name=name, word="")
+    team = cal.set_team_cadence(session, workspace_id=who.workspace_id, name=name,
+                                anchor=anchor, at=at, now=now)
+    return (t(who.lang, "pacer.calibration", name=name, anchor=Raw(format_day(
+        team.calibration_anchor, who.lang)) if team.calibration_anchor else "",
+        at=team.calibration_time, tz=team.tz), " ".join(args))
+
+
 TEAM_SUBCOMMANDS: dict[str, Callable] = {
     "add": _add, "remove": _remove, "manager": _manager, "channel": _channel, "tz": _tz,
-    "holidays": _holidays, "times": _times, "names": _names,
+    "holidays": _holidays, "times": _times, "names": _names, "calibration": _calibration,
 }
 
 

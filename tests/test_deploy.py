@@ -27,6 +27,6 @@ def test_the_example_lists_every_variable_settings_reads() -> None:
 def test_the_example_holds_placeholders_not_secrets() -> None:
     pairs = example()
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
-                 "SLACK_CLIENT_SECRET", "PACER_SECRET_KEY"):
+                 "SLACK_CLIENT_SECRET", "PACER_SECRET_KEY", "PACER_TOKEN_KEY"):
         assert pairs[name] == "" or "REPLACE-ME" in pairs[name], name
     assert urlsplit(pairs["DATABASE_URL"]).password == "REPLACE-ME"

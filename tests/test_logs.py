@@ -106,7 +106,7 @@ def test_an_unsafe_incoming_request_id_is_replaced(bot: Bot, captured: io.String
     assert fresh in {r["request_id"] for r in lines(captured)}
 
 
-def test_tokens_and_secrets_are_redacted_from_messages_arguments_and_tracebacks() -> None:
+def test_tokens_secrets_and_oauth_codes_are_redacted_wherever_they_appear() -> None:
     stream = io.StringIO()
     handler = logs.configure(fmt="json", secrets=["a-long-signing-secret", "short"],
                              stream=stream)
@@ -118,9 +118,14 @@ def test_tokens_and_secrets_are_redacted_from_messages_arguments_and_tracebacks(
                 raise RuntimeError("bad auth xoxe.xoxp-1-abc with a-long-signing-secret")
             except RuntimeError:
                 log.exception("failed")
+            # What Bolt's OAuth flow says when an install's code cannot be exchanged:
+            log.warning("Failed to fetch oauth.v2.access result with code: 1234.5678.ab9f "
+                        "- error: invalid_code")
     finally:
         logging.getLogger().removeHandler(handler)
-    first, second = lines(stream)
+    first, second, third = lines(stream)
+    assert third["message"].startswith("Failed to fetch oauth.v2.access result with code: "
+                                       "[redacted] - error")
     assert first["message"] == "token xoxb-[redacted] and xapp-[redacted]"
     assert first["request_id"] == second["request_id"] == "r-1"
     assert "xoxe.xoxp-[redacted] with [redacted]" in second["exception"]

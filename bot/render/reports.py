@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from bot.i18n import Raw, format_money, t
+from bot.render.actions import item_text
 from bot.render.blocks import SECTION_LIMIT, context, message, section
 from bot.render.log import what
 from bot.render.score import _kbi_value, _num, leaderboard_blocks, period_name
@@ -46,7 +47,9 @@ def logged_nothing(rep: RepReport) -> bool:
 # ----------------------------------------------------------------- Friday: a rep's week
 
 def week_dm_blocks(lang: str, *, report: TeamReport, rep: RepReport | None, user_id: str,
-                   brief: Mapping[str, str | None]) -> dict:
+                   brief: Mapping[str, str | None], items: Sequence = ()) -> dict:
+    """A rep's week; `items` are their open action items due by next week's end (overdue
+    ones flagged)."""
     title = t(lang, "reports.week_title", period=Raw(period_name(lang, report)))
     blocks = [_header(title)]
     if rep is None or logged_nothing(rep):
@@ -80,6 +83,9 @@ def week_dm_blocks(lang: str, *, report: TeamReport, rep: RepReport | None, user
         blocks.append(section(f"*{t(lang, 'reports.week_brief')}*\n" + "\n".join(lines)))
     else:
         blocks.append(context(t(lang, "reports.week_no_brief")))
+    if items:
+        lines = ["• " + item_text(lang, item, report.as_of, owner=False) for item in items]
+        blocks += _sections([f"*{t(lang, 'reports.week_items')}*", *lines])[:5]
     blocks.append(context(t(lang, "reports.week_footer")))
     return message(title, blocks)
 
