@@ -10,8 +10,7 @@ a stored Calibration row when something happened to it; ad hoc ones are rows onl
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,12 +22,13 @@ from bot.reports import RepReport, rules_for, team_report
 from bot.scoring.facts import Period
 from bot.scoring.kbi import BEHIND, KbiPace
 from bot.team_info import TeamInfo, team_info
-from store import actions, briefs, teams
+from store import actions, briefs, reviews, teams
 from store import alerts as alerts_store
 from store import calibrations as store
 from store.calibrations import Answers
 from store.deliveries import SENT, aware
 from store.models import ActionItem, Calibration, Delivery, Team
+from store.reviews import PlanView
 
 MEETING = timedelta(minutes=30)  # seed 001: "每次用30分钟"
 # An occurrence still counts as "the next one" until its meeting time is this far past.
@@ -331,7 +331,7 @@ class DataPack:
     briefs: tuple[tuple[date, dict[str, str]], ...]
     idle: tuple[IdleLead, ...]
     idle_alerts: int  # idle-lead DMs the rep got in the two weeks
-    extra: dict[str, object] = field(default_factory=dict)
+    plan: PlanView | None = None  # an open improvement plan (seed 003), tracked each time
 
     @property
     def behind_weeks(self) -> tuple[Period, ...]:
@@ -344,9 +344,7 @@ class DataPack:
 BRIEF_FIELDS = ("progress", "wins", "blockers", "next_focus")
 
 
-def data_pack(session: Session, occurrence: Occurrence, now: datetime,
-              extras: tuple[Callable[[Session, Occurrence, datetime], dict], ...] = ()
-              ) -> DataPack:
+def data_pack(session: Session, occurrence: Occurrence, now: datetime) -> DataPack:
     pair = occurrence.pair
     team = session.get(Team, pair.team_id)
     rules = rules_for(session, team.id)
@@ -377,9 +375,6 @@ def data_pack(session: Session, occurrence: Occurrence, now: datetime,
         if brief is not None:
             answers.append((week.period.start,
                             {k: getattr(brief, k) for k in BRIEF_FIELDS if getattr(brief, k)}))
-    extra: dict[str, object] = {}
-    for fill in extras:
-        extra.update(fill(session, occurrence, now))
     return DataPack(
         occurrence=occurrence, currency=team.currency, as_of=as_of, weeks=tuple(weeks),
         kbis=weeks[-1].kbis, month=month_report, month_period=month,
@@ -388,7 +383,8 @@ def data_pack(session: Session, occurrence: Occurrence, now: datetime,
                          if last else ()),
         last_held=aware(last.scheduled_at).astimezone(tz).date() if last else None,
         briefs=tuple(answers), idle=tuple(idle),
-        idle_alerts=_idle_alerts(session, pair, since=window_start), extra=extra)
+        idle_alerts=_idle_alerts(session, pair, since=window_start),
+        plan=reviews.open_plan(session, team_id=team.id, user_id=pair.rep))
 
 
 def _idle_alerts(session: Session, pair: Pair, *, since: datetime) -> int:

@@ -126,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     cards.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
     cards.add_argument("--team")
     cards.add_argument("--workspace", help=WORKSPACE_HELP)
+    revs = export.add_parser("reviews", help="every review: answers, ratings, appeals")
+    revs.add_argument("--period", help="YYYY-MM or YYYY-Qn (default: every period)")
+    revs.add_argument("--team")
+    revs.add_argument("--workspace", help=WORKSPACE_HELP)
 
     jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers(
         dest="jobs_command", required=True)
@@ -372,6 +376,17 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         return export_scorecards(deps, team=args.team, workspace=args.workspace, period=period,
                                  out=sys.stdout)
+    if args.export_command == "reviews":
+        from bot.exports import export_reviews
+        from bot.periods import parse_period
+
+        chosen = parse_period(args.period, deps.clock.now().date()) if args.period else None
+        if args.period and (chosen is None or chosen.kind not in ("month", "quarter")):
+            print(f"pacer: {args.period!r} is not a review period: use 2026-11 or 2026-Q4",
+                  file=sys.stderr)
+            return 2
+        return export_reviews(deps, team=args.team, workspace=args.workspace,
+                              period=chosen.label if chosen else None, out=sys.stdout)
     return EXPORTS[args.export_command](deps, team=args.team, workspace=args.workspace,
                                         start=args.start, end=args.end, out=sys.stdout)
 

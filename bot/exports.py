@@ -37,6 +37,12 @@ CALIBRATION_COLUMNS = (
     "open_action_items")
 ACTION_COLUMNS = ("id", "team", "rep", "owner", "text", "measure", "due", "status", "done_at",
                   "done_by", "created_by", "created_at", "calibration")
+REVIEW_COLUMNS = ("team", "user_id", "period", "status", "opened_at", "scorecard_total",
+                  "scorecard_grade", "self_due", "self_at", "self_grade", "self_best",
+                  "self_improve", "self_support", "rating_due", "rated_by", "rated_at", "grade",
+                  "strengths", "improvements", "next_plan", "comments", "appeal_due",
+                  "appealed_at", "appeal_reason", "decision_due", "decided_by", "decided_at",
+                  "decision", "decided_grade", "decision_comment", "final_grade", "final_at")
 
 Export = Callable[..., int]
 
@@ -244,3 +250,32 @@ def export_scorecards(deps: Deps, *, team: str | None, period, out: TextIO,  # n
 
 def _score(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
+
+
+def export_reviews(deps: Deps, *, team: str | None, period: str | None, out: TextIO,
+                   workspace: str | None = None) -> int:
+    """Every review (one line each, team by team, oldest period first) with its answers,
+    rating, appeal and decision: for HR, who may read them all."""
+    from store import reviews
+
+    writer = _SafeWriter(out)
+    writer.writerow(REVIEW_COLUMNS)
+    with deps.sessions() as session:
+        workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
+        for row, team_name in reviews.export_rows(session, team_id=found.id if found else None,
+                                                  period=period, workspace_id=workspace_id):
+            writer.writerow([
+                team_name, row.user_id, row.period, row.status, _when(row.opened_at),
+                _score(row.score_total), row.score_grade or "", _day(row.self_due),
+                _when(row.self_at), row.self_grade or "", row.self_best, row.self_improve,
+                row.self_support, _day(row.rating_due), row.rated_by or "", _when(row.rated_at),
+                row.grade or "", row.strengths, row.improvements, row.next_plan, row.comments,
+                _day(row.appeal_due), _when(row.appealed_at), row.appeal_reason,
+                _day(row.decision_due), row.decided_by or "", _when(row.decided_at),
+                row.decision or "", row.decided_grade or "", row.decision_comment,
+                row.final_grade or "", _when(row.final_at)])
+    return 0
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""

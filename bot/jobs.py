@@ -364,3 +364,4 @@ def _next_text(job: Job, info: TeamInfo, now: datetime) -> str:
 
 import bot.job_calibration  # noqa: E402, F401 - registers calibration, actions
 import bot.job_reports  # noqa: E402, F401 - registers friday-report, month-end, quarter-end
+import bot.job_review  # noqa: E402, F401 - registers review

@@ -14,12 +14,14 @@ from handlers import (
     log,
     pacer,
     rate,
+    review,
     score,
     target,
     workspace,
 )
 
-MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, actions, workspace)
+MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, actions, review,
+           workspace)
 
 
 def register_all(app: App, deps: Deps) -> None:

@@ -392,3 +392,32 @@ def test_overdue_items_show_in_the_friday_report_and_the_next_data_pack(world: W
     pack = [p for p in world.posts("DU0SAM") if "Calibration" in p["blocks"]][-1]["blocks"]
     assert "Agreed last time" in pack and "Call Globex" in pack and "overdue" in pack
     assert "Draft the Initech proposal" in pack
+
+
+def test_an_open_improvement_plan_is_tracked_in_every_data_pack(world: World) -> None:
+    from datetime import date
+
+    from store import reviews, teams
+
+    at = local(SHANGHAI, "2026-11-16 09:30")
+    with world.deps.sessions() as s:
+        east = teams.get_team(s, workspace_id="T0ACME", name="East")
+        review = reviews.open_review(s, workspace_id="T0ACME", team_id=east.id,
+                                     user_id="U0SAM", period="2026-10",
+                                     period_end=date(2026, 10, 31), self_due=date(2026, 11, 4),
+                                     rating_due=date(2026, 11, 6), score_total=55.0,
+                                     score_grade="D", now=at)
+        plan = reviews.open_plan_for(s, review=review, start=date(2026, 11, 10), now=at)
+        reviews.save_plan(s, plan=plan, targets="Win rate back to 20%", mentor="U0ALICE",
+                          notes="", by="U0MEI", now=at)
+        reviews.save_check(s, plan=plan, month=1, status="partly", note="two maps done",
+                           outcome=None, by="U0MEI", now=at)
+    world.run("calibration", local(SHANGHAI, "2026-11-16 10:00"))
+    sam = world.posts("DU0SAM")[0]["blocks"]
+    assert "Improvement plan Tue 10 Nov – Wed 10 Feb (after the 2026-10 review)" in sam
+    assert "Win rate back to 20%" in sam and "mentor <@U0ALICE>" in sam
+    assert "Month 1: partly on track · two maps done" in sam
+    alice = world.posts("DU0ALICE")[0]["blocks"]
+    assert "Improvement plan" not in alice  # only the rep's own pack, and their manager's
+    assert any("改进计划" in p["blocks"] and "<@U0SAM>" in p["text"]
+               for p in world.posts("DU0MEI"))

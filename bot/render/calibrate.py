@@ -20,6 +20,7 @@ from bot.render.score import _kbi_value, _target_lines
 from store.calibrations import Answers
 from store.deliveries import aware
 from store.models import ActionItem, Calibration
+from store.reviews import PlanView
 
 ANSWER_ACTION = "calibrate_answer"
 MOVE_ACTION = "calibrate_move"
@@ -155,11 +156,25 @@ def pack_sections(lang: str, pack: DataPack) -> list[dict]:
             format_day(p.start, lang) for p in pack.behind_weeks))))
     if pack.idle_alerts:
         alerts.append(t(lang, "cal.alert_sent", count=pack.idle_alerts))
-    for line in pack.extra.get("lines", ()):  # type: ignore[union-attr]
-        alerts.append(str(line))
     blocks.append(section(f"*{t(lang, 'cal.pack_alerts')}*\n"
                           + ("\n".join(alerts) or t(lang, "cal.no_alerts"))))
+    if pack.plan is not None:
+        blocks.append(section(_plan_text(lang, pack.plan)))
     return blocks
+
+
+def _plan_text(lang: str, plan: PlanView) -> str:
+    """An open improvement plan: its targets, mentor and monthly checks (seed 003 §二(三)2)."""
+    title = t(lang, "cal.plan.title", start=Raw(format_day(plan.start, lang)),
+              end=Raw(format_day(plan.end, lang)), period=plan.review_period)
+    lines = [f"*{title}*",
+             t(lang, "cal.plan.targets", targets=_inline(plan.targets) if plan.targets else "",
+               mentor=mention(plan.mentor_user_id) if plan.mentor_user_id else "")]
+    lines += [t(lang, "cal.plan.check", month=c.month, note=_inline(c.note) if c.note else "",
+                status=Raw(t(lang, f"cal.plan.{c.status}"))) for c in plan.checks]
+    if not plan.checks:
+        lines.append(t(lang, "cal.plan.no_checks"))
+    return "\n".join(lines)
 
 
 def _inline(text: str) -> Raw:

@@ -1,7 +1,7 @@
 """multi-workspace install: slack_sdk's OAuth tables, workspace install state, seen events
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-28 23:08:47.252994
 
 The slack_* tables are slack_sdk's SQLAlchemy store schema as of slack_sdk 3.x, with the token
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
