@@ -96,10 +96,10 @@ def parse_ref(value: str) -> tuple[int, str, str] | None:
 
 # ----------------------------------------------------------------- pairs
 
-def _team_cadence(team: Team, info: TeamInfo) -> Cadence:
+def team_cadence(info: TeamInfo) -> Cadence:
     tz = ZoneInfo(info.tz)
-    anchor = team.calibration_anchor or default_anchor(info.created_at.astimezone(tz).date())
-    return Cadence(anchor, parse_hhmm(team.calibration_time), tz)
+    anchor = info.calibration_anchor or default_anchor(info.created_at.astimezone(tz).date())
+    return Cadence(anchor, parse_hhmm(info.calibration_at), tz)
 
 
 def set_team_cadence(session: Session, *, workspace_id: str, name: str, anchor: date | None,
@@ -118,9 +118,8 @@ def set_team_cadence(session: Session, *, workspace_id: str, name: str, anchor: 
 
 def team_pairs(session: Session, info: TeamInfo) -> list[Pair]:
     """Every rep of the team with the manager they calibrate with (none without a manager)."""
-    team = session.get(Team, info.id)
     own = store.pairs(session, team_id=info.id)
-    cadence = _team_cadence(team, info)
+    cadence = team_cadence(info)
     found = []
     for rep in info.reps:
         row = own.get(rep)

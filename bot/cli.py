@@ -180,7 +180,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.scheduler import Scheduler
     from bot.server import HttpServer, SocketModeServer, serve_until_stopped
 
-    deps = Deps.build(settings)
+    deps = Deps.build(settings, clock=_run_clock(settings))
     db.upgrade(deps.engine)
     socket_mode = bool(settings.app_token)
     # Our own pool, so a stop can wait for the work listeners do after their ack.
@@ -210,6 +210,20 @@ def _token_workspace_installed(deps: Deps) -> None:
             workspaces.installed(session, workspace_id=workspace_id, name=None,
                                  now=deps.clock.now())
         log.info("workspace %s is active again (a working bot token)", workspace_id)
+
+
+def _run_clock(settings: Settings):  # noqa: ANN202 - a bot.clock.Clock, or None: the real one
+    """PACER_NOW (staging, demos): the clock starts there and runs on, so a scripted month
+    (`pacer jobs run --at …`) can be clicked through against a running bot."""
+    if settings.clock_start is None:
+        return None
+    from bot.clock import OffsetClock
+
+    clock = OffsetClock()
+    clock.set(settings.clock_start)
+    log.warning("PACER_NOW is set: the clock starts at %s, not at the real time",
+                settings.clock_start.isoformat())
+    return clock
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:

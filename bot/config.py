@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -30,6 +31,8 @@ class Settings:
     slack_api_url: str | None = None
     port: int = DEFAULT_PORT
     secret_key: str | None = None  # keys the anonymous peer-rating hashes
+    # Staging and demos only: the bot's clock starts here and runs on (PACER_NOW).
+    clock_start: datetime | None = None
     token_key: str | None = None  # Fernet key(s) sealing the workspaces' bot tokens (OAuth)
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one object per line
@@ -59,6 +62,15 @@ class Settings:
         log_format = (get("LOG_FORMAT") or "text").lower()
         if log_format not in LOG_FORMATS:
             raise ConfigError(f"LOG_FORMAT must be text or json, got {get('LOG_FORMAT')!r}")
+        clock_start = None
+        if (now_text := get("PACER_NOW")) is not None:
+            try:
+                clock_start = datetime.fromisoformat(now_text)
+            except ValueError:
+                raise ConfigError(f"PACER_NOW must be an ISO date and time, e.g. "
+                                  f"2026-12-01T09:00:00+08:00, got {now_text!r}") from None
+            if clock_start.tzinfo is None:
+                clock_start = clock_start.replace(tzinfo=UTC)
         api_url = get("SLACK_API_URL")
         if api_url and not api_url.endswith("/"):
             api_url += "/"  # slack_sdk joins base_url + method name
@@ -72,6 +84,7 @@ class Settings:
             slack_api_url=api_url,
             port=int(port_text),
             secret_key=get("PACER_SECRET_KEY"),
+            clock_start=clock_start,
             token_key=get("PACER_TOKEN_KEY"),
             log_level=log_level,
             log_format=log_format,

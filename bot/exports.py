@@ -149,7 +149,8 @@ def export_calibrations(deps: Deps, *, team: str | None = None, workspace: str |
                         start: date | None = None,
                         end: date | None = None, out: TextIO) -> int:
     """One line per calibration, oldest first: held, not happened, and those that went by
-    without minutes (to now, unless --to says otherwise); --from/--to by the team's date."""
+    without minutes (to now, unless --to says otherwise; stored ones ahead of now too);
+    --from/--to by the team's date."""
     from bot import calibration as cal
     from bot.team_info import team_info
 
@@ -166,9 +167,11 @@ def export_calibrations(deps: Deps, *, team: str | None = None, workspace: str |
                         cal.state(o, now), o.row)
                      for p in cal.team_pairs(session, info)
                      for o in cal.history(session, p, start=lo, end=hi)}
-            # Stored ones whose pair is gone (the rep left the team) are history too.
+            # Stored ones whose pair is gone (the rep left the team) are history too, and
+            # without --to so are those stored ahead of now (moved, answered, or held early).
             for row, items in calibrations.between(session, team_ids=[found.id], start=lo,
-                                                   end=hi):
+                                                   end=hi if end else datetime.max.replace(
+                                                       tzinfo=UTC)):
                 line = lines.setdefault((row.rep_user_id, row.slot), _CalibrationLine(
                     aware(row.scheduled_at), row.rep_user_id, row.manager_user_id,
                     row.status if row.status in ("held", "skipped") else "missed", row))

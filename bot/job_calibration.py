@@ -250,11 +250,24 @@ def _every_minute(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | Non
     return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
+def _next_day_ahead(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """For `pacer jobs list`: the next day-ahead packs of the team's cadence (pairs that
+    moved to their own cadence may differ)."""
+    cadence = cal.team_cadence(info)
+    today = now.astimezone(cadence.tz).date()
+    for slot in cadence.slots(today, today + timedelta(days=60)):
+        at = cadence.moment(slot, info.working)
+        before = at_local(previous_working(at.date(), info.working), cadence.at, cadence.tz)
+        if before > now and at >= info.created_at:
+            return before
+    return None
+
+
 jobs.register(
     Job(JOB, "bi-weekly calibrations: packs a working day and an hour ahead, minutes prompts, "
         "nudges, the weekly digest", run_calibration,
-        "every minute; each pair every two weeks at its time (team zone), working days",
-        _every_minute),
+        "every minute; each pair every two weeks at its time (team zone), working days; "
+        "next: the team cadence's day-ahead packs", _next_day_ahead),
     Job(ACTIONS_JOB, "action-item reminders a working day before and on the due day",
         run_actions, "every minute; 09:00 in each owner's zone", _every_minute),
 )

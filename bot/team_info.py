@@ -43,6 +43,8 @@ class TeamInfo:
     report_at: time = time(17, 0)  # the Friday report, team time
     name_quiet_reps: bool = False  # the team opted in to naming who logged nothing
     managers: tuple[str, ...] = ()
+    calibration_anchor: date | None = None  # the team's cadence (bot/calibration.py)
+    calibration_at: str = "10:00"
 
     def working(self, day: date) -> bool:
         return is_working_day(day, country=self.country, days_off=self.days_off)
@@ -88,6 +90,7 @@ def team_info(session: Session, row: Team, *, now: datetime) -> TeamInfo:
         stored_zones=zones, checkin_at=_hhmm(row.checkin_time, CHECKIN_TIME),
         brief_at=_hhmm(row.brief_time, BRIEF_TIME),
         report_at=_hhmm(row.report_time, time(17, 0)),
-        name_quiet_reps=row.name_quiet_reps, managers=summary.managers)
+        name_quiet_reps=row.name_quiet_reps, managers=summary.managers,
+        calibration_anchor=row.calibration_anchor, calibration_at=row.calibration_time)
 
 

@@ -55,7 +55,8 @@ VERBS = {
     **dict.fromkeys(("help", "?", "帮助"), "help"),
     **dict.fromkeys(("show", "next", "查看", "下次"), "show"),
 }
-EARLIEST_MINUTES = timedelta(hours=1)  # minutes may be recorded from an hour before
+# `/calibrate minutes` (no calibration named) takes the next one only from an hour before.
+EARLIEST_MINUTES = timedelta(hours=1)
 MAX_AHEAD = timedelta(days=60)
 MIN_AHEAD = timedelta(minutes=5)
 HISTORY = 10
@@ -446,7 +447,6 @@ def _occurrence(session: Session, deps: Deps, ref: str) -> cal.Occurrence:
 
 
 def _form_view(deps: Deps, who: Who, ref: str, form: str) -> dict:
-    now = deps.clock.now()
     with deps.sessions() as session:
         occ = _occurrence(session, deps, ref)
         _check(session, deps, who, occ, form)
@@ -456,9 +456,8 @@ def _form_view(deps: Deps, who: Who, ref: str, form: str) -> dict:
             return render.move_modal(who.lang, occ, tz=who.profile.tz)
         if form == "skip":
             return render.skip_modal(who.lang, occ, tz=who.profile.tz)
-        if occ.at - EARLIEST_MINUTES > now:
-            raise Usage("calx.minutes_too_early",
-                        when=Raw(render.when(occ.at, who.profile.tz, who.lang)))
+        # A button names its calibration: the manager may write its minutes whenever they
+        # like (only `/calibrate minutes`, which picks one, refuses one still days away).
         items = actions.of_calibration(session, calibration_id=occ.row.id) if occ.row else []
         return render.minutes_modal(who.lang, occ, tz=who.profile.tz, items=items)
 
@@ -556,9 +555,6 @@ def _save_minutes(deps: Deps, client: WebClient, who: Who, occ: cal.Occurrence,
                   values: dict, session: Session):  # noqa: ANN202
     _check(session, deps, who, occ, "minutes")
     now = deps.clock.now()
-    if occ.at - EARLIEST_MINUTES > now:
-        raise Usage("calx.minutes_too_early",
-                    when=Raw(render.when(occ.at, who.profile.tz, who.lang)))
     errors: dict[str, str] = {}
     texts = _too_long(who.lang, values, render.MINUTES_FIELDS, errors)
     if not texts["notes"] and "notes" not in errors:

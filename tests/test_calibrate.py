@@ -421,3 +421,12 @@ def test_an_open_improvement_plan_is_tracked_in_every_data_pack(world: World) ->
     assert "Improvement plan" not in alice  # only the rep's own pack, and their manager's
     assert any("改进计划" in p["blocks"] and "<@U0SAM>" in p["text"]
                for p in world.posts("DU0MEI"))
+
+
+def test_jobs_list_shows_the_next_day_ahead_packs_in_the_team_zone(world: World) -> None:
+    from bot import jobs
+
+    lines = jobs.describe(world.deps, now=local(SHANGHAI, "2026-11-18 12:00"), team="East")
+    at = lines.index(next(line for line in lines if line.startswith("calibration\t")))
+    # The next calibration is Tue 1 Dec: its packs go a working day ahead, Mon 30 Nov 10:00.
+    assert lines[at + 1].endswith("next: Mon 2026-11-30 10:00 Asia/Shanghai (first: U0ALICE)")
