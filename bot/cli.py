@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+from bot import logs
 from bot.config import ConfigError, Settings
 from bot.deps import Deps
 from bot.i18n import team_error_text
@@ -173,11 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
+        if not logging.getLogger().handlers:  # a host that set up logging (pytest) keeps it
+            logs.configure(level=settings.log_level, fmt=settings.log_format,
+                           secrets=settings.secrets)
         return COMMANDS[args.command](args, settings)
     except ConfigError as exc:
         print(f"pacer: {exc}", file=sys.stderr)
@@ -192,32 +193,25 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("no Slack credentials (SLACK_BOT_TOKEN) set: starting the local console")
         return cmd_console(args, settings)
     settings.require_slack()
-    from bot.app import create_app
-    from bot.server import serve_http, serve_socket_mode
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.app import LISTENER_THREADS, create_app
+    from bot.scheduler import Scheduler
+    from bot.server import HttpServer, SocketModeServer, serve_until_stopped
 
     deps = Deps.build(settings, clock=_run_clock(settings))
     db.upgrade(deps.engine)
     socket_mode = bool(settings.app_token)
-    app = create_app(settings, deps, socket_mode=socket_mode)
+    # Our own pool, so a stop can wait for the work listeners do after their ack.
+    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    app = create_app(settings, deps, socket_mode=socket_mode, listener_executor=listeners)
     if not settings.oauth:
         _token_workspace_installed(deps)
-    from bot.scheduler import Scheduler
-
+    server = (SocketModeServer(app, settings.app_token) if socket_mode else
+              HttpServer(app, port=settings.port, ready=lambda: db.readiness(deps.engine)))
     scheduler = Scheduler(deps).start()
-    # SIGTERM (a deploy, a container stop) ends the server the way Ctrl-C does, so the
-    # `finally` below lets the scheduler finish the deliveries it has in hand.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        if socket_mode:
-            serve_socket_mode(app, settings.app_token)
-        else:
-            serve_http(app, port=settings.port, ready=lambda: db.readiness(deps.engine))
-    except KeyboardInterrupt:
-        pass  # waitress may also take it and return: either way we stop below
-    finally:
-        log.info("stopping: the scheduler finishes the deliveries it has in hand")
-        scheduler.shutdown()
-    return 0
+    return serve_until_stopped(server, listeners=listeners, stop_scheduler=scheduler.shutdown,
+                               grace=settings.shutdown_grace)
 
 
 def _token_workspace_installed(deps: Deps) -> None:
@@ -249,10 +243,6 @@ def _run_clock(settings: Settings):  # noqa: ANN202 - a bot.clock.Clock, or None
     log.warning("PACER_NOW is set: the clock starts at %s, not at the real time",
                 settings.clock_start.isoformat())
     return clock
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
