@@ -9,6 +9,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
 
+from bot import logs
 from bot.config import Settings
 from bot.deps import Deps
 from bot.i18n import DEFAULT_LANG, LANGS, t
@@ -58,9 +59,11 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
         raise_error_for_unhandled_request=False,
         logger=BOLT_LOG,
         # Bolt's default pool has 5 threads; every waitress thread may be waiting on one.
-        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS,
-                                                                  thread_name_prefix="listener"),
+        # with_context: the request id follows a listener onto the pool (bot/logs.py).
+        listener_executor=logs.with_context(listener_executor or ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener")),
     )
+    app.use(logs.label_request)
 
     @app.error
     def handle_error(error: Exception, body: dict, response: BoltResponse | None,
