@@ -9,6 +9,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
 
+from bot import logs
 from bot.config import Settings
 from bot.deps import Deps
 from bot.i18n import DEFAULT_LANG, LANGS, t
@@ -30,10 +31,11 @@ BOLT_LOG = logging.getLogger("pacer.bolt")
 BOLT_LOG.addFilter(_QuietTokenWarning())
 
 
-def apology_view(text: str) -> dict:
-    return {"type": "modal", "title": {"type": "plain_text", "text": "Pacer"},
-            "close": {"type": "plain_text", "text": "OK"},
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+def apology_view(lang: str) -> dict:
+    return {"type": "modal", "title": {"type": "plain_text", "text": t(lang, "apology.title")},
+            "close": {"type": "plain_text", "text": t(lang, "apology.close")},
+            "blocks": [{"type": "section",
+                        "text": {"type": "mrkdwn", "text": t(lang, "errors.internal")}}]}
 
 
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
@@ -57,9 +59,11 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
         raise_error_for_unhandled_request=False,
         logger=BOLT_LOG,
         # Bolt's default pool has 5 threads; every waitress thread may be waiting on one.
-        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS,
-                                                                  thread_name_prefix="listener"),
+        # with_context: the request id follows a listener onto the pool (bot/logs.py).
+        listener_executor=logs.with_context(listener_executor or ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener")),
     )
+    app.use(logs.label_request)
 
     @app.error
     def handle_error(error: Exception, body: dict, response: BoltResponse | None,
@@ -68,11 +72,12 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
         user_id = (body.get("user_id") or (body.get("user") or {}).get("id") or "")
         team_id = body.get("team_id") or (body.get("team") or {}).get("id") or ""
         profile = deps.users.cached(deps.workspace_id(team_id), user_id) if user_id else None
-        text = t(profile.lang if profile else DEFAULT_LANG, "errors.internal")
+        lang = profile.lang if profile else DEFAULT_LANG
+        text = t(lang, "errors.internal")
         if body.get("type") == "view_submission" and response is not None:
             # A modal can't take a message: show the apology in the modal itself.
             return BoltResponse(status=200, body=json.dumps({"response_action": "update",
-                                "view": apology_view(text)}),
+                                "view": apology_view(lang)}),
                                 headers={"content-type": "application/json"})
         if response is not None:  # not acknowledged yet: the reply goes in the HTTP response
             return BoltResponse(status=200, body=json.dumps(

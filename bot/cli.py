@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+from bot import logs
 from bot.config import ConfigError, Settings
 from bot.deps import Deps
 from bot.i18n import team_error_text
@@ -150,15 +150,35 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--team", help="the team the rows belong to (default: the only one)")
     imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     imp.add_argument("--workspace", help="Slack team id (default: the only one)")
+
+    member = sub.add_parser("member", help="one person's data (README: Privacy and data "
+                            "rights)").add_subparsers(dest="member_command", required=True)
+    mexp = member.add_parser("export", help="everything about one person, as JSON to stdout")
+    mfor = member.add_parser("forget", help="erase or pseudonymise one person's data; team "
+                             "numbers stay (a dry run without --yes)")
+    mfor.add_argument("--yes", action="store_true", help="do it (without: report only)")
+    retention = sub.add_parser("retention", help="how long free text is kept").add_subparsers(
+        dest="retention_command", required=True)
+    notes = retention.add_parser("notes", help="blank notes and answers older than DAYS; the "
+                                 "numbers stay")
+    notes.add_argument("days", help="days (at least 14), 'off' (the workspace keeps them), or "
+                       "'default' (a team follows the workspace)")
+    notes.add_argument("--team", help="this team's own setting")
+    rshow = retention.add_parser("show", help="the settings in force")
+    for p in (mexp, mfor):
+        p.add_argument("user_id", help="a Slack user id, e.g. U0123ABCD")
+    for p in (mexp, mfor, notes, rshow):
+        p.add_argument("--workspace", help="Slack team id (default: the only one)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
+        if not logging.getLogger().handlers:  # a host that set up logging (pytest) keeps it
+            logs.configure(level=settings.log_level, fmt=settings.log_format,
+                           secrets=settings.secrets)
         return COMMANDS[args.command](args, settings)
     except ConfigError as exc:
         print(f"pacer: {exc}", file=sys.stderr)
@@ -173,32 +193,25 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("no Slack credentials (SLACK_BOT_TOKEN) set: starting the local console")
         return cmd_console(args, settings)
     settings.require_slack()
-    from bot.app import create_app
-    from bot.server import serve_http, serve_socket_mode
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.app import LISTENER_THREADS, create_app
+    from bot.scheduler import Scheduler
+    from bot.server import HttpServer, SocketModeServer, serve_until_stopped
 
     deps = Deps.build(settings, clock=_run_clock(settings))
     db.upgrade(deps.engine)
     socket_mode = bool(settings.app_token)
-    app = create_app(settings, deps, socket_mode=socket_mode)
+    # Our own pool, so a stop can wait for the work listeners do after their ack.
+    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    app = create_app(settings, deps, socket_mode=socket_mode, listener_executor=listeners)
     if not settings.oauth:
         _token_workspace_installed(deps)
-    from bot.scheduler import Scheduler
-
+    server = (SocketModeServer(app, settings.app_token) if socket_mode else
+              HttpServer(app, port=settings.port, ready=lambda: db.readiness(deps.engine)))
     scheduler = Scheduler(deps).start()
-    # SIGTERM (a deploy, a container stop) ends the server the way Ctrl-C does, so the
-    # `finally` below lets the scheduler finish the deliveries it has in hand.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        if socket_mode:
-            serve_socket_mode(app, settings.app_token)
-        else:
-            serve_http(app, port=settings.port, ready=lambda: db.readiness(deps.engine))
-    except KeyboardInterrupt:
-        pass  # waitress may also take it and return: either way we stop below
-    finally:
-        log.info("stopping: the scheduler finishes the deliveries it has in hand")
-        scheduler.shutdown()
-    return 0
+    return serve_until_stopped(server, listeners=listeners, stop_scheduler=scheduler.shutdown,
+                               grace=settings.shutdown_grace)
 
 
 def _token_workspace_installed(deps: Deps) -> None:
@@ -230,10 +243,6 @@ def _run_clock(settings: Settings):  # noqa: ANN202 - a bot.clock.Clock, or None
     log.warning("PACER_NOW is set: the clock starts at %s, not at the real time",
                 settings.clock_start.isoformat())
     return clock
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -361,7 +370,8 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     try:
         job = jobs.JOBS.get(args.name)
-        if job is not None and job.available and not settings.has_slack_credentials:
+        if job is not None and job.available and job.posts and \
+                not settings.has_slack_credentials:
             raise ConfigError("missing environment: SLACK_BOT_TOKEN, or SLACK_CLIENT_ID for "
                               "the OAuth install (the job posts to Slack)")
         result = jobs.run_job(deps, args.name, now=now, team=args.team)
@@ -477,6 +487,15 @@ def _keys(tree: dict, prefix: str = "") -> list[str]:
         _keys(value, f"{prefix}{key}.") if isinstance(value, dict) else [f"{prefix}{key}"])]
 
 
+def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
+    """`pacer member export|forget`, `pacer retention notes|show` (bot/privacy.py)."""
+    from bot import privacy
+
+    deps = Deps.build(settings)
+    db.upgrade(deps.engine)
+    return privacy.command(deps, args, out=sys.stdout, err=sys.stderr)
+
+
 COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cmd_team,
             "export": cmd_export, "import": cmd_import, "rules": cmd_rules,
-            "jobs": cmd_jobs}
+            "jobs": cmd_jobs, "member": cmd_privacy, "retention": cmd_privacy}

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, MultiFernet
 
 DEFAULT_DATABASE_URL = "sqlite:///pacer.db"
 DEFAULT_PORT = 3000
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+DEFAULT_SHUTDOWN_GRACE = 25.0  # under Kubernetes' default 30 s before SIGKILL
 
 
 class ConfigError(ValueError):
@@ -30,6 +34,9 @@ class Settings:
     # Staging and demos only: the bot's clock starts here and runs on (PACER_NOW).
     clock_start: datetime | None = None
     token_key: str | None = None  # Fernet key(s) sealing the workspaces' bot tokens (OAuth)
+    log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE  # seconds to finish work in hand on SIGTERM
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -40,6 +47,21 @@ class Settings:
         port_text = get("PORT") or str(DEFAULT_PORT)
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ConfigError(f"PORT must be a TCP port number, got {port_text!r}")
+        grace_text = get("SHUTDOWN_GRACE_SECONDS") or str(DEFAULT_SHUTDOWN_GRACE)
+        try:
+            grace = float(grace_text)
+        except ValueError:
+            grace = -1.0
+        if not 0 <= grace <= 3600:
+            raise ConfigError("SHUTDOWN_GRACE_SECONDS must be a number of seconds (0-3600), "
+                              f"got {grace_text!r}")
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                              f"got {get('LOG_LEVEL')!r}")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be text or json, got {get('LOG_FORMAT')!r}")
         clock_start = None
         if (now_text := get("PACER_NOW")) is not None:
             try:
@@ -64,6 +86,9 @@ class Settings:
             secret_key=get("PACER_SECRET_KEY"),
             clock_start=clock_start,
             token_key=get("PACER_TOKEN_KEY"),
+            log_level=log_level,
+            log_format=log_format,
+            shutdown_grace=grace,
         )
 
     @property
@@ -71,6 +96,12 @@ class Settings:
         """The key for anonymous rater hashes: PACER_SECRET_KEY, else the signing secret.
         Changing it only means a rater could rate a teammate twice in the current period."""
         return (self.secret_key or self.signing_secret or "pacer-local-console").encode()
+
+    @property
+    def secrets(self) -> tuple[str | None, ...]:
+        """Values no log line may show (bot/logs.py redacts them)."""
+        return (self.bot_token, self.signing_secret, self.app_token, self.client_secret,
+                self.secret_key, self.token_key, urlsplit(self.database_url).password)
 
     @property
     def has_slack_credentials(self) -> bool:

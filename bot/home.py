@@ -40,6 +40,7 @@ GAP = timedelta(minutes=1)  # a Home is republished for data changes at most thi
 IDLE_HOURS, ESCALATE_HOURS = 48, 72  # as the alerts job flags idle leads
 TROUBLE_DAYS = 7
 BOARD_TOP = 5
+INSTALL_STATES = ("oauth", "token", "uninstalled", "missing")  # SetupPart.install
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class SetupPart:
     no_channel: tuple[str, ...]
     no_country: tuple[str, ...]
     without_team: tuple[str, ...]
-    install: str  # oauth | token | uninstalled | missing (OAuth, no bot token stored)
+    install: str  # INSTALL_STATES; missing: OAuth, but no bot token stored
     installed_at: datetime | None
     uninstalled_at: datetime | None
     troubles: tuple[deliveries.Trouble, ...]

@@ -32,6 +32,7 @@ from bot.team_info import (  # noqa: F401 - re-exported: the jobs' shared vocabu
     team_infos,
 )
 from store import briefs, checkins, deliveries
+from store.privacy import is_pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,8 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
             catch_up: timedelta = CATCH_UP) -> None:
     """Claim, post, record: the one path every scheduled message takes (a DM, or a post in
     `due.channel`)."""
+    if not due.channel and is_pseudonym(due.user_id):
+        return  # a forgotten person (store/privacy.py) who still owns a lead: nobody to DM
     who = f"{due.channel or due.user_id} ({due.team.name}, {due.period})"
     if now - due.due_at > catch_up:
         # Missed. Recorded once (so it is logged once), unless it was never owed: answered
@@ -269,6 +272,7 @@ class Job:
     run: JobFn | None = None  # None: not yet available
     when: str = ""  # the schedule in words, for `pacer jobs list`
     next_due: Callable[[TeamInfo, ZoneInfo, datetime], datetime | None] | None = None
+    posts: bool = True  # False: works on the database only (needs no Slack token)
 
     @property
     def available(self) -> bool:
@@ -366,3 +370,4 @@ import bot.job_calibration  # noqa: E402, F401 - registers calibration, actions
 import bot.job_home  # noqa: E402, F401 - registers home
 import bot.job_reports  # noqa: E402, F401 - registers friday-report, month-end, quarter-end
 import bot.job_review  # noqa: E402, F401 - registers review
+import bot.privacy  # noqa: E402, F401 - registers retention

@@ -18,6 +18,7 @@ from bot.users import zone
 from bot.workdays import is_working_day
 from store import deliveries, teams
 from store.models import Team
+from store.privacy import is_pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,9 @@ def team_info(session: Session, row: Team, *, now: datetime) -> TeamInfo:
     """What the jobs need to know of one team, its reps' stored zones included."""
     summary = next(s for s in teams.list_teams(session, workspace_id=row.workspace_id)
                    if s.name == row.name)
+    reps = tuple(u for u in summary.members if not is_pseudonym(u))  # forgotten: no DMs
     zones = {}
-    for user_id in summary.members:
+    for user_id in reps:
         member = teams.ensure_member(session, workspace_id=row.workspace_id,
                                      user_id=user_id, now=now)
         zones[user_id] = zone(member.tz_override or member.tz, row.tz)
@@ -86,7 +88,7 @@ def team_info(session: Session, row: Team, *, now: datetime) -> TeamInfo:
         id=row.id, workspace_id=row.workspace_id, name=row.name, tz=row.tz,
         country=row.holiday_country,
         days_off=frozenset(d.day for d in teams.days_off(session, team_id=row.id)),
-        created_at=deliveries.aware(row.created_at), reps=summary.members,
+        created_at=deliveries.aware(row.created_at), reps=reps,
         stored_zones=zones, checkin_at=_hhmm(row.checkin_time, CHECKIN_TIME),
         brief_at=_hhmm(row.brief_time, BRIEF_TIME),
         report_at=_hhmm(row.report_time, time(17, 0)),

@@ -224,41 +224,28 @@ def register(app: App, deps: Deps) -> None:
         except Usage as usage:
             respond(**notice_blocks(usage.text(who.lang)))
 
-    @app.action(render.ANSWER_ACTION)
-    def handle_answer_button(ack: Ack, body: dict, client: WebClient) -> None:
+    # Each button opens its form for the calibration it names; each form saves through its
+    # saver. One listener per id, made by the two factories below.
+    for action_id, form in ((render.ANSWER_ACTION, "answers"), (render.MOVE_ACTION, "move"),
+                            (render.MINUTES_ACTION, "minutes"), (render.SKIP_ACTION, "skip")):
+        app.action(action_id)(_opener(deps, form))
+    for callback_id, save in ((render.ANSWERS_FORM, _save_answers),
+                              (render.MINUTES_FORM, _save_minutes),
+                              (render.MOVE_FORM, _save_move), (render.SKIP_FORM, _save_skip)):
+        app.view(callback_id)(_submitter(deps, save))
+
+
+def _opener(deps: Deps, form: str) -> Callable[..., None]:
+    def handle_button(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
-        _open_from_button(deps, client, body, "answers")
+        _open_from_button(deps, client, body, form)
+    return handle_button
 
-    @app.action(render.MOVE_ACTION)
-    def handle_move_button(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        _open_from_button(deps, client, body, "move")
 
-    @app.action(render.MINUTES_ACTION)
-    def handle_minutes_button(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        _open_from_button(deps, client, body, "minutes")
-
-    @app.action(render.SKIP_ACTION)
-    def handle_skip_button(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        _open_from_button(deps, client, body, "skip")
-
-    @app.view(render.ANSWERS_FORM)
-    def handle_answers_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        _submit(deps, client, ack, body, view, _save_answers)
-
-    @app.view(render.MINUTES_FORM)
-    def handle_minutes_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        _submit(deps, client, ack, body, view, _save_minutes)
-
-    @app.view(render.MOVE_FORM)
-    def handle_move_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        _submit(deps, client, ack, body, view, _save_move)
-
-    @app.view(render.SKIP_FORM)
-    def handle_skip_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        _submit(deps, client, ack, body, view, _save_skip)
+def _submitter(deps: Deps, save: Saver) -> Callable[..., None]:
+    def handle_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        _submit(deps, client, ack, body, view, save)
+    return handle_submit
 
 
 def _show(deps: Deps, client: WebClient, who: Who, request: Request) -> dict:

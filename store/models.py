@@ -29,6 +29,8 @@ class Workspace(SQLModel, table=True):
     # skip it until it is installed again.
     installed_at: datetime | None = Field(default=None, sa_column=_utc_column())
     uninstalled_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    # Free text older than this many days is blanked (store/privacy.py); None keeps it.
+    notes_retention_days: int | None = Field(default=None)
 
 
 class Team(SQLModel, table=True):
@@ -55,6 +57,7 @@ class Team(SQLModel, table=True):
     calibration_anchor: date | None = Field(default=None)
     calibration_time: str = Field(default="10:00", max_length=5)
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    notes_retention_days: int | None = Field(default=None)  # None: the workspace's setting
 
 
 class TeamHoliday(SQLModel, table=True):

@@ -96,7 +96,7 @@ def test_scorecards_leaderboards_and_targets_stay_in_their_workspace(two: Two) -
     assert "set by your manager" in acme and "why: new territory" in acme
     assert "set by your manager" not in globex and "new territory" not in globex
     manager = two.say(GLOBEX, "<@U0ALICE> 2026-11", command="/target", user="U0MEI", later=True)
-    assert "<@U0ALICE> · 2026-11" in manager and "new territory" not in manager
+    assert "<@U0ALICE> · 2026年11月" in manager and "new territory" not in manager
 
 
 def test_a_scheduled_job_reminds_each_workspace_of_its_own_checkins(

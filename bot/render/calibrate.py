@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.calibration import DataPack, Occurrence
-from bot.i18n import Raw, format_day, slack_escape, t
+from bot.i18n import Raw, format_day, format_period, slack_escape, t
 from bot.render.blocks import context, message, section
 from bot.render.checkin import modal, plain, shown, text_input
 from bot.render.log import what
@@ -114,15 +114,16 @@ def pack_sections(lang: str, pack: DataPack) -> list[dict]:
         weeks.append(t(lang, "cal.week_line", start=Raw(format_day(week.period.start, lang)),
                        to_date=week.in_progress, logs=Raw(logs or t(lang, "cal.no_logs")),
                        points=week.points,
-                       done=_kbi_value("count", touches.done) if touches else "–",
-                       target=_kbi_value("count", touches.target) if touches else "–",
+                       done=_kbi_value("count", touches.done, lang) if touches else "–",
+                       target=_kbi_value("count", touches.target, lang) if touches else "–",
                        status=Raw(t(lang, f"status.{touches.status}")) if touches else ""))
     blocks.append(section(f"*{t(lang, 'cal.pack_weeks')}*\n" + "\n".join(weeks)))
     if pack.kbis:
         blocks.append(section(f"*{t(lang, 'cal.pack_kbis')}*\n"
                               + "\n".join(kbi_lines(lang, pack.kbis))))
     if pack.month is not None:
-        blocks.append(section(f"*{t(lang, 'cal.pack_targets', month=pack.month_period.label)}*\n"
+        month = format_period(pack.month_period.label, lang)
+        blocks.append(section(f"*{t(lang, 'cal.pack_targets', month=month)}*\n"
                               + "\n".join(_target_lines(lang, pack.month, pack.currency,
                                                         reasons=False))))
     items = []

@@ -39,6 +39,7 @@ LOG_FIELD = "entry"
 ORIGIN = "home"  # what Done buttons carry, so the click republishes the Home
 LIST_MAX = 8  # rows with a button per list (items, review steps, minutes)
 NAMES_MAX = 8  # names per line (idle leads, people)
+SETUP_FIXES = ("no_manager", "no_channel", "no_country")  # what an admin's Home lists
 
 
 def home_view(lang: str, board: Dashboard, *, tz: ZoneInfo,
@@ -190,9 +191,8 @@ def _idle_text(lang: str, part: TeamPart) -> str:
 
 def _setup_blocks(lang: str, setup: SetupPart, tz: ZoneInfo) -> list[dict]:
     fixes = []
-    for key, names in (("no_manager", setup.no_manager), ("no_channel", setup.no_channel),
-                       ("no_country", setup.no_country)):
-        for name in names[:NAMES_MAX]:
+    for key in SETUP_FIXES:
+        for name in getattr(setup, key)[:NAMES_MAX]:
             fixes.append(t(lang, f"home.setup_{key}", team=name))
     if setup.without_team:
         fixes.append(t(lang, "home.setup_without_team", count=len(setup.without_team),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.i18n import Raw, format_day, t
+from bot.i18n import Raw, format_day, format_period, t
 from bot.render.blocks import context, message, section
 from bot.render.checkin import VALUE_ACTION, modal, plain, shown, text_input
 from bot.render.reports import _sections
@@ -41,7 +41,7 @@ def day(lang: str, value: date | None) -> Raw:
 
 def period(lang: str, review: Review) -> Raw:
     kind = "quarter" if "Q" in review.period else "month"
-    return Raw(t(lang, f"review.period.{kind}", label=review.period))
+    return Raw(t(lang, f"review.period.{kind}", label=format_period(review.period, lang)))
 
 
 def _button(action_id: str, value: str, label: str, *, primary: bool = True) -> dict:
