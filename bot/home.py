@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 GAP = timedelta(minutes=1)  # a Home is republished for data changes at most this often
 IDLE_HOURS, ESCALATE_HOURS = 48, 72  # as the alerts job flags idle leads
 TROUBLE_DAYS = 7
-BOARD_TOP = 5
 INSTALL_STATES = ("oauth", "token", "uninstalled", "missing")  # SetupPart.install
 
 

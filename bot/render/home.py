@@ -39,6 +39,7 @@ LOG_FIELD = "entry"
 ORIGIN = "home"  # what Done buttons carry, so the click republishes the Home
 LIST_MAX = 8  # rows with a button per list (items, review steps, minutes)
 NAMES_MAX = 8  # names per line (idle leads, people)
+BOARD_TOP = 5  # a manager's leaderboard: the month's top 5 by points
 SETUP_FIXES = ("no_manager", "no_channel", "no_country")  # what an admin's Home lists
 
 
@@ -168,7 +169,7 @@ def _team_blocks(lang: str, part: TeamPart, tz: ZoneInfo) -> list[dict]:
                           _button(t(lang, "cal.minutes_button"), MINUTES_ACTION, o.ref,
                                   "primary")) for o in part.waiting], lang)
     board = leaderboard_blocks(lang, report=part.month, board=part.board, in_channel=False,
-                               limit=5)
+                               limit=BOARD_TOP)
     return blocks + board["blocks"]
 
 
