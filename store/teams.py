@@ -9,7 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.permissions import Actor
 from store.models import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace
@@ -68,6 +68,15 @@ def ensure_member(session: Session, *, workspace_id: str, user_id: str, now: dat
         session.add(member)
         session.flush()
     return member
+
+
+def members_by_id(session: Session, *, workspace_id: str,
+                  user_ids: Sequence[str]) -> dict[str, Member]:
+    """The stored members among `user_ids`, by user id (those Pacer never saw are absent)."""
+    if not user_ids:
+        return {}
+    return {m.user_id: m for m in session.exec(select(Member).where(
+        Member.workspace_id == workspace_id, col(Member.user_id).in_(list(user_ids)))).all()}
 
 
 def _team(session: Session, *, workspace_id: str, name: str) -> Team:
