@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -47,8 +48,11 @@ def ensure_workspace(session: Session, *, workspace_id: str, now: datetime) -> W
     workspace = session.get(Workspace, workspace_id)
     if workspace is None:
         workspace = Workspace(id=workspace_id, created_at=now)
-        session.add(workspace)
-        session.flush()
+        try:
+            with session.begin_nested():  # two first requests of a workspace at once
+                session.add(workspace)
+        except IntegrityError:
+            workspace = session.get(Workspace, workspace_id)
     return workspace
 
 
@@ -65,8 +69,12 @@ def ensure_member(session: Session, *, workspace_id: str, user_id: str, now: dat
     if member is None:
         ensure_workspace(session, workspace_id=workspace_id, now=now)
         member = Member(workspace_id=workspace_id, user_id=user_id, joined_at=now)
-        session.add(member)
-        session.flush()
+        try:
+            with session.begin_nested():  # two first requests of one person at once
+                session.add(member)
+        except IntegrityError:
+            member = session.exec(select(Member).where(
+                Member.workspace_id == workspace_id, Member.user_id == user_id)).one()
     return member
 
 
