@@ -61,7 +61,21 @@ def _queue_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _first_write(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        if not conn.info.get("writer") and statement.lstrip()[:7].upper().startswith(_WRITES):
+        head = statement.lstrip()[:9].upper()
+        if head.startswith("SAVEPOINT"):
+            raw = conn.connection.dbapi_connection
+            if not raw.in_transaction:
+                # pysqlite opens a transaction only before INSERT/UPDATE/DELETE, so a
+                # SAVEPOINT (session.begin_nested) after mere reads would open one of its
+                # own, and its RELEASE would commit for good what the session may yet roll
+                # back. Begin the session's transaction first, so the savepoint nests.
+                _acquire(conn)
+                raw.execute("BEGIN")
+        elif head.startswith(_WRITES):
+            _acquire(conn)
+
+    def _acquire(conn) -> None:  # noqa: ANN001
+        if not conn.info.get("writer"):
             lock.acquire()
             conn.info["writer"] = True
 

@@ -121,3 +121,25 @@ def test_sqlite_writers_queue_in_the_process_and_a_failed_one_lets_go(database_u
         assert len(teams.members_by_id(s, workspace_id="T1",
                                        user_ids=[f"U{i:03d}" for i in range(20)])) == 20
     engine.dispose()
+
+
+def test_a_savepoint_after_reads_is_rolled_back_with_its_session(database_url: str) -> None:
+    """pysqlite begins transactions only before writes: a savepoint after mere reads must
+    still belong to the session's transaction, not commit on its own."""
+    from store.models import Member
+
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    sessions = db.session_factory(engine)
+    with sessions() as s:
+        teams.ensure_workspace(s, workspace_id="T1", now=NOW)
+    try:
+        with sessions() as s:
+            teams.ensure_member(s, workspace_id="T1", user_id="U0NEW", now=NOW)  # savepoint
+            raise RuntimeError("the rest of the unit of work failed")
+    except RuntimeError:
+        pass
+    with sessions() as s:
+        assert teams.members_by_id(s, workspace_id="T1", user_ids=["U0NEW"]) == {}
+        assert s.get(Member, 1) is None
+    engine.dispose()
