@@ -129,6 +129,9 @@ _ZH_AMOUNT = (
 _LOOKS_LIKE_AMOUNT = re.compile(r"-?[¥￥$]?[\d.,]*\d[\d.,]*(?:[kmbw千万亿元])?", re.I)
 
 
+MAX_AMOUNT = Decimal(10) ** 16  # amounts are Numeric(18, 2): 16 digits before the point
+
+
 def parse_amount(token: str) -> Decimal | None:
     """``120k`` / ``1.2m`` / ``120,000`` / ``12万`` / ``¥50,000`` -> Decimal; None if not one."""
     m = _AMOUNT_RE.fullmatch(token.strip())
@@ -141,8 +144,13 @@ def parse_amount(token: str) -> Decimal | None:
     if m["unit"]:
         value *= _UNITS[m["unit"].lower()]
     if value == value.to_integral_value():
-        value = value.quantize(Decimal(1))
+        value = value.to_integral_value()  # quantize() fails past 28 digits; this does not
     return value
+
+
+def storable_amount(value: Decimal) -> bool:
+    """More than 0, whole cents, and small enough for the amount columns."""
+    return 0 < value < MAX_AMOUNT and value == value.quantize(Decimal("0.01"))
 
 
 def _is_strong_amount(token: str) -> bool:
@@ -552,7 +560,8 @@ def _payment_due(body: str, now_local: datetime) -> tuple[str, Decimal | None, d
     """
     amount_due = due_on = None
     rest = body
-    if (m := _DUE_AMOUNT_RE.search(rest)) and (value := parse_amount(m[1])) is not None:
+    if (m := _DUE_AMOUNT_RE.search(rest)) and (value := parse_amount(m[1])) is not None \
+            and storable_amount(value):
         amount_due = value
         rest = rest[:m.start()] + rest[m.end():]
     if m := _DUE_DATE_RE.search(rest):
@@ -742,7 +751,7 @@ class _Parser:
                 if i != amount_idx:
                     raise duplicate("amount", i)
                 value = parse_amount(it.key)
-                if value is None or value <= 0:
+                if value is None or not storable_amount(value):
                     raise self.fail("bad_amount", self.example(replace={i: self.ph["amount"]}),
                                     word=it.text)
                 amount, run_open = value, False

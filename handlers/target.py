@@ -30,6 +30,7 @@ METRIC_WORDS = {
     "conversion": "lead_conversion", "lead_conversion": "lead_conversion",
     "转化率": "lead_conversion", "touches": "touches", "触达": "touches"}
 TEAM_WORDS = ("team", "团队")
+MAX_TARGET = Decimal(10) ** 14  # targets are Numeric(18, 4): 14 digits before the point
 
 
 class Usage(Exception):
@@ -67,7 +68,7 @@ def _value(metric: str, text: str) -> Decimal:
             raise Usage("target.bad_rate", word=text)
         return value
     value = parse_amount(text)
-    if value is None or value <= 0:
+    if value is None or not 0 < value < MAX_TARGET:
         raise Usage("target.bad_value", word=text)
     return value
 

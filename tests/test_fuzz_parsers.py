@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+import pytest
+
+from bot.parsing import LogParseError, parse_log
 from bot.periods import parse_period
+from handlers import target as target_handler
+
+NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 
 # ------------------------------------------------------------------------- what they found
 
@@ -14,3 +20,23 @@ def test_a_period_in_year_zero_is_not_a_period() -> None:
     for text in ("0000", "0000-01", "0000-Q1", "0001", "9999-Q4"):
         assert parse_period(text, today) is None, text
     assert parse_period("2026-Q4", today).label == "2026-Q4"
+
+
+def test_an_amount_too_large_to_store_is_refused_not_a_crash() -> None:
+    with pytest.raises(LogParseError) as info:
+        parse_log("deal Acme 9999999999999999999999999999999999999999亿", now=NOW, tz=UTC)
+    assert info.value.code == "bad_amount"
+    with pytest.raises(LogParseError) as info:
+        parse_log("deal Acme 99999999999999999", now=NOW, tz=UTC)  # 10^17: over Numeric(18, 2)
+    assert info.value.code == "bad_amount"
+    with pytest.raises(target_handler.Usage):
+        target_handler._value("sales", "9999999999999999999999999999999999999999亿")
+    with pytest.raises(target_handler.Usage):
+        target_handler._value("sales", "1000000亿")  # 10^14: over Numeric(18, 4)
+
+
+def test_an_amount_below_a_cent_is_refused_not_stored_as_zero() -> None:
+    with pytest.raises(LogParseError) as info:
+        parse_log("deal Acme 0.001", now=NOW, tz=UTC)
+    assert info.value.code == "bad_amount"
+    assert parse_log("deal Acme 0.5k", now=NOW, tz=UTC).entry.amount == 500
