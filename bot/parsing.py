@@ -20,6 +20,7 @@ import dateparser
 
 MAX_LEN = 500
 MAX_COUNT = 100
+MAX_CUSTOMER = 200  # the customer column's length
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ ERROR_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "amount_not_allowed": ("word", "kind_id", "kind"),
     "customer_required": ("kind_id", "kind"),
     "bad_count": ("word", "max"),
+    "customer_too_long": ("length", "max"),
     # Two values for one field, or stray words after list/undo.
     # field: "date" | "amount" | "count" | "new_customer" | "period" | "undo"
     "ambiguous": ("word", "field"),
@@ -477,8 +479,10 @@ def _items(toks: list[_Tok], text: str, lex: _Lexicon) -> list[_Item]:
 # --------------------------------------------------------------------------- parser
 
 _FILLER_RE = re.compile(r"^(?:(?:with|at)\s+|[了和跟与]\s*)", re.I)
-_PLACEHOLDER = {"en": {"customer": "Acme", "amount": "120k", "today": "today", "kind": "visit"},
-                "zh": {"customer": "阿里巴巴", "amount": "12万", "today": "今天", "kind": "拜访"}}
+_PLACEHOLDER = {"en": {"customer": "Acme", "amount": "120k", "today": "today", "kind": "visit",
+                       "note": "note:"},
+                "zh": {"customer": "阿里巴巴", "amount": "12万", "today": "今天", "kind": "拜访",
+                       "note": "备注："}}
 
 
 def _one_year_before(today: date) -> date:
@@ -788,6 +792,11 @@ class _Parser:
             example = self.example(insert_at=max(kind_idx, last_customer_idx) + 1, insert=fill)
             code = "amount_required" if missing_amount else "customer_required"
             raise self.fail(code, example, kind_id=kind.id, kind=label)
+        if customer and len(customer) > MAX_CUSTOMER:
+            kind_word = self.body[items[kind_idx].start:items[kind_idx].end]
+            example = f"/log {kind_word} {self.ph['customer']} {self.ph['note']} {customer[:40]}…"
+            raise self.fail("customer_too_long", example,
+                            length=str(len(customer)), max=str(MAX_CUSTOMER))
 
         return LogEntry(
             kind=kind.id,

@@ -40,3 +40,11 @@ def test_an_amount_below_a_cent_is_refused_not_stored_as_zero() -> None:
         parse_log("deal Acme 0.001", now=NOW, tz=UTC)
     assert info.value.code == "bad_amount"
     assert parse_log("deal Acme 0.5k", now=NOW, tz=UTC).entry.amount == 500
+
+
+def test_a_customer_name_longer_than_its_column_is_refused() -> None:
+    with pytest.raises(LogParseError) as info:
+        parse_log("call " + "a" * 250, now=NOW, tz=UTC)
+    assert info.value.code == "customer_too_long"
+    assert info.value.params["length"] == "250"
+    assert info.value.example.startswith("/log call Acme note: aaaa")
