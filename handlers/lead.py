@@ -15,7 +15,7 @@ from bot.deps import Deps, Who
 from bot.i18n import Raw, t
 from bot.permissions import decide
 from bot.render import lead as render
-from bot.render.blocks import notice_blocks
+from bot.render.blocks import error_blocks, notice_blocks
 from bot.slacktext import tokens, user_id
 from store import audit, customers, teams
 from store.models import STAGES, TIERS, Customer, Team
@@ -78,7 +78,7 @@ def run(deps: Deps, who: Who, args: list[str], customer_id: int | None = None) -
                 raise Usage("lead.unknown", word=args[0])
             return edit_lead(session, deps, who, team, sub, args, customer_id)
     except Usage as usage:
-        return notice_blocks("⚠️ " + t(lang, usage.key, **usage.params))
+        return error_blocks(t(lang, usage.key, **usage.params))
 
 
 def add_lead(session: Session, deps: Deps, who: Who, team: Team, args: list[str]) -> str:

@@ -14,7 +14,7 @@ from bot.i18n import Raw, t
 from bot.periods import parse_period, quarter_period
 from bot.permissions import decide
 from bot.render import rate as render
-from bot.render.blocks import notice_blocks
+from bot.render.blocks import error_blocks, notice_blocks
 from bot.slacktext import tokens, user_id
 from store import audit, ratings, teams
 
@@ -42,7 +42,7 @@ def register(app: App, deps: Deps) -> None:
         if len(args) <= 1:  # "/rate" or "/rate @teammate": the anonymous form
             ratee = user_id(args[0]) if args else None
             if args and ratee is None:
-                ack(**notice_blocks("⚠️ " + t(who.lang, "rate.usage")))
+                ack(**error_blocks(t(who.lang, "rate.usage")))
                 return
             ack()
             open_peer_form(deps, client, who, command["trigger_id"], ratee)
@@ -50,7 +50,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             ack(**notice_blocks(manager_rating(deps, who, args)))
         except Usage as usage:
-            ack(**notice_blocks("⚠️ " + t(who.lang, usage.key, **usage.params)))
+            ack(**error_blocks(t(who.lang, usage.key, **usage.params)))
 
     @app.view(render.PEER_CALLBACK)
     def handle_peer_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:

@@ -15,7 +15,7 @@ from bot.parsing import parse_amount
 from bot.periods import parse_period, quarter_period
 from bot.permissions import decide
 from bot.render import score as render
-from bot.render.blocks import notice_blocks
+from bot.render.blocks import error_blocks, notice_blocks
 from bot.reports import rules_for, team_report
 from bot.slacktext import tokens, user_id
 from store import audit, targets, teams
@@ -54,7 +54,7 @@ def register(app: App, deps: Deps) -> None:
                 ack()  # showing attainment computes the period: answer after the ack
                 respond(**show(deps, who, args[1:] if sub in ("show", "查看") else args))
         except Usage as usage:
-            ack(**notice_blocks("⚠️ " + t(who.lang, usage.key, **usage.params)))
+            ack(**error_blocks(t(who.lang, usage.key, **usage.params)))
 
 
 def _value(metric: str, text: str) -> Decimal:
