@@ -221,7 +221,7 @@ class Console:
                                     channel_id=CHANNEL, response_url=self._response_url()))
 
     def click(self, which: str) -> None:
-        if not which.isdigit() or not 0 < int(which) <= len(self.buttons):
+        if not which.isdecimal() or not 0 < int(which) <= len(self.buttons):
             self.say("No such button; the last message's buttons are numbered [1], [2], …")
             return
         button = self.buttons[int(which) - 1]
@@ -237,7 +237,7 @@ class Console:
         inputs = self._inputs()
         if not inputs:
             self.say("No form is open. Open one, e.g. /checkin")
-        elif not number.isdigit() or not 0 < int(number) <= len(inputs):
+        elif not number.isdecimal() or not 0 < int(number) <= len(inputs):
             self.say(f"Fields are numbered 1 to {len(inputs)}: :fill 1 3 visits, 5 calls")
         else:
             block = inputs[int(number) - 1]

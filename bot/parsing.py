@@ -157,7 +157,7 @@ def storable_amount(value: Decimal) -> bool:
 
 def _is_strong_amount(token: str) -> bool:
     """An amount with a marker (currency, unit, separator, decimals), not just a bare integer."""
-    return parse_amount(token) is not None and not token.strip().isdigit()
+    return parse_amount(token) is not None and not token.strip().isdecimal()
 
 
 # --------------------------------------------------------------------------- dates
@@ -171,7 +171,7 @@ _EN_WORD_NUMS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
 
 def cn_int(text: str) -> int | None:
     """Chinese numerals 一..九十九 (also 两) -> int."""
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     if not text or any(c not in _CN_DIGITS and c != "十" for c in text):
         return None
@@ -685,7 +685,7 @@ class _Parser:
         if kind.needs_amount:
             strong = [i for i, it in enumerate(items)
                       if it.type == "word" and _is_strong_amount(it.key)]
-            bare = [i for i, it in enumerate(items) if it.type == "word" and it.key.isdigit()]
+            bare = [i for i, it in enumerate(items) if it.type == "word" and it.key.isdecimal()]
             amount_idx = (strong or bare or [None])[0]
 
         count: int | None = None
@@ -761,7 +761,8 @@ class _Parser:
                 amount, run_open = value, False
                 field_after_kind |= i > kind_idx
                 continue
-            if kind.needs_amount and not it.key.isdigit() and _LOOKS_LIKE_AMOUNT.fullmatch(it.key):
+            if (kind.needs_amount and not it.key.isdecimal()
+                    and _LOOKS_LIKE_AMOUNT.fullmatch(it.key)):
                 raise self.fail("bad_amount", self.example(replace={i: self.ph["amount"]}),
                                 word=it.text)
             # A plain word: part of the customer, or the start of a free-text note.
@@ -823,7 +824,7 @@ class _Parser:
         if m := _COUNT_RE.fullmatch(it.key):
             return cn_int(next(g for g in m.groups() if g))
         if adjacent and not kind.needs_amount:
-            if it.key.isdigit():
+            if it.key.isdecimal():
                 return int(it.key)
             if _CJK_RE.search(it.key):
                 return cn_int(it.key)

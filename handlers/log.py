@@ -87,7 +87,7 @@ def register(app: App, deps: Deps) -> None:
                     session, team_id=team.id, customer_id=row.customer_id))
             else:
                 chosen = None if choice == "new" else customers.get(
-                    session, team_id=team.id, customer_id=int(choice) if choice.isdigit() else 0)
+                    session, team_id=team.id, customer_id=int(choice) if choice.isdecimal() else 0)
                 link = _link(session, deps, who, row, team.id, customer=chosen,
                              new=chosen is None)
             reply = confirmation(session, deps, who, row, created=True, link=link, team=team)
@@ -96,7 +96,7 @@ def register(app: App, deps: Deps) -> None:
 
 def _own_row(session: Session, who: Who, activity_id: str) -> Activity | None:
     row = activity.get(session, workspace_id=who.workspace_id,
-                       activity_id=int(activity_id) if activity_id.isdigit() else 0)
+                       activity_id=int(activity_id) if activity_id.isdecimal() else 0)
     return row if row is not None and row.user_id == who.user_id else None
 
 

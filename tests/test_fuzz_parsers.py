@@ -48,3 +48,10 @@ def test_a_customer_name_longer_than_its_column_is_refused() -> None:
     assert info.value.code == "customer_too_long"
     assert info.value.params["length"] == "250"
     assert info.value.example.startswith("/log call Acme note: aaaa")
+
+
+def test_a_superscript_digit_is_a_word_not_a_crash() -> None:
+    # "²".isdigit() is True but int("²") fails: counts, amounts and ids use isdecimal().
+    assert parse_log("call ²", now=NOW, tz=UTC).entry.customer == "²"
+    assert parse_log("电话 ²", now=NOW, tz=UTC).entry.count == 1
+    assert parse_log("visit ٣ yesterday", now=NOW, tz=UTC).entry.count == 3  # Arabic-Indic 3
