@@ -9,6 +9,19 @@ CHANNEL_RE = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|^([CG][A-Z0-9]{6,})$")
 _TOKEN_RE = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|\'([^\']*)\'|(<[^>]*>)|(\S+)')
 
 
+MAX_ROW_ID = 2**31 - 1  # the largest id a PostgreSQL integer column holds
+
+
+def row_id(value: object) -> int | None:
+    """A row id from a button's value or a form's metadata, which a stale or forged request
+    may fill with anything: a positive integer a database key can hold, else None."""
+    if isinstance(value, str) and value.isdecimal():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_ROW_ID else None
+
+
 def unescape(text: str) -> str:
     """Slack escapes &, < and > in command text; names are stored as people typed them."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
