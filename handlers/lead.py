@@ -16,7 +16,7 @@ from bot.i18n import Raw, t
 from bot.permissions import decide
 from bot.render import lead as render
 from bot.render.blocks import error_blocks, notice_blocks
-from bot.slacktext import tokens, user_id
+from bot.slacktext import row_id, tokens, user_id
 from store import audit, customers, teams
 from store.models import STAGES, TIERS, Customer, Team
 
@@ -54,9 +54,28 @@ def register(app: App, deps: Deps) -> None:
         """The person picked which customer they meant: finish what they asked."""
         ack()
         who = deps.who(client, body)
-        request = json.loads(action.get("value") or "{}")
-        respond(replace_original=True, **run(deps, who, request.get("args", []),
-                                             customer_id=request.get("id")))
+        request = pick_request(action.get("value"))
+        if request is None:
+            respond(text=t(who.lang, "errors.stale"), response_type="ephemeral",
+                    replace_original=False)
+            return
+        args, customer_id = request
+        respond(replace_original=True, **run(deps, who, args, customer_id=customer_id))
+
+
+def pick_request(value: object) -> tuple[list[str], int] | None:
+    """A 'which customer?' button's value (render.pick_blocks): the command's words and the
+    customer picked; None if it is not one (cut short, from an older version, or forged)."""
+    try:
+        request = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if not isinstance(request, dict):
+        return None
+    args, customer_id = request.get("args"), row_id(request.get("id"))
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        return None
+    return (args, customer_id) if customer_id is not None else None
 
 
 def run(deps: Deps, who: Who, args: list[str], customer_id: int | None = None) -> dict:

@@ -456,3 +456,14 @@ def test_a_button_value_too_large_for_an_id_is_refused(bot: Bot) -> None:
     assert len(rows_of(bot, "customers")) == 2  # no new customer from a choice that isn't one
 
 
+def test_a_lead_button_that_is_not_ours_is_stale_not_a_crash(bot: Bot) -> None:
+    bot.command("add Acme Corp", command="/lead")
+    for value in ("{", "[]", '{"args": "stage", "id": 1}', '{"args": [1], "id": 1}',
+                  '{"args": ["show", "Acme"], "id": "x"}', json.dumps({"args": ["a"] * 999})[:2000],
+                  None):
+        [reply] = click(bot, f"{lead_render.PICK_ACTION}:0", value)
+        assert reply["text"] == t("en", "errors.stale"), value
+    [shown] = click(bot, f"{lead_render.PICK_ACTION}:0", '{"args": ["show", "Acme"], "id": 1}')
+    assert "Acme Corp" in shown["text"]
+
+
