@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from concurrent.futures import Executor, ThreadPoolExecutor
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.deps import Deps
@@ -26,6 +28,7 @@ class _QuietTokenWarning(logging.Filter):
 
 
 LISTENER_THREADS = 32
+ANYTHING = re.compile(".*")
 BOLT_LOG = logging.getLogger("pacer.bolt")
 BOLT_LOG.addFilter(_QuietTokenWarning())
 
@@ -72,4 +75,23 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
         return None
 
     register_all(app, deps)
+    register_stale(app, deps)
     return app
+
+
+def register_stale(app: App, deps: Deps) -> None:
+    """Buttons and forms no handler knows (from a message or form an earlier version of
+    Pacer sent): say so instead of the 404 Slack would show as a broken button. Registered
+    after every handler: Bolt runs the first listener that matches."""
+
+    @app.action(ANYTHING)
+    def handle_stale_button(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        if body.get("response_url"):
+            respond(text=t(deps.who(client, body).lang, "errors.stale"),
+                    response_type="ephemeral", replace_original=False)
+
+    @app.view(ANYTHING)
+    def handle_stale_form(ack: Ack, body: dict, client: WebClient) -> None:
+        ack(response_action="update",
+            view=apology_view(t(deps.who(client, body).lang, "errors.stale")))

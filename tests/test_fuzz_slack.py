@@ -467,3 +467,11 @@ def test_a_lead_button_that_is_not_ours_is_stale_not_a_crash(bot: Bot) -> None:
     assert "Acme Corp" in shown["text"]
 
 
+def test_a_button_or_form_no_handler_knows_is_answered(bot: Bot) -> None:
+    [reply] = click(bot, "an_action_from_an_older_version", "1")
+    assert reply["text"] == t("en", "errors.stale") and reply["response_type"] == "ephemeral"
+    answer = submit_form(bot, Form("a_form_from_an_older_version", {}, {}), {}, "")
+    assert answer["response_action"] == "update"
+    assert t("en", "errors.stale") in json.dumps(answer["view"])
+
+
