@@ -475,3 +475,27 @@ def test_a_button_or_form_no_handler_knows_is_answered(bot: Bot) -> None:
     assert t("en", "errors.stale") in json.dumps(answer["view"])
 
 
+def test_a_form_files_under_the_reps_own_team_and_a_recent_day_whatever_its_metadata(
+        bot: Bot) -> None:
+    with bot.deps.sessions() as session:
+        other = teams.create_team(session, workspace_id=WORKSPACE, name="West",
+                                  channel_id=None, managers=["U0STRAY"], members=[],
+                                  tz="UTC", currency="USD", now=NOW)
+    checkin, brief = FORMS[0], FORMS[1]
+    for meta in ({"w": "T0OTHER", "team": other.id, "day": "2099-01-01"},
+                 {"team": 0, "day": "1999-01-01"}, {"team": 2**63, "week": "2099-01-05"}):
+        assert submit_form(bot, checkin, {"plan": "call Acme"}, json.dumps(meta))[
+            "response_action"] == "update"
+        assert submit_form(bot, brief, {"wins": "Acme"}, json.dumps(meta))[
+            "response_action"] == "update"
+    [saved_checkin] = rows_of(bot, "checkins")
+    [saved_brief] = rows_of(bot, "briefs")
+    east = teams.teams_of  # Alice is on East only
+    with bot.deps.sessions() as session:
+        alices = east(session, workspace_id=WORKSPACE, user_id="U0ALICE")
+    for row in (saved_checkin, saved_brief):
+        assert row["workspace_id"] == WORKSPACE and row["team_id"] in alices
+    assert saved_checkin["day"] == date(2026, 11, 17)  # Alice's today, in New York
+    assert saved_brief["week_start"] == date(2026, 11, 16)
+
+
