@@ -499,3 +499,20 @@ def test_a_form_files_under_the_reps_own_team_and_a_recent_day_whatever_its_meta
     assert saved_brief["week_start"] == date(2026, 11, 16)
 
 
+def test_a_peer_rating_form_with_broken_or_foreign_metadata(bot: Bot) -> None:
+    peer = FORMS[2]
+    with bot.deps.sessions() as session:
+        other = teams.create_team(session, workspace_id=WORKSPACE, name="West",
+                                  channel_id=None, managers=["U0STRAY"], members=["U0WEST"],
+                                  tz="UTC", currency="USD", now=NOW)
+    answers = {"ratee": "U0BO", "score": "4"}
+    for meta in ("{", "[]", "", json.dumps({"team": "1"}), json.dumps({"period": "2099-Q1"})):
+        reply = submit_form(bot, peer, answers, meta)
+        assert reply["response_action"] == "update", meta  # filed under Alice's own team
+    foreign = submit_form(bot, peer, {"ratee": "U0WEST", "score": "4"},
+                          json.dumps({"team": other.id, "period": "2026-Q4"}))
+    assert foreign["errors"] == {"ratee": t("en", "rate.peer_not_team")}
+    [row] = rows_of(bot, "peer_ratings")  # one rating: the same rater, ratee and quarter
+    assert (row["ratee_user_id"], row["period"], row["score"]) == ("U0BO", "2026-Q4", 4)
+
+
