@@ -17,6 +17,7 @@ from bot.permissions import decide
 from bot.render import score as render
 from bot.render.blocks import error_blocks, notice_blocks
 from bot.reports import rules_for, team_report
+from bot.scoring.facts import Period
 from bot.slacktext import tokens, user_id
 from store import audit, targets, teams
 
@@ -51,9 +52,11 @@ def register(app: App, deps: Deps) -> None:
             elif sub in ("set", "设置", "clear", "清除"):
                 ack(**notice_blocks(change(deps, who, sub in ("set", "设置"), args[1:])))
             else:
+                subject, period = show_args(deps, who, args[1:] if sub in ("show", "查看")
+                                            else args)
                 ack()  # showing attainment computes the period: answer after the ack
-                respond(**show(deps, who, args[1:] if sub in ("show", "查看") else args))
-        except Usage as usage:
+                respond(**show(deps, who, subject, period))
+        except Usage as usage:  # always raised before the ack: a second ack() is lost
             ack(**error_blocks(t(who.lang, usage.key, **usage.params)))
 
 
@@ -145,7 +148,8 @@ def _refusal(session: Session, who: Who, team, subject: str) -> str | None:  # n
     return None if decision.allowed else decision.reason
 
 
-def show(deps: Deps, who: Who, args: list[str]) -> dict:
+def show_args(deps: Deps, who: Who, args: list[str]) -> tuple[str, Period]:
+    """`[@rep] [period]`: whose targets, and for which period (this quarter by default)."""
     today = who.today(deps.clock)
     subject, period = who.user_id, quarter_period(today)
     for word in args:
@@ -155,6 +159,10 @@ def show(deps: Deps, who: Who, args: list[str]) -> dict:
             period = found
         else:
             raise Usage("target.usage_show", word=word)
+    return subject, period
+
+
+def show(deps: Deps, who: Who, subject: str, period: Period) -> dict:
     with deps.sessions() as session:
         actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
         decision = decide(actor, "member.view", owner=subject, target_teams=teams.teams_of(

@@ -516,3 +516,8 @@ def test_a_peer_rating_form_with_broken_or_foreign_metadata(bot: Bot) -> None:
     assert (row["ratee_user_id"], row["period"], row["score"]) == ("U0BO", "2026-Q4", 4)
 
 
+def test_target_with_words_it_does_not_know_says_so(bot: Bot) -> None:
+    for text in ("foo", "show foo", "<@U0BO> 0000"):
+        reply = bot.command(text, command="/target")
+        assert is_error(reply.body), text
+        assert "I didn't understand" in reply.text
