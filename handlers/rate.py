@@ -117,7 +117,7 @@ def manager_rating(deps: Deps, who: Who, args: list[str]) -> str:
         value = abs(float(args[2].rstrip("%")))
     except ValueError as exc:
         raise Usage("rate.bad_value", word=args[2]) from exc
-    if value > 100:
+    if not value <= 100:  # also NaN, which float() reads from "nan"
         raise Usage("rate.bad_value", word=args[2])
     today = who.today(deps.clock)
     rest = args[3:]

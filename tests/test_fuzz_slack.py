@@ -521,3 +521,10 @@ def test_target_with_words_it_does_not_know_says_so(bot: Bot) -> None:
         reply = bot.command(text, command="/target")
         assert is_error(reply.body), text
         assert "I didn't understand" in reply.text
+
+
+def test_a_rating_of_nan_is_refused(bot: Bot) -> None:
+    for value in ("nan", "NaN%", "-nan", "inf", "1e999"):
+        reply = bot.command(f"<@U0ALICE> satisfaction {value}", command="/rate", user="U0MEI")
+        assert is_error(reply.body), value
+    assert rows_of(bot, "ratings") == []
