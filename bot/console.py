@@ -17,14 +17,13 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from slack_bolt.request import BoltRequest
-
 from bot.app import create_app
 from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.emulator import Call, SlackEmulator
 from bot.i18n import team_error_text
+from bot.server import SlackRequest
 from bot.slackreq import action_body, command_body, sign, view_submission_body
 from store import db, teams
 
@@ -199,7 +198,7 @@ class Console:
 
     # requests ------------------------------------------------------------
     def _dispatch(self, body: str) -> None:
-        response = self.app.dispatch(BoltRequest(body=body, headers=sign(self.secret, body)))
+        response = self.app.dispatch(SlackRequest(body=body, headers=sign(self.secret, body)))
         if response.status != 200:
             self.say(f"[HTTP {response.status}] {response.body}")
         elif response.body:
@@ -250,7 +249,7 @@ class Console:
             return
         body = view_submission_body(self.modal, self.answers, user_id=self.user,
                                     team_id=WORKSPACE)
-        response = self.app.dispatch(BoltRequest(body=body, headers=sign(self.secret, body)))
+        response = self.app.dispatch(SlackRequest(body=body, headers=sign(self.secret, body)))
         self.executor.wait()
         reply = json.loads(response.body) if response.body else {}
         if reply.get("response_action") == "errors":
