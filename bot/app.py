@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import Ack, App, BoltResponse
@@ -74,9 +75,28 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
             respond(text=text, response_type="ephemeral", replace_original=False)
         return None
 
+    app.use(_without_nul)
     register_all(app, deps)
     register_stale(app, deps)
     return app
+
+
+def _without_nul(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
+    """NUL characters out of everything a person sent: PostgreSQL refuses them in text, and
+    no one means one. (The raw body, whose signature was checked, is left alone.)"""
+    _strip_nul(body)
+    return next()
+
+
+def _strip_nul(value: object) -> object:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _strip_nul(item)
+    elif isinstance(value, list):
+        value[:] = [_strip_nul(item) for item in value]
+    return value
 
 
 def register_stale(app: App, deps: Deps) -> None:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import strategies as st
-from sqlalchemy import Float, Integer, Numeric, String, select
+from sqlalchemy import Numeric, select
 from sqlmodel import SQLModel
 
 from bot.clock import FixedClock
@@ -242,25 +242,26 @@ def changed(before: Snapshot, after: Snapshot) -> dict[str, list[dict]]:
 
 
 def fits_postgres(table: str, row: dict) -> list[str]:
+    """What PostgreSQL would refuse in a row SQLite took: strings past their length or with
+    NUL, numbers past their precision, NaN and infinities, integers past int4."""
     problems = []
     for column in SQLModel.metadata.tables[table].columns:
-        value, kind = row[column.name], column.type
-        if value is None:
-            continue
-        if isinstance(kind, String) and isinstance(value, str):
-            if kind.length and len(value) > kind.length:
-                problems.append(f"{table}.{column.name}: {len(value)} > {kind.length} chars")
+        value, kind, name = row[column.name], column.type, f"{table}.{column.name}"
+        if isinstance(value, str):
+            length = getattr(kind, "length", None)  # sqlmodel's AutoString is no String
+            if length and len(value) > length:
+                problems.append(f"{name}: {len(value)} > {length} characters")
             if "\x00" in value:
-                problems.append(f"{table}.{column.name}: NUL")
-        elif isinstance(kind, Numeric) and not isinstance(kind, Float):
+                problems.append(f"{name}: NUL")
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(f"{name}: {value}")
+        elif isinstance(value, Decimal) and isinstance(kind, Numeric):
             limit = Decimal(10) ** ((kind.precision or 38) - (kind.scale or 0))
-            if not Decimal(value).is_finite() or abs(Decimal(value)) >= limit:
-                problems.append(f"{table}.{column.name}: {value} overflows {kind}")
-        elif isinstance(kind, Float) and not math.isfinite(value):
-            problems.append(f"{table}.{column.name}: {value}")
-        elif isinstance(kind, Integer) and not isinstance(value, bool) and not (
+            if not value.is_finite() or abs(value) >= limit:
+                problems.append(f"{name}: {value} overflows {kind}")
+        elif isinstance(value, int) and not isinstance(value, bool) and not (
                 -2**31 <= value < 2**31):
-            problems.append(f"{table}.{column.name}: {value} overflows int4")
+            problems.append(f"{name}: {value} overflows integer")
     return problems
 
 
@@ -536,3 +537,13 @@ def test_a_command_that_says_payload_is_answered(bot: Bot) -> None:
     assert "payload" in bot.command("add payload", command="/lead").text
     [row] = rows_of(bot, "activities")
     assert row["customer"] == "Payload Inc"
+
+
+def test_nul_characters_are_dropped_before_anything_is_stored(bot: Bot) -> None:
+    assert "AcmeCorp" in bot.command("visit Acme\x00Corp").text
+    bot.command("blockers: waiting\x00 on legal", command="/checkin")
+    [log], [checkin] = rows_of(bot, "activities"), rows_of(bot, "checkins")
+    assert (log["customer"], log["text"]) == ("AcmeCorp", "visit AcmeCorp")
+    assert checkin["blockers"] == "waiting on legal"
+
+
