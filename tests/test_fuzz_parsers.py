@@ -259,3 +259,9 @@ def test_a_superscript_digit_is_a_word_not_a_crash() -> None:
     assert parse_log("call ²", now=NOW, tz=UTC).entry.customer == "²"
     assert parse_log("电话 ²", now=NOW, tz=UTC).entry.count == 1
     assert parse_log("visit ٣ yesterday", now=NOW, tz=UTC).entry.count == 3  # Arabic-Indic 3
+
+
+def test_a_mention_too_long_for_an_id_column_is_no_one() -> None:
+    assert user_id("<@U" + "A" * 40 + ">") is None and user_id("U" + "A" * 40) is None
+    assert channel_id("<#C" + "1" * 40 + "|x>") is None
+    assert user_id("<@U0BO|bo>") == "U0BO" and channel_id("<#C0SALES|sales>") == "C0SALES"
