@@ -23,6 +23,13 @@ def row_id(value: object) -> int | None:
     return value if 0 < value <= MAX_ROW_ID else None
 
 
+def too_long(text: str, limit: int) -> dict | None:
+    """The params of the errors.text_too_long reply when `text` is longer than `limit`."""
+    if len(text) <= limit:
+        return None
+    return {"start": text[:30], "length": len(text), "max": limit}
+
+
 def unescape(text: str) -> str:
     """Slack escapes &, < and > in command text; names are stored as people typed them."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -16,9 +16,9 @@ from bot.i18n import Raw, t
 from bot.permissions import decide
 from bot.render import lead as render
 from bot.render.blocks import error_blocks, notice_blocks
-from bot.slacktext import row_id, tokens, user_id
+from bot.slacktext import row_id, tokens, too_long, user_id
 from store import audit, customers, teams
-from store.models import STAGES, TIERS, Customer, Team
+from store.models import STAGES, TIERS, Customer, Team, max_length
 
 COMMAND = "/lead"
 COMMANDS = (COMMAND,)
@@ -110,9 +110,12 @@ def add_lead(session: Session, deps: Deps, who: Who, team: Team, args: list[str]
             tier = TIER_WORDS[word.lower()]
         else:
             target.append(word)
-    name = " ".join(name_words).strip()
+    name, source = " ".join(name_words).strip(), " ".join(source_words)
     if not name:
         raise Usage("lead.usage_add")
+    for text, field in ((name, "name"), (source, "source")):
+        if problem := too_long(text, max_length(Customer, field)):
+            raise Usage("errors.text_too_long", **problem)
     found = customers.match(session, team_id=team.id, name=name)
     if found.exact is not None:
         return t(who.lang, "lead.exists", name=found.exact.name,
@@ -120,7 +123,7 @@ def add_lead(session: Session, deps: Deps, who: Who, team: Team, args: list[str]
                  owner=Raw(f"<@{found.exact.owner_user_id}>"))
     customer = customers.create(session, workspace_id=who.workspace_id, team_id=team.id,
                                 name=name, owner_user_id=who.user_id, now=deps.clock.now(),
-                                source=" ".join(source_words) or None, tier=tier,
+                                source=source or None, tier=tier,
                                 by_user_id=who.user_id)
     similar = [c.name for c in found.candidates]
     return t(who.lang, "lead.added", name=customer.name, tier=Raw(t(who.lang, f"tiers.{tier}")),
@@ -214,6 +217,8 @@ def _lost(session: Session, who: Who, customer: Customer, rest: list[str],
     reason = " ".join(rest).strip()
     if not reason:
         raise Usage("lead.usage_lost")
+    if problem := too_long(reason, max_length(Customer, "lost_reason")):
+        raise Usage("errors.text_too_long", **problem)
     customers.set_stage(session, customer, stage="lost", now=now, by_user_id=who.user_id,
                         lost_reason=reason)
     return t(who.lang, "lead.lost", name=customer.name, reason=reason)

@@ -15,9 +15,10 @@ from bot.periods import parse_period, quarter_period
 from bot.permissions import decide
 from bot.render import rate as render
 from bot.render.blocks import error_blocks, notice_blocks
-from bot.slacktext import tokens, user_id
+from bot.slacktext import tokens, too_long, user_id
 from handlers.checkin import metadata, team_id_for
 from store import audit, ratings, teams
+from store.models import Rating, max_length
 
 COMMAND = "/rate"
 COMMANDS = (COMMAND,)
@@ -125,6 +126,8 @@ def manager_rating(deps: Deps, who: Who, args: list[str]) -> str:
     if period is not None:
         rest = rest[1:]
     label = (period or quarter_period(today)).label
+    if problem := too_long(" ".join(rest), max_length(Rating, "note")):
+        raise Usage("errors.text_too_long", **problem)
     with deps.sessions() as session:
         team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=rep)
         refusal = _refusal(session, who, rep)

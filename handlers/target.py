@@ -18,8 +18,9 @@ from bot.render import score as render
 from bot.render.blocks import error_blocks, notice_blocks
 from bot.reports import rules_for, team_report
 from bot.scoring.facts import Period
-from bot.slacktext import tokens, user_id
+from bot.slacktext import tokens, too_long, user_id
 from store import audit, targets, teams
+from store.models import TargetRow, max_length
 
 COMMANDS = ("/target",)
 METRIC_WORDS = {
@@ -94,6 +95,8 @@ def change(deps: Deps, who: Who, setting: bool, args: list[str]) -> str:
         rest = rest[1:]
     period = period or quarter_period(today)
     reason = " ".join(rest).strip()
+    if problem := too_long(reason, max_length(TargetRow, "reason")):
+        raise Usage("errors.text_too_long", **problem)
     if setting and not reason:
         raise Usage("target.need_reason", example=f"/target set {whom} {args[1]} {args[2]} "
                     f"{period.label} …")

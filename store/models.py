@@ -296,3 +296,8 @@ class Delivery(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)  # Slack's message timestamp
     last_error: str = Field(default="", max_length=500)
+
+
+def max_length(model: type[SQLModel], field: str) -> int:
+    """How many characters a text column holds (PostgreSQL enforces it, SQLite does not)."""
+    return model.__table__.columns[field].type.length

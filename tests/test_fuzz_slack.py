@@ -547,3 +547,19 @@ def test_nul_characters_are_dropped_before_anything_is_stored(bot: Bot) -> None:
     assert checkin["blockers"] == "waiting on legal"
 
 
+def test_text_longer_than_its_column_is_refused_with_the_limit(bot: Bot) -> None:
+    bot.command("add Acme Corp", command="/lead")
+    bot.command("help", command="/rate", user="U0MEI")  # Mei's profile is cached from now on
+    for command, text, user, limit in [
+            ("/lead", "add " + "N" * 201, "U0ALICE", 200),
+            ("/lead", "add Globex from " + "s" * 101, "U0ALICE", 100),
+            ("/lead", "lost Acme Corp " + "r" * 501, "U0ALICE", 500),
+            ("/rate", "<@U0BO> compliance 5 " + "n" * 501, "U0MEI", 500),
+            ("/target", "set <@U0BO> sales 500k 2026-Q4 " + "y" * 501, "U0MEI", 500),
+            ("/pacer", "team create " + "T" * 81, "U0MEI", 80),
+            ("/pacer", "team create North currency " + "C" * 9, "U0MEI", None)]:
+        before = snapshot(bot)
+        reply = bot.command(text, command=command, user=user)
+        assert is_error(reply.body), text
+        assert (limit is None and "CCCCCCCCC" in reply.text) or f"{limit} " in reply.text, text
+        assert changed(before, snapshot(bot)) == {}, text
