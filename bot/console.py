@@ -18,12 +18,12 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.app import create_app
+from bot.bolt_request import SlackRequest
 from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.deps import Deps
 from bot.emulator import Call, SlackEmulator
 from bot.i18n import team_error_text
-from bot.server import SlackRequest
 from bot.slackreq import action_body, command_body, sign, view_submission_body
 from store import db, teams
 
