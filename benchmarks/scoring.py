@@ -11,24 +11,19 @@ Run: .venv/bin/python benchmarks/scoring.py [--reps 1000] [--days 365] [--no-sql
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from benchmarks.seed import seed  # noqa: E402
+from benchmarks.seed import on_each_database, seed  # noqa: E402
 from bot.reports import team_report  # noqa: E402
 from bot.scoring.facts import Period  # noqa: E402
 from bot.scoring.rules import DEFAULT_RULES as RULES  # noqa: E402
@@ -153,28 +148,7 @@ def run(url: str, label: str, reps: int, days: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=1000)
-    parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--no-sqlite", action="store_true")
-    args = parser.parse_args()
-    if not args.no_sqlite:
-        path = Path(tempfile.mkdtemp()) / "bench.db"
-        run(f"sqlite:///{path}", f"SQLite {path}", args.reps, args.days)
-    base = os.environ.get("DATABASE_URL", "")
-    if base.startswith(("postgres://", "postgresql")):
-        admin = create_engine(db.normalise_url(base), isolation_level="AUTOCOMMIT")
-        name = f"pacer_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(db.normalise_url(base)).set(database=name)
-            run(url.render_as_string(hide_password=False), f"PostgreSQL {name}", args.reps,
-                args.days)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    on_each_database(run, description=__doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

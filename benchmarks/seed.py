@@ -9,14 +9,22 @@ customer, deals and payments with amounts and due dates, 5% back-dated, 2% undon
 
 from __future__ import annotations
 
+import argparse
+import os
 import random
+import tempfile
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy.engine import make_url
 
+from store import db
 from store.models import (
     STAGES,
     Activity,
@@ -185,3 +193,32 @@ def _activity(rng: random.Random, aid: int, team: int, owner: str, kind: str, da
 def _bulk(conn, table, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
     for i in range(0, len(rows), CHUNK):
         conn.execute(insert(table), rows[i:i + CHUNK])
+
+
+def on_each_database(run: Callable[[str, str, int, int], None], *, description: str) -> None:
+    """A benchmark's command line ([--reps N] [--days D] [--no-sqlite]): `run(url, label,
+    reps, days)` on a fresh SQLite file, then on a scratch database on the PostgreSQL server
+    of DATABASE_URL when it is set (created and dropped here)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--reps", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args()
+    reps, days = args.reps, args.days
+    if not args.no_sqlite:
+        path = Path(tempfile.mkdtemp()) / "bench.db"
+        run(f"sqlite:///{path}", f"SQLite {path}", reps, days)
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith(("postgres://", "postgresql")):
+        return
+    admin = create_engine(db.normalise_url(base), isolation_level="AUTOCOMMIT")
+    name = f"pacer_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(db.normalise_url(base)).set(database=name)
+        run(url.render_as_string(hide_password=False), f"PostgreSQL {name}", reps, days)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

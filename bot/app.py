@@ -12,9 +12,10 @@ from slack_bolt import Ack, App, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
+from bot import logs
 from bot.config import Settings
 from bot.deps import Deps
-from bot.i18n import DEFAULT_LANG, t
+from bot.i18n import DEFAULT_LANG, LANGS, t
 from bot.slackapi import web_client
 from handlers import register_all
 
@@ -34,25 +35,39 @@ BOLT_LOG = logging.getLogger("pacer.bolt")
 BOLT_LOG.addFilter(_QuietTokenWarning())
 
 
-def apology_view(text: str) -> dict:
-    return {"type": "modal", "title": {"type": "plain_text", "text": "Pacer"},
-            "close": {"type": "plain_text", "text": "OK"},
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+def apology_view(lang: str) -> dict:
+    return {"type": "modal", "title": {"type": "plain_text", "text": t(lang, "apology.title")},
+            "close": {"type": "plain_text", "text": t(lang, "apology.close")},
+            "blocks": [{"type": "section",
+                        "text": {"type": "mrkdwn", "text": t(lang, "errors.internal")}}]}
 
 
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
                listener_executor: Executor | None = None) -> App:
+    oauth = None
+    if deps.installations is not None:
+        from bot.install import oauth_settings
+
+        oauth = oauth_settings(deps)
     app = App(
         signing_secret=settings.signing_secret,
-        client=web_client(settings),  # carries the bot token, base URL and retry handlers
+        # Carries the base URL and retry handlers into Bolt's client for each request (and
+        # the bot token with one; with OAuth, Bolt puts the workspace's own token there).
+        client=web_client(settings),
+        oauth_settings=oauth,
+        # Said before Pacer can know the person (no token, no users.info): both languages.
+        user_facing_authorize_error_message="\n".join(
+            t(lang, "install.not_installed") for lang in LANGS),
         # Socket Mode frames are authenticated by the app token; there is no signature.
         request_verification_enabled=not socket_mode,
         raise_error_for_unhandled_request=False,
         logger=BOLT_LOG,
         # Bolt's default pool has 5 threads; every waitress thread may be waiting on one.
-        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS,
-                                                                  thread_name_prefix="listener"),
+        # with_context: the request id follows a listener onto the pool (bot/logs.py).
+        listener_executor=logs.with_context(listener_executor or ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener")),
     )
+    app.use(logs.label_request)
 
     @app.error
     def handle_error(error: Exception, body: dict, response: BoltResponse | None,
@@ -61,11 +76,12 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
         user_id = (body.get("user_id") or (body.get("user") or {}).get("id") or "")
         team_id = body.get("team_id") or (body.get("team") or {}).get("id") or ""
         profile = deps.users.cached(deps.workspace_id(team_id), user_id) if user_id else None
-        text = t(profile.lang if profile else DEFAULT_LANG, "errors.internal")
+        lang = profile.lang if profile else DEFAULT_LANG
+        text = t(lang, "errors.internal")
         if body.get("type") == "view_submission" and response is not None:
             # A modal can't take a message: show the apology in the modal itself.
             return BoltResponse(status=200, body=json.dumps({"response_action": "update",
-                                "view": apology_view(text)}),
+                                "view": apology_view(lang)}),
                                 headers={"content-type": "application/json"})
         if response is not None:  # not acknowledged yet: the reply goes in the HTTP response
             return BoltResponse(status=200, body=json.dumps(

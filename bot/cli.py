@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+from bot import logs
 from bot.config import ConfigError, Settings
 from bot.deps import Deps
 from bot.i18n import team_error_text
-from store import db, teams
+from store import db, teams, workspaces
 
 log = logging.getLogger("pacer")
 
@@ -35,6 +35,10 @@ def _moment(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"not a date and time (e.g. 2026-11-18T09:31:00+08:00): {text!r}") from exc
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+WORKSPACE_HELP = ("the Slack team id (T…) the team or data is in; needed when Pacer serves "
+                  "several workspaces")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,17 +86,26 @@ def build_parser() -> argparse.ArgumentParser:
     times.add_argument("name")
     for which, default in (("checkin", "09:30"), ("brief", "15:00"), ("report", "17:00")):
         times.add_argument(f"--{which}", help=f"HH:MM (default {default})")
-    team.add_parser("list", help="list teams")
-    for p in (create, add, remove, manager, channel, tz, hol, times):
+    calibration = team.add_parser("calibration", help="the team's bi-weekly calibration cadence")
+    calibration.add_argument("name")
+    calibration.add_argument("--anchor", type=_day, help="the first day, YYYY-MM-DD (default: "
+                             "the first Tuesday on or after the team was created)")
+    calibration.add_argument("--time", help="HH:MM in the team's zone (default 10:00)")
+    tlist = team.add_parser("list", help="list teams")
+    tlist.add_argument("--workspace", help="only this workspace's teams (Slack team id)")
+    for p in (create, add, remove, manager, channel, tz, hol, times, calibration):
         p.add_argument("--workspace", help="Slack team id (default: the only one, or "
                        "the bot token's)")
 
     export = sub.add_parser("export", help="CSV to stdout").add_subparsers(
         dest="export_command", required=True)
     for name, text in (("logs", "behaviour and result logs, deals and payments included"),
-                       ("checkins", "daily check-ins"), ("leads", "customers and their leads")):
+                       ("checkins", "daily check-ins"), ("leads", "customers and their leads"),
+                       ("calibrations", "calibration 1:1s: held, not happened, no minutes"),
+                       ("actions", "action items agreed in calibrations")):
         p = export.add_parser(name, help=text)
         p.add_argument("--team")
+        p.add_argument("--workspace", help=WORKSPACE_HELP)
         p.add_argument("--from", dest="start", type=_day)
         p.add_argument("--to", dest="end", type=_day)
 
@@ -107,18 +120,27 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_parser("reset", help="back to the defaults")
     for p in (show, rset, rimp, rules.choices["reset"]):
         p.add_argument("--team", help="the team (default: the only one)")
+        p.add_argument("--workspace", help=WORKSPACE_HELP)
 
     cards = export.add_parser("scorecards", help="every rep's scorecard for a period")
     cards.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
     cards.add_argument("--team")
+    cards.add_argument("--workspace", help=WORKSPACE_HELP)
+    revs = export.add_parser("reviews", help="every review: answers, ratings, appeals")
+    revs.add_argument("--period", help="YYYY-MM or YYYY-Qn (default: every period)")
+    revs.add_argument("--team")
+    revs.add_argument("--workspace", help=WORKSPACE_HELP)
 
     jobs = sub.add_parser("jobs", help="scheduled jobs").add_subparsers(
         dest="jobs_command", required=True)
     jlist = jobs.add_parser("list", help="every job, its schedule per team and its next run")
     jlist.add_argument("--team", help="only this team")
+    jlist.add_argument("--workspace", help="only this workspace's teams (Slack team id)")
     jrun = jobs.add_parser("run", help="run one job once, as the scheduler's tick would")
     jrun.add_argument("name", help="e.g. checkin-reminder, friday-brief")
     jrun.add_argument("--team", help="only this team (default: every team)")
+    jrun.add_argument("--workspace", help="only this workspace's teams (Slack team id); "
+                      "needed with --team when several workspaces have a team of that name")
     jrun.add_argument("--at", type=_moment, help="as if the clock read this ISO date-time, "
                       "e.g. 2026-11-18T09:31:00+08:00 (no offset means UTC)")
 
@@ -128,15 +150,35 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--team", help="the team the rows belong to (default: the only one)")
     imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     imp.add_argument("--workspace", help="Slack team id (default: the only one)")
+
+    member = sub.add_parser("member", help="one person's data (README: Privacy and data "
+                            "rights)").add_subparsers(dest="member_command", required=True)
+    mexp = member.add_parser("export", help="everything about one person, as JSON to stdout")
+    mfor = member.add_parser("forget", help="erase or pseudonymise one person's data; team "
+                             "numbers stay (a dry run without --yes)")
+    mfor.add_argument("--yes", action="store_true", help="do it (without: report only)")
+    retention = sub.add_parser("retention", help="how long free text is kept").add_subparsers(
+        dest="retention_command", required=True)
+    notes = retention.add_parser("notes", help="blank notes and answers older than DAYS; the "
+                                 "numbers stay")
+    notes.add_argument("days", help="days (at least 14), 'off' (the workspace keeps them), or "
+                       "'default' (a team follows the workspace)")
+    notes.add_argument("--team", help="this team's own setting")
+    rshow = retention.add_parser("show", help="the settings in force")
+    for p in (mexp, mfor):
+        p.add_argument("user_id", help="a Slack user id, e.g. U0123ABCD")
+    for p in (mexp, mfor, notes, rshow):
+        p.add_argument("--workspace", help="Slack team id (default: the only one)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
+        if not logging.getLogger().handlers:  # a host that set up logging (pytest) keeps it
+            logs.configure(level=settings.log_level, fmt=settings.log_format,
+                           secrets=settings.secrets)
         return COMMANDS[args.command](args, settings)
     except ConfigError as exc:
         print(f"pacer: {exc}", file=sys.stderr)
@@ -151,34 +193,56 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("no Slack credentials (SLACK_BOT_TOKEN) set: starting the local console")
         return cmd_console(args, settings)
     settings.require_slack()
-    from bot.app import create_app
-    from bot.server import serve_http, serve_socket_mode
+    from concurrent.futures import ThreadPoolExecutor
 
-    deps = Deps.build(settings)
+    from bot.app import LISTENER_THREADS, create_app
+    from bot.scheduler import Scheduler
+    from bot.server import HttpServer, SocketModeServer, serve_until_stopped
+
+    deps = Deps.build(settings, clock=_run_clock(settings))
     db.upgrade(deps.engine)
     socket_mode = bool(settings.app_token)
-    app = create_app(settings, deps, socket_mode=socket_mode)
-    from bot.scheduler import Scheduler
-
+    # Our own pool, so a stop can wait for the work listeners do after their ack.
+    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    app = create_app(settings, deps, socket_mode=socket_mode, listener_executor=listeners)
+    if not settings.oauth:
+        _token_workspace_installed(deps)
+    server = (SocketModeServer(app, settings.app_token) if socket_mode else
+              HttpServer(app, port=settings.port, ready=lambda: db.readiness(deps.engine)))
     scheduler = Scheduler(deps).start()
-    # SIGTERM (a deploy, a container stop) ends the server the way Ctrl-C does, so the
-    # `finally` below lets the scheduler finish the deliveries it has in hand.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        if socket_mode:
-            serve_socket_mode(app, settings.app_token)
-        else:
-            serve_http(app, port=settings.port, ready=lambda: db.readiness(deps.engine))
-    except KeyboardInterrupt:
-        pass  # waitress may also take it and return: either way we stop below
-    finally:
-        log.info("stopping: the scheduler finishes the deliveries it has in hand")
-        scheduler.shutdown()
-    return 0
+    return serve_until_stopped(server, listeners=listeners, stop_scheduler=scheduler.shutdown,
+                               grace=settings.shutdown_grace)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def _token_workspace_installed(deps: Deps) -> None:
+    """One bot token, and Bolt has just checked it (auth.test): Pacer is installed in its
+    workspace, again if an uninstall was recorded there (the token was then replaced)."""
+    with deps.sessions() as session:
+        gone = workspaces.uninstalled_ids(session)
+    if not gone:
+        return
+    from bot.slackapi import web_client
+
+    workspace_id = deps.workspace_id(web_client(deps.settings).auth_test()["team_id"])
+    if workspace_id in gone:
+        with deps.sessions() as session:
+            workspaces.installed(session, workspace_id=workspace_id, name=None,
+                                 now=deps.clock.now())
+        log.info("workspace %s is active again (a working bot token)", workspace_id)
+
+
+def _run_clock(settings: Settings):  # noqa: ANN202 - a bot.clock.Clock, or None: the real one
+    """PACER_NOW (staging, demos): the clock starts there and runs on, so a scripted month
+    (`pacer jobs run --at …`) can be clicked through against a running bot."""
+    if settings.clock_start is None:
+        return None
+    from bot.clock import OffsetClock
+
+    clock = OffsetClock()
+    clock.set(settings.clock_start)
+    log.warning("PACER_NOW is set: the clock starts at %s, not at the real time",
+                settings.clock_start.isoformat())
+    return clock
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -197,13 +261,14 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cli_workspace(deps: Deps, explicit: str | None) -> str:
-    """--workspace, else the only workspace known, else the bot token's own (auth.test)."""
+    """--workspace, else the only workspace known, else the bot token's own (auth.test).
+    Several workspaces and no --workspace is an error naming them."""
     if explicit:
         return explicit
     with deps.sessions() as session:
-        only = teams.only_workspace_id(session)
-    if only:
-        return only
+        workspace_id = teams.workspace_scope(session, team=None, workspace_id=None)[0]
+    if workspace_id:
+        return workspace_id
     if deps.settings.bot_token:
         from bot.slackapi import web_client
 
@@ -217,12 +282,16 @@ def cmd_team(args: argparse.Namespace, settings: Settings) -> int:
     now = deps.clock.now()
     if args.team_command == "list":
         with deps.sessions() as session:
-            summaries = teams.list_teams(session)
+            if args.workspace:
+                teams.workspace_scope(session, team=None, workspace_id=args.workspace)
+            summaries = teams.list_teams(session, workspace_id=args.workspace)
+            several = not args.workspace and len(workspaces.ids(session)) > 1
         if not summaries:
             print("no teams yet: pacer team create NAME --channel C… --manager U… --members U…")
         for s in summaries:
             print(f"{s.name}\tchannel={s.channel_id or '-'}\ttz={s.tz}\tcurrency={s.currency}"
-                  f"\tmanagers={','.join(s.managers) or '-'}\tmembers={','.join(s.members) or '-'}")
+                  f"\tmanagers={','.join(s.managers) or '-'}\tmembers={','.join(s.members) or '-'}"
+                  + (f"\tworkspace={s.workspace_id}" if several else ""))
         return 0
     workspace_id = _cli_workspace(deps, args.workspace)
     with deps.sessions() as session:
@@ -252,6 +321,14 @@ def team_change(session, args: argparse.Namespace, workspace_id: str, now) -> st
         teams.set_channel(**scope, channel_id=args.channel_id)
     elif command == "tz":
         teams.set_tz(**scope, tz=args.tz)
+    elif command == "calibration":
+        from bot.calibration import set_team_cadence
+
+        team = set_team_cadence(session, workspace_id=workspace_id, name=name,
+                                anchor=args.anchor, at=args.time, now=now)
+        anchor = team.calibration_anchor or "the first Tuesday after the team was created"
+        return (f"{name}: calibrations every two weeks from {anchor} at "
+                f"{team.calibration_time} ({team.tz})")
     elif command == "times":
         for which in teams.TIMES:
             if getattr(args, which):
@@ -282,6 +359,10 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
     at = getattr(args, "at", None)
     deps = Deps.build(settings, clock=FixedClock(at) if at else None)
     db.upgrade(deps.engine)
+    if args.workspace:
+        with deps.sessions() as session:
+            teams.workspace_scope(session, team=None, workspace_id=args.workspace)
+        deps.only_workspace = args.workspace
     now = deps.clock.now()
     if args.jobs_command == "list":
         for line in jobs.describe(deps, now=now, team=args.team):
@@ -289,8 +370,10 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     try:
         job = jobs.JOBS.get(args.name)
-        if job is not None and job.available and not settings.bot_token:
-            raise ConfigError("missing environment: SLACK_BOT_TOKEN (the job posts to Slack)")
+        if job is not None and job.available and job.posts and \
+                not settings.has_slack_credentials:
+            raise ConfigError("missing environment: SLACK_BOT_TOKEN, or SLACK_CLIENT_ID for "
+                              "the OAuth install (the job posts to Slack)")
         result = jobs.run_job(deps, args.name, now=now, team=args.team)
     except jobs.JobError as exc:
         print(f"pacer: {exc}", file=sys.stderr)
@@ -325,9 +408,21 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             print(f"pacer: {args.period!r} is not a period: use 2026-11, 2026-Q4 or 2026",
                   file=sys.stderr)
             return 2
-        return export_scorecards(deps, team=args.team, period=period, out=sys.stdout)
-    return EXPORTS[args.export_command](deps, team=args.team, start=args.start, end=args.end,
-                                        out=sys.stdout)
+        return export_scorecards(deps, team=args.team, workspace=args.workspace, period=period,
+                                 out=sys.stdout)
+    if args.export_command == "reviews":
+        from bot.exports import export_reviews
+        from bot.periods import parse_period
+
+        chosen = parse_period(args.period, deps.clock.now().date()) if args.period else None
+        if args.period and (chosen is None or chosen.kind not in ("month", "quarter")):
+            print(f"pacer: {args.period!r} is not a review period: use 2026-11 or 2026-Q4",
+                  file=sys.stderr)
+            return 2
+        return export_reviews(deps, team=args.team, workspace=args.workspace,
+                              period=chosen.label if chosen else None, out=sys.stdout)
+    return EXPORTS[args.export_command](deps, team=args.team, workspace=args.workspace,
+                                        start=args.start, end=args.end, out=sys.stdout)
 
 
 def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
@@ -340,7 +435,9 @@ def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     deps = Deps.build(settings)
     db.upgrade(deps.engine)
     with deps.sessions() as session:
-        team = teams.find_team(session, name=args.team) or teams.only_team(session)
+        workspace_id, team = teams.workspace_scope(session, team=args.team,
+                                                   workspace_id=args.workspace)
+        team = team or teams.only_team(session, workspace_id=workspace_id)
         overrides = teams.rule_overrides(session, team_id=team.id)
         if args.rules_command == "set":
             overrides = _merge(overrides, _nested(args.key, _value(args.value)))
@@ -390,6 +487,15 @@ def _keys(tree: dict, prefix: str = "") -> list[str]:
         _keys(value, f"{prefix}{key}.") if isinstance(value, dict) else [f"{prefix}{key}"])]
 
 
+def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
+    """`pacer member export|forget`, `pacer retention notes|show` (bot/privacy.py)."""
+    from bot import privacy
+
+    deps = Deps.build(settings)
+    db.upgrade(deps.engine)
+    return privacy.command(deps, args, out=sys.stdout, err=sys.stderr)
+
+
 COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cmd_team,
             "export": cmd_export, "import": cmd_import, "rules": cmd_rules,
-            "jobs": cmd_jobs}
+            "jobs": cmd_jobs, "member": cmd_privacy, "retention": cmd_privacy}

@@ -276,16 +276,23 @@ class Console:
                 label += ", replacing the message above"
             self.show(label, args, call.path and self.emulator.base + call.path)
         elif call.method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
-            self.show(f"{call.method} to {args.get('channel')}", args, "")
+            channel = str(args.get("channel") or "")
+            # Someone else's DM is shown, but `:click` keeps to what the current user sees.
+            theirs = channel.startswith("D") and channel != f"D{self.user}"
+            self.show(f"{call.method} to {channel}", args, "", clickable=not theirs)
         elif call.method.startswith("views."):
             view = args.get("view")
             view = json.loads(view) if isinstance(view, str) else view or {}
-            if call.method == "views.open" and view.get("type") == "modal":
+            if call.method == "views.open" and view.get("type") == "modal" and any(
+                    b.get("type") == "input" for b in view.get("blocks", [])):
                 self.modal, self.answers = view, {}
             self.show(f"form: {view.get('title', {}).get('text', '')}"
                       if view.get("type") == "modal" else call.method, view, "")
 
-    def show(self, label: str, payload: dict, response_url: str) -> None:
+    def show(self, label: str, payload: dict, response_url: str,
+             clickable: bool = True) -> None:
+        """Print a message or view; its buttons become `:click N`'s, unless it is someone
+        else's DM (listed, not pressable: `:as` its reader to press them)."""
         self.say(f"── {label} ──")
         blocks = payload.get("blocks")
         if isinstance(blocks, str):
@@ -293,32 +300,45 @@ class Console:
         if not blocks:
             self.say(_plain(payload.get("text", "")))
             return
-        self.buttons = []
+        buttons: list[Button] = []
+
+        def button(element: dict) -> str:
+            text = element["text"]["text"]
+            if not clickable:
+                return f"[{text}]"
+            buttons.append(Button(text, element["action_id"], element.get("value", ""),
+                                  response_url))
+            return f"[{len(buttons)}] {text}"
+
         for block in blocks:
             kind = block.get("type")
             if kind in ("section", "header") and block.get("text"):
                 self.say(_plain(block["text"]["text"]))
+                accessory = block.get("accessory") or {}
+                if accessory.get("type") == "button":
+                    self.say(f"  {button(accessory)}" + ("   (:click N)" if clickable else ""))
             elif kind == "context":
                 for element in block.get("elements", []):
                     self.say("  · " + _plain(element.get("text", "")))
             elif kind == "actions":
-                labels = []
-                for element in block.get("elements", []):
-                    self.buttons.append(Button(element["text"]["text"], element["action_id"],
-                                               element.get("value", ""), response_url))
-                    labels.append(f"[{len(self.buttons)}] {element['text']['text']}")
-                self.say("  " + "   ".join(labels) + "   (:click N)")
+                labels = [button(e) for e in block.get("elements", [])]
+                self.say("  " + "   ".join(labels) + ("   (:click N)" if clickable else
+                                                       "   (:as its reader to press)"))
             elif kind == "divider":
                 self.say("  ────")
             elif kind == "input":
                 number = sum(1 for b in blocks[:blocks.index(block) + 1]
                              if b.get("type") == "input")
-                initial = block["element"].get("initial_value")
+                element = block["element"]
+                initial = (element.get("initial_value") or element.get("initial_date")
+                           or element.get("initial_time") or element.get("initial_user"))
                 hint = f" [{initial}]" if initial else ""
                 optional = " (optional)" if block.get("optional") else ""
                 self.say(f"  ({number}) {block['label']['text']}{optional}{hint}")
         if any(b.get("type") == "input" for b in blocks):
             self.say("  :fill N TEXT to answer, :submit to send, :cancel to close")
+        if clickable:
+            self.buttons = buttons
 
 
 def _plain(text: str) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from slack_sdk import WebClient
+from slack_sdk.oauth.state_store import OAuthStateStore
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -16,7 +17,12 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.users import Profile, UserDirectory
 from store import db, teams
+from store.installations import SealedInstallationStore, state_store
 from store.models import Workspace
+
+
+class NotInstalled(LookupError):
+    """No bot token is stored for a workspace (OAuth mode): Pacer is not installed there."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,11 @@ class Deps:
     engine: Engine
     sessions: Callable[[], AbstractContextManager[Session]]
     users: UserDirectory
+    # With OAuth (SLACK_CLIENT_ID): every workspace's bot token, and the install states.
+    installations: SealedInstallationStore | None = None
+    oauth_states: OAuthStateStore | None = None
+    # A CLI run for one workspace (--workspace): jobs and their team names look only there.
+    only_workspace: str | None = None
     _workspaces: dict[str, str] = field(default_factory=dict)
     _clients: dict[str, WebClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,19 +63,40 @@ class Deps:
         clock = clock or SystemClock()
         engine = engine or db.make_engine(settings.database_url)
         sessions = db.session_factory(engine)
+        installations = oauth_states = None
+        if settings.oauth:
+            installations = SealedInstallationStore(client_id=settings.client_id,
+                                                    engine=engine, keys=settings.token_keys())
+            oauth_states = state_store(engine)
         return cls(settings=settings, clock=clock, engine=engine, sessions=sessions,
-                   users=UserDirectory(sessions, clock))
+                   users=UserDirectory(sessions, clock), installations=installations,
+                   oauth_states=oauth_states)
 
     def client_for(self, workspace_id: str) -> WebClient:
-        """The Web API client for one workspace's bot (jobs post to many workspaces' teams).
-        With one bot token every workspace shares it."""
+        """The Web API client for one workspace's bot (jobs post to many workspaces' teams):
+        with OAuth, the bot token installed there (looked up each time: a re-install or a
+        revocation changes it); with one bot token, that one for every workspace."""
         from bot.slackapi import web_client
 
+        if self.installations is not None:
+            bot = self.installations.bot_for(workspace_id)
+            if bot is None:
+                raise NotInstalled(f"Pacer is not installed in workspace {workspace_id}")
+            return web_client(self.settings, token=bot.bot_token)
         with self._lock:
             client = self._clients.get(workspace_id)
             if client is None:
                 client = self._clients[workspace_id] = web_client(self.settings)
         return client
+
+    def serves(self, workspace_id: str) -> bool:
+        """Whether scheduled jobs post to a workspace: not uninstalled, and (with OAuth) a bot
+        token is stored for it."""
+        with self.sessions() as session:
+            workspace = session.get(Workspace, workspace_id)
+            if workspace is not None and workspace.uninstalled_at is not None:
+                return False
+        return self.installations is None or self.installations.bot_for(workspace_id) is not None
 
     def who(self, client: WebClient, body: dict) -> Who:
         """Who sent a command, action or view submission (payload shapes differ)."""
@@ -89,7 +121,7 @@ class Deps:
             if request_team_id and session.get(Workspace, request_team_id) is not None:
                 resolved = request_team_id
             else:
-                only = None if self.settings.client_id else teams.only_workspace_id(session)
+                only = None if self.settings.oauth else teams.only_workspace_id(session)
                 resolved = only or request_team_id or "T0LOCAL"
                 teams.ensure_workspace(session, workspace_id=resolved, now=self.clock.now())
         with self._lock:

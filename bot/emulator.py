@@ -6,6 +6,7 @@ different base URL); tests/fakes.py builds on it to validate what the bot sends.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -41,6 +42,11 @@ class SlackEmulator:
         self._server: ThreadingHTTPServer | None = None
         # method -> list of (status, body, headers) to answer before the normal reply
         self.scripted: dict[str, list[tuple[int, dict, dict]]] = {}
+        # The OAuth install (see grant): codes to exchange, the bot tokens issued, per team.
+        self.client: tuple[str, str] | None = None  # the app's client id and secret
+        self.grants: dict[str, tuple[str, str, str]] = {}  # code -> team id, name, installer
+        self.token_teams: dict[str, str] = {}  # bot token -> the team it was issued for
+        self.team_users: dict[str, dict[str, dict]] = {}  # team -> users as that team has them
 
     # lifecycle -------------------------------------------------------------
     def start(self) -> SlackEmulator:
@@ -109,7 +115,7 @@ class SlackEmulator:
                 status, body, headers = script.pop(0)
                 self.calls.append(Call(method, args, token, path, status=status))
                 return status, body, headers
-        body = self.answer(method, args) if path.startswith("/api/") else {"ok": True}
+        body = self.answer(method, args, token) if path.startswith("/api/") else {"ok": True}
         call = Call(method, args, token, path, self.check(method, args, token))
         with self._lock:
             self.calls.append(call)
@@ -131,14 +137,45 @@ class SlackEmulator:
     def next_ts(self) -> str:
         return f"1764000000.{next(self._ts):06d}"
 
-    def answer(self, method: str, args: dict) -> dict:
+    def grant(self, code: str, team_id: str, team_name: str = "",
+              installer: str = "U0INSTALLER") -> None:
+        """Slack's side of an install: `installer` approved the app in `team_id`, and Slack
+        sent their browser to the redirect URL with `code`, which oauth.v2.access exchanges
+        once for a bot token of that team."""
+        self.grants[code] = (team_id, team_name or team_id, installer)
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        return [token for token, team in self.token_teams.items() if team == team_id]
+
+    def _oauth_v2_access(self, args: dict, credentials: str) -> dict:
+        if self.client is not None:
+            given = base64.b64decode(credentials.removeprefix("Basic ") or "Og==").decode()
+            if given != ":".join(self.client):
+                return {"ok": False, "error": "invalid_client_id"}
+        grant = self.grants.pop(args.get("code", ""), None)
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        team_id, team_name, installer = grant
+        token = f"xoxb-{team_id}-{next(self._ts)}-sealed-in-the-database"
+        self.token_teams[token] = team_id
+        return {"ok": True, "app_id": "A0PACER", "authed_user": {"id": installer},
+                "scope": "commands,chat:write,users:read,im:write,files:write",
+                "token_type": "bot", "access_token": token, "bot_user_id": "U0BOT",
+                "team": {"id": team_id, "name": team_name}, "enterprise": None,
+                "is_enterprise_install": False}
+
+    def answer(self, method: str, args: dict, token: str = "") -> dict:
+        team = self.token_teams.get(token, self.team_id)
+        if method == "oauth.v2.access":
+            return self._oauth_v2_access(args, token)
         if method == "auth.test":
-            return {"ok": True, "team_id": self.team_id, "team": "Demo", "user_id": "U0BOT",
+            return {"ok": True, "team_id": team, "team": "Demo", "user_id": "U0BOT",
                     "bot_id": "B0BOT", "url": "https://demo.slack.com/"}
         if method == "users.info":
             uid = args.get("user", "")
+            known = self.team_users.get(team, {}).get(uid) or self.users.get(uid, {})
             user = {"id": uid, "name": uid.lower(), "real_name": uid, "is_bot": False,
-                    **DEFAULT_USER, **self.users.get(uid, {})}
+                    "team_id": team, **DEFAULT_USER, **known}
             return {"ok": True, "user": user}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", ""))[:10]}}

@@ -46,7 +46,7 @@ from bot.render.score import leaderboard_blocks, scorecard_blocks
 from bot.reports import TeamReport, recommendations, rules_for, team_report
 from bot.scoring.facts import Period
 from bot.scoring.leaderboard import Leaderboard
-from store import briefs, deliveries, teams
+from store import actions, briefs, deliveries, teams
 from store.models import Delivery, Team
 
 log = logging.getLogger(__name__)
@@ -213,9 +213,12 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
                                    week_start=run.period.start)
                 answers = ({k: getattr(brief, k) for k in
                             ("progress", "wins", "blockers", "next_focus")} if brief else {})
+                items = [i for i in actions.listed(session, workspace_id=info.workspace_id,
+                                                   owner=user_id)
+                         if i.due_on <= run.period.end + timedelta(days=7)]
             rep = run.report.reps.get(user_id)
             return render.week_dm_blocks(run.lang(user_id), report=run.report, rep=rep,
-                                         user_id=user_id, brief=answers)
+                                         user_id=user_id, brief=answers, items=items)
 
         for user_id in info.reps:
             deliver_report(deps, client, run.due("friday-report", user_id, due_at), now=now,

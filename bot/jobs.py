@@ -24,17 +24,18 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps
 from bot.periods import week_bounds
 from bot.render.reminders import brief_request_blocks, checkin_reminder_blocks
-from bot.users import zone
-from bot.workdays import is_working_day
-from store import briefs, checkins, deliveries, teams
-from store.models import Team
+from bot.team_info import (  # noqa: F401 - re-exported: the jobs' shared vocabulary
+    BRIEF_TIME,
+    CHECKIN_TIME,
+    TeamInfo,
+    team_info,
+    team_infos,
+)
+from store import briefs, checkins, deliveries
+from store.privacy import is_pseudonym
 
 log = logging.getLogger(__name__)
 
-# Defaults of the teams' own times (Team.checkin_time, brief_time; `pacer team times`).
-CHECKIN_TIME = time(9, 30)
-# "Before the end of Friday" (seed 000): Friday afternoon, in each rep's own zone.
-BRIEF_TIME = time(15, 0)
 # A message due this long ago and never sent is still sent (the bot was down, or Slack
 # refused); older than this it is given up, logged, and recorded so it is logged once.
 CATCH_UP = timedelta(hours=3)
@@ -64,59 +65,6 @@ class RunResult:
     def summary(self) -> str:
         return (f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}, "
                 f"gave up {self.gave_up}")
-
-
-@dataclass(frozen=True)
-class TeamInfo:
-    id: int
-    workspace_id: str
-    name: str
-    tz: str
-    country: str | None
-    days_off: frozenset[date]
-    created_at: datetime
-    reps: tuple[str, ...]
-    stored_zones: dict[str, ZoneInfo]  # each rep's zone as last stored (no Slack call)
-    checkin_at: time = CHECKIN_TIME
-    brief_at: time = BRIEF_TIME
-    report_at: time = time(17, 0)  # the Friday report, team time
-    name_quiet_reps: bool = False  # the team opted in to naming who logged nothing
-
-    def working(self, day: date) -> bool:
-        return is_working_day(day, country=self.country, days_off=self.days_off)
-
-
-def _hhmm(text: str | None, default: time) -> time:
-    try:
-        return time.fromisoformat(text) if text else default
-    except ValueError:
-        return default
-
-
-def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
-    now = deps.clock.now()
-    with deps.sessions() as session:
-        chosen: list[Team] = [teams.find_team(session, name=team)] if team else \
-            teams.all_teams(session)
-        infos = []
-        for row in chosen:
-            summary = next(s for s in teams.list_teams(session, workspace_id=row.workspace_id)
-                           if s.name == row.name)
-            zones = {}
-            for user_id in summary.members:
-                member = teams.ensure_member(session, workspace_id=row.workspace_id,
-                                             user_id=user_id, now=now)
-                zones[user_id] = zone(member.tz_override or member.tz, row.tz)
-            infos.append(TeamInfo(
-                id=row.id, workspace_id=row.workspace_id, name=row.name, tz=row.tz,
-                country=row.holiday_country,
-                days_off=frozenset(d.day for d in teams.days_off(session, team_id=row.id)),
-                created_at=deliveries.aware(row.created_at), reps=summary.members,
-                stored_zones=zones, checkin_at=_hhmm(row.checkin_time, CHECKIN_TIME),
-                brief_at=_hhmm(row.brief_time, BRIEF_TIME),
-                report_at=_hhmm(row.report_time, time(17, 0)),
-                name_quiet_reps=row.name_quiet_reps))
-    return infos
 
 
 # ----------------------------------------------------------------- one delivery
@@ -155,6 +103,8 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
             catch_up: timedelta = CATCH_UP) -> None:
     """Claim, post, record: the one path every scheduled message takes (a DM, or a post in
     `due.channel`)."""
+    if not due.channel and is_pseudonym(due.user_id):
+        return  # a forgotten person (store/privacy.py) who still owns a lead: nobody to DM
     who = f"{due.channel or due.user_id} ({due.team.name}, {due.period})"
     if now - due.due_at > catch_up:
         # Missed. Recorded once (so it is logged once), unless it was never owed: answered
@@ -322,6 +272,7 @@ class Job:
     run: JobFn | None = None  # None: not yet available
     when: str = ""  # the schedule in words, for `pacer jobs list`
     next_due: Callable[[TeamInfo, ZoneInfo, datetime], datetime | None] | None = None
+    posts: bool = True  # False: works on the database only (needs no Slack token)
 
     @property
     def available(self) -> bool:
@@ -415,4 +366,7 @@ def _next_text(job: Job, info: TeamInfo, now: datetime) -> str:
     return f"{local:%a %Y-%m-%d %H:%M} {info.tz} (first: {user})"
 
 
+import bot.job_calibration  # noqa: E402, F401 - registers calibration, actions
 import bot.job_reports  # noqa: E402, F401 - registers friday-report, month-end, quarter-end
+import bot.job_review  # noqa: E402, F401 - registers review
+import bot.privacy  # noqa: E402, F401 - registers retention

@@ -38,6 +38,10 @@ def decide(actor: Actor, action: str, *, team_id: int | None = None,
     member.rate            admins; managers of a team the member is on (never oneself):
                            targets, satisfaction and compliance ratings
     lead.edit              the lead's owner, managers of its team, admins
+    action.edit            an action item's owner (owner; call again with the rep it is
+                           about), managers of its team (team_id), admins
+    review.manage          admins, and managers of the review's team (team_id): rate a
+                           review, set and check an improvement plan
     admin.only             admins (roles, workspace settings)
     """
     if actor.is_admin or action == "team.list":
@@ -61,6 +65,14 @@ def decide(actor: Actor, action: str, *, team_id: int | None = None,
         if owner in (None, actor.user_id) or (team_id is not None and team_id in actor.manages):
             return ALLOW
         return Decision(False, "perm.not_owner")
+    if action == "action.edit":
+        if owner == actor.user_id or (team_id is not None and team_id in actor.manages):
+            return ALLOW
+        return Decision(False, "perm.not_your_action")
+    if action == "review.manage":
+        if team_id is not None and team_id in actor.manages:
+            return ALLOW
+        return Decision(False, "perm.not_your_rep" if actor.manages else "perm.need_manager")
     if action == "admin.only":
         return Decision(False, "perm.need_admin")
     raise ValueError(f"unknown action {action!r}")

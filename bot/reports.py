@@ -6,7 +6,7 @@ so every view of a period shows the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -185,8 +185,8 @@ def _split_team_targets(team: dict[str, Target], reps: int, rules: Rules) -> dic
     if not reps:
         return {}
     return {metric: t if metric in rules.targets.rate_metrics else Target(
-                metric, (t.value / reps).quantize(Decimal("0.01")), "manual",
-                t.reason or "team target shared")
+                metric, (t.value / reps).quantize(Decimal("0.01")), "manual", t.reason,
+                shared_by=reps)
             for metric, t in team.items()}
 
 
@@ -208,8 +208,7 @@ def _to_date(target: Target | None, share: Decimal | int, metric: str,
     by now (working days elapsed); rates are not."""
     if target is None or share == 1 or metric in rules.targets.rate_metrics:
         return target
-    return Target(metric=target.metric, value=(target.value * share).quantize(Decimal("0.01")),
-                  source=target.source, reason=target.reason)
+    return replace(target, value=(target.value * share).quantize(Decimal("0.01")))
 
 
 def _team_average_history(members) -> dict[str, tuple[Decimal, ...]]:  # noqa: ANN001

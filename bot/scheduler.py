@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import jobs
+from bot import jobs, logs
 from bot.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,12 @@ class Scheduler:
     def tick(self, name: str) -> jobs.RunResult | None:
         """One job, once, at the injected clock's now. Never raises: a scheduler thread
         that dies would stop every later tick."""
-        try:
-            return jobs.run_job(self.deps, name, now=self.deps.clock.now())
-        except Exception:  # noqa: BLE001 - logged; the next tick tries again
-            log.exception("scheduled job %s failed", name)
-            return None
+        with logs.request_context(logs.new_id("run-")):  # on every line the run writes
+            try:
+                return jobs.run_job(self.deps, name, now=self.deps.clock.now())
+            except Exception:  # noqa: BLE001 - logged; the next tick tries again
+                log.exception("scheduled job %s failed", name)
+                return None
 
     def start(self) -> Scheduler:
         for job in jobs.runnable():

@@ -52,10 +52,15 @@ def view_state(view: dict, answers: dict[str, str]) -> dict:
         element = block["element"]
         kind = element["type"]
         value = answers.get(block["block_id"], element.get("initial_value")
-                            or element.get("initial_user")
+                            or element.get("initial_user") or element.get("initial_date")
+                            or element.get("initial_time")
                             or (element.get("initial_option") or {}).get("value"))
         if kind == "users_select":
             state = {"type": kind, "selected_user": value or None}
+        elif kind == "datepicker":
+            state = {"type": kind, "selected_date": value or None}
+        elif kind == "timepicker":
+            state = {"type": kind, "selected_time": value or None}
         elif kind in ("static_select", "radio_buttons"):
             state = {"type": kind, "selected_option": {"value": value} if value else None}
         else:
@@ -82,3 +87,22 @@ def view_submission_body(view: dict, answers: dict[str, str], *, user_id: str,
         "response_urls": [], "is_enterprise_install": False,
     }
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def event_body(event: dict, *, team_id: str, event_id: str, event_time: int) -> str:
+    """An Events API delivery (JSON) of `event`, as Slack posts it to the request URL."""
+    return json.dumps({
+        "token": "deprecated", "team_id": team_id, "api_app_id": "A0PACER", "event": event,
+        "type": "event_callback", "event_id": event_id, "event_time": event_time,
+        "authorizations": [{"enterprise_id": None, "team_id": team_id, "user_id": "U0BOT",
+                            "is_bot": True, "is_enterprise_install": False}],
+        "is_ext_shared_channel": False,
+    })
+
+
+def event_headers(secret: str, body: str, retry: int = 0) -> dict[str, str]:
+    """Signed headers for an Events API delivery; Slack's retries say which one they are."""
+    headers = {**sign(secret, body), "Content-Type": "application/json"}
+    if retry:
+        headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
+    return headers

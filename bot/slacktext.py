@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 # Slack ids are a letter and up to 31 more (the id columns hold 32).
-USER_RE = re.compile(r"<@([UW][A-Z0-9]{1,31})(?:\|[^>]*)?>|^([UW][A-Z0-9]{6,31})$")
+USER_RE = re.compile(r"<@([UW][A-Z0-9]{1,31})(?:\|[^>]*)?>|^@?([UW][A-Z0-9]{6,31})$")
 CHANNEL_RE = re.compile(r"<#([CG][A-Z0-9]{1,31})(?:\|[^>]*)?>|^([CG][A-Z0-9]{6,31})$")
 _TOKEN_RE = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|\'([^\']*)\'|(<[^>]*>)|(\S+)')
 

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.i18n import lang_for
 from store import teams
+from store.privacy import is_pseudonym
 
 log = logging.getLogger(__name__)
 PROFILE_TTL = timedelta(hours=24)
@@ -65,6 +66,8 @@ class UserDirectory:
 
     def profile(self, client: WebClient, workspace_id: str, user_id: str) -> Profile:
         """Fresh from memory, else the DB, else users.info (then remembered for a day)."""
+        if is_pseudonym(user_id):
+            return Profile(tz=zone(None), locale=None)  # forgotten: nobody to ask Slack about
         now = self._clock.now()
         with self._lock:
             hit = self._cache.get((workspace_id, user_id))

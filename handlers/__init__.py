@@ -5,9 +5,23 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import Deps
-from handlers import brief, checkin, lead, log, pacer, rate, score, target
+from handlers import (
+    actions,
+    brief,
+    calibrate,
+    checkin,
+    lead,
+    log,
+    pacer,
+    rate,
+    review,
+    score,
+    target,
+    workspace,
+)
 
-MODULES = (log, checkin, brief, lead, pacer, rate, score, target)
+MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, actions, review,
+           workspace)
 
 
 def register_all(app: App, deps: Deps) -> None:
@@ -18,3 +32,8 @@ def register_all(app: App, deps: Deps) -> None:
 def commands() -> set[str]:
     """Every slash command a handler answers (the manifest test compares against it)."""
     return {command for module in MODULES for command in getattr(module, "COMMANDS", ())}
+
+
+def events() -> set[str]:
+    """Every Events API event a handler answers (the manifest must subscribe to them)."""
+    return {event for module in MODULES for event in getattr(module, "EVENTS", ())}

@@ -5,6 +5,7 @@ The same store functions serve `pacer team ...` on the command line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -12,8 +13,18 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot import calibration as cal
 from bot.deps import Deps, Who
-from bot.i18n import Raw, t, team_error_text
+from bot.i18n import (
+    Raw,
+    catalogue,
+    format_country,
+    format_day,
+    lang_for,
+    slack_escape,
+    t,
+    team_error_text,
+)
 from bot.permissions import decide
 from bot.render.blocks import error_blocks, notice_blocks
 from bot.slacktext import channel_id, tokens, user_id
@@ -217,7 +228,9 @@ def _holidays(session: Session, who: Who, name: str, args: list[str], now) -> tu
     team = teams.get_team(session, workspace_id=ws, name=name)
     days = teams.days_off(session, team_id=team.id)
     listing = ", ".join(f"{d.day.isoformat()}{' ' + d.name if d.name else ''}" for d in days)
-    return t(lang, "pacer.holidays", name=name, country=team.holiday_country or "",
+    country = team.holiday_country
+    return t(lang, "pacer.holidays", name=name,
+             country=format_country(country, lang) if country else "",
              days=listing), detail
 
 
@@ -245,9 +258,33 @@ def _names(session: Session, who: Who, name: str, args: list[str], now) -> tuple
     return t(who.lang, "pacer.names_on" if on else "pacer.names_off", name=name), choice
 
 
+def _calibration(session: Session, who: Who, name: str, args: list[str],
+                 now) -> tuple[str, str]:
+    """`/pacer team calibration East 2026-11-24 10:00`: every two weeks from that day, at
+    that time (team time); either part alone changes just that."""
+    anchor, at = None, None
+    for word in args:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+            try:
+                anchor = date.fromisoformat(word)
+            except ValueError:
+                raise Usage("pacer.usage_calibration", name=name, word=word) from None
+        elif re.fullmatch(r"\d{1,2}:\d{2}", word):
+            at = word
+        else:
+            raise Usage("pacer.usage_calibration", name=name, word=word)
+    if anchor is None and at is None:
+        raise Usage("pacer.usage_calibration", name=name, word="")
+    team = cal.set_team_cadence(session, workspace_id=who.workspace_id, name=name,
+                                anchor=anchor, at=at, now=now)
+    return (t(who.lang, "pacer.calibration", name=name, anchor=Raw(format_day(
+        team.calibration_anchor, who.lang)) if team.calibration_anchor else "",
+        at=team.calibration_time, tz=team.tz), " ".join(args))
+
+
 TEAM_SUBCOMMANDS: dict[str, Callable] = {
     "add": _add, "remove": _remove, "manager": _manager, "channel": _channel, "tz": _tz,
-    "holidays": _holidays, "times": _times, "names": _names,
+    "holidays": _holidays, "times": _times, "names": _names, "calibration": _calibration,
 }
 
 
@@ -266,10 +303,11 @@ def me_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
         locale = None if auto else LANGS.get(value.lower())
         if not auto and locale is None:
             raise Usage("pacer.usage_me", word=value)
-        teams.set_own_locale(session, workspace_id=who.workspace_id, user_id=who.user_id,
-                             locale=locale, now=now)
+        member = teams.set_own_locale(session, workspace_id=who.workspace_id,
+                                      user_id=who.user_id, locale=locale, now=now)
         deps.users.forget(who.workspace_id, who.user_id)
-        lang = "zh" if locale == "zh-CN" else ("en" if locale else who.lang)
+        # Answer in the language chosen: the override, or back to what Slack last said.
+        lang = lang_for(locale or member.locale)
         return t(lang, "pacer.me_lang_auto" if auto else "pacer.me_lang")
     raise Usage("pacer.usage_me", word=what)
 
@@ -283,7 +321,8 @@ def role_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str
     teams.set_role(session, workspace_id=who.workspace_id, user_id=target, role=role,
                    now=deps.clock.now())
     _done(session, deps, who, "member.role", target, role)
-    return t(who.lang, "pacer.role_set", user=Raw(f"<@{target}>"), role=role)
+    return t(who.lang, "pacer.role_set", user=Raw(f"<@{target}>"),
+             role=Raw(t(who.lang, f"roles.{role}")))
 
 
 def audit_command(session: Session, deps: Deps, who: Who) -> str:
@@ -293,4 +332,12 @@ def audit_command(session: Session, deps: Deps, who: Who) -> str:
         return t(who.lang, "pacer.audit_empty")
     return "\n".join(t(who.lang, "pacer.audit_line", at=e.at.strftime("%Y-%m-%d %H:%M"),
                        actor=Raw(f"<@{e.actor_user_id}>"), action=e.action, target=e.target,
-                       outcome=e.outcome, detail=e.detail) for e in entries)
+                       outcome=Raw(t(who.lang, f"pacer.outcome_{e.outcome}")),
+                       detail=_audit_detail(who.lang, e.detail)) for e in entries)
+
+
+def _audit_detail(lang: str, detail: str) -> str:
+    """A refusal's reason (a catalogue key) in words; anything else as recorded, in code."""
+    if detail in catalogue(lang):
+        return Raw(t(lang, detail))
+    return Raw("`" + slack_escape(detail.replace("`", "'")) + "`") if detail else ""

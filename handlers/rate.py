@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps, Who
-from bot.i18n import Raw, t
+from bot.i18n import Raw, format_number, format_period, t
 from bot.periods import parse_period, quarter_period
 from bot.permissions import decide
 from bot.render import rate as render
@@ -143,8 +143,9 @@ def manager_rating(deps: Deps, who: Who, args: list[str]) -> str:
         audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
                      action=f"rate.{kind}", target=rep, outcome="done", now=deps.clock.now(),
                      detail=f"{label} {value:g}")
-    return t(who.lang, f"rate.saved_{kind}", user=Raw(f"<@{rep}>"), value=f"{value:g}",
-             period=label, replaced=replaced)
+    return t(who.lang, f"rate.saved_{kind}", user=Raw(f"<@{rep}>"),
+             value=format_number(value, who.lang, decimals=2),
+             period=format_period(label, who.lang), replaced=replaced)
 
 
 def _refusal(session: Session, who: Who, rep: str) -> str | None:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.charts import score_trend_png
 from bot.deps import Deps, Who
-from bot.i18n import Raw, t
+from bot.i18n import Raw, format_period, t
 from bot.periods import month_period, parse_period, previous
 from bot.permissions import decide
 from bot.render import score as render
@@ -131,7 +131,7 @@ def scorecard_reply(session: Session, deps: Deps, who: Who, subject: str,
     rep = report.reps.get(subject)
     if rep is None:
         return notice_blocks(t(who.lang, "score.not_yet", user=Raw(f"<@{subject}>"),
-                               period=period.label)), None
+                               period=format_period(period.label, who.lang))), None
     manager = actor.is_admin or team.id in actor.manages
     recs = recommendations(session, team=team, user_id=subject, period=period, now=now,
                            rules=rules) if manager else ()
@@ -160,7 +160,7 @@ def send_chart(deps: Deps, client: WebClient, who: Who, team: Team, subject: str
     try:
         dm = client.conversations_open(users=who.user_id)["channel"]["id"]
         client.files_upload_v2(channel=dm, file=png, filename=f"pacer-{subject}-{month.label}.png",
-                               title=f"{month.label}",
+                               title=format_period(month.label, who.lang),
                                initial_comment=t(who.lang, "score.chart",
                                                  user=Raw(f"<@{subject}>")))
     except SlackApiError as exc:  # the numbers were sent; the picture is a bonus

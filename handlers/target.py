@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps, Who
-from bot.i18n import Raw, t
+from bot.i18n import Raw, format_period, t
 from bot.parsing import parse_amount
 from bot.periods import parse_period, quarter_period
 from bot.permissions import decide
@@ -124,7 +124,8 @@ def change(deps: Deps, who: Who, setting: bool, args: list[str]) -> str:
     return t(who.lang, "target.saved" if setting else "target.cleared",
              whom=Raw(f"<@{subject}>") if subject else team.name,
              metric=Raw(t(who.lang, f"score.metric_{metric}")), value=Raw(shown),
-             period=period.label, reason=reason, replaced=before is not None)
+             period=format_period(period.label, who.lang), reason=reason,
+             replaced=before is not None)
 
 
 def _whose(session: Session, who: Who, word: str):  # noqa: ANN202
@@ -180,5 +181,5 @@ def show(deps: Deps, who: Who, subject: str, period: Period) -> dict:
     rep = report.reps.get(subject)
     if rep is None:
         return notice_blocks(t(who.lang, "score.not_yet", user=Raw(f"<@{subject}>"),
-                               period=period.label))
+                               period=format_period(period.label, who.lang)))
     return render.targets_blocks(who.lang, report=report, rep=rep)

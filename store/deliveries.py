@@ -53,6 +53,14 @@ def get(session: Session, *, key: str) -> Delivery | None:
     return session.exec(select(Delivery).where(Delivery.key == key)).first()
 
 
+def final_keys(session: Session, *, keys: list[str]) -> set[str]:
+    """Which of these keys were sent or given up already (one indexed read, no write)."""
+    if not keys:
+        return set()
+    return set(session.exec(select(Delivery.key).where(Delivery.key.in_(keys),
+                                                       Delivery.status.in_(FINAL))).all())
+
+
 def _take_over(session: Session, row: Delivery, *, status: str, now: datetime, owner: str,
                error: str | None = None) -> bool:
     """Compare-and-set: move `row` on only if nobody changed it since it was read."""

@@ -288,9 +288,12 @@ def apply_leads(session: Session, *, team: Team, rows: Sequence[LeadRow],
 
 
 def checkin_rows(session: Session, *, team_id: int | None = None, start: date | None = None,
-                 end: date | None = None) -> Iterator[tuple[Checkin, str | None]]:
+                 end: date | None = None, workspace_id: str | None = None,
+                 ) -> Iterator[tuple[Checkin, str | None]]:
     """Check-ins oldest first with their team's name, streamed for CSV export."""
     query = select(Checkin, Team.name).outerjoin(Team, Team.id == Checkin.team_id)
+    if workspace_id:
+        query = query.where(Checkin.workspace_id == workspace_id)
     if team_id is not None:
         query = query.where(Checkin.team_id == team_id)
     if start:
@@ -302,13 +305,17 @@ def checkin_rows(session: Session, *, team_id: int | None = None, start: date | 
 
 
 def lead_rows(session: Session, *, team_id: int | None = None, start: date | None = None,
-              end: date | None = None) -> Iterator[tuple[Customer, str]]:
+              end: date | None = None, workspace_id: str | None = None,
+              ) -> Iterator[tuple[Customer, str]]:
     """Customers with their team's name, by team then creation. --from/--to select by the
     local creation date in each team's own time zone, bounds computed per team."""
     team_query = select(Team)
     if team_id is not None:
         team_query = team_query.where(Team.id == team_id)
     query = select(Customer, Team.name).join(Team, Team.id == Customer.team_id)
+    if workspace_id:
+        team_query = team_query.where(Team.workspace_id == workspace_id)
+        query = query.where(Customer.workspace_id == workspace_id)
     if start or end:
         bounds = []
         for team in session.exec(team_query).all():

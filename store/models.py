@@ -8,6 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Column, DateTime, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from store import installations
+
 ROLES = ("rep", "manager", "admin")
 STAGES = ("lead", "contacted", "discovery", "demo", "proposal", "negotiation", "won", "lost")
 TIERS = ("key", "standard")
@@ -23,6 +25,12 @@ class Workspace(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)  # Slack team id, e.g. T0ACME
     name: str = Field(default="", max_length=200)
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    # Through the OAuth install; an uninstalled workspace keeps its data, and scheduled jobs
+    # skip it until it is installed again.
+    installed_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    uninstalled_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    # Free text older than this many days is blanked (store/privacy.py); None keeps it.
+    notes_retention_days: int | None = Field(default=None)
 
 
 class Team(SQLModel, table=True):
@@ -44,7 +52,12 @@ class Team(SQLModel, table=True):
     report_time: str = Field(default="17:00", max_length=5)
     # The Friday summary counts reps who logged nothing; it names them only if the team opts in.
     name_quiet_reps: bool = Field(default=False)
+    # Bi-weekly calibrations run from this local date at calibration_time (team zone);
+    # None: the first Tuesday on or after the team was created.
+    calibration_anchor: date | None = Field(default=None)
+    calibration_time: str = Field(default="10:00", max_length=5)
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    notes_retention_days: int | None = Field(default=None)  # None: the workspace's setting
 
 
 class TeamHoliday(SQLModel, table=True):
@@ -296,6 +309,212 @@ class Delivery(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)  # Slack's message timestamp
     last_error: str = Field(default="", max_length=500)
+
+
+class CalibrationPair(SQLModel, table=True):
+    """A rep and the manager they calibrate with, when it differs from the team's default
+    (its first manager) or runs on its own cadence (a later move "this and following")."""
+
+    __tablename__ = "calibration_pairs"
+    __table_args__ = (UniqueConstraint("team_id", "rep_user_id", name="uq_calibration_pair"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="teams.id", index=True)
+    rep_user_id: str = Field(max_length=32)
+    manager_user_id: str | None = Field(default=None, max_length=32)
+    # The pair's own cadence: every two weeks from this moment, in the team's zone.
+    anchor_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    updated_by: str = Field(default="", max_length=32)
+    updated_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class Calibration(SQLModel, table=True):
+    """One bi-weekly calibration 1:1 (seed 001 §三2), stored once something happened to it:
+    the rep answered the four questions, someone moved or skipped it, the manager recorded
+    minutes, or it was started ad hoc. Until then it exists only in the cadence."""
+
+    __tablename__ = "calibrations"
+    __table_args__ = (
+        UniqueConstraint("team_id", "rep_user_id", "slot", name="uq_calibration_slot"),
+        Index("ix_calibration_team_time", "team_id", "scheduled_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspaces.id", max_length=32)
+    team_id: int = Field(foreign_key="teams.id")
+    rep_user_id: str = Field(max_length=32)
+    manager_user_id: str = Field(max_length=32)
+    # The cadence date it stands for ("2026-11-24"), or "adhoc:<request>" for one started now.
+    slot: str = Field(max_length=80)
+    scheduled_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    status: str = Field(default="scheduled", max_length=16)  # scheduled|held|skipped|cancelled
+    # The rep's answers to the four questions, before the meeting.
+    progress: str = Field(default="", max_length=2000)
+    blockers: str = Field(default="", max_length=2000)
+    support: str = Field(default="", max_length=2000)
+    next_actions: str = Field(default="", max_length=2000)
+    answered_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    # The manager's minutes (seed 000: controllable vs uncontrollable factors).
+    notes: str = Field(default="", max_length=3000)
+    controllable: str = Field(default="", max_length=2000)
+    uncontrollable: str = Field(default="", max_length=2000)
+    recorded_by: str | None = Field(default=None, max_length=32)
+    recorded_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    skip_reason: str = Field(default="", max_length=500)
+    moved_by: str | None = Field(default=None, max_length=32)
+    # When it got its current time (created, or last moved): reminders due before this are
+    # not owed (a meeting moved to tomorrow morning gets no "a day ahead" pack after the fact).
+    set_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class ActionItem(SQLModel, table=True):
+    """An agreed action from a calibration: an owner, a due date and how it is measured."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (
+        UniqueConstraint("calibration_id", "position", name="uq_action_position"),
+        Index("ix_action_owner_status", "workspace_id", "owner_user_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspaces.id", max_length=32)
+    team_id: int = Field(foreign_key="teams.id", index=True)
+    calibration_id: int | None = Field(default=None, foreign_key="calibrations.id")
+    position: int = Field(default=0)  # its row in the minutes form
+    rep_user_id: str = Field(max_length=32)  # whose calibration agreed it
+    owner_user_id: str = Field(max_length=32)
+    text: str = Field(max_length=500)
+    measure: str = Field(default="", max_length=500)
+    due_on: date
+    status: str = Field(default="open", max_length=16)  # open | done | dropped
+    done_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    done_by: str | None = Field(default=None, max_length=32)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc_column(nullable=False))
+class SeenEvent(SQLModel, table=True):
+    """Events API deliveries already handled, by Slack's event_id: Slack retries a delivery
+    (X-Slack-Retry-Num) it thinks failed, and every process must treat it as seen. Rows older
+    than a day are pruned; Slack stops retrying after minutes."""
+
+    __tablename__ = "seen_events"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    workspace_id: str = Field(max_length=32)
+    type: str = Field(max_length=64)
+    seen_at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
+
+
+# slack_sdk's OAuth tables (store/installations.py) on the same metadata, so the migrations
+# and the test that compares them with the models cover them too.
+installations.schema(SQLModel.metadata)
+
+
+class Review(SQLModel, table=True):
+    """A rep's performance review for one month or quarter (seed 003 §二(二)2): the
+    self-assessment, the manager's rating, the result, an appeal and HR's decision. Deadlines
+    are local dates in the team's zone; a step is due by the end of its day."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", "period", name="uq_review"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspaces.id", max_length=32)
+    team_id: int = Field(foreign_key="teams.id", index=True)
+    user_id: str = Field(max_length=32)  # the rep
+    period: str = Field(max_length=16)  # 2026-11, 2026-Q4
+    period_end: date
+    status: str = Field(default="self", max_length=16)  # self|rating|result|appeal|final
+    opened_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    score_total: float | None = Field(default=None)  # the scorecard when the review opened
+    score_grade: str | None = Field(default=None, max_length=1)
+    self_due: date
+    rating_due: date
+    self_best: str = Field(default="", max_length=3000)
+    self_improve: str = Field(default="", max_length=3000)
+    self_support: str = Field(default="", max_length=3000)
+    self_grade: str | None = Field(default=None, max_length=1)
+    self_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    grade: str | None = Field(default=None, max_length=1)  # the manager's
+    strengths: str = Field(default="", max_length=3000)
+    improvements: str = Field(default="", max_length=3000)
+    next_plan: str = Field(default="", max_length=3000)
+    comments: str = Field(default="", max_length=3000)
+    rated_by: str | None = Field(default=None, max_length=32)
+    rated_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    rating_version: int = Field(default=0)  # each saved rating sends the result again
+    appeal_due: date | None = Field(default=None)
+    appeal_reason: str = Field(default="", max_length=3000)
+    appealed_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    decision_due: date | None = Field(default=None)
+    decision: str | None = Field(default=None, max_length=16)  # upheld | changed
+    decided_grade: str | None = Field(default=None, max_length=1)
+    decision_comment: str = Field(default="", max_length=3000)
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    decision_version: int = Field(default=0)
+    final_grade: str | None = Field(default=None, max_length=1)
+    final_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class ReviewEvent(SQLModel, table=True):
+    """A review's history: who did what when (opened, self-assessment sent or edited, rated,
+    result sent, appealed, decided, final, reminded, escalated, plan opened, plan checked)."""
+
+    __tablename__ = "review_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="reviews.id", index=True)
+    action: str = Field(max_length=32)
+    actor_user_id: str = Field(default="", max_length=32)  # "" for Pacer itself
+    detail: str = Field(default="", max_length=500)
+    at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class ImprovementPlan(SQLModel, table=True):
+    """A 3-month performance-improvement plan (seed 003 §二(三)2): after a final D, or a
+    second C in a row. `open_key` is "<team>:<user>" while open and NULL once closed, so the
+    unique constraint allows one open plan per rep and team (NULLs never collide)."""
+
+    __tablename__ = "improvement_plans"
+    __table_args__ = (UniqueConstraint("open_key", name="uq_plan_open"),
+                      UniqueConstraint("review_id", name="uq_plan_review"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(foreign_key="workspaces.id", max_length=32)
+    team_id: int = Field(foreign_key="teams.id", index=True)
+    user_id: str = Field(max_length=32)
+    review_id: int = Field(foreign_key="reviews.id")
+    open_key: str | None = Field(default=None, max_length=64)
+    start: date
+    months: int = Field(default=3)  # an extension adds one
+    targets: str = Field(default="", max_length=3000)
+    mentor_user_id: str | None = Field(default=None, max_length=32)
+    notes: str = Field(default="", max_length=3000)
+    set_by: str | None = Field(default=None, max_length=32)
+    set_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    targets_version: int = Field(default=0)
+    outcome: str | None = Field(default=None, max_length=16)  # completed | not_met
+    opened_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class PlanCheck(SQLModel, table=True):
+    """A manager's monthly check of a plan; a second one for the same month edits it."""
+
+    __tablename__ = "plan_checks"
+    __table_args__ = (UniqueConstraint("plan_id", "month", name="uq_plan_check"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="improvement_plans.id", index=True)
+    month: int
+    status: str = Field(max_length=16)  # on_track | partly | off_track
+    note: str = Field(default="", max_length=3000)
+    outcome: str | None = Field(default=None, max_length=16)  # end:: completed|extended|not_met
+    by_user_id: str = Field(max_length=32)
+    at: datetime = Field(sa_column=_utc_column(nullable=False))
 
 
 def max_length(model: type[SQLModel], field: str) -> int:

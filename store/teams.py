@@ -33,6 +33,7 @@ class TeamSummary:
     currency: str
     managers: tuple[str, ...]
     members: tuple[str, ...]
+    workspace_id: str = ""
 
 
 def check_tz(tz: str) -> str:
@@ -141,6 +142,7 @@ def list_teams(session: Session, *, workspace_id: str | None = None) -> list[Tea
             name=team.name, channel_id=team.channel_id, tz=team.tz, currency=team.currency,
             managers=tuple(u for u, is_manager in rows if is_manager),
             members=tuple(u for u, is_manager in rows if not is_manager),
+            workspace_id=team.workspace_id,
         ))
     return summaries
 
@@ -164,13 +166,20 @@ def team_for_user(session: Session, *, workspace_id: str, user_id: str) -> Team 
     ).first()
 
 
-def all_teams(session: Session) -> list[Team]:
-    return list(session.exec(select(Team).order_by(Team.workspace_id, Team.name)).all())
+def all_teams(session: Session, *, workspace_id: str | None = None) -> list[Team]:
+    query = select(Team).order_by(Team.workspace_id, Team.name)
+    if workspace_id:
+        query = query.where(Team.workspace_id == workspace_id)
+    return list(session.exec(query).all())
 
 
-def only_team(session: Session) -> Team:
-    """The one team there is, for commands that may leave --team out."""
-    found = session.exec(select(Team).limit(2)).all()
+def only_team(session: Session, *, workspace_id: str | None = None) -> Team:
+    """The one team there is (in the workspace, if given), for commands that may leave
+    --team out."""
+    query = select(Team).limit(2)
+    if workspace_id:
+        query = query.where(Team.workspace_id == workspace_id)
+    found = session.exec(query).all()
     if len(found) != 1:
         raise TeamError("choose_team" if found else "no_teams")
     return found[0]
@@ -178,15 +187,48 @@ def only_team(session: Session) -> Team:
 
 def find_team(session: Session, *, name: str | None,
               workspace_id: str | None = None) -> Team | None:
+    """The team called `name` (in the workspace, if given). Two workspaces may both have a
+    team "East": without a workspace, a name they share is an error, never a guess."""
     if not name:
         return None
-    query = select(Team).where(Team.name == name)
+    query = select(Team).where(Team.name == name).order_by(Team.workspace_id)
     if workspace_id:
         query = query.where(Team.workspace_id == workspace_id)
     teams = session.exec(query).all()
     if not teams:
         raise TeamError("no_team", name=name)
+    if len(teams) > 1:
+        raise TeamError("ambiguous_team", name=name, first=teams[0].workspace_id,
+                        workspaces=", ".join(t.workspace_id for t in teams))
     return teams[0]
+
+
+def workspace_scope(session: Session, *, team: str | None,
+                    workspace_id: str | None) -> tuple[str | None, Team | None]:
+    """What a CLI command with --team and --workspace covers: the named team (and its
+    workspace), else the given workspace, else the only workspace (None when there is none
+    yet). Several workspaces and nothing to tell them apart is an error naming them."""
+    if workspace_id and session.get(Workspace, workspace_id) is None:
+        raise TeamError("no_workspace", workspace=workspace_id)
+    found = find_team(session, name=team, workspace_id=workspace_id)
+    if found is not None:
+        return found.workspace_id, found
+    if workspace_id:
+        return workspace_id, None
+    known = session.exec(select(Workspace.id).order_by(Workspace.id)).all()
+    if len(known) > 1:
+        raise TeamError("choose_workspace", workspaces=", ".join(known))
+    return (known[0] if known else None), None
+
+
+def teams_in_scope(session: Session, *, team: str | None,
+                   workspace_id: str | None) -> list[Team]:
+    """The teams a CLI export covers: the named one, else every team of the one workspace
+    (workspace_scope says which, or raises)."""
+    scope, found = workspace_scope(session, team=team, workspace_id=workspace_id)
+    if found is not None:
+        return [found]
+    return all_teams(session, workspace_id=scope) if scope else []
 
 
 def actor(session: Session, *, workspace_id: str, user_id: str) -> Actor:
@@ -268,6 +310,23 @@ def set_time(session: Session, *, workspace_id: str, name: str, which: str,
         raise TeamError("bad_time", at=at) from exc
     setattr(team, f"{which}_time", f"{parsed:%H:%M}")
     session.add(team)
+    return team
+
+
+def set_calibration(session: Session, *, workspace_id: str, name: str, anchor: date | None,
+                    at: str | None) -> Team:
+    """The team's calibration cadence: every two weeks from `anchor` at `at` (HH:MM, team
+    time). Either may be left as it is (None)."""
+    team = _team(session, workspace_id=workspace_id, name=name)
+    if at is not None:
+        try:
+            team.calibration_time = f"{datetime.strptime(at.strip(), '%H:%M'):%H:%M}"
+        except ValueError as exc:
+            raise TeamError("bad_time", at=at) from exc
+    if anchor is not None:
+        team.calibration_anchor = anchor
+    session.add(team)
+    session.flush()
     return team
 
 

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,6 +66,7 @@ def database_url(tmp_path: Path) -> str:
 class Reply:
     status: int
     body: dict | str
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -115,15 +116,16 @@ class Bot:
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 status, raw = response.status, response.read().decode()
+                received = dict(response.headers)
         except urllib.error.HTTPError as exc:
-            status, raw = exc.code, exc.read().decode()
+            status, raw, received = exc.code, exc.read().decode(), dict(exc.headers)
         try:
             parsed: dict | str = json.loads(raw) if raw else {}
         except ValueError:
             parsed = raw
         if status == 200 and isinstance(parsed, dict) and parsed:
             assert message_problems(parsed) == [], parsed
-        return Reply(status, parsed)
+        return Reply(status, parsed, received)
 
     def command(self, text: str, *, user: str = "U0ALICE", command: str = "/log",
                 trigger_id: str | None = None, team: str = WORKSPACE) -> Reply:

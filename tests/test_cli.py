@@ -123,3 +123,18 @@ def test_team_times(env: str, capsys: pytest.CaptureFixture) -> None:
         "(each rep's zone), Friday report 18:00 (Asia/Shanghai)")
     code, _, err = run(capsys, "team", "times", "East", "--brief", "noon")
     assert code == 2 and "'noon' is not a time of day" in err
+
+
+def test_pacer_now_sets_the_running_bots_clock() -> None:
+    from datetime import UTC, datetime
+
+    from bot.cli import _run_clock
+    from bot.config import ConfigError, Settings
+
+    settings = Settings.from_env({"PACER_NOW": "2026-12-01T09:00:00+08:00"})
+    clock = _run_clock(settings)
+    assert clock is not None
+    assert abs((clock.now() - datetime(2026, 12, 1, 1, tzinfo=UTC)).total_seconds()) < 5
+    assert _run_clock(Settings.from_env({})) is None
+    with pytest.raises(ConfigError, match="PACER_NOW"):
+        Settings.from_env({"PACER_NOW": "next tuesday"})

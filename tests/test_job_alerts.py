@@ -285,7 +285,7 @@ def test_deals_bunched_in_the_last_three_days_of_a_month(since_november: World, 
     tick(world, DECEMBER_1ST + timedelta(hours=2))
     assert len(world.to("U0MEI")) == int(fires)
     if fires:
-        assert world.to("U0MEI")[0] == "East，2026-11：51% 的签单金额集中在最后 3 天。"
+        assert world.to("U0MEI")[0] == "East，2026年11月：51% 的签单金额集中在最后 3 天。"
         body = blocks_of(world, "U0MEI")[0]
         assert "团队：最后 3 天签单 *¥51,000*，占全期 ¥100,000 的 51%" in body
         assert "<@U0ALICE>：*¥51,000*" in body
@@ -319,5 +319,5 @@ def test_quarter_end_alerts_for_the_month_and_the_quarter(since_november: World)
     assert tick(world, local(SHANGHAI, "2027-01-01 09:30")).sent == 0
     assert tick(world, local(SHANGHAI, "2027-01-04 09:00")).sent == 2
     texts = world.to("U0MEI")
-    assert any("2026-12" in x for x in texts) and any("2026-Q4" in x for x in texts)
+    assert any("2026年12月" in x for x in texts) and any("2026年第4季度" in x for x in texts)
     assert tick(world, local(SHANGHAI, "2027-01-04 10:00")).sent == 0

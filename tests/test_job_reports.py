@@ -171,9 +171,9 @@ def test_month_end_scorecards_overview_and_board_once(september: World) -> None:
     result = run(world, "month-end", local(SHANGHAI, "2026-10-08 09:00"))
     assert (result.sent, result.failed) == (4, 0), result.lines
     [bo] = posts(world, "DU0BO")
-    assert "绩效卡" in bo["text"] and "2026-09" in bo["text"]
+    assert "绩效卡" in bo["text"] and "2026年9月" in bo["text"]
     [alice] = posts(world, "DU0ALICE")
-    assert "Scorecard" in alice["text"] and "2026-09" in alice["text"]
+    assert "Scorecard" in alice["text"] and "September 2026" in alice["text"]
     [overview] = posts(world, "DU0MEI")
     assert "团队总览" in overview["text"]
     assert overview["blocks"].index("<@U0BO>") < overview["blocks"].index("<@U0ALICE>")
@@ -207,10 +207,10 @@ def test_quarter_end_recommendations_go_to_the_manager_only(
     assert (result.sent, result.failed) == (4, 0), result.lines
     assert sorted(asked) == [("U0ALICE", "2026-Q3"), ("U0BO", "2026-Q3")]
     [overview] = posts(world, "DU0MEI")
-    assert "2026-Q3" in overview["text"] and "改进计划" in overview["blocks"]
+    assert "2026年第3季度" in overview["text"] and "改进计划" in overview["blocks"]
     for rep in ("DU0BO", "DU0ALICE"):
         [card] = posts(world, rep)
-        assert "2026-Q3" in card["text"]
+        assert ("2026年第3季度" if rep == "DU0BO" else "Q3 2026") in card["text"]
         assert "改进计划" not in card["blocks"] and "improvement plan" not in card["blocks"]
     assert run(world, "quarter-end", local(SHANGHAI, "2026-10-08 10:00")).sent == 0
     assert world.ledger()[key("quarter-end", "U0BO", "2026-Q3")] == ("sent", 1)

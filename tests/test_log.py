@@ -170,7 +170,7 @@ def test_list_shows_the_period_with_totals(bot: Bot) -> None:
     bot.command("3 calls yesterday")
     reply = bot.command("list week")
     assert "Your logs this week (Mon 16 Nov – Sun 22 Nov)" in reply.text
-    assert "deal won · Acme · ¥120,000" in reply.text
+    assert "deal won · Acme · CN¥120,000" in reply.text
     assert "3 calls" in reply.text and "Totals:" in reply.text
     today = bot.command("list today")
     assert "3 calls" not in today.text and "1 visit" in today.text
@@ -236,7 +236,7 @@ def test_rate_limited_profile_lookup_does_not_hold_the_ack(bot: Bot) -> None:
 
 def test_a_payment_can_say_what_was_due_and_when(bot: Bot) -> None:
     reply = bot.command("payment Acme 50k of 80k due Nov 30")
-    assert "*¥50,000* of ¥80,000, due Mon 30 Nov" in reply.text
+    assert "*CN¥50,000* of CN¥80,000, due Mon 30 Nov" in reply.text
     assert "应收 ¥80,000" in bot.command("回款 腾讯 5万 应收 8万 11月30日到期", user="U0BO").text
     [first, second] = rows(bot)
     assert (first.amount_due, first.due_on) == (Decimal("80000"), date(2026, 11, 30))

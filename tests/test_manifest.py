@@ -9,6 +9,7 @@ import jsonschema
 import yaml
 
 import handlers
+from bot.install import BOT_SCOPES, REDIRECT_PATH
 from bot.server import EVENTS_PATH
 from tests.fakes import SHARED
 
@@ -41,5 +42,16 @@ def test_every_url_is_the_events_endpoint() -> None:
     data = manifest()
     urls = [c["url"] for c in data["features"]["slash_commands"]]
     urls.append(data["settings"]["interactivity"]["request_url"])
+    urls.append(data["settings"]["event_subscriptions"]["request_url"])
     assert all(url.endswith(EVENTS_PATH) for url in urls)
     assert "commands" in data["oauth_config"]["scopes"]["bot"]
+
+
+def test_manifest_events_match_the_handlers() -> None:
+    assert set(manifest()["settings"]["event_subscriptions"]["bot_events"]) == handlers.events()
+
+
+def test_the_oauth_install_asks_for_the_manifests_scopes_and_comes_back_to_pacer() -> None:
+    oauth = manifest()["oauth_config"]
+    assert tuple(oauth["scopes"]["bot"]) == BOT_SCOPES
+    assert [url.endswith(REDIRECT_PATH) for url in oauth["redirect_urls"]] == [True]

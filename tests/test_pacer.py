@@ -46,7 +46,7 @@ def test_manager_runs_their_team_in_slack(bot: Bot) -> None:
     pacer(bot, "team tz East Asia/Singapore", "U0MEI")
     pacer(bot, "team holidays East cn", "U0MEI")
     text = pacer(bot, "team holidays East add 2026-12-24 Team offsite", "U0MEI")
-    assert "CN 法定节假日" in text and "2026-12-24 Team offsite" in text
+    assert "中国法定节假日" in text and "2026-12-24 Team offsite" in text
     pacer(bot, "team remove East <@U0DIANA>", "U0MEI")
     pacer(bot, "team manager East <@U0LEE>", "U0MEI")
     east = summary(bot, "East")

@@ -36,8 +36,10 @@ def test_the_scheduler_ticks_every_runnable_job_and_stops_cleanly(
                           currency="CNY", now=WED_0931_SHANGHAI - timedelta(hours=1))
     scheduler = Scheduler(deps, tick=timedelta(seconds=0.2)).start()
     try:
-        assert sorted(scheduler.job_ids()) == ["alerts", "checkin-reminder", "friday-brief",
-                                               "friday-report", "month-end", "quarter-end"]
+        assert sorted(scheduler.job_ids()) == ["actions", "alerts", "calibration",
+                                               "checkin-reminder", "friday-brief",
+                                               "friday-report", "month-end", "quarter-end",
+                                               "retention", "review"]
         assert all(j.coalesce and j.max_instances == 1
                    for j in scheduler._scheduler.get_jobs())
         fake_slack.wait_for("chat.postMessage")
@@ -100,10 +102,8 @@ def test_pacer_jobs_run_at_a_moment(cli_env: str, fake_slack: FakeSlack,
     assert fake_slack.problems == []
 
 
-def test_pacer_jobs_run_refuses_unknown_and_unavailable_jobs(
+def test_pacer_jobs_run_refuses_unknown_jobs_and_teams(
         cli_env: str, capsys: pytest.CaptureFixture) -> None:
-    code, _, err = run(capsys, "jobs", "run", "calibration")
-    assert code == 2 and "calibration is not yet available" in err
     code, _, err = run(capsys, "jobs", "run", "reminders")
     assert code == 2 and "no job named 'reminders'" in err
     code, _, err = run(capsys, "jobs", "run", "checkin-reminder", "--team", "Nowhere")
@@ -123,9 +123,9 @@ def test_pacer_jobs_list(cli_env: str, capsys: pytest.CaptureFixture) -> None:
                         r"09:30 Asia/Shanghai \(first: U0BO\)", lines[1]), lines[1]
     assert lines[2].startswith("friday-brief\tavailable\t")
     assert re.search(r"next: Fri \d{4}-\d\d-\d\d 15:00 Asia/Shanghai", lines[3])
-    for name in ("calibration",
-                 "actions", "review"):
-        assert any(line.startswith(f"{name}\tnot yet available\t") for line in lines), name
+    for name in ("calibration", "actions", "review"):
+        assert any(line.startswith(f"{name}\tavailable\t") for line in lines), name
+    assert not any("not yet available" in line for line in lines)
 
 
 def test_jobs_describe_shows_the_next_run_in_the_team_zone(database_url: str,
@@ -159,5 +159,5 @@ def test_console_run_sends_through_the_same_job(tmp_path: Path) -> None:
     assert "checkin-reminder at Wed 2026-11-18 09:31 Asia/Shanghai: sent 2, skipped 0" in out
     assert "checkin-reminder at Wed 2026-11-18 09:31 Asia/Shanghai: sent 0, skipped 2" in out
     assert out.count("chat.postMessage") == 2
-    assert "calibration is not yet available in this build" in out
+    assert "calibration at Wed 2026-11-18 09:31 Asia/Shanghai: sent 0" in out
     assert "no job named 'nope'" in out

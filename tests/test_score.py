@@ -27,7 +27,7 @@ def test_a_rep_sees_their_own_scorecard(bot: Bot) -> None:
     reply = bot.command("", command="/scorecard")
     assert reply.status == 200
     card = text_of(bot)
-    assert "Scorecard · <@U0ALICE> · 2026-11" in card
+    assert "Scorecard · <@U0ALICE> · November 2026" in card
     assert "Behaviour points" in card and "+20" in card and "+30" in card
     # Alice joined on Wednesday 18 Nov: her target counts one working day, not twelve.
     assert "*Behaviour* (40%) · 50 of 10 ·" in card
@@ -65,7 +65,7 @@ def test_quarter_review_redistributes_missing_parts(bot: Bot) -> None:
     seed_month(bot)
     bot.command("quarter", command="/scorecard")
     card = text_of(bot)
-    assert "2026-Q4" in card and "no data" in card and "weight is spread" in card
+    assert "Q4 2026" in card and "no data" in card and "weight is spread" in card
 
 
 def test_leaderboard_in_the_team_channel_is_public_elsewhere_private(bot: Bot) -> None:

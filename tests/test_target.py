@@ -23,10 +23,10 @@ def shown(bot: Bot, text: str, user: str, nth: int) -> str:
 
 def test_a_manager_sets_a_target_with_a_reason_and_the_rep_sees_the_band(bot: Bot) -> None:
     saved = target(bot, "set <@U0ALICE> sales 100k 2026-11 new territory in the east")
-    assert "¥100,000" in saved and "2026-11" in saved and "new territory" in saved
+    assert "¥100,000" in saved and "2026年11月" in saved and "new territory" in saved
     bot.command("deal Acme 120k new")
     card = shown(bot, "2026-11", "U0ALICE", 1)
-    assert "Targets · <@U0ALICE> · 2026-11" in card
+    assert "Targets · <@U0ALICE> · November 2026" in card
     assert "above target" in card and "extra reward" in card and "set by your manager" in card
     assert "why: new territory in the east" in card
     with bot.deps.sessions() as session:

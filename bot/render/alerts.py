@@ -9,8 +9,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Raw, format_day, format_money, t
+from bot.i18n import Raw, format_day, format_money, format_percent, format_period, t
 from bot.render.blocks import context, section
+from bot.render.lead import _stage
 
 MAX_LISTED = 15  # leads or reps shown in one DM; the rest are counted
 
@@ -19,14 +20,14 @@ def _mention(user_id: str) -> Raw:
     return Raw(f"<@{user_id}>")
 
 
-def _percent(share: float) -> Raw:
-    return Raw(f"{share * 100:.0f}%")
+def _percent(share: float, lang: str) -> Raw:
+    return Raw(format_percent(share, lang))
 
 
-def _growth(value: float | None) -> Raw | None:
+def _growth(value: float | None, lang: str) -> Raw | None:
     if value is None:
         return None
-    return Raw(f"{value * 100:+.1f}%")
+    return Raw(format_percent(value, lang, decimals=1, fixed=True, sign=True))
 
 
 def _message(text: str, lines: Sequence[str], *extra: dict) -> dict:
@@ -47,7 +48,7 @@ def growth_blocks(lang: str, *, team: str, weeks: Sequence[tuple[date, int, floa
     """weeks: (Monday, new customers, growth on the week before or None), oldest first."""
     lines = [t(lang, "alerts.growth.body", team=team, limit=limit)]
     lines += [t(lang, "alerts.growth.week", start=Raw(format_day(start, lang)), count=count,
-                growth=_growth(growth)) for start, count, growth in weeks]
+                growth=_growth(growth, lang)) for start, count, growth in weeks]
     return _message(t(lang, "alerts.growth.text", team=team, limit=limit), lines,
                     section(t(lang, "alerts.growth.tip")),
                     context(t(lang, "alerts.growth.why", limit=limit)))
@@ -72,7 +73,7 @@ def idle_rep_blocks(lang: str, *, leads: Sequence[LeadLine], hours: int, tz: Zon
     """To the owner: their leads that just went over `hours` without a touch."""
     shown = leads[:MAX_LISTED]
     lines = [t(lang, "alerts.idle_rep.body", count=len(leads), hours=hours)]
-    lines += [t(lang, "alerts.idle_rep.line", name=lead.name, stage=lead.stage,
+    lines += [t(lang, "alerts.idle_rep.line", name=lead.name, stage=_stage(lang, lead.stage),
                 key_account=lead.key, since=_since(lead.since, tz, lang), hours=lead.hours)
               for lead in shown]
     if len(leads) > len(shown):
@@ -87,7 +88,8 @@ def idle_manager_blocks(lang: str, *, team: str, leads: Sequence[LeadLine],
     shown = leads[:MAX_LISTED]
     lines = [t(lang, "alerts.idle_mgr.body", team=team, count=len(leads), hours=hours)]
     lines += [t(lang, "alerts.idle_mgr.line", name=lead.name, owner=_mention(lead.owner),
-                stage=lead.stage, key_account=lead.key, hours=lead.hours) for lead in shown]
+                stage=_stage(lang, lead.stage), key_account=lead.key, hours=lead.hours)
+              for lead in shown]
     if len(leads) > len(shown):
         lines.append(t(lang, "alerts.idle_mgr.more", count=len(leads) - len(shown)))
     return _message(t(lang, "alerts.idle_mgr.text", team=team, count=len(leads), hours=hours),
@@ -130,18 +132,19 @@ def bunched_blocks(lang: str, *, team: str, period: str, currency: str, days: in
                    whole: Split, reps: Sequence[Split]) -> dict:
     """Deal value bunched in a period's last days: the team's figures, and the reps'."""
     def money(value: Decimal) -> Raw:
-        return Raw(format_money(value, currency))
+        return Raw(format_money(value, currency, lang))
 
+    period = format_period(period, lang)
     lines = [t(lang, "alerts.bunched.body", team=team, period=period),
              t(lang, "alerts.bunched.team_line", tail=money(whole.tail), total=money(whole.total),
-               share=_percent(whole.share), days=days, deals=whole.deals,
+               share=_percent(whole.share, lang), days=days, deals=whole.deals,
                tail_deals=whole.tail_deals)]
     if reps:
         lines.append(t(lang, "alerts.bunched.rep_intro", days=days))
         lines += [t(lang, "alerts.bunched.rep_line", rep=_mention(r.user_id), tail=money(r.tail),
-                    total=money(r.total), share=_percent(r.share), deals=r.deals,
+                    total=money(r.total), share=_percent(r.share, lang), deals=r.deals,
                     tail_deals=r.tail_deals) for r in reps[:MAX_LISTED]]
     return _message(t(lang, "alerts.bunched.text", team=team, period=period, days=days,
-                      share=_percent(whole.share)), lines,
+                      share=_percent(whole.share, lang)), lines,
                     section(t(lang, "alerts.bunched.tip")),
                     context(t(lang, "alerts.bunched.why", days=days)))

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.i18n import Raw, t
+from bot.i18n import Raw, format_date, t
 from bot.render.blocks import context, message, section
 from store.customers import idle_hours
 
@@ -42,7 +42,7 @@ def lead_detail_blocks(lang: str, *, customer, changes: Sequence, now: datetime)
              owner=Raw(f"<@{customer.owner_user_id}>") if customer.owner_user_id else "",
              source=customer.source or "", hours=int(idle_hours(customer, now)),
              reason=customer.lost_reason or "")
-    lines = [t(lang, "lead.history_line", at=c.at.strftime("%Y-%m-%d"),
+    lines = [t(lang, "lead.history_line", at=Raw(format_date(c.at.date(), lang)),
                from_stage=_stage(lang, c.from_stage) if c.from_stage else "",
                to_stage=_stage(lang, c.to_stage),
                by=Raw(f"<@{c.by_user_id}>") if c.by_user_id else "") for c in changes]

@@ -26,7 +26,7 @@ def _summary(lang: str, *, kind: str, count: int, customer: str | None, day: dat
              amount: Decimal | None, new_customer: bool | None, currency: str) -> dict:
     return {"what": Raw(what(lang, kind, count)), "customer": customer,
             "day": Raw(format_day(day, lang)),
-            "amount": Raw(format_money(amount, currency)) if amount is not None else "",
+            "amount": Raw(format_money(amount, currency, lang)) if amount is not None else "",
             "new_customer": new_customer, "amount_due": "", "due": ""}
 
 
@@ -39,7 +39,7 @@ def log_saved_blocks(lang: str, *, activity, created: bool, day_total, week_tota
                       amount=activity.amount, new_customer=activity.new_customer,
                       currency=currency)
     if activity.amount_due is not None:
-        fields["amount_due"] = Raw(format_money(activity.amount_due, currency))
+        fields["amount_due"] = Raw(format_money(activity.amount_due, currency, lang))
     if activity.due_on is not None:
         fields["due"] = Raw(format_day(activity.due_on, lang))
     headline = ("✅ " if created else "↩️ ") + t(lang, "log.saved", **fields)
@@ -57,8 +57,8 @@ def log_saved_blocks(lang: str, *, activity, created: bool, day_total, week_tota
         line = t(lang, "log.totals_amount", **labels,
                  today=Raw(what(lang, activity.kind, day_total.count)),
                  week=Raw(what(lang, activity.kind, week_total.count)),
-                 today_amount=Raw(format_money(day_total.amount or 0, currency)),
-                 week_amount=Raw(format_money(week_total.amount or 0, currency)))
+                 today_amount=Raw(format_money(day_total.amount or 0, currency, lang)),
+                 week_amount=Raw(format_money(week_total.amount or 0, currency, lang)))
     else:
         line = t(lang, "log.totals", **labels,
                  today=Raw(what(lang, activity.kind, day_total.count)),
@@ -127,7 +127,7 @@ def log_list_blocks(lang: str, *, period: str, start: date, end: date, rows: Seq
         return message(text, [section(text)])
     lines = [t(lang, "log.list_line", day=Raw(format_day(r.occurred_on, lang)),
                what=Raw(what(lang, r.kind, r.count)), customer=r.customer,
-               amount=Raw(format_money(r.amount, currency)) if r.amount is not None else "",
+               amount=Raw(format_money(r.amount, currency, lang)) if r.amount is not None else "",
                note=r.note) for r in rows[:LIST_LINES]]
     blocks = [section(f"*{title}*")]
     chunk: list[str] = []
@@ -139,7 +139,7 @@ def log_list_blocks(lang: str, *, period: str, start: date, end: date, rows: Seq
     blocks.append(section("\n".join(chunk)))
     summary = " · ".join(
         t(lang, "log.list_total", what=Raw(what(lang, kind, count)),
-          amount=Raw(format_money(amount, currency)) if amount else "")
+          amount=Raw(format_money(amount, currency, lang)) if amount else "")
         for kind, count, amount in totals)
     notes = [t(lang, "log.list_totals", totals=Raw(summary))]
     if total > len(lines):

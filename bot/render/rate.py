@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.i18n import Raw, t
+from bot.i18n import Raw, format_period, t
 
 PEER_CALLBACK = "peer_rating"
 
@@ -28,7 +28,7 @@ def peer_view(lang: str, *, team_id: int, period: str, ratee: str | None) -> dic
         "close": _text("plain_text", t(lang, "rate.peer_close")),
         "blocks": [
             {"type": "section", "text": _text("mrkdwn", t(lang, "rate.peer_intro",
-                                                          period=period))},
+                                                          period=format_period(period, lang)))},
             {"type": "input", "block_id": "ratee", "element": users,
              "label": _text("plain_text", t(lang, "rate.peer_who"))},
             {"type": "input", "block_id": "score",
@@ -40,7 +40,8 @@ def peer_view(lang: str, *, team_id: int, period: str, ratee: str | None) -> dic
 
 
 def peer_thanks_view(lang: str, *, ratee: str, period: str, replaced: bool) -> dict:
-    text = t(lang, "rate.peer_thanks", user=Raw(f"<@{ratee}>"), period=period,
+    text = t(lang, "rate.peer_thanks", user=Raw(f"<@{ratee}>"),
+             period=format_period(period, lang),
              replaced=replaced)
     return {"type": "modal", "title": _text("plain_text", t(lang, "rate.peer_title")),
             "close": _text("plain_text", t(lang, "rate.peer_close")),

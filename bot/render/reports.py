@@ -7,10 +7,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from bot.i18n import Raw, format_money, t
+from bot.i18n import Raw, format_money, format_percent, format_period, t
+from bot.render.actions import item_text
 from bot.render.blocks import SECTION_LIMIT, context, message, section
 from bot.render.log import what
-from bot.render.score import _kbi_value, _num, leaderboard_blocks, period_name
+from bot.render.score import (
+    _kbi_value,
+    _num,
+    leaderboard_blocks,
+    period_name,
+    recommendation_text,
+)
 from bot.reports import RepReport, TeamReport
 from bot.scoring.facts import Period
 from bot.scoring.leaderboard import Leaderboard
@@ -46,7 +53,9 @@ def logged_nothing(rep: RepReport) -> bool:
 # ----------------------------------------------------------------- Friday: a rep's week
 
 def week_dm_blocks(lang: str, *, report: TeamReport, rep: RepReport | None, user_id: str,
-                   brief: Mapping[str, str | None]) -> dict:
+                   brief: Mapping[str, str | None], items: Sequence = ()) -> dict:
+    """A rep's week; `items` are their open action items due by next week's end (overdue
+    ones flagged)."""
     title = t(lang, "reports.week_title", period=Raw(period_name(lang, report)))
     blocks = [_header(title)]
     if rep is None or logged_nothing(rep):
@@ -61,15 +70,15 @@ def week_dm_blocks(lang: str, *, report: TeamReport, rep: RepReport | None, user
             t(lang, "reports.week_points", total=pts.total, visit_days=pts.visit_days,
               reports=pts.reports, lapses=len(pts.lapses)),
             t(lang, "reports.week_results", deals=f.deals,
-              sales=Raw(format_money(f.sales_new + f.sales_repeat, report.currency)),
-              new=Raw(format_money(f.sales_new, report.currency)),
-              repeat=Raw(format_money(f.sales_repeat, report.currency)),
+              sales=Raw(format_money(f.sales_new + f.sales_repeat, report.currency, lang)),
+              new=Raw(format_money(f.sales_new, report.currency, lang)),
+              repeat=Raw(format_money(f.sales_repeat, report.currency, lang)),
               customers=f.new_customers,
-              collected=Raw(format_money(f.collected, report.currency)))])))
+              collected=Raw(format_money(f.collected, report.currency, lang)))])))
         kbis = [t(lang, "score.kbi_line", kbi=Raw(t(lang, f"score.kbi_{k.kbi}")),
-                  done=_kbi_value(k.unit, k.done),
-                  expected=_kbi_value(k.unit, k.expected_by_now),
-                  target=_kbi_value(k.unit, k.target),
+                  done=_kbi_value(k.unit, k.done, lang),
+                  expected=_kbi_value(k.unit, k.expected_by_now, lang),
+                  target=_kbi_value(k.unit, k.target, lang),
                   status=Raw(t(lang, f"status.{k.status}")), no_data=k.status == "no_data")
                 for k in rep.kbis]
         if kbis:
@@ -80,6 +89,9 @@ def week_dm_blocks(lang: str, *, report: TeamReport, rep: RepReport | None, user
         blocks.append(section(f"*{t(lang, 'reports.week_brief')}*\n" + "\n".join(lines)))
     else:
         blocks.append(context(t(lang, "reports.week_no_brief")))
+    if items:
+        lines = ["• " + item_text(lang, item, report.as_of, owner=False) for item in items]
+        blocks += _sections([f"*{t(lang, 'reports.week_items')}*", *lines])[:5]
     blocks.append(context(t(lang, "reports.week_footer")))
     return message(title, blocks)
 
@@ -98,11 +110,10 @@ def _totals(report: TeamReport | None) -> dict[str, Decimal]:
     return found
 
 
-def _change(now: Decimal, before: Decimal) -> str:
+def _change(now: Decimal, before: Decimal, lang: str) -> str:
     if not before:
         return ""  # no percentage of nothing
-    percent = (now - before) / before * 100
-    return f"{'+' if percent > 0 else ''}{percent:.0f}%"
+    return format_percent((now - before) / before, lang, sign=True)
 
 
 def week_summary_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
@@ -112,13 +123,14 @@ def week_summary_blocks(lang: str, *, report: TeamReport, before: TeamReport | N
     now_totals, before_totals = _totals(report), _totals(before)
     lines = []
     for metric, value in now_totals.items():
-        shown = (format_money(value, report.currency) if metric == "sales" else _num(value))
+        shown = (format_money(value, report.currency, lang) if metric == "sales"
+                 else _num(value, lang))
         earlier = before_totals[metric]
         lines.append(t(lang, "reports.total_line",
                        metric=Raw(t(lang, f"reports.total_{metric}")), value=Raw(shown),
-                       before=Raw(format_money(earlier, report.currency) if metric == "sales"
-                                  else _num(earlier)),
-                       change=Raw(_change(value, earlier))))
+                       before=Raw(format_money(earlier, report.currency, lang) if metric == "sales"
+                                  else _num(earlier, lang)),
+                       change=Raw(_change(value, earlier, lang))))
     quiet = sorted(u for u, rep in report.reps.items() if logged_nothing(rep))
     silent = len(quiet)
     board_part = leaderboard_blocks(lang, report=report, board=board, in_channel=True,
@@ -146,18 +158,14 @@ def overview_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
     lines = []
     for place, rep in enumerate(ranked, start=1):
         card = rep.card
-        bonus = (f"{card.bonus_multiplier * 100:.0f}%" if card.bonus_multiplier is not None
+        bonus = (format_percent(card.bonus_multiplier, lang) if card.bonus_multiplier is not None
                  else "")
         lines.append(t(lang, "reports.overview_line", place=place,
-                       user=Raw(f"<@{rep.user_id}>"), total=_num(card.total),
+                       user=Raw(f"<@{rep.user_id}>"), total=_num(card.total, lang),
                        grade=card.grade or "", bonus=bonus,
-                       before=_num(earlier.get(rep.user_id)), points=rep.points.total))
+                       before=_num(earlier.get(rep.user_id), lang), points=rep.points.total))
         for r in recommendations.get(rep.user_id, ()):
-            lines.append("    • " + t(lang, f"score.rec_{r.kind}", periods=", ".join(r.periods),
-                                       grades=", ".join(r.grades),
-                                       from_rate=f"{(r.from_rate or 0) * 100:g}%",
-                                       to_rate=f"{(r.to_rate or 0) * 100:g}%",
-                                       months=r.months or 3))
+            lines.append("    • " + recommendation_text(lang, r))
     if not lines:
         lines = [t(lang, "reports.overview_empty")]
     blocks = [_header(title), *_sections(lines)]
@@ -169,5 +177,6 @@ def overview_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
 
 
 def not_on_team_blocks(lang: str, *, user_id: str, period: Period) -> dict:
-    text = t(lang, "score.not_yet", user=Raw(f"<@{user_id}>"), period=period.label)
+    text = t(lang, "score.not_yet", user=Raw(f"<@{user_id}>"),
+             period=format_period(period.label, lang))
     return message(text, [section(text)])

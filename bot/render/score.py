@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from bot.i18n import Raw, format_day, format_money, t
+from bot.i18n import (
+    DEFAULT_LANG,
+    Raw,
+    format_day,
+    format_money,
+    format_number,
+    format_percent,
+    format_period,
+    slack_escape,
+    t,
+)
 from bot.render.blocks import context, message, section
 from bot.reports import RepReport, TeamReport
 from bot.scoring.compare import Comparison, quadrant
@@ -17,23 +27,20 @@ MONEY_METRICS = ("sales", "sales_new", "sales_repeat")
 RATE_METRICS = ("collection_rate", "lead_conversion")
 
 
-def _num(value: object) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float | Decimal):
-        number = float(value)
-        return f"{number:,.1f}" if number != int(number) else f"{int(number):,}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+def _num(value: object, lang: str = DEFAULT_LANG) -> str:
+    if value is None or isinstance(value, int | float | Decimal):
+        return format_number(value, lang)  # type: ignore[arg-type]
+    return str(value)
 
 
 def metric_value(lang: str, metric: str, value: object, currency: str) -> str:
     if value is None:
         return "–"
     if metric in MONEY_METRICS:
-        return format_money(Decimal(value), currency)
+        return format_money(Decimal(value), currency, lang)
     if metric in RATE_METRICS:
-        return f"{float(value) * 100:.0f}%"
-    return _num(value)
+        return format_percent(value, lang)
+    return _num(value, lang)
 
 
 def _mention(user: str) -> Raw:
@@ -42,8 +49,8 @@ def _mention(user: str) -> Raw:
 
 def period_name(lang: str, report: TeamReport) -> str:
     p = report.period
-    name = t(lang, f"score.period_{p.kind}", label=p.label, start=Raw(format_day(p.start, lang)),
-             end=Raw(format_day(p.end, lang)))
+    name = t(lang, f"score.period_{p.kind}", label=format_period(p.label, lang),
+             start=Raw(format_day(p.start, lang)), end=Raw(format_day(p.end, lang)))
     if report.in_progress:
         name += " " + t(lang, "score.to_date", day=Raw(format_day(report.as_of, lang)))
     return name
@@ -51,44 +58,44 @@ def period_name(lang: str, report: TeamReport) -> str:
 
 def _part_line(lang: str, part, currency: str) -> str:  # noqa: ANN001
     label = Raw(t(lang, f"score.part_{part.name}"))
-    weight = f"{part.weight * 100:.0f}%"
+    weight = format_percent(part.weight, lang)
     if not part.has_data:
         shown = ""
         if part.name == "sales" and part.raw:
-            shown = format_money(Decimal(part.raw), currency)
+            shown = format_money(Decimal(part.raw), currency, lang)
         elif part.name == "new_customers" and part.raw:
-            shown = _num(part.raw)
+            shown = _num(part.raw, lang)
         return t(lang, "score.part_no_data", part=label, weight=weight, raw=Raw(shown))
     raw, target = part.raw, part.target
     if part.name in ("sales",):
-        raw, target = format_money(Decimal(raw), currency), (
-            format_money(Decimal(target), currency) if target is not None else None)
+        raw, target = format_money(Decimal(raw), currency, lang), (
+            format_money(Decimal(target), currency, lang) if target is not None else None)
     elif part.name in ("collection", "conversion"):
-        raw = f"{float(raw) * 100:.0f}%"
-        target = f"{float(target) * 100:.0f}%" if target is not None else None
+        raw = format_percent(raw, lang)
+        target = format_percent(target, lang) if target is not None else None
     elif part.name == "collaboration":
-        raw = f"{float(raw):.1f}/5"
+        raw = format_number(raw, lang, fixed=True) + "/5"
     else:
-        raw, target = _num(raw), _num(target) if target is not None else None
+        raw, target = _num(raw, lang), _num(target, lang) if target is not None else None
     band = ""
     if part.attainment is not None and part.attainment.band != "no_target":
         band = t(lang, f"score.band_{part.attainment.band}",
-                 percent=_num(part.attainment.percent))
+                 percent=_num(part.attainment.percent, lang))
     detail = ""
     if part.name == "sales":
         d = dict(part.detail)
         detail = t(lang, "score.sales_split",
-                   new=Raw(format_money(Decimal(d.get("sales_new") or 0), currency)),
-                   repeat=Raw(format_money(Decimal(d.get("sales_repeat") or 0), currency)))
+                   new=Raw(format_money(Decimal(d.get("sales_new") or 0), currency, lang)),
+                   repeat=Raw(format_money(Decimal(d.get("sales_repeat") or 0), currency, lang)))
     return t(lang, "score.part_line", part=label, weight=weight, raw=Raw(str(raw)),
-             target=Raw(str(target)) if target is not None else "", score=_num(part.score),
+             target=Raw(str(target)) if target is not None else "", score=_num(part.score, lang),
              band=Raw(band), detail=Raw(detail))
 
 
 def _comparison(lang: str, c: Comparison, *, names: bool) -> str:
-    return t(lang, "score.compare", previous=_num(c.previous),
-             change=("+" if (c.change or 0) > 0 else "") + _num(c.change),
-             average=_num(c.team_average), best=_num(c.team_best),
+    return t(lang, "score.compare", previous=_num(c.previous, lang),
+             change=("+" if (c.change or 0) > 0 else "") + _num(c.change, lang),
+             average=_num(c.team_average, lang), best=_num(c.team_best, lang),
              who=Raw(", ".join(f"<@{u}>" for u in c.best_user_ids))
              if names and c.team_best else "")
 
@@ -102,9 +109,9 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
     if card.total is None:
         headline = t(lang, "score.no_data")
     else:
-        bonus = (f"{card.bonus_multiplier * 100:.0f}%" if card.bonus_multiplier is not None
+        bonus = (format_percent(card.bonus_multiplier, lang) if card.bonus_multiplier is not None
                  else "")
-        headline = t(lang, "score.total", total=_num(card.total), grade=card.grade or "",
+        headline = t(lang, "score.total", total=_num(card.total, lang), grade=card.grade or "",
                      bonus=bonus)
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": _plain(title)[:150]}},
               section(headline),
@@ -115,8 +122,8 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
         line = _part_line(lang, part, report.currency)
         if part.has_data:
             c = report.compare(rep.user_id, part.name, before)
-            line += " · " + t(lang, "score.part_compare", previous=_num(c.previous),
-                              average=_num(c.team_average), best=_num(c.team_best))
+            line += " · " + t(lang, "score.part_compare", previous=_num(c.previous, lang),
+                              average=_num(c.team_average, lang), best=_num(c.team_best, lang))
         lines.append(line)
     blocks.append(section("\n".join(lines)))
     if card.redistributed:
@@ -128,8 +135,9 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
                             report_points=pts.report_points, lapses=len(pts.lapses),
                             lapse_points=pts.lapse_points)))
     kbis = [t(lang, "score.kbi_line", kbi=Raw(t(lang, f"score.kbi_{k.kbi}")),
-              done=_kbi_value(k.unit, k.done), expected=_kbi_value(k.unit, k.expected_by_now),
-              target=_kbi_value(k.unit, k.target), status=Raw(t(lang, f"status.{k.status}")),
+              done=_kbi_value(k.unit, k.done, lang),
+              expected=_kbi_value(k.unit, k.expected_by_now, lang),
+              target=_kbi_value(k.unit, k.target, lang), status=Raw(t(lang, f"status.{k.status}")),
               no_data=k.status == "no_data")
             for k in rep.kbis]
     blocks.append(section("*" + t(lang, "score.kbis") + "*\n" + "\n".join(kbis)))
@@ -151,16 +159,20 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
         blocks.append(context(*analysis))
     if viewer_is_manager and recommendations:
         blocks.append(section("*" + t(lang, "score.recommendations") + "*\n" + "\n".join(
-            "• " + t(lang, f"score.rec_{r.kind}", periods=", ".join(r.periods),
-                     grades=", ".join(r.grades),
-                     from_rate=f"{(r.from_rate or 0) * 100:g}%",
-                     to_rate=f"{(r.to_rate or 0) * 100:g}%", months=r.months or 3)
-            for r in recommendations)))
+            "• " + recommendation_text(lang, r) for r in recommendations)))
     return message(_plain(title) + " · " + _plain(headline), blocks)
 
 
-def _kbi_value(unit: str, value: float) -> str:
-    return f"{value * 100:.0f}%" if unit == "ratio" else _num(value)
+def recommendation_text(lang: str, r: Recommendation) -> str:
+    return t(lang, f"score.rec_{r.kind}",
+             periods=", ".join(format_period(p, lang) for p in r.periods),
+             grades=", ".join(r.grades),
+             from_rate=format_percent(r.from_rate or 0, lang, decimals=2),
+             to_rate=format_percent(r.to_rate or 0, lang, decimals=2), months=r.months or 3)
+
+
+def _kbi_value(unit: str, value: float, lang: str = DEFAULT_LANG) -> str:
+    return format_percent(value, lang) if unit == "ratio" else _num(value, lang)
 
 
 def _plain(text: str) -> str:
@@ -204,10 +216,21 @@ def _target_lines(lang: str, rep: RepReport, currency: str, *, reasons: bool) ->
                        actual=Raw(metric_value(lang, metric, a.actual, currency)),
                        target=Raw(metric_value(lang, metric, a.target.value, currency)),
                        source=Raw(t(lang, f"score.source_{a.target.source}")),
-                       band=Raw(t(lang, f"score.band_{a.band}", percent=_num(a.percent)))))
-        if reasons and a.target.reason:
-            lines.append("    _" + t(lang, "target.reason", reason=a.target.reason) + "_")
+                       band=Raw(t(lang, f"score.band_{a.band}", percent=_num(a.percent, lang)))))
+        if reasons and (why := _target_reason(lang, a.target)):
+            lines.append("    _" + t(lang, "target.reason", reason=Raw(why)) + "_")
     return lines or [t(lang, "score.no_targets")]
+
+
+def _target_reason(lang: str, target) -> str:  # noqa: ANN001
+    """The manager's reason, else what the numbers say (pro-rated, shared by the team)."""
+    if target.reason:
+        return slack_escape(target.reason)
+    if target.prorated:
+        return t(lang, "target.prorated", days=target.prorated[0], of=target.prorated[1])
+    if target.shared_by:
+        return t(lang, "target.shared", reps=target.shared_by)
+    return ""
 
 
 def targets_blocks(lang: str, *, report: TeamReport, rep: RepReport) -> dict:

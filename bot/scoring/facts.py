@@ -88,7 +88,11 @@ class Target:
     #              lead_conversion | touches
     value: Decimal
     source: str = "forecast"  # forecast (from the trailing 12 months) | manual
-    reason: str = ""
+    reason: str = ""  # the manager's words for a manual target
+    # Facts the message states in the reader's language: (days on the team, days in the
+    # period) when a forecast was pro-rated; the reps a team-wide target is shared between.
+    prorated: tuple[int, int] | None = None
+    shared_by: int = 0
 
 
 @dataclass(frozen=True)

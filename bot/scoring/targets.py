@@ -59,7 +59,7 @@ def target_for(metric: str, *, member: Member, period: Period, manual: Target | 
     days_in = (period.end - period.start).days + 1
     on_team = max(0, (period.end - max(member.joined_at, period.start)).days + 1)
     return Target(metric=metric, value=prorate(value, period=period, joined_at=member.joined_at),
-                  source="forecast", reason=f"prorated {on_team}/{days_in} days")
+                  source="forecast", prorated=(on_team, days_in))
 
 
 @dataclass(frozen=True)

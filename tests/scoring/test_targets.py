@@ -71,7 +71,7 @@ def test_member_who_joined_mid_month_gets_a_pro_rated_target() -> None:
     member = Member("U1", date(2026, 11, 16), {"sales": (D(100), D(100))})
     t = target_for("sales", member=member, period=NOV)
     assert t is not None
-    assert (t.value, t.source, t.reason) == (D("50.00"), "forecast", "prorated 15/30 days")
+    assert (t.value, t.source, t.prorated) == (D("50.00"), "forecast", (15, 30))
 
 
 def test_new_member_without_history_uses_the_fallback_pro_rated() -> None:

@@ -1,0 +1,128 @@
+"""/actions: the action items agreed in calibrations — mine, my team's, done and undone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.deps import Deps, Who
+from bot.i18n import t
+from bot.permissions import decide
+from bot.render import actions as render
+from bot.render.blocks import notice_blocks
+from bot.slacktext import tokens, user_id
+from store import actions, audit, teams
+from store.models import ActionItem
+
+COMMAND = "/actions"
+COMMANDS = (COMMAND,)
+RECENT = timedelta(days=30)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command(COMMAND)
+    def handle_actions(ack: Ack, command: dict, client: WebClient) -> None:
+        who = deps.who(client, command)
+        rep, with_done = None, False
+        for word in tokens(command.get("text") or ""):
+            if word.lower() in ("help", "?", "帮助"):
+                ack(**notice_blocks(t(who.lang, "act.help")))
+                return
+            if word.lower() in ("all", "done", "全部"):
+                with_done = True
+            elif (found := user_id(word)) is not None:
+                rep = found
+            else:
+                ack(**notice_blocks("⚠️ " + t(who.lang, "act.usage", word=word)))
+                return
+        with deps.sessions() as session:
+            ack(**listing(session, deps, who, rep=rep, with_done=with_done))
+
+    @app.action(render.DONE_ACTION)
+    def handle_done(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
+        ack()
+        _mark(deps, client, body, respond, actions.DONE)
+
+    @app.action(render.REOPEN_ACTION)
+    def handle_reopen(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
+        ack()
+        _mark(deps, client, body, respond, actions.OPEN)
+
+
+def listing(session: Session, deps: Deps, who: Who, *, rep: str | None,
+            with_done: bool) -> dict:
+    """`/actions [@rep] [all]`: a person's items, and for a manager their teams' too."""
+    actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
+    since = deps.clock.now() - RECENT if with_done else None
+    if rep is not None and rep != who.user_id:
+        rep_teams = teams.teams_of(session, workspace_id=who.workspace_id, user_id=rep)
+        decision = decide(actor, "member.view", owner=rep, target_teams=rep_teams)
+        if not decision.allowed:
+            audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                         action="actions.view", target=rep, outcome="denied",
+                         now=deps.clock.now(), detail=decision.reason)
+            return notice_blocks(t(who.lang, decision.reason))
+        seen = actor.manages & rep_teams if not actor.is_admin else rep_teams
+        items = actions.listed(session, workspace_id=who.workspace_id, team_ids=sorted(seen),
+                               reps=[rep], done_since=since)
+        return render.list_blocks(who.lang, today=who.today(deps.clock), mine=items, team={},
+                                  editable={i.id for i in items if _may_edit(actor, i)},
+                                  origin=f"rep{rep}", title_user=rep)
+    mine = actions.listed(session, workspace_id=who.workspace_id, owner=who.user_id,
+                          done_since=since)
+    for_me = [i for i in actions.listed(session, workspace_id=who.workspace_id,
+                                        team_ids=sorted(actor.teams), reps=[who.user_id],
+                                        done_since=since)
+              if i.owner_user_id != who.user_id and i.rep_user_id == who.user_id]
+    team: dict[str, list[ActionItem]] = {}
+    if actor.manages:
+        for item in actions.listed(session, workspace_id=who.workspace_id,
+                                   team_ids=sorted(actor.manages), done_since=since):
+            if item.owner_user_id != who.user_id:
+                team.setdefault(item.rep_user_id, []).append(item)
+    editable = {i.id for i in [*mine, *for_me, *(x for v in team.values() for x in v)]
+                if _may_edit(actor, i)}
+    return render.list_blocks(who.lang, today=who.today(deps.clock), mine=mine, team=team,
+                              editable=editable, origin="list", for_me=for_me)
+
+
+def _may_edit(actor, item: ActionItem) -> bool:  # noqa: ANN001 - bot.permissions.Actor
+    return any(decide(actor, "action.edit", owner=person, team_id=item.team_id).allowed
+               for person in (item.owner_user_id, item.rep_user_id))
+
+
+def _mark(deps: Deps, client: WebClient, body: dict, respond: Respond, status: str) -> None:
+    """Done or Undo, from a list or a reminder DM: the message is redrawn in place."""
+    who = deps.who(client, body)
+    origin, _, raw_id = ((body.get("actions") or [{}])[0].get("value") or "").rpartition(":")
+    now = deps.clock.now()
+    with deps.sessions() as session:
+        item = actions.get(session, item_id=int(raw_id)) if raw_id.isdigit() else None
+        if item is None or item.workspace_id != who.workspace_id:
+            respond(replace_original=False, **notice_blocks(t(who.lang, "act.gone")))
+            return
+        actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
+        if not _may_edit(actor, item):
+            audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                         action="actions.mark", target=item.owner_user_id, outcome="denied",
+                         now=now, detail=f"item {item.id}")
+            respond(replace_original=False,
+                    **notice_blocks(t(who.lang, "perm.not_your_action")))
+            return
+        if item.status != status:
+            actions.set_status(session, item=item, status=status, by=who.user_id, now=now)
+            if who.user_id not in (item.owner_user_id, item.rep_user_id):
+                audit.record(session, workspace_id=who.workspace_id,
+                             actor_user_id=who.user_id, action=f"actions.{status}",
+                             target=item.owner_user_id, outcome="done", now=now,
+                             detail=f"item {item.id}")
+        if origin == "dm":
+            reply = render.done_blocks(who.lang, item, who.today(deps.clock))
+        else:
+            rep = origin[3:] if origin.startswith("rep") else None
+            reply = listing(session, deps, who, rep=rep, with_done=True)
+    reply.pop("response_type", None)
+    respond(replace_original=True, **reply)
