@@ -35,11 +35,10 @@ BOLT_LOG = logging.getLogger("pacer.bolt")
 BOLT_LOG.addFilter(_QuietTokenWarning())
 
 
-def apology_view(lang: str) -> dict:
+def apology_view(lang: str, key: str = "errors.internal") -> dict:
     return {"type": "modal", "title": {"type": "plain_text", "text": t(lang, "apology.title")},
             "close": {"type": "plain_text", "text": t(lang, "apology.close")},
-            "blocks": [{"type": "section",
-                        "text": {"type": "mrkdwn", "text": t(lang, "errors.internal")}}]}
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": t(lang, key)}}]}
 
 
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
@@ -129,5 +128,5 @@ def register_stale(app: App, deps: Deps) -> None:
 
     @app.view(ANYTHING)
     def handle_stale_form(ack: Ack, body: dict, client: WebClient) -> None:
-        ack(response_action="update",
-            view=apology_view(t(deps.who(client, body).lang, "errors.stale")))
+        ack(response_action="update", view=apology_view(deps.who(client, body).lang,
+                                                         "errors.stale"))
