@@ -13,7 +13,7 @@ from bot.i18n import t
 from bot.permissions import decide
 from bot.render import actions as render
 from bot.render.blocks import notice_blocks
-from bot.slacktext import tokens, user_id
+from bot.slacktext import row_id, tokens, user_id
 from store import actions, audit, teams
 from store.models import ActionItem
 
@@ -100,7 +100,8 @@ def _mark(deps: Deps, client: WebClient, body: dict, respond: Respond, status: s
     origin, _, raw_id = ((body.get("actions") or [{}])[0].get("value") or "").rpartition(":")
     now = deps.clock.now()
     with deps.sessions() as session:
-        item = actions.get(session, item_id=int(raw_id)) if raw_id.isdigit() else None
+        item_id = row_id(raw_id)
+        item = actions.get(session, item_id=item_id) if item_id else None
         if item is None or item.workspace_id != who.workspace_id:
             respond(replace_original=False, **notice_blocks(t(who.lang, "act.gone")))
             return

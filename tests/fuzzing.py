@@ -181,3 +181,15 @@ TARGET_SHAPES = (
     (("clear", "清除"), (*MENTION, "team"), ("sales", "new", "touches"), PERIODS),
     (("show", "查看", ""), MENTION, PERIODS),
 )
+CALIBRATE_WORDS = ("move", "reschedule", "now", "minutes", "skip", "history", "pack", "help",
+                   "show", "next", "改期", "纪要", "跳过", "历史", "tomorrow", "15:00", "3pm",
+                   "next tue 10am", "2026-12-01 9:30", "明天下午3点", "25:99", "yesterday 9:00",
+                   "2099-01-01 10:00", "on leave", *MENTION, *DATE_WORDS)
+CALIBRATE_SHAPES = (
+    (("move", "改期", "skip", "跳过"), MENTION, DATE_WORDS, ("15:00", "10am", "下午3点", "25:99",
+                                                           "on leave", "")),
+    (("now", "minutes", "history", "pack", "show", "help"), MENTION),
+)
+ACTIONS_WORDS = ("all", "done", "全部", "help", "帮助", *MENTION)
+REVIEW_WORDS = ("history", "历史", "记录", "help", "帮助", *MENTION, *PERIODS)
+REVIEW_SHAPES = ((("history", "历史"), MENTION),)

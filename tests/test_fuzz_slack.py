@@ -48,11 +48,14 @@ from sqlmodel import SQLModel
 import handlers
 from bot.clock import FixedClock
 from bot.i18n import LANGS, t
+from bot.render import actions as actions_render
 from bot.render import brief as brief_render
+from bot.render import calibrate as cal_render
 from bot.render import checkin as checkin_render
 from bot.render import lead as lead_render
 from bot.render import log as log_render
 from bot.render import rate as rate_render
+from bot.render import review as review_render
 from bot.render.blocks import ERROR_BLOCK
 from bot.slackreq import command_body, sign
 from store import teams
@@ -112,6 +115,18 @@ class Form:
     metadata: dict[str, st.SearchStrategy]  # private_metadata keys the form writes
 
 
+days = st.one_of(st.dates(date(2026, 11, 1), date(2026, 11, 25)).map(date.isoformat),
+                 st.sampled_from(("1999-01-01", "2999-12-31", "0001-01-01", "2026-02-30")),
+                 json_scalars)
+refs = st.one_of(  # a calibration: "<team id>|<rep>|<cadence date or adhoc:…>"
+    st.builds("{}|{}|{}".format, st.one_of(st.integers(0, 3).map(str), id_text),
+              st.sampled_from(ACTORS), st.one_of(days, st.just("adhoc:x"), fz.any_text)),
+    fz.any_text)
+item_values = st.builds("{}:{}".format, st.sampled_from(("list", "dm", "repU0BO", "")),
+                        id_text)
+team_ids = st.one_of(st.integers(-1, 5), st.sampled_from((2**31, 10**30)), json_scalars)
+workspaces = st.one_of(st.sampled_from((WORKSPACE, "T0OTHER", "", "T" * 100)), json_scalars)
+
 COMMANDS = [
     Command("/log", fz.LOG_WORDS, fz.LOG_SHAPES),
     Command("/checkin", fz.CHECKIN_WORDS, fz.CHECKIN_SHAPES),
@@ -122,6 +137,9 @@ COMMANDS = [
     Command("/scorecard", fz.SCORE_WORDS, fz.SCORE_SHAPES),
     Command("/leaderboard", fz.SCORE_WORDS, fz.SCORE_SHAPES),
     Command("/target", fz.TARGET_WORDS, fz.TARGET_SHAPES),
+    Command("/calibrate", fz.CALIBRATE_WORDS, fz.CALIBRATE_SHAPES),
+    Command("/actions", fz.ACTIONS_WORDS),
+    Command("/review", fz.REVIEW_WORDS, fz.REVIEW_SHAPES),
 ]
 ACTIONS = [
     Action(log_render.UNDO_ACTION, st.one_of(id_text, st.none())),
@@ -129,23 +147,48 @@ ACTIONS = [
     Action(f"{lead_render.PICK_ACTION}:0", st.one_of(lead_pick_values, st.none())),
     Action(checkin_render.OPEN_ACTION, st.one_of(st.just("open"), fz.any_text, st.none())),
     Action(brief_render.OPEN_ACTION, st.one_of(st.just("open"), fz.any_text, st.none())),
+    Action(actions_render.DONE_ACTION, st.one_of(item_values, st.none())),
+    Action(actions_render.REOPEN_ACTION, st.one_of(item_values, st.none())),
+    *(Action(action_id, st.one_of(refs, st.none())) for action_id in (
+        cal_render.ANSWER_ACTION, cal_render.MOVE_ACTION, cal_render.MINUTES_ACTION,
+        cal_render.SKIP_ACTION)),
+    *(Action(action_id, st.one_of(id_text, st.none())) for action_id in (
+        review_render.SELF_OPEN, review_render.RATE_OPEN, review_render.APPEAL_OPEN,
+        review_render.DECIDE_OPEN, review_render.PLAN_OPEN)),
+    Action(review_render.CHECK_OPEN, st.one_of(st.builds("{}:{}".format, id_text, id_text),
+                                               st.none())),
     Action("no_such_action", fz.any_text),  # a button from an older version of the app
 ]
-days = st.one_of(st.dates(date(2026, 11, 1), date(2026, 11, 25)).map(date.isoformat),
-                 st.sampled_from(("1999-01-01", "2999-12-31", "0001-01-01", "2026-02-30")),
-                 json_scalars)
-team_ids = st.one_of(st.integers(-1, 5), st.sampled_from((2**31, 10**30)), json_scalars)
-workspaces = st.one_of(st.sampled_from((WORKSPACE, "T0OTHER", "", "T" * 100)), json_scalars)
+TEXT, DATE, TIME = "plain_text_input", "datepicker", "timepicker"  # input elements
 FORMS = [
     Form(checkin_render.MODAL_CALLBACK,
-         {**dict.fromkeys(checkin_render.TEXT_FIELDS, "plain_text_input"),
+         {**dict.fromkeys(checkin_render.TEXT_FIELDS, TEXT),
           **dict.fromkeys(checkin_render.COUNT_FIELDS, "number_input")},
          {"w": workspaces, "team": team_ids, "day": days}),
-    Form(brief_render.MODAL_CALLBACK, dict.fromkeys(brief_render.TEXT_FIELDS, "plain_text_input"),
+    Form(brief_render.MODAL_CALLBACK, dict.fromkeys(brief_render.TEXT_FIELDS, TEXT),
          {"w": workspaces, "team": team_ids, "week": days}),
     Form(rate_render.PEER_CALLBACK, {"ratee": "users_select", "score": "radio_buttons"},
          {"team": team_ids, "period": st.one_of(st.sampled_from(fz.PERIODS), json_scalars)}),
-    Form("no_such_form", {"x": "plain_text_input"}, {}),  # a form from an older version
+    Form(cal_render.ANSWERS_FORM, dict.fromkeys(cal_render.QUESTIONS, TEXT), {"ref": refs}),
+    Form(cal_render.MINUTES_FORM, {**dict.fromkeys(cal_render.MINUTES_FIELDS, TEXT),
+                                   "a1_text": TEXT, "a1_owner": "users_select", "a1_due": DATE,
+                                   "a1_measure": TEXT, "a2_text": TEXT, "a2_due": DATE},
+         {"ref": refs}),
+    Form(cal_render.MOVE_FORM, {"day": DATE, "time": TIME, "scope": "radio_buttons"},
+         {"ref": refs}),
+    Form(cal_render.SKIP_FORM, {"reason": TEXT}, {"ref": refs}),
+    Form(review_render.SELF_FORM, {**dict.fromkeys(review_render.SELF_TEXTS, TEXT),
+                                   "grade": "radio_buttons"}, {"r": ids}),
+    Form(review_render.RATE_FORM, {**dict.fromkeys(review_render.RATE_TEXTS, TEXT),
+                                   "grade": "static_select"}, {"r": ids}),
+    Form(review_render.APPEAL_FORM, {"reason": TEXT}, {"r": ids}),
+    Form(review_render.DECIDE_FORM, {"decision": "radio_buttons", "grade": "static_select",
+                                     "comment": TEXT}, {"r": ids}),
+    Form(review_render.PLAN_FORM, {"targets": TEXT, "mentor": "users_select", "notes": TEXT},
+         {"p": ids}),
+    Form(review_render.CHECK_FORM, {"status": "radio_buttons", "outcome": "radio_buttons",
+                                    "note": TEXT}, {"p": ids, "m": st.integers(-1, 13)}),
+    Form("no_such_form", {"x": TEXT}, {}),  # a form from an older version
 ]
 
 
@@ -365,9 +408,11 @@ def action_payload(action_id: str, value: str | None, user: str, counter: int,
 def field_state(element: str, value: object) -> dict:
     if element == "users_select":
         return {"type": element, "selected_user": value}
-    if element == "radio_buttons":
+    if element in ("radio_buttons", "static_select"):
         return {"type": element, "selected_option": None if value is None else {
             "value": value, "text": {"type": "plain_text", "text": "x"}}}
+    if element in ("datepicker", "timepicker"):
+        return {"type": element, f"selected_{element[:4]}": value}
     return {"type": element, "value": value}
 
 
@@ -390,7 +435,9 @@ def view_payload(form: Form, state: dict, metadata: str, user: str) -> str:
 
 field_values = st.one_of(st.none(), fz.any_text, st.sampled_from(
     ("", "0", "3", "100", "101", "-1", "1.5", "1", "5", "6", "x" * 5000, *fz.USERS,
-     *ACTORS)), fz.mixed(fz.CHECKIN_WORDS + fz.BRIEF_WORDS))
+     *ACTORS, "A", "B+", "S", "approve", "reject", "on_track", "completed", "this", "following",
+     "2026-11-20", "2026-11-30", "2026-02-30", "1999-01-01", "99999-01-01", "15:00",
+     "09:30", "25:61", "3pm")), fz.mixed(fz.CHECKIN_WORDS + fz.BRIEF_WORDS))
 
 
 @st.composite
@@ -517,6 +564,10 @@ def submit_form(bot: Bot, form: Form, answers: dict[str, object], metadata: str,
     return reply
 
 
+def form_of(callback_id: str) -> Form:
+    return next(f for f in FORMS if f.callback_id == callback_id)
+
+
 def rows_of(bot: Bot, table: str) -> list[dict]:
     return list(snapshot(bot)[table].values())
 
@@ -561,7 +612,8 @@ def test_a_form_files_under_the_reps_own_team_and_a_recent_day_whatever_its_meta
         other = teams.create_team(session, workspace_id=WORKSPACE, name="West",
                                   channel_id=None, managers=["U0STRAY"], members=[],
                                   tz="UTC", currency="USD", now=NOW)
-    checkin, brief = FORMS[0], FORMS[1]
+    checkin = form_of(checkin_render.MODAL_CALLBACK)
+    brief = form_of(brief_render.MODAL_CALLBACK)
     for meta in ({"w": "T0OTHER", "team": other.id, "day": "2099-01-01"},
                  {"team": 0, "day": "1999-01-01"}, {"team": 2**63, "week": "2099-01-05"}):
         assert submit_form(bot, checkin, {"plan": "call Acme"}, json.dumps(meta))[
@@ -580,7 +632,7 @@ def test_a_form_files_under_the_reps_own_team_and_a_recent_day_whatever_its_meta
 
 
 def test_a_peer_rating_form_with_broken_or_foreign_metadata(bot: Bot) -> None:
-    peer = FORMS[2]
+    peer = form_of(rate_render.PEER_CALLBACK)
     with bot.deps.sessions() as session:
         other = teams.create_team(session, workspace_id=WORKSPACE, name="West",
                                   channel_id=None, managers=["U0STRAY"], members=["U0WEST"],
@@ -655,3 +707,23 @@ def test_text_longer_than_its_column_is_refused_with_the_limit(bot: Bot) -> None
         assert is_error(reply.body), text
         assert (limit is None and "CCCCCCCCC" in reply.text) or f"{limit} " in reply.text, text
         assert changed(before, snapshot(bot)) == {}, text
+
+
+def test_calibration_action_item_and_review_ids_too_large_are_not_found(bot: Bot) -> None:
+    huge = str(2**63)
+    assert click(bot, actions_render.DONE_ACTION, f"list:{huge}")[0]["text"] == t(
+        "en", "act.gone")
+    opened = []
+    for action_id, value in ((cal_render.SKIP_ACTION, f"{huge}|U0ALICE|2026-11-24"),
+                             (review_render.SELF_OPEN, huge),
+                             (review_render.CHECK_OPEN, f"1:{huge}")):
+        before = len(bot.fake.find("views.open"))
+        click(bot, action_id, value)
+        opened.append(json.dumps(bot.fake.wait_for("views.open", before + 1)[-1].args))
+    assert t("en", "calx.gone") in opened[0]
+    assert all("That review is no longer there" in view for view in opened[1:]), opened
+    for callback_id, meta in ((cal_render.SKIP_FORM, {"ref": f"{huge}|U0ALICE|2026-11-24"}),
+                              (review_render.RATE_FORM, {"r": 2**63}),
+                              (review_render.CHECK_FORM, {"p": 2**63, "m": 1})):
+        reply = submit_form(bot, form_of(callback_id), {}, json.dumps(meta))
+        assert t("en", "errors.internal") not in json.dumps(reply), callback_id
