@@ -12,7 +12,7 @@ from bot.deps import Deps, Who
 from bot.i18n import t
 from bot.permissions import decide
 from bot.render import actions as render
-from bot.render.blocks import notice_blocks
+from bot.render.blocks import error_blocks, notice_blocks
 from bot.slacktext import row_id, tokens, user_id
 from store import actions, audit, teams
 from store.models import ActionItem
@@ -36,7 +36,7 @@ def register(app: App, deps: Deps) -> None:
             elif (found := user_id(word)) is not None:
                 rep = found
             else:
-                ack(**notice_blocks("⚠️ " + t(who.lang, "act.usage", word=word)))
+                ack(**error_blocks(t(who.lang, "act.usage", word=word)))
                 return
         with deps.sessions() as session:
             ack(**listing(session, deps, who, rep=rep, with_done=with_done))
