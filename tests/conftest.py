@@ -123,7 +123,8 @@ class Bot:
             parsed: dict | str = json.loads(raw) if raw else {}
         except ValueError:
             parsed = raw
-        if status == 200 and isinstance(parsed, dict) and parsed:
+        if status == 200 and isinstance(parsed, dict) and parsed and (
+                "response_action" not in parsed):  # a form's answer is no message
             assert message_problems(parsed) == [], parsed
         return Reply(status, parsed, received)
 

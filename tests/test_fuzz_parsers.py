@@ -101,36 +101,34 @@ def check_log(text: str, now: datetime, tz: ZoneInfo) -> None:
 
 # ------------------------------------------------------------------------- /checkin, /brief
 
-def check_checkin(text: str) -> None:
+def check_inline(parse: Callable, error_blocks: Callable, text_fields: dict,
+                 text: str) -> object | None:
+    """`/checkin TEXT` or `/brief TEXT`: help, answers within the form's limits, or an
+    InlineError that renders; the answers, if any."""
     try:
-        parsed = parse_checkin(text)
+        parsed = parse(text)
     except InlineError as error:
-        renders(checkin_render.checkin_error_blocks, error.code, error.params)
-        return
+        renders(error_blocks, error.code, error.params)
+        return None
     assert parsed.action in ("help", "save")
     if parsed.action == "help":
-        return
-    answers = parsed.answers
-    assert answers.given(), "nothing to save"
-    for count in (answers.planned_visits, answers.planned_calls):
-        assert count is None or 0 <= count <= checkin_render.MAX_PLANNED
-    for field, limit in checkin_render.TEXT_FIELDS.values():
-        value = getattr(answers, field)
+        return None
+    assert parsed.answers.given(), "nothing to save"
+    for field, limit in text_fields.values():
+        value = getattr(parsed.answers, field)
         assert value is None or len(value) <= limit
+    return parsed.answers
+
+
+def check_checkin(text: str) -> None:
+    answers = check_inline(parse_checkin, checkin_render.checkin_error_blocks,
+                           checkin_render.TEXT_FIELDS, text)
+    for count in (answers.planned_visits, answers.planned_calls) if answers else ():
+        assert count is None or 0 <= count <= checkin_render.MAX_PLANNED
 
 
 def check_brief(text: str) -> None:
-    try:
-        parsed = parse_brief(text)
-    except InlineError as error:
-        renders(brief_render.brief_error_blocks, error.code, error.params)
-        return
-    assert parsed.action in ("help", "save")
-    if parsed.action == "save":
-        assert parsed.answers.given()
-        for field, limit in brief_render.TEXT_FIELDS.values():
-            value = getattr(parsed.answers, field)
-            assert value is None or len(value) <= limit
+    check_inline(parse_brief, brief_render.brief_error_blocks, brief_render.TEXT_FIELDS, text)
 
 
 def check_labelled(text: str) -> None:

@@ -28,9 +28,6 @@ import logging
 import math
 import re
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -57,7 +54,7 @@ from bot.render import log as log_render
 from bot.render import rate as rate_render
 from bot.render import review as review_render
 from bot.render.blocks import ERROR_BLOCK
-from bot.slackreq import command_body, sign
+from bot.slackreq import action_body, command_body, sign, view_submission_body
 from store import teams
 from store.models import AuditEntry
 from tests import fuzzing as fz
@@ -249,14 +246,8 @@ def seed(bot: Bot) -> None:
 
 
 def send(bot: Bot, body: str) -> tuple[int, dict]:
-    request = urllib.request.Request(bot.url + "/slack/events", data=body.encode(),
-                                     headers=sign(SECRET, body), method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            status, raw = response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read().decode()
-    return status, json.loads(raw) if raw.startswith("{") else ({"raw": raw} if raw else {})
+    reply = bot.post(body, sign(SECRET, body))
+    return reply.status, reply.body if isinstance(reply.body, dict) else {"raw": reply.body}
 
 
 # ------------------------------------------------------------------------- the checks
@@ -389,20 +380,9 @@ def check_ownership(bot: Bot, actor: str, before: Snapshot, diff: dict) -> None:
 
 def action_payload(action_id: str, value: str | None, user: str, counter: int,
                    bot: Bot) -> str:
-    action = {"type": "button", "action_id": action_id, "block_id": "b",
-              "action_ts": str(time.time())}
-    if value is not None:
-        action["value"] = value
-    payload = {
-        "type": "block_actions", "team": {"id": WORKSPACE, "domain": "demo"},
-        "user": {"id": user, "username": user.lower(), "team_id": WORKSPACE},
-        "api_app_id": "A0PACER", "token": "deprecated",
-        "container": {"type": "message", "is_ephemeral": True, "channel_id": CHANNEL},
-        "trigger_id": f"{int(time.time())}.{uuid.uuid4().hex}",
-        "channel": {"id": CHANNEL, "name": "sales"},
-        "response_url": bot.fake.response_url(f"fuzz-{counter}"), "actions": [action],
-    }
-    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+    return action_body(user_id=user, team_id=WORKSPACE, channel_id=CHANNEL,
+                       action_id=action_id, value=value,
+                       response_url=bot.fake.response_url(f"fuzz-{counter}"))
 
 
 def field_state(element: str, value: object) -> dict:
@@ -417,20 +397,10 @@ def field_state(element: str, value: object) -> dict:
 
 
 def view_payload(form: Form, state: dict, metadata: str, user: str) -> str:
-    payload = {
-        "type": "view_submission", "team": {"id": WORKSPACE, "domain": "demo"},
-        "user": {"id": user, "username": user.lower(), "name": user.lower(),
-                 "team_id": WORKSPACE},
-        "api_app_id": "A0PACER", "token": "deprecated",
-        "trigger_id": f"{int(time.time())}.{uuid.uuid4().hex}",
-        "view": {"id": "V0FORM", "team_id": WORKSPACE, "type": "modal", "blocks": [],
-                 "private_metadata": metadata, "callback_id": form.callback_id,
-                 "state": {"values": state}, "hash": "1.abc",
-                 "title": {"type": "plain_text", "text": "Form"}, "root_view_id": "V0FORM",
-                 "app_id": "A0PACER", "bot_id": "B0BOT"},
-        "response_urls": [], "is_enterprise_install": False,
-    }
-    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+    view = {"blocks": [], "title": {"type": "plain_text", "text": "Form"},
+            "private_metadata": metadata, "callback_id": form.callback_id}
+    return view_submission_body(view, {}, user_id=user, team_id=WORKSPACE,
+                                state={"values": state})
 
 
 field_values = st.one_of(st.none(), fz.any_text, st.sampled_from(
