@@ -697,3 +697,12 @@ def test_calibration_action_item_and_review_ids_too_large_are_not_found(bot: Bot
                               (review_render.CHECK_FORM, {"p": 2**63, "m": 1})):
         reply = submit_form(bot, form_of(callback_id), {}, json.dumps(meta))
         assert t("en", "errors.internal") not in json.dumps(reply), callback_id
+
+
+def test_a_moved_calibrations_notices_fit_the_ledger(bot: Bot) -> None:
+    reply = bot.command("move <@U0ALICE> tomorrow 15:00", command="/calibrate", user="U0MEI")
+    assert not is_error(reply.body), reply.text
+    bot.settle()
+    ledger = rows_of(bot, "deliveries")
+    assert ledger, "the move notified nobody"
+    assert [p for row in ledger for p in fits_postgres("deliveries", row)] == []
