@@ -1,7 +1,7 @@
 """`pacer console`: the real app, handlers and store against a built-in Slack on loopback.
 
 Lines are read from a terminal or standard input: `/command text` as the current user,
-`:as USER`, `:now DATETIME`, `:click N`, `:users`, `:help`, `:quit`. Everything the bot
+`:as USER`, `:now DATETIME`, `:home`, `:click N`, `:users`, `:help`, `:quit`. Everything the bot
 sends (ephemeral replies, DMs, channel posts, modals) is printed as readable text.
 """
 
@@ -11,6 +11,7 @@ import html
 import json
 import secrets
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -24,7 +25,14 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.emulator import Call, SlackEmulator
 from bot.i18n import team_error_text
-from bot.slackreq import action_body, command_body, sign, view_submission_body
+from bot.slackreq import (
+    action_body,
+    command_body,
+    event_body,
+    event_headers,
+    sign,
+    view_submission_body,
+)
 from store import db, teams
 
 CONSOLE_DB = "sqlite:///pacer-console.db"
@@ -41,6 +49,7 @@ HELP = """Type a slash command as the current user, e.g. /log visit Acme Corp
   :as USER        switch user ({users})
   :now DATETIME   set the clock, e.g. :now 2026-11-20 17:30 (in the current user's zone)
   :run JOB        run a scheduled job now, e.g. :run checkin-reminder (set :now first)
+  :home           open the current user's App Home (their dashboard)
   :click N        press button N of the last message
   :fill N TEXT    type TEXT into field N of the open form; :submit sends it, :cancel closes
   :users          who is who
@@ -151,6 +160,8 @@ class Console:
                 self.say(f"  {uid:10} {info['real_name']}  {info['tz']}  {info['locale']}")
         elif line.startswith(":run"):
             self.run_job(line[4:].strip())
+        elif line == ":home":
+            self.open_home()
         else:
             self.say(HELP.format(users=", ".join(DEMO_USERS)))
         return True
@@ -177,6 +188,13 @@ class Console:
         for line in result.lines:
             self.say(f"  {line}")
 
+    def open_home(self) -> None:
+        """The current user clicks Pacer's Home tab (an app_home_opened event)."""
+        event = {"type": "app_home_opened", "user": self.user, "tab": "home",
+                 "channel": f"D{self.user}", "event_ts": f"{self.clock.now().timestamp():.6f}"}
+        self._dispatch(event_body(event, team_id=WORKSPACE, event_id=f"Ev{secrets.token_hex(6)}",
+                                  event_time=int(self.clock.now().timestamp())), event_headers)
+
     def switch_user(self, user: str) -> None:
         if user not in DEMO_USERS:
             self.say(f"Unknown user {user!r}; try one of {', '.join(DEMO_USERS)}")
@@ -197,8 +215,8 @@ class Console:
         self.say(f"Clock set to {at.astimezone(zone):%a %Y-%m-%d %H:%M} {zone.key}.")
 
     # requests ------------------------------------------------------------
-    def _dispatch(self, body: str) -> None:
-        response = self.app.dispatch(SlackRequest(body=body, headers=sign(self.secret, body)))
+    def _dispatch(self, body: str, headers: Callable[[str, str], dict] = sign) -> None:
+        response = self.app.dispatch(SlackRequest(body=body, headers=headers(self.secret, body)))
         if response.status != 200:
             self.say(f"[HTTP {response.status}] {response.body}")
         elif response.body:

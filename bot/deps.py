@@ -20,6 +20,8 @@ from store import db, teams
 from store.installations import SealedInstallationStore, state_store
 from store.models import Workspace
 
+FINAL_KEYS_MAX = 200_000  # a few days of a large install's keys; then re-read
+
 
 class NotInstalled(LookupError):
     """No bot token is stored for a workspace (OAuth mode): Pacer is not installed there."""
@@ -55,6 +57,7 @@ class Deps:
     only_workspace: str | None = None
     _workspaces: dict[str, str] = field(default_factory=dict)
     _clients: dict[str, WebClient] = field(default_factory=dict)
+    _final_keys: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -71,6 +74,15 @@ class Deps:
         return cls(settings=settings, clock=clock, engine=engine, sessions=sessions,
                    users=UserDirectory(sessions, clock), installations=installations,
                    oauth_states=oauth_states)
+
+    def final_keys(self) -> set[str]:
+        """Delivery keys this process saw sent or given up: final for good, so the jobs'
+        every-minute ticks skip them without a database read. Emptied when it grows large
+        (forgetting only costs a read)."""
+        with self._lock:
+            if len(self._final_keys) > FINAL_KEYS_MAX:
+                self._final_keys.clear()
+            return self._final_keys
 
     def client_for(self, workspace_id: str) -> WebClient:
         """The Web API client for one workspace's bot (jobs post to many workspaces' teams):

@@ -116,6 +116,7 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
             return
         with deps.sessions() as session:
             recorded = deliveries.give_up(session, **due.ledger(), now=now, owner=OWNER,
+                                          final_seen=deps.final_keys(),
                                           reason=f"missed the {catch_up} catch-up window")
         if recorded:
             result.gave_up += 1
@@ -127,7 +128,8 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
         result.lines.append(f"skipped {who}: already answered")
         return
     with deps.sessions() as session:  # committed before posting: the claim holds from here
-        claim = deliveries.claim(session, **due.ledger(), now=now, owner=OWNER)
+        claim = deliveries.claim(session, **due.ledger(), now=now, owner=OWNER,
+                                 final_seen=deps.final_keys())
     if claim is None:
         result.skipped += 1
         result.lines.append(f"skipped {who}: already delivered or being delivered")
@@ -151,8 +153,9 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
             result.lines.append(f"failed {who}: {_error_text(exc)} (will retry)")
         return
     with deps.sessions() as session:
-        deliveries.mark_sent(session, claim=claim, channel=posted.get("channel", channel),
-                             ts=posted.get("ts"), now=now)
+        if deliveries.mark_sent(session, claim=claim, channel=posted.get("channel", channel),
+                                ts=posted.get("ts"), now=now):
+            deps.final_keys().add(due.key)
     result.sent += 1
     result.lines.append(f"sent {who} to {channel}")
 
@@ -188,6 +191,14 @@ def _checkin_days(info: TeamInfo, local_today: date) -> list[date]:
 def run_checkin_reminder(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
     """A DM at the check-in time, in each rep's own zone, on the team's working days, to
     reps with no check-in for their local day. Once per rep per local day."""
+    checked_in: dict[tuple[str, date], set[str]] = {}  # one query per workspace and day
+
+    def answered(workspace_id: str, day: date, user_id: str) -> bool:
+        if (workspace_id, day) not in checked_in:
+            with deps.sessions() as session:
+                checked_in[(workspace_id, day)] = checkins.users_checked_in(
+                    session, workspace_id=workspace_id, day=day)
+        return user_id in checked_in[(workspace_id, day)]
 
     def visit(client: WebClient, info: TeamInfo, user_id: str) -> RunResult:
         result = RunResult()
@@ -196,11 +207,9 @@ def run_checkin_reminder(deps: Deps, *, now: datetime, team: str | None = None) 
             due_at = at_local(day, info.checkin_at, profile.tz)
             if due_at > now:
                 continue
-            with deps.sessions() as session:
-                answered = user_id in checkins.users_checked_in(
-                    session, workspace_id=info.workspace_id, day=day)
             deliver(deps, client, Due("checkin-reminder", info, user_id, day.isoformat(),
-                                        due_at), now=now, answered=answered, result=result,
+                                        due_at), now=now,
+                    answered=answered(info.workspace_id, day, user_id), result=result,
                      message=lambda d=day: checkin_reminder_blocks(profile.lang, day=d,
                                                                    at=info.checkin_at))
         return result
@@ -233,6 +242,7 @@ def run_friday_brief(deps: Deps, *, now: datetime, team: str | None = None) -> R
     to reps who have not sent it. A Friday that is a holiday or day off of the team is
     skipped, not moved to Thursday: the week's brief can still be sent with /brief. Once per
     rep per ISO week."""
+    briefed: dict[tuple[str, date], set[str]] = {}  # one query per workspace and week
 
     def visit(client: WebClient, info: TeamInfo, user_id: str) -> RunResult:
         result = RunResult()
@@ -242,11 +252,13 @@ def run_friday_brief(deps: Deps, *, now: datetime, team: str | None = None) -> R
         if not info.working(friday) or due_at > now:
             return result
         week_start = week_bounds(friday)[0]
-        with deps.sessions() as session:
-            answered = user_id in briefs.users_briefed(
-                session, workspace_id=info.workspace_id, week_start=week_start)
+        if (info.workspace_id, week_start) not in briefed:
+            with deps.sessions() as session:
+                briefed[(info.workspace_id, week_start)] = briefs.users_briefed(
+                    session, workspace_id=info.workspace_id, week_start=week_start)
         deliver(deps, client, Due("friday-brief", info, user_id, _iso_week(friday), due_at),
-                 now=now, answered=answered, result=result,
+                 now=now, answered=user_id in briefed[(info.workspace_id, week_start)],
+                 result=result,
                  message=lambda: brief_request_blocks(profile.lang, week_start=week_start,
                                                       at=info.brief_at))
         return result
@@ -370,6 +382,7 @@ def _next_text(job: Job, info: TeamInfo, now: datetime) -> str:
 
 
 import bot.job_calibration  # noqa: E402, F401 - registers calibration, actions
+import bot.job_home  # noqa: E402, F401 - registers home
 import bot.job_reports  # noqa: E402, F401 - registers friday-report, month-end, quarter-end
 import bot.job_review  # noqa: E402, F401 - registers review
 import bot.privacy  # noqa: E402, F401 - registers retention

@@ -79,10 +79,12 @@ def team_info(session: Session, row: Team, *, now: datetime) -> TeamInfo:
     summary = next(s for s in teams.list_teams(session, workspace_id=row.workspace_id)
                    if s.name == row.name)
     reps = tuple(u for u in summary.members if not is_pseudonym(u))  # forgotten: no DMs
+    # Every job asks this every minute: one query for the reps' stored zones.
+    known = teams.members_by_id(session, workspace_id=row.workspace_id, user_ids=reps)
     zones = {}
     for user_id in reps:
-        member = teams.ensure_member(session, workspace_id=row.workspace_id,
-                                     user_id=user_id, now=now)
+        member = known.get(user_id) or teams.ensure_member(
+            session, workspace_id=row.workspace_id, user_id=user_id, now=now)
         zones[user_id] = zone(member.tz_override or member.tz, row.tz)
     return TeamInfo(
         id=row.id, workspace_id=row.workspace_id, name=row.name, tz=row.tz,

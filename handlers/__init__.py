@@ -10,6 +10,7 @@ from handlers import (
     brief,
     calibrate,
     checkin,
+    home,
     lead,
     log,
     pacer,
@@ -21,7 +22,7 @@ from handlers import (
 )
 
 MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, actions, review,
-           workspace)
+           workspace, home)
 
 
 def register_all(app: App, deps: Deps) -> None:

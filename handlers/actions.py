@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot import home
 from bot.deps import Deps, Who
 from bot.i18n import t
 from bot.permissions import decide
 from bot.render import actions as render
 from bot.render.blocks import error_blocks, notice_blocks
+from bot.render.home import ORIGIN as HOME
 from bot.slacktext import row_id, tokens, user_id
 from store import actions, audit, teams
 from store.models import ActionItem
@@ -95,31 +97,20 @@ def _may_edit(actor, item: ActionItem) -> bool:  # noqa: ANN001 - bot.permission
 
 
 def _mark(deps: Deps, client: WebClient, body: dict, respond: Respond, status: str) -> None:
-    """Done or Undo, from a list or a reminder DM: the message is redrawn in place."""
+    """Done or Undo, from a list or a reminder DM: the message is redrawn in place. From the
+    App Home (no response_url) the Home is republished instead."""
     who = deps.who(client, body)
     origin, _, raw_id = ((body.get("actions") or [{}])[0].get("value") or "").rpartition(":")
     now = deps.clock.now()
+    if origin == HOME:
+        _mark_item(deps, who, raw_id, status, now)
+        home.refresh(deps, client, who.workspace_id, who.user_id)
+        return
     with deps.sessions() as session:
-        item_id = row_id(raw_id)
-        item = actions.get(session, item_id=item_id) if item_id else None
-        if item is None or item.workspace_id != who.workspace_id:
-            respond(replace_original=False, **notice_blocks(t(who.lang, "act.gone")))
+        item, refusal = _mark_item(deps, who, raw_id, status, now, session)
+        if refusal:
+            respond(replace_original=False, **notice_blocks(t(who.lang, refusal)))
             return
-        actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
-        if not _may_edit(actor, item):
-            audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
-                         action="actions.mark", target=item.owner_user_id, outcome="denied",
-                         now=now, detail=f"item {item.id}")
-            respond(replace_original=False,
-                    **notice_blocks(t(who.lang, "perm.not_your_action")))
-            return
-        if item.status != status:
-            actions.set_status(session, item=item, status=status, by=who.user_id, now=now)
-            if who.user_id not in (item.owner_user_id, item.rep_user_id):
-                audit.record(session, workspace_id=who.workspace_id,
-                             actor_user_id=who.user_id, action=f"actions.{status}",
-                             target=item.owner_user_id, outcome="done", now=now,
-                             detail=f"item {item.id}")
         if origin == "dm":
             reply = render.done_blocks(who.lang, item, who.today(deps.clock))
         else:
@@ -127,3 +118,29 @@ def _mark(deps: Deps, client: WebClient, body: dict, respond: Respond, status: s
             reply = listing(session, deps, who, rep=rep, with_done=True)
     reply.pop("response_type", None)
     respond(replace_original=True, **reply)
+
+
+def _mark_item(deps: Deps, who: Who, raw_id: str, status: str, now: datetime,
+               session: Session | None = None) -> tuple[ActionItem | None, str | None]:
+    """Set an item's status if `who` may; the item, or the catalogue key of the refusal
+    (refusals are audited)."""
+    if session is None:
+        with deps.sessions() as own:
+            return _mark_item(deps, who, raw_id, status, now, own)
+    item_id = row_id(raw_id)
+    item = actions.get(session, item_id=item_id) if item_id else None
+    if item is None or item.workspace_id != who.workspace_id:
+        return None, "act.gone"
+    actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
+    if not _may_edit(actor, item):
+        audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                     action="actions.mark", target=item.owner_user_id, outcome="denied",
+                     now=now, detail=f"item {item.id}")
+        return None, "perm.not_your_action"
+    if item.status != status:
+        actions.set_status(session, item=item, status=status, by=who.user_id, now=now)
+        if who.user_id not in (item.owner_user_id, item.rep_user_id):
+            audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                         action=f"actions.{status}", target=item.owner_user_id,
+                         outcome="done", now=now, detail=f"item {item.id}")
+    return item, None

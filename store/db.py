@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,12 +43,41 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        _queue_writers(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _queue_writers(engine: Engine) -> None:
+    """SQLite lets one writer in at a time; the others sleep and retry with a growing back-off
+    (its busy timeout), so under a burst of /logs one can lose the race again and again, for
+    seconds. Within a process, writers queue on one lock instead, from their first write to
+    their commit or rollback. (Other processes still meet the busy timeout: run several on
+    PostgreSQL.) Own code: neither SQLite nor SQLAlchemy offers a fair writer queue."""
+    lock = threading.RLock()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _first_write(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if not conn.info.get("writer") and statement.lstrip()[:7].upper().startswith(_WRITES):
+            lock.acquire()
+            conn.info["writer"] = True
+
+    def _done(info: dict) -> None:
+        if info.pop("writer", False):
+            lock.release()
+
+    event.listen(engine, "commit", lambda conn: _done(conn.info))
+    event.listen(engine, "rollback", lambda conn: _done(conn.info))
+    # A connection handed back to the pool without either (it never should be) frees it too.
+    event.listen(engine.pool, "checkin", lambda dbapi_conn, record: _done(record.info))
+
+
 def session_factory(engine: Engine) -> Callable[[], Iterator[Session]]:
     """One session per unit of work: commits on success, rolls back on error."""
+    import store.homes  # noqa: F401 - its session events mark App Homes stale on commit
 
     @contextmanager
     def sessions() -> Iterator[Session]:

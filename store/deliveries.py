@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -80,26 +80,36 @@ def _take_over(session: Session, row: Delivery, *, status: str, now: datetime, o
 
 def claim(session: Session, *, key: str, job: str, workspace_id: str, team_id: int | None,
           user_id: str | None, period: str, due_at: datetime, now: datetime, owner: str,
-          lease: timedelta = LEASE) -> Claim | None:
+          lease: timedelta = LEASE, final_seen: set[str] | None = None) -> Claim | None:
     """Take the right to send `key` now, or None when it is not ours to send.
 
     Call it in a session of its own and let that session commit before sending: the claim
     holds from the commit. None means it was sent or given up already, or another process
     holds a live claim (one younger than `lease`). A `failed` row, or a `claimed` row whose
     process has held it past the lease (it crashed or hung), is taken over with attempts + 1.
+    `final_seen`, a process's memory of keys it saw sent or given up (final for good), spares
+    the read for those.
     """
+    if final_seen is not None and key in final_seen:
+        return None
     now, due_at = _utc(now), _utc(due_at)
-    row = Delivery(key=key, job=job, workspace_id=workspace_id, team_id=team_id,
-                   user_id=user_id, period=period, status=CLAIMED, attempts=1,
-                   claimed_by=owner[:64], claimed_at=now, due_at=due_at)
-    try:
-        with session.begin_nested():  # a unique violation must not spoil the outer session
-            session.add(row)
-        return Claim(row.id, key, 1)
-    except IntegrityError:
-        pass  # the key exists; the savepoint's rollback took `row` out of the session
+    # Most calls find the key sent already (every tick asks again): a read, then, and no
+    # write, so an idle tick takes no write lock. The INSERT stays the arbiter of a race.
     existing = get(session, key=key)
+    if existing is None:
+        row = Delivery(key=key, job=job, workspace_id=workspace_id, team_id=team_id,
+                       user_id=user_id, period=period, status=CLAIMED, attempts=1,
+                       claimed_by=owner[:64], claimed_at=now, due_at=due_at)
+        try:
+            with session.begin_nested():  # a unique violation must not spoil the session
+                session.add(row)
+            return Claim(row.id, key, 1)
+        except IntegrityError:
+            pass  # another process inserted it first; the rollback took `row` out
+        existing = get(session, key=key)
     if existing is None or existing.status in FINAL:
+        if existing is not None and final_seen is not None:
+            final_seen.add(key)
         return None
     if existing.status == CLAIMED and aware(existing.claimed_at) > now - lease:
         return None  # someone is sending it right now
@@ -149,24 +159,59 @@ def mark_failed(session: Session, *, claim: Claim, error: str, now: datetime,
 
 def give_up(session: Session, *, key: str, job: str, workspace_id: str, team_id: int | None,
             user_id: str | None, period: str, due_at: datetime, now: datetime, owner: str,
-            reason: str, lease: timedelta = LEASE) -> bool:
+            reason: str, lease: timedelta = LEASE, final_seen: set[str] | None = None) -> bool:
     """Record that `key` will not be sent (missed its catch-up window). True when this call
     recorded it (so it is logged once); False when it was final already or is in flight."""
+    if final_seen is not None and key in final_seen:
+        return False
     now, due_at = _utc(now), _utc(due_at)
-    row = Delivery(key=key, job=job, workspace_id=workspace_id, team_id=team_id,
-                   user_id=user_id, period=period, status=GAVE_UP, attempts=0,
-                   claimed_by=owner[:64], claimed_at=now, due_at=due_at,
-                   last_error=reason[:500])
-    try:
-        with session.begin_nested():
-            session.add(row)
-        recorded = True
-    except IntegrityError:
-        existing = get(session, key=key)
+    existing = get(session, key=key)  # usually given up by an earlier tick: read, no write
+    recorded = False
+    if existing is None:
+        row = Delivery(key=key, job=job, workspace_id=workspace_id, team_id=team_id,
+                       user_id=user_id, period=period, status=GAVE_UP, attempts=0,
+                       claimed_by=owner[:64], claimed_at=now, due_at=due_at,
+                       last_error=reason[:500])
+        try:
+            with session.begin_nested():
+                session.add(row)
+            recorded = True
+        except IntegrityError:
+            existing = get(session, key=key)
+    if not recorded:
         recorded = existing is not None and (
             existing.status == FAILED
             or (existing.status == CLAIMED and aware(existing.claimed_at) <= now - lease)
         ) and _take_over(session, existing, status=GAVE_UP, now=now, owner=owner, error=reason)
+    if final_seen is not None and (recorded or (existing is not None
+                                                 and existing.status in FINAL)):
+        final_seen.add(key)
     if recorded:
         log.warning("delivery %s: gave up: %s", key, reason)
     return recorded
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """A job's messages that failed or were given up lately, for the admins' Home."""
+
+    job: str
+    failed: int
+    gave_up: int
+    last_error: str
+
+
+def troubles(session: Session, *, workspace_id: str, since: datetime) -> list[Trouble]:
+    """Per job, the messages last tried since `since` that failed (to be retried) or were
+    given up, with the newest error."""
+    recent = (Delivery.workspace_id == workspace_id, Delivery.status.in_((FAILED, GAVE_UP)),
+              Delivery.claimed_at >= _utc(since))
+    counts: dict[str, dict[str, int]] = {}
+    for job, status, count in session.exec(
+            select(Delivery.job, Delivery.status, func.count()).where(*recent)
+            .group_by(Delivery.job, Delivery.status)).all():
+        counts.setdefault(job, {})[status] = count
+    return [Trouble(job, by.get(FAILED, 0), by.get(GAVE_UP, 0), session.exec(
+                select(Delivery.last_error).where(*recent, Delivery.job == job)
+                .order_by(Delivery.claimed_at.desc()).limit(1)).first() or "")
+            for job, by in sorted(counts.items())]

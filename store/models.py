@@ -517,6 +517,22 @@ class PlanCheck(SQLModel, table=True):
     at: datetime = Field(sa_column=_utc_column(nullable=False))
 
 
+class HomeView(SQLModel, table=True):
+    """A person's App Home: there once they opened it. `stale` says the data it shows changed
+    since it was last published (store/homes.py marks it in the transaction that changed
+    it); the `home` job republishes stale ones, each at most once a minute."""
+
+    __tablename__ = "home_views"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_home_view"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    opened_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    # The last publish (or attempt): the next is due a minute later at the earliest.
+    published_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    stale: bool = Field(default=False, index=True)
+    failures: int = Field(default=0)  # publishes refused in a row; retried while under 5
 def max_length(model: type[SQLModel], field: str) -> int:
     """How many characters a text column holds (PostgreSQL enforces it, SQLite does not)."""
     return model.__table__.columns[field].type.length

@@ -136,6 +136,8 @@ TABLES: dict[str, Table] = {
         "enterprise_name", "team_name", "bot_user_id", "bot_token", "bot_scopes",
         "bot_refresh_token")),
     "slack_oauth_states": Table(workspace=None),
+    # When the person opened and was last shown their App Home: only about them.
+    "home_views": Table(people=("user_id",), forget=ERASE),
 }
 
 PSEUDONYM_PREFIX = "anon-"  # never the start of a Slack user id (U…, W…)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.permissions import Actor
 from store.models import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace, max_length
@@ -48,8 +49,11 @@ def ensure_workspace(session: Session, *, workspace_id: str, now: datetime) -> W
     workspace = session.get(Workspace, workspace_id)
     if workspace is None:
         workspace = Workspace(id=workspace_id, created_at=now)
-        session.add(workspace)
-        session.flush()
+        try:
+            with session.begin_nested():  # two first requests of a workspace at once
+                session.add(workspace)
+        except IntegrityError:
+            workspace = session.get(Workspace, workspace_id)
     return workspace
 
 
@@ -66,9 +70,22 @@ def ensure_member(session: Session, *, workspace_id: str, user_id: str, now: dat
     if member is None:
         ensure_workspace(session, workspace_id=workspace_id, now=now)
         member = Member(workspace_id=workspace_id, user_id=user_id, joined_at=now)
-        session.add(member)
-        session.flush()
+        try:
+            with session.begin_nested():  # two first requests of one person at once
+                session.add(member)
+        except IntegrityError:
+            member = session.exec(select(Member).where(
+                Member.workspace_id == workspace_id, Member.user_id == user_id)).one()
     return member
+
+
+def members_by_id(session: Session, *, workspace_id: str,
+                  user_ids: Sequence[str]) -> dict[str, Member]:
+    """The stored members among `user_ids`, by user id (those Pacer never saw are absent)."""
+    if not user_ids:
+        return {}
+    return {m.user_id: m for m in session.exec(select(Member).where(
+        Member.workspace_id == workspace_id, col(Member.user_id).in_(list(user_ids)))).all()}
 
 
 def _team(session: Session, *, workspace_id: str, name: str) -> Team:
@@ -458,3 +475,12 @@ def escalation_for(session: Session, *, workspace_id: str, manager_user_id: str)
     ).all()
     return list(above) or [u for u in admins(session, workspace_id=workspace_id)
                            if u != manager_user_id]
+
+
+def without_team(session: Session, *, workspace_id: str) -> list[str]:
+    """People Pacer knows in the workspace who are on no team (admins aside)."""
+    return list(session.exec(
+        select(Member.user_id).where(Member.workspace_id == workspace_id,
+                                     Member.role != "admin",
+                                     ~Member.id.in_(select(TeamMember.member_id)))
+        .order_by(Member.user_id)).all())

@@ -60,3 +60,14 @@ def test_console_fills_and_submits_forms(tmp_path: Path) -> None:
     assert "Planned visits: Enter a whole number from 0 to 100." in out
     assert "✅ Checked in for" in out and "3 visits" in out
     assert out.rstrip().endswith("No form is open. Open one, e.g. /checkin")
+
+
+def test_console_opens_the_app_home_and_presses_its_buttons(tmp_path: Path) -> None:
+    out = console(tmp_path, "\n".join([
+        ":now 2026-11-19 10:00", ":home", ":click 2", ":fill 1 3 calls", ":submit",
+        ":as U0MEI", ":home",
+    ]) + "\n")
+    assert "── views.publish ──" in out and "Your numbers · Demo Sales" in out
+    assert "[2] Log an activity" in out and "── form: Log an activity ──" in out
+    assert "Logged *3 calls*" in out
+    assert "团队 Demo Sales · 你是主管" in out

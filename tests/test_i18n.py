@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from jinja2 import meta
 
+from bot.home import INSTALL_STATES
 from bot.i18n import (
     LANGS,
     Raw,
@@ -35,6 +36,7 @@ from bot.periods import PERIOD_OF
 from bot.render import brief as brief_render
 from bot.render import calibrate as calibrate_render
 from bot.render import checkin as checkin_render
+from bot.render import home as home_render
 from bot.render import reports as reports_render
 from bot.render import review as review_render
 from bot.reports import TARGET_METRICS
@@ -193,6 +195,9 @@ DYNAMIC: dict[str, Iterable] = {
     "review.self_hint.{}": review_render.SELF_TEXTS,
     "review.rate_field.{}": review_render.RATE_TEXTS,
     "review.rate_hint.{}": review_render.RATE_TEXTS,
+    # The App Home (bot/render/home.py).
+    "home.setup_{}": home_render.SETUP_FIXES,
+    "home.install_{}": INSTALL_STATES,
 }
 
 

@@ -85,3 +85,39 @@ def test_late_steps_escalate_to_the_managers_manager_else_the_admins(database_ur
                           members=["UMEI"], **team)
         assert teams.escalation_for(s, workspace_id="T1", manager_user_id="UMEI") == ["UDIR"]
     engine.dispose()
+
+
+def test_sqlite_writers_queue_in_the_process_and_a_failed_one_lets_go(database_url: str) -> None:
+    import threading
+    import time as clock
+
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    sessions = db.session_factory(engine)
+    try:
+        with sessions() as s:  # a write that fails: its rollback must free the queue
+            teams.ensure_workspace(s, workspace_id="T1", now=NOW)
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    errors: list[Exception] = []
+
+    def write(i: int) -> None:
+        try:
+            with sessions() as s:
+                teams.ensure_member(s, workspace_id="T1", user_id=f"U{i:03d}", now=NOW)
+                clock.sleep(0.01)  # hold the write a moment: the others wait in line
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            errors.append(exc)
+
+    started = clock.monotonic()
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and clock.monotonic() - started < 10
+    with sessions() as s:
+        assert len(teams.members_by_id(s, workspace_id="T1",
+                                       user_ids=[f"U{i:03d}" for i in range(20)])) == 20
+    engine.dispose()

@@ -16,7 +16,7 @@ from bot.i18n import Raw, format_day, format_period, slack_escape, t
 from bot.render.blocks import context, message, section
 from bot.render.checkin import modal, plain, shown, text_input
 from bot.render.log import what
-from bot.render.score import _kbi_value, _target_lines
+from bot.render.score import _kbi_value, _target_lines, kbi_lines
 from store.calibrations import Answers
 from store.deliveries import aware
 from store.models import ActionItem, Calibration
@@ -119,13 +119,8 @@ def pack_sections(lang: str, pack: DataPack) -> list[dict]:
                        status=Raw(t(lang, f"status.{touches.status}")) if touches else ""))
     blocks.append(section(f"*{t(lang, 'cal.pack_weeks')}*\n" + "\n".join(weeks)))
     if pack.kbis:
-        kbis = [t(lang, "score.kbi_line", kbi=Raw(t(lang, f"score.kbi_{k.kbi}")),
-                  done=_kbi_value(k.unit, k.done, lang),
-                  expected=_kbi_value(k.unit, k.expected_by_now, lang),
-                  target=_kbi_value(k.unit, k.target, lang),
-                  status=Raw(t(lang, f"status.{k.status}")),
-                  no_data=k.status == "no_data") for k in pack.kbis]
-        blocks.append(section(f"*{t(lang, 'cal.pack_kbis')}*\n" + "\n".join(kbis)))
+        blocks.append(section(f"*{t(lang, 'cal.pack_kbis')}*\n"
+                              + "\n".join(kbi_lines(lang, pack.kbis))))
     if pack.month is not None:
         month = format_period(pack.month_period.label, lang)
         blocks.append(section(f"*{t(lang, 'cal.pack_targets', month=month)}*\n"

@@ -19,6 +19,7 @@ from bot.i18n import (
 from bot.render.blocks import context, message, section
 from bot.reports import RepReport, TeamReport
 from bot.scoring.compare import Comparison, quadrant
+from bot.scoring.kbi import KbiPace
 from bot.scoring.leaderboard import Leaderboard
 from bot.scoring.recommend import Recommendation
 from bot.scoring.rules import Rules
@@ -134,13 +135,8 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
                             visit_points=pts.visit_day_points, reports=pts.reports,
                             report_points=pts.report_points, lapses=len(pts.lapses),
                             lapse_points=pts.lapse_points)))
-    kbis = [t(lang, "score.kbi_line", kbi=Raw(t(lang, f"score.kbi_{k.kbi}")),
-              done=_kbi_value(k.unit, k.done, lang),
-              expected=_kbi_value(k.unit, k.expected_by_now, lang),
-              target=_kbi_value(k.unit, k.target, lang), status=Raw(t(lang, f"status.{k.status}")),
-              no_data=k.status == "no_data")
-            for k in rep.kbis]
-    blocks.append(section("*" + t(lang, "score.kbis") + "*\n" + "\n".join(kbis)))
+    blocks.append(section("*" + t(lang, "score.kbis") + "*\n" + "\n".join(
+        kbi_lines(lang, rep.kbis))))
     targets = _target_lines(lang, rep, report.currency, reasons=False)
     blocks.append(section("*" + t(lang, "score.targets") + "*\n" + "\n".join(targets)))
     analysis = []
@@ -161,6 +157,16 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
         blocks.append(section("*" + t(lang, "score.recommendations") + "*\n" + "\n".join(
             "• " + recommendation_text(lang, r) for r in recommendations)))
     return message(_plain(title) + " · " + _plain(headline), blocks)
+
+
+def kbi_lines(lang: str, kbis: Sequence[KbiPace]) -> list[str]:
+    """One line per KBI: done, expected by now, target, and whether it is on pace."""
+    return [t(lang, "score.kbi_line", kbi=Raw(t(lang, f"score.kbi_{k.kbi}")),
+              done=_kbi_value(k.unit, k.done, lang),
+              expected=_kbi_value(k.unit, k.expected_by_now, lang),
+              target=_kbi_value(k.unit, k.target, lang),
+              status=Raw(t(lang, f"status.{k.status}")), no_data=k.status == "no_data")
+            for k in kbis]
 
 
 def recommendation_text(lang: str, r: Recommendation) -> str:
