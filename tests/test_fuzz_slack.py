@@ -49,6 +49,7 @@ from bot.render import actions as actions_render
 from bot.render import brief as brief_render
 from bot.render import calibrate as cal_render
 from bot.render import checkin as checkin_render
+from bot.render import home as home_render
 from bot.render import lead as lead_render
 from bot.render import log as log_render
 from bot.render import rate as rate_render
@@ -154,6 +155,7 @@ ACTIONS = [
         review_render.DECIDE_OPEN, review_render.PLAN_OPEN)),
     Action(review_render.CHECK_OPEN, st.one_of(st.builds("{}:{}".format, id_text, id_text),
                                                st.none())),
+    Action(home_render.LOG_ACTION, st.one_of(st.just("open"), fz.any_text, st.none())),
     Action("no_such_action", fz.any_text),  # a button from an older version of the app
 ]
 TEXT, DATE, TIME = "plain_text_input", "datepicker", "timepicker"  # input elements
@@ -185,6 +187,8 @@ FORMS = [
          {"p": ids}),
     Form(review_render.CHECK_FORM, {"status": "radio_buttons", "outcome": "radio_buttons",
                                     "note": TEXT}, {"p": ids, "m": st.integers(-1, 13)}),
+    Form(home_render.LOG_FORM, {home_render.LOG_FIELD: TEXT},
+         {"n": st.one_of(st.sampled_from(("seed-nonce", "x" * 300)), json_scalars)}),
     Form("no_such_form", {"x": TEXT}, {}),  # a form from an older version
 ]
 
@@ -242,6 +246,9 @@ def seed(bot: Bot) -> None:
         ("U0STRAY", "/log", "help"),
     ]:
         assert "⚠️" not in bot.command(text, user=user, command=command).text
+    form = form_of(home_render.LOG_FORM)  # a log whose form nonce others may forge
+    send(bot, view_payload(form, {home_render.LOG_FIELD: {"value": field_state(
+        TEXT, "拜访 华为")}}, json.dumps({"n": "seed-nonce"}), "U0BO"))
     bot.settle()
 
 
@@ -706,3 +713,15 @@ def test_a_moved_calibrations_notices_fit_the_ledger(bot: Bot) -> None:
     ledger = rows_of(bot, "deliveries")
     assert ledger, "the move notified nobody"
     assert [p for row in ledger for p in fits_postgres("deliveries", row)] == []
+
+
+def test_a_home_log_form_cannot_bring_back_someone_elses_log(bot: Bot) -> None:
+    form, field = form_of(home_render.LOG_FORM), home_render.LOG_FIELD
+    nonce = json.dumps({"n": "1764000000.abc"})
+    for user, text in (("U0BO", "visit Globex"), ("U0ALICE", "visit Initech")):
+        reply = submit_form(bot, form, {field: text}, nonce, user=user)
+        assert reply["response_action"] == "update", reply
+    shown = json.dumps(reply["view"])
+    assert "Initech" in shown and "Globex" not in shown
+    assert sorted((r["user_id"], r["customer"]) for r in rows_of(bot, "activities")) == [
+        ("U0ALICE", "Initech"), ("U0BO", "Globex")]
