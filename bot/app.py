@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
 
 from bot import logs
 from bot.config import Settings
@@ -27,15 +30,15 @@ class _QuietTokenWarning(logging.Filter):
 
 
 LISTENER_THREADS = 32
+ANYTHING = re.compile(".*")
 BOLT_LOG = logging.getLogger("pacer.bolt")
 BOLT_LOG.addFilter(_QuietTokenWarning())
 
 
-def apology_view(lang: str) -> dict:
+def apology_view(lang: str, key: str = "errors.internal") -> dict:
     return {"type": "modal", "title": {"type": "plain_text", "text": t(lang, "apology.title")},
             "close": {"type": "plain_text", "text": t(lang, "apology.close")},
-            "blocks": [{"type": "section",
-                        "text": {"type": "mrkdwn", "text": t(lang, "errors.internal")}}]}
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": t(lang, key)}}]}
 
 
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
@@ -87,5 +90,43 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
             respond(text=text, response_type="ephemeral", replace_original=False)
         return None
 
+    app.use(_without_nul)
     register_all(app, deps)
+    register_stale(app, deps)
     return app
+
+
+def _without_nul(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
+    """NUL characters out of everything a person sent: PostgreSQL refuses them in text, and
+    no one means one. (The raw body, whose signature was checked, is left alone.)"""
+    _strip_nul(body)
+    return next()
+
+
+def _strip_nul(value: object) -> object:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _strip_nul(item)
+    elif isinstance(value, list):
+        value[:] = [_strip_nul(item) for item in value]
+    return value
+
+
+def register_stale(app: App, deps: Deps) -> None:
+    """Buttons and forms no handler knows (from a message or form an earlier version of
+    Pacer sent): say so instead of the 404 Slack would show as a broken button. Registered
+    after every handler: Bolt runs the first listener that matches."""
+
+    @app.action(ANYTHING)
+    def handle_stale_button(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        if body.get("response_url"):
+            respond(text=t(deps.who(client, body).lang, "errors.stale"),
+                    response_type="ephemeral", replace_original=False)
+
+    @app.view(ANYTHING)
+    def handle_stale_form(ack: Ack, body: dict, client: WebClient) -> None:
+        ack(response_action="update", view=apology_view(deps.who(client, body).lang,
+                                                         "errors.stale"))

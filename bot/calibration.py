@@ -21,6 +21,7 @@ from bot.periods import month_period, week_period
 from bot.reports import RepReport, rules_for, team_report
 from bot.scoring.facts import Period
 from bot.scoring.kbi import BEHIND, KbiPace
+from bot.slacktext import row_id
 from bot.team_info import TeamInfo, team_info
 from store import actions, briefs, reviews, teams
 from store import alerts as alerts_store
@@ -89,7 +90,7 @@ class Occurrence:
 
 def parse_ref(value: str) -> tuple[int, str, str] | None:
     parts = (value or "").split("|", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1] or not parts[2]:
+    if len(parts) != 3 or row_id(parts[0]) is None or not parts[1] or not parts[2]:
         return None
     return int(parts[0]), parts[1], parts[2]
 

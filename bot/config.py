@@ -45,7 +45,7 @@ class Settings:
             return value or None
 
         port_text = get("PORT") or str(DEFAULT_PORT)
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        if not port_text.isdecimal() or not 0 < int(port_text) < 65536:
             raise ConfigError(f"PORT must be a TCP port number, got {port_text!r}")
         grace_text = get("SHUTDOWN_GRACE_SECONDS") or str(DEFAULT_SHUTDOWN_GRACE)
         try:

@@ -18,9 +18,8 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from slack_bolt.request import BoltRequest
-
 from bot.app import create_app
+from bot.bolt_request import SlackRequest
 from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.deps import Deps
@@ -217,7 +216,7 @@ class Console:
 
     # requests ------------------------------------------------------------
     def _dispatch(self, body: str, headers: Callable[[str, str], dict] = sign) -> None:
-        response = self.app.dispatch(BoltRequest(body=body, headers=headers(self.secret, body)))
+        response = self.app.dispatch(SlackRequest(body=body, headers=headers(self.secret, body)))
         if response.status != 200:
             self.say(f"[HTTP {response.status}] {response.body}")
         elif response.body:
@@ -239,7 +238,7 @@ class Console:
                                     channel_id=CHANNEL, response_url=self._response_url()))
 
     def click(self, which: str) -> None:
-        if not which.isdigit() or not 0 < int(which) <= len(self.buttons):
+        if not which.isdecimal() or not 0 < int(which) <= len(self.buttons):
             self.say("No such button; the last message's buttons are numbered [1], [2], …")
             return
         button = self.buttons[int(which) - 1]
@@ -255,7 +254,7 @@ class Console:
         inputs = self._inputs()
         if not inputs:
             self.say("No form is open. Open one, e.g. /checkin")
-        elif not number.isdigit() or not 0 < int(number) <= len(inputs):
+        elif not number.isdecimal() or not 0 < int(number) <= len(inputs):
             self.say(f"Fields are numbered 1 to {len(inputs)}: :fill 1 3 visits, 5 calls")
         else:
             block = inputs[int(number) - 1]
@@ -268,7 +267,7 @@ class Console:
             return
         body = view_submission_body(self.modal, self.answers, user_id=self.user,
                                     team_id=WORKSPACE)
-        response = self.app.dispatch(BoltRequest(body=body, headers=sign(self.secret, body)))
+        response = self.app.dispatch(SlackRequest(body=body, headers=sign(self.secret, body)))
         self.executor.wait()
         reply = json.loads(response.body) if response.body else {}
         if reply.get("response_action") == "errors":

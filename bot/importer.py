@@ -20,7 +20,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
-from bot.parsing import parse_amount
+from bot.parsing import MAX_AMOUNT, parse_amount
 from store import imports
 from store.activity import IMPORT_PREFIX
 from store.customers import name_key
@@ -84,7 +84,6 @@ NEW_WORDS = {"new": True, "yes": True, "y": True, "true": True, "1": True, "新"
 
 MAX_LEN = {"external_id": 100, "customer": 200, "note": 1000, "source": 100,
            "lost_reason": 500}
-MAX_AMOUNT = Decimal(10) ** 16  # Numeric(18, 2)
 
 _USER_RE = re.compile(r"[UW][A-Z0-9]{2,31}")
 _DATE_RE = re.compile(

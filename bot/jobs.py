@@ -32,6 +32,7 @@ from bot.team_info import (  # noqa: F401 - re-exported: the jobs' shared vocabu
     team_infos,
 )
 from store import briefs, checkins, deliveries
+from store.models import Delivery, max_length
 from store.privacy import is_pseudonym
 
 log = logging.getLogger(__name__)
@@ -86,9 +87,11 @@ class Due:
         return f"{self.job}:{self.team.workspace_id}:{whom}:{self.period}"
 
     def ledger(self) -> dict:
+        # The key holds the whole period; the period column is a label for people reading
+        # the table, cut to fit (a calibration's notices name the pair, meeting and time).
         return {"key": self.key, "job": self.job, "workspace_id": self.team.workspace_id,
                 "team_id": self.team.id, "user_id": None if self.channel else self.user_id,
-                "period": self.period, "due_at": self.due_at}
+                "period": self.period[:max_length(Delivery, "period")], "due_at": self.due_at}
 
 
 def _error_text(exc: Exception) -> str:

@@ -20,6 +20,7 @@ import dateparser
 
 MAX_LEN = 500
 MAX_COUNT = 100
+MAX_CUSTOMER = 200  # the customer column's length
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ ERROR_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "amount_not_allowed": ("word", "kind_id", "kind"),
     "customer_required": ("kind_id", "kind"),
     "bad_count": ("word", "max"),
+    "customer_too_long": ("length", "max"),
     # Two values for one field, or stray words after list/undo.
     # field: "date" | "amount" | "count" | "new_customer" | "period" | "undo"
     "ambiguous": ("word", "field"),
@@ -129,6 +131,9 @@ _ZH_AMOUNT = (
 _LOOKS_LIKE_AMOUNT = re.compile(r"-?[¥￥$]?[\d.,]*\d[\d.,]*(?:[kmbw千万亿元])?", re.I)
 
 
+MAX_AMOUNT = Decimal(10) ** 16  # amounts are Numeric(18, 2): 16 digits before the point
+
+
 def parse_amount(token: str) -> Decimal | None:
     """``120k`` / ``1.2m`` / ``120,000`` / ``12万`` / ``¥50,000`` -> Decimal; None if not one."""
     m = _AMOUNT_RE.fullmatch(token.strip())
@@ -141,13 +146,18 @@ def parse_amount(token: str) -> Decimal | None:
     if m["unit"]:
         value *= _UNITS[m["unit"].lower()]
     if value == value.to_integral_value():
-        value = value.quantize(Decimal(1))
+        value = value.to_integral_value()  # quantize() fails past 28 digits; this does not
     return value
+
+
+def storable_amount(value: Decimal) -> bool:
+    """More than 0, whole cents, and small enough for the amount columns."""
+    return 0 < value < MAX_AMOUNT and value == value.quantize(Decimal("0.01"))
 
 
 def _is_strong_amount(token: str) -> bool:
     """An amount with a marker (currency, unit, separator, decimals), not just a bare integer."""
-    return parse_amount(token) is not None and not token.strip().isdigit()
+    return parse_amount(token) is not None and not token.strip().isdecimal()
 
 
 # --------------------------------------------------------------------------- dates
@@ -161,7 +171,7 @@ _EN_WORD_NUMS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
 
 def cn_int(text: str) -> int | None:
     """Chinese numerals 一..九十九 (also 两) -> int."""
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     if not text or any(c not in _CN_DIGITS and c != "十" for c in text):
         return None
@@ -469,8 +479,10 @@ def _items(toks: list[_Tok], text: str, lex: _Lexicon) -> list[_Item]:
 # --------------------------------------------------------------------------- parser
 
 _FILLER_RE = re.compile(r"^(?:(?:with|at)\s+|[了和跟与]\s*)", re.I)
-_PLACEHOLDER = {"en": {"customer": "Acme", "amount": "120k", "today": "today", "kind": "visit"},
-                "zh": {"customer": "阿里巴巴", "amount": "12万", "today": "今天", "kind": "拜访"}}
+_PLACEHOLDER = {"en": {"customer": "Acme", "amount": "120k", "today": "today", "kind": "visit",
+                       "note": "note:"},
+                "zh": {"customer": "阿里巴巴", "amount": "12万", "today": "今天", "kind": "拜访",
+                       "note": "备注："}}
 
 
 def _one_year_before(today: date) -> date:
@@ -552,7 +564,8 @@ def _payment_due(body: str, now_local: datetime) -> tuple[str, Decimal | None, d
     """
     amount_due = due_on = None
     rest = body
-    if (m := _DUE_AMOUNT_RE.search(rest)) and (value := parse_amount(m[1])) is not None:
+    if (m := _DUE_AMOUNT_RE.search(rest)) and (value := parse_amount(m[1])) is not None \
+            and storable_amount(value):
         amount_due = value
         rest = rest[:m.start()] + rest[m.end():]
     if m := _DUE_DATE_RE.search(rest):
@@ -672,7 +685,7 @@ class _Parser:
         if kind.needs_amount:
             strong = [i for i, it in enumerate(items)
                       if it.type == "word" and _is_strong_amount(it.key)]
-            bare = [i for i, it in enumerate(items) if it.type == "word" and it.key.isdigit()]
+            bare = [i for i, it in enumerate(items) if it.type == "word" and it.key.isdecimal()]
             amount_idx = (strong or bare or [None])[0]
 
         count: int | None = None
@@ -742,13 +755,14 @@ class _Parser:
                 if i != amount_idx:
                     raise duplicate("amount", i)
                 value = parse_amount(it.key)
-                if value is None or value <= 0:
+                if value is None or not storable_amount(value):
                     raise self.fail("bad_amount", self.example(replace={i: self.ph["amount"]}),
                                     word=it.text)
                 amount, run_open = value, False
                 field_after_kind |= i > kind_idx
                 continue
-            if kind.needs_amount and not it.key.isdigit() and _LOOKS_LIKE_AMOUNT.fullmatch(it.key):
+            if (kind.needs_amount and not it.key.isdecimal()
+                    and _LOOKS_LIKE_AMOUNT.fullmatch(it.key)):
                 raise self.fail("bad_amount", self.example(replace={i: self.ph["amount"]}),
                                 word=it.text)
             # A plain word: part of the customer, or the start of a free-text note.
@@ -779,6 +793,11 @@ class _Parser:
             example = self.example(insert_at=max(kind_idx, last_customer_idx) + 1, insert=fill)
             code = "amount_required" if missing_amount else "customer_required"
             raise self.fail(code, example, kind_id=kind.id, kind=label)
+        if customer and len(customer) > MAX_CUSTOMER:
+            kind_word = self.body[items[kind_idx].start:items[kind_idx].end]
+            example = f"/log {kind_word} {self.ph['customer']} {self.ph['note']} {customer[:40]}…"
+            raise self.fail("customer_too_long", example,
+                            length=str(len(customer)), max=str(MAX_CUSTOMER))
 
         return LogEntry(
             kind=kind.id,
@@ -805,7 +824,7 @@ class _Parser:
         if m := _COUNT_RE.fullmatch(it.key):
             return cn_int(next(g for g in m.groups() if g))
         if adjacent and not kind.needs_amount:
-            if it.key.isdigit():
+            if it.key.isdecimal():
                 return int(it.key)
             if _CJK_RE.search(it.key):
                 return cn_int(it.key)

@@ -64,6 +64,9 @@ PERIOD_WORDS = {"week": "week", "周": "week", "本周": "week", "month": "month
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER_RE = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 _YEAR_RE = re.compile(r"^(\d{4})$")
+# Years a period may name: year 0 does not exist, and the period before year 1 or after 9999
+# cannot be computed (scorecards compare with the previous period).
+YEARS = range(1900, 3000)
 
 
 def parse_period(text: str, today: date) -> Period | None:
@@ -72,6 +75,9 @@ def parse_period(text: str, today: date) -> Period | None:
     word = text.strip().lower()
     if word in PERIOD_WORDS:
         return PERIOD_OF[PERIOD_WORDS[word]](today)
+    year = re.match(r"\d{4}", word)
+    if year and int(year[0]) not in YEARS:
+        return None
     if m := _MONTH_RE.match(word):
         if 1 <= int(m[2]) <= 12:
             return month_period(date(int(m[1]), int(m[2]), 1))

@@ -256,7 +256,7 @@ def set_retention(deps: Deps, *, workspace_id: str, value: str,
                            "workspace use a number of days, e.g. 365, or 'off'")
     if word in ("off", "default"):
         days = None
-    elif word.isdigit() and int(word) >= store.MIN_RETENTION_DAYS:
+    elif word.isdecimal() and int(word) >= store.MIN_RETENTION_DAYS:
         days = int(word)
     else:
         raise PrivacyError(f"{value!r} is not a retention: use a number of days (at least "

@@ -16,13 +16,13 @@ from typing import Protocol
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from waitress import wasyncore
 from waitress.server import create_server
 
 from bot import logs
+from bot.bolt_request import RequestHandler
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("pacer.http")
@@ -38,7 +38,7 @@ def wsgi_app(app: App, ready: Callable[[], str | None] | None = None) -> WSGIApp
     when `ready()` finds nothing wrong (else 503 with what is wrong). Every request runs under
     a request id (the load balancer's X-Request-Id, else a new one), returned in X-Request-Id
     and written on every log line the request causes (the path, never the query string)."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    slack = RequestHandler(app, path=EVENTS_PATH)
     flow = app.oauth_flow
     oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow else set()
 

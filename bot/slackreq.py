@@ -28,8 +28,13 @@ def command_body(command: str, text: str, *, user_id: str, team_id: str, channel
     })
 
 
-def action_body(*, user_id: str, team_id: str, channel_id: str, action_id: str, value: str,
-                response_url: str, block_id: str = "b") -> str:
+def action_body(*, user_id: str, team_id: str, channel_id: str, action_id: str,
+                value: str | None, response_url: str, block_id: str = "b") -> str:
+    """A button pressed in a message (a button without a value sends none)."""
+    action = {"type": "button", "action_id": action_id, "block_id": block_id,
+              "action_ts": str(time.time())}
+    if value is not None:
+        action["value"] = value
     payload = {
         "type": "block_actions", "team": {"id": team_id, "domain": "demo"},
         "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
@@ -37,8 +42,7 @@ def action_body(*, user_id: str, team_id: str, channel_id: str, action_id: str, 
             "type": "message", "is_ephemeral": True, "channel_id": channel_id},
         "trigger_id": f"{int(time.time())}.{uuid.uuid4().hex}",
         "channel": {"id": channel_id, "name": "sales"}, "response_url": response_url,
-        "actions": [{"type": "button", "action_id": action_id, "block_id": block_id,
-                     "value": value, "action_ts": str(time.time())}],
+        "actions": [action],
     }
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
@@ -70,8 +74,9 @@ def view_state(view: dict, answers: dict[str, str]) -> dict:
 
 
 def view_submission_body(view: dict, answers: dict[str, str], *, user_id: str,
-                         team_id: str) -> str:
-    """A form-encoded view_submission for a modal the bot opened, with `answers` typed in."""
+                         team_id: str, state: dict | None = None) -> str:
+    """A form-encoded view_submission for a modal the bot opened, with `answers` typed in
+    (or, given `state`, exactly that state, as a stale or forged submission might carry)."""
     payload = {
         "type": "view_submission", "team": {"id": team_id, "domain": "demo"},
         "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(),
@@ -81,7 +86,8 @@ def view_submission_body(view: dict, answers: dict[str, str], *, user_id: str,
         "view": {"id": "V0FORM", "team_id": team_id, "type": "modal",
                  "blocks": view["blocks"], "private_metadata": view.get("private_metadata", ""),
                  "callback_id": view.get("callback_id", ""),
-                 "state": view_state(view, answers), "hash": "1.abc", "title": view["title"],
+                 "state": view_state(view, answers) if state is None else state,
+                 "hash": "1.abc", "title": view["title"],
                  "close": view.get("close"), "submit": view.get("submit"),
                  "root_view_id": "V0FORM", "app_id": "A0PACER", "bot_id": "B0BOT"},
         "response_urls": [], "is_enterprise_install": False,

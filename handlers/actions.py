@@ -13,9 +13,9 @@ from bot.deps import Deps, Who
 from bot.i18n import t
 from bot.permissions import decide
 from bot.render import actions as render
-from bot.render.blocks import notice_blocks
+from bot.render.blocks import error_blocks, notice_blocks
 from bot.render.home import ORIGIN as HOME
-from bot.slacktext import tokens, user_id
+from bot.slacktext import row_id, tokens, user_id
 from store import actions, audit, teams
 from store.models import ActionItem
 
@@ -38,7 +38,7 @@ def register(app: App, deps: Deps) -> None:
             elif (found := user_id(word)) is not None:
                 rep = found
             else:
-                ack(**notice_blocks("⚠️ " + t(who.lang, "act.usage", word=word)))
+                ack(**error_blocks(t(who.lang, "act.usage", word=word)))
                 return
         with deps.sessions() as session:
             ack(**listing(session, deps, who, rep=rep, with_done=with_done))
@@ -127,7 +127,8 @@ def _mark_item(deps: Deps, who: Who, raw_id: str, status: str, now: datetime,
     if session is None:
         with deps.sessions() as own:
             return _mark_item(deps, who, raw_id, status, now, own)
-    item = actions.get(session, item_id=int(raw_id)) if raw_id.isdigit() else None
+    item_id = row_id(raw_id)
+    item = actions.get(session, item_id=item_id) if item_id else None
     if item is None or item.workspace_id != who.workspace_id:
         return None, "act.gone"
     actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)

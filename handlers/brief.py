@@ -16,7 +16,7 @@ from bot.deps import Deps, Who
 from bot.inline import HELP_WORDS, InlineError, Labels, clean, split_labelled
 from bot.periods import week_bounds
 from bot.render import brief as render
-from handlers.checkin import check_texts, day_from, metadata, team_id_for
+from handlers.checkin import check_texts, form_day, metadata, team_id_for
 from store import briefs, teams
 from store.briefs import BriefAnswers
 
@@ -120,20 +120,14 @@ def register(app: App, deps: Deps) -> None:
         if answers is None:
             ack(response_action="errors", errors=errors)
             return
-        week_start = _monday(meta.get("week")) or this_week(who, deps)
-        workspace_id = meta.get("w") or who.workspace_id
+        week_start = week_bounds(form_day(meta.get("week"), this_week(who, deps)))[0]
         with deps.sessions() as session:
             team_id = team_id_for(session, who, meta)
-            saved = briefs.upsert(session, workspace_id=workspace_id, user_id=who.user_id,
+            saved = briefs.upsert(session, workspace_id=who.workspace_id, user_id=who.user_id,
                                   team_id=team_id, week_start=week_start, answers=answers,
                                   now=deps.clock.now(), replace=True)
         ack(response_action="update", view=render.brief_saved_view(
             who.lang, brief=saved.brief, created=saved.created, on_team=team_id is not None))
-
-
-def _monday(value: object) -> date | None:
-    day = day_from(value)
-    return week_bounds(day)[0] if day else None
 
 
 def open_modal(deps: Deps, client: WebClient, body: dict, trigger_id: str) -> None:
@@ -146,8 +140,7 @@ def open_modal(deps: Deps, client: WebClient, body: dict, trigger_id: str) -> No
         team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
     # The submission files under the week the form was opened for, even if Save is pressed
     # after Sunday midnight.
-    meta = {"w": who.workspace_id, "team": team.id if team else None,
-            "week": week_start.isoformat()}
+    meta = {"team": team.id if team else None, "week": week_start.isoformat()}
     client.views_open(trigger_id=trigger_id,
                       view=render.brief_modal(who.lang, week_start=week_start,
                                               existing=existing, metadata=meta))

@@ -31,7 +31,7 @@ from bot.job_calibration import notify, send_packs
 from bot.jobs import RunResult
 from bot.permissions import decide
 from bot.render import calibrate as render
-from bot.render.blocks import notice_blocks
+from bot.render.blocks import error_blocks, notice_blocks
 from bot.render.checkin import VALUE_ACTION
 from bot.slacktext import tokens, user_id
 from bot.when import WhenError, parse_moment
@@ -71,6 +71,11 @@ class Usage(Exception):
     def text(self, lang: str) -> str:
         said = t(lang, self.key, **self.params)
         return said if said.startswith("🙏") else "⚠️ " + said
+
+    def blocks(self, lang: str) -> dict:
+        """The reply: a refusal (🙏, audited), else an error reply (nothing changed)."""
+        said = t(lang, self.key, **self.params)
+        return notice_blocks(said) if said.startswith("🙏") else error_blocks(said)
 
 
 @dataclass(frozen=True)
@@ -216,13 +221,13 @@ def register(app: App, deps: Deps) -> None:
                 after()
                 return
         except Usage as usage:
-            ack(**notice_blocks(usage.text(who.lang)))
+            ack(**usage.blocks(who.lang))
             return
         ack()  # the overview, a pack or the history read a fortnight of data: answer after
         try:
             respond(**_show(deps, client, who, request))
         except Usage as usage:
-            respond(**notice_blocks(usage.text(who.lang)))
+            respond(**usage.blocks(who.lang))
 
     # Each button opens its form for the calibration it names; each form saves through its
     # saver. One listener per id, made by the two factories below.

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -27,11 +27,13 @@ from bot.inline import (
     split_labelled,
 )
 from bot.render import checkin as render
+from bot.slacktext import row_id
 from store import checkins, teams
 from store.checkins import CheckinAnswers
 
 COMMAND = "/checkin"
 COMMANDS = (COMMAND,)
+STALE_FORM_DAYS = 7
 
 
 # ---------------------------------------------------------------- /checkin's own grammar
@@ -139,11 +141,22 @@ def metadata(view: dict) -> dict:
 
 
 def team_id_for(session, who: Who, meta: dict) -> int | None:
-    """The team the answer files under: the one named when the form opened, else the rep's."""
-    if isinstance(meta.get("team"), int):
-        return meta["team"]
+    """The team the answer files under: the one named when the form opened if the rep is
+    still on it, else the rep's (metadata comes back from Slack as sent, but may be stale)."""
+    named = row_id(meta.get("team"))
+    if named in teams.teams_of(session, workspace_id=who.workspace_id, user_id=who.user_id):
+        return named
     team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
     return team.id if team else None
+
+
+def form_day(value: object, today: date) -> date:
+    """The day a form was opened for (its metadata): kept if it is today or up to
+    STALE_FORM_DAYS back (Save pressed after midnight), else today."""
+    day = day_from(value)
+    if day is None or not today - timedelta(days=STALE_FORM_DAYS) <= day <= today:
+        return today
+    return day
 
 
 # ============================================================== Slack listeners
@@ -189,11 +202,10 @@ def register(app: App, deps: Deps) -> None:
         if answers is None:
             ack(response_action="errors", errors=errors)
             return
-        day = day_from(meta.get("day")) or who.today(deps.clock)
-        workspace_id = meta.get("w") or who.workspace_id
+        day = form_day(meta.get("day"), who.today(deps.clock))
         with deps.sessions() as session:
             team_id = team_id_for(session, who, meta)
-            saved = checkins.upsert(session, workspace_id=workspace_id, user_id=who.user_id,
+            saved = checkins.upsert(session, workspace_id=who.workspace_id, user_id=who.user_id,
                                     team_id=team_id, day=day, answers=answers,
                                     now=deps.clock.now(), replace=True)
         ack(response_action="update", view=render.checkin_saved_view(
@@ -217,9 +229,9 @@ def open_modal(deps: Deps, client: WebClient, body: dict, trigger_id: str) -> No
         existing = checkins.get(session, workspace_id=who.workspace_id, user_id=who.user_id,
                                 day=day)
         team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
-    # The submission needs the workspace, team and day the form was opened for: the rep may
+    # The submission needs the team and day the form was opened for: the rep may
     # press Save after midnight, and it should still be the day the form said.
-    meta = {"w": who.workspace_id, "team": team.id if team else None, "day": day.isoformat()}
+    meta = {"team": team.id if team else None, "day": day.isoformat()}
     client.views_open(trigger_id=trigger_id,
                       view=render.checkin_modal(who.lang, day=day, existing=existing,
                                                 metadata=meta))

@@ -70,8 +70,9 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={render.LOG_FIELD: t(
                 who.lang, "home.log_only", word=text.split()[0] if text.split() else "help")})
             return
-        # One form, one log: the nonce names the form, as a trigger_id names a /log.
-        source = f"home:{metadata(view).get('n') or body.get('trigger_id')}"
+        # One form, one log: the nonce names the form, as a trigger_id names a /log. The
+        # person is part of it, so a form carrying someone else's nonce can't fetch their log.
+        source = f"home:{who.user_id}:{metadata(view).get('n') or body.get('trigger_id')}"
         reply = save(deps, who, parsed, text, source)
         ack(response_action="update", view=render.log_saved_view(who.lang, reply))
         if render.asks_customer(reply):  # its buttons need a message to answer in

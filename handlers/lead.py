@@ -15,10 +15,10 @@ from bot.deps import Deps, Who
 from bot.i18n import Raw, t
 from bot.permissions import decide
 from bot.render import lead as render
-from bot.render.blocks import notice_blocks
-from bot.slacktext import tokens, user_id
+from bot.render.blocks import error_blocks, notice_blocks
+from bot.slacktext import row_id, tokens, too_long, user_id
 from store import audit, customers, teams
-from store.models import STAGES, TIERS, Customer, Team
+from store.models import STAGES, TIERS, Customer, Team, max_length
 
 COMMAND = "/lead"
 COMMANDS = (COMMAND,)
@@ -54,9 +54,28 @@ def register(app: App, deps: Deps) -> None:
         """The person picked which customer they meant: finish what they asked."""
         ack()
         who = deps.who(client, body)
-        request = json.loads(action.get("value") or "{}")
-        respond(replace_original=True, **run(deps, who, request.get("args", []),
-                                             customer_id=request.get("id")))
+        request = pick_request(action.get("value"))
+        if request is None:
+            respond(text=t(who.lang, "errors.stale"), response_type="ephemeral",
+                    replace_original=False)
+            return
+        args, customer_id = request
+        respond(replace_original=True, **run(deps, who, args, customer_id=customer_id))
+
+
+def pick_request(value: object) -> tuple[list[str], int] | None:
+    """A 'which customer?' button's value (render.pick_blocks): the command's words and the
+    customer picked; None if it is not one (cut short, from an older version, or forged)."""
+    try:
+        request = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if not isinstance(request, dict):
+        return None
+    args, customer_id = request.get("args"), row_id(request.get("id"))
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        return None
+    return (args, customer_id) if customer_id is not None else None
 
 
 def run(deps: Deps, who: Who, args: list[str], customer_id: int | None = None) -> dict:
@@ -78,7 +97,7 @@ def run(deps: Deps, who: Who, args: list[str], customer_id: int | None = None) -
                 raise Usage("lead.unknown", word=args[0])
             return edit_lead(session, deps, who, team, sub, args, customer_id)
     except Usage as usage:
-        return notice_blocks("⚠️ " + t(lang, usage.key, **usage.params))
+        return error_blocks(t(lang, usage.key, **usage.params))
 
 
 def add_lead(session: Session, deps: Deps, who: Who, team: Team, args: list[str]) -> str:
@@ -91,9 +110,12 @@ def add_lead(session: Session, deps: Deps, who: Who, team: Team, args: list[str]
             tier = TIER_WORDS[word.lower()]
         else:
             target.append(word)
-    name = " ".join(name_words).strip()
+    name, source = " ".join(name_words).strip(), " ".join(source_words)
     if not name:
         raise Usage("lead.usage_add")
+    for text, field in ((name, "name"), (source, "source")):
+        if problem := too_long(text, max_length(Customer, field)):
+            raise Usage("errors.text_too_long", **problem)
     found = customers.match(session, team_id=team.id, name=name)
     if found.exact is not None:
         return t(who.lang, "lead.exists", name=found.exact.name,
@@ -101,7 +123,7 @@ def add_lead(session: Session, deps: Deps, who: Who, team: Team, args: list[str]
                  owner=Raw(f"<@{found.exact.owner_user_id}>"))
     customer = customers.create(session, workspace_id=who.workspace_id, team_id=team.id,
                                 name=name, owner_user_id=who.user_id, now=deps.clock.now(),
-                                source=" ".join(source_words) or None, tier=tier,
+                                source=source or None, tier=tier,
                                 by_user_id=who.user_id)
     similar = [c.name for c in found.candidates]
     return t(who.lang, "lead.added", name=customer.name, tier=Raw(t(who.lang, f"tiers.{tier}")),
@@ -195,6 +217,8 @@ def _lost(session: Session, who: Who, customer: Customer, rest: list[str],
     reason = " ".join(rest).strip()
     if not reason:
         raise Usage("lead.usage_lost")
+    if problem := too_long(reason, max_length(Customer, "lost_reason")):
+        raise Usage("errors.text_too_long", **problem)
     customers.set_stage(session, customer, stage="lost", now=now, by_user_id=who.user_id,
                         lost_reason=reason)
     return t(who.lang, "lead.lost", name=customer.name, reason=reason)

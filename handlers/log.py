@@ -17,6 +17,7 @@ from bot.render import log as render
 from bot.render.blocks import notice_blocks
 from bot.scoring.points import day_points, touches_pace
 from bot.scoring.rules import DEFAULT_RULES
+from bot.slacktext import row_id
 from store import activity, customers, teams
 from store.activity import NO_TOTAL
 from store.models import Activity, Team
@@ -87,7 +88,11 @@ def register(app: App, deps: Deps) -> None:
                     session, team_id=team.id, customer_id=row.customer_id))
             else:
                 chosen = None if choice == "new" else customers.get(
-                    session, team_id=team.id, customer_id=int(choice) if choice.isdigit() else 0)
+                    session, team_id=team.id, customer_id=row_id(choice) or 0)
+                if chosen is None and choice != "new":  # not one of the buttons' customers
+                    respond(text=t(who.lang, "errors.stale"), response_type="ephemeral",
+                            replace_original=False)
+                    return
                 link = _link(session, deps, who, row, team.id, customer=chosen,
                              new=chosen is None)
             reply = confirmation(session, deps, who, row, created=True, link=link, team=team)
@@ -96,7 +101,7 @@ def register(app: App, deps: Deps) -> None:
 
 def _own_row(session: Session, who: Who, activity_id: str) -> Activity | None:
     row = activity.get(session, workspace_id=who.workspace_id,
-                       activity_id=int(activity_id) if activity_id.isdigit() else 0)
+                       activity_id=row_id(activity_id) or 0)
     return row if row is not None and row.user_id == who.user_id else None
 
 

@@ -26,7 +26,7 @@ from bot.i18n import (
     team_error_text,
 )
 from bot.permissions import decide
-from bot.render.blocks import notice_blocks
+from bot.render.blocks import error_blocks, notice_blocks
 from bot.slacktext import channel_id, tokens, user_id
 from store import audit, teams
 
@@ -53,10 +53,10 @@ def register(app: App, deps: Deps) -> None:
     @app.command(COMMAND)
     def handle_pacer(ack: Ack, command: dict, client: WebClient) -> None:
         who = deps.who(client, command)
-        ack(**notice_blocks(run(deps, who, tokens(command.get("text") or ""))))
+        ack(**run(deps, who, tokens(command.get("text") or "")))
 
 
-def run(deps: Deps, who: Who, args: list[str]) -> str:
+def run(deps: Deps, who: Who, args: list[str]) -> dict:
     """Do what the words say, or explain; returns the private reply."""
     lang = who.lang
     now = deps.clock.now()
@@ -86,12 +86,12 @@ def run(deps: Deps, who: Who, args: list[str]) -> str:
                          action="pacer " + " ".join(head if head[0] == "team" else head[:1]),
                          outcome="denied", now=now,
                          detail=refusal.reason)
-        return t(lang, refusal.reason)
+        return notice_blocks(t(lang, refusal.reason))
     except Usage as usage:
-        return "⚠️ " + t(lang, usage.key, **usage.params)
+        return error_blocks(t(lang, usage.key, **usage.params))
     except teams.TeamError as error:
-        return "⚠️ " + team_error_text(error, lang)
-    return "\n".join([*notes, reply])
+        return error_blocks(team_error_text(error, lang))
+    return notice_blocks("\n".join([*notes, reply]))
 
 
 def _allow(session: Session, who: Who, action: str, **scope: object) -> None:

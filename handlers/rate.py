@@ -3,7 +3,7 @@ anonymous collaboration ratings in a form (seed 003: 团队协作贡献 由团�
 
 from __future__ import annotations
 
-import json
+from datetime import date
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -14,9 +14,11 @@ from bot.i18n import Raw, format_number, format_period, t
 from bot.periods import parse_period, quarter_period
 from bot.permissions import decide
 from bot.render import rate as render
-from bot.render.blocks import notice_blocks
-from bot.slacktext import tokens, user_id
+from bot.render.blocks import error_blocks, notice_blocks
+from bot.slacktext import tokens, too_long, user_id
+from handlers.checkin import metadata, team_id_for
 from store import audit, ratings, teams
+from store.models import Rating, max_length
 
 COMMAND = "/rate"
 COMMANDS = (COMMAND,)
@@ -42,7 +44,7 @@ def register(app: App, deps: Deps) -> None:
         if len(args) <= 1:  # "/rate" or "/rate @teammate": the anonymous form
             ratee = user_id(args[0]) if args else None
             if args and ratee is None:
-                ack(**notice_blocks("⚠️ " + t(who.lang, "rate.usage")))
+                ack(**error_blocks(t(who.lang, "rate.usage")))
                 return
             ack()
             open_peer_form(deps, client, who, command["trigger_id"], ratee)
@@ -50,37 +52,38 @@ def register(app: App, deps: Deps) -> None:
         try:
             ack(**notice_blocks(manager_rating(deps, who, args)))
         except Usage as usage:
-            ack(**notice_blocks("⚠️ " + t(who.lang, usage.key, **usage.params)))
+            ack(**error_blocks(t(who.lang, usage.key, **usage.params)))
 
     @app.view(render.PEER_CALLBACK)
     def handle_peer_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         who = deps.who(client, body)
-        meta = json.loads(view.get("private_metadata") or "{}")
-        values = view["state"]["values"]
+        meta = metadata(view)
+        values = view.get("state", {}).get("values", {})
         ratee = (values.get("ratee", {}).get("value") or {}).get("selected_user")
         option = (values.get("score", {}).get("value") or {}).get("selected_option") or {}
         errors = {}
         with deps.sessions() as session:
+            team_id = team_id_for(session, who, meta)
+            period = _form_period(meta.get("period"), who.today(deps.clock))
             team_ids = teams.teams_of(session, workspace_id=who.workspace_id,
-                                      user_id=ratee) if ratee else frozenset()
+                                      user_id=ratee) if isinstance(ratee, str) else frozenset()
             if not ratee:
                 errors["ratee"] = t(who.lang, "rate.peer_pick")
             elif ratee == who.user_id:
                 errors["ratee"] = t(who.lang, "rate.peer_self")
-            elif meta.get("team") not in team_ids:
+            elif team_id is None or team_id not in team_ids:
                 errors["ratee"] = t(who.lang, "rate.peer_not_team")
             if option.get("value") not in ("1", "2", "3", "4", "5"):
                 errors["score"] = t(who.lang, "rate.peer_score")
             if errors:
                 ack(response_action="errors", errors=errors)
                 return
-            key = ratings.rater_key(deps.settings.rating_key, team_id=meta["team"],
-                                    ratee=ratee, period=meta["period"], rater=who.user_id)
-            saved = ratings.rate_peer(session, team_id=meta["team"], ratee=ratee,
-                                      period=meta["period"], key=key,
-                                      score=int(option["value"]))
+            key = ratings.rater_key(deps.settings.rating_key, team_id=team_id,
+                                    ratee=ratee, period=period, rater=who.user_id)
+            saved = ratings.rate_peer(session, team_id=team_id, ratee=ratee, period=period,
+                                      key=key, score=int(option["value"]))
         ack(response_action="update", view=render.peer_thanks_view(
-            who.lang, ratee=ratee, period=meta["period"], replaced=saved.replaced))
+            who.lang, ratee=ratee, period=period, replaced=saved.replaced))
 
 
 def open_peer_form(deps: Deps, client: WebClient, who: Who, trigger_id: str,
@@ -96,6 +99,15 @@ def open_peer_form(deps: Deps, client: WebClient, who: Who, trigger_id: str,
         who.lang, team_id=team.id, period=period, ratee=ratee))
 
 
+def _form_period(label: object, today: date) -> str:
+    """The quarter the form was opened in (its metadata), unless that is not a quarter or
+    has not begun; then this quarter."""
+    period = parse_period(label, today) if isinstance(label, str) else None
+    if period is None or period.kind != "quarter" or period.start > today:
+        period = quarter_period(today)
+    return period.label
+
+
 def manager_rating(deps: Deps, who: Who, args: list[str]) -> str:
     """`/rate @rep satisfaction 88 [period] [note]` · `/rate @rep compliance 5 [note]`."""
     rep = user_id(args[0])
@@ -106,7 +118,7 @@ def manager_rating(deps: Deps, who: Who, args: list[str]) -> str:
         value = abs(float(args[2].rstrip("%")))
     except ValueError as exc:
         raise Usage("rate.bad_value", word=args[2]) from exc
-    if value > 100:
+    if not value <= 100:  # also NaN, which float() reads from "nan"
         raise Usage("rate.bad_value", word=args[2])
     today = who.today(deps.clock)
     rest = args[3:]
@@ -114,6 +126,8 @@ def manager_rating(deps: Deps, who: Who, args: list[str]) -> str:
     if period is not None:
         rest = rest[1:]
     label = (period or quarter_period(today)).label
+    if problem := too_long(" ".join(rest), max_length(Rating, "note")):
+        raise Usage("errors.text_too_long", **problem)
     with deps.sessions() as session:
         team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=rep)
         refusal = _refusal(session, who, rep)

@@ -35,7 +35,7 @@ from bot.render.blocks import notice_blocks
 from bot.render.checkin import VALUE_ACTION
 from bot.review_steps import pending_items
 from bot.scoring.grades import GRADES
-from bot.slacktext import tokens, user_id
+from bot.slacktext import row_id, tokens, user_id
 from handlers.checkin import metadata
 from store import audit, teams
 from store import reviews as store
@@ -78,6 +78,17 @@ def _manages(session: Session, who: Who, team_id: int) -> bool:
 
 def _is_admin(session: Session, who: Who) -> bool:
     return teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id).is_admin
+
+
+def _review(session: Session, ident: object) -> Review | None:
+    """The review a button or form names (an id a stale or forged request may garble)."""
+    rid = row_id(ident)
+    return store.get(session, rid) if rid else None
+
+
+def _plan(session: Session, ident: object) -> ImprovementPlan | None:
+    pid = row_id(ident)
+    return store.get_plan(session, pid) if pid else None
 
 
 def check_review(session: Session, who: Who, review: Review | None, step: str,
@@ -221,19 +232,22 @@ def register(app: App, deps: Deps) -> None:
 
     def review_form(step: str, build: Callable[..., dict]) -> Callable[..., dict]:
         def form(session: Session, who: Who, raw: str) -> dict:
-            review = check_review(session, who, store.get(session, int(raw)), step,
+            review = check_review(session, who, _review(session, raw), step,
                                   deps.clock.now())
             return build(who.lang, review=review)
         return form
 
     def plan_form(session: Session, who: Who, raw: str) -> dict:
-        plan = check_plan(session, who, store.get_plan(session, int(raw)), month=None,
+        plan = check_plan(session, who, _plan(session, raw), month=None,
                           now=deps.clock.now())
         return render.plan_form(who.lang, plan=plan)
 
     def check_form(session: Session, who: Who, raw: str) -> dict:
-        plan_id, month = (int(x) for x in raw.split(":"))
-        plan = check_plan(session, who, store.get_plan(session, plan_id), month=month,
+        plan_ref, _, month_text = raw.partition(":")
+        month = row_id(month_text)
+        if month is None:
+            raise ValueError(raw)
+        plan = check_plan(session, who, _plan(session, plan_ref), month=month,
                           now=deps.clock.now())
         existing = next((c for c in store.checks(session, plan_id=plan.id)
                          if c.month == month), None)
@@ -271,9 +285,8 @@ def register(app: App, deps: Deps) -> None:
         return handle_submit
 
     def get_review(session: Session, who: Who, meta: dict, step: str) -> Review:
-        rid = meta.get("r")
-        review = store.get(session, rid) if isinstance(rid, int) else None
-        return check_review(session, who, review, step, deps.clock.now())
+        return check_review(session, who, _review(session, meta.get("r")), step,
+                            deps.clock.now())
 
     def save_self(session: Session, who: Who, meta: dict, form: Form) -> tuple[str, int]:
         review = get_review(session, who, meta, "self")
@@ -339,9 +352,8 @@ def register(app: App, deps: Deps) -> None:
                  period=render.period(who.lang, review), grade=grade), review.team_id
 
     def save_plan(session: Session, who: Who, meta: dict, form: Form) -> tuple[str, int]:
-        pid = meta.get("p")
-        plan = check_plan(session, who, store.get_plan(session, pid) if isinstance(pid, int)
-                          else None, month=None, now=deps.clock.now())
+        plan = check_plan(session, who, _plan(session, meta.get("p")), month=None,
+                          now=deps.clock.now())
         targets = form.text("targets")
         mentor = _value(form.values, "mentor")
         if not mentor:
@@ -358,11 +370,11 @@ def register(app: App, deps: Deps) -> None:
                  rep=render.mention(plan.user_id)), plan.team_id
 
     def save_check(session: Session, who: Who, meta: dict, form: Form) -> tuple[str, int]:
-        pid, month = meta.get("p"), meta.get("m")
-        if not isinstance(month, int):
+        month = row_id(meta.get("m"))
+        if month is None:
             raise Refused("review.refuse.not_found")
-        plan = check_plan(session, who, store.get_plan(session, pid) if isinstance(pid, int)
-                          else None, month=month, now=deps.clock.now())
+        plan = check_plan(session, who, _plan(session, meta.get("p")), month=month,
+                          now=deps.clock.now())
         status = form.choice("status", store.CHECK_STATUSES, "review.invalid.status")
         note = form.text("note", required=False)
         last = month == plan.months

@@ -15,7 +15,7 @@ from bot.i18n import Raw, format_period, t
 from bot.periods import month_period, parse_period, previous
 from bot.permissions import decide
 from bot.render import score as render
-from bot.render.blocks import notice_blocks
+from bot.render.blocks import error_blocks, notice_blocks
 from bot.reports import recommendations, rules_for, team_report
 from bot.slacktext import tokens, user_id
 from store import audit, teams
@@ -41,7 +41,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             subject, period = _scorecard_args(deps, who, tokens(command.get("text") or ""))
         except Usage as usage:
-            ack(**notice_blocks("⚠️ " + t(who.lang, usage.key, **usage.params)))
+            ack(**error_blocks(t(who.lang, usage.key, **usage.params)))
             return
         if subject is None:
             ack(**notice_blocks(t(who.lang, "score.help")))
@@ -70,7 +70,7 @@ def register(app: App, deps: Deps) -> None:
             elif (found := parse_period(word, today)) is not None:
                 period = found
             else:
-                ack(**notice_blocks("⚠️ " + t(who.lang, "score.board_usage", word=word)))
+                ack(**error_blocks(t(who.lang, "score.board_usage", word=word)))
                 return
         ack()
         channel = command.get("channel_id")

@@ -15,10 +15,12 @@ from bot.parsing import parse_amount
 from bot.periods import parse_period, quarter_period
 from bot.permissions import decide
 from bot.render import score as render
-from bot.render.blocks import notice_blocks
+from bot.render.blocks import error_blocks, notice_blocks
 from bot.reports import rules_for, team_report
-from bot.slacktext import tokens, user_id
+from bot.scoring.facts import Period
+from bot.slacktext import tokens, too_long, user_id
 from store import audit, targets, teams
+from store.models import TargetRow, max_length
 
 COMMANDS = ("/target",)
 METRIC_WORDS = {
@@ -30,6 +32,7 @@ METRIC_WORDS = {
     "conversion": "lead_conversion", "lead_conversion": "lead_conversion",
     "转化率": "lead_conversion", "touches": "touches", "触达": "touches"}
 TEAM_WORDS = ("team", "团队")
+MAX_TARGET = Decimal(10) ** 14  # targets are Numeric(18, 4): 14 digits before the point
 
 
 class Usage(Exception):
@@ -50,10 +53,12 @@ def register(app: App, deps: Deps) -> None:
             elif sub in ("set", "设置", "clear", "清除"):
                 ack(**notice_blocks(change(deps, who, sub in ("set", "设置"), args[1:])))
             else:
+                subject, period = show_args(deps, who, args[1:] if sub in ("show", "查看")
+                                            else args)
                 ack()  # showing attainment computes the period: answer after the ack
-                respond(**show(deps, who, args[1:] if sub in ("show", "查看") else args))
-        except Usage as usage:
-            ack(**notice_blocks("⚠️ " + t(who.lang, usage.key, **usage.params)))
+                respond(**show(deps, who, subject, period))
+        except Usage as usage:  # always raised before the ack: a second ack() is lost
+            ack(**error_blocks(t(who.lang, usage.key, **usage.params)))
 
 
 def _value(metric: str, text: str) -> Decimal:
@@ -67,7 +72,7 @@ def _value(metric: str, text: str) -> Decimal:
             raise Usage("target.bad_rate", word=text)
         return value
     value = parse_amount(text)
-    if value is None or value <= 0:
+    if value is None or not 0 < value < MAX_TARGET:
         raise Usage("target.bad_value", word=text)
     return value
 
@@ -90,6 +95,8 @@ def change(deps: Deps, who: Who, setting: bool, args: list[str]) -> str:
         rest = rest[1:]
     period = period or quarter_period(today)
     reason = " ".join(rest).strip()
+    if problem := too_long(reason, max_length(TargetRow, "reason")):
+        raise Usage("errors.text_too_long", **problem)
     if setting and not reason:
         raise Usage("target.need_reason", example=f"/target set {whom} {args[1]} {args[2]} "
                     f"{period.label} …")
@@ -145,7 +152,8 @@ def _refusal(session: Session, who: Who, team, subject: str) -> str | None:  # n
     return None if decision.allowed else decision.reason
 
 
-def show(deps: Deps, who: Who, args: list[str]) -> dict:
+def show_args(deps: Deps, who: Who, args: list[str]) -> tuple[str, Period]:
+    """`[@rep] [period]`: whose targets, and for which period (this quarter by default)."""
     today = who.today(deps.clock)
     subject, period = who.user_id, quarter_period(today)
     for word in args:
@@ -155,6 +163,10 @@ def show(deps: Deps, who: Who, args: list[str]) -> dict:
             period = found
         else:
             raise Usage("target.usage_show", word=word)
+    return subject, period
+
+
+def show(deps: Deps, who: Who, subject: str, period: Period) -> dict:
     with deps.sessions() as session:
         actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
         decision = decide(actor, "member.view", owner=subject, target_teams=teams.teams_of(

@@ -533,3 +533,8 @@ class HomeView(SQLModel, table=True):
     published_at: datetime | None = Field(default=None, sa_column=_utc_column())
     stale: bool = Field(default=False, index=True)
     failures: int = Field(default=0)  # publishes refused in a row; retried while under 5
+
+
+def max_length(model: type[SQLModel], field: str) -> int:
+    """How many characters a text column holds (PostgreSQL enforces it, SQLite does not)."""
+    return model.__table__.columns[field].type.length

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,7 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.permissions import Actor
-from store.models import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace
+from store.models import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace, max_length
 
 
 class TeamError(ValueError):
@@ -116,6 +117,10 @@ def create_team(session: Session, *, workspace_id: str, name: str, channel_id: s
     name = name.strip()
     if not name:
         raise TeamError("no_name")
+    if len(name) > max_length(Team, "name"):
+        raise TeamError("name_too_long", max=str(max_length(Team, "name")))
+    if not re.fullmatch(r"[A-Za-z]{3}", currency):
+        raise TeamError("unknown_currency", currency=currency)
     ensure_workspace(session, workspace_id=workspace_id, now=now)
     exists = session.exec(
         select(Team.id).where(Team.workspace_id == workspace_id, Team.name == name)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from waitress.server import create_server
 
 from bot.app import create_app
@@ -24,6 +27,15 @@ from bot.server import wsgi_app
 from bot.slackreq import action_body, command_body, sign
 from store import db, teams
 from tests.fakes import FakeSlack, message_problems
+
+# Property tests (tests/test_fuzz_*.py) see the same examples on every run, and keep no
+# example database on disk: `HYPOTHESIS_PROFILE=deep` searches longer, at random, locally.
+settings.register_profile("pacer", max_examples=100, derandomize=True, database=None,
+                          deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("deep", parent=settings.get_profile("pacer"), derandomize=False,
+                          max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "pacer"))
 
 SECRET = "test-signing-secret"
 WORKSPACE = "T0ACME"
@@ -64,13 +76,27 @@ class Reply:
         return json.dumps(self.body, ensure_ascii=False)
 
 
+class _Listeners(ThreadPoolExecutor):
+    """Bolt's listener pool, remembering what is still running so a test can wait for it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=16, thread_name_prefix="listener")
+        self.running: set[Future] = set()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # noqa: ANN001
+        future = super().submit(fn, *args, **kwargs)
+        self.running.add(future)
+        future.add_done_callback(self.running.discard)
+        return future
+
+
 class Bot:
     """The real app served by waitress on a free port, driven by signed Slack requests."""
 
     def __init__(self, settings: Settings, deps: Deps, fake: FakeSlack) -> None:
         self.settings, self.deps, self.fake = settings, deps, fake
         # Our own pool, so close() can wait for work the handlers do after their ack.
-        self.listeners = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
+        self.listeners = _Listeners()
         self.app = create_app(settings, deps, listener_executor=self.listeners)
         self.server = create_server(wsgi_app(self.app), host="127.0.0.1", port=0, threads=8)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
@@ -97,7 +123,8 @@ class Bot:
             parsed: dict | str = json.loads(raw) if raw else {}
         except ValueError:
             parsed = raw
-        if status == 200 and isinstance(parsed, dict) and parsed:
+        if status == 200 and isinstance(parsed, dict) and parsed and (
+                "response_action" not in parsed):  # a form's answer is no message
             assert message_problems(parsed) == [], parsed
         return Reply(status, parsed, received)
 
@@ -115,6 +142,12 @@ class Bot:
                            action_id=action_id, value=value,
                            response_url=self.fake.response_url(str(self.counter)))
         return self.post(body, sign(SECRET, body))
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every listener has finished, including work done after its ack."""
+        deadline = time.monotonic() + timeout
+        while (running := self.listeners.running.copy()) and time.monotonic() < deadline:
+            wait(running, timeout=deadline - time.monotonic())
 
     def close(self) -> None:
         self.listeners.shutdown(wait=True)

@@ -100,7 +100,7 @@ def test_no_text_opens_the_form_for_the_reps_local_day(bot: Bot) -> None:
     assert ids == ["plan", "visits", "calls", "customers", "yesterday", "blockers"]
     assert block(view, "visits")["element"]["type"] == "number_input"
     meta = json.loads(view["private_metadata"])
-    assert meta["w"] == WORKSPACE and meta["day"] == "2026-11-17" and isinstance(meta["team"],
+    assert meta["day"] == "2026-11-17" and isinstance(meta["team"],
                                                                                 int)
     assert bot.fake.problems == []
     assert rows(bot) == []

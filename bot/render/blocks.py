@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 SECTION_LIMIT = 2900  # Slack caps a section's text at 3000 characters
+# The block_id of an error reply's first section. An error reply means the command was not
+# understood and nothing was changed; tests (tests/test_fuzz_slack.py) rely on it.
+ERROR_BLOCK = "pacer_error"
 
 
 def message(text: str, blocks: list[dict]) -> dict:
@@ -21,3 +24,14 @@ def context(*texts: str) -> dict:
 
 def notice_blocks(text: str) -> dict:
     return message(text, [section(text)])
+
+
+def error_section(text: str) -> dict:
+    """The first section of an error reply (see ERROR_BLOCK)."""
+    return {**section(text), "block_id": ERROR_BLOCK}
+
+
+def error_blocks(text: str) -> dict:
+    """A usage error in one section: the command was not understood, nothing changed."""
+    text = "⚠️ " + text
+    return message(text, [error_section(text)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.i18n import Raw, format_day, t
-from bot.render.blocks import context, message, section
+from bot.render.blocks import context, error_section, message, section
 from bot.render.checkin import modal, open_button, shown, text_input
 
 OPEN_ACTION = "brief_open"  # a button that opens the brief modal (the Friday job sends it)
@@ -82,7 +82,7 @@ def brief_error_blocks(lang: str, code: str, params: dict) -> dict:
     if "field" in params:
         shown_params["field"] = Raw(t(lang, f"brief.field.{params['field']}"))
     text = "⚠️ " + t(lang, f"brief.errors.{code}", **shown_params)
-    blocks = [section(text), section(t(lang, "brief.errors.try",
+    blocks = [error_section(text), section(t(lang, "brief.errors.try",
                                        example=t(lang, "brief.example"))),
               context(t(lang, "brief.errors.more"))]
     return message(text, blocks)

@@ -10,7 +10,7 @@ import json
 from datetime import date
 
 from bot.i18n import Raw, format_day, t
-from bot.render.blocks import context, message, section
+from bot.render.blocks import context, error_section, message, section
 
 OPEN_ACTION = "checkin_open"  # a button that opens the check-in modal (reminder DMs send it)
 MODAL_CALLBACK = "checkin_modal"
@@ -170,7 +170,7 @@ def checkin_error_blocks(lang: str, code: str, params: dict) -> dict:
     if "field" in params:
         shown_params["field"] = Raw(t(lang, f"checkin.field.{params['field']}"))
     text = "⚠️ " + t(lang, f"checkin.errors.{code}", **shown_params)
-    blocks = [section(text), section(t(lang, "checkin.errors.try",
+    blocks = [error_section(text), section(t(lang, "checkin.errors.try",
                                        example=t(lang, "checkin.example"))),
               context(t(lang, "checkin.errors.more"))]
     return message(text, blocks)

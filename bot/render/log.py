@@ -9,7 +9,7 @@ from decimal import Decimal
 from bot.i18n import Raw, format_day, format_money, t
 from bot.parsing import LogParseError
 from bot.periods import week_bounds
-from bot.render.blocks import SECTION_LIMIT, context, message, section
+from bot.render.blocks import SECTION_LIMIT, context, error_section, message, section
 
 UNDO_ACTION = "log_undo"
 PICK_ACTION = "log_pick"  # + ":<n>", one per button (action ids must differ in a block)
@@ -99,7 +99,7 @@ def log_error_blocks(lang: str, error: LogParseError) -> dict:
     if error.params.get("day"):
         params["day"] = Raw(format_day(date.fromisoformat(error.params["day"]), lang))
     text = "⚠️ " + t(lang, f"errors.{error.code}", p=params)
-    blocks = [section(text), section(t(lang, "errors.try", example=error.example)),
+    blocks = [error_section(text), section(t(lang, "errors.try", example=error.example)),
               context(t(lang, "errors.more"))]
     return message(text, blocks)
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.i18n import Raw, format_day, format_period, t
-from bot.render.blocks import context, message, section
+from bot.render.blocks import context, error_section, message, section
 from bot.render.checkin import VALUE_ACTION, modal, plain, shown, text_input
 from bot.render.reports import _sections
 from bot.scoring.grades import GRADES
@@ -400,7 +400,7 @@ def history_blocks(lang: str, *, rep: str, reviews: Sequence[Review],
 
 def usage_blocks(lang: str, key: str, **params: object) -> dict:
     text = "⚠️ " + t(lang, key, **params)
-    return message(text, [section(text), section(t(lang, "review.cmd.try")),
+    return message(text, [error_section(text), section(t(lang, "review.cmd.try")),
                           context(t(lang, "review.cmd.more"))])
 
 
