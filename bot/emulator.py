@@ -7,6 +7,7 @@ different base URL); tests/fakes.py builds on it to validate what the bot sends.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import threading
@@ -78,7 +79,9 @@ class SlackEmulator:
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                # The caller may have given up waiting (a short timeout): as with Slack.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

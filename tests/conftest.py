@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from waitress.server import create_server
 
 from bot.app import create_app
@@ -178,3 +181,26 @@ def bot(database_url: str, fake_slack: FakeSlack, clock: FixedClock) -> Iterator
     yield running
     running.close()
     assert fake_slack.problems == [], fake_slack.problems
+
+
+POSTGRES_URL = os.environ.get("PACER_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A scratch database on PACER_TEST_POSTGRES_URL's server, dropped after the test;
+    the test is skipped, saying why, when there is none."""
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests skipped: PACER_TEST_POSTGRES_URL is not set")
+    admin = create_engine(db.normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    name = f"pacer_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it means skip
+        pytest.skip(f"PostgreSQL tests skipped: no server reachable at {POSTGRES_URL} ({exc})")
+    url = make_url(db.normalise_url(POSTGRES_URL)).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -430,3 +430,35 @@ def test_jobs_list_shows_the_next_day_ahead_packs_in_the_team_zone(world: World)
     at = lines.index(next(line for line in lines if line.startswith("calibration\t")))
     # The next calibration is Tue 1 Dec: its packs go a working day ahead, Mon 30 Nov 10:00.
     assert lines[at + 1].endswith("next: Mon 2026-11-30 10:00 Asia/Shanghai (first: U0ALICE)")
+
+
+def test_a_fortnight_on_postgresql(pg_url: str) -> None:
+    """Packs, answers, minutes with an action item, a move and the export on the real
+    PostgreSQL (its column limits and types, which SQLite does not enforce)."""
+    import csv
+    import io
+
+    from bot.exports import EXPORTS
+
+    world = World(pg_url)
+    try:
+        assert world.run("calibration", local(SHANGHAI, "2026-11-16 10:00")).sent == 6
+        [ref] = buttons(world.posts("DU0SAM")[0]["blocks"], render.ANSWER_ACTION)
+        view = world.press("U0SAM", render.ANSWER_ACTION, ref)
+        assert world.submit("U0SAM", view, {"progress": "两个决策图谱"})[
+            "response_action"] == "update"
+        world.run("calibration", local(SHANGHAI, "2026-11-17 10:45"))
+        view, _ = _minutes_form(world)
+        world.at(local(SHANGHAI, "2026-11-17 11:00"))
+        reply = world.submit("U0MEI", view, {"notes": "好", "a1_text": "Call Globex",
+                                             "a1_due": "2026-11-20", "a1_measure": "booked"})
+        assert reply["response_action"] == "update"
+        assert "Moved" in world.ask("U0ALICE", "move 2026-11-19 10:00")
+        assert world.run("actions", local(SINGAPORE, "2026-11-19 09:00")).sent == 1
+        out = io.StringIO()
+        EXPORTS["calibrations"](world.deps, team="East", out=out)
+        rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+        assert {(r["rep"], r["status"]) for r in rows} >= {("U0SAM", "held")}
+        assert world.fake.problems == []
+    finally:
+        world.close()

@@ -5,45 +5,21 @@ Skipped, saying so, when no server is reachable.
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel, func, select
 
 from bot.clock import FixedClock
 from store import activity, db, teams
 from store.models import Activity
-from tests.conftest import CHANNEL, WORKSPACE, Bot, make_deps
+from tests.conftest import CHANNEL, POSTGRES_URL, WORKSPACE, Bot, make_deps
 from tests.fakes import FakeSlack
 from tests.test_store import NOW, entry
 
-BASE_URL = os.environ.get("PACER_TEST_POSTGRES_URL", "")
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    if not BASE_URL:
-        pytest.skip("PostgreSQL tests skipped: PACER_TEST_POSTGRES_URL is not set")
-    admin = create_engine(db.normalise_url(BASE_URL), isolation_level="AUTOCOMMIT")
-    name = f"pacer_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach it means skip
-        pytest.skip(f"PostgreSQL tests skipped: no server reachable at {BASE_URL} ({exc})")
-    url = make_url(db.normalise_url(BASE_URL)).set(database=name)
-    yield url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+BASE_URL = POSTGRES_URL  # kept for the tests that import it from here
 
 
 def test_migrations_on_postgres_match_the_models(pg_url: str) -> None:
