@@ -16,6 +16,7 @@ from bot.render import actions as render
 from bot.render.blocks import error_blocks, notice_blocks
 from bot.render.home import ORIGIN as HOME
 from bot.slacktext import row_id, tokens, user_id
+from handlers.access import may_view
 from store import actions, audit, teams
 from store.models import ActionItem
 
@@ -60,12 +61,8 @@ def listing(session: Session, deps: Deps, who: Who, *, rep: str | None,
     actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
     since = deps.clock.now() - RECENT if with_done else None
     if rep is not None and rep != who.user_id:
-        rep_teams = teams.teams_of(session, workspace_id=who.workspace_id, user_id=rep)
-        decision = decide(actor, "member.view", owner=rep, target_teams=rep_teams)
+        actor, rep_teams, decision = may_view(session, deps, who, rep, "actions.view")
         if not decision.allowed:
-            audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
-                         action="actions.view", target=rep, outcome="denied",
-                         now=deps.clock.now(), detail=decision.reason)
             return notice_blocks(t(who.lang, decision.reason))
         seen = actor.manages & rep_teams if not actor.is_admin else rep_teams
         items = actions.listed(session, workspace_id=who.workspace_id, team_ids=sorted(seen),

@@ -36,6 +36,7 @@ from bot.render.checkin import VALUE_ACTION
 from bot.review_steps import pending_items
 from bot.scoring.grades import GRADES
 from bot.slacktext import row_id, tokens, user_id
+from handlers.access import may_view
 from handlers.checkin import metadata
 from store import audit, teams
 from store import reviews as store
@@ -401,13 +402,8 @@ def register(app: App, deps: Deps) -> None:
 
 def history_reply(session: Session, deps: Deps, who: Who, subject: str) -> dict:
     """Past reviews with their history: reps their own, managers their teams', admins all."""
-    actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
-    subject_teams = teams.teams_of(session, workspace_id=who.workspace_id, user_id=subject)
-    decision = decide(actor, "member.view", owner=subject, target_teams=subject_teams)
+    actor, subject_teams, decision = may_view(session, deps, who, subject, "review.history")
     if not decision.allowed:
-        audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
-                     action="review.history", target=subject, outcome="denied",
-                     now=deps.clock.now(), detail=decision.reason)
         return notice_blocks(t(who.lang, decision.reason))
     team_ids = None if actor.is_admin or subject == who.user_id else actor.manages
     found = store.history(session, workspace_id=who.workspace_id, user_id=subject,

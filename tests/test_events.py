@@ -13,7 +13,6 @@ from store import db, events
 from store.models import AuditEntry, SeenEvent
 from tests.fakes import FakeSlack
 from tests.installs import deliver_event, install, oauth_bot
-from tests.test_postgres import pg_url  # noqa: F401 - the PostgreSQL scratch database
 from tests.test_store import NOW
 
 

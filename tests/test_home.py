@@ -31,7 +31,6 @@ from store.models import HomeView
 from tests.calibration_world import SHANGHAI, World, buttons, local
 from tests.conftest import SECRET, WORKSPACE, Reply, make_deps
 from tests.installs import deliver_event
-from tests.test_postgres import pg_url  # noqa: F401 - the PostgreSQL scratch database
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_postgres import pg_url  # noqa: F401 - the scratch database fixture
 from tests.test_privacy import (  # noqa: F401 - collected here too, against PostgreSQL
     env,
     pytestmark,

@@ -16,7 +16,6 @@ from bot.parsing import LogEntry
 from bot.scoring.facts import Period, RepFacts
 from store import activity, customers, db, scoring, teams
 from store.models import Activity, Customer
-from tests.test_postgres import pg_url  # noqa: F401 - the fixture, reused
 
 SH = ZoneInfo("Asia/Shanghai")
 WS = "T0ACME"
