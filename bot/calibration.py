@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from bot.cadence import Cadence, default_anchor, parse_hhmm, previous_working
+from bot.cadence import Cadence, default_anchor, next_working, parse_hhmm, previous_working
 from bot.periods import month_period, week_period
 from bot.reports import RepReport, rules_for, team_report
 from bot.scoring.facts import Period
@@ -284,9 +284,7 @@ def next_working_moment(occurrence: Occurrence) -> datetime:
     """The same time on the team's working day after the meeting (the nudge)."""
     tz = occurrence.pair.tz
     local = occurrence.at.astimezone(tz)
-    day = local.date() + timedelta(days=1)
-    while not occurrence.pair.info.working(day):
-        day += timedelta(days=1)
+    day = next_working(local.date() + timedelta(days=1), occurrence.pair.info.working)
     return datetime.combine(day, local.time(), tzinfo=tz).astimezone(UTC)
 
 

@@ -35,16 +35,17 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
 from bot import calibration as cal
 from bot import jobs
-from bot.cadence import previous_working
+from bot.cadence import next_working, previous_working
 from bot.deps import Deps
-from bot.jobs import CATCH_UP, Due, Job, RunResult, TeamInfo, at_local, deliver, team_infos
+from bot.job_reports import each_team
+from bot.jobs import CATCH_UP, Due, Job, RunResult, TeamInfo, at_local, deliver
 from bot.periods import week_bounds, week_period
 from bot.render import actions as render_actions
 from bot.render import calibrate as render
@@ -65,18 +66,6 @@ LOOK_BACK = timedelta(days=12)
 LOOK_AHEAD = timedelta(days=12)
 
 
-def each_team(deps: Deps, team: str | None, job: str, visit) -> RunResult:  # noqa: ANN001
-    result = RunResult()
-    for info in team_infos(deps, team):
-        try:
-            result.add(visit(deps.client_for(info.workspace_id), info))
-        except Exception:  # noqa: BLE001 - log it, count it, carry on with the others
-            log.exception("%s: could not handle team %s", job, info.name)
-            result.failed += 1
-            result.lines.append(f"failed team {info.name}: unexpected error, see the log")
-    return result
-
-
 # ----------------------------------------------------------------- sending
 
 def notify(deps: Deps, client: WebClient, info: TeamInfo, user: str, period: str,
@@ -93,9 +82,8 @@ def notify(deps: Deps, client: WebClient, info: TeamInfo, user: str, period: str
     return result
 
 
-def send_packs(deps: Deps, client: WebClient, occ: cal.Occurrence, kind: str,
-               period: Callable[[str], str], *, now: datetime, result: RunResult,
-               due_at: datetime) -> None:
+def send_packs(deps: Deps, client: WebClient, occ: cal.Occurrence, kind: str, period: str,
+               *, now: datetime, result: RunResult, due_at: datetime) -> None:
     """The data pack to both sides, each in their language and zone, built once."""
     pair = occ.pair
     built: list[cal.DataPack] = []
@@ -109,7 +97,7 @@ def send_packs(deps: Deps, client: WebClient, occ: cal.Occurrence, kind: str,
     for viewer, other in ((pair.rep, pair.manager), (pair.manager, pair.rep)):
         profile = deps.users.profile(client, pair.info.workspace_id, viewer)
         other_tz = deps.users.profile(client, pair.info.workspace_id, other).tz
-        deliver(deps, client, Due(JOB, pair.info, viewer, period(viewer), due_at), now=now,
+        deliver(deps, client, Due(JOB, pair.info, viewer, period, due_at), now=now,
                 answered=False, result=result,
                 message=lambda p=profile, v=viewer, o=other_tz: render.pack_blocks(
                     p.lang, pack(), viewer=v, tz=p.tz, other_tz=o, kind=kind))
@@ -130,11 +118,14 @@ def run_calibration(deps: Deps, *, now: datetime, team: str | None = None) -> Ru
         result.add(_digest(deps, client, info, now))
         return result
 
-    return each_team(deps, team, JOB, visit)
+    return each_team(deps, team, JOB, visit, paced=False)
 
 
-def _period(occ: cal.Occurrence, what: str) -> str:
-    return f"{what}:t{occ.pair.team_id}:{occ.pair.rep}:{occ.slot}@{occ.at:%Y%m%dT%H%M}"
+def ledger_period(occ: cal.Occurrence, what: str, at: datetime | None = None) -> str:
+    """The ledger period of a calibration's message: what, the pair and slot, and a UTC
+    stamp when the message belongs to one moment (a moved time re-arms it)."""
+    period = f"{what}:t{occ.pair.team_id}:{occ.pair.rep}:{occ.slot}"
+    return f"{period}@{at.astimezone(UTC):%Y%m%dT%H%M}" if at else period
 
 
 def _before(deps: Deps, client: WebClient, occ: cal.Occurrence, now: datetime) -> RunResult:
@@ -143,7 +134,7 @@ def _before(deps: Deps, client: WebClient, occ: cal.Occurrence, now: datetime) -
         return result
     for kind, due_at in (("dayahead", cal.day_ahead(occ)), ("hourbefore", occ.at - HOUR_BEFORE)):
         if occ.set_at <= due_at <= now:
-            send_packs(deps, client, occ, kind, lambda viewer, k=kind: _period(occ, k),
+            send_packs(deps, client, occ, kind, ledger_period(occ, kind, occ.at),
                        now=now, result=result, due_at=due_at)
     return result
 
@@ -157,27 +148,26 @@ def _after(deps: Deps, client: WebClient, occ: cal.Occurrence, now: datetime) ->
     minutes_at = occ.at + MINUTES_AFTER
     if minutes_at <= now < nudge_at:
         profile = deps.users.profile(client, pair.info.workspace_id, pair.manager)
-        deliver(deps, client, Due(JOB, pair.info, pair.manager, _period(occ, "minutes"),
-                                  minutes_at),
+        deliver(deps, client, Due(JOB, pair.info, pair.manager,
+                                  ledger_period(occ, "minutes", occ.at), minutes_at),
                 now=now, answered=False, result=result, catch_up=LATE_CATCH_UP,
                 message=lambda: render.minutes_prompt_blocks(profile.lang, occ, tz=profile.tz))
     if not occ.adhoc and nudge_at <= now:
         for person in (pair.rep, pair.manager):
             profile = deps.users.profile(client, pair.info.workspace_id, person)
-            deliver(deps, client, Due(JOB, pair.info, person, _period(occ, "nudge"), nudge_at),
+            deliver(deps, client, Due(JOB, pair.info, person,
+                                      ledger_period(occ, "nudge", occ.at), nudge_at),
                     now=now, answered=False, result=result, catch_up=LATE_CATCH_UP,
                     message=lambda p=profile, v=person: render.nudge_blocks(
                         p.lang, occ, viewer=v, tz=p.tz))
     return result
 
 
-def _digest_moment(info: TeamInfo, monday) -> datetime | None:  # noqa: ANN001
-    day = monday
-    while day < monday + timedelta(days=7):
-        if info.working(day):
-            return at_local(day, DIGEST_TIME, ZoneInfo(info.tz))
-        day += timedelta(days=1)
-    return None
+def _digest_moment(info: TeamInfo, monday: date) -> datetime | None:
+    """09:00 on the week's first working day; None for a week without one."""
+    day = next_working(monday, info.working)
+    return at_local(day, DIGEST_TIME, ZoneInfo(info.tz)) if day < monday + timedelta(
+        days=7) else None
 
 
 def _digest(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
@@ -243,7 +233,7 @@ def run_actions(deps: Deps, *, now: datetime, team: str | None = None) -> RunRes
                             p.lang, i, today=now.astimezone(p.tz).date(), when=w))
         return result
 
-    return each_team(deps, team, ACTIONS_JOB, visit)
+    return each_team(deps, team, ACTIONS_JOB, visit, paced=False)
 
 
 def _every_minute(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:

@@ -170,13 +170,18 @@ class TeamRun:
 
 
 def each_team(deps: Deps, team: str | None, job: str,
-              visit: Callable[[PacedClient, TeamInfo], RunResult]) -> RunResult:
-    """Call `visit` for every team; one team's trouble never stops the rest."""
+              visit: Callable[[PacedClient, TeamInfo], RunResult], *,
+              paced: bool = True) -> RunResult:
+    """Call `visit` for every team; one team's trouble never stops the rest. `paced`: the
+    client keeps posts to one channel a second apart (reports fan out to a channel); jobs
+    sending a few DMs a run (calibration, actions) take the plain client."""
     result = RunResult()
-    clients: dict[str, PacedClient] = {}  # one per workspace: its own bot token
+    clients: dict[str, WebClient] = {}  # one per workspace: its own bot token
     for info in team_infos(deps, team):
-        client = clients.setdefault(info.workspace_id,
-                                    PacedClient(deps.client_for(info.workspace_id)))
+        if info.workspace_id not in clients:
+            plain = deps.client_for(info.workspace_id)
+            clients[info.workspace_id] = PacedClient(plain) if paced else plain
+        client = clients[info.workspace_id]
         try:
             result.add(visit(client, info))
         except Exception:  # noqa: BLE001 - log it, count it, carry on with the others

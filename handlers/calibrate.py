@@ -27,7 +27,7 @@ from bot import calibration as cal
 from bot.cadence import next_working
 from bot.deps import Deps, Who
 from bot.i18n import Raw, format_day, t
-from bot.job_calibration import notify, send_packs
+from bot.job_calibration import ledger_period, notify, send_packs
 from bot.jobs import RunResult
 from bot.permissions import decide
 from bot.render import calibrate as render
@@ -189,14 +189,6 @@ def _tz(deps: Deps, client: WebClient, who_ws: str, user: str) -> ZoneInfo:
     return deps.users.profile(client, who_ws, user).tz
 
 
-def _stamp(at: datetime) -> str:
-    return f"{at.astimezone(UTC):%Y%m%dT%H%M}"
-
-
-def _key(occ: cal.Occurrence, what: str) -> str:
-    return f"{what}:t{occ.pair.team_id}:{occ.pair.rep}:{occ.slot}"
-
-
 # ----------------------------------------------------------------- the command
 
 def register(app: App, deps: Deps) -> None:
@@ -334,12 +326,12 @@ def _change(deps: Deps, client: WebClient, who: Who, request: Request,
             pair = _pair_for(session, deps, who, request.rep, "member.rate", request.verb)
             _require_manager(session, deps, who, pair, "now")
             occ = cal.start_adhoc(session, pair, request=command.get("trigger_id") or
-                                  _stamp(now), now=now)
+                                  f"{now.astimezone(UTC):%Y%m%dT%H%M}", now=now)
             def reply() -> dict:
                 return notice_blocks(t(who.lang, "calx.started", rep=Raw(f"<@{pair.rep}>")))
 
             def after() -> None:
-                send_packs(deps, client, occ, "start", lambda v: _key(occ, "start"),
+                send_packs(deps, client, occ, "start", ledger_period(occ, "start"),
                            now=now, result=RunResult(), due_at=now)
             return reply, after
         pair = _pair_for(session, deps, who, request.rep,
@@ -400,7 +392,7 @@ def _apply_move(session: Session, deps: Deps, client: WebClient, who: Who,
     def after() -> None:
         for person in {moved.pair.rep, moved.pair.manager} - {who.user_id}:
             notify(deps, client, moved.pair.info, person,
-                   f"{_key(moved, 'moved')}@{_stamp(moved.at)}",
+                   ledger_period(moved, "moved", moved.at),
                    lambda lang, tz, p=person: render.moved_blocks(
                        lang, moved, by=who.user_id, tz=tz, viewer=p, following=following,
                        other_tz=_tz(deps, client, who.workspace_id,
@@ -538,7 +530,7 @@ def _save_answers(deps: Deps, client: WebClient, who: Who, occ: cal.Occurrence,
                                             other=Raw(f"<@{occ.pair.manager}>"), first=first))
 
     def after() -> None:
-        notify(deps, client, occ.pair.info, occ.pair.manager, _key(occ, "answers"),
+        notify(deps, client, occ.pair.info, occ.pair.manager, ledger_period(occ, "answers"),
                lambda lang, tz: render.answers_notice_blocks(lang, answered, tz=tz))
     return None, done, after if first else (lambda: None)
 
@@ -570,7 +562,7 @@ def _save_minutes(deps: Deps, client: WebClient, who: Who, occ: cal.Occurrence,
         return render.done_view(who.lang, t(who.lang, "calx.minutes_saved",
                                             rep=Raw(f"<@{row.rep_user_id}>"), items=open_items,
                                             first=first))
-    period = f"{_key(occ, 'summary')}@{_stamp(now)}"
+    period = ledger_period(occ, "summary", now)
 
     def after() -> None:
         for person in (row.rep_user_id, row.manager_user_id):
