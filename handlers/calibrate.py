@@ -68,14 +68,17 @@ class Usage(Exception):
         super().__init__(key)
         self.key, self.params = key, params
 
+    def refusal(self, lang: str) -> bool:
+        return t(lang, self.key, **self.params).startswith("🙏")  # audited, not an error
+
     def text(self, lang: str) -> str:
         said = t(lang, self.key, **self.params)
-        return said if said.startswith("🙏") else "⚠️ " + said
+        return said if self.refusal(lang) else "⚠️ " + said
 
     def blocks(self, lang: str) -> dict:
         """The reply: a refusal (🙏, audited), else an error reply (nothing changed)."""
         said = t(lang, self.key, **self.params)
-        return notice_blocks(said) if said.startswith("🙏") else error_blocks(said)
+        return notice_blocks(said) if self.refusal(lang) else error_blocks(said)
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,13 @@ def parse_calibrate(text: str) -> Request:
 
 # ----------------------------------------------------------------- who and which pair
 
-def _actor_decision(session: Session, who: Who, action: str, rep: str):  # noqa: ANN202
+def _allow(session: Session, deps: Deps, who: Who, action: str, rep: str, verb: str) -> None:
+    """The policy's `action` on the rep's data, or an audited refusal (`calibrate.<verb>`)."""
     actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
     rep_teams = teams.teams_of(session, workspace_id=who.workspace_id, user_id=rep)
-    return decide(actor, action, owner=rep, target_teams=rep_teams)
+    decision = decide(actor, action, owner=rep, target_teams=rep_teams)
+    if not decision.allowed:
+        _deny(deps, who, f"calibrate.{verb}", rep, decision.reason)
 
 
 def _deny(deps: Deps, who: Who, action: str, target: str, reason: str) -> None:
@@ -140,9 +146,7 @@ def _pair_for(session: Session, deps: Deps, who: Who, rep: str | None,
     the person's own (a rep), else the only rep they manage."""
     now = deps.clock.now()
     if rep is not None and rep != who.user_id:
-        decision = _actor_decision(session, who, action, rep)
-        if not decision.allowed:
-            _deny(deps, who, f"calibrate.{verb}", rep, decision.reason)
+        _allow(session, deps, who, action, rep, verb)
         actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
         rep_teams = sorted(teams.teams_of(session, workspace_id=who.workspace_id, user_id=rep))
         # A rep on several teams: the one the viewer manages first.
@@ -152,7 +156,7 @@ def _pair_for(session: Session, deps: Deps, who: Who, rep: str | None,
             if pair is not None:
                 return pair
         raise Usage("calx.no_pair_rep", rep=Raw(f"<@{rep}>"))
-    mine = [p for p in _pairs(session, deps, who)]
+    mine = _pairs(session, deps, who)
     own = [p for p in mine if p.rep == who.user_id]
     if own:
         return own[0]
@@ -172,17 +176,12 @@ def _require_manager(session: Session, deps: Deps, who: Who, pair: cal.Pair, wha
     """Minutes, skips and ad hoc starts are the managers' (and admins')."""
     if who.user_id == pair.rep:
         _deny(deps, who, f"calibrate.{what}", pair.rep, "calx.manager_only")
-    decision = _actor_decision(session, who, "member.rate", pair.rep)
-    if not decision.allowed:
-        _deny(deps, who, f"calibrate.{what}", pair.rep, decision.reason)
+    _allow(session, deps, who, "member.rate", pair.rep, what)
 
 
 def _may_see(session: Session, deps: Deps, who: Who, pair: cal.Pair, what: str) -> None:
-    if who.user_id in (pair.rep, pair.manager):
-        return
-    decision = _actor_decision(session, who, "member.edit", pair.rep)
-    if not decision.allowed:
-        _deny(deps, who, f"calibrate.{what}", pair.rep, decision.reason)
+    if who.user_id not in (pair.rep, pair.manager):
+        _allow(session, deps, who, "member.edit", pair.rep, what)
 
 
 def _tz(deps: Deps, client: WebClient, who_ws: str, user: str) -> ZoneInfo:
