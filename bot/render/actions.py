@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.i18n import Raw, format_day, t
-from bot.render.blocks import context, message, section
+from bot.render.blocks import context, mention, message, section
 from bot.render.checkin import plain
 from store.models import ActionItem
 
@@ -15,16 +15,12 @@ REOPEN_ACTION = "action_reopen"
 LIST_LIMIT = 20  # items with a button each; the rest are listed as text
 
 
-def _mention(user: str) -> Raw:
-    return Raw(f"<@{user}>")
-
-
 def item_text(lang: str, item: ActionItem, today: date, *, owner: bool = True) -> str:
     state = ("done" if item.status == "done" else "overdue" if item.due_on < today
              else "today" if item.due_on == today else "open")
     return t(lang, f"act.line_{state}", text=item.text, due=Raw(format_day(item.due_on, lang)),
-             measure=item.measure, owner=_mention(item.owner_user_id) if owner else "",
-             rep=_mention(item.rep_user_id) if item.rep_user_id != item.owner_user_id else "")
+             measure=item.measure, owner=mention(item.owner_user_id) if owner else "",
+             rep=mention(item.rep_user_id) if item.rep_user_id != item.owner_user_id else "")
 
 
 def _button(lang: str, item: ActionItem, origin: str) -> dict:
@@ -47,7 +43,7 @@ def list_blocks(lang: str, *, today: date, mine: Sequence[ActionItem],
                 title_user: str | None = None, for_me: Sequence[ActionItem] = ()) -> dict:
     """`/actions`: my items, those others agreed to do for me, then (managers) each rep's,
     each with a Done button where the reader may press it."""
-    title = (t(lang, "act.title_rep", rep=_mention(title_user)) if title_user
+    title = (t(lang, "act.title_rep", rep=mention(title_user)) if title_user
              else t(lang, "act.title"))
     blocks: list[dict] = [section(f"*{title}*")]
     shown = 0
@@ -57,7 +53,7 @@ def list_blocks(lang: str, *, today: date, mine: Sequence[ActionItem],
         if rep == "":
             blocks.append(section(f"*{t(lang, 'act.for_me')}*"))
         elif rep is not None:
-            blocks.append(section(f"*{t(lang, 'act.team_rep', rep=_mention(rep))}*"))
+            blocks.append(section(f"*{t(lang, 'act.team_rep', rep=mention(rep))}*"))
         if not items:
             blocks.append(section(t(lang, "act.none")))
         rest = []

@@ -10,14 +10,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Raw, format_day, format_money, format_percent, format_period, t
-from bot.render.blocks import context, section
+from bot.render.blocks import context, mention, section
 from bot.render.lead import _stage
 
 MAX_LISTED = 15  # leads or reps shown in one DM; the rest are counted
-
-
-def _mention(user_id: str) -> Raw:
-    return Raw(f"<@{user_id}>")
 
 
 def _percent(share: float, lang: str) -> Raw:
@@ -87,7 +83,7 @@ def idle_manager_blocks(lang: str, *, team: str, leads: Sequence[LeadLine],
     """To the managers: leads still untouched after `hours`, with their owners."""
     shown = leads[:MAX_LISTED]
     lines = [t(lang, "alerts.idle_mgr.body", team=team, count=len(leads), hours=hours)]
-    lines += [t(lang, "alerts.idle_mgr.line", name=lead.name, owner=_mention(lead.owner),
+    lines += [t(lang, "alerts.idle_mgr.line", name=lead.name, owner=mention(lead.owner),
                 stage=_stage(lang, lead.stage), key_account=lead.key, hours=lead.hours)
               for lead in shown]
     if len(leads) > len(shown):
@@ -108,7 +104,7 @@ def pace_blocks(lang: str, *, team: str, week_start: date, behind: Sequence[Pace
                 at: time) -> dict:
     lines = [t(lang, "alerts.pace.body", team=team, count=len(behind),
                start=Raw(format_day(week_start, lang)))]
-    lines += [t(lang, "alerts.pace.line", rep=_mention(p.user_id), done=p.done,
+    lines += [t(lang, "alerts.pace.line", rep=mention(p.user_id), done=p.done,
                 expected=p.expected, target=p.target) for p in behind[:MAX_LISTED]]
     return _message(t(lang, "alerts.pace.text", team=team, count=len(behind)), lines,
                     section(t(lang, "alerts.pace.tip")),
@@ -141,7 +137,7 @@ def bunched_blocks(lang: str, *, team: str, period: str, currency: str, days: in
                tail_deals=whole.tail_deals)]
     if reps:
         lines.append(t(lang, "alerts.bunched.rep_intro", days=days))
-        lines += [t(lang, "alerts.bunched.rep_line", rep=_mention(r.user_id), tail=money(r.tail),
+        lines += [t(lang, "alerts.bunched.rep_line", rep=mention(r.user_id), tail=money(r.tail),
                     total=money(r.total), share=_percent(r.share, lang), deals=r.deals,
                     tail_deals=r.tail_deals) for r in reps[:MAX_LISTED]]
     return _message(t(lang, "alerts.bunched.text", team=team, period=period, days=days,

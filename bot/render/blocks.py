@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from bot.i18n import Raw
+
 SECTION_LIMIT = 2900  # Slack caps a section's text at 3000 characters
 # The block_id of an error reply's first section. An error reply means the command was not
 # understood and nothing was changed; tests (tests/test_fuzz_slack.py) rely on it.
 ERROR_BLOCK = "pacer_error"
+
+
+def mention(user: str) -> Raw:
+    """A Slack mention of a user id, inserted as it is (not escaped)."""
+    return Raw(f"<@{user}>")
+
+
+def unstarred(text: str) -> str:
+    """Text with mrkdwn's bold marks dropped: for notification fallbacks and headers."""
+    return text.replace("*", "")
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": unstarred(text)[:150]}}
 
 
 def message(text: str, blocks: list[dict]) -> dict:

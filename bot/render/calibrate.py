@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calibration import DataPack, Occurrence
 from bot.i18n import Raw, format_day, format_period, slack_escape, t
-from bot.render.blocks import context, message, section
+from bot.render.blocks import context, header, mention, message, section, unstarred
 from bot.render.checkin import modal, plain, shown, text_input
 from bot.render.log import what
 from bot.render.score import _kbi_value, _target_lines, kbi_lines
@@ -42,10 +42,6 @@ BRIEF_LABELS = {"progress": "brief.field.progress", "wins": "brief.field.wins",
                 "blockers": "brief.field.blockers", "next_focus": "brief.field.next"}
 
 
-def mention(user: str) -> Raw:
-    return Raw(f"<@{user}>")
-
-
 def when(at: datetime, tz: ZoneInfo, lang: str) -> str:
     local = at.astimezone(tz)
     return f"{format_day(local.date(), lang)} {local:%H:%M}"
@@ -71,10 +67,6 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
 
 def _buttons(*elements: dict) -> dict:
     return {"type": "actions", "elements": list(elements)}
-
-
-def _header(text: str) -> dict:
-    return {"type": "header", "text": plain(text.replace("*", "")[:150])}
 
 
 def _answers_text(lang: str, answers: Answers | None) -> str:
@@ -191,7 +183,7 @@ def pack_blocks(lang: str, pack: DataPack, *, viewer: str, tz: ZoneInfo, other_t
     title = t(lang, "cal.title_rep" if is_rep else "cal.title_manager", other=mention(other))
     intro = t(lang, f"cal.intro_{kind}", when=at, other=mention(other), rep=mention(pair.rep),
               manager=mention(pair.manager), mine=viewer == pair.manager)
-    blocks = [_header(t(lang, "cal.header", when=Raw(when(occ.at, tz, lang)))),
+    blocks = [header(t(lang, "cal.header", when=Raw(when(occ.at, tz, lang)))),
               section(f"*{title}*\n{intro}")]
     blocks += pack_sections(lang, pack)
     answers = occ.answers
@@ -218,7 +210,7 @@ def pack_blocks(lang: str, pack: DataPack, *, viewer: str, tz: ZoneInfo, other_t
 def minutes_prompt_blocks(lang: str, occ: Occurrence, *, tz: ZoneInfo) -> dict:
     text = t(lang, "cal.minutes_prompt", rep=mention(occ.pair.rep),
              when=Raw(when(occ.at, tz, lang)))
-    return message(_plain(text), [
+    return message(unstarred(text), [
         section(text),
         _buttons(_button(t(lang, "cal.minutes_button"), MINUTES_ACTION, occ.ref, "primary"),
                  _button(t(lang, "cal.skip_button"), SKIP_ACTION, occ.ref)),
@@ -234,7 +226,7 @@ def nudge_blocks(lang: str, occ: Occurrence, *, viewer: str, tz: ZoneInfo) -> di
     if not is_rep:
         row = [_button(t(lang, "cal.minutes_button"), MINUTES_ACTION, occ.ref, "primary"),
                *row, _button(t(lang, "cal.skip_button"), SKIP_ACTION, occ.ref)]
-    return message(_plain(text), [section(text), _buttons(*row),
+    return message(unstarred(text), [section(text), _buttons(*row),
                                   context(t(lang, "cal.nudge_why"))])
 
 
@@ -247,7 +239,7 @@ def digest_blocks(lang: str, *, team: str, week_start: date,
               manager=mention(o.pair.manager), when=Raw(when(o.at, tz, lang)),
               reason=o.row.skip_reason if o.row else "")
             for o, state in lines]
-    return message(_plain(title), [section(f"*{title}*"), section("\n".join(rows)),
+    return message(unstarred(title), [section(f"*{title}*"), section("\n".join(rows)),
                                    context(t(lang, "cal.digest_why"))])
 
 
@@ -265,7 +257,7 @@ def summary_blocks(lang: str, row: Calibration, items: Sequence[ActionItem], *, 
     agreed = [i for i in items if i.status != "dropped"]
     lines = ["• " + t(lang, "cal.item_open", text=i.text, owner=mention(i.owner_user_id),
                       due=Raw(format_day(i.due_on, lang)), measure=i.measure) for i in agreed]
-    return message(_plain(title), [
+    return message(unstarred(title), [
         section(f"*{title}*"), section("\n".join(parts)),
         section(f"*{t(lang, 'cal.summary_items')}*\n"
                 + ("\n".join(lines) or t(lang, "cal.no_new_items"))),
@@ -277,19 +269,15 @@ def moved_blocks(lang: str, occ: Occurrence, *, by: str, tz: ZoneInfo, other_tz:
     other = occ.pair.manager if viewer == occ.pair.rep else occ.pair.rep
     text = t(lang, "cal.moved_notice", by=mention(by),
              when=when_both(lang, occ.at, tz, other, other_tz), following=following)
-    return message(_plain(text), [section(text), _buttons(
+    return message(unstarred(text), [section(text), _buttons(
         _button(t(lang, "cal.move_button"), MOVE_ACTION, occ.ref))])
 
 
 def answers_notice_blocks(lang: str, occ: Occurrence, *, tz: ZoneInfo) -> dict:
     text = t(lang, "cal.answers_notice", rep=mention(occ.pair.rep),
              when=Raw(when(occ.at, tz, lang)))
-    return message(_plain(text), [section(text),
+    return message(unstarred(text), [section(text),
                                   section(_answers_text(lang, occ.answers))])
-
-
-def _plain(text: str) -> str:
-    return text.replace("*", "")
 
 
 # ----------------------------------------------------------------- /calibrate replies
@@ -328,7 +316,7 @@ def overview_blocks(lang: str, *, viewer: str, tz: ZoneInfo,
             blocks.append(_buttons(_button(t(lang, "cal.minutes_button"), MINUTES_ACTION,
                                            occ.ref, "primary")))
     blocks.append(context(t(lang, "cal.overview_footer")))
-    return message(_plain(t(lang, "cal.overview_title")), blocks[:50])
+    return message(unstarred(t(lang, "cal.overview_title")), blocks[:50])
 
 
 def history_blocks(lang: str, *, rep: str, tz: ZoneInfo, today: date,
@@ -337,7 +325,7 @@ def history_blocks(lang: str, *, rep: str, tz: ZoneInfo, today: date,
     those that didn't happen."""
     title = t(lang, "cal.history_title", rep=mention(rep))
     if not rows:
-        return message(_plain(title), [section(f"*{title}*"),
+        return message(unstarred(title), [section(f"*{title}*"),
                                        section(t(lang, "cal.history_none"))])
     blocks = [section(f"*{title}*")]
     for occ, state, items in rows:
@@ -350,7 +338,7 @@ def history_blocks(lang: str, *, rep: str, tz: ZoneInfo, today: date,
             body.append(_inline(row.notes))
         body += ["• " + _item_line(lang, i, today) for i in items if i.status != "dropped"]
         blocks.append(section("\n".join(body)))
-    return message(_plain(title), blocks[:50])
+    return message(unstarred(title), blocks[:50])
 
 
 # ----------------------------------------------------------------- forms

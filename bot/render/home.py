@@ -14,14 +14,13 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import Raw, format_day, t
 from bot.render import actions as render_actions
-from bot.render.blocks import context, section
+from bot.render.blocks import context, mention, section
 from bot.render.calibrate import (
     ANSWER_ACTION,
     MINUTES_ACTION,
     MOVE_ACTION,
     _button,
     _buttons,
-    mention,
     when,
     when_both,
 )

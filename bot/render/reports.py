@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from bot.i18n import Raw, format_money, format_percent, format_period, t
 from bot.render.actions import item_text
-from bot.render.blocks import SECTION_LIMIT, context, message, section
+from bot.render.blocks import SECTION_LIMIT, context, header, message, section
 from bot.render.log import what
 from bot.render.score import (
     _kbi_value,
@@ -26,10 +26,6 @@ from bot.scoring.recommend import Recommendation
 TOUCH_KINDS = ("call", "visit", "email")
 BRIEF_FIELDS = ("progress", "wins", "blockers", "next_focus")
 MAX_SECTIONS = 40  # of Slack's 50 blocks a message, leaving room for the rest
-
-
-def _header(text: str) -> dict:
-    return {"type": "header", "text": {"type": "plain_text", "text": text.replace("*", "")[:150]}}
 
 
 def _sections(lines: Sequence[str]) -> list[dict]:
@@ -57,7 +53,7 @@ def week_dm_blocks(lang: str, *, report: TeamReport, rep: RepReport | None, user
     """A rep's week; `items` are their open action items due by next week's end (overdue
     ones flagged)."""
     title = t(lang, "reports.week_title", period=Raw(period_name(lang, report)))
-    blocks = [_header(title)]
+    blocks = [header(title)]
     if rep is None or logged_nothing(rep):
         logs = t(lang, "reports.week_no_logs")
     else:
@@ -135,7 +131,7 @@ def week_summary_blocks(lang: str, *, report: TeamReport, before: TeamReport | N
     silent = len(quiet)
     board_part = leaderboard_blocks(lang, report=report, board=board, in_channel=True,
                                     limit=top)["blocks"][1:]  # its title is ours
-    blocks = [_header(title),
+    blocks = [header(title),
               section(f"*{t(lang, 'reports.summary_totals')}*\n" + "\n".join(lines)),
               section(f"*{t(lang, 'reports.summary_board', top=top)}*"),
               *board_part,
@@ -168,7 +164,7 @@ def overview_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
             lines.append("    • " + recommendation_text(lang, r))
     if not lines:
         lines = [t(lang, "reports.overview_empty")]
-    blocks = [_header(title), *_sections(lines)]
+    blocks = [header(title), *_sections(lines)]
     notes = [t(lang, "reports.overview_footer")]
     if report.period.kind == "quarter":
         notes.append(t(lang, "score.recommendations"))

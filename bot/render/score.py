@@ -16,7 +16,7 @@ from bot.i18n import (
     slack_escape,
     t,
 )
-from bot.render.blocks import context, message, section
+from bot.render.blocks import context, mention, message, section, unstarred
 from bot.reports import RepReport, TeamReport
 from bot.scoring.compare import Comparison, quadrant
 from bot.scoring.kbi import KbiPace
@@ -42,10 +42,6 @@ def metric_value(lang: str, metric: str, value: object, currency: str) -> str:
     if metric in RATE_METRICS:
         return format_percent(value, lang)
     return _num(value, lang)
-
-
-def _mention(user: str) -> Raw:
-    return Raw(f"<@{user}>")
 
 
 def period_name(lang: str, report: TeamReport) -> str:
@@ -105,7 +101,7 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
                      viewer_is_manager: bool, recommendations: Sequence[Recommendation],
                      rules: Rules) -> dict:
     card = rep.card
-    title = t(lang, "score.title", user=_mention(rep.user_id), period=Raw(period_name(lang,
+    title = t(lang, "score.title", user=mention(rep.user_id), period=Raw(period_name(lang,
                                                                                         report)))
     if card.total is None:
         headline = t(lang, "score.no_data")
@@ -114,7 +110,7 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
                  else "")
         headline = t(lang, "score.total", total=_num(card.total, lang), grade=card.grade or "",
                      bonus=bonus)
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": _plain(title)[:150]}},
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": unstarred(title)[:150]}},
               section(headline),
               context(_comparison(lang, report.compare(rep.user_id, "total", before),
                                   names=viewer_is_manager))]
@@ -156,7 +152,7 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
     if viewer_is_manager and recommendations:
         blocks.append(section("*" + t(lang, "score.recommendations") + "*\n" + "\n".join(
             "• " + recommendation_text(lang, r) for r in recommendations)))
-    return message(_plain(title) + " · " + _plain(headline), blocks)
+    return message(unstarred(title) + " · " + unstarred(headline), blocks)
 
 
 def kbi_lines(lang: str, kbis: Sequence[KbiPace]) -> list[str]:
@@ -181,10 +177,6 @@ def _kbi_value(unit: str, value: float, lang: str = DEFAULT_LANG) -> str:
     return format_percent(value, lang) if unit == "ratio" else _num(value, lang)
 
 
-def _plain(text: str) -> str:
-    return text.replace("*", "")
-
-
 def leaderboard_blocks(lang: str, *, report: TeamReport, board: Leaderboard, in_channel: bool,
                        limit: int = 10) -> dict:
     title = t(lang, "score.board_title", team=report.team_name,
@@ -207,7 +199,7 @@ def leaderboard_blocks(lang: str, *, report: TeamReport, board: Leaderboard, in_
 
 
 def _board_message(title: str, blocks: list[dict], in_channel: bool) -> dict:
-    reply = message(_plain(title), blocks)
+    reply = message(unstarred(title), blocks)
     if in_channel:
         reply["response_type"] = "in_channel"
     return reply
@@ -240,8 +232,8 @@ def _target_reason(lang: str, target) -> str:  # noqa: ANN001
 
 
 def targets_blocks(lang: str, *, report: TeamReport, rep: RepReport) -> dict:
-    title = t(lang, "target.title", user=_mention(rep.user_id),
+    title = t(lang, "target.title", user=mention(rep.user_id),
               period=Raw(period_name(lang, report)))
     body = "\n".join(_target_lines(lang, rep, report.currency, reasons=True))
-    return message(_plain(title), [section(f"*{title}*"), section(body),
+    return message(unstarred(title), [section(f"*{title}*"), section(body),
                                    context(t(lang, "target.footer"))])
