@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.emulator import SlackEmulator  # noqa: E402
-from bot.slackreq import command_body, sign  # noqa: E402
+from bot.slack.emulator import SlackEmulator  # noqa: E402
+from bot.slack.signing import command_body, sign  # noqa: E402
 
 SECRET = "bench-secret"
 TEXTS = ["visit Acme Corp", "3 calls yesterday", "deal Acme 120k new", "拜访 阿里巴巴 昨天",

@@ -16,7 +16,7 @@ from slack_bolt import Ack, App  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 from waitress import serve  # noqa: E402
 
-from bot.server import wsgi_app  # noqa: E402
+from bot.slack.server import wsgi_app  # noqa: E402
 
 
 def main() -> None:

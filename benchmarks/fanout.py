@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, update  # noqa: E402
 
 from benchmarks.seed import WORKSPACE, seed, user_id  # noqa: E402
-from bot import jobs  # noqa: E402
 from bot.clock import FixedClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.deps import Deps  # noqa: E402
+from bot.jobs import registry as jobs  # noqa: E402
 from store import db  # noqa: E402
 from store.models import Delivery, Member, Team, TeamMember  # noqa: E402
 

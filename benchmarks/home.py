@@ -22,12 +22,13 @@ from sqlalchemy import text, update
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.seed import WORKSPACE, on_each_database, seed, user_id  # noqa: E402
-from bot import home, jobs  # noqa: E402
 from bot.clock import FixedClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.deps import Deps  # noqa: E402
-from bot.emulator import SlackEmulator  # noqa: E402
-from bot.parsing import LogEntry  # noqa: E402
+from bot.grammar.log import LogEntry  # noqa: E402
+from bot.jobs import registry as jobs  # noqa: E402
+from bot.services import home
+from bot.slack.emulator import SlackEmulator  # noqa: E402
 from store import activity, db, homes  # noqa: E402
 from store.models import HomeView, Member  # noqa: E402
 

@@ -25,9 +25,9 @@ from waitress.server import create_server  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.deps import Deps  # noqa: E402
-from bot.emulator import SlackEmulator  # noqa: E402
-from bot.server import wsgi_app  # noqa: E402
-from bot.slackreq import command_body, sign  # noqa: E402
+from bot.slack.emulator import SlackEmulator  # noqa: E402
+from bot.slack.server import wsgi_app  # noqa: E402
+from bot.slack.signing import command_body, sign  # noqa: E402
 from store import db, teams  # noqa: E402
 
 TEXTS = ["visit Acme Corp", "3 calls yesterday", "deal Acme 120k new", "拜访 阿里巴巴 昨天",

@@ -27,7 +27,7 @@ from benchmarks.seed import WORKSPACE, on_each_database, seed, user_id  # noqa: 
 from bot.clock import FixedClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.deps import Deps  # noqa: E402
-from bot.privacy import blank_old_text, export_member, forget_member  # noqa: E402
+from bot.services.privacy import blank_old_text, export_member, forget_member  # noqa: E402
 from store import audit, db  # noqa: E402
 from store import privacy as store  # noqa: E402
 from store.models import Activity  # noqa: E402

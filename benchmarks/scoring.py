@@ -24,9 +24,9 @@ from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from benchmarks.seed import on_each_database, seed  # noqa: E402
-from bot.reports import team_report  # noqa: E402
 from bot.scoring.facts import Period  # noqa: E402
 from bot.scoring.rules import DEFAULT_RULES as RULES  # noqa: E402
+from bot.services.reports import team_report  # noqa: E402
 from store import db, scoring  # noqa: E402
 from store.models import Activity, Team  # noqa: E402
 

@@ -16,7 +16,7 @@ from bot import logs
 from bot.config import Settings
 from bot.deps import Deps
 from bot.i18n import DEFAULT_LANG, LANGS, t
-from bot.slackapi import web_client
+from bot.slack.client import web_client
 from handlers import register_all
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
                listener_executor: Executor | None = None) -> App:
     oauth = None
     if deps.installations is not None:
-        from bot.install import oauth_settings
+        from bot.slack.install import oauth_settings
 
         oauth = oauth_settings(deps)
     app = App(

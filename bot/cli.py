@@ -196,8 +196,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from bot.app import LISTENER_THREADS, create_app
-    from bot.scheduler import Scheduler
-    from bot.server import HttpServer, SocketModeServer, serve_until_stopped
+    from bot.jobs.scheduler import Scheduler
+    from bot.slack.server import HttpServer, SocketModeServer, serve_until_stopped
 
     deps = Deps.build(settings, clock=_run_clock(settings))
     db.upgrade(deps.engine)
@@ -221,7 +221,7 @@ def _token_workspace_installed(deps: Deps) -> None:
         gone = workspaces.uninstalled_ids(session)
     if not gone:
         return
-    from bot.slackapi import web_client
+    from bot.slack.client import web_client
 
     workspace_id = deps.workspace_id(web_client(deps.settings).auth_test()["team_id"])
     if workspace_id in gone:
@@ -246,7 +246,7 @@ def _run_clock(settings: Settings):  # noqa: ANN202 - a bot.clock.Clock, or None
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.console import run_console
+    from bot.slack.console import run_console
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # keep the console readable
 
@@ -270,7 +270,7 @@ def _cli_workspace(deps: Deps, explicit: str | None) -> str:
     if workspace_id:
         return workspace_id
     if deps.settings.bot_token:
-        from bot.slackapi import web_client
+        from bot.slack.client import web_client
 
         return web_client(deps.settings).auth_test()["team_id"]
     return "T0LOCAL"
@@ -322,7 +322,7 @@ def team_change(session, args: argparse.Namespace, workspace_id: str, now) -> st
     elif command == "tz":
         teams.set_tz(**scope, tz=args.tz)
     elif command == "calibration":
-        from bot.calibration import set_team_cadence
+        from bot.services.calibration import set_team_cadence
 
         team = set_team_cadence(session, workspace_id=workspace_id, name=name,
                                 anchor=args.anchor, at=args.time, now=now)
@@ -353,8 +353,8 @@ def team_change(session, args: argparse.Namespace, workspace_id: str, now) -> st
 
 
 def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import jobs
     from bot.clock import FixedClock
+    from bot.jobs import registry as jobs
 
     at = getattr(args, "at", None)
     deps = Deps.build(settings, clock=FixedClock(at) if at else None)
@@ -385,7 +385,7 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.importer import run_import
+    from bot.services.importer import run_import
 
     deps = Deps.build(settings)
     db.upgrade(deps.engine)
@@ -395,13 +395,13 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.exports import EXPORTS
+    from bot.services.exports import EXPORTS
 
     deps = Deps.build(settings)
     db.upgrade(deps.engine)
     if args.export_command == "scorecards":
-        from bot.exports import export_scorecards
-        from bot.periods import parse_period
+        from bot.calendar.periods import parse_period
+        from bot.services.exports import export_scorecards
 
         period = parse_period(args.period, deps.clock.now().date())
         if period is None or period.kind not in ("month", "quarter", "year"):
@@ -411,8 +411,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         return export_scorecards(deps, team=args.team, workspace=args.workspace, period=period,
                                  out=sys.stdout)
     if args.export_command == "reviews":
-        from bot.exports import export_reviews
-        from bot.periods import parse_period
+        from bot.calendar.periods import parse_period
+        from bot.services.exports import export_reviews
 
         chosen = parse_period(args.period, deps.clock.now().date()) if args.period else None
         if args.period and (chosen is None or chosen.kind not in ("month", "quarter")):
@@ -488,8 +488,8 @@ def _keys(tree: dict, prefix: str = "") -> list[str]:
 
 
 def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
-    """`pacer member export|forget`, `pacer retention notes|show` (bot/privacy.py)."""
-    from bot import privacy
+    """`pacer member export|forget`, `pacer retention notes|show` (bot/services/privacy.py)."""
+    from bot.services import privacy
 
     deps = Deps.build(settings)
     db.upgrade(deps.engine)

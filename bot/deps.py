@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.users import Profile, UserDirectory
+from bot.slack.users import Profile, UserDirectory
 from store import db, teams
 from store.installations import SealedInstallationStore, state_store
 from store.models import Workspace
@@ -88,7 +88,7 @@ class Deps:
         """The Web API client for one workspace's bot (jobs post to many workspaces' teams):
         with OAuth, the bot token installed there (looked up each time: a re-install or a
         revocation changes it); with one bot token, that one for every workspace."""
-        from bot.slackapi import web_client
+        from bot.slack.client import web_client
 
         if self.installations is not None:
             bot = self.installations.bot_for(workspace_id)

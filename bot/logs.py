@@ -1,7 +1,7 @@
 """Logging: one setup for every command; a request or run id on every line; no secrets.
 
-`configure()` is called once, by bot/cli.py. Each HTTP request (bot/server.py), Socket Mode
-envelope and scheduled job run (bot/scheduler.py) runs inside `request_context(id)`; the
+`configure()` is called once, by bot/cli.py. Each HTTP request (bot/slack/server.py), Socket Mode
+envelope and scheduled job run (bot/jobs/scheduler.py) runs inside `request_context(id)`; the
 handler's filter copies that id onto every record written meanwhile, and `with_context()` carries
 it into Bolt's listener pool, where the work a listener does after its ack runs.
 """
@@ -104,7 +104,7 @@ def slack_kind(body: dict) -> str:
 
 
 def label_request(body: dict, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
-    """Bolt global middleware: names the request for the access line bot/server.py writes."""
+    """Bolt global middleware: names the request for the access line bot/slack/server.py writes."""
     info = CURRENT.get()
     if info is not None:
         info.kind = slack_kind(body)

@@ -12,9 +12,9 @@ from datetime import date
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.calendar.periods import week_bounds
 from bot.deps import Deps, Who
-from bot.inline import HELP_WORDS, InlineError, Labels, clean, split_labelled
-from bot.periods import week_bounds
+from bot.grammar.inline import HELP_WORDS, InlineError, Labels, clean, split_labelled
 from bot.render import brief as render
 from handlers.checkin import check_texts, form_day, metadata, team_id_for
 from store import briefs, teams

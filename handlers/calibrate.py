@@ -23,18 +23,18 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import calibration as cal
-from bot.cadence import next_working
+from bot.calendar.cadence import next_working
 from bot.deps import Deps, Who
+from bot.grammar.when import WhenError, parse_moment
 from bot.i18n import Raw, format_day, t
-from bot.job_calibration import ledger_period, notify, send_packs
-from bot.jobs import RunResult
+from bot.jobs.calibration import ledger_period, notify, send_packs
+from bot.jobs.registry import RunResult
 from bot.permissions import decide
 from bot.render import calibrate as render
 from bot.render.blocks import error_blocks, notice_blocks
 from bot.render.checkin import VALUE_ACTION
-from bot.slacktext import tokens, user_id
-from bot.when import WhenError, parse_moment
+from bot.services import calibration as cal
+from bot.slack.text import tokens, user_id
 from handlers.checkin import metadata
 from store import actions, audit, teams
 from store import calibrations as store

@@ -17,7 +17,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.deps import Deps, Who
-from bot.inline import (
+from bot.grammar.inline import (
     HELP_WORDS,
     InlineError,
     Labels,
@@ -27,7 +27,7 @@ from bot.inline import (
     split_labelled,
 )
 from bot.render import checkin as render
-from bot.slacktext import row_id
+from bot.slack.text import row_id
 from store import checkins, teams
 from store.checkins import CheckinAnswers
 

@@ -1,10 +1,10 @@
-"""The App Home: published when a person opens it (bot/home.py says what it shows), and its
+"""The App Home: published when a person opens it (bot/services/home.py says what it shows), and its
 "Log an activity" form, which takes one line of /log's grammar.
 
 Opening the Home is an Events API delivery, handled once per event_id (handlers/workspace.py);
 it republishes only when Slack shows no Home yet, the Home is stale, or its last publish is a
 minute old (a person flicking between tabs costs nothing). Data changes are picked up by the
-`home` job (bot/job_home.py), never on the request that made them.
+`home` job (bot/jobs/home.py), never on the request that made them.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import home
 from bot.deps import Deps
+from bot.grammar.log import LogParseError, parse_log
 from bot.i18n import t
-from bot.parsing import LogParseError, parse_log
 from bot.render import home as render
 from bot.render.log import log_error_blocks
+from bot.services import home
 from handlers.checkin import metadata, modal_value
 from handlers.log import save
 from handlers.workspace import first_time

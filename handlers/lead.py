@@ -16,7 +16,7 @@ from bot.i18n import Raw, t
 from bot.permissions import decide
 from bot.render import lead as render
 from bot.render.blocks import error_blocks, notice_blocks
-from bot.slacktext import row_id, tokens, too_long, user_id
+from bot.slack.text import row_id, tokens, too_long, user_id
 from store import audit, customers, teams
 from store.models import STAGES, TIERS, Customer, Team, max_length
 

@@ -9,15 +9,15 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.calendar.periods import period_bounds, week_bounds, weekdays_before
 from bot.deps import Deps, Who
+from bot.grammar.log import LogCommand, LogParseError, parse_log
 from bot.i18n import t
-from bot.parsing import LogCommand, LogParseError, parse_log
-from bot.periods import period_bounds, week_bounds, weekdays_before
 from bot.render import log as render
 from bot.render.blocks import notice_blocks
 from bot.scoring.points import day_points, touches_pace
 from bot.scoring.rules import DEFAULT_RULES
-from bot.slacktext import row_id
+from bot.slack.text import row_id
 from store import activity, customers, teams
 from store.activity import NO_TOTAL
 from store.models import Activity, Team

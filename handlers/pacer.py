@@ -13,7 +13,6 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import calibration as cal
 from bot.deps import Deps, Who
 from bot.i18n import (
     Raw,
@@ -27,7 +26,8 @@ from bot.i18n import (
 )
 from bot.permissions import decide
 from bot.render.blocks import error_blocks, notice_blocks
-from bot.slacktext import channel_id, tokens, user_id
+from bot.services import calibration as cal
+from bot.slack.text import channel_id, tokens, user_id
 from store import audit, teams
 
 COMMAND = "/pacer"

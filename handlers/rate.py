@@ -9,13 +9,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.calendar.periods import parse_period, quarter_period
 from bot.deps import Deps, Who
 from bot.i18n import Raw, format_number, format_period, t
-from bot.periods import parse_period, quarter_period
 from bot.permissions import decide
 from bot.render import rate as render
 from bot.render.blocks import error_blocks, notice_blocks
-from bot.slacktext import tokens, too_long, user_id
+from bot.slack.text import tokens, too_long, user_id
 from handlers.checkin import metadata, team_id_for
 from store import audit, ratings, teams
 from store.models import Rating, max_length

@@ -1,5 +1,5 @@
 """/review and the review cycle's forms: self-assessment, rating, appeal, HR's decision, an
-improvement plan's targets and its monthly checks (bot/job_review.py sends the DMs).
+improvement plan's targets and its monthly checks (bot/jobs/review.py sends the DMs).
 
 Who may do what: the rep their own self-assessment and appeal; the team's managers (and
 admins) the rating and the plan; admins (HR) the decision on an appeal. A review is seen only
@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from bot.deps import Deps, Who
 from bot.i18n import Raw, t
-from bot.job_review import (
+from bot.jobs.review import (
     APPEAL_DAYS,
     DECISION_DAYS,
     advance,
@@ -33,9 +33,9 @@ from bot.permissions import decide
 from bot.render import review as render
 from bot.render.blocks import notice_blocks
 from bot.render.checkin import VALUE_ACTION
-from bot.review_steps import pending_items
 from bot.scoring.grades import GRADES
-from bot.slacktext import row_id, tokens, user_id
+from bot.services.review import pending_items
+from bot.slack.text import row_id, tokens, user_id
 from handlers.access import may_view
 from handlers.checkin import metadata
 from store import audit, teams

@@ -9,15 +9,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.charts import score_trend_png
+from bot.calendar.periods import month_period, parse_period, previous
 from bot.deps import Deps, Who
 from bot.i18n import Raw, format_period, t
-from bot.periods import month_period, parse_period, previous
 from bot.permissions import decide
 from bot.render import score as render
 from bot.render.blocks import error_blocks, notice_blocks
-from bot.reports import recommendations, rules_for, team_report
-from bot.slacktext import tokens, user_id
+from bot.render.charts import score_trend_png
+from bot.services.reports import recommendations, rules_for, team_report
+from bot.slack.text import tokens, user_id
 from store import audit, teams
 from store.models import Team
 

@@ -9,16 +9,16 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.calendar.periods import parse_period, quarter_period
 from bot.deps import Deps, Who
+from bot.grammar.log import parse_amount
 from bot.i18n import Raw, format_period, t
-from bot.parsing import parse_amount
-from bot.periods import parse_period, quarter_period
 from bot.permissions import decide
 from bot.render import score as render
 from bot.render.blocks import error_blocks, notice_blocks
-from bot.reports import rules_for, team_report
 from bot.scoring.facts import Period
-from bot.slacktext import tokens, too_long, user_id
+from bot.services.reports import rules_for, team_report
+from bot.slack.text import tokens, too_long, user_id
 from store import audit, targets, teams
 from store.models import TargetRow, max_length
 

@@ -1,4 +1,4 @@
-"""Facts for the manager alerts (bot/job_alerts.py), aggregated in SQL.
+"""Facts for the manager alerts (bot/jobs/alerts.py), aggregated in SQL.
 
 One team per call; datetimes in and out are aware UTC, days are the team's local dates (as
 Activity.occurred_on already is). Soft-deleted logs are ignored.

@@ -1,8 +1,8 @@
 """Calibration 1:1s: the pairs' own cadences and every calibration something happened to.
 
 A calibration is stored the first time it needs to be (answers, a move, a skip, minutes, an ad
-hoc start); until then it lives only in the cadence (bot/calibration.py merges the two). Its
-key is (team, rep, slot): a double click or a second process finds the row the first made.
+hoc start); until then it lives only in the cadence (bot/services/calibration.py merges the
+two). Its key is (team, rep, slot): a double click or a second process finds the row the first made.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """CSV in and out: the SQL behind `pacer import` (CRM rows) and `pacer export checkins|leads`.
 
-The importer validates a whole file first (bot/importer.py, no SQL); the functions here apply
-validated rows inside the caller's one session, so a single bad row rolls everything back.
+The importer validates a whole file first (bot/services/importer.py, no SQL); the functions
+here apply validated rows inside the caller's one session, so a single bad row rolls
+everything back.
 """
 
 from __future__ import annotations

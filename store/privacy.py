@@ -1,5 +1,5 @@
 """Personal data, table by table, and the SQL that exports it, forgets a person and ages
-free text out (`pacer member export|forget`, the `retention` job: bot/privacy.py).
+free text out (`pacer member export|forget`, the `retention` job: bot/services/privacy.py).
 
 TABLES says, for every table, which columns name a person and which hold free text a person
 wrote. tests/test_privacy.py reads SQLModel.metadata and fails while a table, or a column that

@@ -19,9 +19,9 @@ import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot import jobs
 from bot.clock import FixedClock
-from bot.slackreq import sign, view_submission_body
+from bot.jobs import registry as jobs
+from bot.slack.signing import sign, view_submission_body
 from store import teams
 from tests.conftest import SECRET, WORKSPACE, Bot, Reply, make_deps
 from tests.fakes import FakeSlack, view_problems

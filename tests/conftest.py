@@ -26,12 +26,12 @@ from bot.app import create_app
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.deps import Deps
-from bot.server import wsgi_app
-from bot.slackreq import action_body, command_body, sign
+from bot.slack.server import wsgi_app
+from bot.slack.signing import action_body, command_body, sign
 from store import db, teams
 from tests.fakes import FakeSlack, message_problems
 
-# Property tests (tests/test_fuzz_*.py) see the same examples on every run, and keep no
+# Property tests (tests/*/test_fuzz_*.py) see the same examples on every run, and keep no
 # example database on disk: `HYPOTHESIS_PROFILE=deep` searches longer, at random, locally.
 settings.register_profile("pacer", max_examples=100, derandomize=True, database=None,
                           deadline=None, print_blob=True,

@@ -15,7 +15,7 @@ import jsonschema
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.emulator import Call, SlackEmulator
+from bot.slack.emulator import Call, SlackEmulator
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SCHEMA_PATHS = [SHARED / "slack" / "block-kit.schema.json",

@@ -3,7 +3,8 @@
 Pure random unicode rarely gets past a parser's first check, so every strategy here mixes it
 with the vocabulary a grammar knows (kinds, Chinese and English date words, amounts, labels,
 quotes, Slack mentions and channel references, emoji, right-to-left text, control characters)
-and sometimes makes it very long. Used by tests/test_fuzz_parsers.py and tests/test_fuzz_slack.py.
+and sometimes makes it very long. Used by tests/grammar/test_fuzz_parsers.py and
+tests/slack/test_fuzz_slack.py.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from bot.parsing import DEFAULT_KINDS
+from bot.grammar.log import DEFAULT_KINDS
 
 
 def examples(n: int) -> int:

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.deps import Deps
-from bot.slackreq import event_body, event_headers
+from bot.slack.signing import event_body, event_headers
 from store import db
 from tests.conftest import SECRET, Bot, Reply
 from tests.fakes import FakeSlack

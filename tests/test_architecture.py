@@ -7,7 +7,7 @@ from pathlib import Path
 
 SCORING = Path(__file__).resolve().parents[1] / "bot" / "scoring"
 FORBIDDEN = ("slack_sdk", "slack_bolt", "sqlalchemy", "sqlmodel", "store", "handlers",
-             "bot.app", "bot.deps", "bot.users", "bot.clock", "requests", "urllib")
+             "bot.app", "bot.deps", "bot.slack.users", "bot.clock", "requests", "urllib")
 
 
 def test_scoring_imports_nothing_impure() -> None:

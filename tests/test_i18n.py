@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from jinja2 import meta
 
-from bot.home import INSTALL_STATES
+from bot.calendar.periods import PERIOD_OF
+from bot.grammar.log import _PERIODS, DEFAULT_KINDS, ERROR_CODES
 from bot.i18n import (
     LANGS,
     Raw,
@@ -31,23 +32,22 @@ from bot.i18n import (
     locale_of,
     t,
 )
-from bot.parsing import _PERIODS, DEFAULT_KINDS, ERROR_CODES
-from bot.periods import PERIOD_OF
 from bot.render import brief as brief_render
 from bot.render import calibrate as calibrate_render
 from bot.render import checkin as checkin_render
 from bot.render import home as home_render
 from bot.render import reports as reports_render
 from bot.render import review as review_render
-from bot.reports import TARGET_METRICS
 from bot.scoring import compare, kbi, leaderboard, recommend, targets
 from bot.scoring.grades import GRADES
 from bot.scoring.rules import Weights
+from bot.services.home import INSTALL_STATES
+from bot.services.reports import TARGET_METRICS
 from handlers import lead, pacer, rate
 from store import reviews
 from store.models import ROLES, STAGES, TIERS
 from tests.conftest import Bot
-from tests.test_checkin import open_form, submit
+from tests.handlers.test_checkin import open_form, submit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,8 +141,8 @@ DYNAMIC: dict[str, Iterable] = {
     "status.{}": (kbi.AHEAD, kbi.ON_PACE, kbi.BEHIND, kbi.NO_DATA),
     "errors.{}": ERROR_CODES,
     "teamerr.{}": _codes("store/teams.py", r'TeamError\(\s*"(\w+)"') | {"unknown"},
-    # bot/inline.py's own error (planned_counts) is /checkin's; /brief uses none of it.
-    "checkin.errors.{}": _inline_codes("handlers/checkin.py", "bot/inline.py"),
+    # bot/grammar/inline.py's own error (planned_counts) is /checkin's; /brief uses none of it.
+    "checkin.errors.{}": _inline_codes("handlers/checkin.py", "bot/grammar/inline.py"),
     "brief.errors.{}": _inline_codes("handlers/brief.py"),
     "checkin.field.{}": [*checkin_render.TEXT_FIELDS, *checkin_render.COUNT_FIELDS],
     "checkin.what.{}": checkin_render.COUNT_FIELDS,
@@ -171,13 +171,13 @@ DYNAMIC: dict[str, Iterable] = {
     "score.source_{}": ("forecast", "manual"),  # bot.scoring.facts.Target.source
     # Calibrations and action items (bot/render/calibrate.py, actions.py).
     "cal.intro_{}": ("dayahead", "hourbefore", "start", "preview"),  # pack_blocks(kind=)
-    "cal.digest_{}": ("skipped", "missed"),  # bot/job_calibration.py
+    "cal.digest_{}": ("skipped", "missed"),  # bot/jobs/calibration.py
     "cal.history_{}": ("held", "skipped", "missed", "scheduled"),  # calibration.state()
     "cal.q.{}": calibrate_render.QUESTIONS,
     "cal.field.{}": calibrate_render.MINUTES_FIELDS,
     "cal.hint.{}": [*calibrate_render.QUESTIONS, *calibrate_render.MINUTES_FIELDS],
     "cal.scope_{}": ("one", "following"),  # move_modal's options
-    "calx.when_{}": _codes("bot/when.py", r'WhenError\(\s*"(\w+)"'),
+    "calx.when_{}": _codes("bot/grammar/when.py", r'WhenError\(\s*"(\w+)"'),
     "act.line_{}": ("done", "overdue", "today", "open"),  # actions.item_text
     "act.remind_{}": ("tomorrow", "today"),  # actions.reminder_blocks(when=)
     "cal.plan.{}": reviews.CHECK_STATUSES,
@@ -190,7 +190,7 @@ DYNAMIC: dict[str, Iterable] = {
     "review.outcome.{}": reviews.OUTCOMES,
     "review.grade.{}": GRADES,
     "review.decide_option.{}": ("upheld", "changed"),  # decide_form's options
-    "review.escalate.{}": ("rating", "appeal"),  # bot/job_review.py
+    "review.escalate.{}": ("rating", "appeal"),  # bot/jobs/review.py
     "review.self_field.{}": review_render.SELF_TEXTS,
     "review.self_hint.{}": review_render.SELF_TEXTS,
     "review.rate_field.{}": review_render.RATE_TEXTS,

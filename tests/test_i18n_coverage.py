@@ -35,31 +35,31 @@ from pathlib import Path
 
 import pytest
 
-from bot import jobs
 from bot.clock import FixedClock
+from bot.grammar.log import LogEntry
 from bot.i18n import catalogue
-from bot.parsing import LogEntry
+from bot.jobs import registry as jobs
 from bot.render.log import UNDO_ACTION
 from store import activity, teams
 from tests.conftest import CHANNEL, WORKSPACE, Bot, make_deps
 from tests.fakes import FakeSlack
-from tests.test_checkin import submit
-from tests.test_jobs import SHANGHAI, local
-from tests.test_log import undo_value
+from tests.handlers.test_checkin import submit
+from tests.handlers.test_log import undo_value
+from tests.jobs.test_jobs import SHANGHAI, local
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # Modules whose strings never reach a Slack user, and why.
 NOT_SLACK = {
     "bot/cli.py": "the command line's own output",
-    "bot/console.py": "the local console's own chrome around what Slack would show",
-    "bot/emulator.py": "the fake Slack Web API",
-    "bot/slackreq.py": "builds requests as Slack sends them, for tests and the console",
-    "bot/importer.py": "CSV import, reported on the command line",
-    "bot/exports.py": "CSV export, written to a file",
-    "bot/charts.py": "a picture without words (its font has no Chinese)",
-    "bot/parsing.py": "the /log grammar: words users type, not words we show",
-    "bot/inline.py": "the /checkin and /brief grammar: words users type",
+    "bot/slack/console.py": "the local console's own chrome around what Slack would show",
+    "bot/slack/emulator.py": "the fake Slack Web API",
+    "bot/slack/signing.py": "builds requests as Slack sends them, for tests and the console",
+    "bot/services/importer.py": "CSV import, reported on the command line",
+    "bot/services/exports.py": "CSV export, written to a file",
+    "bot/render/charts.py": "a picture without words (its font has no Chinese)",
+    "bot/grammar/log.py": "the /log grammar: words users type, not words we show",
+    "bot/grammar/inline.py": "the /checkin and /brief grammar: words users type",
     "bot/i18n.py": "the catalogue machinery itself",
 }
 TEXT_KEYS = {"text", "title", "label", "placeholder", "hint", "submit", "close", "alt_text",

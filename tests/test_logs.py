@@ -15,12 +15,12 @@ import pytest
 from bot import logs
 from bot.clock import FixedClock
 from bot.config import ConfigError, Settings
-from bot.scheduler import Scheduler
-from bot.slackreq import command_body, sign
+from bot.jobs.scheduler import Scheduler
+from bot.slack.signing import command_body, sign
 from store import teams
 from tests.conftest import CHANNEL, SECRET, WORKSPACE, Bot, make_deps
 from tests.fakes import FakeSlack
-from tests.test_checkin import open_form, submit
+from tests.handlers.test_checkin import open_form, submit
 
 
 @pytest.fixture

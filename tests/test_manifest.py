@@ -9,8 +9,8 @@ import jsonschema
 import yaml
 
 import handlers
-from bot.install import BOT_SCOPES, REDIRECT_PATH
-from bot.server import EVENTS_PATH
+from bot.slack.install import BOT_SCOPES, REDIRECT_PATH
+from bot.slack.server import EVENTS_PATH
 from tests.fakes import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]

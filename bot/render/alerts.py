@@ -1,4 +1,4 @@
-"""Block Kit for the alerts job's DMs (bot/job_alerts.py): to a rep about their idle leads,
+"""Block Kit for the alerts job's DMs (bot/jobs/alerts.py): to a rep about their idle leads,
 to managers about growth, idle leads, mid-week pace and deals bunched at period end."""
 
 from __future__ import annotations

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.calibration import DataPack, Occurrence
 from bot.i18n import Raw, format_day, format_period, slack_escape, t
 from bot.render.blocks import context, header, mention, message, section, unstarred
 from bot.render.checkin import modal, plain, shown, text_input
 from bot.render.log import what
 from bot.render.score import _kbi_value, _target_lines, kbi_lines
+from bot.services.calibration import DataPack, Occurrence
 from store.calibrations import Answers
 from store.deliveries import aware
 from store.models import ActionItem, Calibration

@@ -28,8 +28,8 @@ from bot.render.checkin import checkin_button, modal, plain
 from bot.render.log import PICK_ACTION
 from bot.render.score import _target_lines, kbi_lines, leaderboard_blocks, period_name
 
-if TYPE_CHECKING:  # bot.home builds its views with this module
-    from bot.home import Dashboard, IdleLine, RepPart, SetupPart, TeamPart
+if TYPE_CHECKING:  # bot.services.home builds its views with this module
+    from bot.services.home import Dashboard, IdleLine, RepPart, SetupPart, TeamPart
 
 MAX_BLOCKS = 100  # Slack's limit for a Home view
 LOG_ACTION = "home_log"  # the quick button that opens the log form

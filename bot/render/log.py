@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+from bot.calendar.periods import week_bounds
+from bot.grammar.log import LogParseError
 from bot.i18n import Raw, format_day, format_money, t
-from bot.parsing import LogParseError
-from bot.periods import week_bounds
 from bot.render.blocks import SECTION_LIMIT, context, error_section, message, section
 
 UNDO_ACTION = "log_undo"

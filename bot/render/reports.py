@@ -1,4 +1,4 @@
-"""Block Kit for the scheduled reports (bot/job_reports.py): the Friday report DM and channel
+"""Block Kit for the scheduled reports (bot/jobs/reports.py): the Friday report DM and channel
 summary, and the managers' month-end / quarter-end overview. Scorecards and leaderboards are
 bot/render/score.py's."""
 
@@ -18,10 +18,10 @@ from bot.render.score import (
     period_name,
     recommendation_text,
 )
-from bot.reports import RepReport, TeamReport
 from bot.scoring.facts import Period
 from bot.scoring.leaderboard import Leaderboard
 from bot.scoring.recommend import Recommendation
+from bot.services.reports import RepReport, TeamReport
 
 TOUCH_KINDS = ("call", "visit", "email")
 BRIEF_FIELDS = ("progress", "wins", "blockers", "next_focus")

@@ -1,4 +1,4 @@
-"""Block Kit for the review cycle and improvement plans: the DMs of bot/job_review.py, the
+"""Block Kit for the review cycle and improvement plans: the DMs of bot/jobs/review.py, the
 forms (self-assessment, rating, appeal, HR decision, plan targets, monthly check) and /review.
 
 The tone is a coach's (seed 000): every message says what happens next and how to get help.

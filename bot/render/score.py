@@ -17,12 +17,12 @@ from bot.i18n import (
     t,
 )
 from bot.render.blocks import context, mention, message, section, unstarred
-from bot.reports import RepReport, TeamReport
 from bot.scoring.compare import Comparison, quadrant
 from bot.scoring.kbi import KbiPace
 from bot.scoring.leaderboard import Leaderboard
 from bot.scoring.recommend import Recommendation
 from bot.scoring.rules import Rules
+from bot.services.reports import RepReport, TeamReport
 
 MONEY_METRICS = ("sales", "sales_new", "sales_repeat")
 RATE_METRICS = ("collection_rate", "lead_conversion")

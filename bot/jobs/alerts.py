@@ -1,0 +1,301 @@
+"""The `alerts` job (SPEC §3, seed 001): early warnings, each sent once, in a coach's voice.
+
+Run every tick. Four alerts, each checked per team in the team's time zone, and each message
+delivered through the ledger (bot/jobs.deliver) under the key
+``alerts:<workspace>:<recipient>:<alert>:t<team id>:<period>``, so it goes once per condition
+per period however often, and in however many processes, the job runs:
+
+growth   First working day of the week, 09:00 team time, to the managers: when the last two
+         complete ISO weeks each grew new customers won (distinct customers of new-business
+         deals, team-wide) by less than 5% over the week before. Growth from 0 to 0 is 0%
+         (under 5%: a stall is what this alert is for); from 0 to anything is unbounded (not
+         under). Only once the team has existed in Pacer for all three weeks looked at.
+         Period: the current week ("growth:t1:2026-W48").
+idle48   To the owner, leads at an open stage without a touch (Customer.last_touched_at,
+         else its creation: what `/lead list` flags) for over 48 h. A lapse is due at the top
+         of the hour after its 48 h mark, and one DM per rep per such hour lists every lead
+         whose lapse fell in it: the period names the hour ("idle48:t1:20261120T10"), so one
+         lead lapse is in exactly one key and is never sent twice, while leads going quiet
+         together arrive in one message. A touch ends the lapse; the next quiet spell starts
+         a new one with a new mark, hence a new key.
+idle72   The same at 72 h, to the managers (one DM per manager per hour of 72 h marks).
+pace     Working Wednesdays at 12:00 team time, to the managers: reps whose touches this week
+         (calls, visits, emails) are behind kbi_pace, pro rata to the working days over by
+         Wednesday (Monday and Tuesday, when both are working days). Only if someone is behind.
+         Period: the week.
+bunched  The first working day after a month or quarter, 09:00 team time, to the managers:
+         when over half of the period's deal value landed in its last 3 calendar days,
+         team-wide or for a rep with at least 10% of the team's deal value (2 deals at least
+         either way: one deal is not a pattern). Period: the month or quarter.
+
+Missed by more than the catch-up window (the bot was down), an alert is given up and logged
+like any scheduled message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+
+from bot.calendar.periods import month_period, previous, quarter_period, week_bounds, week_period
+from bot.calendar.workdays import working_days
+from bot.deps import Deps
+from bot.jobs.registry import CATCH_UP, Due, RunResult, TeamInfo, at_local, deliver, team_infos
+from bot.render.alerts import (
+    LeadLine,
+    PaceLine,
+    Split,
+    bunched_blocks,
+    growth_blocks,
+    idle_manager_blocks,
+    idle_rep_blocks,
+    pace_blocks,
+)
+from bot.scoring.kbi import BEHIND, kbi_pace
+from bot.services.reports import rules_for
+from store import alerts as store
+from store import scoring as facts_store
+
+log = logging.getLogger(__name__)
+
+JOB = "alerts"
+GROWTH_TIME = time(9, 0)
+GROWTH_LIMIT = 0.05
+PACE_TIME = time(12, 0)
+BUNCHED_TIME = time(9, 0)
+BUNCHED_DAYS = 3
+BUNCHED_SHARE = Decimal("0.5")  # over this share of the value in the last days
+BUNCHED_REP_SHARE = Decimal("0.1")  # a rep's "meaningful amount": this share of the team's
+BUNCHED_MIN_DEALS = 2
+IDLE_HOURS = 48
+ESCALATE_HOURS = 72
+# An alert missed by more than this is not looked at again (no query, no give-up): it was
+# recorded as given up by the ticks of the day it was missed, and a lead idle for months or
+# a month-end alert in the middle of the next month costs nothing per tick.
+LOOKBACK = CATCH_UP + timedelta(days=1)
+
+Check = Callable[[Deps, WebClient, TeamInfo, datetime], RunResult]
+
+
+def run_alerts(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
+    """Every alert for every team; one alert's trouble never stops the others."""
+    result = RunResult()
+    checks: dict[str, Check] = {"growth": _growth, "idle": _idle, "pace": _pace,
+                                "bunched": _bunched}
+    for info in team_infos(deps, team):
+        client = deps.client_for(info.workspace_id)
+        for name, check in checks.items():
+            try:
+                result.add(check(deps, client, info, now))
+            except Exception:  # noqa: BLE001 - log it, count it, carry on with the others
+                log.exception("alerts: %s failed for team %s", name, info.name)
+                result.failed += 1
+                result.lines.append(f"failed {name} ({info.name}): unexpected error, see the log")
+    return result
+
+
+def next_due(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """Idle leads are looked at on every tick: the next whole minute."""
+    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+# ----------------------------------------------------------------- helpers
+
+def _due(info: TeamInfo, user_id: str, alert: str, period: str, due_at: datetime) -> Due:
+    return Due(JOB, info, user_id, f"{alert}:t{info.id}:{period}", due_at)
+
+
+def _managers(deps: Deps, info: TeamInfo) -> list[str]:
+    with deps.sessions() as session:
+        return store.managers(session, team_id=info.id)
+
+
+def _to_managers(deps: Deps, client: WebClient, info: TeamInfo, *, now: datetime, alert: str,
+                 period: str, due_at: datetime, message: Callable[[str], dict]) -> RunResult:
+    """One DM per manager, each in their own language."""
+    result = RunResult()
+    for manager in _managers(deps, info):
+        lang = deps.users.profile(client, info.workspace_id, manager).lang
+        deliver(deps, client, _due(info, manager, alert, period, due_at), now=now,
+                answered=False, result=result, message=lambda lang=lang: message(lang))
+    return result
+
+
+def _in_window(due_at: datetime, now: datetime) -> bool:
+    return due_at <= now and now - due_at <= LOOKBACK
+
+
+def _first_working(info: TeamInfo, start: date, end: date) -> date | None:
+    day = start
+    while day <= end:
+        if info.working(day):
+            return day
+        day += timedelta(days=1)
+    return None
+
+
+def growth(before: int, after: int) -> float | None:
+    """Week-on-week growth; None for unbounded (from 0 to something)."""
+    if before == 0:
+        return 0.0 if after == 0 else None
+    return (after - before) / before
+
+
+def _under(value: float | None) -> bool:
+    return value is not None and value < GROWTH_LIMIT
+
+
+# ----------------------------------------------------------------- growth
+
+def _growth(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
+    tz = ZoneInfo(info.tz)
+    monday = week_bounds(now.astimezone(tz).date())[0]
+    day = _first_working(info, monday, monday + timedelta(days=6))
+    if day is None or not _in_window(at_local(day, GROWTH_TIME, tz), now):
+        return RunResult()
+    weeks = [week_period(monday - timedelta(weeks=k)) for k in (3, 2, 1)]
+    if info.created_at > at_local(weeks[0].start, time(0), tz):
+        return RunResult()  # Pacer has not seen the three weeks
+    with deps.sessions() as session:
+        counts = store.new_customers_by_week(session, team_id=info.id, weeks=weeks)
+    rises = [None, growth(counts[0], counts[1]), growth(counts[1], counts[2])]
+    if not (_under(rises[1]) and _under(rises[2])):
+        return RunResult()
+    rows = [(w.start, n, g) for w, n, g in zip(weeks, counts, rises, strict=True)]
+    return _to_managers(
+        deps, client, info, now=now, alert="growth", period=week_period(monday).label,
+        due_at=at_local(day, GROWTH_TIME, tz),
+        message=lambda lang: growth_blocks(lang, team=info.name, weeks=rows,
+                                           limit=round(GROWTH_LIMIT * 100)))
+
+
+# ----------------------------------------------------------------- idle leads
+
+def _hour_after(mark: datetime) -> datetime:
+    """The top of the hour after `mark` (in UTC): when a lapse marked then is due."""
+    mark = mark.astimezone(UTC)
+    return mark.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def _idle(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
+    result = RunResult()
+    for hours in (IDLE_HOURS, ESCALATE_HOURS):
+        with deps.sessions() as session:
+            leads = store.idle_leads(session, team_id=info.id,
+                                     touched_before=now - timedelta(hours=hours))
+        batches: dict[datetime, list[store.IdleLead]] = defaultdict(list)
+        for lead in leads:
+            due_at = _hour_after(lead.since + timedelta(hours=hours))
+            if _in_window(due_at, now):
+                batches[due_at].append(lead)
+        for due_at, batch in sorted(batches.items()):
+            period = f"{due_at:%Y%m%dT%H}"
+            lines = [LeadLine(name=lead.name, owner=lead.owner, stage=lead.stage,
+                              key=lead.tier == "key", since=lead.since,
+                              hours=int((now - lead.since).total_seconds() // 3600))
+                     for lead in batch]
+            if hours == IDLE_HOURS:
+                result.add(_idle_to_owners(deps, client, info, now, due_at, period, lines))
+            else:
+                result.add(_to_managers(
+                    deps, client, info, now=now, alert=f"idle{hours}", period=period,
+                    due_at=due_at,
+                    message=lambda lang, lines=lines: idle_manager_blocks(
+                        lang, team=info.name, leads=lines, hours=ESCALATE_HOURS)))
+    return result
+
+
+def _idle_to_owners(deps: Deps, client: WebClient, info: TeamInfo, now: datetime,
+                    due_at: datetime, period: str, lines: list[LeadLine]) -> RunResult:
+    result = RunResult()
+    by_owner: dict[str, list[LeadLine]] = defaultdict(list)
+    for line in lines:
+        by_owner[line.owner].append(line)
+    for owner, own in sorted(by_owner.items()):
+        profile = deps.users.profile(client, info.workspace_id, owner)
+        deliver(deps, client, _due(info, owner, f"idle{IDLE_HOURS}", period, due_at), now=now,
+                answered=False, result=result,
+                message=lambda own=own, profile=profile: idle_rep_blocks(
+                    profile.lang, leads=own, hours=IDLE_HOURS, tz=profile.tz))
+    return result
+
+
+# ----------------------------------------------------------------- mid-week pace
+
+def _pace(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
+    tz = ZoneInfo(info.tz)
+    today = now.astimezone(tz).date()
+    wednesday = today - timedelta(days=(today.weekday() - 2) % 7)
+    due_at = at_local(wednesday, PACE_TIME, tz)
+    if not info.working(wednesday) or not _in_window(due_at, now) or not info.reps:
+        return RunResult()
+    week = week_period(wednesday)
+    days = working_days(week.start, week.end, country=info.country, days_off=info.days_off)
+    with deps.sessions() as session:
+        rules = rules_for(session, info.id)
+        since = store.joined(session, team_id=info.id)
+        facts = facts_store.rep_facts(session, team_id=info.id, period=week,
+                                      user_ids=list(info.reps))
+    behind = []
+    for rep in info.reps:
+        first = since[rep].astimezone(tz).date() if rep in since else week.start
+        own = [d for d in days if d >= first]
+        elapsed = [d for d in own if d < wednesday]
+        if not elapsed:
+            continue  # too new this week to be judged
+        touches = kbi_pace(facts[rep], period=week, working_days=len(own),
+                           working_days_elapsed=len(elapsed), rules=rules)[0]
+        if touches.status == BEHIND:
+            behind.append(PaceLine(rep, int(touches.done), int(touches.expected_by_now),
+                                   int(touches.target)))
+    if not behind:
+        return RunResult()
+    return _to_managers(
+        deps, client, info, now=now, alert="pace", period=week.label, due_at=due_at,
+        message=lambda lang: pace_blocks(lang, team=info.name, week_start=week.start,
+                                         behind=behind, at=PACE_TIME))
+
+
+# ----------------------------------------------------------------- bunched deals
+
+def _bunched(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
+    result = RunResult()
+    tz = ZoneInfo(info.tz)
+    today = now.astimezone(tz).date()
+    currency = ""
+    for period_of in (month_period, quarter_period):
+        period = previous(period_of(today))
+        day = _first_working(info, period.end + timedelta(days=1), today)
+        if day is None or not _in_window(at_local(day, BUNCHED_TIME, tz), now):
+            continue
+        tail_start = period.end - timedelta(days=BUNCHED_DAYS - 1)
+        with deps.sessions() as session:
+            rows = store.deal_split(session, team_id=info.id, start=period.start,
+                                    end=period.end, tail_start=tail_start)
+            currency = currency or store.currency(session, team_id=info.id)
+        whole = Split("", sum((r.total for r in rows), Decimal(0)),
+                      sum((r.tail for r in rows), Decimal(0)), sum(r.deals for r in rows),
+                      sum(r.tail_deals for r in rows))
+        reps = [Split(r.user_id, r.total, r.tail, r.deals, r.tail_deals) for r in rows
+                if r.total >= whole.total * BUNCHED_REP_SHARE and _bunched_split(r)]
+        if not (_bunched_split(whole) or reps):
+            continue
+        reps.sort(key=lambda s: (-s.tail, s.user_id))
+        result.add(_to_managers(
+            deps, client, info, now=now, alert="bunched", period=period.label,
+            due_at=at_local(day, BUNCHED_TIME, tz),
+            message=lambda lang, label=period.label, whole=whole, reps=reps, cur=currency: (
+                bunched_blocks(lang, team=info.name, period=label, currency=cur,
+                               days=BUNCHED_DAYS, whole=whole, reps=reps))))
+    return result
+
+
+def _bunched_split(split: Split | store.DealSplit) -> bool:
+    return (split.deals >= BUNCHED_MIN_DEALS and split.total > 0
+            and split.tail > split.total * BUNCHED_SHARE)

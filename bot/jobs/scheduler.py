@@ -1,0 +1,69 @@
+"""When things run: APScheduler 3.x only ticks; bot/jobs/registry.py decides what is due.
+
+Every runnable job gets its own interval job, so a slow one (Slack rate-limiting its posts)
+never holds the others up. A tick that fires late or piles up collapses into one run
+(coalesce, max_instances=1); nothing is lost that way, because each run asks the ledger what
+is still owed rather than remembering what it did.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot import logs
+from bot.deps import Deps
+from bot.jobs import registry as jobs
+
+log = logging.getLogger(__name__)
+
+TICK = timedelta(minutes=1)
+
+
+class Scheduler:
+    def __init__(self, deps: Deps, *, tick: timedelta = TICK) -> None:
+        self.deps = deps
+        self.tick_every = tick
+        self._scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1,
+                          "misfire_grace_time": max(1, int(tick.total_seconds()))})
+
+    def tick(self, name: str) -> jobs.RunResult | None:
+        """One job, once, at the injected clock's now. Never raises: a scheduler thread
+        that dies would stop every later tick."""
+        with logs.request_context(logs.new_id("run-")):  # on every line the run writes
+            try:
+                return jobs.run_job(self.deps, name, now=self.deps.clock.now())
+            except Exception:  # noqa: BLE001 - logged; the next tick tries again
+                log.exception("scheduled job %s failed", name)
+                return None
+
+    def start(self) -> Scheduler:
+        for job in jobs.runnable():
+            # First run right away: catching up on what was missed while down comes first.
+            # (APScheduler fires on wall-clock time; the job itself reads deps.clock.)
+            self._scheduler.add_job(
+                self.tick, IntervalTrigger(seconds=self.tick_every.total_seconds()),
+                args=[job.name], id=job.name, name=job.name,
+                next_run_time=datetime.now(UTC), replace_existing=True)
+        self._scheduler.start()
+        log.info("scheduler started: %s every %s", ", ".join(j.name for j in jobs.runnable()),
+                 self.tick_every)
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler.running
+
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()]
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop ticking; with wait, let a run in progress finish its current deliveries."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=wait)
+            log.info("scheduler stopped")

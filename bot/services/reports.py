@@ -1,0 +1,249 @@
+"""A team's numbers for one period: the store's facts through the pure scoring core.
+
+Used by /scorecard, /leaderboard, /target, the CSV export and (later) the scheduled reports,
+so every view of a period shows the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.calendar.periods import PERIOD_OF, previous, quarter_period, year_period
+from bot.calendar.workdays import working_days
+from bot.scoring.compare import Comparison, compare
+from bot.scoring.facts import Member, Period, Qualitative, RepFacts, Target
+from bot.scoring.funnel import Funnel, funnel
+from bot.scoring.kbi import KbiPace, kbi_pace
+from bot.scoring.leaderboard import Honour, Leaderboard, honours, leaderboard
+from bot.scoring.points import PointsBreakdown, points_breakdown
+from bot.scoring.recommend import GradeRecord, Recommendation, recommend
+from bot.scoring.rules import Rules
+from bot.scoring.scorecard import Scorecard, scorecard
+from bot.scoring.targets import Attainment, attainment, target_for
+from store import ratings, targets, teams
+from store import scoring as facts_store
+from store.models import Team
+
+TARGET_METRICS = ("sales", "sales_new", "sales_repeat", "new_customers", "collection_rate",
+                  "lead_conversion", "touches")
+
+
+@dataclass(frozen=True)
+class RepReport:
+    user_id: str
+    facts: RepFacts
+    points: PointsBreakdown
+    card: Scorecard
+    targets: dict[str, Target | None]
+    attainments: dict[str, Attainment]
+    kbis: tuple[KbiPace, ...]
+    qualitative: Qualitative | None
+
+
+@dataclass(frozen=True)
+class TeamReport:
+    team_id: int
+    team_name: str
+    currency: str
+    period: Period
+    as_of: date  # the last day counted (today, while the period is running)
+    in_progress: bool
+    working_days: int  # in the period so far
+    reps: dict[str, RepReport]
+    funnel: Funnel
+    honours: tuple[Honour, ...]
+    members: dict[str, Member]
+
+    def values(self, metric: str) -> dict[str, float | Decimal | None]:
+        """One number per rep, for comparisons: total, points, sales, new, touches, or a
+        scorecard part's score."""
+        found: dict[str, float | Decimal | None] = {}
+        for user, rep in self.reps.items():
+            f = rep.facts
+            found[user] = {
+                "total": rep.card.total, "points": Decimal(rep.points.total),
+                "sales": f.sales_new + f.sales_repeat, "new": Decimal(f.new_customers),
+                "touches": Decimal(sum(f.totals.get(k, 0) for k in ("call", "visit", "email"))),
+            }.get(metric, rep.card.part(metric).score if rep.card.part(metric) else None)
+        return found
+
+    def compare(self, user_id: str, metric: str, before: TeamReport | None) -> Comparison:
+        earlier = before.values(metric).get(user_id) if before else None
+        return compare(self.values(metric), user_id, earlier)
+
+    def board(self, metric: str, rules: Rules) -> Leaderboard:
+        return leaderboard(metric, [r.facts for r in self.reps.values()], period=self.period,
+                           points={u: r.points.total for u, r in self.reps.items()},
+                           rules=rules)
+
+
+def rules_for(session: Session, team_id: int) -> Rules:
+    return Rules.from_mapping(teams.rule_overrides(session, team_id=team_id))
+
+
+def team_report(session: Session, *, team: Team, period: Period, now: datetime,
+                rules: Rules | None = None, user_ids: list[str] | None = None) -> TeamReport:
+    rules = rules or rules_for(session, team.id)
+    tz = ZoneInfo(team.tz)
+    today = now.astimezone(tz).date()
+    as_of = min(today, period.end)
+    in_progress = period.start <= today < period.end
+    off = [d.day for d in teams.days_off(session, team_id=team.id)]
+    all_days = working_days(period.start, period.end, country=team.holiday_country,
+                            days_off=off)
+    elapsed = [d for d in all_days if d <= as_of]
+    # The rolling forecast is refreshed at each quarter start (seed 001 §一2): months and
+    # weeks use the trailing twelve months before their quarter; years, before the year.
+    base = (year_period(period.start) if period.kind == "year"
+            else quarter_period(period.start)).start
+    members = {m.user_id: m for m in facts_store.members(session, team_id=team.id,
+                                                         history_end=base)}
+    facts = facts_store.rep_facts(session, team_id=team.id, period=period, user_ids=user_ids)
+    since = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
+    leads = facts_store.lead_touches(session, team_id=team.id, since=since - timedelta(days=3),
+                                     until=min(now, datetime.combine(
+                                         period.end + timedelta(days=1), time(0), tzinfo=tz)))
+    manual = targets.manual_targets(session, team_id=team.id, period=period.label)
+    qualitative = _qualitative(session, team.id, period)
+    fallback = _team_average_history(members.values())
+    share = Decimal(len(elapsed)) / Decimal(len(all_days)) if in_progress and all_days else 1
+    reps = {}
+    team_targets = _split_team_targets(manual.get(targets.TEAM, {}), len(members), rules)
+    for user, rep_facts in facts.items():
+        member = members.get(user) or Member(user_id=user, joined_at=period.start)
+        if member.joined_at > period.end and not _active(rep_facts):
+            continue  # not on the team yet in this period
+        rep_targets = {
+            metric: _to_date(_positive(target_for(
+                metric, member=member, period=period,
+                manual=manual.get(user, {}).get(metric) or team_targets.get(metric),
+                fallback_history=fallback.get(metric, ()), rules=rules)), share, metric, rules)
+            for metric in TARGET_METRICS}
+        points = points_breakdown(rep_facts, leads, period=period, now=now, tz=tz, rules=rules)
+        # Someone who joined during the period is measured from their first day.
+        own_days = [d for d in all_days if d >= member.joined_at]
+        own_elapsed = [d for d in elapsed if d >= member.joined_at]
+        card = scorecard(rep_facts, period=period, targets=rep_targets, points=points.total,
+                         working_days=len(own_elapsed), qualitative=qualitative.get(user),
+                         rules=rules)
+        reps[user] = RepReport(
+            user_id=user, facts=rep_facts, points=points, card=card, targets=rep_targets,
+            attainments={m: attainment(m, _actual(rep_facts, m), t, rules)
+                         for m, t in rep_targets.items()},
+            kbis=kbi_pace(rep_facts, period=period, working_days=len(own_days),
+                          working_days_elapsed=len(own_elapsed), rules=rules),
+            qualitative=qualitative.get(user))
+    return TeamReport(
+        team_id=team.id, team_name=team.name, currency=team.currency, period=period,
+        as_of=as_of, in_progress=in_progress, working_days=len(elapsed), reps=reps,
+        funnel=funnel(facts_store.funnel(session, team_id=team.id, period=period), rules=rules),
+        honours=honours(list(facts.values()), period=period, members=members.values(),
+                        scores={u: r.card.total for u, r in reps.items()},
+                        satisfaction={u: (r.qualitative.satisfaction if r.qualitative else None)
+                                      for u, r in reps.items()}, rules=rules),
+        members=members)
+
+
+def recommendations(session: Session, *, team: Team, user_id: str, period: Period,
+                    now: datetime, rules: Rules) -> tuple[Recommendation, ...]:
+    """SPEC §2's consequences for a review period, from this and the previous period."""
+    if period.kind not in ("quarter", "year"):
+        return ()
+    records = []
+    for p in (previous(period), period):
+        report = team_report(session, team=team, period=p, now=now, rules=rules,
+                             user_ids=[user_id])
+        rep = report.reps.get(user_id)
+        if rep and rep.card.grade:
+            collab = rep.card.part("collaboration")
+            records.append(GradeRecord(period=p, grade=rep.card.grade,
+                                       collaboration=collab.score if collab else None))
+    member = report.members.get(user_id)
+    joined = member.joined_at if member else None
+    if period.kind == "quarter":
+        return recommend(records, (), joined_at=joined, rules=rules)
+    return recommend((), records, joined_at=joined, rules=rules)
+
+
+def _active(f: RepFacts) -> bool:
+    return bool(f.totals) or bool(f.sales_new + f.sales_repeat + f.collected)
+
+
+def _positive(target: Target | None) -> Target | None:
+    """A forecast of nothing (no history yet) is no target, not a target of zero."""
+    return target if target is not None and target.value > 0 else None
+
+
+def _split_team_targets(team: dict[str, Target], reps: int, rules: Rules) -> dict[str, Target]:
+    """A team-wide target stands for each rep without their own: amounts shared equally,
+    rates as they are."""
+    if not reps:
+        return {}
+    return {metric: t if metric in rules.targets.rate_metrics else Target(
+                metric, (t.value / reps).quantize(Decimal("0.01")), "manual", t.reason,
+                shared_by=reps)
+            for metric, t in team.items()}
+
+
+def _actual(f: RepFacts, metric: str) -> Decimal:
+    if metric == "sales":
+        return f.sales_new + f.sales_repeat
+    if metric == "touches":
+        return Decimal(sum(f.totals.get(k, 0) for k in ("call", "visit", "email")))
+    if metric == "collection_rate":
+        return f.paid_on_time / f.due_total if f.due_total else Decimal(0)
+    if metric == "lead_conversion":
+        return Decimal(f.leads_won) / f.leads_created if f.leads_created else Decimal(0)
+    return Decimal(getattr(f, metric))
+
+
+def _to_date(target: Target | None, share: Decimal | int, metric: str,
+             rules: Rules) -> Target | None:
+    """While a period runs, amounts are judged against the share of the target that is due
+    by now (working days elapsed); rates are not."""
+    if target is None or share == 1 or metric in rules.targets.rate_metrics:
+        return target
+    return replace(target, value=(target.value * share).quantize(Decimal("0.01")))
+
+
+def _team_average_history(members) -> dict[str, tuple[Decimal, ...]]:  # noqa: ANN001
+    """The average rep's monthly history: the forecast for someone who has none yet."""
+    histories = [m.history for m in members if any(any(v) for v in m.history.values())]
+    if not histories:
+        return {}
+    metrics = histories[0].keys()
+    return {metric: tuple(sum(col) / len(histories) for col in zip(
+        *(h[metric] for h in histories), strict=True)) for metric in metrics}
+
+
+def _qualitative(session: Session, team_id: int, period: Period) -> dict[str, Qualitative]:
+    """Ratings for a quarter; a year takes its own, else its quarters' (means of the
+    managers' scores, all peer ratings)."""
+    if period.kind == "quarter":
+        return ratings.qualitative(session, team_id=team_id, period=period.label)
+    if period.kind != "year":
+        return {}
+    found = ratings.qualitative(session, team_id=team_id, period=period.label)
+    quarters = [ratings.qualitative(session, team_id=team_id, period=f"{period.label}-Q{q}")
+                for q in range(1, 5)]
+    for user in {u for q in quarters for u in q} - set(found):
+        parts = [q[user] for q in quarters if user in q]
+        found[user] = Qualitative(
+            satisfaction=_mean([p.satisfaction for p in parts]),
+            compliance_deductions=_mean([p.compliance_deductions for p in parts]),
+            peer_scores=tuple(sorted(s for p in parts for s in p.peer_scores)))
+    return found
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def period_for(kind: str, day: date) -> Period:
+    return PERIOD_OF[kind](day)

@@ -1,0 +1,73 @@
+"""`pacer console` as a person would use it: a script on standard input, text out."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def console(tmp_path: Path, script: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
+    result = subprocess.run([sys.executable, "-m", "bot", "console"], input=script, text=True,
+                            capture_output=True, cwd=ROOT, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_console_runs_log_for_demo_users_and_buttons(tmp_path: Path) -> None:
+    out = console(tmp_path, "\n".join([
+        # A fixed clock first: the script's week must not depend on the day the test runs.
+        ":now 2026-11-19 10:00",
+        "/log visit Acme Corp",
+        "/log 3 calls yesterday",
+        ":click 1",
+        ":as U0BO",
+        "/log 签约 腾讯 12万 新客户",
+        "/log vist Acme",
+        ":now 2026-11-20 17:30",
+        "/log list",
+        ":bogus",
+    ]) + "\n")
+    assert "Seeded the demo team" in out
+    assert "Logged *1 visit* with Acme Corp" in out
+    assert "[1] Undo" in out
+    assert "Undone: 3 calls" in out and "replacing the message above" in out
+    assert "Now acting as U0BO" in out
+    assert "已记录 *签约 1 次* · 客户 腾讯" in out and "¥120,000" in out
+    assert "不是已知的活动类型" in out
+    assert "Clock set to Fri 2026-11-20 17:30 Asia/Shanghai" in out
+    assert "你本周的记录" in out
+    assert ":as USER" in out  # unknown input shows the help
+
+
+def test_console_seeds_once_and_keeps_data_between_runs(tmp_path: Path) -> None:
+    console(tmp_path, "/log visit Acme\n")
+    out = console(tmp_path, "/log list\n")
+    assert "Seeded" not in out and "Acme" in out
+
+
+def test_console_fills_and_submits_forms(tmp_path: Path) -> None:
+    out = console(tmp_path, "\n".join([
+        "/checkin", ":fill 2 lots", ":submit", ":fill 2 3", ":fill 1 Acme, Globex", ":submit",
+        ":submit",
+    ]) + "\n")
+    assert "── form: Daily check-in ──" in out and "(2) Planned visits" in out
+    assert "Planned visits: Enter a whole number from 0 to 100." in out
+    assert "✅ Checked in for" in out and "3 visits" in out
+    assert out.rstrip().endswith("No form is open. Open one, e.g. /checkin")
+
+
+def test_console_opens_the_app_home_and_presses_its_buttons(tmp_path: Path) -> None:
+    out = console(tmp_path, "\n".join([
+        ":now 2026-11-19 10:00", ":home", ":click 2", ":fill 1 3 calls", ":submit",
+        ":as U0MEI", ":home",
+    ]) + "\n")
+    assert "── views.publish ──" in out and "Your numbers · Demo Sales" in out
+    assert "[2] Log an activity" in out and "── form: Log an activity ──" in out
+    assert "Logged *3 calls*" in out
+    assert "团队 Demo Sales · 你是主管" in out
