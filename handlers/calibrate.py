@@ -23,7 +23,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.calendar.cadence import next_working
+from bot.calendar.workdays import next_working_day as next_working
 from bot.deps import Deps, Who
 from bot.grammar.when import WhenError, parse_moment
 from bot.i18n import Raw, format_day, t

@@ -37,16 +37,22 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
 from bot.calendar.periods import month_period, previous, quarter_period, week_bounds, week_period
-from bot.calendar.workdays import working_days
+from bot.calendar.workdays import (
+    WEDNESDAY,
+    at_local,
+    first_working_day,
+    weekday_on_or_before,
+    working_days,
+)
 from bot.deps import Deps
-from bot.jobs.registry import CATCH_UP, Due, RunResult, TeamInfo, at_local, deliver, team_infos
+from bot.jobs.registry import CATCH_UP, Due, RunResult, TeamInfo, deliver, team_infos
 from bot.render.alerts import (
     LeadLine,
     PaceLine,
@@ -131,15 +137,6 @@ def _in_window(due_at: datetime, now: datetime) -> bool:
     return due_at <= now and now - due_at <= LOOKBACK
 
 
-def _first_working(info: TeamInfo, start: date, end: date) -> date | None:
-    day = start
-    while day <= end:
-        if info.working(day):
-            return day
-        day += timedelta(days=1)
-    return None
-
-
 def growth(before: int, after: int) -> float | None:
     """Week-on-week growth; None for unbounded (from 0 to something)."""
     if before == 0:
@@ -156,7 +153,7 @@ def _under(value: float | None) -> bool:
 def _growth(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
     tz = ZoneInfo(info.tz)
     monday = week_bounds(now.astimezone(tz).date())[0]
-    day = _first_working(info, monday, monday + timedelta(days=6))
+    day = first_working_day(monday, monday + timedelta(days=6), info.working)
     if day is None or not _in_window(at_local(day, GROWTH_TIME, tz), now):
         return RunResult()
     weeks = [week_period(monday - timedelta(weeks=k)) for k in (3, 2, 1)]
@@ -231,7 +228,7 @@ def _idle_to_owners(deps: Deps, client: WebClient, info: TeamInfo, now: datetime
 def _pace(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
     tz = ZoneInfo(info.tz)
     today = now.astimezone(tz).date()
-    wednesday = today - timedelta(days=(today.weekday() - 2) % 7)
+    wednesday = weekday_on_or_before(today, WEDNESDAY)
     due_at = at_local(wednesday, PACE_TIME, tz)
     if not info.working(wednesday) or not _in_window(due_at, now) or not info.reps:
         return RunResult()
@@ -271,7 +268,7 @@ def _bunched(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> Ru
     currency = ""
     for period_of in (month_period, quarter_period):
         period = previous(period_of(today))
-        day = _first_working(info, period.end + timedelta(days=1), today)
+        day = first_working_day(period.end + timedelta(days=1), today, info.working)
         if day is None or not _in_window(at_local(day, BUNCHED_TIME, tz), now):
             continue
         tail_start = period.end - timedelta(days=BUNCHED_DAYS - 1)

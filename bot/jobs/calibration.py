@@ -40,11 +40,11 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
-from bot.calendar.cadence import next_working, previous_working
 from bot.calendar.periods import week_bounds, week_period
+from bot.calendar.workdays import at_local, next_working_day, previous_working_day
 from bot.deps import Deps
 from bot.jobs import registry as jobs
-from bot.jobs.registry import CATCH_UP, Due, Job, RunResult, TeamInfo, at_local, deliver
+from bot.jobs.registry import CATCH_UP, Due, Job, RunResult, TeamInfo, deliver
 from bot.jobs.reports import each_team
 from bot.render import actions as render_actions
 from bot.render import calibrate as render
@@ -165,7 +165,7 @@ def _after(deps: Deps, client: WebClient, occ: cal.Occurrence, now: datetime) ->
 
 def _digest_moment(info: TeamInfo, monday: date) -> datetime | None:
     """09:00 on the week's first working day; None for a week without one."""
-    day = next_working(monday, info.working)
+    day = next_working_day(monday, info.working)
     return at_local(day, DIGEST_TIME, ZoneInfo(info.tz)) if day < monday + timedelta(
         days=7) else None
 
@@ -217,7 +217,7 @@ def run_actions(deps: Deps, *, now: datetime, team: str | None = None) -> RunRes
         for item in items:
             profile = deps.users.profile(client, info.workspace_id, item.owner_user_id)
             moments = [("due1", "tomorrow",
-                        at_local(previous_working(item.due_on, info.working), REMIND_TIME,
+                        at_local(previous_working_day(item.due_on, info.working), REMIND_TIME,
                                  profile.tz))]
             if info.working(item.due_on):
                 moments.append(("due0", "today", at_local(item.due_on, REMIND_TIME,
@@ -247,7 +247,8 @@ def _next_day_ahead(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | N
     today = now.astimezone(cadence.tz).date()
     for slot in cadence.slots(today, today + timedelta(days=60)):
         at = cadence.moment(slot, info.working)
-        before = at_local(previous_working(at.date(), info.working), cadence.at, cadence.tz)
+        before = at_local(previous_working_day(at.date(), info.working), cadence.at,
+                          cadence.tz)
         if before > now and at >= info.created_at:
             return before
     return None

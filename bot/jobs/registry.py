@@ -15,13 +15,14 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.calendar.periods import week_bounds
+from bot.calendar.periods import week_bounds, week_period
+from bot.calendar.workdays import FRIDAY, at_local, last_friday, next_working_at
 from bot.deps import Deps
 from bot.render.reminders import brief_request_blocks, checkin_reminder_blocks
 from bot.services.teams import (  # noqa: F401 - re-exported: the jobs' shared vocabulary
@@ -177,10 +178,6 @@ def each_rep(deps: Deps, team: str | None, job: str,
     return result
 
 
-def at_local(day: date, at: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, at, tzinfo=tz)
-
-
 # ----------------------------------------------------------------- checkin-reminder
 
 def _checkin_days(info: TeamInfo, local_today: date) -> list[date]:
@@ -218,24 +215,10 @@ def run_checkin_reminder(deps: Deps, *, now: datetime, team: str | None = None) 
 
 
 def _next_checkin(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
-    day = now.astimezone(tz).date()
-    for _ in range(60):
-        if info.working(day) and at_local(day, info.checkin_at, tz) > now:
-            return at_local(day, info.checkin_at, tz)
-        day += timedelta(days=1)
-    return None
+    return next_working_at(now, info.checkin_at, tz, info.working)
 
 
 # ----------------------------------------------------------------- friday-brief
-
-def _last_friday(day: date) -> date:
-    return day - timedelta(days=(day.weekday() - 4) % 7)
-
-
-def _iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
 
 def run_friday_brief(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
     """Friday at the team's brief time in each rep's zone, a DM asking for the week's brief,
@@ -247,7 +230,7 @@ def run_friday_brief(deps: Deps, *, now: datetime, team: str | None = None) -> R
     def visit(client: WebClient, info: TeamInfo, user_id: str) -> RunResult:
         result = RunResult()
         profile = deps.users.profile(client, info.workspace_id, user_id)
-        friday = _last_friday(now.astimezone(profile.tz).date())
+        friday = last_friday(now.astimezone(profile.tz).date())
         due_at = at_local(friday, info.brief_at, profile.tz)
         if not info.working(friday) or due_at > now:
             return result
@@ -256,7 +239,7 @@ def run_friday_brief(deps: Deps, *, now: datetime, team: str | None = None) -> R
             with deps.sessions() as session:
                 briefed[(info.workspace_id, week_start)] = briefs.users_briefed(
                     session, workspace_id=info.workspace_id, week_start=week_start)
-        deliver(deps, client, Due("friday-brief", info, user_id, _iso_week(friday), due_at),
+        deliver(deps, client, Due("friday-brief", info, user_id, week_period(friday).label, due_at),
                  now=now, answered=user_id in briefed[(info.workspace_id, week_start)],
                  result=result,
                  message=lambda: brief_request_blocks(profile.lang, week_start=week_start,
@@ -267,12 +250,7 @@ def run_friday_brief(deps: Deps, *, now: datetime, team: str | None = None) -> R
 
 
 def _next_brief(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
-    day = now.astimezone(tz).date()
-    for _ in range(60):
-        if day.weekday() == 4 and info.working(day) and at_local(day, info.brief_at, tz) > now:
-            return at_local(day, info.brief_at, tz)
-        day += timedelta(days=1)
-    return None
+    return next_working_at(now, info.brief_at, tz, info.working, weekday=FRIDAY)
 
 
 # ----------------------------------------------------------------- the registry

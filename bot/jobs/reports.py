@@ -37,10 +37,11 @@ from slack_sdk import WebClient
 from sqlmodel import col, select
 
 from bot.calendar.periods import month_period, previous, quarter_period, week_period
+from bot.calendar.workdays import FRIDAY, add_working_days, at_local, last_friday, next_working_at
 from bot.deps import Deps
 from bot.i18n import DEFAULT_LANG
 from bot.jobs import registry as jobs
-from bot.jobs.registry import Due, Job, RunResult, TeamInfo, at_local, team_infos
+from bot.jobs.registry import Due, Job, RunResult, TeamInfo, team_infos
 from bot.render import reports as render
 from bot.render.score import leaderboard_blocks, scorecard_blocks
 from bot.scoring.facts import Period
@@ -193,10 +194,6 @@ def each_team(deps: Deps, team: str | None, job: str,
 
 # ----------------------------------------------------------------- friday-report
 
-def _last_friday(day: date) -> date:
-    return day - timedelta(days=(day.weekday() - 4) % 7)
-
-
 def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
     """Working Fridays at the team's report time (17:00 unless set): each rep's week by DM,
     one summary in the team's channel. Once per rep (and per team channel) per ISO week.
@@ -205,7 +202,7 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
     def visit(client: PacedClient, info: TeamInfo) -> RunResult:
         result = RunResult()
         tz = ZoneInfo(info.tz)
-        friday = _last_friday(now.astimezone(tz).date())
+        friday = last_friday(now.astimezone(tz).date())
         due_at = at_local(friday, info.report_at, tz)
         if not info.working(friday) or due_at > now:
             return result
@@ -243,26 +240,10 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
 
 
 def _next_friday_report(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
-    team_tz = ZoneInfo(info.tz)
-    day = now.astimezone(team_tz).date()
-    for _ in range(60):
-        at = at_local(day, info.report_at, team_tz)
-        if day.weekday() == 4 and info.working(day) and at > now:
-            return at
-        day += timedelta(days=1)
-    return None
+    return next_working_at(now, info.report_at, ZoneInfo(info.tz), info.working, weekday=FRIDAY)
 
 
 # ----------------------------------------------------------------- month-end, quarter-end
-
-def first_working_day_after(info: TeamInfo, day: date) -> date:
-    following = day + timedelta(days=1)
-    for _ in range(60):
-        if info.working(following):
-            return following
-        following += timedelta(days=1)
-    return following  # a team with no working day in 60 days: the 61st day
-
 
 def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: ANN202
     def run(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
@@ -270,7 +251,7 @@ def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: 
             result = RunResult()
             tz = ZoneInfo(info.tz)
             ended = previous(period_of(now.astimezone(tz).date()))
-            due_at = at_local(first_working_day_after(info, ended.end), PERIOD_END_TIME, tz)
+            due_at = at_local(add_working_days(ended.end, 1, info.working), PERIOD_END_TIME, tz)
             if due_at > now:
                 return result
             run = TeamRun(deps, client, info, now=now, period=ended)
@@ -332,12 +313,12 @@ def _next_period_end(period_of: Callable[[date], Period]):  # noqa: ANN202
         period = period_of(now.astimezone(team_tz).date())
         ended = previous(period)
         for candidate in (ended, period):
-            at = at_local(first_working_day_after(info, candidate.end), PERIOD_END_TIME,
+            at = at_local(add_working_days(candidate.end, 1, info.working), PERIOD_END_TIME,
                           team_tz)
             if at > now:
                 return at
         following = period_of(period.end + timedelta(days=1))
-        return at_local(first_working_day_after(info, following.end), PERIOD_END_TIME,
+        return at_local(add_working_days(following.end, 1, info.working), PERIOD_END_TIME,
                         team_tz)
 
     return next_due

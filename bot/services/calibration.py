@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from bot.calendar.cadence import Cadence, default_anchor, next_working, parse_hhmm, previous_working
+from bot.calendar.cadence import DEFAULT_TIME, Cadence, default_anchor
 from bot.calendar.periods import month_period, week_period
+from bot.calendar.workdays import next_working_day, parse_hhmm, previous_working_day
 from bot.scoring.facts import Period
 from bot.scoring.kbi import BEHIND, KbiPace
 from bot.services.reports import RepReport, rules_for, team_report
@@ -100,7 +101,7 @@ def parse_ref(value: str) -> tuple[int, str, str] | None:
 def team_cadence(info: TeamInfo) -> Cadence:
     tz = ZoneInfo(info.tz)
     anchor = info.calibration_anchor or default_anchor(info.created_at.astimezone(tz).date())
-    return Cadence(anchor, parse_hhmm(info.calibration_at), tz)
+    return Cadence(anchor, parse_hhmm(info.calibration_at, DEFAULT_TIME), tz)
 
 
 def set_team_cadence(session: Session, *, workspace_id: str, name: str, anchor: date | None,
@@ -276,7 +277,7 @@ def day_ahead(occurrence: Occurrence) -> datetime:
     """The same time on the team's working day before the meeting."""
     tz = occurrence.pair.tz
     local = occurrence.at.astimezone(tz)
-    before = previous_working(local.date(), occurrence.pair.info.working)
+    before = previous_working_day(local.date(), occurrence.pair.info.working)
     return datetime.combine(before, local.time(), tzinfo=tz).astimezone(UTC)
 
 
@@ -284,7 +285,7 @@ def next_working_moment(occurrence: Occurrence) -> datetime:
     """The same time on the team's working day after the meeting (the nudge)."""
     tz = occurrence.pair.tz
     local = occurrence.at.astimezone(tz)
-    day = next_working(local.date() + timedelta(days=1), occurrence.pair.info.working)
+    day = next_working_day(local.date() + timedelta(days=1), occurrence.pair.info.working)
     return datetime.combine(day, local.time(), tzinfo=tz).astimezone(UTC)
 
 

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.calendar.workdays import end_of_day, next_working_day
 from bot.deps import Deps, Who
 from bot.i18n import t
-from bot.jobs.review import end_of, first_working_on_or_after, working_for
 from bot.render import review as render
+from bot.services.teams import working_for
 from store import reviews as store
 from store import teams
 from store.models import ImprovementPlan, Team
@@ -39,7 +40,7 @@ def pending_items(session: Session, deps: Deps, who: Who) -> list[tuple[str, dic
                             due=render.day(lang, review.self_due)),
                           render.step_button(render.SELF_OPEN, str(review.id),
                                              "review.self_button", lang)))
-        elif now < end_of(review.appeal_due, zone(review.team_id)):
+        elif now < end_of_day(review.appeal_due, zone(review.team_id)):
             items.append((t(lang, "review.item.appeal", period=period, grade=review.grade,
                             due=render.day(lang, review.appeal_due)),
                           render.step_button(render.APPEAL_OPEN, str(review.id),
@@ -49,7 +50,7 @@ def pending_items(session: Session, deps: Deps, who: Who) -> list[tuple[str, dic
         team_ids = actor.manages
         for review in store.pending(session, workspace_id=who.workspace_id, team_ids=team_ids,
                                     statuses=(store.SELF, store.RATING)):
-            if review.self_at is None and now < end_of(review.self_due, zone(review.team_id)):
+            if review.self_at is None and now < end_of_day(review.self_due, zone(review.team_id)):
                 continue  # not ready to rate yet
             items.append((t(lang, "review.item.rate", rep=render.mention(review.user_id),
                             period=render.period(lang, review),
@@ -81,8 +82,8 @@ def _plan_items(session: Session, lang: str, plan: ImprovementPlan, now: datetim
     working = working_for(session, session.get(Team, plan.team_id))
     today = now.astimezone(tz).date()
     for month in range(1, plan.months + 1):
-        if month not in done and first_working_on_or_after(
-                working, store.check_day(plan, month)) <= today:
+        if month not in done and next_working_day(store.check_day(plan, month),
+                                                  working) <= today:
             items.append((t(lang, "review.item.plan_check", rep=rep, month=month),
                           render.step_button(render.CHECK_OPEN, f"{plan.id}:{month}",
                                              "review.plan.check_button", lang)))
