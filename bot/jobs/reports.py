@@ -34,7 +34,6 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from sqlmodel import col, select
 
 from bot.calendar.periods import month_period, previous, quarter_period, week_period
 from bot.calendar.workdays import FRIDAY, add_working_days, at_local, last_friday, next_working_at
@@ -48,7 +47,6 @@ from bot.scoring.facts import Period
 from bot.scoring.leaderboard import Leaderboard
 from bot.services.reports import TeamReport, recommendations, rules_for, team_report
 from store import actions, briefs, deliveries, teams
-from store.models import Delivery, Team
 
 log = logging.getLogger(__name__)
 
@@ -99,15 +97,8 @@ class PacedClient:
 
 def known_dm_channels(deps: Deps, workspace_id: str, user_ids: tuple[str, ...]) -> dict[str, str]:
     """DM channels earlier deliveries recorded for these people (one query)."""
-    if not user_ids:
-        return {}
     with deps.sessions() as session:
-        rows = session.exec(
-            select(Delivery.user_id, Delivery.channel).where(
-                Delivery.workspace_id == workspace_id, Delivery.status == deliveries.SENT,
-                col(Delivery.user_id).in_(user_ids), col(Delivery.channel).like("D%"))
-        ).all()
-    return {user: channel for user, channel in rows if user and channel}
+        return deliveries.dm_channels(session, workspace_id=workspace_id, user_ids=user_ids)
 
 
 def deliver_report(deps: Deps, client: WebClient, due: Due, *, now: datetime,
@@ -143,7 +134,7 @@ class TeamRun:
     @cached_property
     def _computed(self) -> tuple[TeamReport, TeamReport, object]:
         with self.deps.sessions() as session:
-            row = session.get(Team, self.info.id)
+            row = teams.team_by_id(session, team_id=self.info.id)
             rules = rules_for(session, row.id)
             report = team_report(session, team=row, period=self.period, now=self.now,
                                  rules=rules)
@@ -299,7 +290,7 @@ def _overview(run: TeamRun, manager: str) -> dict:
     recs = {}
     if run.period.kind == "quarter":
         with run.deps.sessions() as session:
-            row = session.get(Team, run.info.id)
+            row = teams.team_by_id(session, team_id=run.info.id)
             recs = {user: recommendations(session, team=row, user_id=user, period=run.period,
                                           now=run.now, rules=run.rules)
                     for user in run.report.reps}

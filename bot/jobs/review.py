@@ -63,7 +63,7 @@ from bot.scoring.facts import Period
 from bot.services.reports import team_report
 from store import alerts, deliveries, teams
 from store import reviews as store
-from store.models import ImprovementPlan, Review, Team
+from store.models import ImprovementPlan, Review
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def run_review(deps: Deps, *, now: datetime, team: str | None = None) -> RunResu
 def advance(deps: Deps, *, team_id: int, now: datetime) -> RunResult:
     """What a saved form makes due goes out now (called by handlers/review.py)."""
     with deps.sessions() as session:
-        row = session.get(Team, team_id)
+        row = teams.team_by_id(session, team_id=team_id)
     return run_review(deps, now=now, team=row.name) if row else RunResult()
 
 
@@ -180,8 +180,8 @@ def _open_reviews(run: Run) -> None:
         if not missing:
             continue
         with run.deps.sessions() as session:
-            report = team_report(session, team=session.get(Team, info.id), period=ended,
-                                 now=now, user_ids=missing)
+            report = team_report(session, team=teams.team_by_id(session, team_id=info.id),
+                                 period=ended, now=now, user_ids=missing)
             for rep in missing:
                 card = report.reps[rep].card if rep in report.reps else None
                 if card is None:

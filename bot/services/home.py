@@ -30,9 +30,9 @@ from bot.scoring.leaderboard import Leaderboard
 from bot.services import calibration as cal
 from bot.services.reports import RepReport, TeamReport, rules_for, team_report
 from bot.services.review import pending_items
-from store import actions, checkins, deliveries, homes, teams
+from store import actions, checkins, deliveries, homes, teams, workspaces
 from store import alerts as alerts_store
-from store.models import ActionItem, Team, Workspace
+from store.models import ActionItem, Team
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +126,10 @@ class Dashboard:
 def gather(session: Session, deps: Deps, who: Who, now: datetime) -> Dashboard:
     actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
     rep_teams = sorted(actor.teams - actor.manages)
-    reps = tuple(_rep_part(session, session.get(Team, team_id), who.user_id, now)
+    reps = tuple(_rep_part(session, teams.team_by_id(session, team_id=team_id), who.user_id,
+                           now)
                  for team_id in rep_teams)
-    managed = tuple(_team_part(session, session.get(Team, team_id), now)
+    managed = tuple(_team_part(session, teams.team_by_id(session, team_id=team_id), now)
                     for team_id in sorted(actor.manages))
     items = actions.listed(session, workspace_id=who.workspace_id, owner=who.user_id,
                            team_ids=sorted(actor.teams), reps=[who.user_id])
@@ -187,7 +188,7 @@ def _setup(session: Session, deps: Deps, workspace_id: str, now: datetime) -> Se
     summaries = teams.list_teams(session, workspace_id=workspace_id)
     countries = {t.name: t.holiday_country for t in teams.all_teams(session,
                                                                      workspace_id=workspace_id)}
-    workspace = session.get(Workspace, workspace_id)
+    workspace = workspaces.get_workspace(session, workspace_id=workspace_id)
     if workspace is not None and workspace.uninstalled_at is not None:
         install = "uninstalled"
     elif deps.installations is None:

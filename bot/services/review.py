@@ -16,7 +16,7 @@ from bot.render import review as render
 from bot.services.teams import working_for
 from store import reviews as store
 from store import teams
-from store.models import ImprovementPlan, Team
+from store.models import ImprovementPlan
 
 
 def pending_items(session: Session, deps: Deps, who: Who) -> list[tuple[str, dict | None]]:
@@ -29,7 +29,7 @@ def pending_items(session: Session, deps: Deps, who: Who) -> list[tuple[str, dic
 
     def zone(team_id: int) -> ZoneInfo:
         if team_id not in tzs:
-            tzs[team_id] = ZoneInfo(session.get(Team, team_id).tz)
+            tzs[team_id] = ZoneInfo(teams.team_by_id(session, team_id=team_id).tz)
         return tzs[team_id]
 
     for review in store.pending(session, workspace_id=who.workspace_id, user_id=who.user_id,
@@ -79,7 +79,7 @@ def _plan_items(session: Session, lang: str, plan: ImprovementPlan, now: datetim
         items.append((t(lang, "review.item.plan_setup", rep=rep), render.step_button(
             render.PLAN_OPEN, str(plan.id), "review.plan.setup_button", lang)))
     done = {c.month for c in store.checks(session, plan_id=plan.id)}
-    working = working_for(session, session.get(Team, plan.team_id))
+    working = working_for(session, teams.team_by_id(session, team_id=plan.team_id))
     today = now.astimezone(tz).date()
     for month in range(1, plan.months + 1):
         if month not in done and next_working_day(store.check_day(plan, month),
