@@ -28,7 +28,7 @@ from bot.deps import Deps, Who
 from bot.grammar.when import WhenError, parse_moment
 from bot.i18n import Raw, format_day, t
 from bot.jobs.calibration import ledger_period, notify, send_packs
-from bot.jobs.registry import RunResult
+from bot.jobs.outbox import RunResult
 from bot.permissions import decide
 from bot.render import calibrate as render
 from bot.render.blocks import error_blocks, notice_blocks

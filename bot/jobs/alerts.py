@@ -1,7 +1,7 @@
 """The `alerts` job (SPEC §3, seed 001): early warnings, each sent once, in a coach's voice.
 
 Run every tick. Four alerts, each checked per team in the team's time zone, and each message
-delivered through the ledger (bot/jobs.deliver) under the key
+delivered through the outbox (bot/jobs/outbox.py) under the key
 ``alerts:<workspace>:<recipient>:<alert>:t<team id>:<period>``, so it goes once per condition
 per period however often, and in however many processes, the job runs:
 
@@ -52,7 +52,7 @@ from bot.calendar.workdays import (
     working_days,
 )
 from bot.deps import Deps
-from bot.jobs.registry import CATCH_UP, Due, RunResult, TeamInfo, deliver, team_infos
+from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver
 from bot.render.alerts import (
     LeadLine,
     PaceLine,
@@ -65,6 +65,7 @@ from bot.render.alerts import (
 )
 from bot.scoring.kbi import BEHIND, kbi_pace
 from bot.services.reports import rules_for
+from bot.services.teams import TeamInfo, team_infos
 from store import alerts as store
 from store import scoring as facts_store
 
@@ -104,11 +105,6 @@ def run_alerts(deps: Deps, *, now: datetime, team: str | None = None) -> RunResu
                 result.failed += 1
                 result.lines.append(f"failed {name} ({info.name}): unexpected error, see the log")
     return result
-
-
-def next_due(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """Idle leads are looked at on every tick: the next whole minute."""
-    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
 # ----------------------------------------------------------------- helpers

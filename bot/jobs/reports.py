@@ -1,7 +1,7 @@
 """The scheduled reports: the Friday progress report, month-end and quarter-end (SPEC §3).
 
 All three are per team, in the team's time zone, on its working days, and go through the
-deliveries ledger like every other job (bot/jobs/registry.py), one key per recipient per period:
+outbox (bot/jobs/outbox.py) like every other job, one key per recipient per period:
 
 - `friday-report`: working Fridays at 17:00. A DM to each rep with their week, and one
   summary in the team's channel (totals vs last week, top 5 by points, honours, and how many
@@ -12,12 +12,8 @@ deliveries ledger like every other job (bot/jobs/registry.py), one key per recip
 
 Reports keep a longer catch-up window than reminders (REPORT_CATCH_UP, 24 h): a report is
 still worth reading the next morning, a check-in nudge is not: `deliver_report` is
-jobs.deliver with that longer window.
-
-Slack limits: everything goes through bot.slack.client's client (Retry-After honoured on 429);
-`PacedClient` keeps posts to one channel at least a second apart within a run and reuses DM
-channels the ledger already recorded (the daily reminders open them), so a run costs one
-chat.postMessage per message rather than a conversations.open (Tier 3) as well.
+outbox.deliver with that longer window. Each team's run fans out through the outbox's
+PacedClient (posts to one channel a second apart, DM channels reused).
 
 Languages: each rep's and manager's DM in their own language; the channel post in the first
 manager's language (their Slack locale or Pacer override), English when the team has none.
@@ -26,7 +22,6 @@ manager's language (their Slack locale or Pacer override), English when the team
 from __future__ import annotations
 
 import logging
-import time as clock_time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -39,74 +34,32 @@ from bot.calendar.periods import month_period, previous, quarter_period, week_pe
 from bot.calendar.workdays import FRIDAY, add_working_days, at_local, last_friday, next_working_at
 from bot.deps import Deps
 from bot.i18n import DEFAULT_LANG
-from bot.jobs import registry as jobs
-from bot.jobs.registry import Due, Job, RunResult, TeamInfo, team_infos
+from bot.jobs.outbox import Due, PacedClient, RunResult, deliver, each_team, known_dm_channels
 from bot.render import reports as render
 from bot.render.score import leaderboard_blocks, scorecard_blocks
 from bot.scoring.facts import Period
 from bot.scoring.leaderboard import Leaderboard
 from bot.services.reports import TeamReport, recommendations, rules_for, team_report
-from store import actions, briefs, deliveries, teams
+from bot.services.teams import TeamInfo
+from store import actions, briefs, teams
 
 log = logging.getLogger(__name__)
 
+FRIDAY_REPORT, MONTH_END, QUARTER_END = "friday-report", "month-end", "quarter-end"
 FRIDAY_REPORT_TIME = time(17, 0)  # the default; a team sets its own (`pacer team times`)
 PERIOD_END_TIME = time(9, 0)  # on the first working day after a month or quarter ends
 REPORT_CATCH_UP = timedelta(hours=24)
-CHANNEL_GAP = 1.0  # seconds between two posts to one channel (Slack: about 1 per second)
 BOARD_TOP = 5
 
 
 # ----------------------------------------------------------------- delivery
 
-class PacedClient:
-    """The run's WebClient with two courtesies to Slack's limits (see the module docstring).
-    Everything else is passed through."""
-
-    def __init__(self, client: WebClient, dm_channels: dict[str, str] | None = None,
-                 gap: float = CHANNEL_GAP) -> None:
-        self._client = client
-        self._dms = dict(dm_channels or {})
-        self._gap = gap
-        self._last: dict[str, float] = {}
-        self.waited = 0.0  # seconds spent keeping posts apart (for the benchmark)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._client, name)
-
-    def know_dms(self, dm_channels: dict[str, str]) -> None:
-        self._dms.update(dm_channels)
-
-    def conversations_open(self, *, users: str, **kwargs: object) -> dict:
-        if users in self._dms:
-            return {"ok": True, "channel": {"id": self._dms[users]}}
-        opened = self._client.conversations_open(users=users, **kwargs)
-        self._dms[users] = opened["channel"]["id"]
-        return opened
-
-    def chat_postMessage(self, *, channel: str, **kwargs: object):  # noqa: N802, ANN201
-        wait = self._last.get(channel, float("-inf")) + self._gap - clock_time.monotonic()
-        if wait > 0:
-            self.waited += wait
-            clock_time.sleep(wait)
-        try:
-            return self._client.chat_postMessage(channel=channel, **kwargs)
-        finally:
-            self._last[channel] = clock_time.monotonic()
-
-
-def known_dm_channels(deps: Deps, workspace_id: str, user_ids: tuple[str, ...]) -> dict[str, str]:
-    """DM channels earlier deliveries recorded for these people (one query)."""
-    with deps.sessions() as session:
-        return deliveries.dm_channels(session, workspace_id=workspace_id, user_ids=user_ids)
-
-
 def deliver_report(deps: Deps, client: WebClient, due: Due, *, now: datetime,
                    message: Callable[[], dict], result: RunResult,
                    window: timedelta = REPORT_CATCH_UP) -> None:
-    """jobs.deliver with the reports' catch-up window."""
-    jobs.deliver(deps, client, due, now=now, answered=False, message=message, result=result,
-                 catch_up=window)
+    """outbox.deliver with the reports' catch-up window."""
+    deliver(deps, client, due, now=now, answered=False, message=message, result=result,
+            catch_up=window)
 
 
 # ----------------------------------------------------------------- one team's run
@@ -161,28 +114,6 @@ class TeamRun:
         return Due(job, self.info, user_id, label, due_at, channel=channel)
 
 
-def each_team(deps: Deps, team: str | None, job: str,
-              visit: Callable[[PacedClient, TeamInfo], RunResult], *,
-              paced: bool = True) -> RunResult:
-    """Call `visit` for every team; one team's trouble never stops the rest. `paced`: the
-    client keeps posts to one channel a second apart (reports fan out to a channel); jobs
-    sending a few DMs a run (calibration, actions) take the plain client."""
-    result = RunResult()
-    clients: dict[str, WebClient] = {}  # one per workspace: its own bot token
-    for info in team_infos(deps, team):
-        if info.workspace_id not in clients:
-            plain = deps.client_for(info.workspace_id)
-            clients[info.workspace_id] = PacedClient(plain) if paced else plain
-        client = clients[info.workspace_id]
-        try:
-            result.add(visit(client, info))
-        except Exception:  # noqa: BLE001 - log it, count it, carry on with the others
-            log.exception("%s: could not handle team %s", job, info.name)
-            result.failed += 1
-            result.lines.append(f"failed team {info.name}: unexpected error, see the log")
-    return result
-
-
 # ----------------------------------------------------------------- friday-report
 
 def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
@@ -214,11 +145,11 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
                                          user_id=user_id, brief=answers, items=items)
 
         for user_id in info.reps:
-            deliver_report(deps, client, run.due("friday-report", user_id, due_at), now=now,
+            deliver_report(deps, client, run.due(FRIDAY_REPORT, user_id, due_at), now=now,
                            result=result, message=lambda u=user_id: rep_message(u))
         if run.channel:
             deliver_report(
-                deps, client, run.due("friday-report", "", due_at, per_team=True,
+                deps, client, run.due(FRIDAY_REPORT, "", due_at, per_team=True,
                                       channel=run.channel),
                 now=now, result=result,
                 message=lambda: render.week_summary_blocks(
@@ -227,10 +158,11 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
                     name_quiet=run.info.name_quiet_reps))
         return result
 
-    return each_team(deps, team, "friday-report", visit)
+    return each_team(deps, team, FRIDAY_REPORT, visit)
 
 
-def _next_friday_report(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+def next_friday_report(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """For `pacer jobs list`: the next working Friday's report, team time (not `tz`)."""
     return next_working_at(now, info.report_at, ZoneInfo(info.tz), info.working, weekday=FRIDAY)
 
 
@@ -298,7 +230,9 @@ def _overview(run: TeamRun, manager: str) -> dict:
                                   recommendations=recs)
 
 
-def _next_period_end(period_of: Callable[[date], Period]):  # noqa: ANN202
+def next_period_end(period_of: Callable[[date], Period]):  # noqa: ANN202
+    """For `pacer jobs list`: the next period-end run, team time."""
+
     def next_due(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
         team_tz = ZoneInfo(info.tz)
         period = period_of(now.astimezone(team_tz).date())
@@ -315,23 +249,5 @@ def _next_period_end(period_of: Callable[[date], Period]):  # noqa: ANN202
     return next_due
 
 
-run_month_end = _period_end_runner("month-end", month_period)
-run_quarter_end = _period_end_runner("quarter-end", quarter_period)
-
-REPORT_JOBS = (
-    Job("friday-report", "Friday progress report: a DM to each rep and a team summary",
-        run_friday_report,
-        f"working Fridays at {FRIDAY_REPORT_TIME:%H:%M} in the team's zone", _next_friday_report),
-    Job("month-end", "month-end scorecards, manager overview, leaderboard and honours",
-        run_month_end,
-        f"first working day after a month ends, {PERIOD_END_TIME:%H:%M} in the team's zone",
-        _next_period_end(month_period)),
-    Job("quarter-end", "quarter-end reviews (recommendations to managers), leaderboard and "
-        "honours", run_quarter_end,
-        f"first working day after a quarter ends, {PERIOD_END_TIME:%H:%M} in the team's zone",
-        _next_period_end(quarter_period)),
-)
-
-# bot/jobs/registry.py imports this module at its end; whichever of the two is imported first, the
-# registry ends up with the real report jobs in place of its placeholders.
-jobs.register(*REPORT_JOBS)
+run_month_end = _period_end_runner(MONTH_END, month_period)
+run_quarter_end = _period_end_runner(QUARTER_END, quarter_period)

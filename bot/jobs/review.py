@@ -35,7 +35,7 @@ plan-check-m<k> each manager, 09:00 on the first working day on or after the k-t
                 anniversary of the plan's start (k = 1 .. its months; the last also closes it:
                 completed, extended by a month, or not met).
 
-Every message goes through the ledger (bot/jobs.deliver) under the key
+Every message goes through the outbox (bot/jobs/outbox.py) under the key
 ``review:<workspace>:<recipient>:<step>:r<review id>`` (plans: ``:p<plan id>``), so each is
 sent once however often, and in however many processes, the job runs. A handler that saves a
 form calls `advance` at once, so its messages go out then, and a failed one is retried by the
@@ -55,12 +55,11 @@ from zoneinfo import ZoneInfo
 from bot.calendar.periods import month_period, previous, quarter_period
 from bot.calendar.workdays import add_working_days, at_local, end_of_day, next_working_day
 from bot.deps import Deps
-from bot.jobs import registry as jobs
-from bot.jobs.registry import CATCH_UP, Due, Job, RunResult, TeamInfo
-from bot.jobs.reports import PacedClient, each_team
+from bot.jobs.outbox import CATCH_UP, Due, PacedClient, RunResult, deliver, each_team
 from bot.render import review as render
 from bot.scoring.facts import Period
 from bot.services.reports import team_report
+from bot.services.teams import TeamInfo
 from store import alerts, deliveries, teams
 from store import reviews as store
 from store.models import ImprovementPlan, Review
@@ -122,9 +121,9 @@ class Run:
                 self.result.skipped += 1
                 continue
             before = self.result.sent
-            jobs.deliver(self.deps, self.client, due, now=self.now,
-                         answered=answered, result=self.result, catch_up=window,
-                         message=lambda u=user: message(self.lang(u)))
+            deliver(self.deps, self.client, due, now=self.now, answered=answered,
+                    result=self.result, catch_up=window,
+                    message=lambda u=user: message(self.lang(u)))
             if event and review_id is not None and self.result.sent > before:
                 with self.deps.sessions() as session:
                     store.record(session, review_id=review_id, action=event, at=self.now,
@@ -323,14 +322,3 @@ def _plan_steps(run: Run, plan: ImprovementPlan) -> None:
                  window=LATE_CATCH_UP, answered=month in checked,
                  message=fresh(lambda lang, p, r, m=month: render.plan_check_blocks(
                      lang, plan=p, month=m, last=m == p.months)))
-
-
-def next_due(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """Reviews are looked at on every tick: the next whole minute."""
-    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-
-
-jobs.register(Job(
-    JOB, "review cycle: self-assessments, ratings, results, appeals, improvement plans",
-    run_review, "every minute; reviews open at 09:00 on the first working day after a month or "
-    "quarter, reminders and escalations at 09:00; team time", next_due))
