@@ -27,8 +27,9 @@ from bot.permissions import decide
 from bot.render import review as render
 from bot.render.blocks import notice_blocks
 from bot.render.checkin import VALUE_ACTION
+from bot.render.review_steps import step_lines
 from bot.scoring.grades import GRADES
-from bot.services.review import pending_items
+from bot.services.review import pending_steps
 from bot.services.teams import working_for
 from bot.slack.text import row_id, tokens, user_id
 from handlers.access import may_view
@@ -197,7 +198,8 @@ def register(app: App, deps: Deps) -> None:
             ack(**render.help_blocks(who.lang))
         elif not args:
             with deps.sessions() as session:
-                ack(**render.pending_blocks(who.lang, pending_items(session, deps, who)))
+                steps = pending_steps(session, deps, who)
+                ack(**render.pending_blocks(who.lang, step_lines(who.lang, steps)))
         elif args[0].lower() in HISTORY_WORDS and len(args) <= 2:
             subject = user_id(args[1]) if len(args) == 2 else who.user_id
             if subject is None:

@@ -25,7 +25,7 @@ from bot.scoring.kbi import BEHIND, KbiPace
 from bot.scoring.leaderboard import Leaderboard
 from bot.services import calibration as cal
 from bot.services.reports import RepReport, TeamReport, rules_for, team_report
-from bot.services.review import pending_items
+from bot.services.review import Step, pending_steps
 from store import actions, checkins, deliveries, teams, workspaces
 from store import alerts as alerts_store
 from store.models import ActionItem, Team
@@ -103,7 +103,7 @@ class Dashboard:
     teams: tuple[TeamPart, ...]
     setup: SetupPart | None
     items: tuple[ActionItem, ...]
-    steps: tuple[tuple[str, dict | None], ...]  # review steps waiting, with their buttons
+    steps: tuple[Step, ...]  # review steps waiting for them
     checked_in: bool
 
     @property
@@ -134,7 +134,7 @@ def gather(session: Session, deps: Deps, who: Who, now: datetime) -> Dashboard:
     return Dashboard(
         user_id=who.user_id, now=now, reps=reps, teams=managed,
         setup=_setup(session, deps, who.workspace_id, now) if actor.is_admin else None,
-        items=tuple(items), steps=tuple(pending_items(session, deps, who)),
+        items=tuple(items), steps=tuple(pending_steps(session, deps, who)),
         checked_in=bool(checked_in))
 
 
