@@ -1,7 +1,6 @@
-"""What the scheduled jobs know of a team: its zone, working days, people and times.
-
-Kept apart from bot/jobs/registry.py (the delivery machinery) so modules the jobs use can use it too
-without importing the job registry.
+"""What the scheduled jobs know of a team: its zone, working days, people and times
+(TeamInfo), and a team row's working-day test for handlers. A service, so the jobs and the
+services they call share it without either importing the other.
 """
 
 from __future__ import annotations
