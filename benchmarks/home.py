@@ -26,8 +26,8 @@ from bot.clock import FixedClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.deps import Deps  # noqa: E402
 from bot.grammar.log import LogEntry  # noqa: E402
+from bot.jobs import home
 from bot.jobs import registry as jobs  # noqa: E402
-from bot.services import home
 from bot.slack.emulator import SlackEmulator  # noqa: E402
 from store import activity, db, homes  # noqa: E402
 from store.models import HomeView, Member  # noqa: E402

@@ -10,11 +10,11 @@ from sqlmodel import Session
 
 from bot.deps import Deps, Who
 from bot.i18n import t
+from bot.jobs import home
 from bot.permissions import decide
 from bot.render import actions as render
 from bot.render.blocks import error_blocks, notice_blocks
 from bot.render.home import ORIGIN as HOME
-from bot.services import home
 from bot.slack.text import row_id, tokens, user_id
 from handlers.access import may_view
 from store import actions, audit, teams

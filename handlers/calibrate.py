@@ -23,12 +23,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.calendar.cadence import next_working
+from bot.calendar.workdays import next_working_day as next_working
 from bot.deps import Deps, Who
 from bot.grammar.when import WhenError, parse_moment
 from bot.i18n import Raw, format_day, t
 from bot.jobs.calibration import ledger_period, notify, send_packs
-from bot.jobs.registry import RunResult
+from bot.jobs.outbox import RunResult
 from bot.permissions import decide
 from bot.render import calibrate as render
 from bot.render.blocks import error_blocks, notice_blocks

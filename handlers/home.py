@@ -17,9 +17,9 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.grammar.log import LogParseError, parse_log
 from bot.i18n import t
+from bot.jobs import home
 from bot.render import home as render
 from bot.render.log import log_error_blocks
-from bot.services import home
 from handlers.checkin import metadata, modal_value
 from handlers.log import save
 from handlers.workspace import first_time

@@ -18,23 +18,19 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.calendar.workdays import add_working_days, next_working_day
+from bot.calendar.workdays import end_of_day as end_of
 from bot.deps import Deps, Who
 from bot.i18n import Raw, t
-from bot.jobs.review import (
-    APPEAL_DAYS,
-    DECISION_DAYS,
-    advance,
-    end_of,
-    first_working_on_or_after,
-    working_day_after,
-    working_for,
-)
+from bot.jobs.review import APPEAL_DAYS, DECISION_DAYS, advance
 from bot.permissions import decide
 from bot.render import review as render
 from bot.render.blocks import notice_blocks
 from bot.render.checkin import VALUE_ACTION
+from bot.render.review_steps import step_lines
 from bot.scoring.grades import GRADES
-from bot.services.review import pending_items
+from bot.services.review import pending_steps
+from bot.services.teams import working_for
 from bot.slack.text import row_id, tokens, user_id
 from handlers.access import may_view
 from handlers.checkin import metadata
@@ -69,7 +65,7 @@ def _team(session: Session, team_id: int) -> tuple[Team, ZoneInfo]:
 def _working_days_on(session: Session, review: Review, days: int, now: datetime) -> date:
     """The end of a window of `days` working days of the review's team, from today there."""
     team, tz = _team(session, review.team_id)
-    return working_day_after(working_for(session, team), now.astimezone(tz).date(), days)
+    return add_working_days(now.astimezone(tz).date(), days, working_for(session, team))
 
 
 def _manages(session: Session, who: Who, team_id: int) -> bool:
@@ -138,8 +134,7 @@ def check_plan(session: Session, who: Who, plan: ImprovementPlan | None, *,
         raise Refused("review.refuse.plan_closed")
     if month is not None:
         team, tz = _team(session, plan.team_id)
-        opens = first_working_on_or_after(working_for(session, team),
-                                          store.check_day(plan, month))
+        opens = next_working_day(store.check_day(plan, month), working_for(session, team))
         if not 1 <= month <= plan.months or now.astimezone(tz).date() < opens:
             raise Refused("review.refuse.check_early", month=month,
                           day=render.day(who.lang, opens))
@@ -203,7 +198,8 @@ def register(app: App, deps: Deps) -> None:
             ack(**render.help_blocks(who.lang))
         elif not args:
             with deps.sessions() as session:
-                ack(**render.pending_blocks(who.lang, pending_items(session, deps, who)))
+                steps = pending_steps(session, deps, who)
+                ack(**render.pending_blocks(who.lang, step_lines(who.lang, steps)))
         elif args[0].lower() in HISTORY_WORDS and len(args) <= 2:
             subject = user_id(args[1]) if len(args) == 2 else who.user_id
             if subject is None:

@@ -200,3 +200,8 @@ def action_rows(session: Session, *, team_id: int, start: date | None = None,
     if end is not None:
         query = query.where(ActionItem.due_on <= end)
     return list(session.exec(query.order_by(ActionItem.due_on, ActionItem.id)).all())
+
+
+def attach(session: Session, *, row: Calibration) -> Calibration:
+    """A row read in an earlier session, attached to this one (its changes are saved here)."""
+    return session.merge(row)

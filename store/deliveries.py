@@ -215,3 +215,26 @@ def troubles(session: Session, *, workspace_id: str, since: datetime) -> list[Tr
                 select(Delivery.last_error).where(*recent, Delivery.job == job)
                 .order_by(Delivery.claimed_at.desc()).limit(1)).first() or "")
             for job, by in sorted(counts.items())]
+
+
+def dm_channels(session: Session, *, workspace_id: str, user_ids: tuple[str, ...]
+                ) -> dict[str, str]:
+    """The DM channels earlier deliveries to these people recorded (one query), so a fan-out
+    needs no conversations.open for them."""
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(Delivery.user_id, Delivery.channel).where(
+            Delivery.workspace_id == workspace_id, Delivery.status == SENT,
+            Delivery.user_id.in_(user_ids), Delivery.channel.like("D%"))).all()
+    return {user: channel for user, channel in rows if user and channel}
+
+
+def sent_count(session: Session, *, workspace_id: str, job: str, user_id: str,
+               period_like: str, since: datetime) -> int:
+    """How many of a job's messages to one person, with periods matching the SQL LIKE
+    pattern `period_like`, were sent since `since`."""
+    return session.exec(select(func.count()).select_from(Delivery).where(
+        Delivery.workspace_id == workspace_id, Delivery.job == job,
+        Delivery.user_id == user_id, Delivery.status == SENT,
+        Delivery.period.like(period_like), Delivery.sent_at >= since)).one()

@@ -48,3 +48,7 @@ def uninstalled_ids(session: Session) -> set[str]:
 
 def ids(session: Session) -> list[str]:
     return list(session.exec(select(Workspace.id).order_by(Workspace.id)))
+
+
+def get_workspace(session: Session, *, workspace_id: str) -> Workspace | None:
+    return session.get(Workspace, workspace_id)

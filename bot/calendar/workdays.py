@@ -1,13 +1,26 @@
-"""Working days: Monday to Friday, less the team's public holidays (the `holidays` package,
-by country) and its own days off."""
+"""Working days and local times: the one home of "next working day", "last Friday" and "09:00
+in this zone". Monday to Friday are working days, less the team's public holidays (the
+`holidays` package, by country) and its own days off; a team's test is `TeamInfo.working`.
+
+The `holidays` package gives the days off but has no notion of "the n-th working day after",
+so the stepping below is our own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
+
+Working = Callable[[date], bool]  # a team's working-day test
+
+WEDNESDAY, FRIDAY = 2, 4  # date.weekday()
+# No search goes further than this for a working day: a team with none in two months is
+# misconfigured, and a loop over its calendar must still end.
+SEARCH_DAYS = 60
 
 
 @lru_cache(maxsize=64)
@@ -32,3 +45,81 @@ def working_days(start: date, end: date, *, country: str | None = None,
             days.append(day)
         day += timedelta(days=1)
     return days
+
+
+# ----------------------------------------------------------------- stepping through days
+
+def next_working_day(day: date, working: Working) -> date:
+    """`day` itself when the team works then, else the next day it does."""
+    for _ in range(SEARCH_DAYS):
+        if working(day):
+            return day
+        day += timedelta(days=1)
+    return day
+
+
+def previous_working_day(day: date, working: Working) -> date:
+    """The last working day strictly before `day`."""
+    day -= timedelta(days=1)
+    for _ in range(SEARCH_DAYS):
+        if working(day):
+            return day
+        day -= timedelta(days=1)
+    return day
+
+
+def add_working_days(day: date, count: int, working: Working) -> date:
+    """The `count`-th working day after `day` (`day` itself not counted; count >= 1)."""
+    for _ in range(count):
+        day = next_working_day(day + timedelta(days=1), working)
+    return day
+
+
+def first_working_day(start: date, end: date, working: Working) -> date | None:
+    """The first working day from start to end (both included); None if there is none."""
+    day = next_working_day(start, working)
+    return day if day <= end and working(day) else None
+
+
+def weekday_on_or_before(day: date, weekday: int) -> date:
+    """The latest date on or before `day` that falls on `weekday` (Monday 0)."""
+    return day - timedelta(days=(day.weekday() - weekday) % 7)
+
+
+def last_friday(day: date) -> date:
+    """`day` itself on a Friday, else the Friday before."""
+    return weekday_on_or_before(day, FRIDAY)
+
+
+# ----------------------------------------------------------------- local times
+
+def at_local(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """`at` o'clock on `day` in zone `tz` (an aware datetime)."""
+    return datetime.combine(day, at, tzinfo=tz)
+
+
+def end_of_day(day: date, tz: ZoneInfo) -> datetime:
+    """The end of a local day: something due on `day` is late from this moment."""
+    return at_local(day + timedelta(days=1), time(0), tz)
+
+
+def parse_hhmm(text: str | None, default: time) -> time:
+    """A stored "HH:MM" (a team's check-in, brief, report or calibration time), else
+    `default`: a value that no longer parses must not stop the jobs."""
+    try:
+        return time.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+def next_working_at(now: datetime, at: time, tz: ZoneInfo, working: Working, *,
+                    weekday: int | None = None) -> datetime | None:
+    """The first `at` o'clock in `tz` after `now` on a working day (on `weekday` only, when
+    given); None if there is none in the next SEARCH_DAYS days."""
+    day = now.astimezone(tz).date()
+    for _ in range(SEARCH_DAYS):
+        moment = at_local(day, at, tz)
+        if (weekday is None or day.weekday() == weekday) and working(day) and moment > now:
+            return moment
+        day += timedelta(days=1)
+    return None

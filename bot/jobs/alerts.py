@@ -1,7 +1,7 @@
 """The `alerts` job (SPEC §3, seed 001): early warnings, each sent once, in a coach's voice.
 
 Run every tick. Four alerts, each checked per team in the team's time zone, and each message
-delivered through the ledger (bot/jobs.deliver) under the key
+delivered through the outbox (bot/jobs/outbox.py) under the key
 ``alerts:<workspace>:<recipient>:<alert>:t<team id>:<period>``, so it goes once per condition
 per period however often, and in however many processes, the job runs:
 
@@ -37,16 +37,22 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
 from bot.calendar.periods import month_period, previous, quarter_period, week_bounds, week_period
-from bot.calendar.workdays import working_days
+from bot.calendar.workdays import (
+    WEDNESDAY,
+    at_local,
+    first_working_day,
+    weekday_on_or_before,
+    working_days,
+)
 from bot.deps import Deps
-from bot.jobs.registry import CATCH_UP, Due, RunResult, TeamInfo, at_local, deliver, team_infos
+from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver
 from bot.render.alerts import (
     LeadLine,
     PaceLine,
@@ -59,6 +65,7 @@ from bot.render.alerts import (
 )
 from bot.scoring.kbi import BEHIND, kbi_pace
 from bot.services.reports import rules_for
+from bot.services.teams import TeamInfo, team_infos
 from store import alerts as store
 from store import scoring as facts_store
 
@@ -100,11 +107,6 @@ def run_alerts(deps: Deps, *, now: datetime, team: str | None = None) -> RunResu
     return result
 
 
-def next_due(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """Idle leads are looked at on every tick: the next whole minute."""
-    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-
-
 # ----------------------------------------------------------------- helpers
 
 def _due(info: TeamInfo, user_id: str, alert: str, period: str, due_at: datetime) -> Due:
@@ -131,15 +133,6 @@ def _in_window(due_at: datetime, now: datetime) -> bool:
     return due_at <= now and now - due_at <= LOOKBACK
 
 
-def _first_working(info: TeamInfo, start: date, end: date) -> date | None:
-    day = start
-    while day <= end:
-        if info.working(day):
-            return day
-        day += timedelta(days=1)
-    return None
-
-
 def growth(before: int, after: int) -> float | None:
     """Week-on-week growth; None for unbounded (from 0 to something)."""
     if before == 0:
@@ -156,7 +149,7 @@ def _under(value: float | None) -> bool:
 def _growth(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
     tz = ZoneInfo(info.tz)
     monday = week_bounds(now.astimezone(tz).date())[0]
-    day = _first_working(info, monday, monday + timedelta(days=6))
+    day = first_working_day(monday, monday + timedelta(days=6), info.working)
     if day is None or not _in_window(at_local(day, GROWTH_TIME, tz), now):
         return RunResult()
     weeks = [week_period(monday - timedelta(weeks=k)) for k in (3, 2, 1)]
@@ -231,7 +224,7 @@ def _idle_to_owners(deps: Deps, client: WebClient, info: TeamInfo, now: datetime
 def _pace(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
     tz = ZoneInfo(info.tz)
     today = now.astimezone(tz).date()
-    wednesday = today - timedelta(days=(today.weekday() - 2) % 7)
+    wednesday = weekday_on_or_before(today, WEDNESDAY)
     due_at = at_local(wednesday, PACE_TIME, tz)
     if not info.working(wednesday) or not _in_window(due_at, now) or not info.reps:
         return RunResult()
@@ -271,7 +264,7 @@ def _bunched(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> Ru
     currency = ""
     for period_of in (month_period, quarter_period):
         period = previous(period_of(today))
-        day = _first_working(info, period.end + timedelta(days=1), today)
+        day = first_working_day(period.end + timedelta(days=1), today, info.working)
         if day is None or not _in_window(at_local(day, BUNCHED_TIME, tz), now):
             continue
         tail_start = period.end - timedelta(days=BUNCHED_DAYS - 1)

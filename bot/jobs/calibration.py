@@ -1,7 +1,7 @@
 """The `calibration` and `actions` jobs (SPEC §3, seed 001 §三2: "每两周自动发送日程邀请, 会前提醒
 双方准备材料, 会后自动生成纪要并归档, 关键待办事项同步至任务列表").
 
-Run every tick; each message goes through the ledger (bot/jobs.deliver) under a key naming the
+Run every tick; each message goes through the outbox (bot/jobs/outbox.py) under a key naming the
 job, the recipient and what it is for, so it is sent once however often and in however many
 processes the job runs. Times are the team's (its zone, its working days); each person reads
 them in their own zone.
@@ -40,15 +40,14 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
-from bot.calendar.cadence import next_working, previous_working
 from bot.calendar.periods import week_bounds, week_period
+from bot.calendar.workdays import at_local, next_working_day, previous_working_day
 from bot.deps import Deps
-from bot.jobs import registry as jobs
-from bot.jobs.registry import CATCH_UP, Due, Job, RunResult, TeamInfo, at_local, deliver
-from bot.jobs.reports import each_team
+from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver, each_team
 from bot.render import actions as render_actions
 from bot.render import calibrate as render
 from bot.services import calibration as cal
+from bot.services.teams import TeamInfo
 from store import actions, teams
 from store.deliveries import aware
 
@@ -165,7 +164,7 @@ def _after(deps: Deps, client: WebClient, occ: cal.Occurrence, now: datetime) ->
 
 def _digest_moment(info: TeamInfo, monday: date) -> datetime | None:
     """09:00 on the week's first working day; None for a week without one."""
-    day = next_working(monday, info.working)
+    day = next_working_day(monday, info.working)
     return at_local(day, DIGEST_TIME, ZoneInfo(info.tz)) if day < monday + timedelta(
         days=7) else None
 
@@ -217,7 +216,7 @@ def run_actions(deps: Deps, *, now: datetime, team: str | None = None) -> RunRes
         for item in items:
             profile = deps.users.profile(client, info.workspace_id, item.owner_user_id)
             moments = [("due1", "tomorrow",
-                        at_local(previous_working(item.due_on, info.working), REMIND_TIME,
+                        at_local(previous_working_day(item.due_on, info.working), REMIND_TIME,
                                  profile.tz))]
             if info.working(item.due_on):
                 moments.append(("due0", "today", at_local(item.due_on, REMIND_TIME,
@@ -236,28 +235,15 @@ def run_actions(deps: Deps, *, now: datetime, team: str | None = None) -> RunRes
     return each_team(deps, team, ACTIONS_JOB, visit, paced=False)
 
 
-def _every_minute(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
-    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-
-
-def _next_day_ahead(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+def next_day_ahead(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
     """For `pacer jobs list`: the next day-ahead packs of the team's cadence (pairs that
     moved to their own cadence may differ)."""
     cadence = cal.team_cadence(info)
     today = now.astimezone(cadence.tz).date()
     for slot in cadence.slots(today, today + timedelta(days=60)):
         at = cadence.moment(slot, info.working)
-        before = at_local(previous_working(at.date(), info.working), cadence.at, cadence.tz)
+        before = at_local(previous_working_day(at.date(), info.working), cadence.at,
+                          cadence.tz)
         if before > now and at >= info.created_at:
             return before
     return None
-
-
-jobs.register(
-    Job(JOB, "bi-weekly calibrations: packs a working day and an hour ahead, minutes prompts, "
-        "nudges, the weekly digest", run_calibration,
-        "every minute; each pair every two weeks at its time (team zone), working days; "
-        "next: the team cadence's day-ahead packs", _next_day_ahead),
-    Job(ACTIONS_JOB, "action-item reminders a working day before and on the due day",
-        run_actions, "every minute; 09:00 in each owner's zone", _every_minute),
-)

@@ -1,7 +1,7 @@
 """The scheduled reports: the Friday progress report, month-end and quarter-end (SPEC §3).
 
 All three are per team, in the team's time zone, on its working days, and go through the
-deliveries ledger like every other job (bot/jobs/registry.py), one key per recipient per period:
+outbox (bot/jobs/outbox.py) like every other job, one key per recipient per period:
 
 - `friday-report`: working Fridays at 17:00. A DM to each rep with their week, and one
   summary in the team's channel (totals vs last week, top 5 by points, honours, and how many
@@ -12,12 +12,8 @@ deliveries ledger like every other job (bot/jobs/registry.py), one key per recip
 
 Reports keep a longer catch-up window than reminders (REPORT_CATCH_UP, 24 h): a report is
 still worth reading the next morning, a check-in nudge is not: `deliver_report` is
-jobs.deliver with that longer window.
-
-Slack limits: everything goes through bot.slack.client's client (Retry-After honoured on 429);
-`PacedClient` keeps posts to one channel at least a second apart within a run and reuses DM
-channels the ledger already recorded (the daily reminders open them), so a run costs one
-chat.postMessage per message rather than a conversations.open (Tier 3) as well.
+outbox.deliver with that longer window. Each team's run fans out through the outbox's
+PacedClient (posts to one channel a second apart, DM channels reused).
 
 Languages: each rep's and manager's DM in their own language; the channel post in the first
 manager's language (their Slack locale or Pacer override), English when the team has none.
@@ -26,7 +22,6 @@ manager's language (their Slack locale or Pacer override), English when the team
 from __future__ import annotations
 
 import logging
-import time as clock_time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -34,87 +29,37 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from sqlmodel import col, select
 
 from bot.calendar.periods import month_period, previous, quarter_period, week_period
+from bot.calendar.workdays import FRIDAY, add_working_days, at_local, last_friday, next_working_at
 from bot.deps import Deps
 from bot.i18n import DEFAULT_LANG
-from bot.jobs import registry as jobs
-from bot.jobs.registry import Due, Job, RunResult, TeamInfo, at_local, team_infos
+from bot.jobs.outbox import Due, PacedClient, RunResult, deliver, each_team, known_dm_channels
 from bot.render import reports as render
 from bot.render.score import leaderboard_blocks, scorecard_blocks
 from bot.scoring.facts import Period
 from bot.scoring.leaderboard import Leaderboard
 from bot.services.reports import TeamReport, recommendations, rules_for, team_report
-from store import actions, briefs, deliveries, teams
-from store.models import Delivery, Team
+from bot.services.teams import TeamInfo
+from store import actions, briefs, teams
 
 log = logging.getLogger(__name__)
 
+FRIDAY_REPORT, MONTH_END, QUARTER_END = "friday-report", "month-end", "quarter-end"
 FRIDAY_REPORT_TIME = time(17, 0)  # the default; a team sets its own (`pacer team times`)
 PERIOD_END_TIME = time(9, 0)  # on the first working day after a month or quarter ends
 REPORT_CATCH_UP = timedelta(hours=24)
-CHANNEL_GAP = 1.0  # seconds between two posts to one channel (Slack: about 1 per second)
 BOARD_TOP = 5
 
 
 # ----------------------------------------------------------------- delivery
 
-class PacedClient:
-    """The run's WebClient with two courtesies to Slack's limits (see the module docstring).
-    Everything else is passed through."""
-
-    def __init__(self, client: WebClient, dm_channels: dict[str, str] | None = None,
-                 gap: float = CHANNEL_GAP) -> None:
-        self._client = client
-        self._dms = dict(dm_channels or {})
-        self._gap = gap
-        self._last: dict[str, float] = {}
-        self.waited = 0.0  # seconds spent keeping posts apart (for the benchmark)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._client, name)
-
-    def know_dms(self, dm_channels: dict[str, str]) -> None:
-        self._dms.update(dm_channels)
-
-    def conversations_open(self, *, users: str, **kwargs: object) -> dict:
-        if users in self._dms:
-            return {"ok": True, "channel": {"id": self._dms[users]}}
-        opened = self._client.conversations_open(users=users, **kwargs)
-        self._dms[users] = opened["channel"]["id"]
-        return opened
-
-    def chat_postMessage(self, *, channel: str, **kwargs: object):  # noqa: N802, ANN201
-        wait = self._last.get(channel, float("-inf")) + self._gap - clock_time.monotonic()
-        if wait > 0:
-            self.waited += wait
-            clock_time.sleep(wait)
-        try:
-            return self._client.chat_postMessage(channel=channel, **kwargs)
-        finally:
-            self._last[channel] = clock_time.monotonic()
-
-
-def known_dm_channels(deps: Deps, workspace_id: str, user_ids: tuple[str, ...]) -> dict[str, str]:
-    """DM channels earlier deliveries recorded for these people (one query)."""
-    if not user_ids:
-        return {}
-    with deps.sessions() as session:
-        rows = session.exec(
-            select(Delivery.user_id, Delivery.channel).where(
-                Delivery.workspace_id == workspace_id, Delivery.status == deliveries.SENT,
-                col(Delivery.user_id).in_(user_ids), col(Delivery.channel).like("D%"))
-        ).all()
-    return {user: channel for user, channel in rows if user and channel}
-
-
 def deliver_report(deps: Deps, client: WebClient, due: Due, *, now: datetime,
                    message: Callable[[], dict], result: RunResult,
                    window: timedelta = REPORT_CATCH_UP) -> None:
-    """jobs.deliver with the reports' catch-up window."""
-    jobs.deliver(deps, client, due, now=now, answered=False, message=message, result=result,
-                 catch_up=window)
+    """outbox.deliver with the reports' catch-up window."""
+    deliver(deps, client, due, now=now, answered=False, message=message, result=result,
+            catch_up=window)
 
 
 # ----------------------------------------------------------------- one team's run
@@ -142,7 +87,7 @@ class TeamRun:
     @cached_property
     def _computed(self) -> tuple[TeamReport, TeamReport, object]:
         with self.deps.sessions() as session:
-            row = session.get(Team, self.info.id)
+            row = teams.team_by_id(session, team_id=self.info.id)
             rules = rules_for(session, row.id)
             report = team_report(session, team=row, period=self.period, now=self.now,
                                  rules=rules)
@@ -169,33 +114,7 @@ class TeamRun:
         return Due(job, self.info, user_id, label, due_at, channel=channel)
 
 
-def each_team(deps: Deps, team: str | None, job: str,
-              visit: Callable[[PacedClient, TeamInfo], RunResult], *,
-              paced: bool = True) -> RunResult:
-    """Call `visit` for every team; one team's trouble never stops the rest. `paced`: the
-    client keeps posts to one channel a second apart (reports fan out to a channel); jobs
-    sending a few DMs a run (calibration, actions) take the plain client."""
-    result = RunResult()
-    clients: dict[str, WebClient] = {}  # one per workspace: its own bot token
-    for info in team_infos(deps, team):
-        if info.workspace_id not in clients:
-            plain = deps.client_for(info.workspace_id)
-            clients[info.workspace_id] = PacedClient(plain) if paced else plain
-        client = clients[info.workspace_id]
-        try:
-            result.add(visit(client, info))
-        except Exception:  # noqa: BLE001 - log it, count it, carry on with the others
-            log.exception("%s: could not handle team %s", job, info.name)
-            result.failed += 1
-            result.lines.append(f"failed team {info.name}: unexpected error, see the log")
-    return result
-
-
 # ----------------------------------------------------------------- friday-report
-
-def _last_friday(day: date) -> date:
-    return day - timedelta(days=(day.weekday() - 4) % 7)
-
 
 def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
     """Working Fridays at the team's report time (17:00 unless set): each rep's week by DM,
@@ -205,7 +124,7 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
     def visit(client: PacedClient, info: TeamInfo) -> RunResult:
         result = RunResult()
         tz = ZoneInfo(info.tz)
-        friday = _last_friday(now.astimezone(tz).date())
+        friday = last_friday(now.astimezone(tz).date())
         due_at = at_local(friday, info.report_at, tz)
         if not info.working(friday) or due_at > now:
             return result
@@ -226,11 +145,11 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
                                          user_id=user_id, brief=answers, items=items)
 
         for user_id in info.reps:
-            deliver_report(deps, client, run.due("friday-report", user_id, due_at), now=now,
+            deliver_report(deps, client, run.due(FRIDAY_REPORT, user_id, due_at), now=now,
                            result=result, message=lambda u=user_id: rep_message(u))
         if run.channel:
             deliver_report(
-                deps, client, run.due("friday-report", "", due_at, per_team=True,
+                deps, client, run.due(FRIDAY_REPORT, "", due_at, per_team=True,
                                       channel=run.channel),
                 now=now, result=result,
                 message=lambda: render.week_summary_blocks(
@@ -239,30 +158,15 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
                     name_quiet=run.info.name_quiet_reps))
         return result
 
-    return each_team(deps, team, "friday-report", visit)
+    return each_team(deps, team, FRIDAY_REPORT, visit)
 
 
-def _next_friday_report(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
-    team_tz = ZoneInfo(info.tz)
-    day = now.astimezone(team_tz).date()
-    for _ in range(60):
-        at = at_local(day, info.report_at, team_tz)
-        if day.weekday() == 4 and info.working(day) and at > now:
-            return at
-        day += timedelta(days=1)
-    return None
+def next_friday_report(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """For `pacer jobs list`: the next working Friday's report, team time (not `tz`)."""
+    return next_working_at(now, info.report_at, ZoneInfo(info.tz), info.working, weekday=FRIDAY)
 
 
 # ----------------------------------------------------------------- month-end, quarter-end
-
-def first_working_day_after(info: TeamInfo, day: date) -> date:
-    following = day + timedelta(days=1)
-    for _ in range(60):
-        if info.working(following):
-            return following
-        following += timedelta(days=1)
-    return following  # a team with no working day in 60 days: the 61st day
-
 
 def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: ANN202
     def run(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
@@ -270,7 +174,7 @@ def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: 
             result = RunResult()
             tz = ZoneInfo(info.tz)
             ended = previous(period_of(now.astimezone(tz).date()))
-            due_at = at_local(first_working_day_after(info, ended.end), PERIOD_END_TIME, tz)
+            due_at = at_local(add_working_days(ended.end, 1, info.working), PERIOD_END_TIME, tz)
             if due_at > now:
                 return result
             run = TeamRun(deps, client, info, now=now, period=ended)
@@ -318,7 +222,7 @@ def _overview(run: TeamRun, manager: str) -> dict:
     recs = {}
     if run.period.kind == "quarter":
         with run.deps.sessions() as session:
-            row = session.get(Team, run.info.id)
+            row = teams.team_by_id(session, team_id=run.info.id)
             recs = {user: recommendations(session, team=row, user_id=user, period=run.period,
                                           now=run.now, rules=run.rules)
                     for user in run.report.reps}
@@ -326,40 +230,24 @@ def _overview(run: TeamRun, manager: str) -> dict:
                                   recommendations=recs)
 
 
-def _next_period_end(period_of: Callable[[date], Period]):  # noqa: ANN202
+def next_period_end(period_of: Callable[[date], Period]):  # noqa: ANN202
+    """For `pacer jobs list`: the next period-end run, team time."""
+
     def next_due(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
         team_tz = ZoneInfo(info.tz)
         period = period_of(now.astimezone(team_tz).date())
         ended = previous(period)
         for candidate in (ended, period):
-            at = at_local(first_working_day_after(info, candidate.end), PERIOD_END_TIME,
+            at = at_local(add_working_days(candidate.end, 1, info.working), PERIOD_END_TIME,
                           team_tz)
             if at > now:
                 return at
         following = period_of(period.end + timedelta(days=1))
-        return at_local(first_working_day_after(info, following.end), PERIOD_END_TIME,
+        return at_local(add_working_days(following.end, 1, info.working), PERIOD_END_TIME,
                         team_tz)
 
     return next_due
 
 
-run_month_end = _period_end_runner("month-end", month_period)
-run_quarter_end = _period_end_runner("quarter-end", quarter_period)
-
-REPORT_JOBS = (
-    Job("friday-report", "Friday progress report: a DM to each rep and a team summary",
-        run_friday_report,
-        f"working Fridays at {FRIDAY_REPORT_TIME:%H:%M} in the team's zone", _next_friday_report),
-    Job("month-end", "month-end scorecards, manager overview, leaderboard and honours",
-        run_month_end,
-        f"first working day after a month ends, {PERIOD_END_TIME:%H:%M} in the team's zone",
-        _next_period_end(month_period)),
-    Job("quarter-end", "quarter-end reviews (recommendations to managers), leaderboard and "
-        "honours", run_quarter_end,
-        f"first working day after a quarter ends, {PERIOD_END_TIME:%H:%M} in the team's zone",
-        _next_period_end(quarter_period)),
-)
-
-# bot/jobs/registry.py imports this module at its end; whichever of the two is imported first, the
-# registry ends up with the real report jobs in place of its placeholders.
-jobs.register(*REPORT_JOBS)
+run_month_end = _period_end_runner(MONTH_END, month_period)
+run_quarter_end = _period_end_runner(QUARTER_END, quarter_period)

@@ -35,7 +35,7 @@ plan-check-m<k> each manager, 09:00 on the first working day on or after the k-t
                 anniversary of the plan's start (k = 1 .. its months; the last also closes it:
                 completed, extended by a month, or not met).
 
-Every message goes through the ledger (bot/jobs.deliver) under the key
+Every message goes through the outbox (bot/jobs/outbox.py) under the key
 ``review:<workspace>:<recipient>:<step>:r<review id>`` (plans: ``:p<plan id>``), so each is
 sent once however often, and in however many processes, the job runs. A handler that saves a
 form calls `advance` at once, so its messages go out then, and a failed one is retried by the
@@ -53,17 +53,16 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.calendar.periods import month_period, previous, quarter_period
-from bot.calendar.workdays import is_working_day
+from bot.calendar.workdays import add_working_days, at_local, end_of_day, next_working_day
 from bot.deps import Deps
-from bot.jobs import registry as jobs
-from bot.jobs.registry import CATCH_UP, Due, Job, RunResult, TeamInfo, at_local
-from bot.jobs.reports import PacedClient, each_team, first_working_day_after
+from bot.jobs.outbox import CATCH_UP, Due, PacedClient, RunResult, deliver, each_team
 from bot.render import review as render
 from bot.scoring.facts import Period
 from bot.services.reports import team_report
+from bot.services.teams import TeamInfo
 from store import alerts, deliveries, teams
 from store import reviews as store
-from store.models import ImprovementPlan, Review, Team
+from store.models import ImprovementPlan, Review
 
 log = logging.getLogger(__name__)
 
@@ -75,41 +74,6 @@ LATE_CATCH_UP = timedelta(hours=24)  # escalations, results, decisions
 # or given up (and logged) by the ticks of the day they were due.
 LOOKBACK = timedelta(days=1)
 RECENT = timedelta(days=2)  # final reviews and new plans still looked at (their last DMs)
-
-
-# ----------------------------------------------------------------- working days
-
-Working = Callable[[date], bool]
-
-
-def working_for(session, team: Team) -> Working:  # noqa: ANN001 - a Session
-    """A team's working-day test, for handlers (jobs have TeamInfo.working)."""
-    off = frozenset(d.day for d in teams.days_off(session, team_id=team.id))
-    return lambda day: is_working_day(day, country=team.holiday_country, days_off=off)
-
-
-def working_day_after(working: Working, day: date, n: int) -> date:
-    """The n-th working day after `day` (day itself not counted)."""
-    for _ in range(n):
-        day += timedelta(days=1)
-        for _ in range(60):
-            if working(day):
-                break
-            day += timedelta(days=1)
-    return day
-
-
-def end_of(day: date, tz: ZoneInfo) -> datetime:
-    """The end of a local day: a step due on `day` is late from this moment."""
-    return at_local(day + timedelta(days=1), time(0), tz)
-
-
-def first_working_on_or_after(working: Working, day: date) -> date:
-    for _ in range(60):
-        if working(day):
-            return day
-        day += timedelta(days=1)
-    return day
 
 
 # ----------------------------------------------------------------- one team in one run
@@ -157,9 +121,9 @@ class Run:
                 self.result.skipped += 1
                 continue
             before = self.result.sent
-            jobs.deliver(self.deps, self.client, due, now=self.now,
-                         answered=answered, result=self.result, catch_up=window,
-                         message=lambda u=user: message(self.lang(u)))
+            deliver(self.deps, self.client, due, now=self.now, answered=answered,
+                    result=self.result, catch_up=window,
+                    message=lambda u=user: message(self.lang(u)))
             if event and review_id is not None and self.result.sent > before:
                 with self.deps.sessions() as session:
                     store.record(session, review_id=review_id, action=event, at=self.now,
@@ -186,7 +150,7 @@ def run_review(deps: Deps, *, now: datetime, team: str | None = None) -> RunResu
 def advance(deps: Deps, *, team_id: int, now: datetime) -> RunResult:
     """What a saved form makes due goes out now (called by handlers/review.py)."""
     with deps.sessions() as session:
-        row = session.get(Team, team_id)
+        row = teams.team_by_id(session, team_id=team_id)
     return run_review(deps, now=now, team=row.name) if row else RunResult()
 
 
@@ -203,9 +167,9 @@ def _open_reviews(run: Run) -> None:
         ended = previous(period_of(today))
         if period_of is month_period and covered_by_quarter(ended):
             continue  # the quarter's review covers its last month
-        open_at = run.nine(first_working_day_after(info, ended.end))
-        self_due = working_day_after(info.working, ended.end, SELF_DAYS)
-        if now < open_at or now >= end_of(self_due, run.tz) or info.created_at > open_at:
+        open_at = run.nine(add_working_days(ended.end, 1, info.working))
+        self_due = add_working_days(ended.end, SELF_DAYS, info.working)
+        if now < open_at or now >= end_of_day(self_due, run.tz) or info.created_at > open_at:
             continue
         with run.deps.sessions() as session:
             done = store.reviewed(session, team_id=info.id, period=ended.label)
@@ -215,8 +179,8 @@ def _open_reviews(run: Run) -> None:
         if not missing:
             continue
         with run.deps.sessions() as session:
-            report = team_report(session, team=session.get(Team, info.id), period=ended,
-                                 now=now, user_ids=missing)
+            report = team_report(session, team=teams.team_by_id(session, team_id=info.id),
+                                 period=ended, now=now, user_ids=missing)
             for rep in missing:
                 card = report.reps[rep].card if rep in report.reps else None
                 if card is None:
@@ -224,7 +188,7 @@ def _open_reviews(run: Run) -> None:
                 store.open_review(
                     session, workspace_id=info.workspace_id, team_id=info.id, user_id=rep,
                     period=ended.label, period_end=ended.end, self_due=self_due,
-                    rating_due=working_day_after(info.working, ended.end, RATING_DAYS),
+                    rating_due=add_working_days(ended.end, RATING_DAYS, info.working),
                     score_total=card.total, score_grade=card.grade, now=now)
                 run.result.lines.append(f"opened {rep}'s review for {ended.label}")
 
@@ -235,10 +199,10 @@ def _review_steps(run: Run, review: Review) -> None:
     info, rid, ref = run.info, review.id, f"r{review.id}"
     rep, managers = review.user_id, run.managers
     self_in, rated = review.self_at is not None, review.rated_at is not None
-    opened_at = run.nine(first_working_day_after(info, review.period_end))
-    self_end = end_of(review.self_due, run.tz)
-    late_at = run.nine(first_working_day_after(info, review.self_due))
-    rating_end = end_of(review.rating_due, run.tz)
+    opened_at = run.nine(add_working_days(review.period_end, 1, info.working))
+    self_end = end_of_day(review.self_due, run.tz)
+    late_at = run.nine(add_working_days(review.self_due, 1, info.working))
+    rating_end = end_of_day(review.rating_due, run.tz)
 
     def fresh(message: Callable[[str, Review], dict]) -> Callable[[str], dict]:
         # Built when sent, from the review as it is then (a form may have been saved).
@@ -269,7 +233,7 @@ def _review_steps(run: Run, review: Review) -> None:
              answered=rated, review_id=rid, event="reminded",
              message=fresh(lambda lang, r: render.rate_remind_blocks(lang, review=r)))
     run.send("rate-escalate", ref, run.above,
-             due_at=run.nine(first_working_day_after(info, review.rating_due)),
+             due_at=run.nine(add_working_days(review.rating_due, 1, info.working)),
              window=LATE_CATCH_UP, answered=rated, review_id=rid, event="escalated",
              message=fresh(lambda lang, r: render.escalation_blocks(
                  lang, review=r, step="rating", owners=managers, due=r.rating_due)))
@@ -278,7 +242,7 @@ def _review_steps(run: Run, review: Review) -> None:
                  due_at=store.utc(review.rated_at), window=LATE_CATCH_UP, answered=False,
                  review_id=rid, event="result_sent",
                  message=fresh(lambda lang, r: render.result_blocks(lang, review=r)))
-    closes = end_of(review.appeal_due, run.tz) if review.appeal_due else None
+    closes = end_of_day(review.appeal_due, run.tz) if review.appeal_due else None
     if review.status == store.RESULT and closes and run.now >= closes:
         with run.deps.sessions() as session:
             current = store.get(session, rid)
@@ -307,7 +271,7 @@ def _appeal_steps(run: Run, review: Review, fresh) -> None:  # noqa: ANN001
              answered=decided, review_id=rid, event="reminded",
              message=fresh(lambda lang, r: render.appeal_blocks(lang, review=r, remind=True)))
     run.send("decide-escalate", ref, [*hr, *run.above],
-             due_at=run.nine(first_working_day_after(run.info, review.decision_due)),
+             due_at=run.nine(add_working_days(review.decision_due, 1, run.info.working)),
              window=LATE_CATCH_UP, answered=decided, review_id=rid, event="escalated",
              message=fresh(lambda lang, r: render.escalation_blocks(
                  lang, review=r, step="appeal", owners=hr, due=r.decision_due)))
@@ -353,19 +317,8 @@ def _plan_steps(run: Run, plan: ImprovementPlan) -> None:
     with run.deps.sessions() as session:
         checked = {c.month for c in store.checks(session, plan_id=pid)}
     for month in range(1, plan.months + 1):
-        day = first_working_on_or_after(run.info.working, store.check_day(plan, month))
+        day = next_working_day(store.check_day(plan, month), run.info.working)
         run.send(f"plan-check-m{month}", ref, run.managers, due_at=run.nine(day),
                  window=LATE_CATCH_UP, answered=month in checked,
                  message=fresh(lambda lang, p, r, m=month: render.plan_check_blocks(
                      lang, plan=p, month=m, last=m == p.months)))
-
-
-def next_due(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """Reviews are looked at on every tick: the next whole minute."""
-    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-
-
-jobs.register(Job(
-    JOB, "review cycle: self-assessments, ratings, results, appeals, improvement plans",
-    run_review, "every minute; reviews open at 09:00 on the first working day after a month or "
-    "quarter, reminders and escalations at 09:00; team time", next_due))

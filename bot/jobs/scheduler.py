@@ -1,4 +1,5 @@
-"""When things run: APScheduler 3.x only ticks; bot/jobs/registry.py decides what is due.
+"""When things run: APScheduler 3.x only ticks each job of bot/jobs/registry.py; the job
+decides what is due.
 
 Every runnable job gets its own interval job, so a slow one (Slack rate-limiting its posts)
 never holds the others up. A tick that fires late or piles up collapses into one run

@@ -26,6 +26,7 @@ from bot.render.calibrate import (
 )
 from bot.render.checkin import checkin_button, modal, plain
 from bot.render.log import PICK_ACTION
+from bot.render.review_steps import step_lines
 from bot.render.score import _target_lines, kbi_lines, leaderboard_blocks, period_name
 
 if TYPE_CHECKING:  # bot.services.home builds its views with this module
@@ -61,7 +62,7 @@ def home_view(lang: str, board: Dashboard, *, tz: ZoneInfo,
     blocks += _items_blocks(lang, board, tz)
     if board.steps:
         blocks += [{"type": "divider"}, section(f"*{t(lang, 'home.steps')}*")]
-        blocks += _rows(board.steps, lang)
+        blocks += _rows(step_lines(lang, board.steps), lang)
     for part in board.teams:
         blocks += _team_blocks(lang, part, tz)
     if board.setup is not None:

@@ -14,21 +14,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
-from bot.calendar.cadence import Cadence, default_anchor, next_working, parse_hhmm, previous_working
+from bot.calendar.cadence import DEFAULT_TIME, Cadence, default_anchor
 from bot.calendar.periods import month_period, week_period
+from bot.calendar.workdays import next_working_day, parse_hhmm, previous_working_day
 from bot.scoring.facts import Period
 from bot.scoring.kbi import BEHIND, KbiPace
 from bot.services.reports import RepReport, rules_for, team_report
 from bot.services.teams import TeamInfo, team_info
 from bot.slack.text import row_id
-from store import actions, briefs, reviews, teams
+from store import actions, briefs, deliveries, reviews, teams
 from store import alerts as alerts_store
 from store import calibrations as store
 from store.calibrations import Answers
-from store.deliveries import SENT, aware
-from store.models import ActionItem, Calibration, Delivery, Team
+from store.deliveries import aware
+from store.models import ActionItem, Calibration, Team
 from store.reviews import PlanView
 
 MEETING = timedelta(minutes=30)  # seed 001: "每次用30分钟"
@@ -100,7 +101,7 @@ def parse_ref(value: str) -> tuple[int, str, str] | None:
 def team_cadence(info: TeamInfo) -> Cadence:
     tz = ZoneInfo(info.tz)
     anchor = info.calibration_anchor or default_anchor(info.created_at.astimezone(tz).date())
-    return Cadence(anchor, parse_hhmm(info.calibration_at), tz)
+    return Cadence(anchor, parse_hhmm(info.calibration_at, DEFAULT_TIME), tz)
 
 
 def set_team_cadence(session: Session, *, workspace_id: str, name: str, anchor: date | None,
@@ -142,7 +143,7 @@ def pair_of(session: Session, info: TeamInfo, rep: str) -> Pair | None:
 
 
 def info_of(session: Session, team_id: int, now: datetime) -> TeamInfo | None:
-    team = session.get(Team, team_id)
+    team = teams.team_by_id(session, team_id=team_id)
     return team_info(session, team, now=now) if team else None
 
 
@@ -232,7 +233,7 @@ def resolve(session: Session, ref: str, now: datetime) -> Occurrence | None:
 def stored(session: Session, occurrence: Occurrence, now: datetime) -> Calibration:
     """Its row, made now if it was only in the cadence."""
     if occurrence.row is not None:
-        return session.merge(occurrence.row)
+        return store.attach(session, row=occurrence.row)
     pair = occurrence.pair
     return store.ensure(session, workspace_id=pair.info.workspace_id, team_id=pair.team_id,
                         rep=pair.rep, manager=pair.manager, slot=occurrence.slot,
@@ -276,7 +277,7 @@ def day_ahead(occurrence: Occurrence) -> datetime:
     """The same time on the team's working day before the meeting."""
     tz = occurrence.pair.tz
     local = occurrence.at.astimezone(tz)
-    before = previous_working(local.date(), occurrence.pair.info.working)
+    before = previous_working_day(local.date(), occurrence.pair.info.working)
     return datetime.combine(before, local.time(), tzinfo=tz).astimezone(UTC)
 
 
@@ -284,7 +285,7 @@ def next_working_moment(occurrence: Occurrence) -> datetime:
     """The same time on the team's working day after the meeting (the nudge)."""
     tz = occurrence.pair.tz
     local = occurrence.at.astimezone(tz)
-    day = next_working(local.date() + timedelta(days=1), occurrence.pair.info.working)
+    day = next_working_day(local.date() + timedelta(days=1), occurrence.pair.info.working)
     return datetime.combine(day, local.time(), tzinfo=tz).astimezone(UTC)
 
 
@@ -344,7 +345,7 @@ BRIEF_FIELDS = ("progress", "wins", "blockers", "next_focus")
 
 def data_pack(session: Session, occurrence: Occurrence, now: datetime) -> DataPack:
     pair = occurrence.pair
-    team = session.get(Team, pair.team_id)
+    team = teams.team_by_id(session, team_id=pair.team_id)
     rules = rules_for(session, team.id)
     tz = pair.tz
     as_of = min(now.astimezone(tz).date(), occurrence.at.astimezone(tz).date())
@@ -386,8 +387,7 @@ def data_pack(session: Session, occurrence: Occurrence, now: datetime) -> DataPa
 
 
 def _idle_alerts(session: Session, pair: Pair, *, since: datetime) -> int:
-    return session.exec(select(func.count()).select_from(Delivery).where(
-        Delivery.workspace_id == pair.info.workspace_id, Delivery.job == "alerts",
-        Delivery.user_id == pair.rep, Delivery.status == SENT,
-        col(Delivery.period).like(f"idle%:t{pair.team_id}:%"),
-        Delivery.sent_at >= since)).one()
+    """Idle-lead DMs (the alerts job's idle48 and idle72 keys for this team) the rep got."""
+    return deliveries.sent_count(session, workspace_id=pair.info.workspace_id, job="alerts",
+                                 user_id=pair.rep, period_like=f"idle%:t{pair.team_id}:%",
+                                 since=since)

@@ -1,5 +1,5 @@
 """Each person's App Home (SPEC §4): what it shows, gathered from what the commands already
-compute, and when it is published.
+compute, as plain data (bot/render/home.py draws it; bot/jobs/home.py publishes it).
 
 A rep sees their week and month on each team (points, KBI pace, targets with the ±15% band),
 their next calibration, their action items, quick buttons; a manager each team they manage
@@ -8,35 +8,28 @@ admin the setup status; everyone what waits for them in the review cycle. Only t
 own parts are computed: a rep's numbers come from team_report(user_ids=[rep]).
 
 Published when they open the Home, when they press something on it, and by the `home` job a
-minute (at most once a minute) after what it shows changed: store/homes.py marks it stale in
-the transaction that changed the data, so nothing is recomputed on the request path.
+minute (at most once a minute) after what it shows changed (bot/jobs/home.py).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.calendar.periods import month_period, week_period
 from bot.deps import Deps, Who
-from bot.render.home import home_view
 from bot.scoring.kbi import BEHIND, KbiPace
 from bot.scoring.leaderboard import Leaderboard
 from bot.services import calibration as cal
 from bot.services.reports import RepReport, TeamReport, rules_for, team_report
-from bot.services.review import pending_items
-from store import actions, checkins, deliveries, homes, teams
+from bot.services.review import Step, pending_steps
+from store import actions, checkins, deliveries, teams, workspaces
 from store import alerts as alerts_store
-from store.models import ActionItem, Team, Workspace
+from store.models import ActionItem, Team
 
-log = logging.getLogger(__name__)
-
-GAP = timedelta(minutes=1)  # a Home is republished for data changes at most this often
 IDLE_HOURS, ESCALATE_HOURS = 48, 72  # as the alerts job flags idle leads
 TROUBLE_DAYS = 7
 INSTALL_STATES = ("oauth", "token", "uninstalled", "missing")  # SetupPart.install
@@ -110,7 +103,7 @@ class Dashboard:
     teams: tuple[TeamPart, ...]
     setup: SetupPart | None
     items: tuple[ActionItem, ...]
-    steps: tuple[tuple[str, dict | None], ...]  # review steps waiting, with their buttons
+    steps: tuple[Step, ...]  # review steps waiting for them
     checked_in: bool
 
     @property
@@ -126,9 +119,10 @@ class Dashboard:
 def gather(session: Session, deps: Deps, who: Who, now: datetime) -> Dashboard:
     actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
     rep_teams = sorted(actor.teams - actor.manages)
-    reps = tuple(_rep_part(session, session.get(Team, team_id), who.user_id, now)
+    reps = tuple(_rep_part(session, teams.team_by_id(session, team_id=team_id), who.user_id,
+                           now)
                  for team_id in rep_teams)
-    managed = tuple(_team_part(session, session.get(Team, team_id), now)
+    managed = tuple(_team_part(session, teams.team_by_id(session, team_id=team_id), now)
                     for team_id in sorted(actor.manages))
     items = actions.listed(session, workspace_id=who.workspace_id, owner=who.user_id,
                            team_ids=sorted(actor.teams), reps=[who.user_id])
@@ -140,7 +134,7 @@ def gather(session: Session, deps: Deps, who: Who, now: datetime) -> Dashboard:
     return Dashboard(
         user_id=who.user_id, now=now, reps=reps, teams=managed,
         setup=_setup(session, deps, who.workspace_id, now) if actor.is_admin else None,
-        items=tuple(items), steps=tuple(pending_items(session, deps, who)),
+        items=tuple(items), steps=tuple(pending_steps(session, deps, who)),
         checked_in=bool(checked_in))
 
 
@@ -187,7 +181,7 @@ def _setup(session: Session, deps: Deps, workspace_id: str, now: datetime) -> Se
     summaries = teams.list_teams(session, workspace_id=workspace_id)
     countries = {t.name: t.holiday_country for t in teams.all_teams(session,
                                                                      workspace_id=workspace_id)}
-    workspace = session.get(Workspace, workspace_id)
+    workspace = workspaces.get_workspace(session, workspace_id=workspace_id)
     if workspace is not None and workspace.uninstalled_at is not None:
         install = "uninstalled"
     elif deps.installations is None:
@@ -204,42 +198,3 @@ def _setup(session: Session, deps: Deps, workspace_id: str, now: datetime) -> Se
         uninstalled_at=deliveries.aware(workspace.uninstalled_at) if workspace else None,
         troubles=tuple(deliveries.troubles(session, workspace_id=workspace_id,
                                            since=now - timedelta(days=TROUBLE_DAYS))))
-
-
-# ----------------------------------------------------------------- publishing
-
-def build(deps: Deps, client: WebClient, workspace_id: str, user_id: str,
-          now: datetime) -> dict:
-    """The person's Home view as it stands at `now`, in their language and zone."""
-    who = Who(workspace_id, user_id, deps.users.profile(client, workspace_id, user_id))
-    with deps.sessions() as session:
-        board = gather(session, deps, who, now)
-    # Zones after the session: a profile lookup may write, in a session of its own.
-    zones = {u: deps.users.profile(client, workspace_id, u).tz for u in board.others()}
-    return home_view(who.lang, board, tz=who.profile.tz, zones=zones)
-
-
-def send(deps: Deps, client: WebClient, row_id: int, workspace_id: str, user_id: str,
-         now: datetime) -> bool:
-    """Build and publish a Home this process has claimed; a refusal marks it stale again
-    (retried a minute later, up to homes.MAX_FAILURES times in a row)."""
-    try:
-        client.views_publish(user_id=user_id, view=build(deps, client, workspace_id,
-                                                         user_id, now))
-    except Exception:  # noqa: BLE001 - logged; the Home is retried by the `home` job
-        log.exception("home: publishing %s's Home in %s failed", user_id, workspace_id)
-        with deps.sessions() as session:
-            homes.failed(session, row_id=row_id)
-        return False
-    with deps.sessions() as session:
-        homes.published(session, row_id=row_id)
-    return True
-
-
-def refresh(deps: Deps, client: WebClient, workspace_id: str, user_id: str) -> bool:
-    """Republish now: the person pressed something on their Home (it has no response_url
-    to redraw, and they are looking at it). False for someone who never opened it."""
-    now = deps.clock.now()
-    with deps.sessions() as session:
-        row_id = homes.claim_now(session, workspace_id=workspace_id, user_id=user_id, now=now)
-    return row_id is not None and send(deps, client, row_id, workspace_id, user_id, now)

@@ -1,8 +1,9 @@
-"""Data rights: `pacer member export|forget`, `pacer retention`, and the `retention` job.
+"""Data rights: `pacer member export|forget` and `pacer retention`.
 
 store/privacy.py declares which columns are personal and does the SQL; this module adds what
-needs the rest of the bot: the key behind pseudonyms (Settings.rating_key), what a scorecard
-shows of a person's collaboration ratings (bot/reports), and the job registry.
+needs the rest of the bot: the key behind pseudonyms (Settings.rating_key) and what a
+scorecard shows of a person's collaboration ratings (bot/services/reports.py). The daily
+`retention` job that applies the setting is bot/jobs/retention.py.
 """
 
 from __future__ import annotations
@@ -13,18 +14,15 @@ import logging
 import time as clock_time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
 from bot.calendar.periods import parse_period
 from bot.deps import Deps
-from bot.jobs import registry as jobs
-from bot.jobs.registry import Job, RunResult, TeamInfo
 from bot.services.reports import team_report
-from store import deliveries, teams
 from store import privacy as store
+from store import teams
 from store.models import Team
 
 log = logging.getLogger(__name__)
@@ -185,7 +183,7 @@ class ForgetResult:
                               ("free text by or about them blanked", d.blanked),
                               ("their id replaced in other text", d.mentioned)):
             if counts:
-                lines.append(f"  {label}: {_counts(counts)}")
+                lines.append(f"  {label}: {counts_text(counts)}")
         for team in d.rep_of:
             lines.append(f"  still a rep of team {team}, as {d.pseudonym}, so its numbers do "
                          f"not change; once they have left: pacer team remove {team} "
@@ -201,7 +199,7 @@ class ForgetResult:
         return lines
 
 
-def _counts(counts: Counter[str]) -> str:
+def counts_text(counts: Counter[str]) -> str:
     return ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
 
 
@@ -274,59 +272,6 @@ def set_retention(deps: Deps, *, workspace_id: str, value: str,
     return setting, pending
 
 
-def _run_day(now: datetime) -> date:
-    """The UTC day of the latest RETENTION_TIME at or before `now`."""
-    now = now.astimezone(UTC)
-    return now.date() if now.time() >= RETENTION_TIME else now.date() - timedelta(days=1)
-
-
-def run_retention(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
-    """Once a day per workspace (and again when its setting changes): blank free text older
-    than the setting. The ledger (store/deliveries.py) keys each run by workspace, day and
-    setting, so several processes and repeated ticks do it once; a run missed while down
-    happens on the next tick. `--team` picks that team's workspace."""
-    result = RunResult()
-    with deps.sessions() as session:
-        chosen = [teams.find_team(session, name=team).workspace_id] if team \
-            else store.workspace_ids(session)
-    day = _run_day(now)
-    for workspace_id in chosen:
-        with deps.sessions() as session:
-            setting = store.retention(session, workspace_id=workspace_id)
-        if not setting.active:
-            continue
-        period = f"{day.isoformat()}/{setting.fingerprint}"
-        with deps.sessions() as session:
-            claim = deliveries.claim(
-                session, key=f"retention:{workspace_id}:{period}", job="retention",
-                workspace_id=workspace_id, team_id=None, user_id=None, period=period,
-                due_at=datetime.combine(day, RETENTION_TIME, tzinfo=UTC), now=now,
-                owner=jobs.OWNER)
-        if claim is None:
-            result.skipped += 1
-            result.lines.append(f"skipped workspace {workspace_id}: applied already on "
-                                f"{day.isoformat()} with this setting")
-            continue
-        try:
-            blanked = blank_old_text(deps, setting, now)
-        except Exception as exc:  # noqa: BLE001 - recorded; the next tick tries again
-            log.exception("retention: workspace %s failed", workspace_id)
-            with deps.sessions() as session:
-                deliveries.mark_failed(session, claim=claim, error=repr(exc), now=now)
-            result.failed += 1
-            result.lines.append(f"failed workspace {workspace_id}: {exc!r} (will retry)")
-            continue
-        with deps.sessions() as session:
-            deliveries.mark_sent(session, claim=claim, channel=None, ts=None, now=now)
-        result.sent += 1
-        result.lines.append(f"applied workspace {workspace_id}: free text blanked in "
-                            f"{sum(blanked.values())} row(s)"
-                            + (f" ({_counts(blanked)})" if blanked else ""))
-        if blanked:
-            log.info("retention: workspace %s: blanked %s", workspace_id, _counts(blanked))
-    return result
-
-
 def blank_old_text(deps: Deps, setting: store.Retention, now: datetime) -> Counter[str]:
     """Find what is due in one read, then blank it BATCH rows per transaction: SQLite has
     a single writer, and one long transaction would keep /log waiting (it blanked 476,654
@@ -346,16 +291,3 @@ def blank_old_text(deps: Deps, setting: store.Retention, now: datetime) -> Count
                 # loop would take the lock back first nearly every time (591 ms measured).
                 clock_time.sleep(clock_time.monotonic() - began)
     return +blanked
-
-
-def _next_retention(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
-    return datetime.combine(_run_day(now) + timedelta(days=1), RETENTION_TIME, tzinfo=UTC)
-
-
-RETENTION_JOB = Job(
-    "retention", "blanks free text older than the notes retention (pacer retention show); "
-    "the numbers stay", run_retention,
-    f"daily at {RETENTION_TIME:%H:%M} UTC per workspace that set a retention",
-    _next_retention, posts=False)
-
-jobs.register(RETENTION_JOB)

@@ -1,7 +1,6 @@
-"""What the scheduled jobs know of a team: its zone, working days, people and times.
-
-Kept apart from bot/jobs/registry.py (the delivery machinery) so modules the jobs use can use it too
-without importing the job registry.
+"""What the scheduled jobs know of a team: its zone, working days, people and times
+(TeamInfo), and a team row's working-day test for handlers. A service, so the jobs and the
+services they call share it without either importing the other.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.calendar.workdays import is_working_day
+from bot.calendar.workdays import Working, is_working_day, parse_hhmm
 from bot.deps import Deps
 from bot.slack.users import zone
 from store import deliveries, teams
@@ -51,11 +50,10 @@ class TeamInfo:
         return is_working_day(day, country=self.country, days_off=self.days_off)
 
 
-def _hhmm(text: str | None, default: time) -> time:
-    try:
-        return time.fromisoformat(text) if text else default
-    except ValueError:
-        return default
+def working_for(session: Session, team: Team) -> Working:
+    """A team's working-day test from its row, for handlers (jobs have TeamInfo.working)."""
+    off = frozenset(d.day for d in teams.days_off(session, team_id=team.id))
+    return lambda day: is_working_day(day, country=team.holiday_country, days_off=off)
 
 
 def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
@@ -91,9 +89,9 @@ def team_info(session: Session, row: Team, *, now: datetime) -> TeamInfo:
         country=row.holiday_country,
         days_off=frozenset(d.day for d in teams.days_off(session, team_id=row.id)),
         created_at=deliveries.aware(row.created_at), reps=reps,
-        stored_zones=zones, checkin_at=_hhmm(row.checkin_time, CHECKIN_TIME),
-        brief_at=_hhmm(row.brief_time, BRIEF_TIME),
-        report_at=_hhmm(row.report_time, time(17, 0)),
+        stored_zones=zones, checkin_at=parse_hhmm(row.checkin_time, CHECKIN_TIME),
+        brief_at=parse_hhmm(row.brief_time, BRIEF_TIME),
+        report_at=parse_hhmm(row.report_time, time(17, 0)),
         name_quiet_reps=row.name_quiet_reps, managers=summary.managers,
         calibration_anchor=row.calibration_anchor, calibration_at=row.calibration_time)
 

@@ -7,14 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar.cadence import (
-    Cadence,
-    add_working_days,
-    default_anchor,
-    next_working,
-    previous_working,
-)
-from bot.calendar.workdays import is_working_day
+from bot.calendar.cadence import Cadence, default_anchor
+from bot.calendar.workdays import add_working_days, is_working_day
+from bot.calendar.workdays import next_working_day as next_working
+from bot.calendar.workdays import previous_working_day as previous_working
 from bot.grammar.when import Moment, WhenError, parse_moment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

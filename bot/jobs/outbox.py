@@ -1,0 +1,237 @@
+"""The outbox: how every scheduled message leaves, once.
+
+A job decides what is owed (a `Due`: job, recipient, period, when it fell due); `deliver`
+claims it in the ledger (store/deliveries.py) under its unique key, posts it, and records the
+outcome, so running a job twice, after a restart, or in several processes at once sends each
+message once, and a run after downtime sends what it missed while that is still within the
+job's catch-up window. `each_rep` and `each_team` fan a job out so that one rep's or team's
+trouble never stops the rest.
+
+Slack limits: everything goes through bot.slack.client's client (Retry-After honoured on 429);
+`PacedClient` keeps posts to one channel at least a second apart within a run and reuses DM
+channels the ledger already recorded (the daily reminders open them), so a fan-out costs one
+chat.postMessage per message rather than a conversations.open (Tier 3) as well.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time as clock_time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import Deps
+from bot.services.teams import TeamInfo, team_infos
+from store import deliveries
+from store.models import Delivery, max_length
+from store.privacy import is_pseudonym
+
+log = logging.getLogger(__name__)
+
+# A message due this long ago and never sent is still sent (the bot was down, or Slack
+# refused); older than this it is given up, logged, and recorded so it is logged once.
+CATCH_UP = timedelta(hours=3)
+CHANNEL_GAP = 1.0  # seconds between two posts to one channel (Slack: about 1 per second)
+
+OWNER = f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+@dataclass
+class RunResult:
+    sent: int = 0
+    skipped: int = 0  # due, but answered already, delivered already, or another process has it
+    failed: int = 0  # Slack refused; retried on the next run within the catch-up window
+    gave_up: int = 0  # missed the catch-up window, or failed too many times
+    lines: list[str] = field(default_factory=list)  # what happened, one line each
+
+    def add(self, other: RunResult) -> None:
+        self.sent += other.sent
+        self.skipped += other.skipped
+        self.failed += other.failed
+        self.gave_up += other.gave_up
+        self.lines += other.lines
+
+    def summary(self) -> str:
+        return (f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}, "
+                f"gave up {self.gave_up}")
+
+
+# ----------------------------------------------------------------- one delivery
+
+@dataclass(frozen=True)
+class Due:
+    """One message a rep is owed: when it fell due, under which ledger key."""
+
+    job: str
+    team: TeamInfo
+    user_id: str  # the recipient: a DM to this user ...
+    period: str
+    due_at: datetime
+    channel: str | None = None  # ... or, when set, a post in this channel instead
+
+    @property
+    def key(self) -> str:
+        whom = f"#{self.channel}" if self.channel else self.user_id
+        return f"{self.job}:{self.team.workspace_id}:{whom}:{self.period}"
+
+    def ledger(self) -> dict:
+        # The key holds the whole period; the period column is a label for people reading
+        # the table, cut to fit (a calibration's notices name the pair, meeting and time).
+        return {"key": self.key, "job": self.job, "workspace_id": self.team.workspace_id,
+                "team_id": self.team.id, "user_id": None if self.channel else self.user_id,
+                "period": self.period[:max_length(Delivery, "period")], "due_at": self.due_at}
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", "?")
+        return f"Slack {status}: {exc.response.get('error', 'error')}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered: bool,
+            message: Callable[[], dict], result: RunResult,
+            catch_up: timedelta = CATCH_UP) -> None:
+    """Claim, post, record: the one path every scheduled message takes (a DM, or a post in
+    `due.channel`)."""
+    if not due.channel and is_pseudonym(due.user_id):
+        return  # a forgotten person (store/privacy.py) who still owns a lead: nobody to DM
+    who = f"{due.channel or due.user_id} ({due.team.name}, {due.period})"
+    if now - due.due_at > catch_up:
+        # Missed. Recorded once (so it is logged once), unless it was never owed: answered
+        # anyway, or due before the team existed (a first start must not "give up" on history).
+        if answered or due.due_at < due.team.created_at:
+            return
+        with deps.sessions() as session:
+            recorded = deliveries.give_up(session, **due.ledger(), now=now, owner=OWNER,
+                                          final_seen=deps.final_keys(),
+                                          reason=f"missed the {catch_up} catch-up window")
+        if recorded:
+            result.gave_up += 1
+            result.lines.append(f"gave up {who}: due {due.due_at:%Y-%m-%d %H:%M} UTC, "
+                                f"missed the catch-up window")
+        return
+    if answered:
+        result.skipped += 1
+        result.lines.append(f"skipped {who}: already answered")
+        return
+    with deps.sessions() as session:  # committed before posting: the claim holds from here
+        claim = deliveries.claim(session, **due.ledger(), now=now, owner=OWNER,
+                                 final_seen=deps.final_keys())
+    if claim is None:
+        result.skipped += 1
+        result.lines.append(f"skipped {who}: already delivered or being delivered")
+        return
+    try:
+        channel = due.channel or client.conversations_open(users=due.user_id)["channel"]["id"]
+        body = message()
+        posted = client.chat_postMessage(channel=channel, text=body["text"],
+                                         blocks=body["blocks"])
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, record it and go on
+        if not isinstance(exc, SlackApiError):
+            log.exception("%s: building or posting %s failed", due.job, due.key)
+        with deps.sessions() as session:
+            status = deliveries.mark_failed(session, claim=claim, error=_error_text(exc),
+                                            now=now)
+        if status == deliveries.GAVE_UP:
+            result.gave_up += 1
+            result.lines.append(f"gave up {who}: {_error_text(exc)} (attempt {claim.attempt})")
+        else:
+            result.failed += 1
+            result.lines.append(f"failed {who}: {_error_text(exc)} (will retry)")
+        return
+    with deps.sessions() as session:
+        if deliveries.mark_sent(session, claim=claim, channel=posted.get("channel", channel),
+                                ts=posted.get("ts"), now=now):
+            deps.final_keys().add(due.key)
+    result.sent += 1
+    result.lines.append(f"sent {who} to {channel}")
+
+
+def each_rep(deps: Deps, team: str | None, job: str,
+             visit: Callable[[WebClient, TeamInfo, str], RunResult]) -> RunResult:
+    """Call `visit` for every rep of every team; one rep's trouble never stops the rest."""
+    result = RunResult()
+    for info in team_infos(deps, team):
+        client = deps.client_for(info.workspace_id)
+        for user_id in info.reps:
+            try:
+                result.add(visit(client, info, user_id))
+            except Exception:  # noqa: BLE001 - log it, count it, carry on with the others
+                log.exception("%s: could not handle %s of team %s", job, user_id, info.name)
+                result.failed += 1
+                result.lines.append(f"failed {user_id} ({info.name}): unexpected error, "
+                                    "see the log")
+    return result
+
+
+def each_team(deps: Deps, team: str | None, job: str,
+              visit: Callable[[PacedClient, TeamInfo], RunResult], *,
+              paced: bool = True) -> RunResult:
+    """Call `visit` for every team; one team's trouble never stops the rest. `paced`: the
+    client keeps posts to one channel a second apart (reports fan out to a channel); jobs
+    sending a few DMs a run (calibration, actions) take the plain client."""
+    result = RunResult()
+    clients: dict[str, WebClient] = {}  # one per workspace: its own bot token
+    for info in team_infos(deps, team):
+        if info.workspace_id not in clients:
+            plain = deps.client_for(info.workspace_id)
+            clients[info.workspace_id] = PacedClient(plain) if paced else plain
+        client = clients[info.workspace_id]
+        try:
+            result.add(visit(client, info))
+        except Exception:  # noqa: BLE001 - log it, count it, carry on with the others
+            log.exception("%s: could not handle team %s", job, info.name)
+            result.failed += 1
+            result.lines.append(f"failed team {info.name}: unexpected error, see the log")
+    return result
+
+
+# ----------------------------------------------------------------- pacing
+
+class PacedClient:
+    """The run's WebClient with two courtesies to Slack's limits (see the module docstring).
+    Everything else is passed through."""
+
+    def __init__(self, client: WebClient, dm_channels: dict[str, str] | None = None,
+                 gap: float = CHANNEL_GAP) -> None:
+        self._client = client
+        self._dms = dict(dm_channels or {})
+        self._gap = gap
+        self._last: dict[str, float] = {}
+        self.waited = 0.0  # seconds spent keeping posts apart (for the benchmark)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._client, name)
+
+    def know_dms(self, dm_channels: dict[str, str]) -> None:
+        self._dms.update(dm_channels)
+
+    def conversations_open(self, *, users: str, **kwargs: object) -> dict:
+        if users in self._dms:
+            return {"ok": True, "channel": {"id": self._dms[users]}}
+        opened = self._client.conversations_open(users=users, **kwargs)
+        self._dms[users] = opened["channel"]["id"]
+        return opened
+
+    def chat_postMessage(self, *, channel: str, **kwargs: object):  # noqa: N802, ANN201
+        wait = self._last.get(channel, float("-inf")) + self._gap - clock_time.monotonic()
+        if wait > 0:
+            self.waited += wait
+            clock_time.sleep(wait)
+        try:
+            return self._client.chat_postMessage(channel=channel, **kwargs)
+        finally:
+            self._last[channel] = clock_time.monotonic()
+
+
+def known_dm_channels(deps: Deps, workspace_id: str, user_ids: tuple[str, ...]) -> dict[str, str]:
+    """DM channels earlier deliveries recorded for these people (one query)."""
+    with deps.sessions() as session:
+        return deliveries.dm_channels(session, workspace_id=workspace_id, user_ids=user_ids)

@@ -1,0 +1,101 @@
+"""The reminder DMs: `checkin-reminder` (daily) and `friday-brief` (weekly), one flow.
+
+Both ask each rep, at the team's time in the rep's own zone and on the team's working days,
+for something they have not sent yet: today's check-in, or the week's brief on Friday. They
+differ only in which days they fall on, what counts as answered, and the message, so each is a
+`Reminder` (data) run by the same code. Once per rep per day (or ISO week), through the
+outbox's ledger.
+
+A Friday that is a holiday or day off of the team gets no brief reminder: it is skipped, not
+moved to Thursday (the week's brief can still be sent with /brief).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.calendar.periods import week_bounds, week_period
+from bot.calendar.workdays import FRIDAY, at_local, next_working_at, weekday_on_or_before
+from bot.deps import Deps
+from bot.jobs.outbox import Due, RunResult, deliver, each_rep
+from bot.render.reminders import brief_request_blocks, checkin_reminder_blocks
+from bot.services.teams import TeamInfo
+from store import briefs, checkins
+
+CHECKIN_REMINDER, FRIDAY_BRIEF = "checkin-reminder", "friday-brief"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    job: str
+    weekday: int | None  # None: every working day; else only that weekday (date.weekday())
+    at: Callable[[TeamInfo], time]  # the team's time for it, read in each rep's zone
+    period: Callable[[date], str]  # the ledger period of a due day: the day, or its week
+    answered: Callable[[Session, str, date], set[str]]  # (session, workspace, day) -> users
+    message: Callable[[str, date, time], dict]  # (lang, day, at) -> the DM
+
+    def days(self, info: TeamInfo, local_today: date) -> list[date]:
+        """The working days whose reminder may be owed by `local_today`: for a daily one
+        yesterday too, so a reminder missed entirely is given up (and logged) the next day."""
+        if self.weekday is None:
+            found = [local_today - timedelta(days=1), local_today]
+        else:
+            found = [weekday_on_or_before(local_today, self.weekday)]
+        return [day for day in found if info.working(day)]
+
+    def run(self, deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
+        """A DM to every rep without an answer whose reminder fell due by `now`."""
+        answers: dict[tuple[str, str], set[str]] = {}  # one query per workspace and period
+
+        def answered(workspace_id: str, day: date, user_id: str) -> bool:
+            key = (workspace_id, self.period(day))
+            if key not in answers:
+                with deps.sessions() as session:
+                    answers[key] = self.answered(session, workspace_id, day)
+            return user_id in answers[key]
+
+        def visit(client: WebClient, info: TeamInfo, user_id: str) -> RunResult:
+            result = RunResult()
+            profile = deps.users.profile(client, info.workspace_id, user_id)
+            at = self.at(info)
+            for day in self.days(info, now.astimezone(profile.tz).date()):
+                due_at = at_local(day, at, profile.tz)
+                if due_at > now:
+                    continue
+                deliver(deps, client, Due(self.job, info, user_id, self.period(day), due_at),
+                        now=now, answered=answered(info.workspace_id, day, user_id),
+                        result=result, message=lambda d=day: self.message(profile.lang, d, at))
+            return result
+
+        return each_rep(deps, team, self.job, visit)
+
+    def next_due(self, info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
+        """For `pacer jobs list`: the next reminder in zone `tz` (a rep's)."""
+        return next_working_at(now, self.at(info), tz, info.working, weekday=self.weekday)
+
+
+def _checked_in(session: Session, workspace_id: str, day: date) -> set[str]:
+    return checkins.users_checked_in(session, workspace_id=workspace_id, day=day)
+
+
+def _briefed(session: Session, workspace_id: str, day: date) -> set[str]:
+    return briefs.users_briefed(session, workspace_id=workspace_id,
+                                week_start=week_bounds(day)[0])
+
+
+CHECKIN = Reminder(
+    CHECKIN_REMINDER, weekday=None, at=lambda info: info.checkin_at,
+    period=date.isoformat, answered=_checked_in,
+    message=lambda lang, day, at: checkin_reminder_blocks(lang, day=day, at=at))
+
+BRIEF = Reminder(
+    FRIDAY_BRIEF, weekday=FRIDAY, at=lambda info: info.brief_at,
+    period=lambda day: week_period(day).label, answered=_briefed,
+    message=lambda lang, day, at: brief_request_blocks(lang, week_start=week_bounds(day)[0],
+                                                       at=at))

@@ -1,0 +1,53 @@
+"""The review steps waiting for someone (bot/services/review.py's Steps), each as a line and
+the button that opens its form: for `/review` and the App Home."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.i18n import t
+from bot.render.review import (
+    APPEAL_OPEN,
+    CHECK_OPEN,
+    DECIDE_OPEN,
+    PLAN_OPEN,
+    RATE_OPEN,
+    SELF_OPEN,
+    day,
+    mention,
+    period,
+    step_button,
+)
+from bot.services.review import APPEAL, DECIDE, PLAN_SETUP, RATE, SELF, Step
+
+
+def step_lines(lang: str, steps: Sequence[Step]) -> list[tuple[str, dict]]:
+    lines = []
+    for step in steps:
+        review, plan = step.review, step.plan
+        if step.kind == SELF:
+            line = t(lang, "review.item.self", period=period(lang, review),
+                     due=day(lang, review.self_due))
+            button = step_button(SELF_OPEN, str(review.id), "review.self_button", lang)
+        elif step.kind == APPEAL:
+            line = t(lang, "review.item.appeal", period=period(lang, review),
+                     grade=review.grade, due=day(lang, review.appeal_due))
+            button = step_button(APPEAL_OPEN, str(review.id), "review.appeal_button", lang)
+        elif step.kind == RATE:
+            line = t(lang, "review.item.rate", rep=mention(review.user_id),
+                     period=period(lang, review), due=day(lang, review.rating_due))
+            button = step_button(RATE_OPEN, str(review.id), "review.rate_button", lang)
+        elif step.kind == DECIDE:
+            line = t(lang, "review.item.decide", rep=mention(review.user_id),
+                     period=period(lang, review), due=day(lang, review.decision_due))
+            button = step_button(DECIDE_OPEN, str(review.id), "review.decide_button", lang)
+        elif step.kind == PLAN_SETUP:
+            line = t(lang, "review.item.plan_setup", rep=mention(plan.user_id))
+            button = step_button(PLAN_OPEN, str(plan.id), "review.plan.setup_button", lang)
+        else:  # a month's check of a plan
+            line = t(lang, "review.item.plan_check", rep=mention(plan.user_id),
+                     month=step.month)
+            button = step_button(CHECK_OPEN, f"{plan.id}:{step.month}",
+                                 "review.plan.check_button", lang)
+        lines.append((line, button))
+    return lines
