@@ -11,7 +11,7 @@ from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.grammar.log import LogEntry
+from bot.grammar.kinds import LogEntry
 from store.models import Activity, Team
 
 IMPORT_PREFIX = "import:"  # the source of rows that came from `pacer import`
