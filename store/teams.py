@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.permissions import Actor
 from store.models import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace, max_length
 
 
@@ -35,6 +34,21 @@ class TeamSummary:
     managers: tuple[str, ...]
     members: tuple[str, ...]
     workspace_id: str = ""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who someone is in a workspace, as far as permissions go: read here (actor()), judged
+    by bot/permissions.py's policy (decide()), which imports it from here."""
+
+    user_id: str
+    role: str = "rep"  # rep | manager | admin (workspace-wide)
+    manages: frozenset[int] = field(default_factory=frozenset)  # team ids
+    teams: frozenset[int] = field(default_factory=frozenset)  # team ids they are on
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 def check_tz(tz: str) -> str:
