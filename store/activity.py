@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.grammar.kinds import LogEntry
-from store.models import Activity, Team
+from store.models import Activity
 
 IMPORT_PREFIX = "import:"  # the source of rows that came from `pacer import`
 
@@ -146,21 +145,3 @@ def count_between(session: Session, *, workspace_id: str, user_id: str, start: d
                Activity.deleted_at.is_(None), Activity.occurred_on >= start,
                Activity.occurred_on <= end)
     ).one()
-
-
-def export_rows(session: Session, *, team_id: int | None = None, workspace_id: str | None = None,
-                start: date | None = None, end: date | None = None,
-                ) -> Iterator[tuple[Activity, str | None]]:
-    """Live logs oldest first, with their team's name, streamed for CSV export."""
-    query = (select(Activity, Team.name).outerjoin(Team, Team.id == Activity.team_id)
-             .where(Activity.deleted_at.is_(None)))
-    if workspace_id:
-        query = query.where(Activity.workspace_id == workspace_id)
-    if team_id is not None:
-        query = query.where(Activity.team_id == team_id)
-    if start:
-        query = query.where(Activity.occurred_on >= start)
-    if end:
-        query = query.where(Activity.occurred_on <= end)
-    query = query.order_by(Activity.occurred_on, Activity.recorded_at, Activity.id)
-    yield from session.exec(query.execution_options(yield_per=1000))
