@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.grammar.kinds import LogEntry
+from store.db import money
 from store.models import Activity
 
 IMPORT_PREFIX = "import:"  # the source of rows that came from `pacer import`
@@ -98,7 +99,7 @@ def totals_by_kind(session: Session, *, workspace_id: str, user_id: str, start: 
         .group_by(Activity.kind)
         .order_by(Activity.kind)
     ).all()
-    return {kind: KindTotal(int(count), _money(amount)) for kind, count, amount in rows}
+    return {kind: KindTotal(int(count), money(amount)) for kind, count, amount in rows}
 
 
 def day_and_week_totals(session: Session, *, workspace_id: str, user_id: str, day: date,
@@ -116,13 +117,9 @@ def day_and_week_totals(session: Session, *, workspace_id: str, user_id: str, da
                Activity.occurred_on <= week_end)
         .group_by(Activity.kind)
     ).all()
-    days = {kind: KindTotal(int(d), _money(da)) for kind, d, da, _, _ in rows if d}
-    weeks = {kind: KindTotal(int(w), _money(wa)) for kind, _, _, w, wa in rows}
+    days = {kind: KindTotal(int(d), money(da)) for kind, d, da, _, _ in rows if d}
+    weeks = {kind: KindTotal(int(w), money(wa)) for kind, _, _, w, wa in rows}
     return days, weeks
-
-
-def _money(value: object) -> Decimal | None:
-    return Decimal(value) if value is not None else None
 
 
 def list_between(session: Session, *, workspace_id: str, user_id: str, start: date,
