@@ -24,8 +24,9 @@ from bot.jobs import registry as jobs
 from bot.jobs.registry import Job, RunResult, TeamInfo
 from bot.services.reports import team_report
 from store import deliveries, teams
-from store import privacy as store
+from store import personal_data as store
 from store.models import Team
+from store.privacy import is_pseudonym, pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -209,10 +210,10 @@ def forget_member(deps: Deps, *, workspace_id: str, user_id: str, apply: bool) -
     """All in one transaction; without `apply` the same work is done and rolled back, so the
     dry run reports exactly what --yes would do."""
     user_id = _person(user_id)
-    if store.is_pseudonym(user_id):
+    if is_pseudonym(user_id):
         raise PrivacyError(f"{user_id} is a pseudonym: that person is forgotten already")
-    alias = store.pseudonym(deps.settings.rating_key, workspace_id=workspace_id,
-                            user_id=user_id)
+    alias = pseudonym(deps.settings.rating_key, workspace_id=workspace_id,
+                      user_id=user_id)
     with deps.sessions() as session:
         done = store.forget(session, workspace_id=workspace_id, user_id=user_id,
                             pseudonym=alias, now=deps.clock.now())
