@@ -8,27 +8,35 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, false, or_
+from sqlalchemy import Column, and_, false, or_
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import Select
 
 from store.imports import day_start
 from store.models import ActionItem, Activity, Calibration, Checkin, Customer, Review, Team
+
+
+def _within(query: Select, workspace: tuple[Column, str | None], team: tuple[Column, int | None],
+            day: Column, start: date | None, end: date | None) -> Select:
+    """`query` narrowed to one workspace, one team and a span of days, each only when given."""
+    for column, value in (workspace, team):
+        if value not in (None, ""):
+            query = query.where(column == value)
+    if start is not None:
+        query = query.where(day >= start)
+    if end is not None:
+        query = query.where(day <= end)
+    return query
 
 
 def log_rows(session: Session, *, team_id: int | None = None, workspace_id: str | None = None,
              start: date | None = None, end: date | None = None,
              ) -> Iterator[tuple[Activity, str | None]]:
     """Live logs oldest first, with their team's name, streamed for CSV export."""
-    query = (select(Activity, Team.name).outerjoin(Team, Team.id == Activity.team_id)
-             .where(Activity.deleted_at.is_(None)))
-    if workspace_id:
-        query = query.where(Activity.workspace_id == workspace_id)
-    if team_id is not None:
-        query = query.where(Activity.team_id == team_id)
-    if start:
-        query = query.where(Activity.occurred_on >= start)
-    if end:
-        query = query.where(Activity.occurred_on <= end)
+    query = _within(select(Activity, Team.name).outerjoin(Team, Team.id == Activity.team_id)
+                    .where(Activity.deleted_at.is_(None)),
+                    (Activity.workspace_id, workspace_id), (Activity.team_id, team_id),
+                    Activity.occurred_on, start, end)
     query = query.order_by(Activity.occurred_on, Activity.recorded_at, Activity.id)
     yield from session.exec(query.execution_options(yield_per=1000))
 
@@ -37,15 +45,9 @@ def checkin_rows(session: Session, *, team_id: int | None = None, start: date | 
                  end: date | None = None, workspace_id: str | None = None,
                  ) -> Iterator[tuple[Checkin, str | None]]:
     """Check-ins oldest first with their team's name, streamed for CSV export."""
-    query = select(Checkin, Team.name).outerjoin(Team, Team.id == Checkin.team_id)
-    if workspace_id:
-        query = query.where(Checkin.workspace_id == workspace_id)
-    if team_id is not None:
-        query = query.where(Checkin.team_id == team_id)
-    if start:
-        query = query.where(Checkin.day >= start)
-    if end:
-        query = query.where(Checkin.day <= end)
+    query = _within(select(Checkin, Team.name).outerjoin(Team, Team.id == Checkin.team_id),
+                    (Checkin.workspace_id, workspace_id), (Checkin.team_id, team_id),
+                    Checkin.day, start, end)
     query = query.order_by(Checkin.day, Team.name, Checkin.user_id, Checkin.id)
     yield from session.exec(query.execution_options(yield_per=1000))
 
@@ -81,13 +83,10 @@ def lead_rows(session: Session, *, team_id: int | None = None, start: date | Non
 def action_rows(session: Session, *, team_id: int, start: date | None = None,
                 end: date | None = None) -> list[tuple[ActionItem, datetime | None]]:
     """The team's action items by due date, each with when its calibration was."""
-    query = (select(ActionItem, Calibration.scheduled_at)
-             .join(Calibration, Calibration.id == ActionItem.calibration_id, isouter=True)
-             .where(ActionItem.team_id == team_id))
-    if start is not None:
-        query = query.where(ActionItem.due_on >= start)
-    if end is not None:
-        query = query.where(ActionItem.due_on <= end)
+    query = _within(select(ActionItem, Calibration.scheduled_at)
+                    .join(Calibration, Calibration.id == ActionItem.calibration_id, isouter=True),
+                    (ActionItem.workspace_id, None), (ActionItem.team_id, team_id),
+                    ActionItem.due_on, start, end)
     return list(session.exec(query.order_by(ActionItem.due_on, ActionItem.id)).all())
 
 
