@@ -25,8 +25,8 @@ from benchmarks.seed import WORKSPACE, on_each_database, seed, user_id  # noqa: 
 from bot.clock import FixedClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.deps import Deps  # noqa: E402
-from bot.grammar.log import LogEntry  # noqa: E402
-from bot.jobs import home
+from bot.grammar.kinds import LogEntry  # noqa: E402
+from bot.jobs import home  # noqa: E402
 from bot.jobs import registry as jobs  # noqa: E402
 from bot.slack.emulator import SlackEmulator  # noqa: E402
 from store import activity, db, homes  # noqa: E402

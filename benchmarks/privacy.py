@@ -29,7 +29,7 @@ from bot.config import Settings  # noqa: E402
 from bot.deps import Deps  # noqa: E402
 from bot.services.privacy import blank_old_text, export_member, forget_member  # noqa: E402
 from store import audit, db  # noqa: E402
-from store import privacy as store  # noqa: E402
+from store import personal_data as store  # noqa: E402
 from store.models import Activity  # noqa: E402
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -16,9 +16,8 @@ from sqlmodel import Session
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.slack.users import Profile, UserDirectory
-from store import db, teams
+from store import db, workspaces
 from store.installations import SealedInstallationStore, state_store
-from store.models import Workspace
 
 FINAL_KEYS_MAX = 200_000  # a few days of a large install's keys; then re-read
 
@@ -105,8 +104,7 @@ class Deps:
         """Whether scheduled jobs post to a workspace: not uninstalled, and (with OAuth) a bot
         token is stored for it."""
         with self.sessions() as session:
-            workspace = session.get(Workspace, workspace_id)
-            if workspace is not None and workspace.uninstalled_at is not None:
+            if workspaces.is_uninstalled(session, workspace_id=workspace_id):
                 return False
         return self.installations is None or self.installations.bot_for(workspace_id) is not None
 
@@ -130,12 +128,13 @@ class Deps:
             if key in self._workspaces:
                 return self._workspaces[key]
         with self.sessions() as session:
-            if request_team_id and session.get(Workspace, request_team_id) is not None:
+            if request_team_id and workspaces.known(session, workspace_id=request_team_id):
                 resolved = request_team_id
             else:
-                only = None if self.settings.oauth else teams.only_workspace_id(session)
+                only = None if self.settings.oauth else workspaces.only_workspace_id(session)
                 resolved = only or request_team_id or "T0LOCAL"
-                teams.ensure_workspace(session, workspace_id=resolved, now=self.clock.now())
+                workspaces.ensure_workspace(session, workspace_id=resolved,
+                                            now=self.clock.now())
         with self._lock:
             self._workspaces[key] = resolved
         return resolved

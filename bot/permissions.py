@@ -1,20 +1,14 @@
-"""Who may do what: the one place that decides. Pure: plain data in, a decision out."""
+"""Who may do what: the one place that decides. Pure: plain data in, a decision out.
+
+The actor (role, teams managed, teams on) is plain data that store/teams.py reads and owns,
+so the store needs nothing from here.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Actor:
-    user_id: str
-    role: str = "rep"  # rep | manager | admin (workspace-wide)
-    manages: frozenset[int] = field(default_factory=frozenset)  # team ids
-    teams: frozenset[int] = field(default_factory=frozenset)  # team ids they are on
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
+from store.teams import Actor
 
 
 @dataclass(frozen=True)

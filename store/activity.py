@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,8 +10,9 @@ from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.grammar.log import LogEntry
-from store.models import Activity, Team
+from bot.grammar.kinds import LogEntry
+from store.db import money
+from store.models import Activity
 
 IMPORT_PREFIX = "import:"  # the source of rows that came from `pacer import`
 
@@ -99,7 +99,7 @@ def totals_by_kind(session: Session, *, workspace_id: str, user_id: str, start: 
         .group_by(Activity.kind)
         .order_by(Activity.kind)
     ).all()
-    return {kind: KindTotal(int(count), _money(amount)) for kind, count, amount in rows}
+    return {kind: KindTotal(int(count), money(amount)) for kind, count, amount in rows}
 
 
 def day_and_week_totals(session: Session, *, workspace_id: str, user_id: str, day: date,
@@ -117,13 +117,9 @@ def day_and_week_totals(session: Session, *, workspace_id: str, user_id: str, da
                Activity.occurred_on <= week_end)
         .group_by(Activity.kind)
     ).all()
-    days = {kind: KindTotal(int(d), _money(da)) for kind, d, da, _, _ in rows if d}
-    weeks = {kind: KindTotal(int(w), _money(wa)) for kind, _, _, w, wa in rows}
+    days = {kind: KindTotal(int(d), money(da)) for kind, d, da, _, _ in rows if d}
+    weeks = {kind: KindTotal(int(w), money(wa)) for kind, _, _, w, wa in rows}
     return days, weeks
-
-
-def _money(value: object) -> Decimal | None:
-    return Decimal(value) if value is not None else None
 
 
 def list_between(session: Session, *, workspace_id: str, user_id: str, start: date,
@@ -146,21 +142,3 @@ def count_between(session: Session, *, workspace_id: str, user_id: str, start: d
                Activity.deleted_at.is_(None), Activity.occurred_on >= start,
                Activity.occurred_on <= end)
     ).one()
-
-
-def export_rows(session: Session, *, team_id: int | None = None, workspace_id: str | None = None,
-                start: date | None = None, end: date | None = None,
-                ) -> Iterator[tuple[Activity, str | None]]:
-    """Live logs oldest first, with their team's name, streamed for CSV export."""
-    query = (select(Activity, Team.name).outerjoin(Team, Team.id == Activity.team_id)
-             .where(Activity.deleted_at.is_(None)))
-    if workspace_id:
-        query = query.where(Activity.workspace_id == workspace_id)
-    if team_id is not None:
-        query = query.where(Activity.team_id == team_id)
-    if start:
-        query = query.where(Activity.occurred_on >= start)
-    if end:
-        query = query.where(Activity.occurred_on <= end)
-    query = query.order_by(Activity.occurred_on, Activity.recorded_at, Activity.id)
-    yield from session.exec(query.execution_options(yield_per=1000))

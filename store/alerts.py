@@ -11,17 +11,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Numeric, case, distinct, false, func, select, true, type_coerce
+from sqlalchemy import case, distinct, false, func, select, true, type_coerce
 from sqlmodel import Session
 
-from bot.scoring.facts import Period
+from bot.scoring.facts import ZERO, Period
 from store.customers import OPEN_STAGES
+from store.db import MONEY, money
 from store.models import Activity, Customer, Member, Team, TeamMember
 
 A, C = Activity.__table__, Customer.__table__
 M, TM = Member.__table__, TeamMember.__table__
-MONEY = Numeric(18, 2)
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -117,12 +116,8 @@ def deal_split(session: Session, *, team_id: int, start: date, end: date,
                A.c.amount.is_not(None), A.c.occurred_on >= start, A.c.occurred_on <= end)
         .group_by(A.c.user_id).order_by(A.c.user_id)
     ).all()
-    return [DealSplit(user_id=r.user_id, total=_money(r.total), tail=_money(r.tail),
+    return [DealSplit(user_id=r.user_id, total=money(r.total, ZERO), tail=money(r.tail, ZERO),
                       deals=int(r.deals), tail_deals=int(r.tail_deals)) for r in rows]
-
-
-def _money(value: object) -> Decimal:
-    return Decimal(0) if value is None else Decimal(str(value)).quantize(CENT)
 
 
 def _utc(value: datetime) -> datetime:

@@ -8,7 +8,7 @@ two). Its key is (team, rep, slot): a double click or a second process finds the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -187,19 +187,6 @@ def between(session: Session, *, team_ids: list[int], start: datetime,
                 .order_by(ActionItem.position)).all():
             items.setdefault(item.calibration_id, []).append(item)
     return [(c, items.get(c.id, [])) for c in found]
-
-
-def action_rows(session: Session, *, team_id: int, start: date | None = None,
-                end: date | None = None) -> list[tuple[ActionItem, datetime | None]]:
-    """The team's action items by due date, each with when its calibration was."""
-    query = (select(ActionItem, Calibration.scheduled_at)
-             .join(Calibration, Calibration.id == ActionItem.calibration_id, isouter=True)
-             .where(ActionItem.team_id == team_id))
-    if start is not None:
-        query = query.where(ActionItem.due_on >= start)
-    if end is not None:
-        query = query.where(ActionItem.due_on <= end)
-    return list(session.exec(query.order_by(ActionItem.due_on, ActionItem.id)).all())
 
 
 def attach(session: Session, *, row: Calibration) -> Calibration:

@@ -6,19 +6,22 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Numeric, event
 from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SessionFactory = Callable[[], "contextmanager[Session]"]
+MONEY = Numeric(18, 2)  # the amount columns' type: what a sum of them is read back as
+CENT = Decimal("0.01")
 
 
 def normalise_url(url: str) -> str:
@@ -130,3 +133,9 @@ def readiness(engine: Engine) -> str | None:
         return None if is_current(engine) else "database is not at the newest migration"
     except Exception as exc:  # noqa: BLE001 - any failure to reach it is the answer
         return f"database unreachable: {type(exc).__name__}"
+
+
+def money(value: object, default: Decimal | None = None) -> Decimal | None:
+    """A sum of money as the driver hands it back (SQLite: a float, PostgreSQL: a Decimal),
+    exact to the cent; `default` when there was nothing to sum (SQL's NULL)."""
+    return default if value is None else Decimal(str(value)).quantize(CENT)

@@ -1,4 +1,5 @@
-"""CSV in and out: the SQL behind `pacer import` (CRM rows) and `pacer export checkins|leads`.
+"""The SQL behind `pacer import` (CRM rows: deals, payments, leads); exports' is in
+store/exports.py.
 
 The importer validates a whole file first (bot/services/importer.py, no SQL); the functions
 here apply validated rows inside the caller's one session, so a single bad row rolls
@@ -7,17 +8,17 @@ everything back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from store import customers, teams
-from store.models import Activity, Checkin, Customer, Member, Team, TeamMember, Workspace
+from store.models import Activity, Customer, Member, Team, TeamMember, Workspace
 
 
 @dataclass(frozen=True)
@@ -283,51 +284,3 @@ def apply_leads(session: Session, *, team: Team, rows: Sequence[LeadRow],
             out.unchanged += 1
     session.flush()
     return out
-
-
-# --------------------------------------------------------------------------- exports
-
-
-def checkin_rows(session: Session, *, team_id: int | None = None, start: date | None = None,
-                 end: date | None = None, workspace_id: str | None = None,
-                 ) -> Iterator[tuple[Checkin, str | None]]:
-    """Check-ins oldest first with their team's name, streamed for CSV export."""
-    query = select(Checkin, Team.name).outerjoin(Team, Team.id == Checkin.team_id)
-    if workspace_id:
-        query = query.where(Checkin.workspace_id == workspace_id)
-    if team_id is not None:
-        query = query.where(Checkin.team_id == team_id)
-    if start:
-        query = query.where(Checkin.day >= start)
-    if end:
-        query = query.where(Checkin.day <= end)
-    query = query.order_by(Checkin.day, Team.name, Checkin.user_id, Checkin.id)
-    yield from session.exec(query.execution_options(yield_per=1000))
-
-
-def lead_rows(session: Session, *, team_id: int | None = None, start: date | None = None,
-              end: date | None = None, workspace_id: str | None = None,
-              ) -> Iterator[tuple[Customer, str]]:
-    """Customers with their team's name, by team then creation. --from/--to select by the
-    local creation date in each team's own time zone, bounds computed per team."""
-    team_query = select(Team)
-    if team_id is not None:
-        team_query = team_query.where(Team.id == team_id)
-    query = select(Customer, Team.name).join(Team, Team.id == Customer.team_id)
-    if workspace_id:
-        team_query = team_query.where(Team.workspace_id == workspace_id)
-        query = query.where(Customer.workspace_id == workspace_id)
-    if start or end:
-        bounds = []
-        for team in session.exec(team_query).all():
-            cond = [Customer.team_id == team.id]
-            if start:
-                cond.append(Customer.created_at >= day_start(start, team.tz))
-            if end:
-                cond.append(Customer.created_at < day_start(end + timedelta(days=1), team.tz))
-            bounds.append(and_(*cond))
-        query = query.where(or_(*bounds) if bounds else false())
-    elif team_id is not None:
-        query = query.where(Customer.team_id == team_id)
-    query = query.order_by(Team.name, Customer.created_at, Customer.id)
-    yield from session.exec(query.execution_options(yield_per=1000))

@@ -16,7 +16,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.models import ImprovementPlan, PlanCheck, Review, ReviewEvent, Team
+from store.models import ImprovementPlan, PlanCheck, Review, ReviewEvent
 
 SELF, RATING, RESULT, APPEAL, FINAL = "self", "rating", "result", "appeal", "final"
 CHECK_STATUSES = ("on_track", "partly", "off_track")
@@ -205,18 +205,6 @@ def pending(session: Session, *, workspace_id: str, statuses: Iterable[str],
     if team_ids is not None:
         query = query.where(col(Review.team_id).in_(list(team_ids)))
     return list(session.exec(query.order_by(Review.period_end, Review.id)).all())
-
-
-def export_rows(session: Session, *, team_id: int | None, period: str | None,
-                workspace_id: str | None = None) -> list[tuple[Review, str]]:
-    query = select(Review, Team.name).join(Team, Team.id == Review.team_id)
-    if team_id is not None:
-        query = query.where(Review.team_id == team_id)
-    if workspace_id is not None:
-        query = query.where(Review.workspace_id == workspace_id)
-    if period is not None:
-        query = query.where(Review.period == period)
-    return list(session.exec(query.order_by(Team.name, Review.period_end, Review.user_id)).all())
 
 
 # ----------------------------------------------------------------- improvement plans

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
-    Numeric,
     and_,
     case,
     cast,
@@ -40,6 +39,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
 from bot.scoring.facts import ZERO, FunnelLead, LeadTouches, Member, Period, RepFacts
+from store.db import MONEY, money
 from store.models import Activity, Customer, StageChange, Team, TeamMember
 from store.models import Member as MemberRow
 
@@ -54,8 +54,6 @@ OPEN_STAGES = ("lead", "contacted", "discovery", "demo", "proposal", "negotiatio
 CLOSED_STAGES = ("won", "lost")
 HISTORY_METRICS = ("sales", "sales_new", "sales_repeat", "new_customers", "touches", "collected")
 LEADERBOARD_METRICS = ("sales", "new", "touches")
-MONEY = Numeric(18, 2)
-CENT = Decimal("0.01")
 
 
 # --- reads -------------------------------------------------------------------------------
@@ -112,9 +110,9 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
         ).where(*acts).group_by(A.c.user_id)
     ):
         fields[row.user_id].update(
-            sales_new=_money(row.sales_new), sales_repeat=_money(row.sales_repeat),
+            sales_new=money(row.sales_new, ZERO), sales_repeat=money(row.sales_repeat, ZERO),
             deals=int(row.deals), new_customers=int(row.new_customers),
-            collected=_money(row.collected), deals_with_demo=int(row.deals_with_demo),
+            collected=money(row.collected, ZERO), deals_with_demo=int(row.deals_with_demo),
             conversations=int(row.conversations),
             conversations_with_objections=int(row.objections))
 
@@ -128,7 +126,7 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
                _sum_money(A.c.occurred_on <= A.c.due_on, on_time))
         .where(*dues).group_by(A.c.user_id)
     ):
-        fields[user].update(due_total=_money(due_total), paid_on_time=_money(paid))
+        fields[user].update(due_total=money(due_total, ZERO), paid_on_time=money(paid, ZERO))
 
     # Leads the rep owns: created in the period, and won or lost in it.
     for owner, n in session.exec(
@@ -285,7 +283,7 @@ def members(session: Session, *, team_id: int, history_end: date,
         for metric in HISTORY_METRICS:
             value = getattr(row, metric)
             history[row.user_id][metric][row.month] = (
-                _money(value) if metric.startswith(("sales", "collected"))
+                money(value, ZERO) if metric.startswith(("sales", "collected"))
                 else Decimal(int(value or 0)))
     return [Member(user_id=user, joined_at=_as_utc(joined).astimezone(tz).date(),
                    history={m: tuple(v) for m, v in history[user].items()})
@@ -331,7 +329,7 @@ def leaderboard_values(session: Session, *, team_id: int, period: Period,
                A.c.occurred_on <= period.end)
         .group_by(A.c.user_id)
     ):
-        value = _money(amount) if metric == "sales" else Decimal(int(amount or 0))
+        value = money(amount, ZERO) if metric == "sales" else Decimal(int(amount or 0))
         if value or user in result:  # someone off the reps' list only with something to show
             result[user] = value
     return result
@@ -475,7 +473,3 @@ def _as_utc(value: datetime) -> datetime:
 
 def _as_date(value: date | str) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _money(value: Decimal | float | int | None) -> Decimal:
-    return ZERO if value is None else Decimal(str(value)).quantize(CENT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.permissions import Actor
 from store.models import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace, max_length
+from store.workspaces import ensure_workspace
 
 
 class TeamError(ValueError):
@@ -37,30 +37,27 @@ class TeamSummary:
     workspace_id: str = ""
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who someone is in a workspace, as far as permissions go: read here (actor()), judged
+    by bot/permissions.py's policy (decide()), which imports it from here."""
+
+    user_id: str
+    role: str = "rep"  # rep | manager | admin (workspace-wide)
+    manages: frozenset[int] = field(default_factory=frozenset)  # team ids
+    teams: frozenset[int] = field(default_factory=frozenset)  # team ids they are on
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
 def check_tz(tz: str) -> str:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise TeamError("unknown_tz", tz=tz) from exc
     return tz
-
-
-def ensure_workspace(session: Session, *, workspace_id: str, now: datetime) -> Workspace:
-    workspace = session.get(Workspace, workspace_id)
-    if workspace is None:
-        workspace = Workspace(id=workspace_id, created_at=now)
-        try:
-            with session.begin_nested():  # two first requests of a workspace at once
-                session.add(workspace)
-        except IntegrityError:
-            workspace = session.get(Workspace, workspace_id)
-    return workspace
-
-
-def only_workspace_id(session: Session) -> str | None:
-    """The workspace id when exactly one is known (a single-workspace install)."""
-    ids = session.exec(select(Workspace.id).limit(2)).all()
-    return ids[0] if len(ids) == 1 else None
 
 
 def ensure_member(session: Session, *, workspace_id: str, user_id: str, now: datetime) -> Member:
@@ -422,6 +419,15 @@ def set_own_tz(session: Session, *, workspace_id: str, user_id: str, tz: str | N
     """A person's own time zone, winning over Slack's; None goes back to Slack's."""
     member = ensure_member(session, workspace_id=workspace_id, user_id=user_id, now=now)
     member.tz_override = check_tz(tz) if tz else None
+    session.add(member)
+    return member
+
+
+def remember_slack_profile(session: Session, *, workspace_id: str, user_id: str,
+                           tz: str | None, locale: str | None, now: datetime) -> Member:
+    """What Slack's users.info said of a person's zone and language, and when it was asked."""
+    member = ensure_member(session, workspace_id=workspace_id, user_id=user_id, now=now)
+    member.tz, member.locale, member.profile_checked_at = tz, locale, now
     session.add(member)
     return member
 

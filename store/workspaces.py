@@ -1,18 +1,47 @@
-"""Whether Pacer is installed in a workspace: scheduled jobs serve only the active ones."""
+"""Workspaces (a Slack team each): known once a request or the CLI names one, and whether Pacer
+is installed there; scheduled jobs serve only the active ones."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from store.models import Workspace
-from store.teams import ensure_workspace
 
 
 def _aware(at: datetime | None) -> datetime | None:
     """SQLite hands stored UTC times back without their offset."""
     return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
+def ensure_workspace(session: Session, *, workspace_id: str, now: datetime) -> Workspace:
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        workspace = Workspace(id=workspace_id, created_at=now)
+        try:
+            with session.begin_nested():  # two first requests of a workspace at once
+                session.add(workspace)
+        except IntegrityError:
+            workspace = session.get(Workspace, workspace_id)
+    return workspace
+
+
+def only_workspace_id(session: Session) -> str | None:
+    """The workspace id when exactly one is known (a single-workspace install)."""
+    ids = session.exec(select(Workspace.id).limit(2)).all()
+    return ids[0] if len(ids) == 1 else None
+
+
+def known(session: Session, *, workspace_id: str) -> bool:
+    return session.get(Workspace, workspace_id) is not None
+
+
+def is_uninstalled(session: Session, *, workspace_id: str) -> bool:
+    """Uninstalled (or its token revoked) and not installed again: jobs skip it."""
+    workspace = session.get(Workspace, workspace_id)
+    return workspace is not None and workspace.uninstalled_at is not None
 
 
 def installed(session: Session, *, workspace_id: str, name: str | None,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from bot.grammar.log import DEFAULT_KINDS
+from bot.grammar.kinds import DEFAULT_KINDS
 
 
 def examples(n: int) -> int:

@@ -15,7 +15,8 @@ import pytest
 from jinja2 import meta
 
 from bot.calendar.periods import PERIOD_OF
-from bot.grammar.log import _PERIODS, DEFAULT_KINDS, ERROR_CODES
+from bot.grammar.kinds import DEFAULT_KINDS, ERROR_CODES
+from bot.grammar.log import _PERIODS
 from bot.i18n import (
     LANGS,
     Raw,

@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
-from bot.grammar.log import LogEntry
+from bot.grammar.kinds import LogEntry
 from bot.i18n import catalogue
 from bot.jobs import registry as jobs
 from bot.render.log import UNDO_ACTION

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from bot.grammar.log import cn_int
+from bot.grammar.amounts import cn_int
 
 HELP_WORDS = {"help", "?", "帮助", "说明", "怎么用"}
 

@@ -1,7 +1,7 @@
 """A future day and time as people type them, in English or Chinese: pure.
 
 `/calibrate move tomorrow 15:00`, `move next tue 10am`, `move 2026-12-01 9:30`, `move Dec 1`,
-`move 明天下午3点`, `move 下周二 10:00`, `move 12月1日 9点半`. bot/parsing.resolve_date reads
+`move 明天下午3点`, `move 下周二 10:00`, `move 12月1日 9点半`. bot/grammar/dates.py reads
 *past* dates for /log; this reads dates to come. dateparser reads English month names; the
 weekday, relative-day and Chinese forms are our own code because dateparser has no "next
 Tuesday" that means the coming week's, and does not read 下周二 or 3点半.
@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 import dateparser
 
-from bot.grammar.log import cn_int
+from bot.grammar.amounts import cn_int
 
 _WEEKDAYS = {"mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2,
              "wednesday": 2, "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4,

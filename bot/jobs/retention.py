@@ -16,7 +16,7 @@ from bot.jobs.outbox import OWNER, RunResult
 from bot.services.privacy import RETENTION_TIME, blank_old_text, counts_text
 from bot.services.teams import TeamInfo
 from store import deliveries, teams
-from store import privacy as store
+from store import personal_data as store
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
-from store import activity, calibrations, imports, teams
+from store import calibrations, exports, teams
 from store.deliveries import aware
 from store.models import Calibration
 
@@ -81,7 +81,7 @@ def export_logs(deps: Deps, *, team: str | None = None, workspace: str | None = 
     with deps.sessions() as session:
         workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
         writer.writerow(LOG_COLUMNS)
-        for row, team_name in activity.export_rows(
+        for row, team_name in exports.log_rows(
                 session, team_id=found.id if found else None, workspace_id=workspace_id,
                 start=start, end=end):
             writer.writerow([
@@ -100,7 +100,7 @@ def export_checkins(deps: Deps, *, team: str | None = None, workspace: str | Non
     with deps.sessions() as session:
         workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
         writer.writerow(CHECKIN_COLUMNS)
-        for row, team_name in imports.checkin_rows(
+        for row, team_name in exports.checkin_rows(
                 session, team_id=found.id if found else None, workspace_id=workspace_id,
                 start=start, end=end):
             writer.writerow([
@@ -117,7 +117,7 @@ def export_leads(deps: Deps, *, team: str | None = None, workspace: str | None =
     with deps.sessions() as session:
         workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
         writer.writerow(LEAD_COLUMNS)
-        for row, team_name in imports.lead_rows(
+        for row, team_name in exports.lead_rows(
                 session, team_id=found.id if found else None, workspace_id=workspace_id,
                 start=start, end=end):
             writer.writerow([
@@ -208,8 +208,8 @@ def export_actions(deps: Deps, *, team: str | None = None, workspace: str | None
     writer.writerow(ACTION_COLUMNS)
     with deps.sessions() as session:
         for row in teams.teams_in_scope(session, team=team, workspace_id=workspace):
-            for item, held in calibrations.action_rows(session, team_id=row.id, start=start,
-                                                       end=end):
+            for item, held in exports.action_rows(session, team_id=row.id, start=start,
+                                                  end=end):
                 writer.writerow([
                     item.id, row.name, item.rep_user_id, item.owner_user_id, item.text,
                     item.measure, item.due_on.isoformat(), item.status, _when(item.done_at),
@@ -259,13 +259,11 @@ def export_reviews(deps: Deps, *, team: str | None, period: str | None, out: Tex
                    workspace: str | None = None) -> int:
     """Every review (one line each, team by team, oldest period first) with its answers,
     rating, appeal and decision: for HR, who may read them all."""
-    from store import reviews
-
     writer = _SafeWriter(out)
     writer.writerow(REVIEW_COLUMNS)
     with deps.sessions() as session:
         workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
-        for row, team_name in reviews.export_rows(session, team_id=found.id if found else None,
+        for row, team_name in exports.review_rows(session, team_id=found.id if found else None,
                                                   period=period, workspace_id=workspace_id):
             writer.writerow([
                 team_name, row.user_id, row.period, row.status, _when(row.opened_at),

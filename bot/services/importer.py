@@ -20,7 +20,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
-from bot.grammar.log import MAX_AMOUNT, parse_amount
+from bot.grammar.amounts import MAX_AMOUNT, parse_amount
 from store import imports
 from store.activity import IMPORT_PREFIX
 from store.customers import name_key

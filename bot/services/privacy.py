@@ -1,9 +1,10 @@
 """Data rights: `pacer member export|forget` and `pacer retention`.
 
-store/privacy.py declares which columns are personal and does the SQL; this module adds what
-needs the rest of the bot: the key behind pseudonyms (Settings.rating_key) and what a
-scorecard shows of a person's collaboration ratings (bot/services/reports.py). The daily
-`retention` job that applies the setting is bot/jobs/retention.py.
+store/privacy.py declares which columns are personal and store/personal_data.py does the SQL;
+this module adds what needs the rest of the bot: the key behind pseudonyms
+(Settings.rating_key) and what a scorecard shows of a person's collaboration ratings
+(bot/services/reports.py). The daily `retention` job that applies the setting is
+bot/jobs/retention.py.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from typing import TextIO
 from bot.calendar.periods import parse_period
 from bot.deps import Deps
 from bot.services.reports import team_report
-from store import privacy as store
+from store import personal_data as store
 from store import teams
 from store.models import Team
+from store.privacy import is_pseudonym, pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -207,10 +209,10 @@ def forget_member(deps: Deps, *, workspace_id: str, user_id: str, apply: bool) -
     """All in one transaction; without `apply` the same work is done and rolled back, so the
     dry run reports exactly what --yes would do."""
     user_id = _person(user_id)
-    if store.is_pseudonym(user_id):
+    if is_pseudonym(user_id):
         raise PrivacyError(f"{user_id} is a pseudonym: that person is forgotten already")
-    alias = store.pseudonym(deps.settings.rating_key, workspace_id=workspace_id,
-                            user_id=user_id)
+    alias = pseudonym(deps.settings.rating_key, workspace_id=workspace_id,
+                      user_id=user_id)
     with deps.sessions() as session:
         done = store.forget(session, workspace_id=workspace_id, user_id=user_id,
                             pseudonym=alias, now=deps.clock.now())

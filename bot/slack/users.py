@@ -91,11 +91,9 @@ class UserDirectory:
             else:
                 stored_tz, stored_locale = fetched
                 with self._sessions() as session:
-                    member = teams.ensure_member(session, workspace_id=workspace_id,
-                                                 user_id=user_id, now=now)
-                    member.tz, member.locale, member.profile_checked_at = (
-                        stored_tz, stored_locale, now)
-                    session.add(member)
+                    teams.remember_slack_profile(session, workspace_id=workspace_id,
+                                                 user_id=user_id, tz=stored_tz,
+                                                 locale=stored_locale, now=now)
         profile = Profile(tz=zone(override_tz or stored_tz, team_tz),
                           locale=override_locale or stored_locale)
         with self._lock:

@@ -21,15 +21,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.calendar.periods import PERIOD_OF, parse_period
+from bot.grammar.amounts import storable_amount
 from bot.grammar.inline import InlineError, customers_in_plan, planned_counts, split_labelled
-from bot.grammar.log import (
-    DEFAULT_KINDS,
-    ERROR_CODES,
-    MAX_COUNT,
-    LogParseError,
-    parse_log,
-    storable_amount,
-)
+from bot.grammar.kinds import DEFAULT_KINDS, ERROR_CODES, LogParseError
+from bot.grammar.log import MAX_COUNT, parse_log
 from bot.i18n import LANGS
 from bot.render import brief as brief_render
 from bot.render import checkin as checkin_render

@@ -5,7 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.grammar.log import (
+from bot.grammar.amounts import parse_amount
+from bot.grammar.dates import resolve_date
+from bot.grammar.kinds import (
     DEFAULT_KINDS,
     ERROR_CODES,
     Kind,
@@ -13,10 +15,8 @@ from bot.grammar.log import (
     LogEntry,
     LogParseError,
     kind_label,
-    parse_amount,
-    parse_log,
-    resolve_date,
 )
+from bot.grammar.log import parse_log
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LA = ZoneInfo("America/Los_Angeles")

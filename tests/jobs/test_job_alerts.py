@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.grammar.log import LogEntry
+from bot.grammar.kinds import LogEntry
 from bot.jobs import registry as jobs
 from bot.jobs.alerts import growth
 from store import activity, customers, teams

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from bot.grammar.log import LogEntry
+from bot.grammar.kinds import LogEntry
 from bot.jobs import registry as jobs
 from bot.jobs import reports as job_reports
 from bot.scoring.recommend import Recommendation

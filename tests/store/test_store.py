@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from bot.grammar.log import LogEntry
+from bot.grammar.kinds import LogEntry
 from store import activity, db, teams
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)

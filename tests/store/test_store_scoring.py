@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
-from bot.grammar.log import LogEntry
+from bot.grammar.kinds import LogEntry
 from bot.scoring.facts import Period, RepFacts
 from store import activity, customers, db, scoring, teams
 from store.models import Activity, Customer
