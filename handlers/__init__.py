@@ -1,4 +1,7 @@
-"""One module per command family; each exposes register(app, deps)."""
+"""Slack's front door: one module per command family, each with its `handle_*` listeners and
+a LISTENERS table; shared helpers in forms.py (modals), access.py (who may see what) and
+registry.py (binding). Handlers may import bot/ and store/, and no other handler module
+except those helpers."""
 
 from __future__ import annotations
 
@@ -15,19 +18,25 @@ from handlers import (
     log,
     pacer,
     rate,
+    registry,
     review,
     score,
+    stale,
     target,
     workspace,
 )
 
+# The order Bolt tries them in: the stale-button fallback matches anything, so it is last.
 MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, actions, review,
-           workspace, home)
+           workspace, home, stale)
 
 
 def register_all(app: App, deps: Deps) -> None:
     for module in MODULES:
-        module.register(app, deps)
+        if hasattr(module, "LISTENERS"):
+            registry.register(app, deps, module.LISTENERS)
+        else:
+            module.register(app, deps)
 
 
 def commands() -> set[str]:
