@@ -32,10 +32,10 @@ from bot.jobs.registry import RunResult
 from bot.permissions import decide
 from bot.render import calibrate as render
 from bot.render.blocks import error_blocks, notice_blocks
-from bot.render.checkin import VALUE_ACTION
+from bot.render.forms import VALUE_ACTION
 from bot.services import calibration as cal
 from bot.slack.text import tokens, user_id
-from handlers.checkin import metadata
+from handlers.forms import metadata
 from store import actions, audit, teams
 from store import calibrations as store
 from store.actions import Agreed

@@ -20,7 +20,7 @@ from bot.i18n import t
 from bot.render import home as render
 from bot.render.log import log_error_blocks
 from bot.services import home
-from handlers.checkin import metadata, modal_value
+from handlers.forms import metadata, modal_value
 from handlers.log import save
 from handlers.workspace import first_time
 from store import homes

@@ -16,7 +16,7 @@ from bot.permissions import decide
 from bot.render import rate as render
 from bot.render.blocks import error_blocks, notice_blocks
 from bot.slack.text import tokens, too_long, user_id
-from handlers.checkin import metadata, team_id_for
+from handlers.forms import metadata, team_id_for
 from store import audit, ratings, teams
 from store.models import Rating, max_length
 

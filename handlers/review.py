@@ -32,12 +32,12 @@ from bot.jobs.review import (
 from bot.permissions import decide
 from bot.render import review as render
 from bot.render.blocks import notice_blocks
-from bot.render.checkin import VALUE_ACTION
+from bot.render.forms import VALUE_ACTION
 from bot.scoring.grades import GRADES
 from bot.services.review import pending_items
 from bot.slack.text import row_id, tokens, user_id
 from handlers.access import may_view
-from handlers.checkin import metadata
+from handlers.forms import metadata
 from store import audit, teams
 from store import reviews as store
 from store.models import ImprovementPlan, Review, Team

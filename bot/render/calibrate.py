@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import Raw, format_day, format_period, slack_escape, t
 from bot.render.blocks import context, header, mention, message, section, unstarred
-from bot.render.checkin import modal, plain, shown, text_input
+from bot.render.forms import modal, plain, shown, text_input
 from bot.render.log import what
 from bot.render.score import _kbi_value, _target_lines, kbi_lines
 from bot.services.calibration import DataPack, Occurrence
