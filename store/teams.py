@@ -484,3 +484,7 @@ def without_team(session: Session, *, workspace_id: str) -> list[str]:
                                      Member.role != "admin",
                                      ~Member.id.in_(select(TeamMember.member_id)))
         .order_by(Member.user_id)).all())
+
+
+def team_by_id(session: Session, *, team_id: int) -> Team | None:
+    return session.get(Team, team_id)
