@@ -12,6 +12,7 @@ from handlers import (
     actions,
     brief,
     calibrate,
+    calibrate_forms,
     checkin,
     home,
     lead,
@@ -27,23 +28,20 @@ from handlers import (
 )
 
 # The order Bolt tries them in: the stale-button fallback matches anything, so it is last.
-MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, actions, review,
-           workspace, home, stale)
+MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, calibrate_forms,
+           actions, review, workspace, home, stale)
 
 
 def register_all(app: App, deps: Deps) -> None:
     for module in MODULES:
-        if hasattr(module, "LISTENERS"):
-            registry.register(app, deps, module.LISTENERS)
-        else:
-            module.register(app, deps)
+        registry.register(app, deps, module.LISTENERS)
 
 
 def commands() -> set[str]:
     """Every slash command a handler answers (the manifest test compares against it)."""
-    return {command for module in MODULES for command in getattr(module, "COMMANDS", ())}
+    return set().union(*(registry.keys(module.LISTENERS, "command") for module in MODULES))
 
 
 def events() -> set[str]:
     """Every Events API event a handler answers (the manifest must subscribe to them)."""
-    return {event for module in MODULES for event in getattr(module, "EVENTS", ())}
+    return set().union(*(registry.keys(module.LISTENERS, "event") for module in MODULES))

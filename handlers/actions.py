@@ -22,7 +22,6 @@ from store import actions, audit, teams
 from store.models import ActionItem
 
 COMMAND = "/actions"
-COMMANDS = (COMMAND,)
 RECENT = timedelta(days=30)
 
 

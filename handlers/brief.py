@@ -21,7 +21,6 @@ from store.briefs import BriefAnswers
 from store.models import Brief
 
 COMMAND = "/brief"
-COMMANDS = (COMMAND,)
 
 BRIEF_LABELS = Labels(
     words={

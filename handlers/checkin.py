@@ -30,7 +30,6 @@ from store.checkins import CheckinAnswers
 from store.models import Checkin
 
 COMMAND = "/checkin"
-COMMANDS = (COMMAND,)
 
 
 # ---------------------------------------------------------------- /checkin's own grammar

@@ -25,7 +25,6 @@ from handlers.forms import metadata, modal_value
 from store import events, homes
 
 log = logging.getLogger(__name__)
-EVENTS = ("app_home_opened",)
 
 
 def handle_home_opened(body: dict, event: dict, client: WebClient, context: BoltContext, *,

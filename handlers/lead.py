@@ -22,7 +22,6 @@ from store import audit, customers, teams
 from store.models import STAGES, TIERS, Customer, Team, max_length
 
 COMMAND = "/lead"
-COMMANDS = (COMMAND,)
 PICK = re.compile(rf"^{render.PICK_ACTION}")
 STAGE_WORDS = {
     **{s: s for s in STAGES}, "new": "lead", "线索": "lead", "已联系": "contacted",

@@ -21,7 +21,6 @@ from store import activity, customers, teams
 from store.models import Activity
 
 COMMAND = "/log"
-COMMANDS = (COMMAND,)
 PICK = re.compile(rf"^{render.PICK_ACTION}")
 
 

@@ -31,7 +31,6 @@ from bot.slack.text import channel_id, tokens, user_id
 from store import audit, teams
 
 COMMAND = "/pacer"
-COMMANDS = (COMMAND,)
 LANGS = {"en": "en-US", "english": "en-US", "zh": "zh-CN", "chinese": "zh-CN", "中文": "zh-CN"}
 
 

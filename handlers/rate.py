@@ -22,7 +22,6 @@ from store import audit, ratings, teams
 from store.models import Rating, max_length
 
 COMMAND = "/rate"
-COMMANDS = (COMMAND,)
 KIND_WORDS = {"satisfaction": "satisfaction", "csat": "satisfaction", "满意度": "satisfaction",
               "客户满意度": "satisfaction", "compliance": "compliance", "合规": "compliance",
               "合规性": "compliance"}

@@ -45,7 +45,6 @@ from store import reviews as store
 from store.models import ImprovementPlan, Review, Team
 
 COMMAND = "/review"
-COMMANDS = (COMMAND,)
 HELP_WORDS = ("help", "帮助", "?")
 HISTORY_WORDS = ("history", "历史", "记录")
 

@@ -23,7 +23,6 @@ from store import audit, teams
 from store.models import Team
 
 log = logging.getLogger(__name__)
-COMMANDS = ("/scorecard", "/leaderboard")
 BOARD_METRICS = {"points": "points", "积分": "points", "sales": "sales", "销售额": "sales",
                  "new": "new", "新客户": "new", "touches": "touches", "触达": "touches"}
 CHART_MONTHS = 6

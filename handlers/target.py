@@ -23,7 +23,6 @@ from bot.slack.text import tokens, too_long, user_id
 from store import audit, targets, teams
 from store.models import TargetRow, max_length
 
-COMMANDS = ("/target",)
 METRIC_WORDS = {
     "sales": "sales", "销售额": "sales", "new_sales": "sales_new", "sales_new": "sales_new",
     "新客销售额": "sales_new", "repeat": "sales_repeat", "sales_repeat": "sales_repeat",

@@ -18,7 +18,6 @@ from bot.deps import Deps
 from store import audit, events, workspaces
 
 log = logging.getLogger(__name__)
-EVENTS = ("app_uninstalled", "tokens_revoked")
 
 
 def first_time(deps: Deps, session: Session, body: dict, workspace_id: str) -> bool:
