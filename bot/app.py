@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from bot.errors import Usage
 from bot.i18n import DEFAULT_LANG, LANGS, t
 from bot.render.blocks import apology_view, usage_blocks
 from bot.slack.client import web_client
-from handlers import register_all, registry
+from handlers import register_all
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,10 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
     )
     app.use(logs.label_request)
 
-    app.error(registry.bind(handle_error, deps))
+    # deps is keyword-only: Bolt injects the error handler's other arguments by name.
+    app.error(functools.partial(handle_error, deps=deps))
     app.use(_without_nul)
-    register_all(app, deps)  # the stale-button fallback last: Bolt runs the first match
+    register_all(app, deps, on_error=handle_error)
     return app
 
 
@@ -90,7 +92,8 @@ def handle_error(error: Exception, body: dict, client: WebClient, response: Bolt
                  respond: Respond | None, *, deps: Deps) -> BoltResponse | None:
     """Every listener's exception ends here. A usage error is answered privately, as the
     listener would have; anything else is logged and apologised for, privately. Before the
-    ack (`response` is set) the answer is the HTTP response; after it, a response_url post."""
+    ack (`response` is set) the answer is the HTTP response; after it, a response_url post
+    (handlers/registry.py calls this itself for errors after the ack)."""
     if isinstance(error, Usage) and body.get("type") != "view_submission":
         reply = usage_blocks(error, deps.who(client, body).lang)
         if response is not None:

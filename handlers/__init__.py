@@ -32,9 +32,11 @@ MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, cal
            actions, review, workspace, home, stale)
 
 
-def register_all(app: App, deps: Deps) -> None:
+def register_all(app: App, deps: Deps, on_error: registry.ErrorHandler | None = None) -> None:
+    """Every module's listeners, in MODULES' order; `on_error` answers what fails after an
+    ack (handlers/registry.py)."""
     for module in MODULES:
-        registry.register(app, deps, module.LISTENERS)
+        registry.register(app, deps, module.LISTENERS, on_error)
 
 
 def commands() -> set[str]:

@@ -7,7 +7,7 @@ import json
 import logging
 
 import pytest
-from slack_bolt import Ack, App, BoltRequest
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 import handlers
@@ -65,15 +65,54 @@ def test_a_listener_whose_deps_bolt_could_see_is_refused() -> None:
     def handle_bad(ack: Ack, deps: object) -> None:  # Bolt would call it with deps=None
         ack()
 
+    def handle_odd(ack: Ack, session: object, *, deps: object) -> None:  # Bolt has no session
+        ack()
+
     with pytest.raises(TypeError, match="keyword-only"):
         registry.bind(handle_bad, DEPS)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="keyword-only"):
         registry.bind(lambda ack: ack(), DEPS)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="session"):
+        registry.bind(handle_odd, DEPS)  # type: ignore[arg-type]
 
 
 def test_the_bound_listener_keeps_its_name() -> None:
-    bound = registry.bind(handle_echo, DEPS)  # type: ignore[arg-type]
-    assert bound.__name__ == "handle_echo"
+    assert registry.bind(handle_echo, DEPS).__name__ == "handle_echo"  # type: ignore[arg-type]
+    bound = registry.bind(functools.partial(handle_with, word="x"), DEPS)  # type: ignore[arg-type]
+    assert bound.__name__ == "handle_with"
+
+
+def handle_late_failure(ack: Ack, command: dict, *, deps: object) -> None:
+    ack(text="on it")
+    raise ValueError(command["text"])
+
+
+def handle_early_failure(ack: Ack, command: dict, *, deps: object) -> None:
+    raise ValueError(command["text"])
+
+
+def test_an_error_after_the_ack_goes_to_the_error_handler_and_the_ack_stands() -> None:
+    """Bolt would clear the ack's response if the error reached it (thread_runner.py sets
+    ack.response to the error's response, None once acknowledged)."""
+    seen: list[tuple] = []
+
+    def on_error(*, error: Exception, body: dict, client: object, response: object,
+                 respond: object, deps: object) -> None:
+        seen.append((str(error), body["command"], response, deps is DEPS))
+
+    def handle_error(error: Exception, response: BoltResponse) -> BoltResponse:
+        return BoltResponse(status=200, body=f"sorry: {error}")
+
+    app = _app()
+    app.error(handle_error)
+    registry.register(app, DEPS, [  # type: ignore[arg-type]
+        ("command", "/late", handle_late_failure), ("command", "/early", handle_early_failure)],
+        on_error=on_error)
+    assert _command(app, "/late", "boom") == "on it"
+    assert seen == [("boom", "/late", None, True)]
+    # Before the ack, Bolt's own error handler fills the HTTP response, as Bolt intends.
+    assert _command(app, "/early", "bang") == "sorry: bang"
+    assert len(seen) == 1
 
 
 def test_every_handler_module_lists_named_module_level_listeners() -> None:
