@@ -7,18 +7,12 @@ brief's own labels.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from sqlmodel import Session
-
-from bot.deps import Who
 from bot.grammar.inline import HELP_WORDS, InlineError, Labels, clean, split_labelled
 from bot.render import brief as render
 from handlers import forms
 from handlers.forms import Inline
 from store import briefs
 from store.briefs import BriefAnswers
-from store.models import Brief
 
 COMMAND = "/brief"
 
@@ -55,21 +49,6 @@ def parse_brief(text: str) -> Inline:
     return Inline("save", answers)
 
 
-# ---------------------------------------------------------------- where an answer is kept
-
-def _get(session: Session, who: Who, week_start: date) -> Brief | None:
-    return briefs.get(session, workspace_id=who.workspace_id, user_id=who.user_id,
-                      week_start=week_start)
-
-
-def _save(session: Session, who: Who, team_id: int | None, week_start: date,
-          answers: BriefAnswers, now: datetime, replace: bool) -> tuple[Brief, bool]:
-    saved = briefs.upsert(session, workspace_id=who.workspace_id, user_id=who.user_id,
-                          team_id=team_id, week_start=week_start, answers=answers, now=now,
-                          replace=replace)
-    return saved.brief, saved.created
-
-
 FORM = forms.PeriodicForm(kind=render.BRIEF, parse=parse_brief, answers=BriefAnswers,
-                          get=_get, save=_save)
+                          store=briefs, period_field="week_start")
 LISTENERS = forms.listeners(COMMAND, FORM)

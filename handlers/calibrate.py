@@ -9,6 +9,10 @@ start one now, prepare (the rep's four questions), record minutes, look back.
     /calibrate minutes [@rep]      record the minutes (managers)
     /calibrate skip [@rep] [why]   mark the next one as not happened (managers)
     /calibrate history [@rep]      past calibrations and their action items
+
+The buttons and forms (the four questions, minutes, a move, a skip) are in
+handlers/calibrate_forms.py; who may do what in handlers/access.py; the calibrations
+themselves in bot/services/calibration.py, and the DMs in bot/jobs/calibration.py.
 """
 
 from __future__ import annotations

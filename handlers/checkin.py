@@ -8,11 +8,6 @@ labelled-text machinery (bot/grammar/inline.py) is shared with /brief.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from sqlmodel import Session
-
-from bot.deps import Who
 from bot.grammar.inline import (
     HELP_WORDS,
     InlineError,
@@ -27,7 +22,6 @@ from handlers import forms
 from handlers.forms import Inline
 from store import checkins
 from store.checkins import CheckinAnswers
-from store.models import Checkin
 
 COMMAND = "/checkin"
 
@@ -81,20 +75,6 @@ def parse_checkin(text: str) -> Inline:
     return Inline("save", answers)
 
 
-# ---------------------------------------------------------------- where an answer is kept
-
-def _get(session: Session, who: Who, day: date) -> Checkin | None:
-    return checkins.get(session, workspace_id=who.workspace_id, user_id=who.user_id, day=day)
-
-
-def _save(session: Session, who: Who, team_id: int | None, day: date,
-          answers: CheckinAnswers, now: datetime, replace: bool) -> tuple[Checkin, bool]:
-    saved = checkins.upsert(session, workspace_id=who.workspace_id, user_id=who.user_id,
-                            team_id=team_id, day=day, answers=answers, now=now,
-                            replace=replace)
-    return saved.checkin, saved.created
-
-
 FORM = forms.PeriodicForm(kind=render.CHECKIN, parse=parse_checkin, answers=CheckinAnswers,
-                          get=_get, save=_save)
+                          store=checkins, period_field="day")
 LISTENERS = forms.listeners(COMMAND, FORM)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import ModuleType
 from typing import Any
 
 from slack_bolt import Ack
@@ -111,18 +112,29 @@ class Inline:
     answers: Any = None
 
 
-Get = Callable[[Session, Who, date], Any]  # the stored answer for a period, or None
-# (session, who, team_id, start, answers, now, replace) -> (the stored answer, created?)
-Save = Callable[[Session, Who, int | None, date, Any, datetime, bool], tuple[Any, bool]]
-
-
 @dataclass(frozen=True)
 class PeriodicForm:
+    """One periodic form: its face in Slack, its inline grammar, where its answers are kept."""
+
     kind: FormKind  # ids, fields and words (bot/render/checkin.py, brief.py)
     parse: Callable[[str], Inline]  # the inline grammar; raises InlineError
     answers: Callable[..., Any]  # the store's answers type, built from the fields
-    get: Get
-    save: Save
+    store: ModuleType  # store/checkins.py, store/briefs.py: get() and upsert()
+    period_field: str  # how the store names the period's first day ("day", "week_start")
+
+    def stored(self, session: Session, who: Who, start: date) -> Any:
+        """The rep's answer for the period starting `start`, or None."""
+        return self.store.get(session, workspace_id=who.workspace_id, user_id=who.user_id,
+                              **{self.period_field: start})
+
+    def save(self, session: Session, who: Who, team_id: int | None, start: date,
+             answers: Any, *, now: datetime, replace: bool) -> tuple[Any, bool]:
+        """Store the answer (a second one in the period edits the first); the stored row
+        (the store's Saved names it after the kind), and whether it is new."""
+        saved = self.store.upsert(session, workspace_id=who.workspace_id, user_id=who.user_id,
+                                  team_id=team_id, **{self.period_field: start},
+                                  answers=answers, now=now, replace=replace)
+        return getattr(saved, self.kind.name), saved.created
 
     def start(self, day: date) -> date:
         """The first day of the period `day` falls in."""
@@ -161,7 +173,7 @@ def handle_form_command(ack: Ack, command: dict, client: WebClient, *, deps: Dep
     with deps.sessions() as session:
         team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
         row, created = form.save(session, who, team.id if team else None, start,
-                                 parsed.answers, deps.clock.now(), False)
+                                 parsed.answers, now=deps.clock.now(), replace=False)
     ack(**render.saved_blocks(form.kind, who.lang, row=row, start=start, created=created,
                               on_team=team is not None))
 
@@ -184,7 +196,8 @@ def handle_form_submit(ack: Ack, body: dict, view: dict, client: WebClient, *, d
     start = form.start(form_day(meta.get(form.meta_key), form.start(who.today(deps.clock))))
     with deps.sessions() as session:
         team_id = team_id_for(session, who, meta)
-        row, created = form.save(session, who, team_id, start, answers, deps.clock.now(), True)
+        row, created = form.save(session, who, team_id, start, answers, now=deps.clock.now(),
+                                 replace=True)
     ack(response_action="update", view=render.saved_view(
         form.kind, who.lang, row=row, start=start, created=created, on_team=team_id is not None))
 
@@ -195,7 +208,7 @@ def open_form(deps: Deps, form: PeriodicForm, client: WebClient, body: dict,
     who = deps.who(client, body)
     start = form.start(who.today(deps.clock))
     with deps.sessions() as session:
-        existing = form.get(session, who, start)
+        existing = form.stored(session, who, start)
         team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
     # The submission needs the team and period the form was opened for.
     meta = {"team": team.id if team else None, form.meta_key: start.isoformat()}
