@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-import re
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 
-from slack_bolt import Ack, App, BoltResponse
+from slack_bolt import App, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from bot import logs
 from bot.config import Settings
 from bot.deps import Deps
+from bot.errors import Usage
 from bot.i18n import DEFAULT_LANG, LANGS, t
+from bot.render.blocks import apology_view, usage_blocks
 from bot.slack.client import web_client
 from handlers import register_all
 
@@ -30,15 +32,8 @@ class _QuietTokenWarning(logging.Filter):
 
 
 LISTENER_THREADS = 32
-ANYTHING = re.compile(".*")
 BOLT_LOG = logging.getLogger("pacer.bolt")
 BOLT_LOG.addFilter(_QuietTokenWarning())
-
-
-def apology_view(lang: str, key: str = "errors.internal") -> dict:
-    return {"type": "modal", "title": {"type": "plain_text", "text": t(lang, "apology.title")},
-            "close": {"type": "plain_text", "text": t(lang, "apology.close")},
-            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": t(lang, key)}}]}
 
 
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
@@ -68,31 +63,10 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
     )
     app.use(logs.label_request)
 
-    @app.error
-    def handle_error(error: Exception, body: dict, response: BoltResponse | None,
-                     respond: Respond | None) -> BoltResponse | None:
-        log.error("listener failed: %s", error, exc_info=error)
-        user_id = (body.get("user_id") or (body.get("user") or {}).get("id") or "")
-        team_id = body.get("team_id") or (body.get("team") or {}).get("id") or ""
-        profile = deps.users.cached(deps.workspace_id(team_id), user_id) if user_id else None
-        lang = profile.lang if profile else DEFAULT_LANG
-        text = t(lang, "errors.internal")
-        if body.get("type") == "view_submission" and response is not None:
-            # A modal can't take a message: show the apology in the modal itself.
-            return BoltResponse(status=200, body=json.dumps({"response_action": "update",
-                                "view": apology_view(lang)}),
-                                headers={"content-type": "application/json"})
-        if response is not None:  # not acknowledged yet: the reply goes in the HTTP response
-            return BoltResponse(status=200, body=json.dumps(
-                {"response_type": "ephemeral", "text": text}),
-                headers={"content-type": "application/json"})
-        if respond is not None and body.get("response_url"):
-            respond(text=text, response_type="ephemeral", replace_original=False)
-        return None
-
+    # deps is keyword-only: Bolt injects the error handler's other arguments by name.
+    app.error(functools.partial(handle_error, deps=deps))
     app.use(_without_nul)
-    register_all(app, deps)
-    register_stale(app, deps)
+    register_all(app, deps, on_error=handle_error)
     return app
 
 
@@ -114,19 +88,36 @@ def _strip_nul(value: object) -> object:
     return value
 
 
-def register_stale(app: App, deps: Deps) -> None:
-    """Buttons and forms no handler knows (from a message or form an earlier version of
-    Pacer sent): say so instead of the 404 Slack would show as a broken button. Registered
-    after every handler: Bolt runs the first listener that matches."""
-
-    @app.action(ANYTHING)
-    def handle_stale_button(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        ack()
-        if body.get("response_url"):
-            respond(text=t(deps.who(client, body).lang, "errors.stale"),
-                    response_type="ephemeral", replace_original=False)
-
-    @app.view(ANYTHING)
-    def handle_stale_form(ack: Ack, body: dict, client: WebClient) -> None:
-        ack(response_action="update", view=apology_view(deps.who(client, body).lang,
-                                                         "errors.stale"))
+def handle_error(error: Exception, body: dict, client: WebClient, response: BoltResponse | None,
+                 respond: Respond | None, *, deps: Deps) -> BoltResponse | None:
+    """Every listener's exception ends here. A usage error is answered privately, as the
+    listener would have; anything else is logged and apologised for, privately. Before the
+    ack (`response` is set) the answer is the HTTP response; after it, a response_url post
+    (handlers/registry.py calls this itself for errors after the ack)."""
+    if isinstance(error, Usage) and body.get("type") != "view_submission":
+        reply = usage_blocks(error, deps.who(client, body).lang)
+        if response is not None:
+            return BoltResponse(status=200, body=reply)
+        if respond is not None and body.get("response_url"):
+            # A button's question answered wrongly: the answer replaces the question.
+            respond(**reply, replace_original=True if body.get("type") == "block_actions"
+                    else None)
+        return None
+    log.error("listener failed: %s", error, exc_info=error)
+    user_id = (body.get("user_id") or (body.get("user") or {}).get("id") or "")
+    team_id = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    profile = deps.users.cached(deps.workspace_id(team_id), user_id) if user_id else None
+    lang = profile.lang if profile else DEFAULT_LANG
+    text = t(lang, "errors.internal")
+    if body.get("type") == "view_submission" and response is not None:
+        # A modal can't take a message: show the apology in the modal itself.
+        return BoltResponse(status=200, body=json.dumps({"response_action": "update",
+                            "view": apology_view(lang)}),
+                            headers={"content-type": "application/json"})
+    if response is not None:  # not acknowledged yet: the reply goes in the HTTP response
+        return BoltResponse(status=200, body=json.dumps(
+            {"response_type": "ephemeral", "text": text}),
+            headers={"content-type": "application/json"})
+    if respond is not None and body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    return None

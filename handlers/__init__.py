@@ -1,4 +1,7 @@
-"""One module per command family; each exposes register(app, deps)."""
+"""Slack's front door: one module per command family, each with its `handle_*` listeners and
+a LISTENERS table; shared helpers in forms.py (modals), access.py (who may see what) and
+registry.py (binding). Handlers may import bot/ and store/, and no other handler module
+except those helpers."""
 
 from __future__ import annotations
 
@@ -9,32 +12,38 @@ from handlers import (
     actions,
     brief,
     calibrate,
+    calibrate_forms,
     checkin,
     home,
     lead,
     log,
     pacer,
     rate,
+    registry,
     review,
     score,
+    stale,
     target,
     workspace,
 )
 
-MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, actions, review,
-           workspace, home)
+# The order Bolt tries them in: the stale-button fallback matches anything, so it is last.
+MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, calibrate_forms,
+           actions, review, workspace, home, stale)
 
 
-def register_all(app: App, deps: Deps) -> None:
+def register_all(app: App, deps: Deps, on_error: registry.ErrorHandler | None = None) -> None:
+    """Every module's listeners, in MODULES' order; `on_error` answers what fails after an
+    ack (handlers/registry.py)."""
     for module in MODULES:
-        module.register(app, deps)
+        registry.register(app, deps, module.LISTENERS, on_error)
 
 
 def commands() -> set[str]:
     """Every slash command a handler answers (the manifest test compares against it)."""
-    return {command for module in MODULES for command in getattr(module, "COMMANDS", ())}
+    return set().union(*(registry.keys(module.LISTENERS, "command") for module in MODULES))
 
 
 def events() -> set[str]:
     """Every Events API event a handler answers (the manifest must subscribe to them)."""
-    return {event for module in MODULES for event in getattr(module, "EVENTS", ())}
+    return set().union(*(registry.keys(module.LISTENERS, "event") for module in MODULES))

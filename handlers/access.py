@@ -1,11 +1,14 @@
-"""Seeing someone else's data, the way every command asks: the one policy decides
-(bot/permissions.py, `member.view`), and a refusal is written to the audit log."""
+"""Acting on someone else's data, the way every command asks: the one policy decides
+(bot/permissions.py), and a refusal is written to the audit log."""
 
 from __future__ import annotations
+
+from typing import NoReturn
 
 from sqlmodel import Session
 
 from bot.deps import Deps, Who
+from bot.errors import Refused
 from bot.permissions import Actor, Decision, decide
 from store import audit, teams
 
@@ -22,3 +25,38 @@ def may_view(session: Session, deps: Deps, who: Who, subject: str,
                      action=action, target=subject, outcome="denied", now=deps.clock.now(),
                      detail=decision.reason)
     return actor, subject_teams, decision
+
+
+def refuse(deps: Deps, who: Who, action: str, target: str, reason: str) -> NoReturn:
+    """Refuse, politely and privately (bot/app.py answers the Refused): audited as `action`
+    in a session of its own, since the caller's rolls back as the refusal propagates."""
+    with deps.sessions() as session:
+        audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                     action=action, target=target, outcome="denied", now=deps.clock.now(),
+                     detail=reason)
+    raise Refused(reason)
+
+
+def require(session: Session, deps: Deps, who: Who, permission: str, *, owner: str,
+            action: str) -> None:
+    """The policy's `permission` on `owner`'s data, or an audited refusal (as `action`)."""
+    actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
+    owner_teams = teams.teams_of(session, workspace_id=who.workspace_id, user_id=owner)
+    decision = decide(actor, permission, owner=owner, target_teams=owner_teams)
+    if not decision.allowed:
+        refuse(deps, who, action, owner, decision.reason)
+
+
+def require_manager(session: Session, deps: Deps, who: Who, rep: str, action: str) -> None:
+    """The rep's managers and the admins, never the rep: a calibration's minutes, skips and
+    ad hoc starts."""
+    if who.user_id == rep:
+        refuse(deps, who, action, rep, "calx.manager_only")
+    require(session, deps, who, "member.rate", owner=rep, action=action)
+
+
+def require_party(session: Session, deps: Deps, who: Who, rep: str, manager: str,
+                  action: str) -> None:
+    """The rep and their manager in a calibration, and whoever may edit the rep's data."""
+    if who.user_id not in (rep, manager):
+        require(session, deps, who, "member.edit", owner=rep, action=action)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps, Who
+from bot.errors import Usage
 from bot.i18n import t
 from bot.jobs import home
 from bot.permissions import decide
 from bot.render import actions as render
-from bot.render.blocks import error_blocks, notice_blocks
+from bot.render.blocks import notice_blocks
 from bot.render.home import ORIGIN as HOME
 from bot.slack.text import row_id, tokens, user_id
 from handlers.access import may_view
@@ -21,38 +22,43 @@ from store import actions, audit, teams
 from store.models import ActionItem
 
 COMMAND = "/actions"
-COMMANDS = (COMMAND,)
 RECENT = timedelta(days=30)
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.command(COMMAND)
-    def handle_actions(ack: Ack, command: dict, client: WebClient) -> None:
-        who = deps.who(client, command)
-        rep, with_done = None, False
-        for word in tokens(command.get("text") or ""):
-            if word.lower() in ("help", "?", "帮助"):
-                ack(**notice_blocks(t(who.lang, "act.help")))
-                return
-            if word.lower() in ("all", "done", "全部"):
-                with_done = True
-            elif (found := user_id(word)) is not None:
-                rep = found
-            else:
-                ack(**error_blocks(t(who.lang, "act.usage", word=word)))
-                return
-        with deps.sessions() as session:
-            ack(**listing(session, deps, who, rep=rep, with_done=with_done))
+def handle_actions(ack: Ack, command: dict, client: WebClient, *, deps: Deps) -> None:
+    who = deps.who(client, command)
+    rep, with_done = None, False
+    for word in tokens(command.get("text") or ""):
+        if word.lower() in ("help", "?", "帮助"):
+            ack(**notice_blocks(t(who.lang, "act.help")))
+            return
+        if word.lower() in ("all", "done", "全部"):
+            with_done = True
+        elif (found := user_id(word)) is not None:
+            rep = found
+        else:
+            raise Usage("act.usage", word=word)
+    with deps.sessions() as session:
+        ack(**listing(session, deps, who, rep=rep, with_done=with_done))
 
-    @app.action(render.DONE_ACTION)
-    def handle_done(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
-        ack()
-        _mark(deps, client, body, respond, actions.DONE)
 
-    @app.action(render.REOPEN_ACTION)
-    def handle_reopen(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
-        ack()
-        _mark(deps, client, body, respond, actions.OPEN)
+def handle_done(ack: Ack, body: dict, respond: Respond, client: WebClient, *,
+                deps: Deps) -> None:
+    ack()
+    _mark(deps, client, body, respond, actions.DONE)
+
+
+def handle_reopen(ack: Ack, body: dict, respond: Respond, client: WebClient, *,
+                  deps: Deps) -> None:
+    ack()
+    _mark(deps, client, body, respond, actions.OPEN)
+
+
+LISTENERS = [
+    ("command", COMMAND, handle_actions),
+    ("action", render.DONE_ACTION, handle_done),
+    ("action", render.REOPEN_ACTION, handle_reopen),
+]
 
 
 def listing(session: Session, deps: Deps, who: Who, *, rep: str | None,

@@ -7,21 +7,21 @@ import json
 import re
 from datetime import datetime
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps, Who
+from bot.errors import Usage
 from bot.i18n import Raw, t
 from bot.permissions import decide
 from bot.render import lead as render
-from bot.render.blocks import error_blocks, notice_blocks
+from bot.render.blocks import notice_blocks
 from bot.slack.text import row_id, tokens, too_long, user_id
 from store import audit, customers, teams
 from store.models import STAGES, TIERS, Customer, Team, max_length
 
 COMMAND = "/lead"
-COMMANDS = (COMMAND,)
 PICK = re.compile(rf"^{render.PICK_ACTION}")
 STAGE_WORDS = {
     **{s: s for s in STAGES}, "new": "lead", "线索": "lead", "已联系": "contacted",
@@ -36,31 +36,30 @@ TIER_WORDS = {"key": "key", "vip": "key", "重点": "key", "重点客户": "key"
 SOURCE_WORDS = ("from", "source", "via", "来源", "来自")
 
 
-class Usage(Exception):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key, self.params = key, params
+def handle_lead(ack: Ack, command: dict, client: WebClient, *, deps: Deps) -> None:
+    who = deps.who(client, command)
+    ack(**run(deps, who, tokens(command.get("text") or "")))
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.command(COMMAND)
-    def handle_lead(ack: Ack, command: dict, client: WebClient) -> None:
-        who = deps.who(client, command)
-        ack(**run(deps, who, tokens(command.get("text") or "")))
+def handle_pick(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, *,
+                deps: Deps) -> None:
+    """The person picked which customer they meant: finish what they asked (a usage error
+    replaces the question too: bot/app.py)."""
+    ack()
+    who = deps.who(client, body)
+    request = pick_request(action.get("value"))
+    if request is None:
+        respond(text=t(who.lang, "errors.stale"), response_type="ephemeral",
+                replace_original=False)
+        return
+    args, customer_id = request
+    respond(replace_original=True, **run(deps, who, args, customer_id=customer_id))
 
-    @app.action(PICK)
-    def handle_pick(ack: Ack, body: dict, action: dict, respond: Respond,
-                    client: WebClient) -> None:
-        """The person picked which customer they meant: finish what they asked."""
-        ack()
-        who = deps.who(client, body)
-        request = pick_request(action.get("value"))
-        if request is None:
-            respond(text=t(who.lang, "errors.stale"), response_type="ephemeral",
-                    replace_original=False)
-            return
-        args, customer_id = request
-        respond(replace_original=True, **run(deps, who, args, customer_id=customer_id))
+
+LISTENERS = [
+    ("command", COMMAND, handle_lead),
+    ("action", PICK, handle_pick),
+]
 
 
 def pick_request(value: object) -> tuple[list[str], int] | None:
@@ -79,25 +78,22 @@ def pick_request(value: object) -> tuple[list[str], int] | None:
 
 
 def run(deps: Deps, who: Who, args: list[str], customer_id: int | None = None) -> dict:
+    """The private reply to `/lead ARGS`; raises Usage when the words are not understood."""
     lang = who.lang
     sub = args[0].lower() if args else "help"
-    try:
-        with deps.sessions() as session:
-            team = teams.team_for_user(session, workspace_id=who.workspace_id,
-                                       user_id=who.user_id)
-            if sub in ("help", "帮助", "?"):
-                return notice_blocks(t(lang, "lead.help"))
-            if team is None:
-                return notice_blocks(t(lang, "lead.no_team"))
-            if sub in ("list", "列表"):
-                return list_leads(session, deps, who, team, args[1:])
-            if sub in ("add", "新增", "添加"):
-                return notice_blocks(add_lead(session, deps, who, team, args[1:]))
-            if sub not in EDITS:
-                raise Usage("lead.unknown", word=args[0])
-            return edit_lead(session, deps, who, team, sub, args, customer_id)
-    except Usage as usage:
-        return error_blocks(t(lang, usage.key, **usage.params))
+    with deps.sessions() as session:
+        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+        if sub in ("help", "帮助", "?"):
+            return notice_blocks(t(lang, "lead.help"))
+        if team is None:
+            return notice_blocks(t(lang, "lead.no_team"))
+        if sub in ("list", "列表"):
+            return list_leads(session, deps, who, team, args[1:])
+        if sub in ("add", "新增", "添加"):
+            return notice_blocks(add_lead(session, deps, who, team, args[1:]))
+        if sub not in EDITS:
+            raise Usage("lead.unknown", word=args[0])
+        return edit_lead(session, deps, who, team, sub, args, customer_id)
 
 
 def add_lead(session: Session, deps: Deps, who: Who, team: Team, args: list[str]) -> str:
@@ -229,8 +225,7 @@ def _tier(session: Session, who: Who, customer: Customer, rest: list[str],
     tier = TIER_WORDS.get(rest[0].lower()) if rest else None
     if tier not in TIERS:
         raise Usage("lead.usage_tier")
-    customer.tier = tier
-    session.add(customer)
+    customers.set_tier(session, customer, tier=tier)
     return t(who.lang, "lead.tiered", name=customer.name, tier=Raw(t(who.lang, f"tiers.{tier}")))
 
 
@@ -239,8 +234,7 @@ def _owner(session: Session, who: Who, customer: Customer, rest: list[str],
     owner = user_id(rest[0]) if rest else None
     if owner is None:
         raise Usage("lead.usage_owner")
-    customer.owner_user_id = owner
-    session.add(customer)
+    customers.set_owner(session, customer, owner_user_id=owner)
     return t(who.lang, "lead.owned", name=customer.name, owner=Raw(f"<@{owner}>"))
 
 

@@ -9,11 +9,12 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps, Who
+from bot.errors import Refused, Usage
 from bot.i18n import (
     Raw,
     catalogue,
@@ -22,38 +23,23 @@ from bot.i18n import (
     lang_for,
     slack_escape,
     t,
-    team_error_text,
 )
 from bot.permissions import decide
-from bot.render.blocks import error_blocks, notice_blocks
+from bot.render.blocks import notice_blocks
 from bot.services import calibration as cal
 from bot.slack.text import channel_id, tokens, user_id
 from store import audit, teams
 
 COMMAND = "/pacer"
-COMMANDS = (COMMAND,)
 LANGS = {"en": "en-US", "english": "en-US", "zh": "zh-CN", "chinese": "zh-CN", "中文": "zh-CN"}
 
 
-class Usage(Exception):
-    """The command was not understood: a catalogue key for what to type instead."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key, self.params = key, params
+def handle_pacer(ack: Ack, command: dict, client: WebClient, *, deps: Deps) -> None:
+    who = deps.who(client, command)
+    ack(**run(deps, who, tokens(command.get("text") or "")))
 
 
-class Refused(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def register(app: App, deps: Deps) -> None:
-    @app.command(COMMAND)
-    def handle_pacer(ack: Ack, command: dict, client: WebClient) -> None:
-        who = deps.who(client, command)
-        ack(**run(deps, who, tokens(command.get("text") or "")))
+LISTENERS = [("command", COMMAND, handle_pacer)]
 
 
 def run(deps: Deps, who: Who, args: list[str]) -> dict:
@@ -80,17 +66,16 @@ def run(deps: Deps, who: Who, args: list[str]) -> dict:
                 reply = audit_command(session, deps, who)
             else:
                 raise Usage("pacer.unknown", word=args[0])
-    except Refused as refusal:
+    except Refused as refusal:  # audited in a session of its own: the work's rolled back
         with deps.sessions() as session:
             audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
                          action="pacer " + " ".join(head if head[0] == "team" else head[:1]),
                          outcome="denied", now=now,
-                         detail=refusal.reason)
-        return notice_blocks(t(lang, refusal.reason))
-    except Usage as usage:
-        return error_blocks(t(lang, usage.key, **usage.params))
-    except teams.TeamError as error:
-        return error_blocks(team_error_text(error, lang))
+                         detail=refusal.key)
+        raise
+    except teams.TeamError as error:  # the store's words for it (teamerr.*)
+        raise Usage(f"teamerr.{error.code}", **{k: str(v) for k, v in error.params.items()}
+                    ) from error
     return notice_blocks("\n".join([*notes, reply]))
 
 
@@ -98,7 +83,7 @@ def _allow(session: Session, who: Who, action: str, **scope: object) -> None:
     actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
     decision = decide(actor, action, **scope)
     if not decision.allowed:
-        raise Refused(decision.reason)
+        raise Refused(decision.reason)  # the caller audits it
 
 
 def _done(session: Session, deps: Deps, who: Who, action: str, target: str,

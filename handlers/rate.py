@@ -5,85 +5,80 @@ from __future__ import annotations
 
 from datetime import date
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.calendar.periods import parse_period, quarter_period
 from bot.deps import Deps, Who
+from bot.errors import Usage
 from bot.i18n import Raw, format_number, format_period, t
 from bot.permissions import decide
 from bot.render import rate as render
-from bot.render.blocks import error_blocks, notice_blocks
+from bot.render.blocks import notice_blocks
 from bot.slack.text import tokens, too_long, user_id
-from handlers.checkin import metadata, team_id_for
+from handlers.forms import metadata, team_id_for
 from store import audit, ratings, teams
 from store.models import Rating, max_length
 
 COMMAND = "/rate"
-COMMANDS = (COMMAND,)
 KIND_WORDS = {"satisfaction": "satisfaction", "csat": "satisfaction", "满意度": "satisfaction",
               "客户满意度": "satisfaction", "compliance": "compliance", "合规": "compliance",
               "合规性": "compliance"}
 
 
-class Usage(Exception):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key, self.params = key, params
+def handle_rate(ack: Ack, command: dict, client: WebClient, *, deps: Deps) -> None:
+    who = deps.who(client, command)
+    args = tokens(command.get("text") or "")
+    if args and args[0].lower() in ("help", "帮助", "?"):
+        ack(**notice_blocks(t(who.lang, "rate.help")))
+        return
+    if len(args) <= 1:  # "/rate" or "/rate @teammate": the anonymous form
+        ratee = user_id(args[0]) if args else None
+        if args and ratee is None:
+            raise Usage("rate.usage")
+        ack()
+        open_peer_form(deps, client, who, command["trigger_id"], ratee)
+        return
+    ack(**notice_blocks(manager_rating(deps, who, args)))
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.command(COMMAND)
-    def handle_rate(ack: Ack, command: dict, client: WebClient) -> None:
-        who = deps.who(client, command)
-        args = tokens(command.get("text") or "")
-        if args and args[0].lower() in ("help", "帮助", "?"):
-            ack(**notice_blocks(t(who.lang, "rate.help")))
+def handle_peer_submit(ack: Ack, body: dict, view: dict, client: WebClient, *,
+                       deps: Deps) -> None:
+    who = deps.who(client, body)
+    meta = metadata(view)
+    values = view.get("state", {}).get("values", {})
+    ratee = (values.get("ratee", {}).get("value") or {}).get("selected_user")
+    option = (values.get("score", {}).get("value") or {}).get("selected_option") or {}
+    errors = {}
+    with deps.sessions() as session:
+        team_id = team_id_for(session, who, meta)
+        period = _form_period(meta.get("period"), who.today(deps.clock))
+        team_ids = teams.teams_of(session, workspace_id=who.workspace_id,
+                                  user_id=ratee) if isinstance(ratee, str) else frozenset()
+        if not ratee:
+            errors["ratee"] = t(who.lang, "rate.peer_pick")
+        elif ratee == who.user_id:
+            errors["ratee"] = t(who.lang, "rate.peer_self")
+        elif team_id is None or team_id not in team_ids:
+            errors["ratee"] = t(who.lang, "rate.peer_not_team")
+        if option.get("value") not in ("1", "2", "3", "4", "5"):
+            errors["score"] = t(who.lang, "rate.peer_score")
+        if errors:
+            ack(response_action="errors", errors=errors)
             return
-        if len(args) <= 1:  # "/rate" or "/rate @teammate": the anonymous form
-            ratee = user_id(args[0]) if args else None
-            if args and ratee is None:
-                ack(**error_blocks(t(who.lang, "rate.usage")))
-                return
-            ack()
-            open_peer_form(deps, client, who, command["trigger_id"], ratee)
-            return
-        try:
-            ack(**notice_blocks(manager_rating(deps, who, args)))
-        except Usage as usage:
-            ack(**error_blocks(t(who.lang, usage.key, **usage.params)))
+        key = ratings.rater_key(deps.settings.rating_key, team_id=team_id,
+                                ratee=ratee, period=period, rater=who.user_id)
+        saved = ratings.rate_peer(session, team_id=team_id, ratee=ratee, period=period,
+                                  key=key, score=int(option["value"]))
+    ack(response_action="update", view=render.peer_thanks_view(
+        who.lang, ratee=ratee, period=period, replaced=saved.replaced))
 
-    @app.view(render.PEER_CALLBACK)
-    def handle_peer_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        who = deps.who(client, body)
-        meta = metadata(view)
-        values = view.get("state", {}).get("values", {})
-        ratee = (values.get("ratee", {}).get("value") or {}).get("selected_user")
-        option = (values.get("score", {}).get("value") or {}).get("selected_option") or {}
-        errors = {}
-        with deps.sessions() as session:
-            team_id = team_id_for(session, who, meta)
-            period = _form_period(meta.get("period"), who.today(deps.clock))
-            team_ids = teams.teams_of(session, workspace_id=who.workspace_id,
-                                      user_id=ratee) if isinstance(ratee, str) else frozenset()
-            if not ratee:
-                errors["ratee"] = t(who.lang, "rate.peer_pick")
-            elif ratee == who.user_id:
-                errors["ratee"] = t(who.lang, "rate.peer_self")
-            elif team_id is None or team_id not in team_ids:
-                errors["ratee"] = t(who.lang, "rate.peer_not_team")
-            if option.get("value") not in ("1", "2", "3", "4", "5"):
-                errors["score"] = t(who.lang, "rate.peer_score")
-            if errors:
-                ack(response_action="errors", errors=errors)
-                return
-            key = ratings.rater_key(deps.settings.rating_key, team_id=team_id,
-                                    ratee=ratee, period=period, rater=who.user_id)
-            saved = ratings.rate_peer(session, team_id=team_id, ratee=ratee, period=period,
-                                      key=key, score=int(option["value"]))
-        ack(response_action="update", view=render.peer_thanks_view(
-            who.lang, ratee=ratee, period=period, replaced=saved.replaced))
+
+LISTENERS = [
+    ("command", COMMAND, handle_rate),
+    ("view", render.PEER_CALLBACK, handle_peer_submit),
+]
 
 
 def open_peer_form(deps: Deps, client: WebClient, who: Who, trigger_id: str,

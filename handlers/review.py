@@ -12,53 +12,43 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.calendar.workdays import add_working_days, next_working_day
 from bot.calendar.workdays import end_of_day as end_of
 from bot.deps import Deps, Who
+from bot.errors import Refused
 from bot.i18n import Raw, t
 from bot.jobs.review import APPEAL_DAYS, DECISION_DAYS, advance
 from bot.permissions import decide
 from bot.render import review as render
 from bot.render.blocks import notice_blocks
-from bot.render.checkin import VALUE_ACTION
+from bot.render.forms import VALUE_ACTION
 from bot.render.review_steps import step_lines
 from bot.scoring.grades import GRADES
 from bot.services.review import pending_steps
 from bot.services.teams import working_for
 from bot.slack.text import row_id, tokens, user_id
 from handlers.access import may_view
-from handlers.checkin import metadata
+from handlers.forms import metadata
 from store import audit, teams
 from store import reviews as store
 from store.models import ImprovementPlan, Review, Team
 
 COMMAND = "/review"
-COMMANDS = (COMMAND,)
 HELP_WORDS = ("help", "帮助", "?")
 HISTORY_WORDS = ("history", "历史", "记录")
-
-Refusal = tuple[str, dict]  # a catalogue key and its params
-
-
-class Refused(Exception):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key, self.params = key, params
-
-    def text(self, lang: str) -> str:
-        return t(lang, self.key, **self.params)
 
 
 # ================================================================ who may act, and when
 
 def _team(session: Session, team_id: int) -> tuple[Team, ZoneInfo]:
-    team = session.get(Team, team_id)
+    team = teams.team_by_id(session, team_id=team_id)
     return team, ZoneInfo(team.tz)
 
 
@@ -189,209 +179,236 @@ class Form:
 
 # ================================================================ the listeners
 
-def register(app: App, deps: Deps) -> None:
-    @app.command(COMMAND)
-    def handle_review(ack: Ack, command: dict, client: WebClient) -> None:
-        who = deps.who(client, command)
-        args = tokens(command.get("text") or "")
-        if args and args[0].lower() in HELP_WORDS:
-            ack(**render.help_blocks(who.lang))
-        elif not args:
-            with deps.sessions() as session:
-                steps = pending_steps(session, deps, who)
-                ack(**render.pending_blocks(who.lang, step_lines(who.lang, steps)))
-        elif args[0].lower() in HISTORY_WORDS and len(args) <= 2:
-            subject = user_id(args[1]) if len(args) == 2 else who.user_id
-            if subject is None:
-                ack(**render.usage_blocks(who.lang, "review.cmd.bad_rep", word=args[1]))
-                return
-            with deps.sessions() as session:
-                ack(**history_reply(session, deps, who, subject))
-        else:
-            word = args[0] if args[0].lower() not in HISTORY_WORDS else args[-1]
-            ack(**render.usage_blocks(who.lang, "review.cmd.unknown", word=word))
+def handle_review(ack: Ack, command: dict, client: WebClient, *, deps: Deps) -> None:
+    who = deps.who(client, command)
+    args = tokens(command.get("text") or "")
+    if args and args[0].lower() in HELP_WORDS:
+        ack(**render.help_blocks(who.lang))
+    elif not args:
+        with deps.sessions() as session:
+            steps = pending_steps(session, deps, who)
+            ack(**render.pending_blocks(who.lang, step_lines(who.lang, steps)))
+    elif args[0].lower() in HISTORY_WORDS and len(args) <= 2:
+        subject = user_id(args[1]) if len(args) == 2 else who.user_id
+        if subject is None:
+            ack(**render.usage_blocks(who.lang, "review.cmd.bad_rep", word=args[1]))
+            return
+        with deps.sessions() as session:
+            ack(**history_reply(session, deps, who, subject))
+    else:
+        word = args[0] if args[0].lower() not in HISTORY_WORDS else args[-1]
+        ack(**render.usage_blocks(who.lang, "review.cmd.unknown", word=word))
 
-    def opener(step: str, form: Callable[..., dict]) -> Callable[..., None]:
-        def handle_open(ack: Ack, body: dict, client: WebClient) -> None:
-            ack()
-            who = deps.who(client, body)
-            raw = (body.get("actions") or [{}])[0].get("value") or ""
-            with deps.sessions() as session:
-                try:
-                    view = form(session, who, raw)
-                except Refused as refused:
-                    _refuse(session, deps, who, refused, step)
-                    view = render.done_view(who.lang, refused.text(who.lang))
-                except ValueError:
-                    view = render.done_view(who.lang, t(who.lang, "review.refuse.not_found"))
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-        return handle_open
 
-    def review_form(step: str, build: Callable[..., dict]) -> Callable[..., dict]:
-        def form(session: Session, who: Who, raw: str) -> dict:
-            review = check_review(session, who, _review(session, raw), step,
-                                  deps.clock.now())
-            return build(who.lang, review=review)
-        return form
+View = Callable[[Session, Deps, Who, str], dict]  # a form for the button's value
+# A form's saver: (the confirmation, the team whose steps to advance); sets form.errors
+# (then nothing is written) or raises Refused.
+Saver = Callable[[Session, Deps, Who, dict, Form], tuple[str, int]]
 
-    def plan_form(session: Session, who: Who, raw: str) -> dict:
-        plan = check_plan(session, who, _plan(session, raw), month=None,
-                          now=deps.clock.now())
-        return render.plan_form(who.lang, plan=plan)
 
-    def check_form(session: Session, who: Who, raw: str) -> dict:
-        plan_ref, _, month_text = raw.partition(":")
-        month = row_id(month_text)
-        if month is None:
-            raise ValueError(raw)
-        plan = check_plan(session, who, _plan(session, plan_ref), month=month,
-                          now=deps.clock.now())
-        existing = next((c for c in store.checks(session, plan_id=plan.id)
-                         if c.month == month), None)
-        return render.check_form(who.lang, plan=plan, month=month,
-                                 last=month == plan.months, existing=existing)
+def handle_open(ack: Ack, body: dict, client: WebClient, *, deps: Deps, step: str,
+                view: View) -> None:
+    """A DM's button: the step's form, or why it cannot be opened (refusals audited)."""
+    ack()
+    who = deps.who(client, body)
+    raw = (body.get("actions") or [{}])[0].get("value") or ""
+    with deps.sessions() as session:
+        try:
+            shown = view(session, deps, who, raw)
+        except Refused as refused:
+            _refuse(session, deps, who, refused, step)
+            shown = render.done_view(who.lang, refused.text(who.lang))
+        except ValueError:
+            shown = render.done_view(who.lang, t(who.lang, "review.refuse.not_found"))
+    client.views_open(trigger_id=body["trigger_id"], view=shown)
 
-    for action, step, form in (
-            (render.SELF_OPEN, "self", review_form("self", render.self_form)),
-            (render.RATE_OPEN, "rate", review_form("rate", render.rate_form)),
-            (render.APPEAL_OPEN, "appeal", review_form("appeal", render.appeal_form)),
-            (render.DECIDE_OPEN, "decide", review_form("decide", render.decide_form)),
-            (render.PLAN_OPEN, "plan", plan_form),
-            (render.CHECK_OPEN, "check", check_form)):
-        app.action(action)(opener(step, form))
 
-    def submission(step: str, first_block: str,
-                   save: Callable[[Session, Who, dict, Form], tuple[str, int]]):  # noqa: ANN202
-        """A form's submit: refusals and invalid answers are shown in the form (nothing
-        saved); a good one is saved, the form says so, and what became due is sent."""
-        def handle_submit(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-            who = deps.who(client, body)
-            form = Form(view, who.lang)
-            meta = metadata(view)
-            with deps.sessions() as session:
-                try:
-                    text, team_id = save(session, who, meta, form)
-                except Refused as refused:
-                    _refuse(session, deps, who, refused, step)
-                    form.errors = {first_block: refused.text(who.lang)}
-                if form.errors:  # nothing was written: the saves check everything first
-                    ack(response_action="errors", errors=form.errors)
-                    return
-            ack(response_action="update", view=render.done_view(who.lang, text))
-            advance(deps, team_id=team_id, now=deps.clock.now())
-        return handle_submit
+def handle_submit(ack: Ack, body: dict, view: dict, client: WebClient, *, deps: Deps,
+                  step: str, first_block: str, save: Saver) -> None:
+    """A form's submit: refusals and invalid answers are shown in the form (nothing saved);
+    a good one is saved, the form says so, and what became due is sent."""
+    who = deps.who(client, body)
+    form = Form(view, who.lang)
+    meta = metadata(view)
+    with deps.sessions() as session:
+        try:
+            text, team_id = save(session, deps, who, meta, form)
+        except Refused as refused:
+            _refuse(session, deps, who, refused, step)
+            form.errors = {first_block: refused.text(who.lang)}
+        if form.errors:  # nothing was written: the saves check everything first
+            ack(response_action="errors", errors=form.errors)
+            return
+    ack(response_action="update", view=render.done_view(who.lang, text))
+    advance(deps, team_id=team_id, now=deps.clock.now())
 
-    def get_review(session: Session, who: Who, meta: dict, step: str) -> Review:
-        return check_review(session, who, _review(session, meta.get("r")), step,
-                            deps.clock.now())
 
-    def save_self(session: Session, who: Who, meta: dict, form: Form) -> tuple[str, int]:
-        review = get_review(session, who, meta, "self")
-        best, improve = form.text("best"), form.text("improve")
-        support = form.text("support", required=False)
-        grade = form.choice("grade", GRADES, "review.invalid.grade", required=False)
-        if form.errors:
-            return "", review.team_id
-        first = store.save_self(session, review=review, best=best, improve=improve,
-                                support=support, grade=grade, now=deps.clock.now())
-        return t(who.lang, "review.saved.self", first=first,
-                 period=render.period(who.lang, review)), review.team_id
+# ================================================================ opening a form
 
-    def save_rating(session: Session, who: Who, meta: dict, form: Form) -> tuple[str, int]:
-        review = get_review(session, who, meta, "rate")
-        grade = form.choice("grade", GRADES, "review.invalid.grade")
-        texts = {f: form.text(f, required=f != "comments") for f in render.RATE_TEXTS}
-        if form.errors:
-            return "", review.team_id
-        now = deps.clock.now()
-        due = _working_days_on(session, review, APPEAL_DAYS, now)
-        first = store.save_rating(session, review=review, by=who.user_id, grade=grade,
-                                  appeal_due=due, now=now, **texts)
-        if who.user_id != review.user_id:
-            audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
-                         action="review.rate", target=review.user_id, outcome="done",
-                         now=now, detail=f"{review.period} {grade}")
-        return t(who.lang, "review.saved.rate", first=first, rep=render.mention(review.user_id),
-                 period=render.period(who.lang, review), grade=grade), review.team_id
+def review_view(session: Session, deps: Deps, who: Who, raw: str, *, step: str,
+                build: Callable[..., dict]) -> dict:
+    review = check_review(session, who, _review(session, raw), step, deps.clock.now())
+    return build(who.lang, review=review)
 
-    def save_appeal(session: Session, who: Who, meta: dict, form: Form) -> tuple[str, int]:
-        review = get_review(session, who, meta, "appeal")
-        reason = form.text("reason")
-        if not teams.admins(session, workspace_id=who.workspace_id):
-            form.errors["reason"] = t(who.lang, "review.invalid.no_hr")
-        if form.errors:
-            return "", review.team_id
-        now = deps.clock.now()
-        due = _working_days_on(session, review, DECISION_DAYS, now)
-        first = store.save_appeal(session, review=review, reason=reason, decision_due=due,
-                                  now=now)
-        return t(who.lang, "review.saved.appeal", first=first,
-                 period=render.period(who.lang, review),
-                 due=render.day(who.lang, review.decision_due)), review.team_id
 
-    def save_decision(session: Session, who: Who, meta: dict, form: Form) -> tuple[str, int]:
-        review = get_review(session, who, meta, "decide")
-        decision = form.choice("decision", ("upheld", "changed"), "review.invalid.decision")
-        grade = form.choice("grade", GRADES, "review.invalid.grade", required=False)
-        comment = form.text("comment")
-        if decision == "upheld":
-            grade = review.grade
-        elif decision == "changed" and grade in (None, review.grade):
-            form.errors["grade"] = t(who.lang, "review.invalid.same_grade", grade=review.grade)
-        if form.errors:
-            return "", review.team_id
-        store.save_decision(session, review=review, by=who.user_id, decision=decision,
-                            grade=grade, comment=comment, now=deps.clock.now())
+def plan_view(session: Session, deps: Deps, who: Who, raw: str) -> dict:
+    plan = check_plan(session, who, _plan(session, raw), month=None, now=deps.clock.now())
+    return render.plan_form(who.lang, plan=plan)
+
+
+def check_view(session: Session, deps: Deps, who: Who, raw: str) -> dict:
+    plan_ref, _, month_text = raw.partition(":")
+    month = row_id(month_text)
+    if month is None:
+        raise ValueError(raw)
+    plan = check_plan(session, who, _plan(session, plan_ref), month=month,
+                      now=deps.clock.now())
+    existing = next((c for c in store.checks(session, plan_id=plan.id) if c.month == month),
+                    None)
+    return render.check_form(who.lang, plan=plan, month=month, last=month == plan.months,
+                             existing=existing)
+
+
+# ================================================================ saving a form
+
+def _get_review(session: Session, deps: Deps, who: Who, meta: dict, step: str) -> Review:
+    return check_review(session, who, _review(session, meta.get("r")), step, deps.clock.now())
+
+
+def save_self(session: Session, deps: Deps, who: Who, meta: dict,
+              form: Form) -> tuple[str, int]:
+    review = _get_review(session, deps, who, meta, "self")
+    best, improve = form.text("best"), form.text("improve")
+    support = form.text("support", required=False)
+    grade = form.choice("grade", GRADES, "review.invalid.grade", required=False)
+    if form.errors:
+        return "", review.team_id
+    first = store.save_self(session, review=review, best=best, improve=improve,
+                            support=support, grade=grade, now=deps.clock.now())
+    return t(who.lang, "review.saved.self", first=first,
+             period=render.period(who.lang, review)), review.team_id
+
+
+def save_rating(session: Session, deps: Deps, who: Who, meta: dict,
+                form: Form) -> tuple[str, int]:
+    review = _get_review(session, deps, who, meta, "rate")
+    grade = form.choice("grade", GRADES, "review.invalid.grade")
+    texts = {f: form.text(f, required=f != "comments") for f in render.RATE_TEXTS}
+    if form.errors:
+        return "", review.team_id
+    now = deps.clock.now()
+    due = _working_days_on(session, review, APPEAL_DAYS, now)
+    first = store.save_rating(session, review=review, by=who.user_id, grade=grade,
+                              appeal_due=due, now=now, **texts)
+    if who.user_id != review.user_id:
         audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
-                     action="review.decide", target=review.user_id, outcome="done",
-                     now=deps.clock.now(), detail=f"{review.period} {decision} {grade}")
-        return t(who.lang, "review.saved.decide", rep=render.mention(review.user_id),
-                 period=render.period(who.lang, review), grade=grade), review.team_id
+                     action="review.rate", target=review.user_id, outcome="done",
+                     now=now, detail=f"{review.period} {grade}")
+    return t(who.lang, "review.saved.rate", first=first, rep=render.mention(review.user_id),
+             period=render.period(who.lang, review), grade=grade), review.team_id
 
-    def save_plan(session: Session, who: Who, meta: dict, form: Form) -> tuple[str, int]:
-        plan = check_plan(session, who, _plan(session, meta.get("p")), month=None,
-                          now=deps.clock.now())
-        targets = form.text("targets")
-        mentor = _value(form.values, "mentor")
-        if not mentor:
-            form.errors["mentor"] = t(who.lang, "review.invalid.required")
-        elif mentor == plan.user_id:
-            form.errors["mentor"] = t(who.lang, "review.invalid.mentor_self",
-                                      rep=f"<@{plan.user_id}>")
-        notes = form.text("notes", required=False)
-        if form.errors:
-            return "", plan.team_id
-        first = store.save_plan(session, plan=plan, targets=targets, mentor=mentor,
-                                notes=notes, by=who.user_id, now=deps.clock.now())
-        return t(who.lang, "review.saved.plan", first=first,
-                 rep=render.mention(plan.user_id)), plan.team_id
 
-    def save_check(session: Session, who: Who, meta: dict, form: Form) -> tuple[str, int]:
-        month = row_id(meta.get("m"))
-        if month is None:
-            raise Refused("review.refuse.not_found")
-        plan = check_plan(session, who, _plan(session, meta.get("p")), month=month,
-                          now=deps.clock.now())
-        status = form.choice("status", store.CHECK_STATUSES, "review.invalid.status")
-        note = form.text("note", required=False)
-        last = month == plan.months
-        outcome = form.choice("outcome", store.OUTCOMES, "review.invalid.outcome") \
-            if last else None
-        if form.errors:
-            return "", plan.team_id
-        store.save_check(session, plan=plan, month=month, status=status, note=note,
-                         outcome=outcome, by=who.user_id, now=deps.clock.now())
-        shown = Raw(t(who.lang, f"review.outcome.{outcome}")) if outcome else ""
-        return t(who.lang, "review.saved.check", month=month, outcome=shown), plan.team_id
+def save_appeal(session: Session, deps: Deps, who: Who, meta: dict,
+                form: Form) -> tuple[str, int]:
+    review = _get_review(session, deps, who, meta, "appeal")
+    reason = form.text("reason")
+    if not teams.admins(session, workspace_id=who.workspace_id):
+        form.errors["reason"] = t(who.lang, "review.invalid.no_hr")
+    if form.errors:
+        return "", review.team_id
+    now = deps.clock.now()
+    due = _working_days_on(session, review, DECISION_DAYS, now)
+    first = store.save_appeal(session, review=review, reason=reason, decision_due=due,
+                              now=now)
+    return t(who.lang, "review.saved.appeal", first=first,
+             period=render.period(who.lang, review),
+             due=render.day(who.lang, review.decision_due)), review.team_id
 
-    for callback, step, first_block, save in (
-            (render.SELF_FORM, "self", "best", save_self),
-            (render.RATE_FORM, "rate", "grade", save_rating),
-            (render.APPEAL_FORM, "appeal", "reason", save_appeal),
-            (render.DECIDE_FORM, "decide", "decision", save_decision),
-            (render.PLAN_FORM, "plan", "targets", save_plan),
-            (render.CHECK_FORM, "check", "status", save_check)):
-        app.view(callback)(submission(step, first_block, save))
+
+def save_decision(session: Session, deps: Deps, who: Who, meta: dict,
+                  form: Form) -> tuple[str, int]:
+    review = _get_review(session, deps, who, meta, "decide")
+    decision = form.choice("decision", ("upheld", "changed"), "review.invalid.decision")
+    grade = form.choice("grade", GRADES, "review.invalid.grade", required=False)
+    comment = form.text("comment")
+    if decision == "upheld":
+        grade = review.grade
+    elif decision == "changed" and grade in (None, review.grade):
+        form.errors["grade"] = t(who.lang, "review.invalid.same_grade", grade=review.grade)
+    if form.errors:
+        return "", review.team_id
+    store.save_decision(session, review=review, by=who.user_id, decision=decision,
+                        grade=grade, comment=comment, now=deps.clock.now())
+    audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                 action="review.decide", target=review.user_id, outcome="done",
+                 now=deps.clock.now(), detail=f"{review.period} {decision} {grade}")
+    return t(who.lang, "review.saved.decide", rep=render.mention(review.user_id),
+             period=render.period(who.lang, review), grade=grade), review.team_id
+
+
+def save_plan(session: Session, deps: Deps, who: Who, meta: dict,
+              form: Form) -> tuple[str, int]:
+    plan = check_plan(session, who, _plan(session, meta.get("p")), month=None,
+                      now=deps.clock.now())
+    targets = form.text("targets")
+    mentor = _value(form.values, "mentor")
+    if not mentor:
+        form.errors["mentor"] = t(who.lang, "review.invalid.required")
+    elif mentor == plan.user_id:
+        form.errors["mentor"] = t(who.lang, "review.invalid.mentor_self",
+                                  rep=f"<@{plan.user_id}>")
+    notes = form.text("notes", required=False)
+    if form.errors:
+        return "", plan.team_id
+    first = store.save_plan(session, plan=plan, targets=targets, mentor=mentor,
+                            notes=notes, by=who.user_id, now=deps.clock.now())
+    return t(who.lang, "review.saved.plan", first=first,
+             rep=render.mention(plan.user_id)), plan.team_id
+
+
+def save_check(session: Session, deps: Deps, who: Who, meta: dict,
+               form: Form) -> tuple[str, int]:
+    month = row_id(meta.get("m"))
+    if month is None:
+        raise Refused("review.refuse.not_found")
+    plan = check_plan(session, who, _plan(session, meta.get("p")), month=month,
+                      now=deps.clock.now())
+    status = form.choice("status", store.CHECK_STATUSES, "review.invalid.status")
+    note = form.text("note", required=False)
+    last = month == plan.months
+    outcome = form.choice("outcome", store.OUTCOMES, "review.invalid.outcome") \
+        if last else None
+    if form.errors:
+        return "", plan.team_id
+    store.save_check(session, plan=plan, month=month, status=status, note=note,
+                     outcome=outcome, by=who.user_id, now=deps.clock.now())
+    shown = Raw(t(who.lang, f"review.outcome.{outcome}")) if outcome else ""
+    return t(who.lang, "review.saved.check", month=month, outcome=shown), plan.team_id
+
+
+# Each step: the DM button that opens its form, the form, its first input (where a
+# refusal is shown) and its saver.
+STEPS: tuple[tuple[str, str, View, str, str, Saver], ...] = (
+    (render.SELF_OPEN, "self", partial(review_view, step="self", build=render.self_form),
+     render.SELF_FORM, "best", save_self),
+    (render.RATE_OPEN, "rate", partial(review_view, step="rate", build=render.rate_form),
+     render.RATE_FORM, "grade", save_rating),
+    (render.APPEAL_OPEN, "appeal", partial(review_view, step="appeal",
+                                           build=render.appeal_form),
+     render.APPEAL_FORM, "reason", save_appeal),
+    (render.DECIDE_OPEN, "decide", partial(review_view, step="decide",
+                                           build=render.decide_form),
+     render.DECIDE_FORM, "decision", save_decision),
+    (render.PLAN_OPEN, "plan", plan_view, render.PLAN_FORM, "targets", save_plan),
+    (render.CHECK_OPEN, "check", check_view, render.CHECK_FORM, "status", save_check),
+)
+LISTENERS = [
+    ("command", COMMAND, handle_review),
+    *(("action", action, partial(handle_open, step=step, view=view))
+      for action, step, view, _, _, _ in STEPS),
+    *(("view", callback, partial(handle_submit, step=step, first_block=first, save=save))
+      for _, step, _, callback, first, save in STEPS),
+]
 
 
 # ================================================================ /review's answers

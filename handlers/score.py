@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.calendar.periods import month_period, parse_period, previous
 from bot.deps import Deps, Who
+from bot.errors import Usage
 from bot.i18n import Raw, format_period, t
 from bot.permissions import decide
 from bot.render import score as render
-from bot.render.blocks import error_blocks, notice_blocks
+from bot.render.blocks import notice_blocks
 from bot.render.charts import score_trend_png
 from bot.services.reports import recommendations, rules_for, team_report
 from bot.slack.text import tokens, user_id
@@ -22,73 +23,66 @@ from store import audit, teams
 from store.models import Team
 
 log = logging.getLogger(__name__)
-COMMANDS = ("/scorecard", "/leaderboard")
 BOARD_METRICS = {"points": "points", "积分": "points", "sales": "sales", "销售额": "sales",
                  "new": "new", "新客户": "new", "touches": "touches", "触达": "touches"}
 CHART_MONTHS = 6
 
 
-class Usage(Exception):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key, self.params = key, params
+def handle_scorecard(ack: Ack, command: dict, respond: Respond, client: WebClient, *,
+                     deps: Deps) -> None:
+    who = deps.who(client, command)
+    subject, period = _scorecard_args(deps, who, tokens(command.get("text") or ""))
+    if subject is None:
+        ack(**notice_blocks(t(who.lang, "score.help")))
+        return
+    # A scorecard takes a few queries over two periods: acknowledge first, answer after.
+    ack()
+    with deps.sessions() as session:
+        reply, team = scorecard_reply(session, deps, who, subject, period)
+    respond(**reply)
+    if team is not None:
+        send_chart(deps, client, who, team, subject, period)
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.command("/scorecard")
-    def handle_scorecard(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
-        who = deps.who(client, command)
-        try:
-            subject, period = _scorecard_args(deps, who, tokens(command.get("text") or ""))
-        except Usage as usage:
-            ack(**error_blocks(t(who.lang, usage.key, **usage.params)))
-            return
-        if subject is None:
+def handle_leaderboard(ack: Ack, command: dict, respond: Respond, client: WebClient, *,
+                       deps: Deps) -> None:
+    who = deps.who(client, command)
+    args = tokens(command.get("text") or "")
+    today = who.today(deps.clock)
+    period, metric = month_period(today), "points"
+    for word in args:
+        if word.lower() in ("help", "帮助", "?"):
             ack(**notice_blocks(t(who.lang, "score.help")))
             return
-        # A scorecard takes a few queries over two periods: acknowledge first, answer after.
-        ack()
-        with deps.sessions() as session:
-            reply, team = scorecard_reply(session, deps, who, subject, period)
-        respond(**reply)
-        if team is not None:
-            send_chart(deps, client, who, team, subject, period)
+        if word.lower() in BOARD_METRICS:
+            metric = BOARD_METRICS[word.lower()]
+        elif (found := parse_period(word, today)) is not None:
+            period = found
+        else:
+            raise Usage("score.board_usage", word=word)
+    ack()
+    channel = command.get("channel_id")
+    with deps.sessions() as session:
+        team = (teams.team_for_channel(session, workspace_id=who.workspace_id,
+                                       channel_id=channel)
+                or teams.team_for_user(session, workspace_id=who.workspace_id,
+                                       user_id=who.user_id))
+        if team is None:
+            respond(**notice_blocks(t(who.lang, "score.not_on_team",
+                                      user=Raw(f"<@{who.user_id}>"))))
+            return
+        rules = rules_for(session, team.id)
+        report = team_report(session, team=team, period=period, now=deps.clock.now(),
+                             rules=rules)
+    respond(**render.leaderboard_blocks(who.lang, report=report,
+                                        board=report.board(metric, rules),
+                                        in_channel=channel == team.channel_id))
 
-    @app.command("/leaderboard")
-    def handle_leaderboard(ack: Ack, command: dict, respond: Respond,
-                           client: WebClient) -> None:
-        who = deps.who(client, command)
-        args = tokens(command.get("text") or "")
-        today = who.today(deps.clock)
-        period, metric = month_period(today), "points"
-        for word in args:
-            if word.lower() in ("help", "帮助", "?"):
-                ack(**notice_blocks(t(who.lang, "score.help")))
-                return
-            if word.lower() in BOARD_METRICS:
-                metric = BOARD_METRICS[word.lower()]
-            elif (found := parse_period(word, today)) is not None:
-                period = found
-            else:
-                ack(**error_blocks(t(who.lang, "score.board_usage", word=word)))
-                return
-        ack()
-        channel = command.get("channel_id")
-        with deps.sessions() as session:
-            team = (teams.team_for_channel(session, workspace_id=who.workspace_id,
-                                           channel_id=channel)
-                    or teams.team_for_user(session, workspace_id=who.workspace_id,
-                                           user_id=who.user_id))
-            if team is None:
-                respond(**notice_blocks(t(who.lang, "score.not_on_team",
-                                          user=Raw(f"<@{who.user_id}>"))))
-                return
-            rules = rules_for(session, team.id)
-            report = team_report(session, team=team, period=period, now=deps.clock.now(),
-                                 rules=rules)
-        respond(**render.leaderboard_blocks(who.lang, report=report,
-                                            board=report.board(metric, rules),
-                                            in_channel=channel == team.channel_id))
+
+LISTENERS = [
+    ("command", "/scorecard", handle_scorecard),
+    ("command", "/leaderboard", handle_leaderboard),
+]
 
 
 def _scorecard_args(deps: Deps, who: Who, args: list[str]):  # noqa: ANN202

@@ -5,24 +5,24 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.calendar.periods import parse_period, quarter_period
 from bot.deps import Deps, Who
+from bot.errors import Usage
 from bot.grammar.log import parse_amount
 from bot.i18n import Raw, format_period, t
 from bot.permissions import decide
 from bot.render import score as render
-from bot.render.blocks import error_blocks, notice_blocks
+from bot.render.blocks import notice_blocks
 from bot.scoring.facts import Period
 from bot.services.reports import rules_for, team_report
 from bot.slack.text import tokens, too_long, user_id
 from store import audit, targets, teams
 from store.models import TargetRow, max_length
 
-COMMANDS = ("/target",)
 METRIC_WORDS = {
     "sales": "sales", "销售额": "sales", "new_sales": "sales_new", "sales_new": "sales_new",
     "新客销售额": "sales_new", "repeat": "sales_repeat", "sales_repeat": "sales_repeat",
@@ -35,30 +35,23 @@ TEAM_WORDS = ("team", "团队")
 MAX_TARGET = Decimal(10) ** 14  # targets are Numeric(18, 4): 14 digits before the point
 
 
-class Usage(Exception):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key, self.params = key, params
+def handle_target(ack: Ack, command: dict, respond: Respond, client: WebClient, *,
+                  deps: Deps) -> None:
+    who = deps.who(client, command)
+    args = tokens(command.get("text") or "")
+    sub = args[0].lower() if args else "show"
+    # A usage error is raised before the ack (bot/app.py answers it in the HTTP response).
+    if sub in ("help", "帮助", "?"):
+        ack(**notice_blocks(t(who.lang, "target.help")))
+    elif sub in ("set", "设置", "clear", "清除"):
+        ack(**notice_blocks(change(deps, who, sub in ("set", "设置"), args[1:])))
+    else:
+        subject, period = show_args(deps, who, args[1:] if sub in ("show", "查看") else args)
+        ack()  # showing attainment computes the period: answer after the ack
+        respond(**show(deps, who, subject, period))
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.command("/target")
-    def handle_target(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
-        who = deps.who(client, command)
-        args = tokens(command.get("text") or "")
-        sub = args[0].lower() if args else "show"
-        try:
-            if sub in ("help", "帮助", "?"):
-                ack(**notice_blocks(t(who.lang, "target.help")))
-            elif sub in ("set", "设置", "clear", "清除"):
-                ack(**notice_blocks(change(deps, who, sub in ("set", "设置"), args[1:])))
-            else:
-                subject, period = show_args(deps, who, args[1:] if sub in ("show", "查看")
-                                            else args)
-                ack()  # showing attainment computes the period: answer after the ack
-                respond(**show(deps, who, subject, period))
-        except Usage as usage:  # always raised before the ack: a second ack() is lost
-            ack(**error_blocks(t(who.lang, usage.key, **usage.params)))
+LISTENERS = [("command", "/target", handle_target)]
 
 
 def _value(metric: str, text: str) -> Decimal:

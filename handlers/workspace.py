@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from slack_bolt import App, BoltContext
+from slack_bolt import BoltContext
 from slack_bolt.listener.builtins import TokenRevocationListeners
 from sqlmodel import Session
 
@@ -18,7 +18,6 @@ from bot.deps import Deps
 from store import audit, events, workspaces
 
 log = logging.getLogger(__name__)
-EVENTS = ("app_uninstalled", "tokens_revoked")
 
 
 def first_time(deps: Deps, session: Session, body: dict, workspace_id: str) -> bool:
@@ -29,16 +28,20 @@ def first_time(deps: Deps, session: Session, body: dict, workspace_id: str) -> b
                                  now=deps.clock.now())
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.event("app_uninstalled")
-    def handle_app_uninstalled(body: dict, context: BoltContext) -> None:
-        _gone(deps, body, context, bot_gone=True,
-              revoke=lambda tokens: tokens.handle_app_uninstalled_events(context))
+def handle_app_uninstalled(body: dict, context: BoltContext, *, deps: Deps) -> None:
+    _gone(deps, body, context, bot_gone=True,
+          revoke=lambda tokens: tokens.handle_app_uninstalled_events(context))
 
-    @app.event("tokens_revoked")
-    def handle_tokens_revoked(body: dict, event: dict, context: BoltContext) -> None:
-        _gone(deps, body, context, bot_gone=bool((event.get("tokens") or {}).get("bot")),
-              revoke=lambda tokens: tokens.handle_tokens_revoked_events(event, context))
+
+def handle_tokens_revoked(body: dict, event: dict, context: BoltContext, *, deps: Deps) -> None:
+    _gone(deps, body, context, bot_gone=bool((event.get("tokens") or {}).get("bot")),
+          revoke=lambda tokens: tokens.handle_tokens_revoked_events(event, context))
+
+
+LISTENERS = [
+    ("event", "app_uninstalled", handle_app_uninstalled),
+    ("event", "tokens_revoked", handle_tokens_revoked),
+]
 
 
 def _gone(deps: Deps, body: dict, context: BoltContext, *, bot_gone: bool,

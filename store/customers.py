@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from store.models import STAGES, Activity, Customer, StageChange
+from store.models import STAGES, TIERS, Activity, Customer, StageChange
 
 OPEN_STAGES = STAGES[:6]
 # Stages a log makes obvious (SPEC §1: "logs advance the stage where it is obvious").
@@ -205,3 +205,17 @@ def idle_hours(customer: Customer, now: datetime) -> float:
     """Hours since the lead was last touched (or created, if never)."""
     since = _aware(customer.last_touched_at or customer.created_at)
     return (now - since).total_seconds() / 3600
+
+
+def set_tier(session: Session, customer: Customer, *, tier: str) -> None:
+    """Re-tier a lead (key or standard: seed 001 §二's 重点客户)."""
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier {tier!r}")
+    customer.tier = tier
+    session.add(customer)
+
+
+def set_owner(session: Session, customer: Customer, *, owner_user_id: str) -> None:
+    """Hand a lead over to another rep."""
+    customer.owner_user_id = owner_user_id
+    session.add(customer)

@@ -247,3 +247,25 @@ def next_day_ahead(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | No
         if before > now and at >= info.created_at:
             return before
     return None
+
+
+# ----------------------------------------------------------------- DMs a person's change sends
+# (/calibrate and its forms, handlers/calibrate*.py: after the ack)
+
+def send_start_packs(deps: Deps, client: WebClient, occ: cal.Occurrence,
+                     now: datetime) -> RunResult:
+    """An ad hoc calibration started now (`/calibrate now`): both sides get the pack."""
+    return send_packs(deps, client, occ, "start", ledger_period(occ, "start"), now=now,
+                      result=RunResult(), due_at=now)
+
+
+def notify_moved(deps: Deps, client: WebClient, moved: cal.Occurrence, *, by: str,
+                 following: bool, zone: Callable[[str], ZoneInfo]) -> None:
+    """Whoever of the pair did not move it hears where it went, in both zones (`zone`)."""
+    pair = moved.pair
+    for person in {pair.rep, pair.manager} - {by}:
+        other = pair.manager if person == pair.rep else pair.rep
+        notify(deps, client, pair.info, person, ledger_period(moved, "moved", moved.at),
+               lambda lang, tz, p=person, o=other: render.moved_blocks(
+                   lang, moved, by=by, tz=tz, viewer=p, following=following,
+                   other_tz=zone(o)))

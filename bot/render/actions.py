@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.i18n import Raw, format_day, t
 from bot.render.blocks import context, mention, message, section
-from bot.render.checkin import plain
+from bot.render.forms import plain
 from store.models import ActionItem
 
 DONE_ACTION = "action_done"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.i18n import Raw
+from bot.errors import Refused, Usage
+from bot.i18n import Raw, t
 
 SECTION_LIMIT = 2900  # Slack caps a section's text at 3000 characters
 # The block_id of an error reply's first section. An error reply means the command was not
@@ -51,3 +52,24 @@ def error_blocks(text: str) -> dict:
     """A usage error in one section: the command was not understood, nothing changed."""
     text = "⚠️ " + text
     return message(text, [error_section(text)])
+
+
+def usage_text(error: Usage, lang: str) -> str:
+    """A usage error in words: a refusal as it is, anything else marked as an error."""
+    text = error.text(lang)
+    return text if isinstance(error, Refused) else "⚠️ " + text
+
+
+def usage_blocks(error: Usage, lang: str) -> dict:
+    """The private reply to a usage error (bot/errors.py): a refusal as a notice, anything
+    else as an error reply (nothing changed)."""
+    if isinstance(error, Refused):
+        return notice_blocks(error.text(lang))
+    return error_blocks(error.text(lang))
+
+
+def apology_view(lang: str, key: str = "errors.internal") -> dict:
+    """A modal saying sorry: a form that failed (or one no handler knows any more)."""
+    return {"type": "modal", "title": {"type": "plain_text", "text": t(lang, "apology.title")},
+            "close": {"type": "plain_text", "text": t(lang, "apology.close")},
+            "blocks": [section(t(lang, key))]}

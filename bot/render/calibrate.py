@@ -7,13 +7,14 @@ their zone differs. The words are a coach's (seed 000), not a judge's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from bot.calendar.workdays import next_working_day
 from bot.i18n import Raw, format_day, format_period, slack_escape, t
 from bot.render.blocks import context, header, mention, message, section, unstarred
-from bot.render.checkin import modal, plain, shown, text_input
+from bot.render.forms import VALUE_ACTION, modal, plain, shown, text_input
 from bot.render.log import what
 from bot.render.score import _kbi_value, _target_lines, kbi_lines
 from bot.services.calibration import DataPack, Occurrence
@@ -30,7 +31,7 @@ ANSWERS_FORM = "calibrate_answers_form"
 MINUTES_FORM = "calibrate_minutes_form"
 MOVE_FORM = "calibrate_move_form"
 SKIP_FORM = "calibrate_skip_form"
-VALUE = "value"
+VALUE = VALUE_ACTION  # every input's action_id; the block_id names the field
 
 QUESTIONS = {"progress": 2000, "blockers": 2000, "support": 2000, "next_actions": 2000}
 MINUTES_FIELDS = {"notes": 3000, "controllable": 2000, "uncontrollable": 2000}
@@ -55,6 +56,22 @@ def when_both(lang: str, at: datetime, tz: ZoneInfo, other: str, other_tz: ZoneI
     return Raw(t(lang, "cal.when_both", when=Raw(mine), zone=str(tz),
                  other_when=Raw(when(at, other_tz, lang)), other=mention(other),
                  other_zone=str(other_tz)))
+
+
+def moved_text(lang: str, moved: Occurrence, *, viewer: str, tz: ZoneInfo,
+               zone: Callable[[str], ZoneInfo], following: bool) -> str:
+    """The mover's confirmation: where it went, in their zone and the other person's."""
+    other = moved.pair.manager if viewer == moved.pair.rep else moved.pair.rep
+    return t(lang, "calx.moved", when=when_both(lang, moved.at, tz, other, zone(other)),
+             following=following)
+
+
+def move_words(lang: str, occ: Occurrence, at: datetime) -> dict:
+    """What a refused move's text names (bot/services/calibration.move_refusal): the day
+    asked for, the team, and its next working day."""
+    day = at.astimezone(occ.pair.tz).date()
+    return {"day": Raw(format_day(day, lang)), "team": occ.pair.info.name,
+            "next": Raw(format_day(next_working_day(day, occ.pair.info.working), lang))}
 
 
 def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict:

@@ -24,7 +24,8 @@ from bot.render.calibrate import (
     when,
     when_both,
 )
-from bot.render.checkin import checkin_button, modal, plain
+from bot.render.checkin import checkin_button
+from bot.render.forms import modal, plain
 from bot.render.log import PICK_ACTION
 from bot.render.review_steps import step_lines
 from bot.render.score import _target_lines, kbi_lines, leaderboard_blocks, period_name

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from bot.calendar.periods import week_bounds
 from bot.grammar.log import LogParseError
 from bot.i18n import Raw, format_day, format_money, t
 from bot.render.blocks import SECTION_LIMIT, context, error_section, message, section
+
+if TYPE_CHECKING:
+    from bot.services.activity import Logged
 
 UNDO_ACTION = "log_undo"
 PICK_ACTION = "log_pick"  # + ":<n>", one per button (action ids must differ in a block)
@@ -30,10 +34,12 @@ def _summary(lang: str, *, kind: str, count: int, customer: str | None, day: dat
             "new_customer": new_customer, "amount_due": "", "due": ""}
 
 
-def log_saved_blocks(lang: str, *, activity, created: bool, day_total, week_total,
-                     points: int, pace, currency: str, on_team: bool, today: date,
-                     link=None) -> dict:
+def log_saved_blocks(lang: str, logged: Logged) -> dict:
     """The private confirmation: exactly what was recorded and how it moved the day and week."""
+    activity, created, link, currency = (logged.activity, logged.created, logged.link,
+                                         logged.currency)
+    day_total, week_total, today = logged.day_total, logged.week_total, logged.today
+    points, pace, on_team = logged.points, logged.pace, logged.on_team
     fields = _summary(lang, kind=activity.kind, count=activity.count,
                       customer=activity.customer, day=activity.occurred_on,
                       amount=activity.amount, new_customer=activity.new_customer,

@@ -11,7 +11,7 @@ from datetime import date
 
 from bot.i18n import Raw, format_day, format_period, t
 from bot.render.blocks import context, error_section, message, section
-from bot.render.checkin import VALUE_ACTION, modal, plain, shown, text_input
+from bot.render.forms import VALUE_ACTION, modal, plain, shown, text_input
 from bot.render.reports import _sections
 from bot.scoring.grades import GRADES
 from store.models import ImprovementPlan, PlanCheck, Review, ReviewEvent

@@ -24,7 +24,7 @@ from bot.scoring.kbi import BEHIND, KbiPace
 from bot.services.reports import RepReport, rules_for, team_report
 from bot.services.teams import TeamInfo, team_info
 from bot.slack.text import row_id
-from store import actions, briefs, deliveries, reviews, teams
+from store import actions, audit, briefs, deliveries, reviews, teams
 from store import alerts as alerts_store
 from store import calibrations as store
 from store.calibrations import Answers
@@ -391,3 +391,43 @@ def _idle_alerts(session: Session, pair: Pair, *, since: datetime) -> int:
     return deliveries.sent_count(session, workspace_id=pair.info.workspace_id, job="alerts",
                                  user_id=pair.rep, period_like=f"idle%:t{pair.team_id}:%",
                                  since=since)
+
+
+# ----------------------------------------------------------------- changes people ask for
+# (/calibrate's words and its forms, handlers/calibrate*.py)
+
+MOVE_MIN_AHEAD = timedelta(minutes=5)
+MOVE_MAX_AHEAD = timedelta(days=60)
+SKIP_REASON_MAX = 500
+
+
+def move_refusal(occurrence: Occurrence, at: datetime, now: datetime) -> str | None:
+    """Why a calibration cannot move to `at` (a catalogue key: too soon, too far ahead, a
+    day off for the team), or None if it can."""
+    if at < now + MOVE_MIN_AHEAD:
+        return "calx.move_past"
+    if at > now + MOVE_MAX_AHEAD:
+        return "calx.move_far"
+    if not occurrence.pair.info.working(at.astimezone(occurrence.pair.tz).date()):
+        return "calx.move_day_off"
+    return None
+
+
+def move_for(session: Session, occurrence: Occurrence, *, at: datetime, following: bool,
+             workspace_id: str, by: str, now: datetime) -> Occurrence:
+    """`move`, asked by `by` (of `workspace_id`); a move by someone outside the pair (an
+    admin) is audited."""
+    moved = move(session, occurrence, at=at.astimezone(UTC), following=following, by=by,
+                 now=now)
+    if by not in (moved.pair.rep, moved.pair.manager):
+        audit.record(session, workspace_id=workspace_id, actor_user_id=by,
+                     action="calibrate.move", target=moved.pair.rep, outcome="done", now=now,
+                     detail=f"to {at.isoformat()}")
+    return moved
+
+
+def skip_for(session: Session, occurrence: Occurrence, *, reason: str, by: str,
+             now: datetime) -> None:
+    """Mark a calibration as not happening, with the reason given (cut to SKIP_REASON_MAX)."""
+    store.skip(session, row=stored(session, occurrence, now), reason=reason[:SKIP_REASON_MAX],
+               by=by, now=now)

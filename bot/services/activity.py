@@ -1,0 +1,102 @@
+"""Recording a person's activity: a /log line (handlers/log.py) or the App Home's log form
+(handlers/home.py) saved, linked to its customer, undone; and what its confirmation shows,
+as plain data (bot/render/log.py draws it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from bot.calendar.periods import week_bounds, weekdays_before
+from bot.deps import Deps, Who
+from bot.grammar.log import LogEntry
+from bot.scoring.points import Pace, day_points, touches_pace
+from bot.scoring.rules import DEFAULT_RULES
+from store import activity, customers, teams
+from store.activity import NO_TOTAL, KindTotal
+from store.models import Activity, Customer, Team
+
+DEFAULT_CURRENCY = "CNY"
+
+
+@dataclass(frozen=True)
+class Logged:
+    """Exactly what was recorded, and how it moved the rep's day and week."""
+
+    activity: Activity
+    created: bool  # False: the same log arrived again (a retry) and was not counted twice
+    day_total: KindTotal
+    week_total: KindTotal
+    points: int
+    pace: Pace
+    currency: str
+    on_team: bool
+    today: date
+    link: customers.Link | None
+
+
+def save(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> Logged:
+    """Save one log (once per `source`), link it to its customer, and say how it counts."""
+    with deps.sessions() as session:
+        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+        saved = activity.add(session, workspace_id=who.workspace_id, user_id=who.user_id,
+                             team_id=team.id if team else None, entry=entry, text=text,
+                             source=source, now=deps.clock.now())
+        found = None
+        if saved.created and team is not None and saved.activity.customer:
+            found = link(session, deps, who, saved.activity, team.id)
+        return logged(session, deps, who, saved.activity, created=saved.created, link=found,
+                      team=team)
+
+
+def logged(session: Session, deps: Deps, who: Who, row: Activity, *, created: bool,
+           link: customers.Link | None, team: Team | None) -> Logged:
+    """How `row` moved the day and the week it falls in."""
+    week_start, week_end = week_bounds(row.occurred_on)
+    day, week = activity.day_and_week_totals(session, workspace_id=who.workspace_id,
+                                             user_id=who.user_id, day=row.occurred_on,
+                                             week_start=week_start, week_end=week_end)
+    rules = DEFAULT_RULES
+    touches = sum(week.get(k, NO_TOTAL).count for k in rules.touch_kinds)
+    today = who.today(deps.clock)
+    # Pace is judged against the rep's current week; a back-dated log into an earlier week
+    # shows that week as complete.
+    elapsed = weekdays_before(today) if today <= week_end else 5
+    return Logged(
+        activity=row, created=created, day_total=day.get(row.kind, NO_TOTAL),
+        week_total=week.get(row.kind, NO_TOTAL),
+        points=day_points({k: v.count for k, v in day.items()}, rules),
+        pace=touches_pace(touches, working_days_elapsed=elapsed, rules=rules),
+        currency=team.currency if team else DEFAULT_CURRENCY, on_team=team is not None,
+        today=today, link=link)
+
+
+def link(session: Session, deps: Deps, who: Who, row: Activity, team_id: int, *,
+         customer: Customer | None = None, new: bool = False) -> customers.Link:
+    """Link a log to its customer (the one named, a `new` one, or the one its name matches)."""
+    return customers.link_activity(session, row, team_id=team_id, customer=customer, new=new,
+                                   touched_at=_touched_at(deps, who, row.occurred_on))
+
+
+def _touched_at(deps: Deps, who: Who, day: date) -> datetime:
+    """When a log touched its customer: now for today, else the end of that local day."""
+    now = deps.clock.now()
+    if day >= who.today(deps.clock):
+        return now
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=who.profile.tz)
+    return min(now, end.astimezone(UTC) - timedelta(seconds=1))
+
+
+def undo(session: Session, deps: Deps, row: Activity) -> bool:
+    """Undo a log (and what it did to its customer); False if it was undone already."""
+    changed = activity.soft_delete(session, activity=row, now=deps.clock.now())
+    if changed:
+        customers.unlink_undone(session, row, now=deps.clock.now())
+    return changed
+
+
+def currency(session: Session, who: Who) -> str:
+    team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+    return team.currency if team else DEFAULT_CURRENCY
