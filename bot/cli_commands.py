@@ -176,9 +176,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         from bot.services.exports import export_reviews
 
         chosen = parse_period(args.period, deps.clock.now().date()) if args.period else None
-        if args.period and (chosen is None or chosen.kind not in ("month", "quarter")):
-            print(f"pacer: {args.period!r} is not a review period: use 2026-11 or 2026-Q4",
-                  file=sys.stderr)
+        if args.period and (chosen is None or chosen.kind not in ("month", "quarter", "year")):
+            print(f"pacer: {args.period!r} is not a review period: use 2026-11, 2026-Q4 or "
+                  f"2026 (the year end)", file=sys.stderr)
             return 2
         return export_reviews(deps, team=args.team, workspace=args.workspace,
                               period=chosen.label if chosen else None, out=sys.stdout)

@@ -21,6 +21,8 @@ from handlers import (
     rate,
     registry,
     review,
+    review_plans,
+    review_talk,
     score,
     stale,
     target,
@@ -29,7 +31,7 @@ from handlers import (
 
 # The order Bolt tries them in: the stale-button fallback matches anything, so it is last.
 MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, calibrate_forms,
-           actions, review, workspace, home, stale)
+           actions, review, review_talk, review_plans, workspace, home, stale)
 
 
 def register_all(app: App, deps: Deps, on_error: registry.ErrorHandler | None = None) -> None:

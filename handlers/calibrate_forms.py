@@ -7,7 +7,7 @@ its saver; who else needs to know hears after the ack (bot/jobs/calibration.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -17,16 +17,15 @@ from sqlmodel import Session
 
 from bot.deps import Deps, Who
 from bot.errors import Usage
-from bot.i18n import Raw, format_day, t
+from bot.i18n import Raw, t
 from bot.jobs.calibration import ledger_period, notify, notify_moved
 from bot.render import calibrate as render
 from bot.render.blocks import usage_text
 from bot.services import calibration as cal
 from handlers.access import refuse, require_manager, require_party
-from handlers.forms import check_texts, day_from, metadata, modal_value, picked
+from handlers.forms import agreed_items, check_texts, day_from, metadata, modal_value, picked
 from store import actions, audit
 from store import calibrations as store
-from store.actions import Agreed
 from store.calibrations import Answers, Minutes
 
 Reply = Callable[[], dict]  # built once the change is committed (it may look people up)
@@ -158,7 +157,9 @@ def save_minutes(deps: Deps, client: WebClient, who: Who, occ: cal.Occurrence,
     texts = _texts(who.lang, values, render.MINUTES_FIELDS, errors)
     if not texts["notes"] and "notes" not in errors:
         errors["notes"] = t(who.lang, "calx.notes_empty")
-    agreed = _agreed(who, deps, values, errors, default_owner=occ.pair.rep)
+    agreed = agreed_items(values, who.lang, who.today(deps.clock), errors,
+                          rows=render.ITEM_ROWS, default_owner=occ.pair.rep,
+                          text_max=render.ITEM_TEXT_MAX, measure_max=render.ITEM_MEASURE_MAX)
     if errors:
         return errors, dict, _nothing
     row = cal.stored(session, occ, now)
@@ -184,41 +185,6 @@ def save_minutes(deps: Deps, client: WebClient, who: Who, occ: cal.Occurrence,
                    lambda lang, tz, p=person: render.summary_blocks(
                        lang, row, items, viewer=p, tz=tz, edited=not first))
     return None, done, after
-
-
-def _agreed(who: Who, deps: Deps, values: dict, errors: dict[str, str], *,
-            default_owner: str) -> list[Agreed]:
-    """The action-item rows of the minutes form; a row with anything in it needs a text, a
-    due date from today on and a measure (seed 000: 具体行动项、完成时间、衡量标准)."""
-    today = who.today(deps.clock)
-    agreed = []
-    for n in range(1, render.ITEM_ROWS + 1):
-        text, measure = modal_value(values, f"a{n}_text"), modal_value(values, f"a{n}_measure")
-        due_text = picked(values, f"a{n}_due", "selected_date")
-        owner = picked(values, f"a{n}_owner", "selected_user") or default_owner
-        if not (text or measure or due_text):
-            continue
-        if not text:
-            errors[f"a{n}_text"] = t(who.lang, "calx.item_text")
-        elif len(text) > render.ITEM_TEXT_MAX:
-            errors[f"a{n}_text"] = t(who.lang, "calx.too_long", max=render.ITEM_TEXT_MAX,
-                                     length=len(text))
-        if len(measure) > render.ITEM_MEASURE_MAX:
-            errors[f"a{n}_measure"] = t(who.lang, "calx.too_long",
-                                        max=render.ITEM_MEASURE_MAX, length=len(measure))
-        elif not measure:
-            errors[f"a{n}_measure"] = t(who.lang, "calx.item_measure")
-        due = day_from(due_text)
-        if due is None:
-            errors[f"a{n}_due"] = t(who.lang, "calx.item_due")
-        elif due < today:
-            errors[f"a{n}_due"] = t(who.lang, "calx.item_due_past",
-                                    today=Raw(format_day(today, who.lang)))
-        elif due > today + timedelta(days=366):
-            errors[f"a{n}_due"] = t(who.lang, "calx.item_due_far")
-        if not errors and due is not None:
-            agreed.append(Agreed(n, text, owner, due, measure))
-    return agreed
 
 
 def save_move(deps: Deps, client: WebClient, who: Who, occ: cal.Occurrence, values: dict,

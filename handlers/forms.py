@@ -1,7 +1,9 @@
 """Forms (Slack modals), shared by every handler: what a submitted view holds, the team and
-day it was opened for; and the one flow of the periodic forms, the daily check-in
-(handlers/checkin.py) and the Friday brief (handlers/brief.py), which differ only by the
-period an answer covers, their fields and their inline grammar.
+day it was opened for, agreed action items (calibration minutes, review records); the one flow
+of the periodic forms, the daily check-in (handlers/checkin.py) and the Friday brief
+(handlers/brief.py), which differ only by the period an answer covers, their fields and their
+inline grammar; and the one flow of a form a DM's button opens and a saver checks field by
+field (the review cycle's forms, handlers/review*.py).
 
 A periodic form is answered by `/checkin` (`/brief`) with no text (the modal), by its button
 in a reminder DM (the modal), or inline (`/checkin plan: ...`); one answer per rep per period,
@@ -25,13 +27,16 @@ from sqlmodel import Session
 
 from bot.calendar.periods import week_bounds
 from bot.deps import Deps, Who
+from bot.errors import Refused
 from bot.grammar.inline import InlineError
+from bot.i18n import Raw, format_day, t
 from bot.render import periodic as render
 from bot.render.forms import VALUE_ACTION
 from bot.render.periodic import DAY, FormKind
 from bot.slack.text import row_id
 from handlers.registry import Listener
-from store import teams
+from store import audit, teams
+from store.actions import Agreed
 
 STALE_FORM_DAYS = 7
 
@@ -236,3 +241,129 @@ def read_form(form: PeriodicForm, values: dict, lang: str) -> tuple[Any, dict[st
     if errors:
         return None, errors
     return form.answers(**texts, **counts), {}
+
+
+# ================================================================ agreed action items
+
+def agreed_items(values: dict, lang: str, today: date, errors: dict[str, str], *, rows: int,
+                 default_owner: str, text_max: int, measure_max: int) -> list[Agreed]:
+    """The action-item rows of a form (a{n}_text, _owner, _due, _measure); a row with
+    anything in it needs a text, a due date from today on and a measure (seed 000: 具体行动项、
+    完成时间、衡量标准)."""
+    agreed = []
+    for n in range(1, rows + 1):
+        text, measure = modal_value(values, f"a{n}_text"), modal_value(values, f"a{n}_measure")
+        due_text = picked(values, f"a{n}_due", "selected_date")
+        owner = picked(values, f"a{n}_owner", "selected_user") or default_owner
+        if not (text or measure or due_text):
+            continue
+        if not text:
+            errors[f"a{n}_text"] = t(lang, "calx.item_text")
+        elif len(text) > text_max:
+            errors[f"a{n}_text"] = t(lang, "calx.too_long", max=text_max, length=len(text))
+        if len(measure) > measure_max:
+            errors[f"a{n}_measure"] = t(lang, "calx.too_long", max=measure_max,
+                                        length=len(measure))
+        elif not measure:
+            errors[f"a{n}_measure"] = t(lang, "calx.item_measure")
+        due = day_from(due_text)
+        if due is None:
+            errors[f"a{n}_due"] = t(lang, "calx.item_due")
+        elif due < today:
+            errors[f"a{n}_due"] = t(lang, "calx.item_due_past",
+                                    today=Raw(format_day(today, lang)))
+        elif due > today + timedelta(days=366):
+            errors[f"a{n}_due"] = t(lang, "calx.item_due_far")
+        if not errors and due is not None:
+            agreed.append(Agreed(n, text, owner, due, measure))
+    return agreed
+
+
+# ================================================================ forms a DM's button opens
+
+class Answers:
+    """A submitted view's answers, and the errors to show beside its inputs (in `lang`)."""
+
+    def __init__(self, view: dict, lang: str) -> None:
+        self.values = view.get("state", {}).get("values", {})
+        self.lang = lang
+        self.errors: dict[str, str] = {}
+
+    def raw(self, block_id: str) -> str | None:
+        entry = (self.values.get(block_id) or {}).get(VALUE_ACTION) or {}
+        if "selected_option" in entry:
+            return (entry.get("selected_option") or {}).get("value")
+        if "selected_user" in entry:
+            return entry.get("selected_user")
+        return (entry.get("value") or "").strip() or None
+
+    def text(self, block_id: str, *, required: bool = True, limit: int = 3000) -> str:
+        value = self.raw(block_id) or ""
+        if required and not value:
+            self.errors[block_id] = t(self.lang, "review.invalid.required")
+        elif len(value) > limit:
+            self.errors[block_id] = t(self.lang, "review.invalid.too_long", max=limit,
+                                      length=len(value))
+        return value
+
+    def choice(self, block_id: str, allowed: tuple[str, ...], error: str, *,
+               required: bool = True) -> str | None:
+        value = self.raw(block_id)
+        if value is None and not required:
+            return None
+        if value not in allowed:
+            self.errors[block_id] = t(self.lang, error)
+            return None
+        return value
+
+
+StepView = Callable[[Session, Deps, Who, str], dict]  # a form for the button's value
+# A form's saver (the client to look people up): (the confirmation, the team whose steps to
+# advance); sets answers.errors (then nothing is written) or raises Refused.
+StepSaver = Callable[[Session, Deps, Who, dict, Answers, WebClient], tuple[str, int]]
+
+
+def _denied(session: Session, deps: Deps, who: Who, refused: Refused, what: str) -> None:
+    if refused.key.endswith(".not_yours"):
+        audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
+                     action=what, target=what.rpartition(".")[2], outcome="denied",
+                     now=deps.clock.now(), detail=refused.key)
+
+
+def handle_step_open(ack: Ack, body: dict, client: WebClient, *, deps: Deps, step: str,
+                     view: StepView, done: Callable[[str, str], dict]) -> None:
+    """A DM's button: the step's form, or why it cannot be opened (refusals audited)."""
+    ack()
+    who = deps.who(client, body)
+    raw = (body.get("actions") or [{}])[0].get("value") or ""
+    with deps.sessions() as session:
+        try:
+            shown = view(session, deps, who, raw)
+        except Refused as refused:
+            _denied(session, deps, who, refused, step)
+            shown = done(who.lang, refused.text(who.lang))
+        except ValueError:
+            shown = done(who.lang, t(who.lang, "review.refuse.not_found"))
+    client.views_open(trigger_id=body["trigger_id"], view=shown)
+
+
+def handle_step_submit(ack: Ack, body: dict, view: dict, client: WebClient, *, deps: Deps,
+                       step: str, first_block: str, save: StepSaver,
+                       done: Callable[[str, str], dict],
+                       after: Callable[[Deps, int], object]) -> None:
+    """A form's submit: refusals and invalid answers are shown in the form (nothing saved);
+    a good one is saved, the form says so, and `after` sends what became due."""
+    who = deps.who(client, body)
+    answers = Answers(view, who.lang)
+    with deps.sessions() as session:
+        try:
+            text, team_id = save(session, deps, who, metadata(view), answers, client)
+        except Refused as refused:
+            _denied(session, deps, who, refused, step)
+            answers.errors = {first_block: refused.text(who.lang)}
+        if answers.errors:  # nothing was written: the savers check everything first
+            session.rollback()
+            ack(response_action="errors", errors=answers.errors)
+            return
+    ack(response_action="update", view=done(who.lang, text))
+    after(deps, team_id)

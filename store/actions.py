@@ -1,4 +1,5 @@
-"""Action items agreed in calibrations: who does what by when, and how it is measured."""
+"""Action items agreed in calibrations and review conversations: who does what by when, and
+how it is measured."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, or_, select
 
-from store.models import ActionItem, Calibration
+from store.models import ActionItem, Calibration, Review
 
 OPEN, DONE, DROPPED = "open", "done", "dropped"
 
@@ -33,17 +34,37 @@ def of_calibration(session: Session, *, calibration_id: int) -> list[ActionItem]
         ActionItem.calibration_id == calibration_id).order_by(ActionItem.position)).all())
 
 
+def of_review(session: Session, *, review_id: int) -> list[ActionItem]:
+    return list(session.exec(select(ActionItem).where(
+        ActionItem.review_id == review_id).order_by(ActionItem.position)).all())
+
+
 def save_agreed(session: Session, *, calibration: Calibration, agreed: Sequence[Agreed],
                 by: str, now: datetime) -> list[ActionItem]:
     """The minutes' action items, one per form row: new rows are created, edited rows
     changed, rows emptied in an edit dropped (done ones are kept as they are)."""
-    existing = {i.position: i for i in of_calibration(session, calibration_id=calibration.id)}
+    _save(session, of_calibration(session, calibration_id=calibration.id), agreed, by, now,
+          workspace_id=calibration.workspace_id, team_id=calibration.team_id,
+          rep_user_id=calibration.rep_user_id, calibration_id=calibration.id)
+    return of_calibration(session, calibration_id=calibration.id)
+
+
+def save_for_review(session: Session, *, review: Review, agreed: Sequence[Agreed], by: str,
+                    now: datetime) -> list[ActionItem]:
+    """A review record's SMART actions (seed 000), kept like the minutes' items."""
+    _save(session, of_review(session, review_id=review.id), agreed, by, now,
+          workspace_id=review.workspace_id, team_id=review.team_id,
+          rep_user_id=review.user_id, review_id=review.id)
+    return of_review(session, review_id=review.id)
+
+
+def _save(session: Session, existing_items: Sequence[ActionItem], agreed: Sequence[Agreed],
+          by: str, now: datetime, **source: object) -> None:
+    existing = {i.position: i for i in existing_items}
     given = {a.position for a in agreed}
     for a in agreed:
         item = existing.get(a.position) or ActionItem(
-            workspace_id=calibration.workspace_id, team_id=calibration.team_id,
-            calibration_id=calibration.id, position=a.position,
-            rep_user_id=calibration.rep_user_id, created_by=by, created_at=now,
+            **source, position=a.position, created_by=by, created_at=now,
             owner_user_id=a.owner, text=a.text, due_on=a.due_on, updated_at=now)
         item.text, item.owner_user_id, item.due_on, item.measure = (
             a.text, a.owner, a.due_on, a.measure)
@@ -56,7 +77,6 @@ def save_agreed(session: Session, *, calibration: Calibration, agreed: Sequence[
             item.status, item.updated_at = DROPPED, now
             session.add(item)
     session.flush()
-    return of_calibration(session, calibration_id=calibration.id)
 
 
 def set_status(session: Session, *, item: ActionItem, status: str, by: str,

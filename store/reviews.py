@@ -1,27 +1,31 @@
-"""Reviews, their history, and performance-improvement plans (seed 003 §二(二)2, §二(三)2).
+"""Reviews and their history (seed 003 §二(二)2), the result conversation (seed 000) and its
+record, members' levels. Improvement plans are in store/plans.py, the year end in
+store/annual.py.
 
-A review moves self → rating → result → (appeal →) final. Each save that can race a second
-submission of the same form (a double click, a retry) decides "first or edit" with one
-conditional UPDATE, so the answers are stored once and the history says what happened.
+A review moves self → rating → talk → confirm → result → (appeal →) final: the manager rates,
+the two talk (the rep hears the grade there, not before), the manager records what was agreed,
+the rep confirms it (or the confirmation goes overdue), which opens the appeal window. Each
+save that can race a second submission of the same form (a double click, a retry) decides
+"first or edit" with one conditional UPDATE, so the answers are stored once and the history
+says what happened.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.models import ImprovementPlan, PlanCheck, Review, ReviewEvent
+from store.models import Calibration, MemberLevel, Review, ReviewEvent, ReviewRecord
 
-SELF, RATING, RESULT, APPEAL, FINAL = "self", "rating", "result", "appeal", "final"
-CHECK_STATUSES = ("on_track", "partly", "off_track")
-OUTCOMES = ("completed", "extended", "not_met")
-PLAN_MONTHS = 3
+SELF, RATING, TALK, CONFIRM, RESULT, APPEAL, FINAL = (
+    "self", "rating", "talk", "confirm", "result", "appeal", "final")
+# The rep has not heard the grade yet: it is theirs from the record on.
+BEFORE_TALK = (SELF, RATING, TALK)
+RECORD, CONFIRMED, OVERDUE = "record", "confirmed", "overdue"
 
 
 def utc(at: datetime | None) -> datetime | None:
@@ -100,12 +104,13 @@ def _first(session: Session, review: Review, column: str, now: datetime) -> bool
     return result.rowcount == 1
 
 
-def save_self(session: Session, *, review: Review, best: str, improve: str, support: str,
-              grade: str | None, now: datetime) -> bool:
+def save_self(session: Session, *, review: Review, best: str, improve: str, difficulties: str,
+              support: str, grade: str | None, now: datetime) -> bool:
     """The rep's self-assessment; True the first time, False for an edit."""
     first = _first(session, review, "self_at", now)
     session.refresh(review)
     review.self_best, review.self_improve, review.self_support = best, improve, support
+    review.self_difficulties = difficulties
     review.self_grade = grade
     if review.status == SELF:
         review.status = RATING
@@ -116,21 +121,135 @@ def save_self(session: Session, *, review: Review, best: str, improve: str, supp
 
 
 def save_rating(session: Session, *, review: Review, by: str, grade: str, strengths: str,
-                improvements: str, next_plan: str, comments: str, appeal_due: date,
+                improvements: str, comments: str, level: str, competencies: str,
+                controllable: str, uncontrollable: str, talk_at: datetime,
                 now: datetime) -> bool:
-    """The manager's rating; it is sent to the rep as the result, opening the appeal window.
-    True the first time, False for an edit (which sends the result again)."""
+    """The manager's rating (the rep does not see it before the talk). The first one
+    schedules the result conversation at `talk_at` with the rater; an edit keeps the talk
+    where it is. True the first time, False for an edit."""
     first = _first(session, review, "rated_at", now)
     session.execute(update(Review).where(Review.id == review.id)
                     .values(rating_version=Review.rating_version + 1))
     session.refresh(review)
     review.grade, review.strengths, review.improvements = grade, strengths, improvements
-    review.next_plan, review.comments, review.rated_by = next_plan, comments, by
-    review.rated_at, review.appeal_due, review.status = utc(now), appeal_due, RESULT
+    review.comments, review.rated_by, review.rated_at = comments, by, utc(now)
+    review.level, review.competencies = level, competencies
+    review.controllable, review.uncontrollable = controllable, uncontrollable
+    if first:
+        review.status, review.talk_at, review.talk_with = TALK, utc(talk_at), by
+        review.talk_set_at, review.talk_version = utc(now), 1
     session.add(review)
     record(session, review_id=review.id, action="rated" if first else "rating_edited",
            actor=by, at=now, detail=f"grade {grade}")
+    if first:
+        record(session, review_id=review.id, action="talk_scheduled", at=now,
+               detail=f"{utc(talk_at):%Y-%m-%d %H:%M} UTC with {by}")
     return first
+
+
+def move_talk(session: Session, *, review: Review, at: datetime, by: str,
+              now: datetime) -> None:
+    """The result conversation moves to `at` (either of the two may move it)."""
+    session.execute(update(Review).where(Review.id == review.id)
+                    .values(talk_version=Review.talk_version + 1))
+    session.refresh(review)
+    review.talk_at, review.talk_set_at, review.talk_moved_by = utc(at), utc(now), by
+    session.add(review)
+    record(session, review_id=review.id, action="talk_moved", actor=by, at=now,
+           detail=f"{utc(at):%Y-%m-%d %H:%M} UTC")
+
+
+def save_record(session: Session, *, review: Review, by: str, grade: str, body: str,
+                confirm_due: date, now: datetime) -> bool:
+    """The manager's record of the conversation (a new version each time; kept): it goes to
+    the rep to confirm by `confirm_due`. The grade the two ended on is the review's grade.
+    True the first time, False for an edit."""
+    first = _first(session, review, "recorded_at", now)
+    session.execute(update(Review).where(Review.id == review.id)
+                    .values(record_version=Review.record_version + 1))
+    session.refresh(review)
+    before = review.grade
+    review.grade, review.status, review.confirm_due = grade, CONFIRM, confirm_due
+    session.add(review)
+    session.add(ReviewRecord(review_id=review.id, kind=RECORD, version=review.record_version,
+                             author_user_id=by, body=body, at=utc(now)))
+    record(session, review_id=review.id, action="recorded" if first else "record_edited",
+           actor=by, at=now, detail=f"grade {grade}" if grade == before
+           else f"grade {before} → {grade}")
+    return first
+
+
+def confirm(session: Session, *, review: Review, comment: str, appeal_due: date,
+            now: datetime) -> bool:
+    """The rep confirms the record (with a comment, if any): the appeal window opens. True
+    when this call did it (a second click finds it confirmed)."""
+    result = session.execute(
+        update(Review).where(Review.id == review.id, Review.status == CONFIRM,
+                             Review.confirmed_at.is_(None))
+        .values(status=RESULT, confirmed_at=utc(now), confirmation=CONFIRMED,
+                appeal_due=appeal_due))
+    if result.rowcount != 1:
+        return False
+    session.refresh(review)
+    session.add(ReviewRecord(review_id=review.id, kind=CONFIRMED,
+                             version=review.record_version, author_user_id=review.user_id,
+                             body=comment, at=utc(now)))
+    record(session, review_id=review.id, action="confirmed", actor=review.user_id, at=now,
+           detail=f"record v{review.record_version}" + (", with a comment" if comment else ""))
+    return True
+
+
+def confirm_overdue(session: Session, *, review: Review, at: datetime,
+                    appeal_due: date) -> bool:
+    """Not confirmed by the deadline (after a reminder): the record stands and the appeal
+    window opens. True when this call did it."""
+    result = session.execute(
+        update(Review).where(Review.id == review.id, Review.status == CONFIRM,
+                             Review.confirmed_at.is_(None))
+        .values(status=RESULT, confirmation=OVERDUE, appeal_due=appeal_due))
+    if result.rowcount != 1:
+        return False
+    session.refresh(review)
+    record(session, review_id=review.id, action="confirm_overdue", at=at,
+           detail=f"record v{review.record_version}")
+    return True
+
+
+def records(session: Session, *, review_id: int) -> list[ReviewRecord]:
+    """Every version of the record and the rep's answers, oldest first."""
+    return list(session.exec(select(ReviewRecord).where(ReviewRecord.review_id == review_id)
+                             .order_by(ReviewRecord.at, ReviewRecord.id)).all())
+
+
+def latest_record(session: Session, *, review_id: int) -> ReviewRecord | None:
+    return session.exec(select(ReviewRecord).where(ReviewRecord.review_id == review_id,
+                                                   ReviewRecord.kind == RECORD)
+                        .order_by(col(ReviewRecord.version).desc())).first()
+
+
+def talks(session: Session, *, workspace_id: str, people: Iterable[str], start: datetime,
+          end: datetime, besides: int | None = None) -> list[datetime]:
+    """When the review conversations of any of `people` (as rep or manager) still to be held
+    start, between start and end: a new talk is not put on top of one."""
+    names = list(people)
+    query = select(Review.talk_at).where(
+        Review.workspace_id == workspace_id, Review.status == TALK,
+        Review.recorded_at.is_(None), Review.talk_at >= utc(start), Review.talk_at <= utc(end),
+        or_(col(Review.user_id).in_(names), col(Review.talk_with).in_(names)))
+    if besides is not None:
+        query = query.where(Review.id != besides)
+    return [utc(at) for at in session.exec(query).all()]
+
+
+def calibration_factors(session: Session, *, team_id: int, rep: str, start: datetime,
+                        end: datetime) -> list[tuple[str, str]]:
+    """The controllable and uncontrollable factors noted in the rep's calibrations held in
+    the period (seed 000: 区分可控因素与不可控因素), oldest first."""
+    rows = session.exec(select(Calibration.controllable, Calibration.uncontrollable).where(
+        Calibration.team_id == team_id, Calibration.rep_user_id == rep,
+        col(Calibration.recorded_at).is_not(None), Calibration.scheduled_at >= utc(start),
+        Calibration.scheduled_at < utc(end)).order_by(Calibration.scheduled_at)).all()
+    return [(c, u) for c, u in rows if c or u]
 
 
 def save_appeal(session: Session, *, review: Review, reason: str, decision_due: date,
@@ -167,7 +286,8 @@ def save_decision(session: Session, *, review: Review, by: str, decision: str, g
 
 
 def finalize(session: Session, *, review: Review, at: datetime) -> bool:
-    """No appeal by the deadline: the manager's grade is final. True when this call did it."""
+    """No appeal by the deadline: the grade the record holds is final. True when this call
+    did it."""
     result = session.execute(
         update(Review).where(Review.id == review.id, Review.status == RESULT,
                              Review.appealed_at.is_(None))
@@ -207,163 +327,43 @@ def pending(session: Session, *, workspace_id: str, statuses: Iterable[str],
     return list(session.exec(query.order_by(Review.period_end, Review.id)).all())
 
 
-# ----------------------------------------------------------------- improvement plans
-
-def plan_end(plan: ImprovementPlan) -> date:
-    return plan.start + relativedelta(months=plan.months)
-
-
-def check_day(plan: ImprovementPlan, month: int) -> date:
-    """The month anniversary of the plan's start (the check is on the first working day on
-    or after it)."""
-    return plan.start + relativedelta(months=month)
+def final_grades(session: Session, *, team_id: int, user_id: str,
+                 periods: Iterable[str]) -> dict[str, Review]:
+    """The rep's final reviews of these periods on the team, by period (consequences read
+    final grades: after the talk, the record, and any appeal)."""
+    return {r.period: r for r in session.exec(select(Review).where(
+        Review.team_id == team_id, Review.user_id == user_id,
+        col(Review.period).in_(list(periods)), Review.status == FINAL)).all()}
 
 
-def needs_plan(session: Session, *, review: Review) -> bool:
-    """A final D, or a final C after a final C (seed 003: D级或连续两个C级)."""
-    if review.final_grade == "D":
-        return True
-    if review.final_grade != "C":
-        return False
-    before = previous_final(session, review=review)
-    return before is not None and before.final_grade == "C"
+def of_periods(session: Session, *, team_id: int, periods: Iterable[str]) -> list[Review]:
+    """A team's reviews of these periods, final or not."""
+    return list(session.exec(select(Review).where(
+        Review.team_id == team_id, col(Review.period).in_(list(periods)))
+        .order_by(Review.user_id, Review.period_end)).all())
 
 
-def open_plan_for(session: Session, *, review: Review, start: date,
-                  now: datetime) -> ImprovementPlan | None:
-    """Open a plan after `review`; None if the rep already has an open plan on the team or
-    this review already opened one."""
-    plan = ImprovementPlan(workspace_id=review.workspace_id, team_id=review.team_id,
-                           user_id=review.user_id, review_id=review.id,
-                           open_key=f"{review.team_id}:{review.user_id}", start=start,
-                           months=PLAN_MONTHS, opened_at=utc(now))
-    try:
-        with session.begin_nested():
-            session.add(plan)
-    except IntegrityError:
-        return None
-    record(session, review_id=review.id, action="plan_opened", at=now,
-           detail=f"{start.isoformat()} to {plan_end(plan).isoformat()}")
-    return plan
+# ----------------------------------------------------------------- levels
+
+def level_of(session: Session, *, team_id: int, user_id: str) -> str | None:
+    return session.exec(select(MemberLevel.level).where(MemberLevel.team_id == team_id,
+                                                        MemberLevel.user_id == user_id)).first()
 
 
-def get_plan(session: Session, plan_id: int) -> ImprovementPlan | None:
-    plan = session.get(ImprovementPlan, plan_id)
-    if plan is not None:
-        session.refresh(plan)
-    return plan
+def levels(session: Session, *, team_id: int) -> dict[str, str]:
+    return dict(session.exec(select(MemberLevel.user_id, MemberLevel.level)
+                             .where(MemberLevel.team_id == team_id)).all())
 
 
-def plans(session: Session, *, team_id: int, opened_since: datetime) -> list[ImprovementPlan]:
-    """A team's open plans, and those opened since `opened_since` (closed or not)."""
-    return list(session.exec(
-        select(ImprovementPlan).where(
-            ImprovementPlan.team_id == team_id,
-            or_(col(ImprovementPlan.open_key).is_not(None),
-                ImprovementPlan.opened_at >= utc(opened_since)))
-        .order_by(ImprovementPlan.id)).all())
-
-
-def open_plans(session: Session, *, workspace_id: str,
-               team_ids: Iterable[int] | None = None) -> list[ImprovementPlan]:
-    query = select(ImprovementPlan).where(ImprovementPlan.workspace_id == workspace_id,
-                                          col(ImprovementPlan.open_key).is_not(None))
-    if team_ids is not None:
-        query = query.where(col(ImprovementPlan.team_id).in_(list(team_ids)))
-    return list(session.exec(query.order_by(ImprovementPlan.id)).all())
-
-
-def checks(session: Session, *, plan_id: int) -> list[PlanCheck]:
-    return list(session.exec(select(PlanCheck).where(PlanCheck.plan_id == plan_id)
-                             .order_by(PlanCheck.month)).all())
-
-
-def save_plan(session: Session, *, plan: ImprovementPlan, targets: str, mentor: str,
-              notes: str, by: str, now: datetime) -> bool:
-    """The plan's targets, mentor and notes; True the first time, False for an edit."""
-    result = session.execute(update(ImprovementPlan).where(ImprovementPlan.id == plan.id)
-                             .values(targets_version=ImprovementPlan.targets_version + 1))
-    assert result.rowcount == 1
-    session.refresh(plan)
-    first = plan.targets_version == 1
-    plan.targets, plan.mentor_user_id, plan.notes = targets, mentor, notes
-    plan.set_by, plan.set_at = by, utc(now)
-    session.add(plan)
-    record(session, review_id=plan.review_id, action="plan_set" if first else "plan_edited",
-           actor=by, at=now, detail=f"mentor {mentor}")
-    return first
-
-
-def save_check(session: Session, *, plan: ImprovementPlan, month: int, status: str,
-               note: str, outcome: str | None, by: str, now: datetime) -> bool:
-    """A monthly check (the last one with the outcome); True the first time for that month.
-    `extended` adds a month to the plan; `completed` and `not_met` close it."""
-    check = PlanCheck(plan_id=plan.id, month=month, status=status, note=note, outcome=outcome,
-                      by_user_id=by, at=utc(now))
-    try:
-        with session.begin_nested():
-            session.add(check)
-        first = True
-    except IntegrityError:
-        check = session.exec(select(PlanCheck).where(PlanCheck.plan_id == plan.id,
-                                                     PlanCheck.month == month)).one()
-        check.status, check.note, check.outcome = status, note, outcome
-        check.by_user_id, check.at = by, utc(now)
-        session.add(check)
-        first = False
-    session.refresh(plan)
-    if outcome == "extended" and plan.months == month:
-        plan.months += 1
-    elif outcome in ("completed", "not_met"):
-        plan.outcome, plan.open_key, plan.closed_at = outcome, None, utc(now)
-    session.add(plan)
+def set_level(session: Session, *, team_id: int, user_id: str, level: str, by: str,
+              now: datetime) -> str | None:
+    """Set a rep's level on a team; the level it had (None: the team's default)."""
+    row = session.exec(select(MemberLevel).where(MemberLevel.team_id == team_id,
+                                                 MemberLevel.user_id == user_id)).first()
+    before = row.level if row else None
+    row = row or MemberLevel(team_id=team_id, user_id=user_id, level=level, set_by=by,
+                             set_at=utc(now))
+    row.level, row.set_by, row.set_at = level, by, utc(now)
+    session.add(row)
     session.flush()
-    detail = f"month {month}: {status}" + (f", {outcome}" if outcome else "")
-    record(session, review_id=plan.review_id, action="plan_checked", actor=by, at=now,
-           detail=detail)
-    return first
-
-
-# ----------------------------------------------------------------- the plan, for others
-
-@dataclass(frozen=True)
-class PlanCheckView:
-    month: int
-    status: str  # on_track | partly | off_track
-    note: str
-    outcome: str | None  # the last month's: completed | extended | not_met
-    by_user_id: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class PlanView:
-    """An open performance-improvement plan, as the calibration data pack shows it."""
-
-    id: int
-    team_id: int
-    user_id: str
-    review_period: str  # the review that opened it, e.g. 2026-Q3
-    start: date
-    end: date
-    months: int
-    targets: str  # "" until the managers set them
-    mentor_user_id: str | None
-    notes: str
-    checks: tuple[PlanCheckView, ...]
-
-
-def open_plan(session: Session, *, team_id: int, user_id: str) -> PlanView | None:
-    """The rep's open improvement plan on this team, with the checks so far; None if none."""
-    plan = session.exec(select(ImprovementPlan).where(
-        ImprovementPlan.open_key == f"{team_id}:{user_id}")).first()
-    if plan is None:
-        return None
-    review = session.get(Review, plan.review_id)
-    return PlanView(
-        id=plan.id, team_id=plan.team_id, user_id=plan.user_id,
-        review_period=review.period if review else "", start=plan.start, end=plan_end(plan),
-        months=plan.months, targets=plan.targets, mentor_user_id=plan.mentor_user_id,
-        notes=plan.notes,
-        checks=tuple(PlanCheckView(c.month, c.status, c.note, c.outcome, c.by_user_id,
-                                   utc(c.at)) for c in checks(session, plan_id=plan.id)))
+    return before

@@ -45,7 +45,7 @@ from bot.scoring.rules import Weights
 from bot.services.home import INSTALL_STATES
 from bot.services.reports import TARGET_METRICS
 from handlers import lead, pacer, rate
-from store import reviews
+from store import plans, reviews
 from store.models import ROLES, STAGES, TIERS
 from tests.conftest import Bot
 from tests.handlers.test_checkin import open_form, submit
@@ -181,21 +181,37 @@ DYNAMIC: dict[str, Iterable] = {
     "calx.when_{}": _codes("bot/grammar/when.py", r'WhenError\(\s*"(\w+)"'),
     "act.line_{}": ("done", "overdue", "today", "open"),  # actions.item_text
     "act.remind_{}": ("tomorrow", "today"),  # actions.reminder_blocks(when=)
-    "cal.plan.{}": reviews.CHECK_STATUSES,
+    "cal.plan.{}": plans.CHECK_STATUSES,
     # The review cycle (bot/render/review.py).
     "review.period.{}": ("month", "quarter"),  # render.review.period()
-    "review.status.{}": (reviews.SELF, reviews.RATING, reviews.RESULT, reviews.APPEAL,
-                         reviews.FINAL),
-    "review.event.{}": _record_actions("store/reviews.py"),
-    "review.check_status.{}": reviews.CHECK_STATUSES,
-    "review.outcome.{}": reviews.OUTCOMES,
+    "review.status.{}": (reviews.SELF, reviews.RATING, reviews.TALK, reviews.CONFIRM,
+                         reviews.RESULT, reviews.APPEAL, reviews.FINAL),
+    "review.event.{}": _record_actions("store/reviews.py") | _record_actions("store/plans.py"),
+    "review.check_status.{}": plans.CHECK_STATUSES,
+    "review.outcome.{}": (*plans.OUTCOMES, "extended"),  # extended: plans closed before
+    "review.plan_decision.{}": plans.DECISIONS,
     "review.grade.{}": GRADES,
     "review.decide_option.{}": ("upheld", "changed"),  # decide_form's options
-    "review.escalate.{}": ("rating", "appeal"),  # bot/jobs/review.py
+    "review.escalate.{}": ("rating", "appeal", "record"),  # bot/jobs/review.py
     "review.self_field.{}": review_render.SELF_TEXTS,
     "review.self_hint.{}": review_render.SELF_TEXTS,
-    "review.rate_field.{}": review_render.RATE_TEXTS,
-    "review.rate_hint.{}": review_render.RATE_TEXTS,
+    "review.rate_field.{}": (*review_render.RATE_TEXTS, *review_render.FACTORS),
+    "review.rate_hint.{}": (*review_render.RATE_TEXTS, *review_render.FACTORS),
+    "review.competency.{}": review_render.COMPETENCY_RATINGS,
+    "review.record.{}": ("strengths", "improvements", "support", "development", "stretch"),
+    "review.record_form.{}": ("strengths", "improvements", "strengths_hint",
+                              "improvements_hint"),
+    **{f"review.plan.{part}_{{}}": plans.KINDS for part in (
+        "setup", "setup_body", "setup_button", "open", "open_body", "targets", "targets_note")},
+    "review.plan_field.targets_{}": plans.KINDS,
+    "review.plan_field.notes_{}": plans.KINDS,
+    "review.plan_form.intro_{}": plans.KINDS,
+    "review.plan_form.hint_{}": plans.KINDS,
+    "review.record_form.{}_hint": ("support", "development", "stretch"),
+    "review.item.plan_setup_{}": plans.KINDS,
+    "year.bonus_{}": ("extra_month", "none", "standard"),
+    "year.signal_{}": ("extra_month", "none", "standard"),
+    "year.kind_{}": (recommend.PROMOTION, recommend.MANAGEMENT_TRAINEE),
     # The App Home (bot/render/home.py).
     "home.setup_{}": home_render.SETUP_FIXES,
     "home.install_{}": INSTALL_STATES,

@@ -158,7 +158,7 @@ _text(values, "a1_text")
 
 # ----------------------------------------------------------------- the Chinese catalogue
 
-PROPER_NAMES = {"Pacer", "Slack", "KBI", "IANA", "ISO"}
+PROPER_NAMES = {"Pacer", "Slack", "KBI", "IANA", "ISO", "SMART"}  # SMART: 目标管理的 SMART 原则
 _NOT_PROSE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|`[^`]*`|<[^>]*>|:[a-z0-9_+-]+:", re.S)
 _TIME_ZONE = re.compile(r"\b[A-Z][A-Za-z_]+/[A-Za-z_/]+\b")  # Asia/Shanghai: data, not words
 _CODE = re.compile(r"\b[A-Z]{2,4}\b")  # CNY, USD, CN: currency and country codes

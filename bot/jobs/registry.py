@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar.periods import month_period, quarter_period
 from bot.deps import Deps
-from bot.jobs import alerts, calibration, home, reminders, reports, retention, review
+from bot.jobs import alerts, calibration, home, reminders, reports, retention, review, year_end
 from bot.jobs.outbox import RunResult
 from bot.services.privacy import RETENTION_TIME
 from bot.services.teams import BRIEF_TIME, CHECKIN_TIME, TeamInfo, team_infos
@@ -79,10 +79,14 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job(calibration.ACTIONS_JOB, "action-item reminders a working day before and on the due "
         "day", calibration.run_actions, "every minute; 09:00 in each owner's zone",
         every_minute),
-    Job(review.JOB, "review cycle: self-assessments, ratings, results, appeals, improvement "
-        "plans", review.run_review, "every minute; reviews open at 09:00 on the first working "
-        "day after a month or quarter, reminders and escalations at 09:00; team time",
-        every_minute),
+    Job(review.JOB, "review cycle: self-assessments, ratings, the result conversation (talk "
+        "pack, record both confirm), appeals, improvement plans", review.run_review,
+        "every minute; reviews open at 09:00 on the first working day after a month or "
+        "quarter, reminders and escalations at 09:00; team time", every_minute),
+    Job(year_end.JOB, "year end: annual grade from the quarters' final grades, bonus signal, "
+        "promotion and management-trainee recommendations", year_end.run_year_end,
+        "every minute in the new year; each rep at 09:00 (team time) on the working morning "
+        "after their quarters are all final", year_end.next_year_end),
     Job(home.JOB, "App Home: republish the dashboards whose data changed", home.run_home,
         "every minute; each changed Home at most once a minute, only for people who opened "
         "theirs", every_minute),

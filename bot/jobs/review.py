@@ -1,6 +1,6 @@
-"""The `review` job (SPEC §3, seed 003 §二(二)2 and §二(三)2): the review cycle and
-performance-improvement plans, per team, in the team's time zone, on its working days
-(weekends, its country's public holidays and its own days off skipped).
+"""The `review` job (SPEC §3, seed 003 §二(二)2, seed 000): the review cycle, per team, in the
+team's time zone, on its working days (weekends, its country's public holidays and its own
+days off skipped). Improvement plans are bot/jobs/plans.py, run by the same job.
 
 Run every tick. "Day N" below is the Nth working day after the period's last day; a step
 "due on day N" is due by the end of that day (midnight, team time); 09:00 is team time.
@@ -18,22 +18,35 @@ self-late       each manager, when a late self-assessment arrives after that (no
 rate-remind     each manager, 09:00 on day 5 (rating due), if not yet rated.
 rate-escalate   escalation_for(each manager) (their own managers, else the admins), 09:00 on
                 the working day after day 5, if not yet rated.
-result-v<n>     the rep, when the manager saves the rating (n counts saves: an edit sends it
-                again): grade, comments, the 30-minute 1:1, an Appeal button; appeals are open
-                to the end of the 3rd working day after the rating. Then the result is final.
+
+The result conversation (seed 000: the result is delivered in a two-way talk). The rating
+schedules it (bot/services/review.py's plan_talk: 30 minutes in both people's working hours);
+the rep hears the grade in the talk, never before.
+talk-note       the rep, at the rating: when, with whom, what to bring; no grade.
+talk-moved-v<n> the other of the two (both, if someone else moved it), at each move.
+talk-pack       the manager holding the talk, a working day ahead at the talk's time (at once if
+                it was moved closer): the rep's self-assessment first, the data against target
+                beside the team's average and best, the factors, the competencies, the grade,
+                the order of the conversation and the pitfalls to avoid.
+record-prompt   that manager, when the talk ends: record what was agreed.
+record-remind   that manager, 09:00 on the next working day, if not recorded.
+record-escalate escalation_for(the managers), 09:00 on the 3rd working day after the talk.
+record-v<n>     the rep, at each save of the record (n counts versions): what was agreed, the
+                grade, a button to confirm or comment; due in CONFIRM_DAYS working days.
+confirm-remind  the rep, 09:00 on the day the confirmation is due, if not confirmed.
+                At the end of that day an unconfirmed record stands ("overdue").
+window          the rep, at the confirmation (or when it went overdue): the appeal window is
+                open for 3 working days, with the Appeal button. confirmed: each manager.
 appeal          every admin (HR), when the rep appeals: a button to decide, due by the end of
-                the 5th working day after the appeal.
+                the 5th working day after the appeal. appeal-filed: each manager.
 decide-remind   every admin, 09:00 on that day, if not decided.
 decide-escalate the admins and escalation_for(each manager) (seed: HR with the sales
                 director), 09:00 on the working day after, if not decided.
 decision-v<n>   the rep and each manager, when HR decides (the review is then final).
-plan-setup      each manager, when a final D, or a final C after a final C, opens a 3-month plan:
-                a button to set targets, a mentor and notes.
-plan-open       the rep, at the same time, supportively. plan-targets-v<n>: the rep, when the
-                targets are saved.
-plan-check-m<k> each manager, 09:00 on the first working day on or after the k-th month
-                anniversary of the plan's start (k = 1 .. its months; the last also closes it:
-                completed, extended by a month, or not met).
+final           no appeal by the end of the window: the grade is final. Then, at 09:00 on the
+                next working morning: improvement plans (bot/jobs/plans.py); for a quarter,
+                consequences (each manager: the recommendations from the final grades), and for
+                an S, top-manager (priority training) and top-rep (share your playbook).
 
 Every message goes through the outbox (bot/jobs/outbox.py) under the key
 ``review:<workspace>:<recipient>:<step>:r<review id>`` (plans: ``:p<plan id>``), so each is
@@ -46,88 +59,36 @@ reminder and escalation sent is written to the review's history (review_events).
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
+from datetime import datetime
 
-from bot.calendar.periods import month_period, previous, quarter_period
-from bot.calendar.workdays import add_working_days, at_local, end_of_day, next_working_day
+from bot.calendar.periods import month_period, parse_period, previous, quarter_period
+from bot.calendar.workdays import add_working_days, end_of_day, previous_working_day
 from bot.deps import Deps
-from bot.jobs.outbox import CATCH_UP, Due, PacedClient, RunResult, deliver, each_team
+from bot.jobs import plans
+from bot.jobs.outbox import CATCH_UP, PacedClient, RunResult, each_team
+from bot.jobs.review_run import JOB, LATE_CATCH_UP, RECENT, Run
 from bot.render import review as render
+from bot.render import review_talk as talk
 from bot.scoring.facts import Period
-from bot.services.reports import team_report
+from bot.scoring.recommend import PIP
+from bot.services.reports import recommendations, rules_for, team_report
+from bot.services.review import TALK_LENGTH
+from bot.services.talk_pack import talk_pack
 from bot.services.teams import TeamInfo
-from store import alerts, deliveries, teams
+from store import actions, alerts, teams
+from store import plans as plan_store
 from store import reviews as store
-from store.models import ImprovementPlan, Review
+from store.models import Review
 
 log = logging.getLogger(__name__)
 
-JOB = "review"
-STEP_TIME = time(9, 0)
+__all__ = ["JOB", "advance", "run_review"]
 SELF_DAYS, RATING_DAYS, APPEAL_DAYS, DECISION_DAYS = 3, 5, 3, 5
-LATE_CATCH_UP = timedelta(hours=24)  # escalations, results, decisions
-# Steps due longer ago than their window plus this are not looked at again: they were sent,
-# or given up (and logged) by the ticks of the day they were due.
-LOOKBACK = timedelta(days=1)
-RECENT = timedelta(days=2)  # final reviews and new plans still looked at (their last DMs)
-
-
-# ----------------------------------------------------------------- one team in one run
-
-@dataclass
-class Run:
-    deps: Deps
-    client: PacedClient
-    info: TeamInfo
-    now: datetime
-    result: RunResult = field(default_factory=RunResult)
-
-    def __post_init__(self) -> None:
-        self.tz = ZoneInfo(self.info.tz)
-        with self.deps.sessions() as session:
-            self.managers = tuple(alerts.managers(session, team_id=self.info.id))
-            self.admins = tuple(teams.admins(session, workspace_id=self.info.workspace_id))
-            above: list[str] = []
-            for manager in self.managers:
-                above += teams.escalation_for(session, workspace_id=self.info.workspace_id,
-                                              manager_user_id=manager)
-        self.above = tuple(dict.fromkeys(above))
-
-    def lang(self, user_id: str) -> str:
-        return self.deps.users.profile(self.client, self.info.workspace_id, user_id).lang
-
-    def nine(self, day: date) -> datetime:
-        return at_local(day, STEP_TIME, self.tz)
-
-    def send(self, step: str, ref: str, recipients: Sequence[str], *, due_at: datetime,
-             window: timedelta, answered: bool, message: Callable[[str], dict],
-             review_id: int | None = None, event: str = "") -> None:
-        """One step to each recipient (in their language), through the ledger; a reminder or
-        escalation actually sent is written to the review's history."""
-        if due_at > self.now or self.now - due_at > window + LOOKBACK:
-            return
-        dues = {user: Due(JOB, self.info, user, f"{step}:{ref}", due_at)
-                for user in dict.fromkeys(recipients)}
-        # Steps stay due for days: read the ledger first, so a tick that has nothing new to
-        # send only reads (deliver's claim would try an INSERT, taking SQLite's write lock).
-        with self.deps.sessions() as session:
-            done = deliveries.final_keys(session, keys=[d.key for d in dues.values()])
-        for user, due in dues.items():
-            if due.key in done:
-                self.result.skipped += 1
-                continue
-            before = self.result.sent
-            deliver(self.deps, self.client, due, now=self.now, answered=answered,
-                    result=self.result, catch_up=window,
-                    message=lambda u=user: message(self.lang(u)))
-            if event and review_id is not None and self.result.sent > before:
-                with self.deps.sessions() as session:
-                    store.record(session, review_id=review_id, action=event, at=self.now,
-                                 detail=f"{step} to {user}")
+CONFIRM_DAYS = 2  # the rep confirms the record within 2 working days (then it stands)
+RECORD_ESCALATE_DAYS = 3
 
 
 def run_review(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
@@ -139,16 +100,16 @@ def run_review(deps: Deps, *, now: datetime, team: str | None = None) -> RunResu
         for review in found:
             _review_steps(run, review)
         with deps.sessions() as session:
-            plans = store.plans(session, team_id=info.id, opened_since=now - RECENT)
-        for plan in plans:
-            _plan_steps(run, plan)
+            found_plans = plan_store.plans(session, team_id=info.id, since=now - RECENT)
+        for plan in found_plans:
+            plans.plan_steps(run, plan)
         return run.result
 
     return each_team(deps, team, JOB, visit)
 
 
 def advance(deps: Deps, *, team_id: int, now: datetime) -> RunResult:
-    """What a saved form makes due goes out now (called by handlers/review.py)."""
+    """What a saved form makes due goes out now (called by handlers/review*.py)."""
     with deps.sessions() as session:
         row = teams.team_by_id(session, team_id=team_id)
     return run_review(deps, now=now, team=row.name) if row else RunResult()
@@ -195,6 +156,9 @@ def _open_reviews(run: Run) -> None:
 
 # ----------------------------------------------------------------- a review's steps
 
+Fresh = Callable[[Callable[[str, Review], dict]], Callable[[str], dict]]
+
+
 def _review_steps(run: Run, review: Review) -> None:
     info, rid, ref = run.info, review.id, f"r{review.id}"
     rep, managers = review.user_id, run.managers
@@ -206,9 +170,9 @@ def _review_steps(run: Run, review: Review) -> None:
 
     def fresh(message: Callable[[str, Review], dict]) -> Callable[[str], dict]:
         # Built when sent, from the review as it is then (a form may have been saved).
-        def build(lang: str) -> dict:
+        def build(user: str) -> dict:
             with run.deps.sessions() as session:
-                return message(lang, store.get(session, rid))
+                return message(run.lang(user), store.get(session, rid))
         return build
 
     run.send("self-request", ref, [rep], due_at=opened_at, window=self_end - opened_at,
@@ -237,11 +201,10 @@ def _review_steps(run: Run, review: Review) -> None:
              window=LATE_CATCH_UP, answered=rated, review_id=rid, event="escalated",
              message=fresh(lambda lang, r: render.escalation_blocks(
                  lang, review=r, step="rating", owners=managers, due=r.rating_due)))
-    if rated:
-        run.send(f"result-v{review.rating_version}", ref, [rep],
-                 due_at=store.utc(review.rated_at), window=LATE_CATCH_UP, answered=False,
-                 review_id=rid, event="result_sent",
-                 message=fresh(lambda lang, r: render.result_blocks(lang, review=r)))
+    if rated and review.talk_at is not None:
+        _talk_steps(run, review, fresh)
+    if review.recorded_at is not None:
+        review = _record_steps(run, review, fresh)
     closes = end_of_day(review.appeal_due, run.tz) if review.appeal_due else None
     if review.status == store.RESULT and closes and run.now >= closes:
         with run.deps.sessions() as session:
@@ -257,16 +220,125 @@ def _review_steps(run: Run, review: Review) -> None:
                      due_at=store.utc(review.decided_at), window=LATE_CATCH_UP,
                      answered=False, message=fresh(lambda lang, r, to_rep=to_rep: (
                          render.decision_blocks(lang, review=r, to_rep=to_rep))))
-    if review.status == store.FINAL:
-        _maybe_plan(run, review)
+    if review.status == store.FINAL and review.final_at is not None:
+        _final_steps(run, review, fresh)
 
 
-def _appeal_steps(run: Run, review: Review, fresh) -> None:  # noqa: ANN001
+def _talk_steps(run: Run, review: Review, fresh: Fresh) -> None:
+    """The conversation: the rep's note, moves, the manager's pack, the prompt to record."""
+    rid, ref, rep, manager = review.id, f"r{review.id}", review.user_id, review.talk_with
+    talk_at, recorded = store.utc(review.talk_at), review.recorded_at is not None
+    set_at = store.utc(review.talk_set_at)
+    tz_of = run.zone
+
+    def other(user: str) -> str:
+        return manager if user == rep else rep
+
+    run.send("talk-note", ref, [rep], due_at=store.utc(review.rated_at),
+             window=max(talk_at - store.utc(review.rated_at), LATE_CATCH_UP),
+             answered=recorded, message=lambda user: _with_review(run, rid, lambda r: (
+                 talk.talk_note_blocks(run.lang(user), review=r, tz=tz_of(user),
+                                       other_tz=tz_of(manager)))))
+    if review.talk_version > 1:
+        told = [p for p in (rep, manager) if p != review.talk_moved_by]
+        run.send(f"talk-moved-v{review.talk_version}", ref, told, due_at=set_at,
+                 window=LATE_CATCH_UP, answered=recorded,
+                 message=lambda user: _with_review(run, rid, lambda r: talk.talk_moved_blocks(
+                     run.lang(user), review=r, tz=tz_of(user), other=other(user),
+                     other_tz=tz_of(other(user)))))
+    local = talk_at.astimezone(run.tz)
+    ahead = datetime.combine(previous_working_day(local.date(), run.info.working),
+                             local.time(), tzinfo=run.tz)
+    pack_at = max(ahead, set_at)  # moved closer than a working day: at once
+    run.send("talk-pack", ref, [manager], due_at=pack_at, window=talk_at + TALK_LENGTH - pack_at,
+             answered=recorded, message=lambda user: _pack(run, rid, user))
+    ends = talk_at + TALK_LENGTH
+    next_day = add_working_days(local.date(), 1, run.info.working)
+    run.send("record-prompt", ref, [manager], due_at=ends,
+             window=max(run.nine(next_day) - ends, CATCH_UP), answered=recorded,
+             message=fresh(lambda lang, r: talk.record_prompt_blocks(lang, review=r,
+                                                                    remind=False)))
+    run.send("record-remind", ref, [manager], due_at=run.nine(next_day), window=CATCH_UP,
+             answered=recorded, review_id=rid, event="reminded",
+             message=fresh(lambda lang, r: talk.record_prompt_blocks(lang, review=r,
+                                                                    remind=True)))
+    run.send("record-escalate", ref, run.above,
+             due_at=run.nine(add_working_days(local.date(), RECORD_ESCALATE_DAYS,
+                                              run.info.working)),
+             window=LATE_CATCH_UP, answered=recorded, review_id=rid, event="escalated",
+             message=fresh(lambda lang, r: render.escalation_blocks(
+                 lang, review=r, step="record", owners=[manager], due=local.date())))
+
+
+def _with_review(run: Run, rid: int, build: Callable[[Review], dict]) -> dict:
+    with run.deps.sessions() as session:
+        return build(store.get(session, rid))
+
+
+def _pack(run: Run, rid: int, user: str) -> dict:
+    lang = run.lang(user)
+    with run.deps.sessions() as session:
+        review = store.get(session, rid)
+        pack = talk_pack(session, review=review, now=run.now, lang=lang)
+    return talk.talk_pack_blocks(lang, pack=pack, tz=run.zone(user),
+                                 rep_tz=run.zone(review.user_id))
+
+
+def _record_steps(run: Run, review: Review, fresh: Fresh) -> Review:
+    """The record to the rep, its confirmation (or overdue), and the appeal window."""
+    rid, ref, rep = review.id, f"r{review.id}", review.user_id
+    with run.deps.sessions() as session:
+        latest = store.latest_record(session, review_id=rid)
+    if latest is not None:
+        run.send(f"record-v{latest.version}", ref, [rep], due_at=store.utc(latest.at),
+                 window=LATE_CATCH_UP, answered=False,
+                 message=fresh(lambda lang, r: _record_message(run, lang, r)))
+    confirmed = review.confirmation is not None
+    if review.confirm_due is not None:
+        run.send("confirm-remind", ref, [rep], due_at=run.nine(review.confirm_due),
+                 window=CATCH_UP, answered=confirmed, review_id=rid, event="reminded",
+                 message=fresh(lambda lang, r: talk.confirm_remind_blocks(lang, review=r)))
+        overdue_at = end_of_day(review.confirm_due, run.tz)
+        if not confirmed and run.now >= overdue_at:
+            due = add_working_days(review.confirm_due, APPEAL_DAYS, run.info.working)
+            with run.deps.sessions() as session:
+                current = store.get(session, rid)
+                if store.confirm_overdue(session, review=current, at=overdue_at,
+                                         appeal_due=due):
+                    run.result.lines.append(f"{rep}'s record for {review.period} stands")
+                review = current
+    if review.confirmation is not None:
+        opened = store.utc(review.confirmed_at) or end_of_day(review.confirm_due, run.tz)
+        # Overdue at midnight: the rep hears in the morning.
+        at = opened if review.confirmed_at else run.settled(opened)
+        with run.deps.sessions() as session:
+            answers = [r.body for r in store.records(session, review_id=rid)
+                       if r.kind == store.CONFIRMED]
+        comment = answers[-1] if answers else ""
+        for to_rep, whom, step in ((True, [rep], "window"), (False, run.managers, "confirmed")):
+            run.send(step, ref, whom, due_at=at, window=LATE_CATCH_UP, answered=False,
+                     message=fresh(lambda lang, r, to_rep=to_rep: talk.confirmed_blocks(
+                         lang, review=r, comment=comment, to_rep=to_rep)))
+    return review
+
+
+def _record_message(run: Run, lang: str, review: Review) -> dict:
+    with run.deps.sessions() as session:
+        latest = store.latest_record(session, review_id=review.id)
+        items = actions.of_review(session, review_id=review.id)
+    return talk.record_blocks(lang, review=review, body=json.loads(latest.body),
+                              items=items, edited=latest.version > 1)
+
+
+def _appeal_steps(run: Run, review: Review, fresh: Fresh) -> None:
     rid, ref, decided = review.id, f"r{review.id}", review.decided_at is not None
     hr = run.admins
     appealed = store.utc(review.appealed_at)
     run.send("appeal", ref, hr, due_at=appealed, window=LATE_CATCH_UP, answered=decided,
              message=fresh(lambda lang, r: render.appeal_blocks(lang, review=r)))
+    run.send("appeal-filed", ref, run.managers, due_at=appealed, window=LATE_CATCH_UP,
+             answered=False,
+             message=fresh(lambda lang, r: talk.appeal_filed_blocks(lang, review=r)))
     run.send("decide-remind", ref, hr, due_at=run.nine(review.decision_due), window=CATCH_UP,
              answered=decided, review_id=rid, event="reminded",
              message=fresh(lambda lang, r: render.appeal_blocks(lang, review=r, remind=True)))
@@ -277,48 +349,33 @@ def _appeal_steps(run: Run, review: Review, fresh) -> None:  # noqa: ANN001
                  lang, review=r, step="appeal", owners=hr, due=r.decision_due)))
 
 
-def _maybe_plan(run: Run, review: Review) -> None:
-    with run.deps.sessions() as session:
-        current = store.get(session, review.id)
-        if current.status != store.FINAL or not store.needs_plan(session, review=current):
-            return
-        plan = store.open_plan_for(session, review=current,
-                                   start=run.now.astimezone(run.tz).date(), now=run.now)
-    if plan is not None:
-        run.result.lines.append(f"opened an improvement plan for {review.user_id}")
-        _plan_steps(run, plan)
-
-
-# ----------------------------------------------------------------- a plan's steps
-
-def _plan_steps(run: Run, plan: ImprovementPlan) -> None:
-    ref, pid = f"p{plan.id}", plan.id
-    opened = store.utc(plan.opened_at)
-
-    def fresh(message: Callable[[str, ImprovementPlan, Review], dict]) -> Callable[[str], dict]:
-        def build(lang: str) -> dict:
-            with run.deps.sessions() as session:
-                current = store.get_plan(session, pid)
-                return message(lang, current, store.get(session, current.review_id))
-        return build
-
-    run.send("plan-setup", ref, run.managers, due_at=opened, window=LATE_CATCH_UP,
-             answered=False, message=fresh(lambda lang, p, r: render.plan_setup_blocks(
-                 lang, plan=p, review=r)))
-    run.send("plan-open", ref, [plan.user_id], due_at=opened, window=LATE_CATCH_UP,
-             answered=False,
-             message=fresh(lambda lang, p, r: render.plan_open_blocks(lang, plan=p)))
-    if plan.set_at is not None:
-        run.send(f"plan-targets-v{plan.targets_version}", ref, [plan.user_id],
-                 due_at=store.utc(plan.set_at), window=LATE_CATCH_UP, answered=False,
-                 message=fresh(lambda lang, p, r: render.plan_targets_blocks(lang, plan=p)))
-    if plan.open_key is None:
+def _final_steps(run: Run, review: Review, fresh: Fresh) -> None:
+    """What a final grade calls for, the next working morning: plans; for a quarter, the
+    recommendations from the final grades (seed 003 §二(三)), and an S's prompts."""
+    at = run.settled(store.utc(review.final_at))
+    if run.now < at:
         return
+    plans.open_after(run, review)
+    if "Q" not in review.period:
+        return
+    ref = f"r{review.id}"
+    if review.final_grade == "S":
+        for to_rep, whom, step in ((True, [review.user_id], "top-rep"),
+                                   (False, run.managers, "top-manager")):
+            run.send(step, ref, whom, due_at=at, window=LATE_CATCH_UP, answered=False,
+                     message=fresh(lambda lang, r, to_rep=to_rep: talk.top_prompt_blocks(
+                         lang, review=r, to_rep=to_rep)))
+    if run.now - at > LATE_CATCH_UP:
+        return  # nothing more is owed: do not compute the recommendations again
     with run.deps.sessions() as session:
-        checked = {c.month for c in store.checks(session, plan_id=pid)}
-    for month in range(1, plan.months + 1):
-        day = next_working_day(store.check_day(plan, month), run.info.working)
-        run.send(f"plan-check-m{month}", ref, run.managers, due_at=run.nine(day),
-                 window=LATE_CATCH_UP, answered=month in checked,
-                 message=fresh(lambda lang, p, r, m=month: render.plan_check_blocks(
-                     lang, plan=p, month=m, last=m == p.months)))
+        team = teams.team_by_id(session, team_id=review.team_id)
+        chosen = parse_period(review.period, review.period_end)
+        recs = recommendations(session, team=team, user_id=review.user_id, period=chosen,
+                               now=run.now, rules=rules_for(session, team.id)) if chosen else ()
+    # A PIP is opened, not suggested: its own message (plan-setup) says so.
+    recs = tuple(r for r in recs if r.kind != PIP)
+    if recs:
+        run.send("consequences", ref, run.managers, due_at=at, window=LATE_CATCH_UP,
+                 answered=False, message=fresh(lambda lang, r: talk.consequences_blocks(
+                     lang, review=r, recommendations=recs)))
+

@@ -21,7 +21,7 @@ from bot.services.calibration import DataPack, Occurrence
 from store.calibrations import Answers
 from store.deliveries import aware
 from store.models import ActionItem, Calibration
-from store.reviews import PlanView
+from store.plans import PlanView
 
 ANSWER_ACTION = "calibrate_answer"
 MOVE_ACTION = "calibrate_move"

@@ -63,7 +63,7 @@ def home_view(lang: str, board: Dashboard, *, tz: ZoneInfo,
     blocks += _items_blocks(lang, board, tz)
     if board.steps:
         blocks += [{"type": "divider"}, section(f"*{t(lang, 'home.steps')}*")]
-        blocks += _rows(step_lines(lang, board.steps), lang)
+        blocks += _rows(step_lines(lang, board.steps, tz), lang)
     for part in board.teams:
         blocks += _team_blocks(lang, part, tz)
     if board.setup is not None:

@@ -167,7 +167,10 @@ def overview_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
     blocks = [header(title), *_sections(lines)]
     notes = [t(lang, "reports.overview_footer")]
     if report.period.kind == "quarter":
-        notes.append(t(lang, "score.recommendations"))
+        # Consequences read final grades (after the talk and the appeal window): at
+        # quarter-end they are still to come, and the review cycle sends them.
+        notes.append(t(lang, "score.recommendations") if any(recommendations.values())
+                     else t(lang, "reports.overview_final_note"))
     blocks.append(context(*notes))
     return message(title, blocks)
 

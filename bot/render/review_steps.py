@@ -4,13 +4,12 @@ the button that opens its form: for `/review` and the App Home."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.render.review import (
     APPEAL_OPEN,
-    CHECK_OPEN,
     DECIDE_OPEN,
-    PLAN_OPEN,
     RATE_OPEN,
     SELF_OPEN,
     day,
@@ -18,10 +17,23 @@ from bot.render.review import (
     period,
     step_button,
 )
-from bot.services.review import APPEAL, DECIDE, PLAN_SETUP, RATE, SELF, Step
+from bot.render.review_plans import CHECK_OPEN, PLAN_OPEN
+from bot.render.review_talk import CONFIRM_OPEN, RECORD_OPEN
+from bot.services.review import (
+    APPEAL,
+    CONFIRM,
+    DECIDE,
+    PLAN_SETUP,
+    RATE,
+    RECORD,
+    SELF,
+    Step,
+    when,
+)
 
 
-def step_lines(lang: str, steps: Sequence[Step]) -> list[tuple[str, dict]]:
+def step_lines(lang: str, steps: Sequence[Step],
+               tz: ZoneInfo | None = None) -> list[tuple[str, dict]]:
     lines = []
     for step in steps:
         review, plan = step.review, step.plan
@@ -31,19 +43,30 @@ def step_lines(lang: str, steps: Sequence[Step]) -> list[tuple[str, dict]]:
             button = step_button(SELF_OPEN, str(review.id), "review.self_button", lang)
         elif step.kind == APPEAL:
             line = t(lang, "review.item.appeal", period=period(lang, review),
-                     grade=review.grade, due=day(lang, review.appeal_due))
+                     grade=review.final_grade or review.grade, due=day(lang, review.appeal_due))
             button = step_button(APPEAL_OPEN, str(review.id), "review.appeal_button", lang)
+        elif step.kind == CONFIRM:
+            line = t(lang, "review.item.confirm", period=period(lang, review),
+                     due=day(lang, review.confirm_due))
+            button = step_button(CONFIRM_OPEN, str(review.id), "review.record.confirm_button",
+                                 lang)
         elif step.kind == RATE:
             line = t(lang, "review.item.rate", rep=mention(review.user_id),
                      period=period(lang, review), due=day(lang, review.rating_due))
             button = step_button(RATE_OPEN, str(review.id), "review.rate_button", lang)
+        elif step.kind == RECORD:
+            line = t(lang, "review.item.record", rep=mention(review.user_id),
+                     period=period(lang, review),
+                     when=when(lang, review.talk_at, tz or ZoneInfo("UTC")))
+            button = step_button(RECORD_OPEN, str(review.id), "review.talk.record_button", lang)
         elif step.kind == DECIDE:
             line = t(lang, "review.item.decide", rep=mention(review.user_id),
                      period=period(lang, review), due=day(lang, review.decision_due))
             button = step_button(DECIDE_OPEN, str(review.id), "review.decide_button", lang)
         elif step.kind == PLAN_SETUP:
-            line = t(lang, "review.item.plan_setup", rep=mention(plan.user_id))
-            button = step_button(PLAN_OPEN, str(plan.id), "review.plan.setup_button", lang)
+            line = t(lang, f"review.item.plan_setup_{plan.kind}", rep=mention(plan.user_id))
+            button = step_button(PLAN_OPEN, str(plan.id),
+                                 f"review.plan.setup_button_{plan.kind}", lang)
         else:  # a month's check of a plan
             line = t(lang, "review.item.plan_check", rep=mention(plan.user_id),
                      month=step.month)

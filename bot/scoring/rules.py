@@ -121,6 +121,12 @@ class RecommendRules:
     pip_months: int = 3
     promotion_collaboration: float = 80.0  # "strong collaboration": peer score >= 4.2 of 5
     rookie_first_quarter_days: int = 92  # a first quarter must start within this of joining
+    # The annual bonus signal (seed 003 §二(三)1): S adds this many months' salary, D has no
+    # year-end bonus. Data for the manager and HR; Pacer moves no money.
+    annual_s_extra_months: int = 1
+    # Customer satisfaction below this (0-100) opens an improvement plan the rep proposes
+    # (seed 003 §二(一)2: 低于基准分需提交改进方案).
+    satisfaction_baseline: float = 80.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,57 @@ class HonourRules:
     satisfaction_star: float = 90.0  # satisfaction at or above earns the satisfaction star
 
 
+def _default_names() -> dict[str, dict[str, str]]:
+    return {
+        "junior": {"en": "Junior", "zh": "初级"},
+        "senior": {"en": "Senior", "zh": "资深"},
+        "technical": {"en": "Technical understanding", "zh": "技术理解能力"},
+        "solution": {"en": "Solution design", "zh": "方案设计能力"},
+        "communication": {"en": "Customer communication", "zh": "客户沟通能力"},
+        "coordination": {"en": "Resource coordination", "zh": "资源协调能力"},
+        "product_knowledge": {"en": "Product knowledge", "zh": "产品知识掌握"},
+        "visit_process": {"en": "Customer visit process", "zh": "客户拜访流程规范"},
+        "key_accounts": {"en": "Key-account strategy", "zh": "大客户战略规划"},
+        "negotiation": {"en": "Complex negotiation", "zh": "复杂谈判"},
+        "team_lift": {"en": "Bringing the team along", "zh": "团队带动"},
+    }
+
+
+@dataclass(frozen=True)
+class CompetencyRules:
+    """The competency dimensions a review rates, each with a behaviour example (seed 000
+    能力评估): every level is rated on `common`, and on its own extra ones (`by_level`). A
+    rep's level is a team setting (`/review level @rep senior`), the first level by default.
+    `names` gives every level and dimension its name in each language (en, zh): a team that
+    adds a dimension names it here, so this is rules data rather than a catalogue. A team's
+    `by_level` and `names` add to (or replace, key by key) the defaults."""
+
+    levels: tuple[str, ...] = ("junior", "senior")
+    common: tuple[str, ...] = ("technical", "solution", "communication", "coordination")
+    by_level: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
+        "junior": ("product_knowledge", "visit_process"),
+        "senior": ("key_accounts", "negotiation", "team_lift")})
+    names: dict[str, dict[str, str]] = field(default_factory=_default_names)
+
+    def dimensions(self, level: str | None) -> tuple[str, ...]:
+        """The dimensions a rep of `level` is rated on (an unknown level: the first's)."""
+        chosen = level if level in self.levels else self.levels[0]
+        return self.common + tuple(self.by_level.get(chosen, ()))
+
+    def name(self, key: str, lang: str) -> str:
+        names = self.names.get(key, {})
+        return names.get(lang) or names.get("en") or key
+
+    def level_of(self, word: str) -> str | None:
+        """The level a person typed, by key or by its name in any language."""
+        folded = word.strip().casefold()
+        for level in self.levels:
+            if folded == level.casefold() or folded in (
+                    n.casefold() for n in self.names.get(level, {}).values()):
+                return level
+        return None
+
+
 @dataclass(frozen=True)
 class Rules:
     points: PointsRules = field(default_factory=PointsRules)
@@ -152,6 +209,7 @@ class Rules:
     recommend: RecommendRules = field(default_factory=RecommendRules)
     analysis: AnalysisRules = field(default_factory=AnalysisRules)
     honours: HonourRules = field(default_factory=HonourRules)
+    competencies: CompetencyRules = field(default_factory=CompetencyRules)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -212,6 +270,8 @@ def _merge(default: Any, data: Any, path: str) -> Any:
         kind = hints[key]
         if dataclasses.is_dataclass(kind):
             values[key] = _merge(values[key], value, where)
+        elif typing.get_origin(kind) is dict:  # tables add to the defaults, key by key
+            values[key] = {**values[key], **_coerce(kind, value, where)}
         else:
             values[key] = _coerce(kind, value, where)
     try:
@@ -254,6 +314,11 @@ def _coerce(kind: Any, value: Any, where: str) -> Any:
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise wrong("a list of text")
         return tuple(value)
+    if typing.get_origin(kind) is dict:
+        if not isinstance(value, Mapping):
+            raise wrong("a table")
+        inner = typing.get_args(kind)[1]
+        return {str(k): _coerce(inner, v, f"{where}.{k}") for k, v in value.items()}
     raise wrong(str(kind))  # pragma: no cover - every Rules field type is handled above
 
 
@@ -264,6 +329,8 @@ def _dump(obj: Any) -> Any:
         return str(obj)
     if isinstance(obj, tuple):
         return list(obj)
+    if isinstance(obj, dict):
+        return {k: _dump(v) for k, v in obj.items()}
     return obj
 
 
@@ -286,6 +353,25 @@ def _validate(rules: Rules) -> None:
         raise ValueError("kbi.working_days_per_week must be at least 1")
     if len(rules.analysis.funnel_stages) < 2:
         raise ValueError("analysis.funnel_stages needs at least two stages")
+    _validate_competencies(rules.competencies)
+
+
+LANGUAGES = ("en", "zh")  # every competency and level is named in each (bot/i18n.LANGS)
+
+
+def _validate_competencies(c: CompetencyRules) -> None:
+    if not c.levels:
+        raise ValueError("competencies.levels needs at least one level")
+    keys = set(c.levels)
+    for level in c.levels:  # by_level entries of levels not listed are simply not used
+        dims = c.dimensions(level)
+        if not dims or len(set(dims)) != len(dims):
+            raise ValueError(f"competencies: level {level!r} needs its dimensions, each once")
+        keys.update(dims)
+    for key in sorted(keys):
+        missing = [lang for lang in LANGUAGES if not c.names.get(key, {}).get(lang)]
+        if missing:
+            raise ValueError(f"competencies.names.{key} needs a name in {', '.join(missing)}")
 
 
 DEFAULT_RULES = Rules()

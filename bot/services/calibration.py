@@ -10,6 +10,7 @@ a stored Calibration row when something happened to it; ad hoc ones are rows onl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,13 +25,13 @@ from bot.scoring.kbi import BEHIND, KbiPace
 from bot.services.reports import RepReport, rules_for, team_report
 from bot.services.teams import TeamInfo, team_info
 from bot.slack.text import row_id
-from store import actions, audit, briefs, deliveries, reviews, teams
+from store import actions, audit, briefs, deliveries, plans, teams
 from store import alerts as alerts_store
 from store import calibrations as store
 from store.calibrations import Answers
 from store.deliveries import aware
 from store.models import ActionItem, Calibration, Team
-from store.reviews import PlanView
+from store.plans import PlanView
 
 MEETING = timedelta(minutes=30)  # seed 001: "每次用30分钟"
 # An occurrence still counts as "the next one" until its meeting time is this far past.
@@ -383,7 +384,7 @@ def data_pack(session: Session, occurrence: Occurrence, now: datetime) -> DataPa
         last_held=aware(last.scheduled_at).astimezone(tz).date() if last else None,
         briefs=tuple(answers), idle=tuple(idle),
         idle_alerts=_idle_alerts(session, pair, since=window_start),
-        plan=reviews.open_plan(session, team_id=team.id, user_id=pair.rep))
+        plan=plans.open_plan(session, team_id=team.id, user_id=pair.rep))
 
 
 def _idle_alerts(session: Session, pair: Pair, *, since: datetime) -> int:
@@ -404,11 +405,18 @@ SKIP_REASON_MAX = 500
 def move_refusal(occurrence: Occurrence, at: datetime, now: datetime) -> str | None:
     """Why a calibration cannot move to `at` (a catalogue key: too soon, too far ahead, a
     day off for the team), or None if it can."""
+    return moment_refusal(at, now, occurrence.pair.tz, occurrence.pair.info.working)
+
+
+def moment_refusal(at: datetime, now: datetime, tz: ZoneInfo,
+                   working: Callable[[date], bool]) -> str | None:
+    """Why a meeting of the team (a calibration, a review conversation) cannot move to `at`,
+    or None if it can."""
     if at < now + MOVE_MIN_AHEAD:
         return "calx.move_past"
     if at > now + MOVE_MAX_AHEAD:
         return "calx.move_far"
-    if not occurrence.pair.info.working(at.astimezone(occurrence.pair.tz).date()):
+    if not working(at.astimezone(tz).date()):
         return "calx.move_day_off"
     return None
 

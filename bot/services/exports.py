@@ -9,6 +9,7 @@ which the CLI turns into a message and exit 2.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -16,7 +17,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
-from store import calibrations, exports, teams
+from store import annual, calibrations, exports, reviews, teams
 from store.deliveries import aware
 from store.models import Calibration
 
@@ -42,7 +43,15 @@ REVIEW_COLUMNS = ("team", "user_id", "period", "status", "opened_at", "scorecard
                   "self_improve", "self_support", "rating_due", "rated_by", "rated_at", "grade",
                   "strengths", "improvements", "next_plan", "comments", "appeal_due",
                   "appealed_at", "appeal_reason", "decision_due", "decided_by", "decided_at",
-                  "decision", "decided_grade", "decision_comment", "final_grade", "final_at")
+                  "decision", "decided_grade", "decision_comment", "final_grade", "final_at",
+                  # the result conversation (seed 000): what the rating held, the talk, and
+                  # every version of the record and of the rep's answer (JSON, oldest first)
+                  "self_difficulties", "level", "competencies", "controllable",
+                  "uncontrollable", "talk_at", "talk_with", "recorded_at", "record_version",
+                  "confirm_due", "confirmation", "confirmed_at", "record", "rep_comment",
+                  "records")
+ANNUAL_COLUMNS = ("team", "user_id", "year", "grade", "quarters", "bonus_signal",
+                  "recommendations", "collaboration", "computed_at")
 
 Export = Callable[..., int]
 
@@ -258,13 +267,21 @@ def _score(value: float | None) -> str:
 def export_reviews(deps: Deps, *, team: str | None, period: str | None, out: TextIO,
                    workspace: str | None = None) -> int:
     """Every review (one line each, team by team, oldest period first) with its answers,
-    rating, appeal and decision: for HR, who may read them all."""
+    rating, the conversation's record both sides confirmed (every version), appeal and
+    decision: for HR, who may read them all. A year (`--period 2026`) is the year end's rows."""
     writer = _SafeWriter(out)
+    if period is not None and period.isdigit():
+        return _export_annual(deps, team=team, year=int(period), writer=writer,
+                              workspace=workspace)
     writer.writerow(REVIEW_COLUMNS)
     with deps.sessions() as session:
         workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
         for row, team_name in exports.review_rows(session, team_id=found.id if found else None,
                                                   period=period, workspace_id=workspace_id):
+            versions = reviews.records(session, review_id=row.id)
+            latest = next((v.body for v in reversed(versions) if v.kind == reviews.RECORD), "")
+            answer = next((v.body for v in reversed(versions) if v.kind == reviews.CONFIRMED),
+                          "")
             writer.writerow([
                 team_name, row.user_id, row.period, row.status, _when(row.opened_at),
                 _score(row.score_total), row.score_grade or "", _day(row.self_due),
@@ -274,7 +291,29 @@ def export_reviews(deps: Deps, *, team: str | None, period: str | None, out: Tex
                 _day(row.appeal_due), _when(row.appealed_at), row.appeal_reason,
                 _day(row.decision_due), row.decided_by or "", _when(row.decided_at),
                 row.decision or "", row.decided_grade or "", row.decision_comment,
-                row.final_grade or "", _when(row.final_at)])
+                row.final_grade or "", _when(row.final_at), row.self_difficulties,
+                row.level or "", row.competencies, row.controllable, row.uncontrollable,
+                _when(row.talk_at), row.talk_with or "", _when(row.recorded_at),
+                _count(row.record_version or None), _day(row.confirm_due),
+                row.confirmation or "", _when(row.confirmed_at), latest, answer,
+                json.dumps([{"kind": v.kind, "version": v.version, "by": v.author_user_id,
+                             "at": _when(v.at), "body": v.body} for v in versions],
+                           ensure_ascii=False) if versions else ""])
+    return 0
+
+
+def _export_annual(deps: Deps, *, team: str | None, year: int, writer: _SafeWriter,
+                   workspace: str | None) -> int:
+    writer.writerow(ANNUAL_COLUMNS)
+    with deps.sessions() as session:
+        workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
+        chosen = [found] if found else teams.all_teams(session, workspace_id=workspace_id)
+        for row in chosen:
+            for year_row in annual.of_year(session, team_id=row.id, year=year):
+                writer.writerow([row.name, year_row.user_id, year_row.year, year_row.grade,
+                                 year_row.quarters, year_row.bonus_signal,
+                                 year_row.recommendations,
+                                 _score(year_row.collaboration), _when(year_row.computed_at)])
     return 0
 
 

@@ -25,7 +25,7 @@ from bot.scoring.recommend import GradeRecord, Recommendation, recommend
 from bot.scoring.rules import Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, target_for
-from store import ratings, targets, teams
+from store import alerts, annual, ratings, reviews, targets, teams
 from store import scoring as facts_store
 from store.models import Team
 
@@ -151,20 +151,27 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
 
 def recommendations(session: Session, *, team: Team, user_id: str, period: Period,
                     now: datetime, rules: Rules) -> tuple[Recommendation, ...]:
-    """SPEC §2's consequences for a review period, from this and the previous period."""
+    """SPEC §2's consequences for a review period, from the FINAL grades of this and the
+    previous period (after the talk, the record and any appeal: what the rep and HR agreed,
+    not what the scorecard computed). A quarter still in its review cycle has none yet; a
+    year's come from the year end (annual grades from the quarters' final grades)."""
     if period.kind not in ("quarter", "year"):
         return ()
     records = []
     for p in (previous(period), period):
-        report = team_report(session, team=team, period=p, now=now, rules=rules,
-                             user_ids=[user_id])
-        rep = report.reps.get(user_id)
-        if rep and rep.card.grade:
-            collab = rep.card.part("collaboration")
-            records.append(GradeRecord(period=p, grade=rep.card.grade,
-                                       collaboration=collab.score if collab else None))
-    member = report.members.get(user_id)
-    joined = member.joined_at if member else None
+        if period.kind == "quarter":
+            final = reviews.final_grades(session, team_id=team.id, user_id=user_id,
+                                         periods=[p.label]).get(p.label)
+            grade = final.final_grade if final else None
+            collaboration = None
+        else:
+            row = annual.of(session, team_id=team.id, user_id=user_id, year=p.start.year)
+            grade = row.grade if row else None
+            collaboration = row.collaboration if row else None
+        if grade:
+            records.append(GradeRecord(period=p, grade=grade, collaboration=collaboration))
+    joined_at = alerts.joined(session, team_id=team.id).get(user_id)
+    joined = joined_at.astimezone(ZoneInfo(team.tz)).date() if joined_at else None
     if period.kind == "quarter":
         return recommend(records, (), joined_at=joined, rules=rules)
     return recommend((), records, joined_at=joined, rules=rules)

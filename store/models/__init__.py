@@ -7,16 +7,25 @@ from __future__ import annotations
 
 from store.models.calibration import ActionItem, Calibration, CalibrationPair
 from store.models.columns import max_length, utc_column
-from store.models.review import ImprovementPlan, PlanCheck, Review, ReviewEvent
+from store.models.review import (
+    AnnualReview,
+    ImprovementPlan,
+    MemberLevel,
+    PlanCheck,
+    Review,
+    ReviewEvent,
+    ReviewRecord,
+)
 from store.models.sales import STAGES, TIERS, Activity, Brief, Checkin, Customer, StageChange
 from store.models.scores import PeerRating, Rating, TargetRow
 from store.models.system import AuditEntry, Delivery, HomeView, SeenEvent
 from store.models.workspace import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace
 
 __all__ = [
-    "ROLES", "STAGES", "TIERS", "ActionItem", "Activity", "AuditEntry", "Brief", "Calibration",
-    "CalibrationPair", "Checkin", "Customer", "Delivery", "HomeView", "ImprovementPlan",
-    "Member", "PeerRating", "PlanCheck", "Rating", "Review", "ReviewEvent", "SeenEvent",
+    "ROLES", "STAGES", "TIERS", "ActionItem", "Activity", "AnnualReview", "AuditEntry", "Brief",
+    "Calibration", "CalibrationPair", "Checkin", "Customer", "Delivery", "HomeView",
+    "ImprovementPlan", "Member", "MemberLevel", "PeerRating", "PlanCheck", "Rating", "Review",
+    "ReviewEvent", "ReviewRecord", "SeenEvent",
     "StageChange", "TargetRow", "Team", "TeamHoliday", "TeamMember", "Workspace", "max_length",
     "utc_column",
 ]

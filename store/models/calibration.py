@@ -71,7 +71,8 @@ class Calibration(SQLModel, table=True):
 
 
 class ActionItem(SQLModel, table=True):
-    """An agreed action from a calibration: an owner, a due date and how it is measured."""
+    """An agreed action from a calibration, or from a review conversation's record (seed
+    000: improvements with SMART actions): an owner, a due date and how it is measured."""
 
     __tablename__ = "action_items"
     __table_args__ = (
@@ -83,8 +84,9 @@ class ActionItem(SQLModel, table=True):
     workspace_id: str = Field(foreign_key="workspaces.id", max_length=32)
     team_id: int = Field(foreign_key="teams.id", index=True)
     calibration_id: int | None = Field(default=None, foreign_key="calibrations.id")
-    position: int = Field(default=0)  # its row in the minutes form
-    rep_user_id: str = Field(max_length=32)  # whose calibration agreed it
+    review_id: int | None = Field(default=None, foreign_key="reviews.id", index=True)
+    position: int = Field(default=0)  # its row in the minutes (or record) form
+    rep_user_id: str = Field(max_length=32)  # whose calibration (or review) agreed it
     owner_user_id: str = Field(max_length=32)
     text: str = Field(max_length=500)
     measure: str = Field(default="", max_length=500)

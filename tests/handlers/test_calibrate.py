@@ -397,7 +397,7 @@ def test_overdue_items_show_in_the_friday_report_and_the_next_data_pack(world: W
 def test_an_open_improvement_plan_is_tracked_in_every_data_pack(world: World) -> None:
     from datetime import date
 
-    from store import reviews, teams
+    from store import plans, reviews, teams
 
     at = local(SHANGHAI, "2026-11-16 09:30")
     with world.deps.sessions() as s:
@@ -407,11 +407,11 @@ def test_an_open_improvement_plan_is_tracked_in_every_data_pack(world: World) ->
                                      period_end=date(2026, 10, 31), self_due=date(2026, 11, 4),
                                      rating_due=date(2026, 11, 6), score_total=55.0,
                                      score_grade="D", now=at)
-        plan = reviews.open_plan_for(s, review=review, start=date(2026, 11, 10), now=at)
-        reviews.save_plan(s, plan=plan, targets="Win rate back to 20%", mentor="U0ALICE",
-                          notes="", by="U0MEI", now=at)
-        reviews.save_check(s, plan=plan, month=1, status="partly", note="two maps done",
-                           outcome=None, by="U0MEI", now=at)
+        plan = plans.open_plan_for(s, review=review, start=date(2026, 11, 10), now=at)
+        plans.save_plan(s, plan=plan, targets="Win rate back to 20%", mentor="U0ALICE",
+                        notes="", by="U0MEI", now=at)
+        plans.save_check(s, plan=plan, month=1, status="partly", note="two maps done",
+                         outcome=None, decision=None, decision_note="", by="U0MEI", now=at)
     world.run("calibration", local(SHANGHAI, "2026-11-16 10:00"))
     sam = world.posts("DU0SAM")[0]["blocks"]
     assert "Improvement plan Tue 10 Nov – Wed 10 Feb (after the 2026-10 review)" in sam

@@ -1,6 +1,8 @@
 """The review cycle end to end: the `review` job scripted with a FixedClock through a quarter
 end (China's 2026 National Day week) and month ends, the forms opened from the DMs' buttons
-and submitted as signed requests to the real app, against the fake Slack.
+and submitted as signed requests to the real app, against the fake Slack. The result
+conversation itself (seed 000: talk pack, record, confirmation) is tests/handlers/
+test_review_talk.py; the year end tests/jobs/test_year_end.py.
 
 Team East works in Shanghai with China's public holidays; manager U0MEI (zh, Shanghai), reps
 U0BO (zh, Shanghai) and U0ALICE (en, New York); U0HR is the Pacer admin (HR, UTC).
@@ -16,7 +18,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -25,8 +27,10 @@ from sqlmodel import select
 from bot.deps import Deps
 from bot.jobs import registry as jobs
 from bot.render import review as render
+from bot.render import review_plans as plan_render
+from bot.render import review_talk as talk
+from store import plans, teams
 from store import reviews as store
-from store import teams
 from store.models import AuditEntry, ImprovementPlan, Member, Review, ReviewEvent
 from tests.conftest import WORKSPACE, Bot
 from tests.fakes import FakeSlack
@@ -150,6 +154,78 @@ def write_self(cycle: Cycle, user: str, post: dict, **answers: str) -> dict:
     return cycle.submit(view, answers, user)
 
 
+
+
+def print_blocks(post: dict) -> None:
+    """For reading a message as its reader would (pytest -s)."""
+    for block in json.loads(post["blocks"]):
+        text = (block.get("text") or {}).get("text") or " ".join(
+            e.get("text", "") if isinstance(e.get("text"), str) else e.get("text", {}).get(
+                "text", "") for e in block.get("elements", []))
+        print(text)
+
+
+def competencies(view: dict, rating: str = "solid", example: str = "三轮沟通拿下") -> dict:
+    """Every competency of a rating form, rated, each with its behaviour example."""
+    found = {}
+    for block in view["blocks"]:
+        block_id = block.get("block_id", "")
+        if block.get("type") == "input" and block_id.startswith("c_"):
+            found[block_id] = example if block_id.endswith("_ex") else rating
+    return found
+
+
+def rate(cycle: Cycle, rep: str, period: str, grade: str, at: datetime,
+         manager: str = "U0MEI") -> dict:
+    """The manager rates the period (all competencies solid, with examples)."""
+    cycle.clock.set(at)
+    view = cycle.open_form(render.RATE_OPEN, str(cycle.review(rep, period).id), manager)
+    answer = cycle.submit(view, {"grade": grade, "strengths": "跟进及时",
+                                 "improvements": "新客户", **competencies(view)}, manager)
+    assert answer["response_action"] == "update", answer
+    return answer
+
+
+RECORD = {"strengths_1": "能把技术功能讲成客户价值", "strengths_1_ex": "Acme 的混合云方案演示",
+          "improvements_1": "梳理客户决策链", "improvements_1_ex": "Globex 丢单时没见到 CFO",
+          "a1_text": "完成 3 个重点客户的决策图谱", "a1_due": "2026-12-31",
+          "a1_measure": "每周五汇报进展", "support": "报名大客户销售策略培训",
+          "development": "向售前顾问方向发展，考取云架构认证"}
+
+
+def record(cycle: Cycle, rep: str, period: str, manager: str = "U0MEI", **changes: str) -> dict:
+    """After the talk: the manager records what was agreed (the clock just past the talk)."""
+    review = cycle.review(rep, period)
+    cycle.clock.set(max(cycle.clock.now(), store.utc(review.talk_at) + timedelta(minutes=31)))
+    view = cycle.open_form(talk.RECORD_OPEN, str(review.id), manager)
+    answer = cycle.submit(view, {**RECORD, **changes}, manager)
+    assert answer["response_action"] == "update", answer
+    return answer
+
+
+def confirm(cycle: Cycle, rep: str, period: str, comment: str = "") -> dict:
+    view = cycle.open_form(talk.CONFIRM_OPEN, str(cycle.review(rep, period).id), rep)
+    answer = cycle.submit(view, {"comment": comment}, rep)
+    assert answer["response_action"] == "update", answer
+    return answer
+
+
+
+
+def conclude(cycle: Cycle, rep: str, period: str, grade: str, at: datetime,
+             talk_at: str = "今天 11:00") -> None:
+    """Rated at `at`; Mei moves the talk to `talk_at` (her words, /review move), they talk,
+    she records it and the rep confirms: the appeal window is open."""
+    rate(cycle, rep, period, grade, at)
+    assert "✅" in cycle.command(f"move <@{rep}> {talk_at}", "U0MEI")
+    cycle.settle()
+    record(cycle, rep, period, grade=grade)
+    cycle.clock.set(cycle.clock.now() + timedelta(minutes=5))
+    confirm(cycle, rep, period)
+    cycle.settle()
+    assert cycle.review(rep, period).status == "result"
+
+
 # ----------------------------------------------------------------- a quarter, step by step
 
 def test_a_quarter_end_opens_the_quarters_review_only_on_working_day_one(cycle: Cycle) -> None:
@@ -178,7 +254,7 @@ def test_a_quarter_end_opens_the_quarters_review_only_on_working_day_one(cycle: 
 
 def test_the_whole_cycle_with_reminders_escalations_an_appeal_and_a_plan(cycle: Cycle) -> None:
     seed_q3(cycle)
-    with cycle.deps.sessions() as s:  # Mei reports to a director: late ratings go there
+    with cycle.deps.sessions() as s:  # Mei reports to a director: late steps go there
         teams.create_team(s, workspace_id=WORKSPACE, name="Leads", channel_id=None,
                           managers=["U0DIR"], members=["U0MEI"], tz="Asia/Shanghai",
                           currency="CNY", now=datetime(2026, 8, 1, tzinfo=UTC))
@@ -188,6 +264,9 @@ def test_the_whole_cycle_with_reminders_escalations_an_appeal_and_a_plan(cycle: 
     # Bo's self-assessment: a bad one shows errors beside the fields and saves nothing.
     view = cycle.open_form(render.SELF_OPEN, button(bo_request, render.SELF_OPEN), "U0BO")
     assert view["callback_id"] == render.SELF_FORM and view["title"]["text"] == "绩效自评"
+    labels = {b["block_id"]: b["label"]["text"] for b in view["blocks"] if b["type"] == "input"}
+    assert labels["grade"] == "我的自评等级"  # Slack adds "（可选）" to optional inputs itself
+    assert list(labels) == ["best", "improve", "difficulties", "support", "grade"]
     bad = cycle.submit(view, {"best": "", "improve": "x" * 3001, "grade": "Z"}, "U0BO")
     assert bad["response_action"] == "errors"
     assert set(bad["errors"]) == {"best", "improve", "grade"}
@@ -195,11 +274,12 @@ def test_the_whole_cycle_with_reminders_escalations_an_appeal_and_a_plan(cycle: 
     assert cycle.review("U0BO", "2026-Q3").self_at is None
     cycle.clock.set(local(SHANGHAI, "2026-10-09 10:00"))
     good = cycle.submit(view, {"best": "签下 Acme <!channel>", "improve": "回款跟进",
-                               "support": "需要法务支持", "grade": "A"}, "U0BO")
+                               "difficulties": "法务审核慢", "support": "需要法务支持",
+                               "grade": "A"}, "U0BO")
     assert good["response_action"] == "update" and "谢谢" in json.dumps(good, ensure_ascii=False)
     [request] = cycle.wait_posts("U0MEI", 1)  # Mei hears at once, in Chinese, with the answers
     assert "已提交" in request["text"] and "签下 Acme &lt;!channel&gt;" in request["blocks"]
-    assert "10月14日 周三" in request["blocks"]
+    assert "10月14日 周三" in request["blocks"] and "法务审核慢" in request["blocks"]
     # A second submission edits, once, and is in the history; Mei is not asked twice.
     edited = write_self(cycle, "U0BO", bo_request, best="签下 Acme", improve="回款跟进更及时")
     assert edited["response_action"] == "update"
@@ -225,37 +305,73 @@ def test_the_whole_cycle_with_reminders_escalations_an_appeal_and_a_plan(cycle: 
     assert "逾期" in late["text"] and "<@U0ALICE>" in late["text"]
     assert ("escalated", "") in cycle.events("U0ALICE", "2026-Q3")
 
-    # Mei rates Bo: the grade starts at the scorecard's; errors per field; then the result.
+    # Mei rates Bo: the grade starts at the scorecard's, each competency of his level (junior
+    # by default) with an example; errors per field. Bo hears of the talk, not of the grade.
     bo_review = cycle.review("U0BO", "2026-Q3")
     view = cycle.open_form(render.RATE_OPEN, str(bo_review.id), "U0MEI")
     grade_block = next(b for b in view["blocks"] if b.get("block_id") == "grade")
     assert grade_block["element"].get("initial_option", {}).get("value") == bo_review.score_grade
-    assert "需要法务支持" in json.dumps(view, ensure_ascii=False)  # Bo's answers, shown to Mei
+    shown = json.dumps(view, ensure_ascii=False)
+    assert "需要法务支持" in shown and "秋后算账" in shown  # his answers; the pitfalls
+    assert [b["label"]["text"] for b in view["blocks"] if b.get("block_id", "").startswith("c_")
+            and not b["block_id"].endswith("_ex")] == [
+        "技术理解能力", "方案设计能力", "客户沟通能力", "资源协调能力", "产品知识掌握",
+        "客户拜访流程规范"]
     bad = cycle.submit(view, {"grade": "B", "strengths": "", "improvements": "",
-                              "next_plan": ""}, "U0MEI")
-    assert set(bad["errors"]) == {"strengths", "improvements", "next_plan"}
+                              "c_technical": "solid"}, "U0MEI")
+    assert {"strengths", "improvements", "c_technical_ex", "c_solution",
+            "c_solution_ex"} <= set(bad["errors"]) and "c_technical" not in bad["errors"]
     assert cycle.review("U0BO", "2026-Q3").rated_at is None
     rated = cycle.submit(view, {"grade": "C", "strengths": "大客户推进", "improvements": "回款",
-                                "next_plan": "每月2次深度回访", "comments": ""}, "U0MEI")
-    assert rated["response_action"] == "update"
-    [_, result] = cycle.wait_posts("U0BO", 2)
-    assert "等级 *C*" in result["text"] and "30 分钟" in result["blocks"]
-    assert "10月16日 周五" in result["blocks"]  # 3 working days after Tue 13 Oct
-    assert button(result, render.APPEAL_OPEN) == str(bo_review.id)
-    # Bo can no longer change the self-assessment.
+                                "uncontrollable": "客户预算冻结", **competencies(view)}, "U0MEI")
+    done = json.dumps(rated, ensure_ascii=False)
+    assert "等级 C" in done and "10月15日 周四 10:00" in done  # 2nd working day, 10:00
+    [_, note] = cycle.wait_posts("U0BO", 2)
+    assert "绩效面谈" in note["text"] and "10月15日 周四 10:00" in note["blocks"]
+    assert "请准备" in note["blocks"] and "等级" not in note["blocks"] + note["text"]
+    assert "*C*" not in note["blocks"] and talk.MOVE_OPEN in note["blocks"]
+    assert "经理 —" in cycle.command("history", "U0BO")  # not before the talk
+    assert "经理 C" in cycle.command("history <@U0BO>", "U0MEI")
+    assert render.APPEAL_OPEN not in cycle.command("", "U0BO")
+    # Bo can no longer change the self-assessment, nor appeal before the record.
     locked = cycle.open_form(render.SELF_OPEN, str(bo_review.id), "U0BO")
     assert "不能再修改" in json.dumps(locked, ensure_ascii=False)
+    early = cycle.open_form(render.APPEAL_OPEN, str(bo_review.id), "U0BO")
+    assert "确认面谈记录时开始" in json.dumps(early, ensure_ascii=False)
 
-    # Wed 14 Oct 09:00 (day 5): Mei is reminded about Alice only; Thu 15: the director hears.
+    # Wed 14 Oct 09:00 (day 5): Mei is reminded about Alice only; 10:00, the talk pack for Bo
+    # (a working day ahead); Thu 15 09:00: the director hears of Alice's late rating.
     assert cycle.run(local(SHANGHAI, "2026-10-14 09:00")).sent == 1
     assert "今天（10月14日 周三）结束前截止" in cycle.posts("U0MEI")[-1]["text"]
+    assert cycle.run(local(SHANGHAI, "2026-10-14 09:59")).sent == 0
+    assert cycle.run(local(SHANGHAI, "2026-10-14 10:00")).sent == 1
+    pack = cycle.posts("U0MEI")[-1]
+    assert "面谈资料包" in pack["text"] and "客户预算冻结" in pack["blocks"]
+    assert pack["blocks"].index("法务审核慢") < pack["blocks"].index("· 团队平均") \
+        < pack["blocks"].index("技术理解能力") < pack["blocks"].index("等级 *C*")
     assert cycle.run(local(SHANGHAI, "2026-10-15 09:00")).sent == 1
     [director] = cycle.posts("U0DIR")
     assert "<@U0MEI>" in director["text"] and "Wed 14 Oct" in director["text"]
     assert cycle.posts(HR) == []
 
-    # Bo appeals (a reason is required) on Thu 15; HR is asked, due 5 working days later.
+    # The talk ends at 10:30: Mei is asked to record it; Bo confirms with a comment.
+    assert cycle.run(local(SHANGHAI, "2026-10-15 10:29")).sent == 0
+    assert cycle.run(local(SHANGHAI, "2026-10-15 10:30")).sent == 1
+    assert "记录双方达成的共识" in cycle.posts("U0MEI")[-1]["text"]
+    record(cycle, "U0BO", "2026-Q3", grade="C")
+    posted = cycle.wait_posts("U0BO", 3)[-1]
+    assert "面谈记录" in posted["text"] and "*C*" in posted["blocks"]
+    assert "Acme 的混合云方案演示" in posted["blocks"] and talk.CONFIRM_OPEN in posted["blocks"]
     cycle.clock.set(local(SHANGHAI, "2026-10-15 11:00"))
+    confirmed = confirm(cycle, "U0BO", "2026-Q3", comment="Q3 大单延期是客户原因")
+    assert "10月20日 周二" in json.dumps(confirmed, ensure_ascii=False)  # 3 working days on
+    window = cycle.wait_posts("U0BO", 4)[-1]
+    assert render.APPEAL_OPEN in window["blocks"] and "10月20日 周二" in window["text"]
+    told = [p for p in cycle.posts("U0MEI") if "已确认" in p["text"]]
+    assert told and "客户原因" in told[0]["blocks"]
+
+    # Bo appeals (a reason is required); HR is asked, due 5 working days later; Mei is told.
+    cycle.clock.set(local(SHANGHAI, "2026-10-15 11:30"))
     view = cycle.open_form(render.APPEAL_OPEN, str(bo_review.id), "U0BO")
     assert cycle.submit(view, {"reason": ""}, "U0BO")["errors"].keys() == {"reason"}
     assert cycle.submit(view, {"reason": "Q3 大单延期是客户原因"}, "U0BO")[
@@ -263,16 +379,14 @@ def test_the_whole_cycle_with_reminders_escalations_an_appeal_and_a_plan(cycle: 
     [appeal] = cycle.wait_posts(HR, 1)
     assert "appealed" in appeal["text"] and "Thu 22 Oct" in appeal["text"]
     assert "客户原因" in appeal["blocks"]
+    filed = cycle.posts("U0MEI")[-1]
+    assert "提出申诉" in filed["text"] and "10月22日 周四" in filed["text"]
 
-    # Alice never wrote hers; Mei rates her D on Fri 16 Oct.
-    cycle.clock.set(local(SHANGHAI, "2026-10-16 10:00"))
-    alice_review = cycle.review("U0ALICE", "2026-Q3")
-    view = cycle.open_form(render.RATE_OPEN, str(alice_review.id), "U0MEI")
-    assert "尚未提交自评" in json.dumps(view, ensure_ascii=False)
-    cycle.submit(view, {"grade": "D", "strengths": "态度积极", "improvements": "拜访量",
-                        "next_plan": "每周8次触达"}, "U0MEI")
-    [*_, alice_result] = cycle.wait_posts("U0ALICE", 3)
-    assert "grade *D*" in alice_result["text"] and "Wed 21 Oct" in alice_result["blocks"]
+    # Alice never wrote hers; Mei rates her D on Fri 16 Oct, they talk and she confirms.
+    conclude(cycle, "U0ALICE", "2026-Q3", "D", local(SHANGHAI, "2026-10-16 10:00"),
+             talk_at="今天 11:00")
+    assert "*Grade:* *D*" in cycle.posts("U0ALICE")[-2]["blocks"]  # the record
+    assert "Wed 21 Oct" in cycle.posts("U0ALICE")[-1]["text"]  # the appeal window
 
     # Thu 22 Oct 09:00: HR is reminded; Alice's window closed at the end of Wed 21: final, D,
     # so a plan opens: Mei is asked for targets and a mentor, Alice is told, kindly.
@@ -283,7 +397,8 @@ def test_the_whole_cycle_with_reminders_escalations_an_appeal_and_a_plan(cycle: 
     setup = cycle.posts("U0MEI")[-1]
     assert "改进计划" in setup["text"] and "<@U0ALICE>" in setup["text"]
     assert "improvement plan" in cycle.posts("U0ALICE")[-1]["text"]
-    late_appeal = cycle.open_form(render.APPEAL_OPEN, str(alice_review.id), "U0ALICE")
+    late_appeal = cycle.open_form(render.APPEAL_OPEN, str(cycle.review("U0ALICE", "2026-Q3").id),
+                                  "U0ALICE")
     assert "closed at the end of Wed 21 Oct" in json.dumps(late_appeal)
     # Fri 23 Oct 09:00: HR still has not decided: HR again, and the director.
     cycle.run(local(SHANGHAI, "2026-10-23 09:00"))
@@ -296,13 +411,13 @@ def test_the_whole_cycle_with_reminders_escalations_an_appeal_and_a_plan(cycle: 
     assert bad["errors"].keys() == {"grade", "comment"}
     cycle.clock.set(local(SHANGHAI, "2026-10-23 15:00"))
     cycle.submit(view, {"decision": "changed", "grade": "B", "comment": "客户延期属实"}, HR)
-    bo_final = cycle.wait_posts("U0BO", 3)[-1]
+    bo_final = cycle.wait_posts("U0BO", 5)[-1]
     assert "等级调整为 *B*" in bo_final["text"] and "客户延期属实" in bo_final["blocks"]
-    assert "等级调整为 *B*" in cycle.wait_posts("U0MEI", 5)[-1]["text"]
+    assert "等级调整为 *B*" in cycle.posts("U0MEI")[-1]["text"]
     assert cycle.review("U0BO", "2026-Q3").final_grade == "B"
     assert [a for a, _ in cycle.events("U0BO", "2026-Q3")] == [
-        "opened", "self_sent", "self_edited", "rated", "result_sent", "appealed",
-        "reminded", "escalated", "escalated", "decided", "final"]  # HR and the director
+        "opened", "self_sent", "self_edited", "rated", "talk_scheduled", "recorded",
+        "confirmed", "appealed", "reminded", "escalated", "escalated", "decided", "final"]
     # Running everything again sends nothing more; nobody heard anything twice.
     before = len(cycle.fake.find("chat.postMessage"))
     cycle.run(local(SHANGHAI, "2026-10-23 15:05"))
@@ -313,25 +428,19 @@ def test_the_whole_cycle_with_reminders_escalations_an_appeal_and_a_plan(cycle: 
 
 # ----------------------------------------------------------------- months, and plans
 
-def rate(cycle: Cycle, rep: str, period: str, grade: str, at: datetime) -> None:
-    cycle.clock.set(at)
-    view = cycle.open_form(render.RATE_OPEN, str(cycle.review(rep, period).id), "U0MEI")
-    answer = cycle.submit(view, {"grade": grade, "strengths": "跟进及时",
-                                 "improvements": "新客户", "next_plan": "每周拜访3家"}, "U0MEI")
-    assert answer["response_action"] == "update", answer
-
-
 def test_two_cs_in_a_row_open_a_plan_with_monthly_checks(cycle: Cycle) -> None:
-    # October: opens Mon 2 Nov (31 Oct is a Saturday); rated C on Thu 5 Nov, final after
-    # the appeal window (to the end of Tue 10 Nov). One C: no plan yet.
+    # October: opens Mon 2 Nov (31 Oct is a Saturday); rated C on Thu 5 Nov, talked and
+    # confirmed the same day, final after the appeal window (to the end of Tue 10 Nov).
     assert cycle.run(local(SHANGHAI, "2026-11-02 09:00")).sent == 2
     assert cycle.run(local(SHANGHAI, "2026-11-05 09:00")).sent == 2  # late: Mei asked twice
-    rate(cycle, "U0BO", "2026-10", "C", local(SHANGHAI, "2026-11-05 10:00"))
-    rate(cycle, "U0ALICE", "2026-10", "B", local(SHANGHAI, "2026-11-05 10:05"))
+    conclude(cycle, "U0BO", "2026-10", "C", local(SHANGHAI, "2026-11-05 10:00"))
+    conclude(cycle, "U0ALICE", "2026-10", "B", local(SHANGHAI, "2026-11-05 11:40"),
+             talk_at="今天 14:00")
     cycle.run(local(SHANGHAI, "2026-11-10 23:59"))
     assert cycle.review("U0BO", "2026-10").status == "result"
     cycle.run(local(SHANGHAI, "2026-11-11 00:00"))
     assert cycle.review("U0BO", "2026-10").final_grade == "C"
+    cycle.run(local(SHANGHAI, "2026-11-11 09:00"))
     with cycle.deps.sessions() as s:
         assert s.exec(select(ImprovementPlan)).all() == []
 
@@ -339,34 +448,42 @@ def test_two_cs_in_a_row_open_a_plan_with_monthly_checks(cycle: Cycle) -> None:
     assert cycle.run(local(NEW_YORK, "2026-11-30 19:59")).sent == 0
     assert cycle.run(local(NEW_YORK, "2026-11-30 20:00")).sent == 2
     assert "November 2026" in cycle.posts("U0ALICE")[-1]["text"]
-    rate(cycle, "U0BO", "2026-11", "C", local(SHANGHAI, "2026-12-04 10:00"))
-    rate(cycle, "U0ALICE", "2026-11", "C", local(SHANGHAI, "2026-12-04 10:05"))
+    conclude(cycle, "U0BO", "2026-11", "C", local(SHANGHAI, "2026-12-04 10:00"))
+    conclude(cycle, "U0ALICE", "2026-11", "C", local(SHANGHAI, "2026-12-04 11:40"),
+             talk_at="今天 14:00")
     before = len(cycle.posts("U0MEI"))
-    cycle.run(local(SHANGHAI, "2026-12-10 09:00"))  # final since the end of Wed 9 Dec
+    cycle.run(local(SHANGHAI, "2026-12-10 00:00"))  # final since the end of Wed 9 Dec ...
+    assert cycle.review("U0BO", "2026-11").final_grade == "C"
+    assert cycle.posts("U0MEI")[before:] == []  # ... what follows waits for the morning
+    cycle.run(local(SHANGHAI, "2026-12-10 09:00"))
     # Bo: C after C, a plan. Alice: C after B, none.
     with cycle.deps.sessions() as s:
         [plan] = s.exec(select(ImprovementPlan)).all()
         team_id = plan.team_id
-    assert (plan.user_id, plan.start, plan.months) == ("U0BO", date(2026, 12, 10), 3)
-    [setup] = cycle.posts("U0MEI")[before:]
+    assert (plan.user_id, plan.start, plan.months, plan.kind) == (
+        "U0BO", date(2026, 12, 10), 3, "pip")
+    [setup] = [p for p in cycle.posts("U0MEI")[before:] if plan_render.PLAN_OPEN in p["blocks"]]
     assert "3 个月的绩效改进计划" in setup["text"]
     assert "改进计划" in cycle.posts("U0BO")[-1]["text"]
     with cycle.deps.sessions() as s:
-        shown = store.open_plan(s, team_id=team_id, user_id="U0BO")
+        shown = plans.open_plan(s, team_id=team_id, user_id="U0BO")
         assert shown is not None and shown.targets == "" and shown.end == date(2027, 3, 10)
-        assert store.open_plan(s, team_id=team_id, user_id="U0ALICE") is None
+        assert plans.open_plan(s, team_id=team_id, user_id="U0ALICE") is None
 
-    # Mei sets the targets: each field checked; a mentor other than Bo; then Bo is told.
-    view = cycle.open_form(render.PLAN_OPEN, button(setup, render.PLAN_OPEN), "U0MEI")
+    # Mei sets the targets: each field checked; a mentor other than Bo; Bo and the mentor
+    # are told.
+    view = cycle.open_form(plan_render.PLAN_OPEN, button(setup, plan_render.PLAN_OPEN), "U0MEI")
     bad = cycle.submit(view, {"targets": "", "mentor": "U0BO"}, "U0MEI")
     assert bad["errors"].keys() == {"targets", "mentor"}
-    assert cycle.open_form(render.PLAN_OPEN, str(plan.id), "U0ALICE")  # a rep: refused
-    assert "不由你处理" not in json.dumps(cycle.fake.find("views.open")[-1].args)
+    assert cycle.open_form(plan_render.PLAN_OPEN, str(plan.id), "U0ALICE")  # a rep: refused
     assert "not yours" in json.dumps(cycle.fake.find("views.open")[-1].args)
+    alice_before = len(cycle.posts("U0ALICE"))
     cycle.submit(view, {"targets": "客户满意度提升至85分", "mentor": "U0ALICE",
                         "notes": "每周一对一"}, "U0MEI")
-    told = cycle.wait_posts("U0BO", 6)[-1]
+    told = cycle.posts("U0BO")[-1]
     assert "<@U0ALICE>" in told["text"] and "客户满意度提升至85分" in told["blocks"]
+    [mentor] = cycle.posts("U0ALICE")[alice_before:]
+    assert "mentor <@U0BO>" in mentor["text"] and "85" in mentor["blocks"]
 
     # Monthly checks: the first working day on or after 10 Jan (a Sunday), 10 Feb (Spring
     # Festival) and 10 Mar 2027, at 09:00 team time, to the managers.
@@ -375,42 +492,75 @@ def test_two_cs_in_a_row_open_a_plan_with_monthly_checks(cycle: Cycle) -> None:
                "2027-02-10 09:00", "2027-02-11 09:00", "2027-03-10 09:00"):
         n = len(cycle.posts("U0MEI"))
         cycle.run(local(SHANGHAI, at))
-        dates += [at] * (len(cycle.posts("U0MEI")) - n)
+        dates += [at] * len([p for p in cycle.posts("U0MEI")[n:]
+                             if plan_render.CHECK_OPEN in p["blocks"]])
     assert dates == ["2027-01-11 09:00", "2027-02-11 09:00", "2027-03-10 09:00"]
-    checks = [p for p in cycle.posts("U0MEI") if render.CHECK_OPEN in p["blocks"]]
+    checks = [p for p in cycle.posts("U0MEI") if plan_render.CHECK_OPEN in p["blocks"]]
     assert "最后一次跟进" in checks[2]["text"] and "最后一次" not in checks[0]["text"]
-    view = cycle.open_form(render.CHECK_OPEN, button(checks[0], render.CHECK_OPEN), "U0MEI")
+    view = cycle.open_form(plan_render.CHECK_OPEN, button(checks[0], plan_render.CHECK_OPEN),
+                           "U0MEI")
     assert cycle.submit(view, {"note": "ok"}, "U0MEI")["errors"].keys() == {"status"}
     cycle.submit(view, {"status": "partly", "note": "满意度 80"}, "U0MEI")
     cycle.submit(view, {"status": "on_track", "note": "满意度 83"}, "U0MEI")  # edits
-    view = cycle.open_form(render.CHECK_OPEN, button(checks[2], render.CHECK_OPEN), "U0MEI")
+    # The last check: not met needs a decision and its reason; extending adds a month.
+    view = cycle.open_form(plan_render.CHECK_OPEN, button(checks[2], plan_render.CHECK_OPEN),
+                           "U0MEI")
     assert cycle.submit(view, {"status": "on_track"}, "U0MEI")["errors"].keys() == {"outcome"}
-    cycle.submit(view, {"status": "partly", "outcome": "extended"}, "U0MEI")
+    bad = cycle.submit(view, {"status": "partly", "outcome": "not_met"}, "U0MEI")
+    assert bad["errors"].keys() == {"decision", "decision_note"}
+    assert "延长、调岗或辞退" in bad["errors"]["decision"]
+    cycle.submit(view, {"status": "partly", "outcome": "not_met", "decision": "extend",
+                        "decision_note": "满意度 83，差一点"}, "U0MEI")
     with cycle.deps.sessions() as s:
-        shown = store.open_plan(s, team_id=team_id, user_id="U0BO")
+        shown = plans.open_plan(s, team_id=team_id, user_id="U0BO")
     assert shown.months == 4 and shown.end == date(2027, 4, 10)
     assert [(c.month, c.status, c.note, c.outcome) for c in shown.checks] == [
-        (1, "on_track", "满意度 83", None), (3, "partly", "", "extended")]
-    # The extra month's check (10 Apr is a Saturday: Mon 12 Apr) closes it.
+        (1, "on_track", "满意度 83", None), (3, "partly", "", "not_met")]
+    assert "再延长一个月" in cycle.posts("U0BO")[-1]["text"]
+    # The extra month's check (10 Apr is a Saturday: Mon 12 Apr) closes it; HR hears of it.
     cycle.run(local(SHANGHAI, "2027-04-12 09:00"))
     last = cycle.posts("U0MEI")[-1]
     assert "第 4/4 个月" in last["text"] and "最后一次跟进" in last["text"]
-    view = cycle.open_form(render.CHECK_OPEN, button(last, render.CHECK_OPEN), "U0MEI")
-    cycle.submit(view, {"status": "on_track", "outcome": "completed"}, "U0MEI")
+    view = cycle.open_form(plan_render.CHECK_OPEN, button(last, plan_render.CHECK_OPEN), "U0MEI")
+    assert "decision" in cycle.submit(view, {"status": "on_track", "outcome": "completed",
+                                             "decision": "end"}, "U0MEI")["errors"]
+    cycle.submit(view, {"status": "off_track", "outcome": "not_met", "decision": "move_role",
+                        "decision_note": "调到客户成功岗位，双方已沟通"}, "U0MEI")
     with cycle.deps.sessions() as s:
-        assert store.open_plan(s, team_id=team_id, user_id="U0BO") is None
-        assert s.get(ImprovementPlan, plan.id).outcome == "completed"
-    assert [a for a, _ in cycle.events("U0BO", "2026-11")][-6:] == [
+        assert plans.open_plan(s, team_id=team_id, user_id="U0BO") is None
+        closed = s.get(ImprovementPlan, plan.id)
+        assert (closed.outcome, closed.decision) == ("not_met", "move_role")
+    assert "当面沟通" in cycle.posts("U0BO")[-1]["text"]
+    assert "*move to another role*" in cycle.posts(HR)[-1]["text"]
+    assert "调到客户成功岗位" in cycle.posts(HR)[-1]["blocks"]
+    assert [a for a, _ in cycle.events("U0BO", "2026-11")][-8:] == [
         "plan_opened", "plan_set", "plan_checked", "plan_checked", "plan_checked",
-        "plan_checked"]
-    refused = cycle.open_form(render.CHECK_OPEN, f"{plan.id}:4", "U0MEI")
+        "plan_decided", "plan_checked", "plan_decided"]
+    refused = cycle.open_form(plan_render.CHECK_OPEN, f"{plan.id}:4", "U0MEI")
     assert "已结束" in json.dumps(refused, ensure_ascii=False)
+
+
+def test_a_plans_last_check_never_left_undone(cycle: Cycle) -> None:
+    """A plan must end in an outcome: an overdue last check goes to the people above."""
+    cycle.run(local(SHANGHAI, "2026-11-02 09:00"))
+    conclude(cycle, "U0BO", "2026-10", "D", local(SHANGHAI, "2026-11-05 10:00"))
+    cycle.run(local(SHANGHAI, "2026-11-11 09:00"))
+    with cycle.deps.sessions() as s:
+        [plan] = s.exec(select(ImprovementPlan)).all()
+    assert plan.start == date(2026, 11, 11)
+    # Last check due Thu 11 Feb 2027 (the 11th); five working days on, HR (Mei has no
+    # manager) hears that it is still not recorded.
+    for day in ("2027-02-11", "2027-02-18", "2027-02-25"):
+        cycle.run(local(SHANGHAI, f"{day} 09:00"))
+    overdue = [p for p in cycle.posts(HR) if "overdue" in p["text"]]
+    assert len(overdue) == 1 and "<@U0BO>" in overdue[0]["text"]
 
 
 def test_a_d_that_hr_changes_to_c_opens_no_plan_but_an_upheld_d_does(cycle: Cycle) -> None:
     cycle.run(local(SHANGHAI, "2026-11-02 09:00"))
-    rate(cycle, "U0BO", "2026-10", "D", local(SHANGHAI, "2026-11-05 10:00"))
-    rate(cycle, "U0ALICE", "2026-10", "D", local(SHANGHAI, "2026-11-05 10:05"))
+    conclude(cycle, "U0BO", "2026-10", "D", local(SHANGHAI, "2026-11-05 10:00"))
+    conclude(cycle, "U0ALICE", "2026-10", "D", local(SHANGHAI, "2026-11-05 11:40"),
+             talk_at="今天 14:00")
     for rep in ("U0BO", "U0ALICE"):
         view = cycle.open_form(render.APPEAL_OPEN, str(cycle.review(rep, "2026-10").id), rep)
         cycle.submit(view, {"reason": "please look again"}, rep)
@@ -419,7 +569,7 @@ def test_a_d_that_hr_changes_to_c_opens_no_plan_but_an_upheld_d_does(cycle: Cycl
         view = cycle.open_form(render.DECIDE_OPEN, str(cycle.review(rep, "2026-10").id), HR)
         assert cycle.submit(view, {**decision, "comment": "reviewed with the director"},
                             HR)["response_action"] == "update"
-    cycle.wait_posts("U0ALICE", 4)  # request, result, decision, plan
+    cycle.run(local(SHANGHAI, "2026-11-06 09:00"))  # the next working morning
     with cycle.deps.sessions() as s:
         assert [p.user_id for p in s.exec(select(ImprovementPlan)).all()] == ["U0ALICE"]
     assert cycle.review("U0BO", "2026-10").final_grade == "C"
@@ -474,10 +624,17 @@ def race_through_a_month(cycle: Cycle) -> None:
     race(local(SHANGHAI, "2026-11-06 09:00"))  # day 5: Mei reminded twice
     race(local(SHANGHAI, "2026-11-09 09:00"))  # escalated to HR (Mei has no manager)
     assert [len(cycle.posts(u)) for u in ("U0BO", "U0ALICE", "U0MEI", HR)] == [2, 2, 4, 2]
+    # Bo's rating, then the talk pack and the record prompt, raced too.
+    rate(cycle, "U0BO", "2026-10", "B", local(SHANGHAI, "2026-11-09 10:00"))
+    talk_at = store.utc(cycle.review("U0BO", "2026-10").talk_at)
+    race(talk_at - timedelta(days=1))
+    race(talk_at + timedelta(minutes=30))
+    assert [len(cycle.posts(u)) for u in ("U0BO", "U0MEI")] == [3, 6]
     with cycle.deps.sessions() as s:
         assert len(s.exec(select(Review)).all()) == 2
         events = s.exec(select(ReviewEvent.action)).all()
-    assert sorted(events) == sorted(["opened"] * 2 + ["reminded"] * 4 + ["escalated"] * 4)
+    assert sorted(events) == sorted(["opened"] * 2 + ["reminded"] * 4 + ["escalated"] * 4
+                                    + ["rated", "talk_scheduled"])
     assert all(v == ("sent", 1) for v in cycle.ledger().values())
 
 
@@ -489,22 +646,22 @@ def test_each_reminder_only_while_its_step_is_open(cycle: Cycle) -> None:
     cycle.wait_posts("U0MEI", 2)
     rate(cycle, "U0BO", "2026-10", "B", local(SHANGHAI, "2026-11-04 10:00"))
     rate(cycle, "U0ALICE", "2026-10", "A", local(SHANGHAI, "2026-11-04 10:05"))
-    cycle.wait_posts("U0ALICE", 2)
-    # An edited rating sends the result again, once, and restarts the appeal window.
-    rate(cycle, "U0ALICE", "2026-10", "S", local(SHANGHAI, "2026-11-06 10:00"))
-    updated = cycle.wait_posts("U0ALICE", 3)[-1]
-    assert "was updated: grade *S*" in updated["text"] and "Wed 11 Nov" in updated["blocks"]
-    before = len(cycle.fake.find("chat.postMessage"))
-    for day in range(4, 13):  # no reminder or escalation is owed any more
+    [_, note] = cycle.wait_posts("U0ALICE", 2)
+    # An edited rating before the talk tells Alice nothing: the grade is for the talk.
+    rate(cycle, "U0ALICE", "2026-10", "S", local(SHANGHAI, "2026-11-05 10:00"))
+    assert len(cycle.posts("U0ALICE")) == 2 and "grade" not in note["blocks"]
+    # From now on no self-assessment or rating reminder is owed: only the talks' messages.
+    before = cycle.posts("U0MEI") + cycle.posts("U0BO") + cycle.posts("U0ALICE")
+    for day in range(4, 13):
         for hour in ("09:00", "12:00"):
             cycle.run(local(SHANGHAI, f"2026-11-{day:02d} {hour}"))
-    assert len(cycle.fake.find("chat.postMessage")) == before
-    assert cycle.review("U0BO", "2026-10").status == "final"  # no appeal: final after Mon 9
+    later = (cycle.posts("U0MEI") + cycle.posts("U0BO") + cycle.posts("U0ALICE"))[len(before):]
+    assert not [p for p in later if "⏰" in p["text"] and ("自评" in p["text"]
+                                                          or "评价" in p["text"])]
     alice = cycle.review("U0ALICE", "2026-10")
-    assert (alice.final_grade, alice.rating_version) == ("S", 2)
-    assert store.utc(alice.final_at) == local(SHANGHAI, "2026-11-12 00:00")  # window's end
-    assert [a for a, _ in cycle.events("U0ALICE", "2026-10")] == [
-        "opened", "self_sent", "rated", "result_sent", "rating_edited", "result_sent", "final"]
+    assert (alice.grade, alice.rating_version, alice.status) == ("S", 2, "talk")
+    assert [a for a, _ in cycle.events("U0ALICE", "2026-10")][:5] == [
+        "opened", "self_sent", "rated", "talk_scheduled", "rating_edited"]
 
 
 # ----------------------------------------------------------------- /review
@@ -518,7 +675,13 @@ def test_review_lists_each_persons_open_steps_with_buttons(cycle: Cycle) -> None
     mine = cycle.command("", "U0MEI")
     assert "有 2 项等你处理" in mine and mine.count(render.RATE_OPEN) == 2
     rate(cycle, "U0BO", "2026-10", "C", local(SHANGHAI, "2026-11-05 10:00"))
-    assert "可在 11月10日 周二 结束前申诉" in cycle.command("", "U0BO")
+    talk_at = store.utc(cycle.review("U0BO", "2026-10").talk_at)
+    cycle.clock.set(talk_at)
+    assert talk.RECORD_OPEN in cycle.command("", "U0MEI")  # the talk is on: record it
+    record(cycle, "U0BO", "2026-10", grade="C")
+    assert talk.CONFIRM_OPEN in cycle.command("", "U0BO")
+    confirm(cycle, "U0BO", "2026-10")
+    assert "结束前申诉" in cycle.command("", "U0BO")
     view = cycle.open_form(render.APPEAL_OPEN, str(cycle.review("U0BO", "2026-10").id), "U0BO")
     cycle.submit(view, {"reason": "客户原因"}, "U0BO")
     assert render.DECIDE_OPEN in cycle.command("", HR)
@@ -538,8 +701,11 @@ def test_review_history_is_private_and_refusals_are_audited(cycle: Cycle) -> Non
     write_self(cycle, "U0BO", cycle.posts("U0BO")[0], best="签下腾讯", improve="回款")
     rate(cycle, "U0BO", "2026-10", "B", local(SHANGHAI, "2026-11-04 10:00"))
     own = cycle.command("history", "U0BO")
-    assert "2026-10" in own and "提交自评" in own and "完成评价" in own and "<@U0MEI>" in own
-    assert "经理 B" in own
+    assert "2026-10" in own and "提交自评" in own and "安排面谈" in own and "<@U0MEI>" not in own
+    assert "经理 —" in own and "完成评价" not in own  # the grade comes in the talk
+    record(cycle, "U0BO", "2026-10", grade="B")
+    own = cycle.command("history", "U0BO")
+    assert "经理 B" in own and "完成评价" in own and "<@U0MEI>" in own
     # Alice may not see Bo's; nor may a manager of another team; Mei and HR may.
     refused = cycle.command("history <@U0BO>", "U0ALICE")
     assert "2026-10" not in refused and "only see or change" not in refused
@@ -556,7 +722,7 @@ def test_review_history_is_private_and_refusals_are_audited(cycle: Cycle) -> Non
             AuditEntry.action == "review.history", AuditEntry.outcome == "denied")).all()
     assert sorted(denied) == [("U0ALICE", "U0BO"), ("U0LEE", "U0BO")]
     # The forms are as private: Alice cannot open Bo's, and that is audited too.
-    refused = cycle.open_form(render.APPEAL_OPEN, str(cycle.review("U0BO", "2026-10").id),
+    refused = cycle.open_form(talk.CONFIRM_OPEN, str(cycle.review("U0BO", "2026-10").id),
                               "U0ALICE")
     assert "not yours" in json.dumps(refused) and "签下腾讯" not in json.dumps(refused)
     # Bad input: private, specific, with an example, in the user's language.
@@ -578,6 +744,10 @@ def test_export_reviews_as_csv(cycle: Cycle, capsys: pytest.CaptureFixture,
     cycle.clock.set(local(SHANGHAI, "2026-11-03 10:00"))
     write_self(cycle, "U0BO", cycle.posts("U0BO")[0], best="=HYPERLINK(\"x\")", improve="回款")
     rate(cycle, "U0BO", "2026-10", "B", local(SHANGHAI, "2026-11-04 10:00"))
+    record(cycle, "U0BO", "2026-10", grade="A", strengths_1="开拓新客户")
+    record(cycle, "U0BO", "2026-10", grade="B")  # a second version: both are kept
+    cycle.clock.set(local(SHANGHAI, "2026-11-06 12:00"))
+    confirm(cycle, "U0BO", "2026-10", comment="回款慢是客户流程")
     monkeypatch.setenv("DATABASE_URL", cycle.url)
     for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
         monkeypatch.delenv(name, raising=False)
@@ -588,8 +758,16 @@ def test_export_reviews_as_csv(cycle: Cycle, capsys: pytest.CaptureFixture,
     bo = next(r for r in rows if r["user_id"] == "U0BO")
     assert (bo["period"], bo["status"], bo["grade"], bo["rated_by"]) == (
         "2026-10", "result", "B", "U0MEI")
-    assert bo["self_best"] == "'=HYPERLINK(\"x\")" and bo["appeal_due"] == "2026-11-09"
-    assert bo["self_at"] == "2026-11-03T02:00:00+00:00"
+    assert bo["self_best"] == "'=HYPERLINK(\"x\")" and bo["appeal_due"] == "2026-11-11"
+    assert bo["self_at"] == "2026-11-03T02:00:00+00:00" and bo["level"] == "junior"
+    assert (bo["record_version"], bo["confirmation"], bo["rep_comment"]) == (
+        "2", "confirmed", "回款慢是客户流程")
+    assert json.loads(bo["record"])["grade"] == "B"
+    versions = json.loads(bo["records"])
+    assert [(v["kind"], v["version"], v["by"]) for v in versions] == [
+        ("record", 1, "U0MEI"), ("record", 2, "U0MEI"), ("confirmed", 2, "U0BO")]
+    assert "开拓新客户" in versions[0]["body"] and "开拓新客户" not in versions[1]["body"]
+    assert len(json.loads(bo["competencies"])) == 6
     assert len(rows) == 2
     assert main(["export", "reviews", "--period", "2026-Q3"]) == 0
     assert len(list(csv.DictReader(io.StringIO(capsys.readouterr().out)))) == 0

@@ -1,0 +1,91 @@
+"""One team in one run of the `review` job (bot/jobs/review.py, bot/jobs/plans.py): who its
+managers, HR and the people above them are, each person's language and zone, and `send`, the
+one way a step's message leaves (through the outbox's ledger, once)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.calendar.workdays import at_local, next_working_day
+from bot.deps import Deps
+from bot.jobs.outbox import Due, PacedClient, RunResult, deliver
+from bot.services.teams import TeamInfo
+from store import alerts, deliveries, teams
+from store import reviews as store
+
+JOB = "review"
+STEP_TIME = time(9, 0)
+LATE_CATCH_UP = timedelta(hours=24)  # escalations, results, decisions
+# Steps due longer ago than their window plus this are not looked at again: they were sent,
+# or given up (and logged) by the ticks of the day they were due.
+LOOKBACK = timedelta(days=1)
+# Final reviews and plans opened or closed this recently are still looked at: what follows a
+# final grade waits for the next working morning, after a holiday week too.
+RECENT = timedelta(days=10)
+
+
+@dataclass
+class Run:
+    deps: Deps
+    client: PacedClient
+    info: TeamInfo
+    now: datetime
+    result: RunResult = field(default_factory=RunResult)
+    job: str = JOB  # the ledger's job name (the year end runs through here too)
+
+    def __post_init__(self) -> None:
+        self.tz = ZoneInfo(self.info.tz)
+        with self.deps.sessions() as session:
+            self.managers = tuple(alerts.managers(session, team_id=self.info.id))
+            self.admins = tuple(teams.admins(session, workspace_id=self.info.workspace_id))
+            above: list[str] = []
+            for manager in self.managers:
+                above += teams.escalation_for(session, workspace_id=self.info.workspace_id,
+                                              manager_user_id=manager)
+        self.above = tuple(dict.fromkeys(above))
+
+    def lang(self, user_id: str) -> str:
+        return self.deps.users.profile(self.client, self.info.workspace_id, user_id).lang
+
+    def zone(self, user_id: str | None) -> ZoneInfo:
+        if not user_id:
+            return self.tz
+        return self.deps.users.profile(self.client, self.info.workspace_id, user_id).tz
+
+    def nine(self, day: date) -> datetime:
+        return at_local(day, STEP_TIME, self.tz)
+
+    def settled(self, at: datetime) -> datetime:
+        """09:00 on the working day `at` falls on (or the next one), or `at` if later: what
+        follows a grade that became final at midnight waits for the morning."""
+        return max(at, self.nine(next_working_day(at.astimezone(self.tz).date(),
+                                                  self.info.working)))
+
+    def send(self, step: str, ref: str, recipients: Sequence[str], *, due_at: datetime,
+             window: timedelta, answered: bool, message: Callable[[str], dict],
+             review_id: int | None = None, event: str = "") -> None:
+        """One step to each recipient (in their language), through the ledger; a reminder or
+        escalation actually sent is written to the review's history."""
+        if due_at > self.now or self.now - due_at > window + LOOKBACK:
+            return
+        dues = {user: Due(self.job, self.info, user, f"{step}:{ref}", due_at)
+                for user in dict.fromkeys(r for r in recipients if r)}
+        # Steps stay due for days: read the ledger first, so a tick that has nothing new to
+        # send only reads (deliver's claim would try an INSERT, taking SQLite's write lock).
+        with self.deps.sessions() as session:
+            done = deliveries.final_keys(session, keys=[d.key for d in dues.values()])
+        for user, due in dues.items():
+            if due.key in done:
+                self.result.skipped += 1
+                continue
+            before = self.result.sent
+            deliver(self.deps, self.client, due, now=self.now, answered=answered,
+                    result=self.result, catch_up=window,
+                    message=lambda u=user: message(u))
+            if event and review_id is not None and self.result.sent > before:
+                with self.deps.sessions() as session:
+                    store.record(session, review_id=review_id, action=event, at=self.now,
+                                 detail=f"{step} to {user}")
