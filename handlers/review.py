@@ -228,8 +228,8 @@ def save_rating(session: Session, deps: Deps, who: Who, meta: dict, form: Answer
     audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
                  action="review.rate", target=review.user_id, outcome="done", now=now,
                  detail=f"{review.period} {grade}")
-    when = talk_render.moved_text(who.lang, review=review, tz=who.profile.tz,
-                                  other=review.user_id, other_tz=zone(review.user_id))
+    when = talk_render.talk_when(who.lang, review, who.profile.tz, review.user_id,
+                                 zone(review.user_id))
     return t(who.lang, "review.saved.rate", first=first, rep=render.mention(review.user_id),
              period=render.period(who.lang, review), grade=grade, when=Raw(when),
              stretched=first and slot.stretched), review.team_id

@@ -67,7 +67,7 @@ def _record(session: Session, review: Review) -> dict:
 
 def move_view(session: Session, deps: Deps, who: Who, raw: str) -> dict:
     review = _checked(session, deps, who, raw, "move")
-    return talk.move_form(who.lang, review=review, tz=who.profile.tz)
+    return talk.move_form(who.lang, review=review, tz=who.profile.tz, viewer=who.user_id)
 
 
 def record_view(session: Session, deps: Deps, who: Who, raw: str) -> dict:

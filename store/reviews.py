@@ -143,7 +143,7 @@ def save_rating(session: Session, *, review: Review, by: str, grade: str, streng
            actor=by, at=now, detail=f"grade {grade}")
     if first:
         record(session, review_id=review.id, action="talk_scheduled", at=now,
-               detail=f"{utc(talk_at):%Y-%m-%d %H:%M} UTC with {by}")
+               detail=utc(talk_at).isoformat())
     return first
 
 
@@ -156,7 +156,7 @@ def move_talk(session: Session, *, review: Review, at: datetime, by: str,
     review.talk_at, review.talk_set_at, review.talk_moved_by = utc(at), utc(now), by
     session.add(review)
     record(session, review_id=review.id, action="talk_moved", actor=by, at=now,
-           detail=f"{utc(at):%Y-%m-%d %H:%M} UTC")
+           detail=utc(at).isoformat())
 
 
 def save_record(session: Session, *, review: Review, by: str, grade: str, body: str,

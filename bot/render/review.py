@@ -9,7 +9,7 @@ The tone is a coach's (seed 000): every message says what happens next and how t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from bot.i18n import Raw, format_day, format_period, t
 from bot.render.blocks import context, error_section, message, section
@@ -72,7 +72,7 @@ def dm(text: str, body: Sequence[str], *, buttons: Sequence[dict] = (),
 
 
 def score_line(lang: str, review: Review) -> str:
-    if review.score_total is None:
+    if review.score_total is None or review.score_grade is None:  # ungraded: no number
         return t(lang, "review.score_none", period=period(lang, review))
     return t(lang, "review.score", period=period(lang, review),
              total=f"{review.score_total:.1f}", grade=review.score_grade or "—")
@@ -350,9 +350,19 @@ def history_blocks(lang: str, *, rep: str, reviews: Sequence[Review],
             lines.append(t(lang, "review.cmd.event", at=Raw(f"{at:%Y-%m-%d %H:%M}"),
                            action=Raw(t(lang, f"review.event.{event.action}")),
                            actor=mention(event.actor_user_id) if event.actor_user_id else
-                           Raw(t(lang, "review.cmd.pacer")), detail=event.detail))
+                           Raw(t(lang, "review.cmd.pacer")), detail=_detail(event, tz)))
         blocks += _sections(lines)
     return message(text, blocks[:45])
+
+
+def _detail(event: ReviewEvent, tz) -> str:  # noqa: ANN001
+    """An event's detail; a talk's time (stored in UTC) in the reader's zone."""
+    if event.action in ("talk_scheduled", "talk_moved"):
+        try:
+            return f"{datetime.fromisoformat(event.detail).astimezone(tz):%Y-%m-%d %H:%M}"
+        except ValueError:
+            return event.detail
+    return event.detail
 
 
 def usage_blocks(lang: str, key: str, **params: object) -> dict:

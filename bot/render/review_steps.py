@@ -18,7 +18,7 @@ from bot.render.review import (
     step_button,
 )
 from bot.render.review_plans import CHECK_OPEN, PLAN_OPEN
-from bot.render.review_talk import CONFIRM_OPEN, RECORD_OPEN
+from bot.render.review_talk import CONFIRM_OPEN, MOVE_OPEN, RECORD_OPEN
 from bot.services.review import (
     APPEAL,
     CONFIRM,
@@ -27,6 +27,7 @@ from bot.services.review import (
     RATE,
     RECORD,
     SELF,
+    TALK,
     Step,
     when,
 )
@@ -54,6 +55,11 @@ def step_lines(lang: str, steps: Sequence[Step],
             line = t(lang, "review.item.rate", rep=mention(review.user_id),
                      period=period(lang, review), due=day(lang, review.rating_due))
             button = step_button(RATE_OPEN, str(review.id), "review.rate_button", lang)
+        elif step.kind == TALK:
+            line = t(lang, "review.item.talk", rep=mention(review.user_id),
+                     manager=mention(review.talk_with), period=period(lang, review),
+                     when=when(lang, review.talk_at, tz or ZoneInfo("UTC")))
+            button = step_button(MOVE_OPEN, str(review.id), "review.talk.move_button", lang)
         elif step.kind == RECORD:
             line = t(lang, "review.item.record", rep=mention(review.user_id),
                      period=period(lang, review),

@@ -10,7 +10,7 @@ grade first reaches them in the record, after the conversation.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Raw, format_day, format_money, format_number, format_percent, t
@@ -48,7 +48,8 @@ ACTION_ROWS = 3
 POINT_LIMIT, EXAMPLE_LIMIT, TEXT_LIMIT, ACTION_LIMIT = 500, 1000, 2000, 500
 
 
-def _when(lang: str, review: Review, tz: ZoneInfo, other: str, other_tz: ZoneInfo) -> Raw:
+def talk_when(lang: str, review: Review, tz: ZoneInfo, other: str, other_tz: ZoneInfo) -> Raw:
+    """The talk's time in the reader's zone, and the other person's when it differs."""
     return when_both(lang, review.talk_at, tz, other, other_tz)
 
 
@@ -68,7 +69,7 @@ def talk_note_blocks(lang: str, *, review: Review, tz: ZoneInfo, other_tz: ZoneI
     """To the rep when the talk is set: when, with whom, and what to bring; no grade."""
     text = t(lang, "review.talk.note", period=period(lang, review),
              manager=mention(review.talk_with))
-    body = [_when(lang, review, tz, review.talk_with, other_tz),
+    body = [talk_when(lang, review, tz, review.talk_with, other_tz),
             t(lang, "review.talk.bring")]
     return dm(text, body, buttons=[button(MOVE_OPEN, str(review.id),
                                           t(lang, "review.talk.move_button"), primary=False)],
@@ -79,7 +80,7 @@ def talk_moved_blocks(lang: str, *, review: Review, tz: ZoneInfo, other: str,
                       other_tz: ZoneInfo) -> dict:
     text = t(lang, "review.talk.moved", by=mention(review.talk_moved_by),
              rep=mention(review.user_id), period=period(lang, review))
-    return dm(text, [_when(lang, review, tz, other, other_tz)],
+    return dm(text, [talk_when(lang, review, tz, other, other_tz)],
               buttons=[button(MOVE_OPEN, str(review.id), t(lang, "review.talk.move_button"),
                               primary=False)])
 
@@ -103,7 +104,7 @@ def talk_pack_blocks(lang: str, *, pack: TalkPack, tz: ZoneInfo, rep_tz: ZoneInf
     title = t(lang, "review.talk.pack_title", rep=mention(review.user_id),
               period=period(lang, review))
     blocks = [header(title[:150]),
-              section(t(lang, "review.talk.pack_when", when=_when(lang, review, tz,
+              section(t(lang, "review.talk.pack_when", when=talk_when(lang, review, tz,
                                                                   review.user_id, rep_tz))),
               context(pitfalls(lang)),
               section(t(lang, "review.talk.order", top=pack.top, low=pack.low))]
@@ -228,10 +229,11 @@ def consequences_blocks(lang: str, *, review: Review,
 
 # ----------------------------------------------------------------- forms
 
-def move_form(lang: str, *, review: Review, tz: ZoneInfo) -> dict:
+def move_form(lang: str, *, review: Review, tz: ZoneInfo, viewer: str) -> dict:
     local = review.talk_at.astimezone(tz) if review.talk_at else None
     when = f"{format_day(local.date(), lang)} {local:%H:%M}" if local else "—"
-    blocks = [section(t(lang, "review.talk.move_intro", rep=mention(review.user_id),
+    other = review.talk_with if viewer == review.user_id else review.user_id
+    blocks = [section(t(lang, "review.talk.move_intro", other=mention(other),
                         when=Raw(when), zone=str(tz))),
               {"type": "input", "block_id": "day", "label": plain(t(lang, "cal.field.day")),
                "element": {"type": "datepicker", "action_id": VALUE_ACTION,
@@ -318,13 +320,7 @@ def confirm_form(lang: str, *, review: Review, body: dict,
 
 def moved_text(lang: str, *, review: Review, tz: ZoneInfo, other: str,
                other_tz: ZoneInfo) -> str:
-    return t(lang, "review.talk.moved_saved", rep=mention(review.user_id),
-             when=_when(lang, review, tz, other, other_tz))
+    return t(lang, "review.talk.moved_saved", other=mention(other),
+             when=talk_when(lang, review, tz, other, other_tz))
 
 
-def talk_line(lang: str, *, at: datetime | None, tz: ZoneInfo) -> str:
-    """A talk's time for the rating form's confirmation."""
-    if at is None:
-        return ""
-    local = at.astimezone(tz)
-    return f"{format_day(local.date(), lang)} {local:%H:%M}"

@@ -31,8 +31,9 @@ from store import reviews as store
 from store.models import ImprovementPlan, Review, Team
 
 # What a step asks for; each opens its own form.
-SELF, APPEAL, RATE, DECIDE, RECORD, CONFIRM, PLAN_SETUP, PLAN_CHECK = (
-    "self", "appeal", "rate", "decide", "record", "confirm", "plan_setup", "plan_check")
+SELF, APPEAL, RATE, DECIDE, TALK, RECORD, CONFIRM, PLAN_SETUP, PLAN_CHECK = (
+    "self", "appeal", "rate", "decide", "talk", "record", "confirm", "plan_setup",
+    "plan_check")
 TALK_LENGTH = timedelta(minutes=30)  # seed 003: 时长不少于30分钟
 # The talk is on the second working day after the rating, so that the manager's talk pack
 # can go out a full working day ahead (seed 000: 面谈前的充分准备).
@@ -69,9 +70,11 @@ def pending_steps(session: Session, deps: Deps, who: Who) -> list[Step]:
     zone = _zones(session)
     steps: list[Step] = []
     for review in store.pending(session, workspace_id=who.workspace_id, user_id=who.user_id,
-                                statuses=(store.SELF, store.CONFIRM, store.RESULT)):
+                                statuses=(store.SELF, store.TALK, store.CONFIRM, store.RESULT)):
         if review.status == store.SELF:
             steps.append(Step(SELF, review=review))
+        elif review.status == store.TALK:
+            steps.append(Step(TALK, review=review))  # when, with a button to move it
         elif review.status == store.CONFIRM:
             steps.append(Step(CONFIRM, review=review))
         elif now < end_of_day(review.appeal_due, zone(review.team_id)):
@@ -84,8 +87,9 @@ def pending_steps(session: Session, deps: Deps, who: Who) -> list[Step]:
         for review in store.pending(session, workspace_id=who.workspace_id, team_ids=team_ids,
                                     statuses=(store.SELF, store.RATING, store.TALK)):
             if review.status == store.TALK:
-                if review.talk_with == who.user_id and store.utc(review.talk_at) <= now:
-                    steps.append(Step(RECORD, review=review))
+                if review.talk_with == who.user_id:
+                    held = store.utc(review.talk_at) <= now
+                    steps.append(Step(RECORD if held else TALK, review=review))
             elif review.self_at is not None or now >= end_of_day(review.self_due,
                                                                   zone(review.team_id)):
                 steps.append(Step(RATE, review=review))

@@ -258,8 +258,9 @@ class Console:
             self.say(f"Fields are numbered 1 to {len(inputs)}: :fill 1 3 visits, 5 calls")
         else:
             block = inputs[int(number) - 1]
-            self.answers[block["block_id"]] = value.strip()
-            self.say(f"  ({number}) {block['label']['text']}: {value.strip()}")
+            chosen = _choice(block["element"].get("options") or [], value.strip())
+            self.answers[block["block_id"]] = chosen
+            self.say(f"  ({number}) {block['label']['text']}: {chosen}")
 
     def submit(self) -> None:
         if self.modal is None:
@@ -350,13 +351,28 @@ class Console:
                 element = block["element"]
                 initial = (element.get("initial_value") or element.get("initial_date")
                            or element.get("initial_time") or element.get("initial_user"))
+                options = element.get("options") or []
+                initial = initial or (element.get("initial_option") or {}).get("value")
                 hint = f" [{initial}]" if initial else ""
                 optional = " (optional)" if block.get("optional") else ""
                 self.say(f"  ({number}) {block['label']['text']}{optional}{hint}")
+                if options:  # a select or radio buttons: what :fill may choose
+                    self.say("      choose: " + " · ".join(
+                        f"{o['value']} = {o['text']['text']}" for o in options))
         if any(b.get("type") == "input" for b in blocks):
             self.say("  :fill N TEXT to answer, :submit to send, :cancel to close")
         if clickable:
             self.buttons = buttons
+
+
+def _choice(options: list[dict], typed: str) -> str:
+    """What `:fill` puts in a select: an option's value, typed as its value, its label or its
+    number in the list; anything else as typed (the form then says what is wrong)."""
+    for n, option in enumerate(options, start=1):
+        if typed.casefold() in (option["value"].casefold(), option["text"]["text"].casefold(),
+                                str(n)):
+            return option["value"]
+    return typed
 
 
 def _plain(text: str) -> str:
