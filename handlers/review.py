@@ -137,8 +137,8 @@ def level_reply(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
     if not service.manages(session, who, team.id) or rep == who.user_id:
         audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
                      action="review.level", target=rep, outcome="denied",
-                     now=deps.clock.now(), detail="review.refuse.not_yours")
-        raise Refused("review.refuse.not_yours")
+                     now=deps.clock.now(), detail="review.level.not_yours")
+        raise Refused("review.level.not_yours")
     competencies = rules_for(session, team.id).competencies
     names = ", ".join(f"`{competencies.name(lv, who.lang)}`" for lv in competencies.levels)
     current = store.level_of(session, team_id=team.id, user_id=rep) or competencies.levels[0]
@@ -148,7 +148,7 @@ def level_reply(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
     level = competencies.level_of(args[1])
     if level is None:
         raise Usage("review.level.unknown", word=args[1], levels=Raw(names),
-                    example=f"/review level <@{rep}> {competencies.levels[-1]}")
+                    example=f"/review level @alice {competencies.levels[-1]}")
     store.set_level(session, team_id=team.id, user_id=rep, level=level, by=who.user_id,
                     now=deps.clock.now())
     dims = ", ".join(competencies.name(d, who.lang) for d in competencies.dimensions(level))
