@@ -28,6 +28,8 @@ REVIEW_TEXTS = (("self_difficulties", 3000), ("competencies", 8000), ("controlla
 
 
 def upgrade() -> None:
+    # Added columns only (SQLite adds them in place); text ones keep their server default
+    # of "" (so no rebuild of a table every review event refers to).
     with op.batch_alter_table("reviews", schema=None) as batch_op:
         for name, length in REVIEW_TEXTS:
             batch_op.add_column(sa.Column(name, _text(length), nullable=False,
@@ -45,11 +47,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("confirm_due", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("confirmation", _text(16), nullable=True))
-    with op.batch_alter_table("reviews", schema=None) as batch_op:
-        for name, _ in REVIEW_TEXTS:
-            batch_op.alter_column(name, server_default=None)
-        batch_op.alter_column("talk_version", server_default=None)
-        batch_op.alter_column("record_version", server_default=None)
 
     op.create_table(
         "review_records",
@@ -114,9 +111,6 @@ def upgrade() -> None:
                                       server_default=""))
         batch_op.drop_constraint("uq_plan_review", type_="unique")
         batch_op.create_unique_constraint("uq_plan_review", ["review_id", "kind"])
-    with op.batch_alter_table("improvement_plans", schema=None) as batch_op:
-        batch_op.alter_column("kind", server_default=None)
-        batch_op.alter_column("decision_note", server_default=None)
 
     with op.batch_alter_table("action_items", schema=None) as batch_op:
         batch_op.add_column(sa.Column("review_id", sa.Integer(), nullable=True))
@@ -131,6 +125,10 @@ def downgrade() -> None:
         batch_op.drop_constraint("fk_action_items_review_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_action_items_review_id"))
         batch_op.drop_column("review_id")
+    # The old schema has no satisfaction plans (one plan per review): they go, with checks.
+    op.execute("DELETE FROM plan_checks WHERE plan_id IN "
+               "(SELECT id FROM improvement_plans WHERE kind <> 'pip')")
+    op.execute("DELETE FROM improvement_plans WHERE kind <> 'pip'")
     with op.batch_alter_table("improvement_plans", schema=None) as batch_op:
         batch_op.drop_constraint("uq_plan_review", type_="unique")
         batch_op.create_unique_constraint("uq_plan_review", ["review_id"])
