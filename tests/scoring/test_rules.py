@@ -116,3 +116,41 @@ def test_overrides_must_be_a_mapping(overrides: object) -> None:
 def test_rules_are_frozen() -> None:
     with pytest.raises(AttributeError):
         DEFAULT_RULES.points.visit_day_points = 1  # type: ignore[misc]
+
+
+# ----------------------------------------------------------------- competencies (seed 000)
+
+def test_competency_dimensions_by_level_with_names_in_both_languages() -> None:
+    c = Rules().competencies
+    assert c.levels == ("junior", "senior")
+    assert c.dimensions("junior") == ("technical", "solution", "communication", "coordination",
+                                      "product_knowledge", "visit_process")
+    assert c.dimensions("senior")[-3:] == ("key_accounts", "negotiation", "team_lift")
+    assert c.dimensions("unknown") == c.dimensions("junior")  # the first level by default
+    assert (c.name("negotiation", "en"), c.name("negotiation", "zh")) == (
+        "Complex negotiation", "复杂谈判")
+    assert c.level_of("资深") == c.level_of("Senior") == c.level_of("senior") == "senior"
+    assert c.level_of("director") is None
+
+
+def test_a_team_adds_levels_and_dimensions_key_by_key() -> None:
+    r = Rules.from_mapping({"competencies": {
+        "levels": ["junior", "senior", "lead"], "by_level": {"lead": ["coaching"]},
+        "names": {"lead": {"en": "Team lead", "zh": "组长"},
+                  "coaching": {"en": "Coaching", "zh": "辅导"}}}})
+    assert r.competencies.dimensions("lead")[-1] == "coaching"
+    assert r.competencies.name("technical", "zh") == "技术理解能力"  # defaults kept
+    assert Rules.from_mapping(r.to_mapping()) == r  # round-trips through TOML's shape
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"levels": []}, "at least one level"),
+    ({"levels": ["junior", "boss"]}, "competencies.names.boss needs a name in en, zh"),
+    ({"by_level": {"junior": ["technical"]}}, "each once"),
+    ({"names": {"technical": {"en": "Tech"}}}, "competencies.names.technical needs a name in zh"),
+    ({"names": {"technical": "Tech"}}, "must be a table"),
+    ({"by_level": {"junior": "x"}}, "a list of text"),
+])
+def test_competency_rules_are_checked(overrides: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Rules.from_mapping({"competencies": overrides})
