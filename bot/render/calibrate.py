@@ -373,7 +373,7 @@ def answers_modal(lang: str, occ: Occurrence, *, tz: ZoneInfo) -> dict:
                  metadata={"ref": occ.ref})
 
 
-def _date_input(block_id: str, label: str, initial: date | None) -> dict:
+def date_input(block_id: str, label: str, initial: date | None) -> dict:
     element: dict = {"type": "datepicker", "action_id": VALUE}
     if initial:
         element["initial_date"] = initial.isoformat()
@@ -413,7 +413,7 @@ def minutes_modal(lang: str, occ: Occurrence, *, tz: ZoneInfo,
                                  multiline=False))
         blocks.append(_user_input(f"a{n}_owner", t(lang, "cal.field.owner"),
                                   item.owner_user_id if item else occ.pair.rep))
-        blocks.append(_date_input(f"a{n}_due", t(lang, "cal.field.due"),
+        blocks.append(date_input(f"a{n}_due", t(lang, "cal.field.due"),
                                   item.due_on if item else None))
         blocks.append(text_input(f"a{n}_measure", t(lang, "cal.field.measure"),
                                  max_length=ITEM_MEASURE_MAX,

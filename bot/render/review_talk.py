@@ -10,12 +10,11 @@ grade first reaches them in the record, after the conversation.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Raw, format_day, format_money, format_number, format_percent, t
 from bot.render.blocks import context, header, section
-from bot.render.calibrate import when_both
+from bot.render.calibrate import date_input, when_both
 from bot.render.forms import VALUE_ACTION, plain, shown
 from bot.render.reports import _sections
 from bot.render.review import (
@@ -246,14 +245,6 @@ def move_form(lang: str, *, review: Review, tz: ZoneInfo, viewer: str) -> dict:
                       blocks=blocks, meta={"r": review.id})
 
 
-def _date_input(block_id: str, label: str, initial: date | None) -> dict:
-    element: dict = {"type": "datepicker", "action_id": VALUE_ACTION}
-    if initial:
-        element["initial_date"] = initial.isoformat()
-    return {"type": "input", "block_id": block_id, "optional": True, "label": plain(label),
-            "element": element}
-
-
 def record_form(lang: str, *, review: Review, body: dict, items: Sequence[ActionItem]) -> dict:
     """The manager's record of the talk (seed 000 总结共识, 记录面谈结果): what both agreed,
     each point with a concrete behaviour example, SMART actions, support, development and,
@@ -287,7 +278,7 @@ def record_form(lang: str, *, review: Review, body: dict, items: Sequence[Action
         blocks += [input_block(f"a{n}_text", t(lang, "cal.field.item", n=n),
                                initial=item.text if item else None, optional=True,
                                max_length=ACTION_LIMIT),
-                   _date_input(f"a{n}_due", t(lang, "cal.field.due"),
+                   date_input(f"a{n}_due", t(lang, "cal.field.due"),
                                item.due_on if item else None),
                    input_block(f"a{n}_measure", t(lang, "cal.field.measure"),
                                initial=item.measure if item else None, optional=True,

@@ -124,12 +124,16 @@ class Cycle(World):
         super().close()
 
 
-@pytest.fixture
-def cycle(database_url: str, fake_slack: FakeSlack) -> Iterator[Cycle]:
+def cycle_world(database_url: str, fake_slack: FakeSlack) -> Iterator[Cycle]:
+    """The `cycle` fixture (tests/handlers/test_review_talk.py and tests/jobs/test_year_end.py
+    use it too)."""
     c = Cycle(database_url, fake_slack)
     yield c
     c.close()
     assert fake_slack.problems == [], fake_slack.problems  # every message and view valid
+
+
+cycle = pytest.fixture(name="cycle")(cycle_world)
 
 
 def seed_q3(cycle: Cycle) -> None:

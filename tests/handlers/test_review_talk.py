@@ -9,7 +9,6 @@ York: no working hours in common with Shanghai); U0HR is the Pacer admin (HR).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -22,26 +21,20 @@ from store import plans, ratings, teams
 from store import reviews as store
 from store.models import ActionItem, ImprovementPlan, Review
 from tests.conftest import WORKSPACE
-from tests.fakes import FakeSlack
 from tests.handlers.test_review import (
     HR,
     Cycle,
     button,
     competencies,
     confirm,
+    cycle_world,
     rate,
     record,
 )
 from tests.handlers.test_score import text_of
 from tests.jobs.test_jobs import NEW_YORK, SHANGHAI, local
 
-
-@pytest.fixture
-def cycle(database_url: str, fake_slack: FakeSlack) -> Iterator[Cycle]:
-    c = Cycle(database_url, fake_slack)
-    yield c
-    c.close()
-    assert fake_slack.problems == [], fake_slack.problems
+cycle = pytest.fixture(name="cycle")(cycle_world)
 
 
 def final_review(cycle: Cycle, rep: str, period: str, period_end: date, grade: str,

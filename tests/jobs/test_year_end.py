@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -18,20 +17,14 @@ from bot.jobs import registry as jobs
 from store import annual, ratings, teams
 from store.models import AnnualReview
 from tests.conftest import WORKSPACE
-from tests.fakes import FakeSlack
-from tests.handlers.test_review import HR, Cycle
+from tests.handlers.test_review import HR, Cycle, cycle_world
 from tests.handlers.test_review_talk import final_review
 from tests.jobs.test_jobs import SHANGHAI, local
 
 QUARTER_ENDS = (date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30), date(2026, 12, 31))
 
 
-@pytest.fixture
-def cycle(database_url: str, fake_slack: FakeSlack) -> Iterator[Cycle]:
-    c = Cycle(database_url, fake_slack)
-    yield c
-    c.close()
-    assert fake_slack.problems == [], fake_slack.problems
+cycle = pytest.fixture(name="cycle")(cycle_world)
 
 
 def year(cycle: Cycle, rep: str, grades: str, *, q4_final: str, year_: int = 2026,
