@@ -151,7 +151,8 @@ def level_reply(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
                     example=f"/review level @alice {competencies.levels[-1]}")
     store.set_level(session, team_id=team.id, user_id=rep, level=level, by=who.user_id,
                     now=deps.clock.now())
-    dims = ", ".join(competencies.name(d, who.lang) for d in competencies.dimensions(level))
+    dims = ("、" if who.lang == "zh" else ", ").join(
+        competencies.name(d, who.lang) for d in competencies.dimensions(level))
     return t(who.lang, "review.level.set", rep=Raw(f"<@{rep}>"),
              level=competencies.name(level, who.lang), dimensions=dims)
 
@@ -168,6 +169,15 @@ def review_view(session: Session, deps: Deps, who: Who, raw: str, *, step: str,
                 build: Callable[..., dict]) -> dict:
     review = service.check_review(session, who, _review(session, raw), step, deps.clock.now())
     return build(who.lang, review=review)
+
+
+def decide_view(session: Session, deps: Deps, who: Who, raw: str) -> dict:
+    """HR's form: the rating, the record both saw with the rep's comment, the reason."""
+    review = service.check_review(session, who, _review(session, raw), "decide",
+                                  deps.clock.now())
+    body, items, comment = service.record_of(session, review)
+    return render.decide_form(who.lang, review=review, record=talk_render.summary_lines(
+        who.lang, review, body, items, comment))
 
 
 def rate_view(session: Session, deps: Deps, who: Who, raw: str) -> dict:
@@ -282,9 +292,7 @@ STEPS = (
     (render.APPEAL_OPEN, "appeal", partial(review_view, step="appeal",
                                            build=render.appeal_form),
      render.APPEAL_FORM, "reason", save_appeal),
-    (render.DECIDE_OPEN, "decide", partial(review_view, step="decide",
-                                           build=render.decide_form),
-     render.DECIDE_FORM, "decision", save_decision),
+    (render.DECIDE_OPEN, "decide", decide_view, render.DECIDE_FORM, "decision", save_decision),
 )
 LISTENERS = [
     ("command", COMMAND, handle_review),

@@ -58,9 +58,6 @@ def _checked(session: Session, deps: Deps, who: Who, ident: object, step: str) -
     return service.check_review(session, who, _review(session, ident), step, deps.clock.now())
 
 
-def _record(session: Session, review: Review) -> dict:
-    latest = store.latest_record(session, review_id=review.id)
-    return json.loads(latest.body) if latest else {}
 
 
 # ----------------------------------------------------------------- opening the forms
@@ -72,13 +69,13 @@ def move_view(session: Session, deps: Deps, who: Who, raw: str) -> dict:
 
 def record_view(session: Session, deps: Deps, who: Who, raw: str) -> dict:
     review = _checked(session, deps, who, raw, "record")
-    return talk.record_form(who.lang, review=review, body=_record(session, review),
+    return talk.record_form(who.lang, review=review, body=service.latest_record(session, review),
                             items=actions.of_review(session, review_id=review.id))
 
 
 def confirm_view(session: Session, deps: Deps, who: Who, raw: str) -> dict:
     review = _checked(session, deps, who, raw, "confirm")
-    return talk.confirm_form(who.lang, review=review, body=_record(session, review),
+    return talk.confirm_form(who.lang, review=review, body=service.latest_record(session, review),
                              items=actions.of_review(session, review_id=review.id))
 
 

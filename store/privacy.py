@@ -100,13 +100,24 @@ TABLES: dict[str, Table] = {
     "action_items": Table(people=("rep_user_id", "owner_user_id", "done_by", "created_by"),
                           text=("text", "measure"), aged_by="updated_at"),
     # The review cycle and improvement plans.
-    "reviews": Table(people=("user_id", "rated_by", "decided_by"),
-                     text=("self_best", "self_improve", "self_support", "strengths",
-                           "improvements", "next_plan", "comments", "appeal_reason",
-                           "decision_comment"), aged_by="opened_at"),
+    # A review's competencies are JSON holding the manager's behaviour examples: free text.
+    "reviews": Table(people=("user_id", "rated_by", "decided_by", "talk_with",
+                             "talk_moved_by"),
+                     text=("self_best", "self_improve", "self_support", "self_difficulties",
+                           "strengths", "improvements", "next_plan", "comments",
+                           "competencies", "controllable", "uncontrollable", "appeal_reason",
+                           "decision_comment"), aged_by="opened_at",
+                     not_personal=("level", "confirmation")),
     "review_events": Table(people=("actor_user_id",), text=("detail",), aged_by="at"),
+    # Each version of a conversation's record (JSON) and the rep's answer: about the rep.
+    "review_records": Table(people=("user_id", "author_user_id"), text=("body",),
+                            aged_by="at", not_personal=("kind",)),
+    "member_levels": Table(people=("user_id", "set_by"), not_personal=("level",)),
+    "annual_reviews": Table(people=("user_id",), not_personal=(
+        "grade", "quarters", "bonus_signal", "recommendations")),
     "improvement_plans": Table(people=("user_id", "mentor_user_id", "set_by"),
-                               text=("targets", "notes"), aged_by="opened_at"),
+                               text=("targets", "notes", "decision_note"),
+                               aged_by="opened_at", not_personal=("kind", "decision")),
     "plan_checks": Table(people=("by_user_id",), text=("note",), aged_by="at"),
     # The OAuth install (slack_sdk's tables, tokens sealed by store/installations.py).
     "seen_events": Table(),

@@ -171,8 +171,9 @@ def save_record(session: Session, *, review: Review, by: str, grade: str, body: 
     before = review.grade
     review.grade, review.status, review.confirm_due = grade, CONFIRM, confirm_due
     session.add(review)
-    session.add(ReviewRecord(review_id=review.id, kind=RECORD, version=review.record_version,
-                             author_user_id=by, body=body, at=utc(now)))
+    session.add(ReviewRecord(review_id=review.id, user_id=review.user_id, kind=RECORD,
+                             version=review.record_version, author_user_id=by, body=body,
+                             at=utc(now)))
     record(session, review_id=review.id, action="recorded" if first else "record_edited",
            actor=by, at=now, detail=f"grade {grade}" if grade == before
            else f"grade {before} → {grade}")
@@ -191,7 +192,7 @@ def confirm(session: Session, *, review: Review, comment: str, appeal_due: date,
     if result.rowcount != 1:
         return False
     session.refresh(review)
-    session.add(ReviewRecord(review_id=review.id, kind=CONFIRMED,
+    session.add(ReviewRecord(review_id=review.id, user_id=review.user_id, kind=CONFIRMED,
                              version=review.record_version, author_user_id=review.user_id,
                              body=comment, at=utc(now)))
     record(session, review_id=review.id, action="confirmed", actor=review.user_id, at=now,

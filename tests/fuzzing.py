@@ -192,5 +192,8 @@ CALIBRATE_SHAPES = (
     (("now", "minutes", "history", "pack", "show", "help"), MENTION),
 )
 ACTIONS_WORDS = ("all", "done", "全部", "help", "帮助", *MENTION)
-REVIEW_WORDS = ("history", "历史", "记录", "help", "帮助", *MENTION, *PERIODS)
-REVIEW_SHAPES = ((("history", "历史"), MENTION),)
+REVIEW_WORDS = ("history", "历史", "记录", "help", "帮助", "move", "改期", "level", "级别",
+                "senior", "junior", "资深", "tomorrow", "15:00", "明天", "下午3点", *MENTION,
+                *PERIODS)
+REVIEW_SHAPES = ((("history", "历史"), MENTION), (("move", "改期"), MENTION),
+                 (("level", "级别"), MENTION, ("senior", "资深", "junior", "boss")))

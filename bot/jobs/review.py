@@ -59,7 +59,6 @@ reminder and escalation sent is written to the review's history (review_events).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -75,7 +74,7 @@ from bot.render import review_talk as talk
 from bot.scoring.facts import Period
 from bot.scoring.recommend import PIP
 from bot.services.reports import recommendations, rules_for, team_report
-from bot.services.review import TALK_LENGTH
+from bot.services.review import TALK_LENGTH, parse_record, record_of
 from bot.services.talk_pack import talk_pack
 from bot.services.teams import TeamInfo
 from store import actions, alerts, teams
@@ -322,11 +321,17 @@ def _record_steps(run: Run, review: Review, fresh: Fresh) -> Review:
     return review
 
 
+def _summary(run: Run, lang: str, review: Review) -> list[str]:
+    with run.deps.sessions() as session:
+        body, items, comment = record_of(session, review)
+    return talk.summary_lines(lang, review, body, items, comment)
+
+
 def _record_message(run: Run, lang: str, review: Review) -> dict:
     with run.deps.sessions() as session:
         latest = store.latest_record(session, review_id=review.id)
         items = actions.of_review(session, review_id=review.id)
-    return talk.record_blocks(lang, review=review, body=json.loads(latest.body),
+    return talk.record_blocks(lang, review=review, body=parse_record(latest.body),
                               items=items, edited=latest.version > 1)
 
 
@@ -335,7 +340,8 @@ def _appeal_steps(run: Run, review: Review, fresh: Fresh) -> None:
     hr = run.admins
     appealed = store.utc(review.appealed_at)
     run.send("appeal", ref, hr, due_at=appealed, window=LATE_CATCH_UP, answered=decided,
-             message=fresh(lambda lang, r: render.appeal_blocks(lang, review=r)))
+             message=fresh(lambda lang, r: render.appeal_blocks(
+                 lang, review=r, record=_summary(run, lang, r))))
     run.send("appeal-filed", ref, run.managers, due_at=appealed, window=LATE_CATCH_UP,
              answered=False,
              message=fresh(lambda lang, r: talk.appeal_filed_blocks(lang, review=r)))

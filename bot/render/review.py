@@ -171,13 +171,16 @@ def escalation_blocks(lang: str, *, review: Review, step: str, owners: Sequence[
     return dm(text, [], note=t(lang, "review.escalate.note"))
 
 
-def appeal_blocks(lang: str, *, review: Review, remind: bool = False) -> dict:
+def appeal_blocks(lang: str, *, review: Review, remind: bool = False,
+                  record: Sequence[str] = ()) -> dict:
+    """To HR: the appeal, with the rating, the record both sides saw (and the rep's comment),
+    and the rep's reason."""
     key = "review.appeal.remind" if remind else "review.appeal.text"
     text = t(lang, key, rep=mention(review.user_id), period=period(lang, review),
              due=day(lang, review.decision_due))
     body = [] if remind else [
-        *rating_lines(lang, review), field_line(lang, "review.appeal_field.reason",
-                                            review.appeal_reason)]
+        *rating_lines(lang, review), *record,
+        field_line(lang, "review.appeal_field.their_reason", review.appeal_reason)]
     return dm(text, body, buttons=[button(DECIDE_OPEN, str(review.id),
                                             t(lang, "review.decide_button"))],
                note=t(lang, "review.private_note"))
@@ -278,11 +281,12 @@ def appeal_form(lang: str, *, review: Review) -> dict:
                  blocks=blocks, meta={"r": review.id})
 
 
-def decide_form(lang: str, *, review: Review) -> dict:
+def decide_form(lang: str, *, review: Review, record: Sequence[str] = ()) -> dict:
     blocks = [section(t(lang, "review.decide_form.intro", rep=mention(review.user_id),
                         period=period(lang, review), due=day(lang, review.decision_due))),
-              *_sections([score_line(lang, review), *rating_lines(lang, review),
-                          field_line(lang, "review.appeal_field.reason", review.appeal_reason)]),
+              *_sections([score_line(lang, review), *rating_lines(lang, review), *record,
+                          field_line(lang, "review.appeal_field.their_reason",
+                                     review.appeal_reason)]),
               select_block("decision", t(lang, "review.decide_field.decision"),
                       [option(d, t(lang, f"review.decide_option.{d}"))
                        for d in ("upheld", "changed")], initial=review.decision, radio=True),

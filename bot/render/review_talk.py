@@ -108,7 +108,7 @@ def talk_pack_blocks(lang: str, *, pack: TalkPack, tz: ZoneInfo, rep_tz: ZoneInf
               context(pitfalls(lang)),
               section(t(lang, "review.talk.order", top=pack.top, low=pack.low))]
     mine = self_lines(lang, review) if review.self_at else [t(lang, "review.talk.no_self")]
-    blocks += _sections([f"*{t(lang, 'review.talk.self_title')}*", *mine])
+    blocks += _sections([f"*{t(lang, 'review.talk.self_title')}*", *filter(None, mine)])
     data = [_data_line(lang, line, pack.currency) for line in pack.data] or [
         t(lang, "review.talk.no_data")]
     if pack.total is not None and pack.score_grade:  # an ungraded card's total means nothing
@@ -124,12 +124,11 @@ def talk_pack_blocks(lang: str, *, pack: TalkPack, tz: ZoneInfo, rep_tz: ZoneInf
                 example=shown(c.example)) for c in pack.competencies]
     blocks += _sections([f"*{t(lang, 'review.talk.competencies_title', level=pack.level_name)}*",
                          *skills])
-    blocks += _sections([f"*{t(lang, 'review.talk.grade_title')}*",
-                         t(lang, "review.talk.grade", grade=review.grade),
-                         field_line(lang, "review.rate_field.strengths", review.strengths),
-                         field_line(lang, "review.rate_field.improvements",
-                                    review.improvements),
-                         field_line(lang, "review.rate_field.comments", review.comments)])
+    blocks += _sections(list(filter(None, [
+        f"*{t(lang, 'review.talk.grade_title')}*", t(lang, "review.talk.grade", grade=review.grade),
+        field_line(lang, "review.rate_field.strengths", review.strengths),
+        field_line(lang, "review.rate_field.improvements", review.improvements),
+        field_line(lang, "review.rate_field.comments", review.comments)])))
     blocks.append({"type": "actions", "elements": [
         button(MOVE_OPEN, str(review.id), t(lang, "review.talk.move_button"), primary=False),
         button(RATE_OPEN, str(review.id), t(lang, "review.talk.rerate_button"),
@@ -201,10 +200,20 @@ def confirmed_blocks(lang: str, *, review: Review, comment: str, to_rep: bool) -
               note=t(lang, "review.private_note"))
 
 
+def summary_lines(lang: str, review: Review, body: dict, items: Sequence[ActionItem],
+                  comment: str) -> list[str]:
+    """The record as both saw it and the rep's comment on it, for HR (an appeal)."""
+    if not body:
+        return []
+    return [f"*{t(lang, 'review.record.title')}*", *record_lines(lang, review, body, items),
+            field_line(lang, "review.record.comment", comment)]
+
+
 def appeal_filed_blocks(lang: str, *, review: Review) -> dict:
     text = t(lang, "review.appeal.filed", rep=mention(review.user_id),
              period=period(lang, review), due=day(lang, review.decision_due))
-    return dm(text, [field_line(lang, "review.appeal_field.reason", review.appeal_reason)],
+    return dm(text, [field_line(lang, "review.appeal_field.their_reason",
+                                review.appeal_reason)],
               note=t(lang, "review.appeal.filed_note"))
 
 

@@ -26,7 +26,7 @@ from bot.scoring.rules import Rules
 from bot.services import calibration as cal
 from bot.services.reports import rules_for
 from bot.services.teams import team_info, working_for
-from store import plans, teams
+from store import actions, plans, teams
 from store import reviews as store
 from store.models import ImprovementPlan, Review, Team
 
@@ -281,6 +281,28 @@ def refusal_words(session: Session, review: Review, at: datetime, lang: str) -> 
     asked = at.astimezone(tz).date()
     return {"day": day(lang, asked), "team": team.name,
             "next": day(lang, next_working_day(asked, working_for(session, team)))}
+
+
+def parse_record(body: str | None) -> dict:
+    """A record version's JSON; {} when there is none, or the retention blanked it."""
+    try:
+        found = json.loads(body or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def latest_record(session: Session, review: Review) -> dict:
+    latest = store.latest_record(session, review_id=review.id)
+    return parse_record(latest.body if latest else None)
+
+
+def record_of(session: Session, review: Review) -> tuple[dict, list, str]:
+    """The latest record (as JSON), its action items, and the rep's comment on it."""
+    answers = [r.body for r in store.records(session, review_id=review.id)
+               if r.kind == store.CONFIRMED]
+    return (latest_record(session, review), actions.of_review(session, review_id=review.id),
+            answers[-1] if answers else "")
 
 
 def rules_of(session: Session, review: Review) -> Rules:

@@ -106,6 +106,7 @@ class ReviewRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="reviews.id", index=True)
+    user_id: str = Field(max_length=32)  # the rep the record is about
     kind: str = Field(max_length=16)  # record | confirmed
     version: int  # the record's version it is (or answers)
     author_user_id: str = Field(max_length=32)

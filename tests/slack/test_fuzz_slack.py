@@ -54,6 +54,8 @@ from bot.render import lead as lead_render
 from bot.render import log as log_render
 from bot.render import rate as rate_render
 from bot.render import review as review_render
+from bot.render import review_plans as plan_render
+from bot.render import review_talk as talk_render
 from bot.render.blocks import ERROR_BLOCK
 from bot.slack.signing import action_body, command_body, sign, view_submission_body
 from store import teams
@@ -152,9 +154,10 @@ ACTIONS = [
         cal_render.SKIP_ACTION)),
     *(Action(action_id, st.one_of(id_text, st.none())) for action_id in (
         review_render.SELF_OPEN, review_render.RATE_OPEN, review_render.APPEAL_OPEN,
-        review_render.DECIDE_OPEN, review_render.PLAN_OPEN)),
-    Action(review_render.CHECK_OPEN, st.one_of(st.builds("{}:{}".format, id_text, id_text),
-                                               st.none())),
+        review_render.DECIDE_OPEN, plan_render.PLAN_OPEN, talk_render.MOVE_OPEN,
+        talk_render.RECORD_OPEN, talk_render.CONFIRM_OPEN)),
+    Action(plan_render.CHECK_OPEN, st.one_of(st.builds("{}:{}".format, id_text, id_text),
+                                             st.none())),
     Action(home_render.LOG_ACTION, st.one_of(st.just("open"), fz.any_text, st.none())),
     Action("no_such_action", fz.any_text),  # a button from an older version of the app
 ]
@@ -179,14 +182,24 @@ FORMS = [
     Form(review_render.SELF_FORM, {**dict.fromkeys(review_render.SELF_TEXTS, TEXT),
                                    "grade": "radio_buttons"}, {"r": ids}),
     Form(review_render.RATE_FORM, {**dict.fromkeys(review_render.RATE_TEXTS, TEXT),
+                                   **dict.fromkeys(review_render.FACTORS, TEXT),
+                                   "c_technical": "static_select", "c_technical_ex": TEXT,
                                    "grade": "static_select"}, {"r": ids}),
     Form(review_render.APPEAL_FORM, {"reason": TEXT}, {"r": ids}),
     Form(review_render.DECIDE_FORM, {"decision": "radio_buttons", "grade": "static_select",
                                      "comment": TEXT}, {"r": ids}),
-    Form(review_render.PLAN_FORM, {"targets": TEXT, "mentor": "users_select", "notes": TEXT},
+    Form(plan_render.PLAN_FORM, {"targets": TEXT, "mentor": "users_select", "notes": TEXT},
          {"p": ids}),
-    Form(review_render.CHECK_FORM, {"status": "radio_buttons", "outcome": "radio_buttons",
-                                    "note": TEXT}, {"p": ids, "m": st.integers(-1, 13)}),
+    Form(plan_render.CHECK_FORM, {"status": "radio_buttons", "outcome": "radio_buttons",
+                                  "decision": "radio_buttons", "decision_note": TEXT,
+                                  "note": TEXT}, {"p": ids, "m": st.integers(-1, 13)}),
+    Form(talk_render.MOVE_FORM, {"day": DATE, "time": TIME}, {"r": ids}),
+    Form(talk_render.RECORD_FORM, {"grade": "static_select", "strengths_1": TEXT,
+                                   "strengths_1_ex": TEXT, "improvements_1": TEXT,
+                                   "improvements_1_ex": TEXT, "a1_text": TEXT, "a1_due": DATE,
+                                   "a1_measure": TEXT, "development": TEXT,
+                                   "mentee": "users_select"}, {"r": ids}),
+    Form(talk_render.CONFIRM_FORM, {"comment": TEXT}, {"r": ids, "v": ids}),
     Form(home_render.LOG_FORM, {home_render.LOG_FIELD: TEXT},
          {"n": st.one_of(st.sampled_from(("seed-nonce", "x" * 300)), json_scalars)}),
     Form("no_such_form", {"x": TEXT}, {}),  # a form from an older version
@@ -693,7 +706,7 @@ def test_calibration_action_item_and_review_ids_too_large_are_not_found(bot: Bot
     opened = []
     for action_id, value in ((cal_render.SKIP_ACTION, f"{huge}|U0ALICE|2026-11-24"),
                              (review_render.SELF_OPEN, huge),
-                             (review_render.CHECK_OPEN, f"1:{huge}")):
+                             (plan_render.CHECK_OPEN, f"1:{huge}")):
         before = len(bot.fake.find("views.open"))
         click(bot, action_id, value)
         opened.append(json.dumps(bot.fake.wait_for("views.open", before + 1)[-1].args))
@@ -701,7 +714,7 @@ def test_calibration_action_item_and_review_ids_too_large_are_not_found(bot: Bot
     assert all("That review is no longer there" in view for view in opened[1:]), opened
     for callback_id, meta in ((cal_render.SKIP_FORM, {"ref": f"{huge}|U0ALICE|2026-11-24"}),
                               (review_render.RATE_FORM, {"r": 2**63}),
-                              (review_render.CHECK_FORM, {"p": 2**63, "m": 1})):
+                              (plan_render.CHECK_FORM, {"p": 2**63, "m": 1})):
         reply = submit_form(bot, form_of(callback_id), {}, json.dumps(meta))
         assert t("en", "errors.internal") not in json.dumps(reply), callback_id
 

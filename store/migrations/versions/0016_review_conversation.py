@@ -52,6 +52,7 @@ def upgrade() -> None:
         "review_records",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("review_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", _text(32), nullable=False),
         sa.Column("kind", _text(16), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("author_user_id", _text(32), nullable=False),
