@@ -70,7 +70,7 @@ def open_plan_for(session: Session, *, review: Review, start: date, now: datetim
     except IntegrityError:
         return None
     record(session, review_id=review.id, action="plan_opened", at=now,
-           detail=f"{kind} {start.isoformat()} to {plan_end(plan).isoformat()}")
+           detail=f"{kind} {start.isoformat()} → {plan_end(plan).isoformat()}")
     return plan
 
 

@@ -174,9 +174,9 @@ def save_record(session: Session, *, review: Review, by: str, grade: str, body: 
     session.add(ReviewRecord(review_id=review.id, user_id=review.user_id, kind=RECORD,
                              version=review.record_version, author_user_id=by, body=body,
                              at=utc(now)))
+    # Details are data, not words (the history is read in either language).
     record(session, review_id=review.id, action="recorded" if first else "record_edited",
-           actor=by, at=now, detail=f"grade {grade}" if grade == before
-           else f"grade {before} → {grade}")
+           actor=by, at=now, detail=grade if grade == before else f"{before} → {grade}")
     return first
 
 
@@ -196,7 +196,7 @@ def confirm(session: Session, *, review: Review, comment: str, appeal_due: date,
                              version=review.record_version, author_user_id=review.user_id,
                              body=comment, at=utc(now)))
     record(session, review_id=review.id, action="confirmed", actor=review.user_id, at=now,
-           detail=f"record v{review.record_version}" + (", with a comment" if comment else ""))
+           detail=f"v{review.record_version}" + (" 💬" if comment else ""))
     return True
 
 
@@ -212,7 +212,7 @@ def confirm_overdue(session: Session, *, review: Review, at: datetime,
         return False
     session.refresh(review)
     record(session, review_id=review.id, action="confirm_overdue", at=at,
-           detail=f"record v{review.record_version}")
+           detail=f"v{review.record_version}")
     return True
 
 

@@ -39,7 +39,8 @@ def test_the_scheduler_ticks_every_runnable_job_and_stops_cleanly(
         assert sorted(scheduler.job_ids()) == ["actions", "alerts", "calibration",
                                                "checkin-reminder", "friday-brief",
                                                "friday-report", "home", "month-end",
-                                               "quarter-end", "retention", "review"]
+                                               "quarter-end", "retention", "review",
+                                               "year-end"]
         assert all(j.coalesce and j.max_instances == 1
                    for j in scheduler._scheduler.get_jobs())
         fake_slack.wait_for("chat.postMessage")
