@@ -71,9 +71,10 @@ def dm(text: str, body: Sequence[str], *, buttons: Sequence[dict] = (),
     return {"text": text, "blocks": blocks}
 
 
-def score_line(lang: str, review: Review) -> str:
+def score_line(lang: str, review: Review, *, to_rep: bool = True) -> str:
     if review.score_total is None or review.score_grade is None:  # ungraded: no number
-        return t(lang, "review.score_none", period=period(lang, review))
+        return t(lang, "review.score_none" if to_rep else "review.score_none_manager",
+                 period=period(lang, review))
     return t(lang, "review.score", period=period(lang, review),
              total=f"{review.score_total:.1f}", grade=review.score_grade or "—")
 
@@ -140,7 +141,7 @@ def decision_blocks(lang: str, *, review: Review, to_rep: bool) -> dict:
 def rate_request_blocks(lang: str, *, review: Review, late: bool) -> dict:
     key = "review.rate_request.late" if late else "review.rate_request.text"
     text = t(lang, key, rep=mention(review.user_id), period=period(lang, review))
-    body = [score_line(lang, review)]
+    body = [score_line(lang, review, to_rep=False)]
     body += self_lines(lang, review) if review.self_at else []
     body.append(t(lang, "review.rate_request.due", due=day(lang, review.rating_due)))
     return dm(text, body, buttons=[button(RATE_OPEN, str(review.id),
@@ -247,7 +248,8 @@ def rate_form(lang: str, *, review: Review, competencies: CompetencyRules, level
               due=day(lang, review.rating_due))
     answers = self_lines(lang, review) if review.self_at else [
         t(lang, "review.rate_form.no_self")]
-    blocks = [section(intro), context(pitfalls(lang)), context(score_line(lang, review)),
+    blocks = [section(intro), context(pitfalls(lang)),
+              context(score_line(lang, review, to_rep=False)),
               *_sections(answers),
               select_block("grade", t(lang, "review.rate_field.grade"), grade_options(lang),
                       initial=review.grade or review.score_grade),
@@ -284,9 +286,10 @@ def appeal_form(lang: str, *, review: Review) -> dict:
 def decide_form(lang: str, *, review: Review, record: Sequence[str] = ()) -> dict:
     blocks = [section(t(lang, "review.decide_form.intro", rep=mention(review.user_id),
                         period=period(lang, review), due=day(lang, review.decision_due))),
-              *_sections([score_line(lang, review), *rating_lines(lang, review), *record,
-                          field_line(lang, "review.appeal_field.their_reason",
-                                     review.appeal_reason)]),
+              *_sections([line for line in (
+                  score_line(lang, review, to_rep=False), *rating_lines(lang, review), *record,
+                  field_line(lang, "review.appeal_field.their_reason", review.appeal_reason))
+                  if line]),
               select_block("decision", t(lang, "review.decide_field.decision"),
                       [option(d, t(lang, f"review.decide_option.{d}"))
                        for d in ("upheld", "changed")], initial=review.decision, radio=True),

@@ -474,6 +474,7 @@ def test_two_cs_in_a_row_open_a_plan_with_monthly_checks(cycle: Cycle) -> None:
         assert shown is not None and shown.targets == "" and shown.end == date(2027, 3, 10)
         assert plans.open_plan(s, team_id=team_id, user_id="U0ALICE") is None
 
+    assert plan_render.PLAN_OPEN in cycle.command("", "U0MEI")  # /review lists it too
     # Mei sets the targets: each field checked; a mentor other than Bo; Bo and the mentor
     # are told.
     view = cycle.open_form(plan_render.PLAN_OPEN, button(setup, plan_render.PLAN_OPEN), "U0MEI")
@@ -500,6 +501,7 @@ def test_two_cs_in_a_row_open_a_plan_with_monthly_checks(cycle: Cycle) -> None:
                              if plan_render.CHECK_OPEN in p["blocks"]])
     assert dates == ["2027-01-11 09:00", "2027-02-11 09:00", "2027-03-10 09:00"]
     checks = [p for p in cycle.posts("U0MEI") if plan_render.CHECK_OPEN in p["blocks"]]
+    assert cycle.command("", "U0MEI").count(plan_render.CHECK_OPEN) == 3  # all three due
     assert "最后一次跟进" in checks[2]["text"] and "最后一次" not in checks[0]["text"]
     view = cycle.open_form(plan_render.CHECK_OPEN, button(checks[0], plan_render.CHECK_OPEN),
                            "U0MEI")

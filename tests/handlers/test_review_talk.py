@@ -199,6 +199,9 @@ def test_the_record_asks_for_examples_and_smart_actions_that_become_action_items
     assert "牵头一个行业项目" in rec["blocks"] and "<@U0ALICE>" in rec["blocks"]
     assert "/actions" not in rec["blocks"]
     assert "3 个决策图谱" in cycle.bot.command("", command="/actions", user="U0BO").text
+    # The grade now lives in the record: the rating form is closed.
+    rerate = cycle.open_form(render.RATE_OPEN, str(review.id), "U0MEI")
+    assert "等级请在面谈记录中修改" in json.dumps(rerate, ensure_ascii=False)
     # An edit before the confirmation: a row emptied is dropped, the rep gets the new
     # version; a confirmation form opened on the old version is refused.
     old = cycle.open_form(talk.CONFIRM_OPEN, str(review.id), "U0BO")
