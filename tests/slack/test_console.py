@@ -71,3 +71,38 @@ def test_console_opens_the_app_home_and_presses_its_buttons(tmp_path: Path) -> N
     assert "[2] Log an activity" in out and "── form: Log an activity ──" in out
     assert "Logged *3 calls*" in out
     assert "团队 Demo Sales · 你是主管" in out
+
+
+def test_console_plays_a_quarter_end_review_as_rep_and_manager(tmp_path: Path) -> None:
+    """Seed 000's conversation as a team plays it in the console: Bo (zh) assesses himself,
+    Mei rates him, he hears of the talk but not the grade, she gets the pack a working day
+    ahead, he moves the talk, she records it, he confirms with a comment, the appeal window
+    opens."""
+    out = console(tmp_path, "\n".join([
+        ":as U0BO", ":now 2026-12-10 10:00", "/log deal Acme 120k new",
+        ":now 2027-01-04 09:00", ":run review", ":click 1",
+        ":fill 1 签下 Acme 大单", ":fill 2 回款跟进不够及时", ":fill 3 法务审核慢", ":submit",
+        ":as U0MEI", ":now 2027-01-04 15:00", "/review", ":click 1",
+        ":fill 1 C", *(f":fill {n} solid" for n in range(2, 13, 2)),
+        *(f":fill {n} 例子{n}" for n in range(3, 14, 2)),
+        ":fill 14 Acme 的技术方案", ":fill 15 回款率", ":fill 17 客户预算冻结", ":submit",
+        ":as U0BO", "/review", ":click 1", ":fill 2 15:00", ":submit",
+        ":as U0MEI", ":now 2027-01-05 15:00", ":run review",
+        ":now 2027-01-06 15:31", "/review", ":click 2",  # rate Alice, record Bo's talk, ...
+        ":fill 2 能把技术功能讲成客户价值", ":fill 3 Acme 演示", ":fill 6 回款跟进",
+        ":fill 7 Globex 逾期 40 天", ":fill 10 每周五核对应收", ":fill 11 2027-01-29",
+        ":fill 12 逾期应收为 0", ":fill 20 售前顾问方向", ":submit",
+        ":as U0BO", "/review", ":click 1", ":fill 1 回款慢是客户流程变更", ":submit",
+    ]) + "\n")
+    note = out[out.index("🗓️ 你和 <@U0MEI> 关于2026年第4季度的绩效面谈"):]
+    note = note[:note.index("Now acting as")]
+    assert "1月6日 周三 10:00" in note and "请准备" in note and "等级" not in note
+    assert "choose: S = S · 卓越" in out  # the console lists a select's choices
+    pack = out[out.index("面谈资料包："):]
+    assert pack.index("法务审核慢") < pack.index("· 团队平均") < pack.index("等级 *C*")
+    assert "面谈四忌" in pack and "1月6日 周三 15:00" in pack  # moved by Bo, pack after
+    assert "调整了绩效面谈的时间" in out
+    assert "*等级：* *C*" in out and "Acme 演示" in out  # the record, after the talk
+    assert "面谈记录已确认，你的意见经理可以看到" in out
+    assert "可以在 1月11日 周一 结束前向人力资源申诉" in out
+    assert "回款慢是客户流程变更" in out[out.rindex("已确认2026年第4季度的面谈记录"):]
