@@ -216,20 +216,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _token_workspace_installed(deps: Deps) -> None:
-    """One bot token, and Bolt has just checked it (auth.test): Pacer is installed in its
-    workspace, again if an uninstall was recorded there (the token was then replaced)."""
+    """One bot token: learn its workspace now (auth.test, once; every request is held to it),
+    and Pacer is installed there again if an uninstall was recorded (the token was then
+    replaced)."""
+    workspace_id = deps.home().team_id
     with deps.sessions() as session:
-        gone = workspaces.uninstalled_ids(session)
-    if not gone:
-        return
-    from bot.slack.client import web_client
-
-    workspace_id = deps.workspace_id(web_client(deps.settings).auth_test()["team_id"])
-    if workspace_id in gone:
-        with deps.sessions() as session:
-            workspaces.installed(session, workspace_id=workspace_id, name=None,
-                                 now=deps.clock.now())
-        log.info("workspace %s is active again (a working bot token)", workspace_id)
+        if workspace_id not in workspaces.uninstalled_ids(session):
+            return
+        workspaces.installed(session, workspace_id=workspace_id, name=None, now=deps.clock.now())
+    log.info("workspace %s is active again (a working bot token)", workspace_id)
 
 
 def _run_clock(settings: Settings):  # noqa: ANN202 - a bot.clock.Clock, or None: the real one
