@@ -98,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--workspace", help="Slack team id (default: the only one, or "
                        "the bot token's)")
 
+    role = sub.add_parser("role", help="who is admin (and manager), and how each became one")
+    role.add_argument("user_id", help="a Slack user id (U…), or `list`")
+    role.add_argument("role", nargs="?", choices=("rep", "manager", "admin"),
+                      help="the role to give (admin: e.g. a first admin without Slack admin "
+                      "rights)")
+    role.add_argument("--workspace", help="Slack team id (default: the only one, or the bot "
+                      "token's)")
+
     export = sub.add_parser("export", help="CSV to stdout").add_subparsers(
         dest="export_command", required=True)
     for name, text in (("logs", "behaviour and result logs, deals and payments included"),
@@ -258,5 +266,6 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cli_commands.cmd_team,
             "export": cli_commands.cmd_export, "import": cli_commands.cmd_import,
-            "rules": cli_commands.cmd_rules, "jobs": cli_commands.cmd_jobs,
+            "rules": cli_commands.cmd_rules, "role": cli_commands.cmd_role,
+            "jobs": cli_commands.cmd_jobs,
             "member": cli_commands.cmd_privacy, "retention": cli_commands.cmd_privacy}
