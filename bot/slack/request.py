@@ -33,17 +33,19 @@ TIMESTAMP = re.compile(r"\d{1,12}")
 SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
 # Where Bolt's matching and Pacer's listeners reach into a body, the JSON types Slack sends
-# there (None: may be absent or null). `[]` is each item of a list.
+# there when the key is present (None: null). `[]` is each item of a list. Bolt reads some
+# objects as body.get("event", {}): present, they must not be null.
 SHAPE: dict[str, tuple] = {
     "type": (str, None), "team": (dict, str, None), "team.id": (str, None),
     "user": (dict, str, None), "user.id": (str, None), "user.team_id": (str, None),
     "enterprise": (dict, str, None), "enterprise.id": (str, None),
     "channel": (dict, str, None), "channel.id": (str, None), "container": (dict, None),
-    "message": (dict, None), "view": (dict, None), "view.id": (str, None),
+    "message": (dict, None), "view": (dict,), "view.id": (str, None),
     "view.callback_id": (str, None), "view.private_metadata": (str, None),
     "view.state": (dict, None), "view.state.values": (dict, None),
     "actions": (list, None), "actions[]": (dict,), "actions[].action_id": (str, None),
-    "actions[].block_id": (str, None), "event": (dict, None), "event.type": (str, None),
+    "actions[].block_id": (str, None), "event": (dict,), "event.type": (str, None),
+    "event.tokens": (dict,), "event.function": (dict,), "function": (dict,),
     "authorizations": (list, None), "authorizations[]": (dict,),
     "response_urls": (list, None), "response_urls[]": (dict,),
     **dict.fromkeys(("team_id", "user_id", "enterprise_id", "channel_id", "command", "text",
@@ -108,8 +110,7 @@ def read_body(raw_body: str, content_type: str | None) -> dict:
     if not body and raw_body and not raw_body.startswith("{"):
         body = dict(parse_qsl(raw_body, keep_blank_values=True))  # as SlackRequest reads it
     if not isinstance(body, dict):
-        raise Refused(400, f"the body is {JSON_TYPES.get(type(body), 'a value')}, "
-                      "not an object")
+        raise Refused(400, f"the body is {_json_type(body)}, not an object")
     problems = shape_problems(body)
     if problems:
         raise Refused(400, "; ".join(problems[:3]))
@@ -119,25 +120,28 @@ def read_body(raw_body: str, content_type: str | None) -> dict:
 def shape_problems(body: dict) -> list[str]:
     problems = [f"{path}: required for {body['type']}"
                 for path in REQUIRED.get(body.get("type"), ())  # type: ignore[arg-type]
-                if not _values(body, path)]
+                if all(value is None for value in _values(body, path))]
     for path, allowed in SHAPE.items():
         for value in _values(body, path):
             if not any(value is None if kind is None else isinstance(value, kind)
                        for kind in allowed):
-                problems.append(f"{path}: {JSON_TYPES.get(type(value), type(value).__name__)}"
-                                " where Slack sends " + " or ".join(
-                                    JSON_TYPES.get(kind, kind.__name__) for kind in allowed))
+                problems.append(f"{path}: {_json_type(value)} where Slack sends "
+                                + " or ".join(JSON_TYPES.get(kind) or kind.__name__
+                                              for kind in allowed))
     return problems
 
 
+def _json_type(value: object) -> str:
+    return "null" if value is None else JSON_TYPES.get(type(value)) or type(value).__name__
+
+
 def _values(body: dict, path: str) -> list:
-    """The values at `path` (a.b, a[].b), those present and not null."""
+    """The values at `path` (a.b, a[].b) wherever the key is present, nulls included."""
     found: list = [body]
     for part in path.split("."):
         each = part.endswith("[]")
         key = part.removesuffix("[]")
-        found = [item[key] for item in found if isinstance(item, dict)
-                 and item.get(key) is not None]
+        found = [item[key] for item in found if isinstance(item, dict) and key in item]
         if each:
             found = [x for items in found if isinstance(items, list) for x in items]
     return found

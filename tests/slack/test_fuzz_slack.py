@@ -624,6 +624,11 @@ def test_the_bodies_the_attack_found_are_refused_before_bolt(app: Fuzzed) -> Non
                               ("{not json", "application/json"),
                               ("token=x&command=%2Flog&text=visit", "application/json"),
                               (json.dumps({"type": "event_callback", "event": None}),
+                               "application/json"),
+                              # Bolt reads these as body.get("event", {}): null is no object.
+                              ("payload=" + json.dumps({"type": "shortcut", "event": None}), form),
+                              (json.dumps({"type": "event_callback", "event": {
+                                  "type": "tokens_revoked", "tokens": None}}),
                                "application/json")]:
         assert refused_quietly(app, raw, {**sign(SECRET, raw), "Content-Type": content_type}
                                ) == 400, raw
