@@ -82,7 +82,14 @@ def held_to_its_workspace(deps: Deps) -> Callable[..., BoltResponse]:
     def middleware(body: dict, context: BoltContext, next: Callable[[], BoltResponse]
                    ) -> BoltResponse:
         try:
-            served = deps.serves_request(context.team_id, context.enterprise_id)
+            # Every team the body names, as Bolt reads it and as Deps.who() does: a body that
+            # mixes this workspace's id with another's is not this workspace's.
+            named = {context.team_id, body.get("team_id"), (body.get("team") or {}).get("id")
+                     if isinstance(body.get("team"), dict) else body.get("team"),
+                     (body.get("user") or {}).get("team_id")
+                     if isinstance(body.get("user"), dict) else None} - {None, ""}
+            served = bool(named) and all(deps.serves_request(team, context.enterprise_id)
+                                         for team in named)
         except SlackClientError as exc:  # auth.test failed: Slack is unreachable
             log.error("could not ask Slack which workspace the bot token is for: %s", exc)
             return _quiet(body, "\n".join(t(lang, "errors.internal") for lang in LANGS))

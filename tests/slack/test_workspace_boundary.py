@@ -6,6 +6,7 @@ forms are acknowledged and ignored."""
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 from bot.i18n import t
 from bot.slack.signing import (
@@ -66,7 +67,11 @@ def test_buttons_forms_and_events_from_another_workspace_are_ignored(bot: Bot) -
     form = view_submission_body({"blocks": [], "title": {"type": "plain_text", "text": "x"},
                                  "callback_id": "checkin_modal"}, {}, user_id="U0BO",
                                 team_id=OTHER, state={"values": {}})
-    for body in (click, form):
+    # A form naming this workspace where Bolt looks first, and another where Pacer looks.
+    mixed = json.loads(urllib.parse.parse_qs(form)["payload"][0])
+    mixed["view"]["app_installed_team_id"] = WORKSPACE
+    mixed = urllib.parse.urlencode({"payload": json.dumps(mixed)})
+    for body in (click, form, mixed):
         reply = bot.post(body, sign(SECRET, body))
         assert (reply.status, reply.body) == (200, {})
     for kind in ("app_uninstalled", "tokens_revoked", "app_home_opened"):
