@@ -179,7 +179,9 @@ class RequestHandler(SlackRequestHandler):
 
 
 def _refusal(refused: Refused) -> BoltResponse:
-    log.warning("refused a request (%d): %s", refused.status, str(refused)[:300])
+    # INFO, not WARNING: forged and broken requests come from outside, often in floods, and
+    # the access log line beside it says 401 or 400 already.
+    log.info("refused a request (%d): %s", refused.status, str(refused)[:300])
     error = "invalid request" if refused.status == 401 else "malformed request"
     return BoltResponse(status=refused.status, body=json.dumps({"error": error}),
                         headers={"content-type": "application/json"})
