@@ -43,7 +43,10 @@ DEMO_USERS = {
     "U0ALICE": {"real_name": "Alice Chen", "tz": "America/New_York", "locale": "en-US"},
     "U0BO": {"real_name": "王博 Wang Bo", "tz": "Asia/Shanghai", "locale": "zh-CN"},
     "U0CARLOS": {"real_name": "Carlos Lim", "tz": "Asia/Singapore", "locale": "en-GB"},
-    "U0MEI": {"real_name": "李梅 Li Mei (manager)", "tz": "Asia/Shanghai", "locale": "zh-CN"},
+    # The demo's manager is also a Slack workspace admin, so Pacer's admin (SPEC §5b): at the
+    # keyboard, `:as U0MEI` can do what an admin does.
+    "U0MEI": {"real_name": "李梅 Li Mei (manager)", "tz": "Asia/Shanghai", "locale": "zh-CN",
+              "is_admin": True},
 }
 HELP = """Type a slash command as the current user, e.g. /log visit Acme Corp
   :as USER        switch user ({users})
@@ -157,7 +160,8 @@ class Console:
             self.say("Form closed.")
         elif line == ":users":
             for uid, info in DEMO_USERS.items():
-                self.say(f"  {uid:10} {info['real_name']}  {info['tz']}  {info['locale']}")
+                admin = "  (Slack admin: Pacer's admin)" if info.get("is_admin") else ""
+                self.say(f"  {uid:10} {info['real_name']}  {info['tz']}  {info['locale']}{admin}")
         elif line.startswith(":run"):
             self.run_job(line[4:].strip())
         elif line == ":home":
