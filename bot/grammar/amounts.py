@@ -216,7 +216,7 @@ def _read(phrase: str) -> _Read | None:  # noqa: C901
     if re.fullmatch(_CN_NUM, low) and CJK.search(low):
         v = _cn2an(low)
         # 三 or 十 alone is no amount (a count, or part of a name): it needs a unit or a mark.
-        if v is None or (mark is None and not re.search(r"[百千万亿佰仟]", low)):
+        if v is None or (mark is None and not re.search(r"[百千万萬亿億佰仟]", low)):
             return None
         return _Read(v, mark)
     if m := re.fullmatch(rf"(.+?)(?: ({_SCALE_ALT}))?", low):
