@@ -107,7 +107,8 @@ _EN_VOCAB = set(WEEKDAYS) | set(MONTHS) | set(_EN_UNITS) | set(_ORDINALS) | set(
     "a", "an", "the", "of", "on", "in", "after", "from", "now", "ago", "back", "before",
     "earlier", "later", "hence", "prior", "yesterday", "today", "tomorrow", "tonight", "and",
     "couple", "few", "morning", "afternoon", "evening", "night", "noon", "at", "am", "pm",
-    "other", "weekend", "recently", "week's", "month's", "within", "one", "two", "three",
+    "other", "weekend", "recently", "days", "weeks", "months", "week's", "month's", "within",
+    "one", "two", "three",
     "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen",
     "twenty", "thirty",
 } | {w + "s" for w in WEEKDAYS}
@@ -151,8 +152,9 @@ def _read_en(p: str, today: date, base: datetime, order: str) -> Read | None:  #
     monday = monday_of(today)
 
     # Own code: a period names no day (SPEC: refused, never guessed).
-    if m := re.fullmatch(rf"(?:the )?({_SHIFTS}) (week|month|year|weekend)|(?:a )?few days ago"
-                         rf"|the other day|recently|weekend|(?:in|last|this|next) (?:{_MON})", p):
+    if m := re.fullmatch(rf"(?:the )?({_SHIFTS}) (week|month|year|weekend)|the other day|recently"
+                         rf"|(?:a )?few (?:days|weeks|months) (?:ago|back)"
+                         rf"|weekend|(?:in|last|this|next) (?:{_MON})", p):
         return Read(None, vague=True, future=bool(m[1]) and _SHIFT[m[1]] > 0)
 
     # A time of day after the day ("yesterday afternoon", "last friday 3pm"): /log keeps
@@ -354,7 +356,8 @@ def scan_dates(line: str, local: datetime, *, lang: str = "en", skip: tuple[Span
 
 # A word only a date phrase has: left over unread, it is refused rather than let into the
 # customer's name or the note ("a few days back", "2 days hence", 三天以前).
-_DATE_ONLY_WORD = re.compile(r"\b(?:ago|later|hence|yesterday|tomorrow|from now)\b"
+_DATE_ONLY_WORD = re.compile(r"\b(?:ago|later|hence|yesterday|tomorrow|from now"
+                             r"|(?:days?|weeks?|months?|years?) (?:back|before|earlier))\b"
                              r"|昨天|昨日|明天|明日|后天|前天|天前|天后|周前|周后|月前|月后|年前|年后",
                              re.I)
 

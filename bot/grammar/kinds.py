@@ -55,7 +55,7 @@ ERROR_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "unknown_kind": ("word", "suggestion"),  # suggestion only when a close match exists
     "bad_date": ("word",),
     "vague_date": ("word",),  # a period (last week, 上个月), not a day
-    "weekday_mismatch": ("word", "day"),  # day: the date typed, which is another weekday
+    "weekday_mismatch": ("word", "day", "today"),  # day: the date typed, which is another weekday
     "name_or_date": ("word",),  # 今日头条: a new customer's name, or a date?
     "future_date": ("word", "day", "today"),
     "too_old": ("word", "day", "oldest"),

@@ -417,8 +417,11 @@ class _Parser:
         word = found.text
         if found.reason == "two_dates":
             raise self.fail("ambiguous", self.example(replace={i: ""}), field="date", word=word)
-        if found.reason == "name_or_date":
-            raise self.fail("name_or_date", self.example(replace={i: f'"{word}"'}), word=word)
+        if found.reason == "name_or_date":  # 今日头条: quote the whole name in the example
+            name = self.items[i + 1] if i + 1 < len(self.items) else None
+            glued = name is not None and name.start == found.end and name.type == "word"
+            fix = {i: f'"{word}{name.text}"', i + 1: ""} if glued and name else {i: f'"{word}"'}
+            raise self.fail("name_or_date", self.example(replace=fix), word=word)
         if found.reason == "vague":
             raise self.fail("vague_date", self.example(replace={i: _day_in(word, self.lang)}),
                             word=word)
@@ -430,7 +433,8 @@ class _Parser:
             raise self.fail("too_old", fix, word=word, day=found.day.isoformat(),
                             oldest=one_year_before(self.today).isoformat())
         if found.reason == "weekday_mismatch" and found.day:
-            raise self.fail("weekday_mismatch", fix, word=word, day=found.day.isoformat())
+            raise self.fail("weekday_mismatch", fix, word=word, day=found.day.isoformat(),
+                            today=self.today.isoformat())
         raise self.fail("bad_date", fix, word=word)
 
     def _amount(self, i: int, found: AmountHit | AmountRefusal, kind: Kind,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bot.calendar.periods import week_bounds
+from bot.grammar.kinds import kind_label
 from bot.grammar.log import LogParseError
 from bot.i18n import Raw, format_day, format_money, t
 from bot.render.blocks import SECTION_LIMIT, context, error_section, message, section
@@ -92,7 +93,7 @@ def log_saved_blocks(lang: str, logged: Logged) -> dict:
     blocks.append(context(*notes))
     if link is not None and link.candidates:
         blocks.append(section(t(lang, "log.pick_question", name=activity.customer,
-                                kind=Raw(t(lang, f"kinds.{activity.kind}.one")))))
+                                kind=kind_label(activity.kind, lang))))
         options = [(c.name, f"{activity.id}:{c.id}") for c in link.candidates]
         options.append((t(lang, "log.pick_new", name=activity.customer), f"{activity.id}:new"))
         blocks.append({"type": "actions", "elements": [
