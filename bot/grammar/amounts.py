@@ -253,9 +253,17 @@ def read_amount(phrase: str, team_currency: str) -> AmountHit | AmountRefusal | 
 
 
 def parse_amount(token: str) -> Decimal | None:
-    """An amount typed alone (a CSV cell, a target): its value, whatever its currency."""
-    hit = read_amount(token, "XXX") if token.strip() else None
-    return hit.value if isinstance(hit, AmountHit) else None
+    """An amount typed alone (a CSV cell, a target): its value, whatever its currency, not
+    judged (0 or 1.234 come back, for the caller to say what is wrong with them). A dot before
+    three digits is a decimal point here: a CSV writes 1.234 for 1.234."""
+    try:
+        r = _read(token) if token.strip() else None
+    except InvalidOperation:
+        return None
+    if r is not None and r.ambiguous:
+        text = fold(token).strip()
+        return Decimal(text) if re.fullmatch(r"\d+\.\d+", text) else None
+    return r.value if r is not None else None
 
 
 def storable_amount(value: Decimal) -> bool:

@@ -58,12 +58,13 @@ def log_saved_blocks(lang: str, logged: Logged) -> dict:
     if activity.note:
         blocks.append(section("> " + t(lang, "log.note", note=activity.note)))
     day = activity.occurred_on
+    monday = week_bounds(day)[0]
     labels = {
         "day": Raw(t(lang, "log.day_today") if day == today else format_day(
             day, lang, year=day.year != today.year)),
         "week_label": Raw(t(lang, "log.week_this") if week_bounds(day) == week_bounds(today)
-                          else t(lang, "log.week_of", start=Raw(
-                              format_day(week_bounds(day)[0], lang)))),
+                          else t(lang, "log.week_of", start=Raw(format_day(
+                              monday, lang, year=monday.year != today.year)))),
     }
     if activity.amount is not None and not foreign:
         line = t(lang, "log.totals_amount", **labels,
