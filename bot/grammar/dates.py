@@ -42,7 +42,7 @@ from bot.grammar.days import (
     valid,
     weekday_check,
 )
-from bot.grammar.lexer import CJK, Span, fold, leftover, pieces, scan
+from bot.grammar.lexer import CJK, Span, fold, pieces, scan
 
 MAX_PIECES = 14  # 二〇二五年十一月二十日 is 11 CJK pieces; "the first monday of last month" 6
 
@@ -356,8 +356,8 @@ def scan_dates(line: str, local: datetime, *, lang: str = "en", skip: tuple[Span
 
 # A word only a date phrase has: left over unread, it is refused rather than let into the
 # customer's name or the note ("a few days back", "2 days hence", 三天以前).
-_DATE_ONLY_WORD = re.compile(r"\b(?:ago|later|hence|yesterday|tomorrow|from now"
-                             r"|(?:days?|weeks?|months?|years?) (?:back|before|earlier))\b"
+_DATE_ONLY_WORD = re.compile(r"\b(?:ago|yesterday|tomorrow|from now|(?:days?|weeks?|months?"
+                             r"|years?) (?:back|before|earlier|later|hence))\b"
                              r"|昨天|昨日|明天|明日|后天|前天|天前|天后|周前|周后|月前|月后|年前|年后",
                              re.I)
 
@@ -379,11 +379,13 @@ def find_date(line: str, now: datetime, tz: ZoneInfo, *, lang: str = "en",
     found = scan_dates(line, local, lang=lang, skip=skip, order=order)
     real = [f for f in found if not f[1].name_like]
     found = real or found  # 今日头条 昨天: 昨天 is the date, 今日头条 a name
-    if not found:
-        ps = pieces(fold(line), skip)
-        rest = leftover(line, [(p.start, p.end) for p in ps if p.kind == "quote"])
-        if m := _DATE_ONLY_WORD.search(rest):
-            return DateRefusal("unreadable", m[0])
+    if not found:  # a date word left unread? (quoted text and `skip` spans blanked out)
+        rest = list(line)
+        for p in pieces(fold(line), skip):
+            if p.kind == "quote":
+                rest[p.start:p.end] = " " * (p.end - p.start)
+        if m := _DATE_ONLY_WORD.search("".join(rest)):
+            return DateRefusal("unreadable", m[0], m.start(), m.end())
         return None
     (start, end), r = found[0]
     if len(found) > 1 and not re.search(r"[^\s,，、;；]", line[end:found[1][0][0]]):

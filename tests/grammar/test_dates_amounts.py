@@ -69,6 +69,9 @@ EN_DATES_A = [
     ("Initech the second tuesday of last month", "2025-02-11", "Initech"),
     ("Initech the last friday of last month", "2025-02-28", "Initech"),
     ("Initech first monday of this month", "2025-03-03", "Initech"),
+    ("Initech the first monday of march", "2025-03-03", "Initech"),
+    ("Initech the second friday of december", "2024-12-13", "Initech"),
+    ("Initech several days back", "unreadable", None),  # never left in the customer's name
     ("Initech fourth sunday of this month", FUTURE, None),
     # N units ago / ahead
     ("Initech 5 days ago", "2025-03-14", "Initech"),

@@ -73,6 +73,8 @@ RECORDED = [
     ("U0BO", "拜访腾讯昨天聊了续约", date(2026, 11, 17), "腾讯", None, "聊了续约"),
     ("U0ALICE", "visit Initech walked through the renewal", date(2026, 11, 17), "Initech",
      None, "walked through the renewal"),
+    ("U0ALICE", "call Initech will send the proposal later", date(2026, 11, 17), "Initech",
+     None, "will send the proposal later"),
 ]
 
 
@@ -102,6 +104,8 @@ REFUSED = [
     ("U0ALICE", "deal Acme 1.200", "`1.200` can be read two ways"),
     ("U0ALICE", "deal Acme 5k 6k", "I found two amounts in that (`6k`)"),
     ("U0ALICE", "visit Acme a few days back", "`a few days back` is a period"),
+    ("U0ALICE", "visit Acme several days back", "I couldn't read `days back` as a date"),
+    ("U0ALICE", "payment Acme 50k due whenever", "I couldn't read `due whenever` as a date"),
 ]
 
 
