@@ -124,7 +124,7 @@ def team_command(session: Session, deps: Deps, who: Who, sub: str, args: list[st
     handler = TEAM_SUBCOMMANDS.get(sub)
     if handler is None:
         raise Usage("pacer.unknown_team", word=sub)
-    name, rest = args[0], args[1:]
+    name, rest = _team_named(session, ws, args)
     team = teams.get_team(session, workspace_id=ws, name=name)
     _allow(session, who, "team.edit", team_id=team.id)
     reply, detail = handler(session, who, team.name, rest, now)
@@ -132,10 +132,31 @@ def team_command(session: Session, deps: Deps, who: Who, sub: str, args: list[st
     return reply
 
 
+def _team_named(session: Session, workspace_id: str, args: list[str]) -> tuple[str, list[str]]:
+    """The team named at the start of `args`: the longest run of words that is a team's name,
+    case ignored (`/pacer team add East Coast @bob` needs no quotes); else the first word,
+    for the store's "no team named …" reply."""
+    names = {team.name.casefold(): team.name
+             for team in teams.list_teams(session, workspace_id=workspace_id)}
+    for end in range(len(args), 0, -1):
+        if name := names.get(" ".join(args[:end]).casefold()):
+            return name, args[end:]
+    return args[0], args[1:]
+
+
+_CREATE_OPTIONS = ("tz", "timezone", "时区", "currency", "货币", "币种")
+
+
 def create_team(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
     _allow(session, who, "team.create")
-    name, channel, managers, tz, currency = args[0], None, [], who.profile.tz.key, "CNY"
-    words = iter(args[1:])
+    # The name is every word before the first option: `East Coast #sales` needs no quotes.
+    size = next((i for i, word in enumerate(args) if channel_id(word) or user_id(word)
+                 or word.lower() in _CREATE_OPTIONS), len(args))
+    if size == 0:
+        raise Usage("pacer.usage_create", word=args[0], name="East")
+    name, channel, managers, tz, currency = (" ".join(args[:size]), None, [],
+                                             who.profile.tz.key, "CNY")
+    words = iter(args[size:])
     for word in words:
         if channel_id(word):
             channel = channel_id(word)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import secrets
 import threading
 from collections.abc import Callable
@@ -238,6 +239,7 @@ class Console:
 
     def slash(self, command: str, text: str) -> None:
         self.counter += 1
+        text = slack_escaped(text, mentions=command in ESCAPED_COMMANDS)
         self._dispatch(command_body(command, text, user_id=self.user, team_id=WORKSPACE,
                                     channel_id=CHANNEL, response_url=self._response_url()))
 
@@ -361,6 +363,40 @@ class Console:
             self.say("  :fill N TEXT to answer, :submit to send, :cancel to close")
         if clickable:
             self.buttons = buttons
+
+
+# The commands manifest.yaml declares with should_escape: Slack turns @names and #channels
+# in their text into ids (tests/slack/test_console.py compares with the manifest).
+ESCAPED_COMMANDS = frozenset({"/calibrate", "/lead", "/pacer", "/rate", "/review", "/scorecard",
+                              "/target"})
+# Who `@name` is in the console: a demo user's id (any case) or a word of their name.
+_MENTIONS = {key.casefold(): uid for uid, info in DEMO_USERS.items()
+             for key in [uid, *re.findall(r"[A-Za-z]+", info["real_name"].replace("manager", ""))]}
+_MENTION_RE = re.compile(r"(?<![\w<|])@([A-Za-z0-9._-]+)")
+_CHANNEL_RE = re.compile(r"(?<![\w<|&])#([A-Za-z0-9._-]+)")
+
+
+def slack_escaped(text: str, *, mentions: bool) -> str:
+    """Command text as Slack sends it: &, < and > escaped; with `mentions` (a command whose
+    manifest entry says should_escape) also `@alice` -> `<@U0ALICE|u0alice>`, `#sales` ->
+    `<#C0SALES|sales>`, @channel/@here -> `<!channel>`. Unknown names stay as typed, as in
+    Slack."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if not mentions:
+        return text
+
+    def user(m: re.Match) -> str:
+        word = m[1].casefold()
+        if word in ("channel", "here", "everyone"):
+            return f"<!{word}>"
+        uid = _MENTIONS.get(word)
+        return f"<@{uid}|{uid.lower()}>" if uid else m[0]
+
+    def channel(m: re.Match) -> str:
+        known = m[1].casefold() in ("sales", CHANNEL.casefold())
+        return f"<#{CHANNEL}|sales>" if known else m[0]
+
+    return _CHANNEL_RE.sub(channel, _MENTION_RE.sub(user, text))
 
 
 def _plain(text: str) -> str:

@@ -196,3 +196,21 @@ def test_team_names_opt_in(bot: Bot) -> None:
     assert "只统计" in pacer(bot, "team names East off", "U0MEI")
     assert "`/pacer team names East on`" in pacer(bot, "team names East maybe", "U0MEI")
     assert "Only managers" in pacer(bot, "team names East on", "U0ALICE")
+
+
+def test_team_names_with_spaces_need_no_quotes(bot: Bot) -> None:
+    text = pacer(bot, "team create East Coast <#C0EAST|east> tz Asia/Shanghai currency USD",
+                 "U0ALICE")
+    assert "Created team *East Coast*" in text
+    assert "Added <@U0BO>" in pacer(bot, "team add east coast <@U0BO|bo>", "U0ALICE")
+    assert summary(bot, "East Coast").members == ("U0BO",)
+    text = pacer(bot, "team add West Coast <@U0BO|bo>", "U0ALICE")
+    assert "no team named 'West'" in text and 'quotes: \\"East Coast' in text
+
+
+def test_a_short_user_id_typed_as_a_mention_is_a_user() -> None:
+    from bot.slack.text import user_id
+
+    assert user_id("@U0BO") == "U0BO" and user_id("<@U0BO>") == "U0BO"
+    assert user_id("U0BO") is None and user_id("UK") is None  # bare, short: a word
+    assert user_id("U012ABCDEF") == "U012ABCDEF"

@@ -71,3 +71,38 @@ def test_console_opens_the_app_home_and_presses_its_buttons(tmp_path: Path) -> N
     assert "[2] Log an activity" in out and "── form: Log an activity ──" in out
     assert "Logged *3 calls*" in out
     assert "团队 Demo Sales · 你是主管" in out
+
+
+def test_the_console_escapes_mentions_and_channels_as_slack_does() -> None:
+    from bot.slack.console import slack_escaped
+
+    text = "team create East #sales tz Asia/Shanghai @U0BO @alice @nobody #random a<b & c"
+    assert slack_escaped(text, mentions=True) == (
+        "team create East <#C0SALES|sales> tz Asia/Shanghai <@U0BO|u0bo> <@U0ALICE|u0alice> "
+        "@nobody #random a&lt;b &amp; c")
+    assert slack_escaped("visit AT&T @bo", mentions=False) == "visit AT&amp;T @bo"
+    assert slack_escaped("hi @here", mentions=True) == "hi <!here>"
+
+
+def test_the_consoles_escaped_commands_are_the_manifests() -> None:
+    import yaml
+
+    from bot.slack.console import ESCAPED_COMMANDS
+
+    manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text())
+    declared = {c["command"] for c in manifest["features"]["slash_commands"]
+                if c.get("should_escape")}
+    assert declared == ESCAPED_COMMANDS
+
+
+def test_the_readmes_team_create_line_works_in_the_console(tmp_path: Path) -> None:
+    out = console(tmp_path, "\n".join([
+        ":now 2026-11-19 10:00",
+        "/pacer team create East #sales tz Asia/Shanghai currency CNY",
+        "/pacer team add East @U0BO @carlos",
+        "/pacer team create West Coast #sales tz America/Los_Angeles currency USD @mei",
+        "/pacer team list",
+    ]) + "\n")
+    assert "Created team *East*, posting in <#C0SALES>" in out
+    assert "Added <@U0BO>, <@U0CARLOS> to *East*" in out
+    assert "*West Coast* · <#C0SALES> · America/Los_Angeles · USD · managers <@U0MEI>" in out
