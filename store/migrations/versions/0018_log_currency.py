@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0018"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
