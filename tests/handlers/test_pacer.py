@@ -199,6 +199,7 @@ def test_team_names_opt_in(bot: Bot) -> None:
 
 
 def test_team_names_with_spaces_need_no_quotes(bot: Bot) -> None:
+    slack_admin(bot, "U0ALICE")  # only an admin creates teams (SPEC §5b)
     text = pacer(bot, "team create East Coast <#C0EAST|east> tz Asia/Shanghai currency USD",
                  "U0ALICE")
     assert "Created team *East Coast*" in text

@@ -98,6 +98,10 @@ def test_the_consoles_escaped_commands_are_the_manifests() -> None:
 def test_the_readmes_team_create_line_works_in_the_console(tmp_path: Path) -> None:
     out = console(tmp_path, "\n".join([
         ":now 2026-11-19 10:00",
+        # Only admins create teams (SPEC §5b): the demo manager, a Slack admin, names Alice.
+        ":as U0MEI",
+        "/pacer role @alice admin",
+        ":as U0ALICE",
         "/pacer team create East #sales tz Asia/Shanghai currency CNY",
         "/pacer team add East @U0BO @carlos",
         "/pacer team create West Coast #sales tz America/Los_Angeles currency USD @mei",
