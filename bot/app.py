@@ -8,13 +8,14 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot import logs
 from bot.config import Settings
-from bot.deps import Deps
+from bot.deps import Deps, NotServed
 from bot.errors import Usage
 from bot.i18n import DEFAULT_LANG, LANGS, t
 from bot.render.blocks import apology_view, usage_blocks
@@ -66,8 +67,48 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
     # deps is keyword-only: Bolt injects the error handler's other arguments by name.
     app.error(functools.partial(handle_error, deps=deps))
     app.use(_without_nul)
+    app.use(held_to_its_workspace(deps))
     register_all(app, deps, on_error=handle_error)
     return app
+
+
+def held_to_its_workspace(deps: Deps) -> Callable[..., BoltResponse]:
+    """With one bot token, only requests from the token's own workspace reach a listener: a
+    command from another (the same app installed elsewhere, another workspace of a Grid org)
+    is told privately that Pacer isn't installed there; an event, button or form is
+    acknowledged and ignored. Nothing is read or written for them. (With OAuth, Bolt's
+    authorization has found the workspace's own installation, or refused already.)"""
+
+    def middleware(body: dict, context: BoltContext, next: Callable[[], BoltResponse]
+                   ) -> BoltResponse:
+        try:
+            # Every team the body names, as Bolt reads it and as Deps.who() does: a body that
+            # mixes this workspace's id with another's is not this workspace's.
+            named = {context.team_id, body.get("team_id"), (body.get("team") or {}).get("id")
+                     if isinstance(body.get("team"), dict) else body.get("team"),
+                     (body.get("user") or {}).get("team_id")
+                     if isinstance(body.get("user"), dict) else None} - {None, ""}
+            served = bool(named) and all(deps.serves_request(team, context.enterprise_id)
+                                         for team in named)
+        except SlackClientError as exc:  # auth.test failed: Slack is unreachable
+            log.error("could not ask Slack which workspace the bot token is for: %s", exc)
+            return _quiet(body, "\n".join(t(lang, "errors.internal") for lang in LANGS))
+        if served:
+            return next()
+        log.warning("ignored a request from workspace %s (enterprise %s): not this bot "
+                    "token's", context.team_id, context.enterprise_id)
+        return _quiet(body, "\n".join(t(lang, "install.other_workspace") for lang in LANGS))
+
+    return middleware
+
+
+def _quiet(body: dict, text: str) -> BoltResponse:
+    """A command gets `text`, privately; anything else a bare acknowledgement."""
+    if body.get("command"):
+        return BoltResponse(status=200, body=json.dumps(
+            {"response_type": "ephemeral", "text": text}),
+            headers={"content-type": "application/json"})
+    return BoltResponse(status=200, body="")
 
 
 def _without_nul(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse:
@@ -106,7 +147,10 @@ def handle_error(error: Exception, body: dict, client: WebClient, response: Bolt
     log.error("listener failed: %s", error, exc_info=error)
     user_id = (body.get("user_id") or (body.get("user") or {}).get("id") or "")
     team_id = body.get("team_id") or (body.get("team") or {}).get("id") or ""
-    profile = deps.users.cached(deps.workspace_id(team_id), user_id) if user_id else None
+    try:
+        profile = deps.users.cached(deps.workspace_id(team_id), user_id) if user_id else None
+    except (NotServed, SlackClientError):
+        profile = None
     lang = profile.lang if profile else DEFAULT_LANG
     text = t(lang, "errors.internal")
     if body.get("type") == "view_submission" and response is not None:

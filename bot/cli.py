@@ -98,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--workspace", help="Slack team id (default: the only one, or "
                        "the bot token's)")
 
+    role = sub.add_parser("role", help="who is admin (and manager), and how each became one")
+    role.add_argument("user_id", help="a Slack user id (U…), or `list`")
+    role.add_argument("role", nargs="?", choices=("rep", "manager", "admin"),
+                      help="the role to give (admin: e.g. a first admin without Slack admin "
+                      "rights)")
+    role.add_argument("--workspace", help="Slack team id (default: the only one, or the bot "
+                      "token's)")
+
     export = sub.add_parser("export", help="CSV to stdout").add_subparsers(
         dest="export_command", required=True)
     for name, text in (("logs", "behaviour and result logs, deals and payments included"),
@@ -216,20 +224,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _token_workspace_installed(deps: Deps) -> None:
-    """One bot token, and Bolt has just checked it (auth.test): Pacer is installed in its
-    workspace, again if an uninstall was recorded there (the token was then replaced)."""
+    """One bot token: learn its workspace now (auth.test, once; every request is held to it),
+    and Pacer is installed there again if an uninstall was recorded (the token was then
+    replaced)."""
+    workspace_id = deps.home().team_id
     with deps.sessions() as session:
-        gone = workspaces.uninstalled_ids(session)
-    if not gone:
-        return
-    from bot.slack.client import web_client
-
-    workspace_id = deps.workspace_id(web_client(deps.settings).auth_test()["team_id"])
-    if workspace_id in gone:
-        with deps.sessions() as session:
-            workspaces.installed(session, workspace_id=workspace_id, name=None,
-                                 now=deps.clock.now())
-        log.info("workspace %s is active again (a working bot token)", workspace_id)
+        if workspace_id not in workspaces.uninstalled_ids(session):
+            return
+        workspaces.installed(session, workspace_id=workspace_id, name=None, now=deps.clock.now())
+    log.info("workspace %s is active again (a working bot token)", workspace_id)
 
 
 def _run_clock(settings: Settings):  # noqa: ANN202 - a bot.clock.Clock, or None: the real one
@@ -263,5 +266,6 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {"run": cmd_run, "console": cmd_console, "db": cmd_db, "team": cli_commands.cmd_team,
             "export": cli_commands.cmd_export, "import": cli_commands.cmd_import,
-            "rules": cli_commands.cmd_rules, "jobs": cli_commands.cmd_jobs,
+            "rules": cli_commands.cmd_rules, "role": cli_commands.cmd_role,
+            "jobs": cli_commands.cmd_jobs,
             "member": cli_commands.cmd_privacy, "retention": cli_commands.cmd_privacy}

@@ -13,7 +13,7 @@ import sys
 
 from bot.config import ConfigError, Settings
 from bot.deps import Deps
-from store import db, teams, workspaces
+from store import audit, db, teams, workspaces
 
 
 def _ids(text: str | None) -> list[str]:
@@ -64,6 +64,45 @@ def cmd_team(args: argparse.Namespace, settings: Settings) -> int:
             print(f"created team {team.name} in workspace {workspace_id}")
         else:
             print(team_change(session, args, workspace_id, now))
+    return 0
+
+
+ADMIN_HOW = {"slack": "a Slack workspace owner or admin", "installer": "installed Pacer",
+             "named": "named in Slack", "cli": "named on the command line",
+             "legacy": "the first to use /pacer, before admins came from Slack"}
+
+
+def cmd_role(args: argparse.Namespace, settings: Settings) -> int:
+    """`pacer role list`, `pacer role U… admin|manager|rep`: audited as done by `cli`."""
+    from store import admins
+
+    deps = Deps.build(settings)
+    db.upgrade(deps.engine)
+    workspace_id, now = _cli_workspace(deps, args.workspace), deps.clock.now()
+    with deps.sessions() as session:
+        if args.user_id == "list":
+            for line in admins.roles(session, workspace_id=workspace_id):
+                how = ADMIN_HOW.get(line.source or "legacy", line.source)
+                by = f" by {line.by}" if line.by not in (None, "slack", "cli") else ""
+                print(f"{line.user_id}\t{line.role}" + (f"\t{how}{by}"
+                                                       if line.role == "admin" else ""))
+            return 0
+        if args.role is None:
+            raise ConfigError("say which role: pacer role U… admin|manager|rep")
+        if args.role == "admin":
+            done = admins.grant(session, workspace_id=workspace_id, user_id=args.user_id,
+                                source=admins.CLI, by=admins.CLI_ACTOR, now=now)
+        else:
+            done = admins.revoke(session, workspace_id=workspace_id, user_id=args.user_id,
+                                 by=admins.CLI_ACTOR, now=now, role=args.role)
+            if not done:
+                teams.set_role(session, workspace_id=workspace_id, user_id=args.user_id,
+                               role=args.role, now=now)
+                audit.record(session, workspace_id=workspace_id,
+                             actor_user_id=admins.CLI_ACTOR, action="member.role",
+                             outcome="done", now=now, target=args.user_id, detail=args.role)
+    print(f"{args.user_id} is {'now ' if done or args.role != 'admin' else 'already '}"
+          f"{args.role} in workspace {workspace_id}")
     return 0
 
 

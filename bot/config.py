@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +15,21 @@ DEFAULT_PORT = 3000
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 DEFAULT_SHUTDOWN_GRACE = 25.0  # under Kubernetes' default 30 s before SIGKILL
+
+
+# Where a lead came from, in the words reps type after `/lead add NAME` without `from`
+# (PACER_LEAD_SOURCES overrides: a comma-separated list; phrases of several words work too).
+DEFAULT_LEAD_SOURCES = (
+    "referral", "website", "web", "inbound", "outbound", "partner", "trade show", "tradeshow",
+    "exhibition", "expo", "event", "webinar", "cold call", "linkedin", "ads", "conference",
+    "展会", "转介绍", "推荐", "官网", "网站", "渠道", "合作伙伴", "电话营销", "陌拜", "广告",
+    "活动", "会议", "老客户介绍",
+)
+
+
+def _words(text: str | None) -> tuple[str, ...]:
+    """A comma-separated list (Chinese commas too), case-folded; () when not set."""
+    return tuple(w.strip().casefold() for w in re.split(r"[,，、]", text or "") if w.strip())
 
 
 class ConfigError(ValueError):
@@ -37,6 +53,7 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"  # or "json": one object per line
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE  # seconds to finish work in hand on SIGTERM
+    lead_sources: tuple[str, ...] = DEFAULT_LEAD_SOURCES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -89,6 +106,7 @@ class Settings:
             log_level=log_level,
             log_format=log_format,
             shutdown_grace=grace,
+            lead_sources=_words(get("PACER_LEAD_SOURCES")) or DEFAULT_LEAD_SOURCES,
         )
 
     @property

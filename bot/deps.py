@@ -26,6 +26,26 @@ class NotInstalled(LookupError):
     """No bot token is stored for a workspace (OAuth mode): Pacer is not installed there."""
 
 
+class NotServed(LookupError):
+    """A request from a workspace this Pacer does not serve (one bot token: not its own)."""
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where one bot token belongs (auth.test): a workspace, or with an org-wide install
+    every workspace of an Enterprise Grid org."""
+
+    team_id: str | None
+    enterprise_id: str | None = None
+    org_wide: bool = False
+
+    def serves(self, team_id: str | None, enterprise_id: str | None) -> bool:
+        """Whether a request from `team_id` (in `enterprise_id`) is this token's to serve."""
+        if not team_id or (enterprise_id or None) != (self.enterprise_id or None):
+            return False
+        return self.org_wide or team_id == self.team_id
+
+
 @dataclass(frozen=True)
 class Who:
     """The person behind a request: their workspace, id, zone and language."""
@@ -55,6 +75,7 @@ class Deps:
     # A CLI run for one workspace (--workspace): jobs and their team names look only there.
     only_workspace: str | None = None
     _workspaces: dict[str, str] = field(default_factory=dict)
+    _home: Home | None = None
     _clients: dict[str, WebClient] = field(default_factory=dict)
     _final_keys: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -108,6 +129,24 @@ class Deps:
                 return False
         return self.installations is None or self.installations.bot_for(workspace_id) is not None
 
+    def home(self) -> Home:
+        """The bot token's own workspace (one SLACK_BOT_TOKEN), asked of Slack once."""
+        if self._home is None:
+            from bot.slack.client import web_client
+
+            found = web_client(self.settings).auth_test()
+            home = Home(team_id=found.get("team_id") or None,
+                        enterprise_id=found.get("enterprise_id") or None,
+                        org_wide=bool(found.get("is_enterprise_install")))
+            with self._lock:
+                self._home = home
+        return self._home
+
+    def serves_request(self, team_id: str | None, enterprise_id: str | None) -> bool:
+        """Whether a request from this workspace may be served. With OAuth, Bolt's
+        authorization has already found the workspace's own installation (or refused)."""
+        return self.installations is not None or self.home().serves(team_id, enterprise_id)
+
     def who(self, client: WebClient, body: dict) -> Who:
         """Who sent a command, action or view submission (payload shapes differ)."""
         team_id = body.get("team_id") or (body.get("team") or {}).get("id") or (
@@ -117,24 +156,23 @@ class Deps:
         return Who(workspace_id, user_id, self.users.profile(client, workspace_id, user_id))
 
     def workspace_id(self, request_team_id: str | None) -> str:
-        """The workspace a request belongs to.
-
-        With one bot token (no OAuth) Pacer serves exactly one workspace, so a request is
-        filed under the one already known even if Slack reports another team id (Enterprise
-        Grid, shared channels, or a team created from the CLI before the first request).
-        """
+        """The workspace a request belongs to: its own team. With one bot token that is the
+        token's workspace (or, org-wide, one of its org's), and any other is NotServed: the
+        middleware in bot/app.py answers those before a listener runs."""
         key = request_team_id or ""
         with self._lock:
             if key in self._workspaces:
                 return self._workspaces[key]
+        resolved = request_team_id
+        if self.installations is None:
+            home = self.home()
+            if request_team_id and not home.org_wide and request_team_id != home.team_id:
+                raise NotServed(f"workspace {request_team_id} is not this bot token's")
+            resolved = request_team_id if home.org_wide else home.team_id
+        if not resolved:
+            raise NotServed("a request that names no workspace")
         with self.sessions() as session:
-            if request_team_id and workspaces.known(session, workspace_id=request_team_id):
-                resolved = request_team_id
-            else:
-                only = None if self.settings.oauth else workspaces.only_workspace_id(session)
-                resolved = only or request_team_id or "T0LOCAL"
-                workspaces.ensure_workspace(session, workspace_id=resolved,
-                                            now=self.clock.now())
+            workspaces.ensure_workspace(session, workspace_id=resolved, now=self.clock.now())
         with self._lock:
             self._workspaces[key] = resolved
         return resolved

@@ -50,6 +50,7 @@ CATALOGUES = Path(__file__).parent / "locales"
 LOCALES = {"en": "en", "zh": "zh_Hans_CN"}  # the CLDR locale behind each catalogue
 # CLDR date patterns: the names (weekdays, months) come from CLDR; the order is ours, above.
 DAY_PATTERNS = {"en": "EEE d MMM", "zh": "M月d日 EEE"}
+DAY_YEAR_PATTERNS = {"en": "EEE d MMM y", "zh": "y年M月d日 EEE"}
 DATE_PATTERNS = {"en": "d MMM y", "zh": "y年M月d日"}
 PERIOD_SKELETONS = {"month": "yMMMM", "quarter": "yQQQ", "year": "y"}
 CURRENCY_ALIASES = {"RMB": "CNY"}  # what Chinese teams often type; ISO 4217 says CNY
@@ -208,10 +209,12 @@ def format_money(amount: Decimal | int | float | None, currency: str = "",
 
 # ----------------------------------------------------------------- dates and periods
 
-def format_day(day: date, lang: str = DEFAULT_LANG) -> str:
-    """A day this year or near it: 'Wed 18 Nov', '11月18日 周三'."""
+def format_day(day: date, lang: str = DEFAULT_LANG, *, year: bool = False) -> str:
+    """A day this year or near it: 'Wed 18 Nov', '11月18日 周三'; with `year`, for a day of
+    another year: 'Thu 20 Nov 2025', '2025年11月20日 周四'."""
     lang = _lang(lang)
-    return babel_format_date(day, DAY_PATTERNS[lang], locale=locale_of(lang))
+    patterns = DAY_YEAR_PATTERNS if year else DAY_PATTERNS
+    return babel_format_date(day, patterns[lang], locale=locale_of(lang))
 
 
 def format_date(day: date, lang: str = DEFAULT_LANG) -> str:

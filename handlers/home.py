@@ -15,7 +15,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.grammar.log import LogParseError, parse_log
+from bot.grammar.log import LogParseError
 from bot.i18n import t
 from bot.jobs import home
 from bot.render import home as render
@@ -58,7 +58,7 @@ def handle_log_submit(ack: Ack, body: dict, view: dict, client: WebClient, *,
     who = deps.who(client, body)
     text = modal_value((view.get("state") or {}).get("values") or {}, render.LOG_FIELD)
     try:
-        parsed = parse_log(text, now=deps.clock.now(), tz=who.profile.tz)
+        parsed = logs.read(deps, who, text)
     except LogParseError as error:  # shown beside the field: the form stays open
         reply = log_error_blocks(who.lang, error)
         ack(response_action="errors", errors={render.LOG_FIELD: t(

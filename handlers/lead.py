@@ -97,15 +97,28 @@ def run(deps: Deps, who: Who, args: list[str], customer_id: int | None = None) -
 
 
 def add_lead(session: Session, deps: Deps, who: Who, team: Team, args: list[str]) -> str:
-    name_words, source_words, tier = [], [], "standard"
+    """`/lead add NAME [tier] [source]`: a tier word (key, 重点) and a source (`from …`, or
+    one of the configured source words: referral, 展会 …) after the name, in any order."""
+    name_words: list[str] = []
+    source_words: list[str] = []
+    tier = "standard"
     target = name_words
-    for word in args:
-        if word.lower() in SOURCE_WORDS:
+    i = 0
+    while i < len(args):
+        word = args[i].lower()
+        source = _source_at(args, i, deps.settings.lead_sources) if name_words else 0
+        if word in SOURCE_WORDS:
             target = source_words
-        elif word.lower() in TIER_WORDS and name_words:
-            tier = TIER_WORDS[word.lower()]
+        elif word in TIER_WORDS and name_words:
+            tier = TIER_WORDS[word]
+        elif source and target is name_words:
+            source_words.extend(args[i:i + source])
+            target = source_words
+            i += source
+            continue
         else:
-            target.append(word)
+            target.append(args[i])
+        i += 1
     name, source = " ".join(name_words).strip(), " ".join(source_words)
     if not name:
         raise Usage("lead.usage_add")
@@ -124,6 +137,14 @@ def add_lead(session: Session, deps: Deps, who: Who, team: Team, args: list[str]
     similar = [c.name for c in found.candidates]
     return t(who.lang, "lead.added", name=customer.name, tier=Raw(t(who.lang, f"tiers.{tier}")),
              source=customer.source or "", similar=", ".join(similar))
+
+
+def _source_at(args: list[str], i: int, sources: tuple[str, ...]) -> int:
+    """How many words at `i` name a lead source from the list (0: none): "trade show" is 2."""
+    for width in (3, 2, 1):
+        if len(args) >= i + width and " ".join(args[i:i + width]).casefold() in sources:
+            return width
+    return 0
 
 
 def list_leads(session: Session, deps: Deps, who: Who, team: Team, args: list[str]) -> dict:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.calendar.periods import period_bounds
 from bot.deps import Deps, Who
-from bot.grammar.log import LogParseError, parse_log
+from bot.grammar.log import LogParseError
 from bot.i18n import t
 from bot.render import log as render
 from bot.render.blocks import notice_blocks
@@ -30,7 +30,7 @@ def handle_log(ack: Ack, command: dict, client: WebClient, *, deps: Deps) -> Non
     who = deps.who(client, command)
     text = command.get("text") or ""
     try:
-        parsed = parse_log(text, now=deps.clock.now(), tz=who.profile.tz)
+        parsed = logs.read(deps, who, text)
     except LogParseError as error:  # the grammar's own reply: what to fix, and an example
         ack(**render.log_error_blocks(who.lang, error))
         return

@@ -28,7 +28,8 @@ from bot.permissions import decide
 from bot.render.blocks import notice_blocks
 from bot.services import calibration as cal
 from bot.slack.text import channel_id, tokens, user_id
-from store import audit, teams
+from store import admins, audit, teams
+from store.models import ROLES
 
 COMMAND = "/pacer"
 LANGS = {"en": "en-US", "english": "en-US", "zh": "zh-CN", "chinese": "zh-CN", "中文": "zh-CN"}
@@ -50,9 +51,9 @@ def run(deps: Deps, who: Who, args: list[str]) -> dict:
     notes = []
     try:
         with deps.sessions() as session:
-            if teams.claim_admin_if_none(session, workspace_id=who.workspace_id,
-                                         user_id=who.user_id, now=now):
-                notes.append(t(lang, "pacer.first_admin"))
+            if not admins.has_admin(session, workspace_id=who.workspace_id):
+                # Nobody becomes admin by asking first (SPEC §5b): say who can set it up.
+                notes.append(t(lang, "pacer.no_admin", workspace=who.workspace_id))
             if not args or head[0] in ("help", "帮助", "?"):
                 reply = t(lang, "pacer.help")
             elif head[0] == "team":
@@ -123,7 +124,7 @@ def team_command(session: Session, deps: Deps, who: Who, sub: str, args: list[st
     handler = TEAM_SUBCOMMANDS.get(sub)
     if handler is None:
         raise Usage("pacer.unknown_team", word=sub)
-    name, rest = args[0], args[1:]
+    name, rest = _team_named(session, ws, args)
     team = teams.get_team(session, workspace_id=ws, name=name)
     _allow(session, who, "team.edit", team_id=team.id)
     reply, detail = handler(session, who, team.name, rest, now)
@@ -131,10 +132,31 @@ def team_command(session: Session, deps: Deps, who: Who, sub: str, args: list[st
     return reply
 
 
+def _team_named(session: Session, workspace_id: str, args: list[str]) -> tuple[str, list[str]]:
+    """The team named at the start of `args`: the longest run of words that is a team's name,
+    case ignored (`/pacer team add East Coast @bob` needs no quotes); else the first word,
+    for the store's "no team named …" reply."""
+    names = {team.name.casefold(): team.name
+             for team in teams.list_teams(session, workspace_id=workspace_id)}
+    for end in range(len(args), 0, -1):
+        if name := names.get(" ".join(args[:end]).casefold()):
+            return name, args[end:]
+    return args[0], args[1:]
+
+
+_CREATE_OPTIONS = ("tz", "timezone", "时区", "currency", "货币", "币种")
+
+
 def create_team(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
     _allow(session, who, "team.create")
-    name, channel, managers, tz, currency = args[0], None, [], who.profile.tz.key, "CNY"
-    words = iter(args[1:])
+    # The name is every word before the first option: `East Coast #sales` needs no quotes.
+    size = next((i for i, word in enumerate(args) if channel_id(word) or user_id(word)
+                 or word.lower() in _CREATE_OPTIONS), len(args))
+    if size == 0:
+        raise Usage("pacer.usage_create", word=args[0], name="East")
+    name, channel, managers, tz, currency = (" ".join(args[:size]), None, [],
+                                             who.profile.tz.key, "CNY")
+    words = iter(args[size:])
     for word in words:
         if channel_id(word):
             channel = channel_id(word)
@@ -298,16 +320,37 @@ def me_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
 
 
 def role_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
+    """`/pacer role @x admin|manager|rep`, `/pacer role list`: admins only; every grant and
+    revocation of the admin role is audited by store/admins.py."""
+    if args and args[0].lower() in ("list", "列表"):
+        _allow(session, who, "admin.only")
+        return role_list(session, who)
     target = user_id(args[0]) if args else None
     if target is None or len(args) < 2:
         raise Usage("pacer.usage_role", word=args[0] if args else "")
     _allow(session, who, "admin.only")
-    role = args[1].lower()
-    teams.set_role(session, workspace_id=who.workspace_id, user_id=target, role=role,
-                   now=deps.clock.now())
-    _done(session, deps, who, "member.role", target, role)
+    role, now = args[1].lower(), deps.clock.now()
+    if role == "admin":
+        admins.grant(session, workspace_id=who.workspace_id, user_id=target,
+                     source=admins.NAMED, by=who.user_id, now=now)
+    elif not (role in ROLES and admins.revoke(session, workspace_id=who.workspace_id,
+                                              user_id=target, by=who.user_id, now=now,
+                                              role=role)):  # a revocation audits itself
+        teams.set_role(session, workspace_id=who.workspace_id, user_id=target, role=role,
+                       now=now)
+        _done(session, deps, who, "member.role", target, role)
     return t(who.lang, "pacer.role_set", user=Raw(f"<@{target}>"),
              role=Raw(t(who.lang, f"roles.{role}")))
+
+
+def role_list(session: Session, who: Who) -> str:
+    lines = [t(who.lang, "pacer.role_line", user=Raw(f"<@{line.user_id}>"),
+               role=Raw(t(who.lang, f"roles.{line.role}")),
+               how=Raw(t(who.lang, f"pacer.admin_{line.source or 'legacy'}",
+                         by=Raw(f"<@{line.by}>") if line.by not in (None, "slack", "cli")
+                         else "")) if line.role == "admin" else "")
+             for line in admins.roles(session, workspace_id=who.workspace_id)]
+    return "\n".join(lines) or t(who.lang, "pacer.no_roles")
 
 
 def audit_command(session: Session, deps: Deps, who: Who) -> str:

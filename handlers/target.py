@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.calendar.periods import parse_period, quarter_period
 from bot.deps import Deps, Who
 from bot.errors import Usage
-from bot.grammar.log import parse_amount
+from bot.grammar.amounts import parse_amount
 from bot.i18n import Raw, format_period, t
 from bot.permissions import decide
 from bot.render import score as render

@@ -41,7 +41,8 @@ def add(session: Session, *, workspace_id: str, user_id: str, team_id: int | Non
     row = Activity(
         workspace_id=workspace_id, user_id=user_id, team_id=team_id, kind=entry.kind,
         count=entry.count, customer=entry.customer, amount=entry.amount,
-        new_customer=entry.new_customer, amount_due=entry.amount_due, due_on=entry.due_on,
+        currency=entry.currency, new_customer=entry.new_customer,
+        amount_due=entry.amount_due, due_on=entry.due_on,
         occurred_on=entry.day, note=entry.note,
         text=text[:1000], source=source[:128], recorded_at=now,
     )
@@ -88,11 +89,16 @@ def soft_delete(session: Session, *, activity: Activity, now: datetime) -> bool:
     return True
 
 
+def team_money():  # type: ignore[no-untyped-def]
+    """An amount as the team's totals count it: nothing when it is in another currency."""
+    return case((Activity.currency.is_(None), Activity.amount), else_=None)
+
+
 def totals_by_kind(session: Session, *, workspace_id: str, user_id: str, start: date,
                    end: date) -> dict[str, KindTotal]:
     """Live counts and amounts per kind between two local dates, summed in SQL."""
     rows = session.exec(
-        select(Activity.kind, func.sum(Activity.count), func.sum(Activity.amount))
+        select(Activity.kind, func.sum(Activity.count), func.sum(team_money()))
         .where(Activity.workspace_id == workspace_id, Activity.user_id == user_id,
                Activity.deleted_at.is_(None), Activity.occurred_on >= start,
                Activity.occurred_on <= end)
@@ -110,8 +116,8 @@ def day_and_week_totals(session: Session, *, workspace_id: str, user_id: str, da
     rows = session.exec(
         select(Activity.kind,
                func.sum(case((on_day, Activity.count), else_=0)),
-               func.sum(case((on_day, Activity.amount), else_=None)),
-               func.sum(Activity.count), func.sum(Activity.amount))
+               func.sum(case((on_day, team_money()), else_=None)),
+               func.sum(Activity.count), func.sum(team_money()))
         .where(Activity.workspace_id == workspace_id, Activity.user_id == user_id,
                Activity.deleted_at.is_(None), Activity.occurred_on >= week_start,
                Activity.occurred_on <= week_end)

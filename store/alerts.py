@@ -113,7 +113,8 @@ def deal_split(session: Session, *, team_id: int, start: date, end: date,
                func.count().label("deals"),
                func.coalesce(func.sum(case((tail, 1), else_=0)), 0).label("tail_deals"))
         .where(A.c.team_id == team_id, A.c.deleted_at.is_(None), A.c.kind == "deal",
-               A.c.amount.is_not(None), A.c.occurred_on >= start, A.c.occurred_on <= end)
+               A.c.amount.is_not(None), A.c.currency.is_(None),  # the team's money only
+               A.c.occurred_on >= start, A.c.occurred_on <= end)
         .group_by(A.c.user_id).order_by(A.c.user_id)
     ).all()
     return [DealSplit(user_id=r.user_id, total=money(r.total, ZERO), tail=money(r.tail, ZERO),

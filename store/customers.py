@@ -49,6 +49,14 @@ def match(session: Session, *, team_id: int, name: str, limit: int = 5) -> Match
     return Match(None, tuple(close))
 
 
+def names_in(session: Session, *, team_id: int, text: str) -> list[str]:
+    """The names of the team's customers that `text` contains (case and spaces ignored): the
+    ones a /log line may name, for its grammar to anchor on, longest first."""
+    key = name_key(text)
+    rows = session.exec(select(Customer.name, Customer.key).where(Customer.team_id == team_id))
+    return sorted((name for name, k in rows if k and k in key), key=len, reverse=True)
+
+
 def get(session: Session, *, team_id: int, customer_id: int) -> Customer | None:
     customer = session.get(Customer, customer_id)
     return customer if customer is not None and customer.team_id == team_id else None

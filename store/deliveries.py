@@ -191,6 +191,15 @@ def give_up(session: Session, *, key: str, job: str, workspace_id: str, team_id:
     return recorded
 
 
+def last_ts(session: Session, *, workspace_id: str, channel: str) -> str | None:
+    """The Slack timestamp of the newest message recorded as sent to `channel`: a message
+    sent after it is newer, so a look back through the conversation can stop there."""
+    # Slack's ts are "<10 digits>.<6 digits>" until the year 2286: text order is time order.
+    return session.exec(select(func.max(Delivery.ts)).where(
+        Delivery.workspace_id == workspace_id, Delivery.channel == channel,
+        Delivery.status == SENT)).one()
+
+
 @dataclass(frozen=True)
 class Trouble:
     """A job's messages that failed or were given up lately, for the admins' Home."""

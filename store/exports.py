@@ -31,9 +31,10 @@ def _within(query: Select, workspace: tuple[Column, str | None], team: tuple[Col
 
 def log_rows(session: Session, *, team_id: int | None = None, workspace_id: str | None = None,
              start: date | None = None, end: date | None = None,
-             ) -> Iterator[tuple[Activity, str | None]]:
-    """Live logs oldest first, with their team's name, streamed for CSV export."""
-    query = _within(select(Activity, Team.name).outerjoin(Team, Team.id == Activity.team_id)
+             ) -> Iterator[tuple[Activity, str | None, str | None]]:
+    """Live logs oldest first, with their team's name and currency, streamed for CSV export."""
+    query = _within(select(Activity, Team.name, Team.currency)
+                    .outerjoin(Team, Team.id == Activity.team_id)
                     .where(Activity.deleted_at.is_(None)),
                     (Activity.workspace_id, workspace_id), (Activity.team_id, team_id),
                     Activity.occurred_on, start, end)

@@ -169,6 +169,10 @@ def _forget_member(session: Session, workspace_id: str, user_id: str, pseudonym:
             if session.get(TeamMember, (link.team_id, earlier.id)) is None:
                 session.add(TeamMember(team_id=link.team_id, member_id=earlier.id))
             session.delete(link)
+    # Admins this person named keep their role; who named them becomes the pseudonym.
+    session.execute(update(Member).where(Member.workspace_id == workspace_id,
+                                         Member.admin_by == user_id)
+                    .values(admin_by=pseudonym))
     session.flush()
     if out.rep_of and earlier is None:
         for name in TABLES["members"].personal:

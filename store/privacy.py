@@ -65,7 +65,8 @@ TABLES: dict[str, Table] = {
     "teams": Table(not_personal=("name", "rules")),
     "team_holidays": Table(not_personal=("name",)),
     "members": Table(people=("user_id",), forget=PROFILE, personal=(
-        "name", "tz", "locale", "tz_override", "locale_override", "profile_checked_at")),
+        "name", "tz", "locale", "tz_override", "locale_override", "profile_checked_at",
+        "admin_source", "admin_by")),  # admin_by in others' rows: re-keyed on forget
     "team_members": Table(),  # member ids: handled with the members row
     # A customer is a company: its name, as typed, and where the lead came from are the
     # team's business records, not words about a person.

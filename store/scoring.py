@@ -119,7 +119,7 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
     # On-time collection: payments that fell due in the period, whenever they were paid.
     due = func.coalesce(A.c.amount_due, A.c.amount)
     on_time = case((A.c.amount > due, due), else_=A.c.amount)  # overpaying earns no extra
-    dues = [A.c.team_id == team_id, _live(A), A.c.kind == "payment",
+    dues = [A.c.team_id == team_id, _live(A), A.c.kind == "payment", A.c.currency.is_(None),
             A.c.due_on >= period.start, A.c.due_on <= period.end, *who]
     for user, due_total, paid in session.exec(
         select(A.c.user_id, func.sum(type_coerce(due, MONEY)),
@@ -363,7 +363,8 @@ def _sum_if(condition: ColumnElement[bool], value: ColumnElement) -> ColumnEleme
 
 
 def _sum_money(condition: ColumnElement[bool], value: ColumnElement) -> ColumnElement:
-    return func.sum(type_coerce(case((condition, value)), MONEY))
+    """A sum of the team's money: an amount in another currency is not added in."""
+    return func.sum(type_coerce(case((and_(condition, A.c.currency.is_(None)), value)), MONEY))
 
 
 def _new_customers() -> ColumnElement[int]:

@@ -262,21 +262,6 @@ def teams_of(session: Session, *, workspace_id: str, user_id: str) -> frozenset[
     return actor(session, workspace_id=workspace_id, user_id=user_id).teams
 
 
-def claim_admin_if_none(session: Session, *, workspace_id: str, user_id: str,
-                        now: datetime) -> bool:
-    """The first person to set Pacer up in a workspace without an admin becomes its admin."""
-    has_admin = session.exec(
-        select(Member.id).where(Member.workspace_id == workspace_id, Member.role == "admin")
-    ).first()
-    if has_admin is not None:
-        return False
-    member = ensure_member(session, workspace_id=workspace_id, user_id=user_id, now=now)
-    member.role = "admin"
-    session.add(member)
-    session.flush()
-    return True
-
-
 def get_team(session: Session, *, workspace_id: str, name: str) -> Team:
     return _team(session, workspace_id=workspace_id, name=name)
 

@@ -28,12 +28,6 @@ def ensure_workspace(session: Session, *, workspace_id: str, now: datetime) -> W
     return workspace
 
 
-def only_workspace_id(session: Session) -> str | None:
-    """The workspace id when exactly one is known (a single-workspace install)."""
-    ids = session.exec(select(Workspace.id).limit(2)).all()
-    return ids[0] if len(ids) == 1 else None
-
-
 def known(session: Session, *, workspace_id: str) -> bool:
     return session.get(Workspace, workspace_id) is not None
 

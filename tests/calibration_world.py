@@ -141,7 +141,7 @@ class World:
             assert view_problems(parsed["view"]) == []
         return parsed
 
-    def wait_posts(self, count: int, timeout: float = 5.0) -> None:
+    def wait_posts(self, count: int, timeout: float = 30.0) -> None:
         """Until Slack has accepted `count` messages in all (work done after an ack)."""
         deadline = time.monotonic() + timeout
         while self.count() < count:

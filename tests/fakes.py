@@ -104,7 +104,7 @@ class FakeSlack(SlackEmulator):
     def problems(self) -> list[tuple[str, list[str]]]:
         return [(c.method, c.problems) for c in self.calls if c.problems]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[Call]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.find(method)

@@ -45,7 +45,7 @@ from bot.scoring.rules import Weights
 from bot.services.home import INSTALL_STATES
 from bot.services.reports import TARGET_METRICS
 from handlers import lead, pacer, rate
-from store import plans, reviews
+from store import admins, plans, reviews
 from store.models import ROLES, STAGES, TIERS
 from tests.conftest import Bot
 from tests.handlers.test_checkin import open_form, submit
@@ -137,6 +137,7 @@ DYNAMIC: dict[str, Iterable] = {
     "stages.{}": STAGES,
     "tiers.{}": TIERS,
     "roles.{}": ROLES,
+    "pacer.admin_{}": admins.SOURCES,
     "kinds.{}.{}": [(k.id, n) for k in DEFAULT_KINDS for n in ("one", "many")],
     "kinds.{}.one": [k.id for k in DEFAULT_KINDS],
     "status.{}": (kbi.AHEAD, kbi.ON_PACE, kbi.BEHIND, kbi.NO_DATA),

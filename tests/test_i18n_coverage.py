@@ -40,7 +40,7 @@ from bot.grammar.kinds import LogEntry
 from bot.i18n import catalogue
 from bot.jobs import registry as jobs
 from bot.render.log import UNDO_ACTION
-from store import activity, teams
+from store import activity, admins, teams
 from tests.conftest import CHANNEL, WORKSPACE, Bot, make_deps
 from tests.fakes import FakeSlack
 from tests.handlers.test_checkin import submit
@@ -259,7 +259,8 @@ def chinese_team(database_url: str, fake_slack: FakeSlack) -> Iterator[Bot]:
     clock = FixedClock(now)
     settings, deps = make_deps(database_url, fake_slack, clock)
     with deps.sessions() as session:
-        teams.claim_admin_if_none(session, workspace_id=WORKSPACE, user_id="U0MEI", now=now)
+        admins.grant(session, workspace_id=WORKSPACE, user_id="U0MEI", source=admins.NAMED,
+                     by="U0HR", now=now)
         teams.create_team(session, workspace_id=WORKSPACE, name=TEAM, channel_id=CHANNEL,
                           managers=["U0MEI"], members=["U0BO"], tz="Asia/Shanghai",
                           currency="CNY", now=now)

@@ -54,9 +54,13 @@ ERROR_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "no_kind": (),
     "unknown_kind": ("word", "suggestion"),  # suggestion only when a close match exists
     "bad_date": ("word",),
+    "vague_date": ("word",),  # a period (last week, 上个月), not a day
+    "weekday_mismatch": ("word", "day", "today"),  # day: the date typed, which is another weekday
+    "name_or_date": ("word",),  # 今日头条: a new customer's name, or a date?
     "future_date": ("word", "day", "today"),
     "too_old": ("word", "day", "oldest"),
     "bad_amount": ("word",),
+    "ambiguous_amount": ("word",),  # 1.200: 1.2 or 1200?
     "amount_required": ("kind_id", "kind"),
     "amount_not_allowed": ("word", "kind_id", "kind"),
     "customer_required": ("kind_id", "kind"),
@@ -89,6 +93,7 @@ class LogEntry:
     note: str | None
     amount_due: Decimal | None = None  # payments: what was owed ...
     due_on: date | None = None  # ... and when (for the on-time collection rate)
+    currency: str | None = None  # the amount's, when it is not the team's (ISO 4217)
 
 
 @dataclass(frozen=True)

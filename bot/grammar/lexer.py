@@ -1,6 +1,12 @@
-"""The /log line cut into items before the parser reads them: Slack's markup undone, tokens
-split at spaces, separators and quotes (a note marker ends them), unspaced Chinese peeled into
-words (拜访阿里巴巴昨天), and multi-word dates, kinds and new-customer flags grouped.
+"""The /log line cut up before it is read.
+
+Two views of one line, both in character offsets of what the rep typed:
+- *pieces* (fold, pieces, scan, leftover): where a date or an amount phrase is. No library
+  finds a phrase's span reliably (dateparser's search_dates takes `May` / `Sun` in customer
+  names for dates, splits 上周五 into 上周, and returns text, not offsets), so the span step
+  is ours and the libraries only read the candidate windows (bot/grammar/dates.py, amounts.py).
+- *items* (read_items): the line's kind, count, flags, quoted text and plain words, with the
+  fields found first (kind, known customer, date, amount) cut out as items of their own.
 
 Pure. The lexicon is built once per set of kinds (a team's kinds are data, not code).
 """
@@ -9,27 +15,136 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
-from bot.grammar.amounts import CN_NUM, ZH_AMOUNT
-from bot.grammar.dates import DATE_RE, NUMERIC_DATE, ZH_DATE
 from bot.grammar.kinds import CHINESE, Kind, LogParseError
+
+T = TypeVar("T")
+Span = tuple[int, int]
+
+# --------------------------------------------------------------------------- pieces
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007]")  # with 〇
+_QUOTE_RE = re.compile(r'"[^"]*"?|“[^”]*”?|「[^」]*」?|『[^』]*』?')
+_EDGE_PUNCT = ",;:!?.()（）[]、。，；：！？"
+
+
+def fold(text: str) -> str:
+    """Width-fold each character alone (NFKC where it gives exactly one character):
+    `，`->`,`, `８`->`8`, `￥`->`¥`. Own code rather than NFKC on the whole line, which can
+    change its length (`㎡` -> `m2`) and so every offset after it."""
+    return "".join(n if len(n := unicodedata.normalize("NFKC", c)) == 1 else c for c in text)
+
+
+@dataclass(frozen=True)
+class Piece:
+    start: int
+    end: int
+    kind: str  # "cjk" | "word" | "punct" | "quote" (a barrier: quoted text or a skipped span)
+    text: str = ""
+
+
+def pieces(folded: str, skip: Sequence[Span] = ()) -> list[Piece]:
+    """Each CJK character alone (Chinese has no spaces), each run of other non-space
+    characters (edge punctuation split off), quoted text and `skip` spans as barriers."""
+    barriers = [m.span() for m in _QUOTE_RE.finditer(folded)] + list(skip)
+    out: list[Piece] = []
+    i, n = 0, len(folded)
+    while i < n:
+        if bar := next((b for b in barriers if b[0] <= i < b[1]), None):
+            out.append(Piece(bar[0], bar[1], "quote", folded[bar[0]:bar[1]]))
+            i = bar[1]
+        elif folded[i].isspace():
+            i += 1
+        elif CJK.match(folded[i]) or folded[i] in _EDGE_PUNCT:
+            out.append(Piece(i, i + 1, "cjk" if CJK.match(folded[i]) else "punct", folded[i]))
+            i += 1
+        else:
+            j = i
+            while (j < n and not folded[j].isspace() and not CJK.match(folded[j])
+                   and not any(b[0] == j for b in barriers)):
+                j += 1
+            k = j  # trailing punctuation is a piece of its own: "Monday," -> "Monday" ","
+            while k > i + 1 and folded[k - 1] in _EDGE_PUNCT:
+                k -= 1
+            out.append(Piece(i, k, "word", folded[i:k]))
+            out.extend(Piece(x, x + 1, "punct", folded[x]) for x in range(k, j))
+            i = j
+    return out
+
+
+@dataclass(frozen=True)
+class Window:
+    start: int
+    end: int
+    glued_left: bool  # a CJK character touches it on the left, with no space between
+    glued_right: bool
+
+
+def scan(ps: list[Piece], max_pieces: int,
+         accept: Callable[[Window], T | None]) -> list[tuple[Window, T]]:
+    """The leftmost-longest, non-overlapping windows of whole pieces that `accept` reads.
+
+    A window never starts or ends on punctuation (except a `)` it opened: 11月20日(周四)),
+    never crosses a barrier, and never cuts a piece (`Feb13`, `12,000` stay whole)."""
+    found: list[tuple[Window, T]] = []
+    i = 0
+    while i < len(ps):
+        if ps[i].kind in ("punct", "quote"):
+            i += 1
+            continue
+        for j in range(min(len(ps), i + max_pieces), i, -1):
+            block = ps[i:j]
+            if any(q.kind == "quote" for q in block):
+                continue
+            if block[-1].kind == "punct" and not (
+                    block[-1].text == ")" and any(q.text == "(" for q in block)):
+                continue
+            w = Window(block[0].start, block[-1].end,
+                       i > 0 and ps[i - 1].kind == "cjk" and ps[i - 1].end == block[0].start,
+                       j < len(ps) and ps[j].kind == "cjk" and ps[j].start == block[-1].end)
+            if (value := accept(w)) is not None:
+                found.append((w, value))
+                i = j
+                break
+        else:
+            i += 1
+    return found
+
+
+def leftover(line: str, spans: Sequence[Span]) -> str:
+    """The line without `spans`, spaces collapsed (a comma that set a cut phrase off goes
+    with it: "Acme yesterday, call again" -> "Acme call again")."""
+    keep, pos = [], 0
+    for s, e in sorted(spans):
+        keep.append(line[pos:s])
+        pos = max(pos, e)
+    keep.append(line[pos:])
+    parts = [k.strip().strip(",，;；、").strip() for k in keep]
+    return re.sub(r"\s+", " ", " ".join(k for k in parts if k)).strip()
+
+
+# --------------------------------------------------------------------------- the lexicon
 
 # A deal's customer, new or existing, said in words (a flag item).
 NEW_EN = {"new customer": True, "new client": True, "existing customer": False,
           "existing client": False, "repeat customer": False}
 NEW_ZH = {"新客户": True, "新客": True,
           "老客户": False, "老客": False, "续约": False, "复购": False}
+_CN_COUNT = r"(?:\d+|[一二两三四五六七八九十]+)(?:次|个|通|回|趟)"
 
 
 @dataclass(frozen=True)
 class Lexicon:
     kinds: dict[str, Kind]  # lower-cased alias (incl. plurals) -> kind
     en_aliases: tuple[str, ...]
-    zh_aliases: tuple[str, ...]
-    zh_prefix: re.Pattern[str]  # kind / date / count / amount / flag at the start of CJK text
-    zh_suffix: re.Pattern[str]  # date / count / amount / flag at the end of CJK text
+    zh_aliases: tuple[str, ...]  # longest first
+    zh_prefix: re.Pattern[str]  # a count or flag at the start of unspaced Chinese
+    zh_suffix: re.Pattern[str]  # ... or at its end
 
 
 @lru_cache(maxsize=16)
@@ -38,22 +153,17 @@ def lexicon(kinds: tuple[Kind, ...]) -> Lexicon:
     for k in kinds:
         for alias in k.en:
             a = alias.lower()
-            forms = {a, a + "s", a + "es", a[:-1] + "ies" if a.endswith("y") else a}
-            for form in forms:
+            for form in {a, a + "s", a + "es", a[:-1] + "ies" if a.endswith("y") else a}:
                 table.setdefault(form, k)
         for alias in k.zh:
             table.setdefault(alias, k)
-    en = tuple(a.lower() for k in kinds for a in k.en)
-    zh = tuple(sorted((a for k in kinds for a in k.zh), key=len, reverse=True))
     flags = "|".join(sorted(NEW_ZH, key=len, reverse=True))
-    inner = rf"{ZH_DATE}|{NUMERIC_DATE}|(?:\d+|{CN_NUM})(?:次|个|通|回|趟)|{ZH_AMOUNT}|{flags}"
-    kind_alt = "|".join(map(re.escape, zh)) or "(?!)"
     return Lexicon(
         kinds=table,
-        en_aliases=en,
-        zh_aliases=zh,
-        zh_prefix=re.compile(rf"(?:{inner}|{kind_alt})", re.I),
-        zh_suffix=re.compile(rf"(?:{inner})$", re.I),
+        en_aliases=tuple(a.lower() for k in kinds for a in k.en),
+        zh_aliases=tuple(sorted((a for k in kinds for a in k.zh), key=len, reverse=True)),
+        zh_prefix=re.compile(rf"{_CN_COUNT}|{flags}"),
+        zh_suffix=re.compile(rf"(?:{_CN_COUNT}|{flags})$"),
     )
 
 
@@ -82,11 +192,10 @@ _SLACK_LINK_RE = re.compile(
 def clean(text: str) -> str:
     """Slack links -> their label; Slack's &amp; escapes -> plain text. Mentions stay as-is."""
     text = _SLACK_LINK_RE.sub(lambda m: m[1] if m[1] is not None else m[2], text)
-    text = re.sub(r"([¥￥$])\s+(?=\d)", r"\1", text)  # "¥ 50,000" is one amount
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
-def _tokenize(text: str, lang: str) -> tuple[list[_Tok], int]:
+def tokenize(text: str, lang: str) -> tuple[list[_Tok], int]:
     """Split into tokens; returns tokens and where a note marker starts (len(text) if none)."""
     toks: list[_Tok] = []
     buf_start: int | None = None
@@ -100,8 +209,7 @@ def _tokenize(text: str, lang: str) -> tuple[list[_Tok], int]:
 
     while i < n:
         ch = text[i]
-        marker = (MARKER_RE if buf_start is None else _MID_MARKER_RE).match(text, i)
-        if marker:
+        if (MARKER_RE if buf_start is None else _MID_MARKER_RE).match(text, i):
             flush(i)
             return toks, i
         if ch in _OPEN_QUOTES:
@@ -124,36 +232,53 @@ def _tokenize(text: str, lang: str) -> tuple[list[_Tok], int]:
     return toks, n
 
 
-def _peel(tok: _Tok, lex: Lexicon, allow_kind: bool) -> list[_Tok]:
-    """Split unspaced Chinese like 拜访阿里巴巴昨天 into 拜访 / 阿里巴巴 / 昨天.
+def locate_kind(toks: list[_Tok], lex: Lexicon,
+                is_field: Callable[[str], bool]) -> tuple[int, int, Kind] | None:
+    """Where the kind is: (start, end, kind), or None.
 
-    Only known words are peeled off the front (kind, date, count, amount, flag) and the back
-    (date, count, amount, flag); whatever stays in the middle is left whole (the customer).
+    A whole word (or two or three: "follow up") that is an alias wins; else a Chinese word
+    that starts with one (签约腾讯12万), or has one right after a date or count typed
+    without a space (昨天拜访阿里巴巴, 3次电话), where `is_field` says what the prefix is.
     """
+    plain = [t for t in toks if not t.quoted]
+    for i in range(len(plain)):
+        for width in (3, 2, 1):
+            window = plain[i:i + width]
+            key = " ".join(w.key for w in window)
+            if len(window) == width and key in lex.kinds:
+                return window[0].start, window[-1].end, lex.kinds[key]
+    for t in plain:
+        if not CHINESE.search(t.text):
+            continue
+        for pos in range(len(t.text)):
+            if pos and not is_field(t.text[:pos]):
+                continue
+            alias = next((a for a in lex.zh_aliases if t.text.startswith(a, pos)), None)
+            if alias:
+                return t.start + pos, t.start + pos + len(alias), lex.kinds[alias]
+    return None
+
+
+def _peel(tok: _Tok, lex: Lexicon) -> list[_Tok]:
+    """Counts and flags typed without a space (三个电话 after the kind is cut: 三个; 新客户)."""
     front: list[_Tok] = []
     back: list[_Tok] = []
     s, start = tok.text, tok.start
     while s:
-        m = lex.zh_prefix.match(s)
-        if m and not allow_kind and m[0] in lex.zh_aliases:
-            m = None
-        if m and 0 < m.end() < len(s):
+        if (m := lex.zh_prefix.match(s)) and 0 < m.end() < len(s):
             front.append(_Tok(m[0], start, start + m.end()))
-            allow_kind = allow_kind and m[0] not in lex.zh_aliases
             s, start = s[m.end():], start + m.end()
-            continue
-        m = lex.zh_suffix.search(s)
-        if m and m.start() > 0:
+        elif (m := lex.zh_suffix.search(s)) and m.start() > 0:
             back.insert(0, _Tok(m[0], start + m.start(), start + len(s)))
             s = s[:m.start()]
-            continue
-        break
+        else:
+            break
     return [*front, _Tok(s, start, start + len(s)), *back] if front or back else [tok]
 
 
 @dataclass
 class Item:
-    type: str  # "date" | "kind" | "flag" | "word" | "quoted"
+    type: str  # "kind" | "customer" | "date" | "amount" | "flag" | "word" | "quoted"
     text: str  # raw text (quoted: inside of quotes)
     key: str
     start: int
@@ -161,50 +286,66 @@ class Item:
     value: object = None
 
 
-def _items(toks: list[_Tok], text: str, lex: Lexicon) -> list[Item]:
-    """Group tokens into items: multi-word dates ("last friday"), kinds, flags, single words."""
-    items: list[Item] = []
-    i = 0
-    while i < len(toks):
-        t = toks[i]
-        if t.quoted:
-            items.append(Item("quoted", t.text, t.key, t.start, t.end))
-            i += 1
-            continue
-        for width in (4, 3, 2, 1):
-            window = toks[i:i + width]
-            if len(window) < width or any(w.quoted for w in window):
-                continue
-            key = " ".join(w.key for w in window)
-            if DATE_RE.fullmatch(key):
-                typ, value = "date", None
-            elif key in lex.kinds:
-                typ, value = "kind", lex.kinds[key]
-            elif key in NEW_EN or key in NEW_ZH:
-                typ, value = "flag", NEW_EN.get(key, NEW_ZH.get(key))
-            else:
-                continue
-            start, end = window[0].start, window[-1].end
-            items.append(Item(typ, text[start:end], key, start, end, value))
-            i += width
-            break
-        else:
-            items.append(Item("word", t.text, t.key, t.start, t.end))
-            i += 1
-    return items
+@dataclass(frozen=True)
+class Field:
+    """A span found before the items are cut: the kind, a known customer, a date, an amount."""
+    type: str
+    start: int
+    end: int
+    value: object = None
 
 
-def read_items(body: str, lang: str, lex: Lexicon) -> tuple[list[Item], int]:
-    """The cleaned line's items, and where a note marker starts (len(body) if none)."""
-    toks, marker_at = _tokenize(body, lang)
-    peeled: list[_Tok] = []
+def read_items(body: str, toks: list[_Tok], fields: Sequence[Field], lex: Lexicon,
+               ) -> list[Item]:
+    """The tokens as items: each field whole, the text around fields as words (peeled of
+    unspaced counts and flags), multi-word flags ("new customer") grouped."""
+    cut: list[_Tok | Field] = []
     for t in toks:
-        has_kind = any(p.key in lex.kinds for p in peeled)
-        if not t.quoted and CHINESE.search(t.text) and t.key not in lex.kinds:
-            peeled.extend(_peel(t, lex, allow_kind=not has_kind))
+        inside = sorted((f for f in fields if f.start < t.end and t.start < f.end),
+                        key=lambda f: f.start)
+        if t.quoted or not inside:
+            cut.append(t)
+            continue
+        pos = t.start
+        for f in inside:
+            if body[pos:f.start].strip(_EDGE_PUNCT):  # "yesterday." leaves no word "."
+                cut.append(_Tok(body[pos:f.start], pos, f.start))
+            if f not in cut:
+                cut.append(f)
+            pos = max(pos, f.end)
+        if body[pos:t.end].strip(_EDGE_PUNCT):
+            cut.append(_Tok(body[pos:t.end], pos, t.end))
+    items: list[Item] = []
+    for c in cut:
+        if isinstance(c, Field):
+            text = body[c.start:c.end]
+            items.append(Item(c.type, text, text.lower(), c.start, c.end, c.value))
+        elif c.quoted:
+            items.append(Item("quoted", c.text, c.key, c.start, c.end))
         else:
-            peeled.append(t)
-    return _items(peeled, body, lex), marker_at
+            for p in (_peel(c, lex) if CHINESE.search(c.text) else [c]):
+                items.append(Item("word", p.text, p.key, p.start, p.end))
+    return _group_flags(items, body)
+
+
+def _group_flags(items: list[Item], body: str) -> list[Item]:
+    out: list[Item] = []
+    i = 0
+    while i < len(items):
+        for width in (2, 1):
+            window = items[i:i + width]
+            key = " ".join(w.key for w in window)
+            if (len(window) == width and all(w.type == "word" for w in window)
+                    and (key in NEW_EN or key in NEW_ZH)):
+                start, end = window[0].start, window[-1].end
+                out.append(Item("flag", body[start:end], key, start, end,
+                                NEW_EN.get(key, NEW_ZH.get(key))))
+                i += width
+                break
+        else:
+            out.append(items[i])
+            i += 1
+    return out
 
 
 def suggest_kind(word: str, lex: Lexicon) -> tuple[str, str] | None:
@@ -223,4 +364,3 @@ def suggest_kind(word: str, lex: Lexicon) -> tuple[str, str] | None:
         return (best[1], word[best[2]:]) if best else None
     match = difflib.get_close_matches(word.lower(), lex.en_aliases, n=1, cutoff=0.7)
     return (match[0], "") if match else None
-

@@ -16,15 +16,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.grammar.amounts import (
-    CN_NUM,
-    LOOKS_LIKE_AMOUNT,
-    cn_int,
-    is_strong_amount,
-    parse_amount,
-    storable_amount,
-)
-from bot.grammar.dates import DATE_RE, one_year_before, resolve_date, resolve_due
+from bot.grammar.amounts import AmountHit, AmountRefusal, cn_int, find_amount, read_amount
+from bot.grammar.dates import DateHit, DateRefusal, find_date, resolve_due, scan_dates
+from bot.grammar.days import one_year_before
 from bot.grammar.kinds import (
     CHINESE,
     DEFAULT_KINDS,
@@ -34,15 +28,31 @@ from bot.grammar.kinds import (
     LogParseError,
     kind_label,
 )
-from bot.grammar.lexer import MARKER_RE, Item, Lexicon, clean, lexicon, read_items, suggest_kind
+from bot.grammar.lexer import (
+    MARKER_RE,
+    Field,
+    Item,
+    Lexicon,
+    Span,
+    clean,
+    fold,
+    lexicon,
+    locate_kind,
+    read_items,
+    suggest_kind,
+    tokenize,
+)
 
 MAX_LEN = 500
 MAX_COUNT = 100
 MAX_CUSTOMER = 200  # the customer column's length
 
 _NEW_EN_SINGLE = {"new": True, "existing": False, "repeat": False, "renewal": False}
+_CN_NUM = "[一二两三四五六七八九十]+"
 _COUNT_RE = re.compile(
-    rf"[x×*](\d+)|(\d+)[x×]|(\d+|{CN_NUM})(?:次|个|通|回|趟)|(\d+)\s*times", re.I)
+    rf"[x×*](\d+)|(\d+)[x×]|(\d+|{_CN_NUM})(?:次|个|通|回|趟)|(\d+)\s*times", re.I)
+# A word that looks like a number: never taken for a kind, nor for a customer name.
+_NUMBERISH = re.compile(r"-?[¥￥$]?[\d.,]*\d[\d.,]*(?:[kmbw千万亿元])?", re.I)
 _PERIODS = {
     "today": "today", "day": "today", "今天": "today", "今日": "today",
     "week": "week", "this week": "week", "本周": "week", "这周": "week", "本星期": "week",
@@ -63,8 +73,12 @@ def _has_content(item: Item) -> bool:
 
 
 def parse_log(
-    text: str, *, now: datetime, tz: ZoneInfo, kinds: Sequence[Kind] = DEFAULT_KINDS
+    text: str, *, now: datetime, tz: ZoneInfo, kinds: Sequence[Kind] = DEFAULT_KINDS,
+    currency: str = "CNY", customers: Sequence[str] = (), rep_lang: str | None = None,
 ) -> LogCommand:
+    """Read a /log line. `currency` is the team's (an amount in another is kept as such),
+    `customers` the team's customer names the line may start with (they anchor the parse:
+    the rest is the note), `rep_lang` the rep's language (the order of 3/4, zh's 11.20)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     raw = text or ""
@@ -79,44 +93,131 @@ def parse_log(
     if action := _parse_action(body, lang):
         return action
 
+    now_local = now.astimezone(tz)
+    rep_lang = rep_lang or lang
     lex = lexicon(tuple(kinds))
-    items, marker_at = read_items(body, lang, lex)
-    parser = _Parser(body, items, marker_at, lex, now.astimezone(tz), lang)
-    entry = parser.parse()
-    if entry.kind == "payment" and (due := _payment_due(body, now.astimezone(tz))):
-        rest, amount_due, due_on = due
-        entry = parse_log(rest, now=now, tz=tz, kinds=kinds).entry or entry
-        entry = replace(entry, amount_due=amount_due, due_on=due_on)
+    toks, marker_at = tokenize(body, lang)
+    found = locate_kind(toks, lex, lambda prefix: _is_prefix_field(prefix, now_local, rep_lang))
+    due = None
+    if found is not None and found[2].id == "payment" and (
+            due := _payment_due(body, now_local, rep_lang)):
+        body = due[0]
+        toks, marker_at = tokenize(body, lang)
+    fields = _fields(body, toks, marker_at, lex, now, tz, currency, customers, rep_lang)
+    items = read_items(body, toks, fields, lex)
+    entry = _Parser(body, items, marker_at, lex, now_local, lang, currency).parse()
+    if due is not None and entry.kind == "payment":
+        entry = replace(entry, amount_due=due[1], due_on=due[2])
     return LogCommand("log", entry=entry)
 
 
+def _fields(body: str, toks: list, marker_at: int, lex: Lexicon, now: datetime, tz: ZoneInfo,
+            currency: str, customers: Sequence[str], lang: str) -> list[Field]:
+    """The kind, a known customer, the date and the amount, found in that order (each
+    later search skips what was found before it: a known customer called 明日科技 or 3M is
+    never a date or an amount, and `Acme Nov 20` has no amount 20)."""
+    head = body[:marker_at]
+    now_local = now.astimezone(tz)
+    found = locate_kind(toks, lex, lambda prefix: _is_prefix_field(prefix, now_local, lang))
+    fields: list[Field] = []
+    skip: list[Span] = []
+    if found is not None:
+        start, end, kind = found
+        fields.append(Field("kind", start, end, kind))
+        skip.append((start, end))
+        if anchor := known_customer(head, customers, _anchor_starts(head, start, end)):
+            fields.append(Field("customer", *anchor))
+            skip.append(anchor)
+    date = find_date(head, now, tz, lang=lang, skip=tuple(skip))
+    if date is not None:
+        fields.append(Field("date", date.start, date.end, date))
+        skip.append((date.start, date.end))
+    amount = find_amount(head, currency, skip=tuple(skip))
+    needs_amount = found is not None and found[2].needs_amount
+    if isinstance(amount, AmountHit) and amount.weak and not needs_amount:
+        amount = None  # a bare number is a count, or part of a name
+    if isinstance(amount, AmountRefusal) and not needs_amount and amount.text.isdecimal():
+        amount = None  # "call 0": a count, refused as one
+    if amount is not None:
+        fields.append(Field("amount", amount.start, amount.end, amount))
+    return fields
+
+
+def _is_prefix_field(prefix: str, now_local: datetime, lang: str) -> bool:
+    """A date or a count typed just before a Chinese kind (昨天拜访, 3次电话)."""
+    return bool(_COUNT_RE.fullmatch(prefix)) or any(
+        span == (0, len(prefix)) for span, _ in scan_dates(prefix, now_local, lang=lang))
+
+
+def _anchor_starts(head: str, kind_start: int, kind_end: int) -> list[int]:
+    """Where a known customer's name may start: right after the kind (and a count, or
+    "with"), or at the start of the line when the kind comes later ("Acme visit")."""
+    starts = []
+    pos = len(head) - len(head[kind_end:].lstrip())
+    starts.append(pos)
+    word = re.match(r"\S+\s*", head[pos:])
+    if word and (_COUNT_RE.fullmatch(word[0].strip()) or word[0].strip().isdecimal()
+                 or word[0].strip().lower() in ("with", "at")):
+        starts.append(pos + word.end())
+    if kind_start > 0:
+        starts.append(len(head) - len(head.lstrip()))
+    return starts
+
+
+def known_customer(line: str, names: Sequence[str], starts: Sequence[int]) -> Span | None:
+    """The longest of the team's customer names typed at one of `starts` (case, width and
+    spaces ignored, as customers are matched), ending where a word ends; None if none."""
+    folded = fold(line).casefold()
+    best: Span | None = None
+    for name in names:
+        key = re.sub(r"\s+", "", fold(name).casefold())
+        if not key:
+            continue
+        pattern = re.compile(r"\s*".join(map(re.escape, key)))
+        for start in starts:
+            m = pattern.match(folded, start)
+            if m is None:
+                continue
+            after = folded[m.end():m.end() + 1]
+            if after.isascii() and after.isalnum() and key[-1].isascii():
+                continue  # "Acme" is not the start of "Acmeology"
+            if best is None or m.end() - m.start() > best[1] - best[0]:
+                best = (m.start(), m.end())
+    return best
+
+
 _DUE_AMOUNT_RE = re.compile(r"(?:\bout\s+of|\bof|应收款?|应收金额)\s*(\S+)", re.I)
-_DUE_DATE_RE = re.compile(
-    rf"(?:\bdue(?:\s+(?:on|by))?|到期日?|应收日期?)\s*({DATE_RE.pattern})"
-    rf"|({DATE_RE.pattern})\s*到期", re.I)
+_DUE_BEFORE = re.compile(r"(?:\bdue(?:\s+(?:on|by))?|到期日?|应收日期?)\s*$", re.I)
+_DUE_AFTER = re.compile(r"\s*到期")
 
 
-def _payment_due(body: str, now_local: datetime) -> tuple[str, Decimal | None, date | None]:
-    """A payment's optional 'of 80k due Nov 30' / '应收 8万 11月30日到期' clause.
+def _payment_due(body: str, now_local: datetime, lang: str,
+                 ) -> tuple[str, Decimal | None, date | None] | None:
+    """A payment's optional 'of 80k due Nov 30' / '应收 8万 11月30日到期' clause: the text
+    without it, the amount due and the due date; None if there is none.
 
-    Own code: this is our grammar, not a date library's; the due date may be in the future.
-    Returns the text without the clause, the amount due and the due date, or None if absent.
+    Own code: this is our grammar, not a date library's; the due date may be ahead.
     """
     amount_due = due_on = None
     rest = body
-    if (m := _DUE_AMOUNT_RE.search(rest)) and (value := parse_amount(m[1])) is not None \
-            and storable_amount(value):
-        amount_due = value
-        rest = rest[:m.start()] + rest[m.end():]
-    if m := _DUE_DATE_RE.search(rest):
-        phrase = m[1] or m[2]
-        due_on = resolve_due(phrase, now_local)
-        if due_on is None:
+    if (m := _DUE_AMOUNT_RE.search(rest)) and isinstance(
+            hit := read_amount(m[1], "XXX"), AmountHit):
+        amount_due = hit.value
+        rest = rest[:m.start()] + " " + rest[m.end():]
+    for (start, end), _read in scan_dates(rest, now_local, lang=lang):
+        before, after = _DUE_BEFORE.search(rest[:start]), _DUE_AFTER.match(rest, end)
+        if before or after:
+            due_on = resolve_due(rest[start:end], now_local)
+            cut = (before.start() if before else start, after.end() if after else end)
+            rest = rest[:cut[0]] + " " + rest[cut[1]:]
+            break
+    else:
+        if m := re.search(r"\bdue\b|到期", rest, re.I):
             raise LogParseError("bad_date", "/log payment Acme 50k of 80k due Nov 30",
-                                word=phrase, lang="zh" if CHINESE.search(body) else "en")
-        rest = rest[:m.start()] + rest[m.end():]
+                                word=rest[m.start():].strip()[:40],
+                                lang="zh" if CHINESE.search(body) else "en")
     if amount_due is None and due_on is None:
-        return None  # type: ignore[return-value]
+        return None
     return re.sub(r"\s+", " ", rest).strip(), amount_due, due_on
 
 
@@ -144,11 +245,11 @@ class _Parser:
     """Walks the items left to right, filling the entry's fields."""
 
     def __init__(self, body: str, items: list[Item], marker_at: int, lex: Lexicon,
-                 now_local: datetime, lang: str) -> None:
+                 now_local: datetime, lang: str, currency: str) -> None:
         self.body, self.items, self.lex, self.lang = body, items, lex, lang
         self.tail = body[marker_at:].strip()
-        self.now_local = now_local
         self.today = now_local.date()
+        self.currency = currency
         self.ph = _PLACEHOLDER[lang]
 
     def example(self, replace: Mapping[int, str] | None = None, insert_at: int | None = None,
@@ -181,8 +282,8 @@ class _Parser:
                 return i
         candidates = [i for i, it in enumerate(self.items)
                       if it.type == "word" and _has_content(it) and not it.text.startswith("<")
-                      and LOOKS_LIKE_AMOUNT.fullmatch(it.key) is None
-                      and _COUNT_RE.fullmatch(it.key) is None and cn_int(it.key) is None]
+                      and _NUMBERISH.fullmatch(it.key) is None
+                      and _COUNT_RE.fullmatch(it.key) is None]
         kind_word = self.ph["kind"]
         if not candidates:
             if not any(_has_content(it) for it in self.items):
@@ -206,19 +307,12 @@ class _Parser:
         kind: Kind = items[kind_idx].value  # type: ignore[assignment]
         label = kind_label(kind.id, self.lang, (kind,))
 
-        amount_idx = None
-        if kind.needs_amount:
-            strong = [i for i, it in enumerate(items)
-                      if it.type == "word" and is_strong_amount(it.key)]
-            bare = [i for i, it in enumerate(items) if it.type == "word" and it.key.isdecimal()]
-            amount_idx = (strong or bare or [None])[0]
-
         count: int | None = None
         day: date | None = None
-        amount: Decimal | None = None
+        amount: AmountHit | None = None
         new_customer: bool | None = None
         customer_parts: list[Item] = []
-        quoted_customer: str | None = None
+        named_customer: str | None = None  # quoted, or a customer the team knows
         run_open = False  # unquoted customer words are still being collected
         field_after_kind = False  # a date/amount/flag followed the kind: stray words are note
         notes: list[str] = []
@@ -232,29 +326,23 @@ class _Parser:
             if i == kind_idx:
                 run_open = False
                 continue
-            have_customer = quoted_customer is not None or bool(customer_parts)
-            if it.type == "quoted":
+            have_customer = named_customer is not None or bool(customer_parts)
+            if it.type in ("quoted", "customer"):
                 if have_customer:
                     notes.append(it.text)
                 else:
-                    quoted_customer, last_customer_idx = it.text, i
+                    named_customer, last_customer_idx = it.text, i
+                    field_after_kind |= it.type == "customer"  # the rest is the note
                 run_open = False
                 continue
             if it.type == "date":
-                resolved = resolve_date(it.key, now_local=self.now_local)
-                fix = self.example(replace={i: self.ph["today"]})
-                if resolved is None:
-                    raise self.fail("bad_date", fix, word=it.text)
-                if resolved > self.today:
-                    raise self.fail("future_date", fix, word=it.text, day=resolved.isoformat(),
-                                    today=self.today.isoformat())
-                oldest = one_year_before(self.today)
-                if resolved < oldest:
-                    raise self.fail("too_old", fix, word=it.text, day=resolved.isoformat(),
-                                    oldest=oldest.isoformat())
-                if day is not None:
-                    raise duplicate("date", i)
-                day, run_open = resolved, False
+                day = self._date(i, it.value)  # type: ignore[arg-type]
+                run_open = False
+                field_after_kind |= i > kind_idx
+                continue
+            if it.type == "amount":
+                amount = self._amount(i, it.value, kind, label)  # type: ignore[arg-type]
+                run_open = False
                 field_after_kind |= i > kind_idx
                 continue
             flag = self._flag(it, kind, have_customer)
@@ -273,35 +361,18 @@ class _Parser:
                     raise duplicate("count", i)
                 count, run_open = n, False
                 continue
-            if is_strong_amount(it.key) or i == amount_idx:
-                if not kind.needs_amount:
-                    raise self.fail("amount_not_allowed", self.example(replace={i: ""}),
-                                    word=it.text, kind_id=kind.id, kind=label)
-                if i != amount_idx:
-                    raise duplicate("amount", i)
-                value = parse_amount(it.key)
-                if value is None or not storable_amount(value):
-                    raise self.fail("bad_amount", self.example(replace={i: self.ph["amount"]}),
-                                    word=it.text)
-                amount, run_open = value, False
-                field_after_kind |= i > kind_idx
-                continue
-            if (kind.needs_amount and not it.key.isdecimal()
-                    and LOOKS_LIKE_AMOUNT.fullmatch(it.key)):
-                raise self.fail("bad_amount", self.example(replace={i: self.ph["amount"]}),
-                                word=it.text)
             # A plain word: part of the customer, or the start of a free-text note.
             if run_open or i < kind_idx or (not have_customer and not field_after_kind):
-                if quoted_customer is not None:
+                if named_customer is not None:
                     notes.append(it.text)
                 else:
                     customer_parts.append(it)
                     last_customer_idx, run_open = i, True
                 continue
-            notes.append(self.body[it.start:items[-1].end].strip())  # verbatim
+            notes.append(self._rest(i))  # verbatim, fields inside it included
             break
 
-        customer = quoted_customer
+        customer = named_customer
         if customer_parts:
             span = self.body[customer_parts[0].start:customer_parts[-1].end]
             customer = re.sub(r"\s+", " ", span).strip(" ,;:")
@@ -329,10 +400,55 @@ class _Parser:
             count=count or 1,
             customer=customer or None,
             day=day or self.today,
-            amount=amount,
+            amount=amount.value if amount else None,
             new_customer=new_customer if kind.tracks_new_customer else None,
             note=note,
+            currency=amount.currency if amount and amount.currency != self.currency else None,
         )
+
+    def _rest(self, i: int) -> str:
+        """The line from item `i` to the last item, as typed: a note."""
+        return self.body[self.items[i].start:self.items[-1].end].strip()
+
+    def _date(self, i: int, found: DateHit | DateRefusal) -> date:
+        """The day a date item names, or the refusal its reader gave, with an example."""
+        if isinstance(found, DateHit):
+            return found.day
+        word = found.text
+        if found.reason == "two_dates":
+            raise self.fail("ambiguous", self.example(replace={i: ""}), field="date", word=word)
+        if found.reason == "name_or_date":  # 今日头条: quote the whole name in the example
+            name = self.items[i + 1] if i + 1 < len(self.items) else None
+            glued = name is not None and name.start == found.end and name.type == "word"
+            fix = {i: f'"{word}{name.text}"', i + 1: ""} if glued and name else {i: f'"{word}"'}
+            raise self.fail("name_or_date", self.example(replace=fix), word=word)
+        if found.reason == "vague":
+            raise self.fail("vague_date", self.example(replace={i: _day_in(word, self.lang)}),
+                            word=word)
+        fix = self.example(replace={i: self.ph["today"]})
+        if found.reason == "future":
+            day = {"day": found.day.isoformat()} if found.day else {}
+            raise self.fail("future_date", fix, word=word, today=self.today.isoformat(), **day)
+        if found.reason == "too_old" and found.day:
+            raise self.fail("too_old", fix, word=word, day=found.day.isoformat(),
+                            oldest=one_year_before(self.today).isoformat())
+        if found.reason == "weekday_mismatch" and found.day:
+            raise self.fail("weekday_mismatch", fix, word=word, day=found.day.isoformat(),
+                            today=self.today.isoformat())
+        raise self.fail("bad_date", fix, word=word)
+
+    def _amount(self, i: int, found: AmountHit | AmountRefusal, kind: Kind,
+                label: str) -> AmountHit:
+        if not kind.needs_amount:
+            raise self.fail("amount_not_allowed", self.example(replace={i: ""}),
+                            word=found.text, kind_id=kind.id, kind=label)
+        if isinstance(found, AmountHit):
+            return found
+        if found.reason == "two_amounts":
+            raise self.fail("ambiguous", self.example(replace={i: ""}), field="amount",
+                            word=found.text)
+        code = "ambiguous_amount" if found.reason == "ambiguous_number" else "bad_amount"
+        raise self.fail(code, self.example(replace={i: self.ph["amount"]}), word=found.text)
 
     def _flag(self, it: Item, kind: Kind, have_customer: bool) -> bool | None:
         if not kind.tracks_new_customer:
@@ -354,3 +470,19 @@ class _Parser:
             if CHINESE.search(it.key):
                 return cn_int(it.key)
         return None
+
+
+# A vague period said as a day of it, for the corrected example: "last week" -> "last friday".
+_DAY_OF_PERIOD = (
+    (re.compile(r"\b(last|past|previous|this) week\b", re.I), r"\1 friday"),
+    (re.compile(r"\b(last|past|previous|this) month\b", re.I), r"the 1st of \1 month"),
+    (re.compile(r"([上本这])(个)?(周|星期|礼拜)$"), r"\1\2\3五"),
+    (re.compile(r"([上本这])(个)?月$"), r"\1\2月1号"),
+)
+
+
+def _day_in(phrase: str, lang: str) -> str:
+    for pattern, day in _DAY_OF_PERIOD:
+        if pattern.search(phrase):
+            return pattern.sub(day, phrase)
+    return _PLACEHOLDER[lang]["today"]

@@ -7,6 +7,18 @@ message once, and a run after downtime sends what it missed while that is still 
 job's catch-up window. `each_rep` and `each_team` fan a job out so that one rep's or team's
 trouble never stops the rest.
 
+Exactly once across a crash: every message carries Slack message metadata naming its ledger
+key (`marker`). A process that dies after Slack accepted a post but before the ledger recorded
+it leaves a claim that another process takes over after the lease (or one Slack's reply never
+reached: a timeout, a dropped connection). Before posting again, the taker looks for the key
+in that conversation's history since the last post the ledger knows there (`posted_before`)
+and, if the message is there, records it as sent instead. Slack has no idempotency key for
+chat.postMessage, so the conversation itself is the only witness; reading it needs the
+history scopes (im:history, channels:history, groups:history), used only on this path, rarely
+(Tier 3, one or two calls per message in doubt) and never for what people wrote: only the
+bot's own messages' metadata is compared. Without the scope (an install from before) the
+message is sent again, with a warning naming the scope.
+
 Slack limits: everything goes through bot.slack.client's client (Retry-After honoured on 429);
 `PacedClient` keeps posts to one channel at least a second apart within a run and reuses DM
 channels the ledger already recorded (the daily reminders open them), so a fan-out costs one
@@ -38,6 +50,13 @@ log = logging.getLogger(__name__)
 # refused); older than this it is given up, logged, and recorded so it is logged once.
 CATCH_UP = timedelta(hours=3)
 CHANNEL_GAP = 1.0  # seconds between two posts to one channel (Slack: about 1 per second)
+METADATA_TYPE = "pacer_delivery"  # Slack message metadata naming a message's ledger key
+HISTORY_PAGE, HISTORY_PAGES = 100, 3  # how far back a message in doubt is looked for
+# History errors that mean "cannot look here" (an install without the scope, a channel the
+# bot left): the message is sent again. Anything else fails the attempt, retried next tick.
+CANNOT_LOOK = frozenset({"missing_scope", "not_allowed_token_type", "channel_not_found",
+                         "not_in_channel", "no_permission",
+                         "method_not_supported_for_channel_type"})
 
 OWNER = f"{socket.gethostname()}:{os.getpid()}"[:64]
 
@@ -130,9 +149,13 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
         return
     try:
         channel = due.channel or client.conversations_open(users=due.user_id)["channel"]["id"]
-        body = message()
-        posted = client.chat_postMessage(channel=channel, text=body["text"],
-                                         blocks=body["blocks"])
+        # A claim taken over (attempt 2 or later) may have reached Slack the first time.
+        posted = posted_before(deps, client, channel, due) if claim.attempt > 1 else None
+        found = posted is not None
+        if not found:
+            body = message()
+            posted = client.chat_postMessage(channel=channel, text=body["text"],
+                                             blocks=body["blocks"], metadata=marker(due.key))
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, record it and go on
         if not isinstance(exc, SlackApiError):
             log.exception("%s: building or posting %s failed", due.job, due.key)
@@ -150,8 +173,60 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
         if deliveries.mark_sent(session, claim=claim, channel=posted.get("channel", channel),
                                 ts=posted.get("ts"), now=now):
             deps.final_keys().add(due.key)
+    if found:
+        log.info("delivery %s: Slack had it already (%s in %s); recorded, not sent again",
+                 due.key, posted["ts"], channel)
+        result.skipped += 1
+        result.lines.append(f"recorded {who}: posted before a restart, found in {channel}")
+        return
     result.sent += 1
     result.lines.append(f"sent {who} to {channel}")
+
+
+def marker(key: str) -> dict:
+    """The Slack message metadata that names a message's ledger key."""
+    return {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+
+
+def posted_before(deps: Deps, client: WebClient, channel: str, due: Due) -> dict | None:
+    """The bot's own message carrying `due`'s key in `channel`, posted since the last post
+    the ledger recorded there ({"channel", "ts"}), or None: not there, or no way to look."""
+    with deps.sessions() as session:
+        oldest = deliveries.last_ts(session, workspace_id=due.team.workspace_id,
+                                    channel=channel)
+    bot_id, cursor = _bot_id(client), None
+    for _ in range(HISTORY_PAGES):
+        try:
+            page = client.conversations_history(
+                channel=channel, include_all_metadata=True, limit=HISTORY_PAGE,
+                **({"oldest": oldest} if oldest else {}), **({"cursor": cursor} if cursor else {}))
+        except SlackApiError as exc:
+            if exc.response.get("error") not in CANNOT_LOOK:
+                raise  # not now: this attempt fails and the next tick looks again
+            log.warning("delivery %s may already be in %s, but Pacer cannot look there (%s; "
+                        "install it again with the history scopes): sending it again",
+                        due.key, channel, exc.response.get("error"))
+            return None
+        for message in page.get("messages") or ():
+            meta = message.get("metadata") or {}
+            if (meta.get("event_type") == METADATA_TYPE and message.get("bot_id") == bot_id
+                    and (meta.get("event_payload") or {}).get("key") == due.key):
+                return {"channel": channel, "ts": message.get("ts")}
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not page.get("has_more") or not cursor:
+            break
+    return None
+
+
+_BOT_IDS: dict[str, str] = {}  # bot token -> its bot id (auth.test), asked once
+
+
+def _bot_id(client: WebClient | PacedClient) -> str | None:
+    """This bot's id, so another app's message naming the same key is not taken for ours."""
+    token = client.token or ""
+    if token not in _BOT_IDS:
+        _BOT_IDS[token] = client.auth_test().get("bot_id") or ""
+    return _BOT_IDS[token] or None
 
 
 def each_rep(deps: Deps, team: str | None, job: str,

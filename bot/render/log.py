@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bot.calendar.periods import week_bounds
+from bot.grammar.kinds import kind_label
 from bot.grammar.log import LogParseError
 from bot.i18n import Raw, format_day, format_money, t
 from bot.render.blocks import SECTION_LIMIT, context, error_section, message, section
@@ -27,9 +28,10 @@ def what(lang: str, kind: str, count: int) -> str:
 
 
 def _summary(lang: str, *, kind: str, count: int, customer: str | None, day: date,
-             amount: Decimal | None, new_customer: bool | None, currency: str) -> dict:
+             amount: Decimal | None, new_customer: bool | None, currency: str,
+             year: bool = False) -> dict:
     return {"what": Raw(what(lang, kind, count)), "customer": customer,
-            "day": Raw(format_day(day, lang)),
+            "day": Raw(format_day(day, lang, year=year)),
             "amount": Raw(format_money(amount, currency, lang)) if amount is not None else "",
             "new_customer": new_customer, "amount_due": "", "due": ""}
 
@@ -40,10 +42,13 @@ def log_saved_blocks(lang: str, logged: Logged) -> dict:
                                          logged.currency)
     day_total, week_total, today = logged.day_total, logged.week_total, logged.today
     points, pace, on_team = logged.points, logged.pace, logged.on_team
+    # An amount in another currency is shown in it, and left out of the team's totals.
+    foreign = activity.currency
     fields = _summary(lang, kind=activity.kind, count=activity.count,
                       customer=activity.customer, day=activity.occurred_on,
                       amount=activity.amount, new_customer=activity.new_customer,
-                      currency=currency)
+                      currency=foreign or currency,
+                      year=activity.occurred_on.year != today.year)
     if activity.amount_due is not None:
         fields["amount_due"] = Raw(format_money(activity.amount_due, currency, lang))
     if activity.due_on is not None:
@@ -53,13 +58,15 @@ def log_saved_blocks(lang: str, logged: Logged) -> dict:
     if activity.note:
         blocks.append(section("> " + t(lang, "log.note", note=activity.note)))
     day = activity.occurred_on
+    monday = week_bounds(day)[0]
     labels = {
-        "day": Raw(t(lang, "log.day_today") if day == today else format_day(day, lang)),
+        "day": Raw(t(lang, "log.day_today") if day == today else format_day(
+            day, lang, year=day.year != today.year)),
         "week_label": Raw(t(lang, "log.week_this") if week_bounds(day) == week_bounds(today)
-                          else t(lang, "log.week_of", start=Raw(
-                              format_day(week_bounds(day)[0], lang)))),
+                          else t(lang, "log.week_of", start=Raw(format_day(
+                              monday, lang, year=monday.year != today.year)))),
     }
-    if activity.amount is not None:
+    if activity.amount is not None and not foreign:
         line = t(lang, "log.totals_amount", **labels,
                  today=Raw(what(lang, activity.kind, day_total.count)),
                  week=Raw(what(lang, activity.kind, week_total.count)),
@@ -71,6 +78,9 @@ def log_saved_blocks(lang: str, logged: Logged) -> dict:
                  week=Raw(what(lang, activity.kind, week_total.count)))
     notes = [line, t(lang, "log.points", **labels, points=points, touches=pace.done,
                      target=pace.target, status=Raw(t(lang, f"status.{pace.status}")))]
+    if foreign and activity.amount is not None:
+        notes.insert(0, t(lang, "log.foreign_currency", currency=foreign,
+                          team_currency=currency))
     if not created:
         notes.insert(0, t(lang, "log.duplicate"))
     if not on_team:
@@ -83,7 +93,8 @@ def log_saved_blocks(lang: str, logged: Logged) -> dict:
             notes.append(t(lang, "log.customer_moved", name=link.customer.name, stage=stage))
     blocks.append(context(*notes))
     if link is not None and link.candidates:
-        blocks.append(section(t(lang, "log.pick_question", name=activity.customer)))
+        blocks.append(section(t(lang, "log.pick_question", name=activity.customer,
+                                kind=kind_label(activity.kind, lang))))
         options = [(c.name, f"{activity.id}:{c.id}") for c in link.candidates]
         options.append((t(lang, "log.pick_new", name=activity.customer), f"{activity.id}:new"))
         blocks.append({"type": "actions", "elements": [
@@ -103,7 +114,9 @@ def log_error_blocks(lang: str, error: LogParseError) -> dict:
     if error.params.get("kind_id"):
         params["kind"] = Raw(t(lang, f"kinds.{error.params['kind_id']}.one"))
     if error.params.get("day"):
-        params["day"] = Raw(format_day(date.fromisoformat(error.params["day"]), lang))
+        day = date.fromisoformat(error.params["day"])
+        this_year = error.params.get("today", "")[:4] == str(day.year)
+        params["day"] = Raw(format_day(day, lang, year=not this_year))
     text = "⚠️ " + t(lang, f"errors.{error.code}", p=params)
     blocks = [error_section(text), section(t(lang, "errors.try", example=error.example)),
               context(t(lang, "errors.more"))]
@@ -119,7 +132,7 @@ def undone_text(lang: str, activity, currency: str) -> str:
     return "↩️ " + t(lang, "log.undone", **_summary(
         lang, kind=activity.kind, count=activity.count, customer=activity.customer,
         day=activity.occurred_on, amount=activity.amount, new_customer=activity.new_customer,
-        currency=currency))
+        currency=activity.currency or currency))
 
 
 def log_list_blocks(lang: str, *, period: str, start: date, end: date, rows: Sequence,
@@ -133,7 +146,8 @@ def log_list_blocks(lang: str, *, period: str, start: date, end: date, rows: Seq
         return message(text, [section(text)])
     lines = [t(lang, "log.list_line", day=Raw(format_day(r.occurred_on, lang)),
                what=Raw(what(lang, r.kind, r.count)), customer=r.customer,
-               amount=Raw(format_money(r.amount, currency, lang)) if r.amount is not None else "",
+               amount=Raw(format_money(r.amount, r.currency or currency, lang))
+               if r.amount is not None else "",
                note=r.note) for r in rows[:LIST_LINES]]
     blocks = [section(f"*{title}*")]
     chunk: list[str] = []

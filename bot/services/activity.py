@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.calendar.periods import week_bounds, weekdays_before
 from bot.deps import Deps, Who
-from bot.grammar.log import LogEntry
+from bot.grammar.log import LogCommand, LogEntry, parse_log
 from bot.scoring.points import Pace, day_points, touches_pace
 from bot.scoring.rules import DEFAULT_RULES
 from store import activity, customers, teams
@@ -35,6 +35,18 @@ class Logged:
     on_team: bool
     today: date
     link: customers.Link | None
+
+
+def read(deps: Deps, who: Who, text: str) -> LogCommand:
+    """A /log line read for this rep: in their zone and language, with their team's currency
+    and the team's customers it names (known customers anchor the parse). Raises
+    LogParseError with the reply's details."""
+    with deps.sessions() as session:
+        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+        known = customers.names_in(session, team_id=team.id, text=text) if team else []
+    return parse_log(text, now=deps.clock.now(), tz=who.profile.tz,
+                     currency=team.currency if team else DEFAULT_CURRENCY, customers=known,
+                     rep_lang=who.lang)
 
 
 def save(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> Logged:

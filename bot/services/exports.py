@@ -17,6 +17,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
+from bot.services.activity import DEFAULT_CURRENCY
 from store import annual, calibrations, exports, reviews, teams
 from store.deliveries import aware
 from store.models import Calibration
@@ -25,7 +26,7 @@ SCORECARD_COLUMNS = ("user_id", "team", "period", "behaviour_points", "behaviour
                      "results_score", "qualitative_score", "total", "grade", "bonus_multiplier",
                      "redistributed")
 LOG_COLUMNS = ("date", "user_id", "kind", "count", "customer", "amount", "new_customer", "note",
-               "team", "recorded_at", "id", "amount_due", "due_date")
+               "team", "recorded_at", "id", "amount_due", "due_date", "currency")
 CHECKIN_COLUMNS = ("date", "user_id", "team", "planned_visits", "planned_calls",
                    "key_customers", "plan", "yesterday", "blockers", "updated_at")
 LEAD_COLUMNS = ("customer", "team", "tier", "owner", "stage", "source", "external_id",
@@ -90,15 +91,18 @@ def export_logs(deps: Deps, *, team: str | None = None, workspace: str | None = 
     with deps.sessions() as session:
         workspace_id, found = teams.workspace_scope(session, team=team, workspace_id=workspace)
         writer.writerow(LOG_COLUMNS)
-        for row, team_name in exports.log_rows(
+        for row, team_name, team_currency in exports.log_rows(
                 session, team_id=found.id if found else None, workspace_id=workspace_id,
                 start=start, end=end):
+            # The amount's currency: its own when not the team's (left out of team totals).
+            currency = row.currency or team_currency or DEFAULT_CURRENCY
             writer.writerow([
                 row.occurred_on.isoformat(), row.user_id, row.kind, row.count,
                 row.customer or "", _money(row.amount),
                 "" if row.new_customer is None else ("new" if row.new_customer else "existing"),
                 row.note or "", team_name or "", _when(row.recorded_at), row.id,
-                _money(row.amount_due), row.due_on.isoformat() if row.due_on else ""])
+                _money(row.amount_due), row.due_on.isoformat() if row.due_on else "",
+                currency if row.amount is not None else ""])
     return 0
 
 

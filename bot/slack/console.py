@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import secrets
 import threading
 from collections.abc import Callable
@@ -43,7 +44,10 @@ DEMO_USERS = {
     "U0ALICE": {"real_name": "Alice Chen", "tz": "America/New_York", "locale": "en-US"},
     "U0BO": {"real_name": "王博 Wang Bo", "tz": "Asia/Shanghai", "locale": "zh-CN"},
     "U0CARLOS": {"real_name": "Carlos Lim", "tz": "Asia/Singapore", "locale": "en-GB"},
-    "U0MEI": {"real_name": "李梅 Li Mei (manager)", "tz": "Asia/Shanghai", "locale": "zh-CN"},
+    # The demo's manager is also a Slack workspace admin, so Pacer's admin (SPEC §5b): at the
+    # keyboard, `:as U0MEI` can do what an admin does.
+    "U0MEI": {"real_name": "李梅 Li Mei (manager)", "tz": "Asia/Shanghai", "locale": "zh-CN",
+              "is_admin": True},
 }
 HELP = """Type a slash command as the current user, e.g. /log visit Acme Corp
   :as USER        switch user ({users})
@@ -157,7 +161,8 @@ class Console:
             self.say("Form closed.")
         elif line == ":users":
             for uid, info in DEMO_USERS.items():
-                self.say(f"  {uid:10} {info['real_name']}  {info['tz']}  {info['locale']}")
+                admin = "  (Slack admin: Pacer's admin)" if info.get("is_admin") else ""
+                self.say(f"  {uid:10} {info['real_name']}  {info['tz']}  {info['locale']}{admin}")
         elif line.startswith(":run"):
             self.run_job(line[4:].strip())
         elif line == ":home":
@@ -234,6 +239,7 @@ class Console:
 
     def slash(self, command: str, text: str) -> None:
         self.counter += 1
+        text = slack_escaped(text, mentions=command in ESCAPED_COMMANDS)
         self._dispatch(command_body(command, text, user_id=self.user, team_id=WORKSPACE,
                                     channel_id=CHANNEL, response_url=self._response_url()))
 
@@ -373,6 +379,40 @@ def _choice(options: list[dict], typed: str) -> str:
                                 str(n)):
             return option["value"]
     return typed
+
+
+# The commands manifest.yaml declares with should_escape: Slack turns @names and #channels
+# in their text into ids (tests/slack/test_console.py compares with the manifest).
+ESCAPED_COMMANDS = frozenset({"/calibrate", "/lead", "/pacer", "/rate", "/review", "/scorecard",
+                              "/target"})
+# Who `@name` is in the console: a demo user's id (any case) or a word of their name.
+_MENTIONS = {key.casefold(): uid for uid, info in DEMO_USERS.items()
+             for key in [uid, *re.findall(r"[A-Za-z]+", info["real_name"].replace("manager", ""))]}
+_MENTION_RE = re.compile(r"(?<![\w<|])@([A-Za-z0-9._-]+)")
+_CHANNEL_RE = re.compile(r"(?<![\w<|&])#([A-Za-z0-9._-]+)")
+
+
+def slack_escaped(text: str, *, mentions: bool) -> str:
+    """Command text as Slack sends it: &, < and > escaped; with `mentions` (a command whose
+    manifest entry says should_escape) also `@alice` -> `<@U0ALICE|u0alice>`, `#sales` ->
+    `<#C0SALES|sales>`, @channel/@here -> `<!channel>`. Unknown names stay as typed, as in
+    Slack."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if not mentions:
+        return text
+
+    def user(m: re.Match) -> str:
+        word = m[1].casefold()
+        if word in ("channel", "here", "everyone"):
+            return f"<!{word}>"
+        uid = _MENTIONS.get(word)
+        return f"<@{uid}|{uid.lower()}>" if uid else m[0]
+
+    def channel(m: re.Match) -> str:
+        known = m[1].casefold() in ("sales", CHANNEL.casefold())
+        return f"<#{CHANNEL}|sales>" if known else m[0]
+
+    return _CHANNEL_RE.sub(channel, _MENTION_RE.sub(user, text))
 
 
 def _plain(text: str) -> str:

@@ -48,6 +48,7 @@ class SlackEmulator:
         self.grants: dict[str, tuple[str, str, str]] = {}  # code -> team id, name, installer
         self.token_teams: dict[str, str] = {}  # bot token -> the team it was issued for
         self.team_users: dict[str, dict[str, dict]] = {}  # team -> users as that team has them
+        self.history: dict[str, list[dict]] = {}  # channel -> the bot's posts, oldest first
 
     # lifecycle -------------------------------------------------------------
     def start(self) -> SlackEmulator:
@@ -182,9 +183,12 @@ class SlackEmulator:
             return {"ok": True, "user": user}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", ""))[:10]}}
-        if method in ("chat.postMessage", "chat.update"):
-            return {"ok": True, "channel": args.get("channel"),
-                    "ts": args.get("ts") or self.next_ts()}
+        if method == "chat.postMessage":
+            return self._post(args)
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "conversations.history":
+            return self._history(args)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
         if method.startswith("views."):
@@ -197,6 +201,32 @@ class SlackEmulator:
             return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")}
                                           for f in files]}
         return {"ok": True}
+
+    def _post(self, args: dict) -> dict:
+        """A post goes into its conversation's history, with its metadata as Slack keeps it."""
+        ts, metadata = self.next_ts(), args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata or "null")
+        message = {"type": "message", "ts": ts, "text": args.get("text", ""), "user": "U0BOT",
+                   "bot_id": "B0BOT", **({"metadata": metadata} if metadata else {})}
+        with self._lock:
+            self.history.setdefault(str(args.get("channel")), []).append(message)
+        return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
+
+    def _history(self, args: dict) -> dict:
+        """conversations.history: newest first, after `oldest`, `limit` at a time; metadata
+        only with include_all_metadata, as Slack answers."""
+        oldest, limit = float(args.get("oldest") or 0), int(args.get("limit") or 100)
+        with self._lock:
+            messages = [m for m in reversed(self.history.get(str(args.get("channel")), []))
+                        if float(m["ts"]) > oldest]
+        offset = int(args.get("cursor") or 0)
+        page = messages[offset:offset + limit]
+        if str(args.get("include_all_metadata")).lower() not in ("true", "1"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = offset + limit < len(messages)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(offset + limit) if more else ""}}
 
     # reading ---------------------------------------------------------------
     def find(self, method: str) -> list[Call]:

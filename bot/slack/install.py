@@ -10,12 +10,13 @@ from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, Succ
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.deps import Deps
-from store import audit, workspaces
+from store import admins, audit, workspaces
 
 log = logging.getLogger(__name__)
 
 # What the bot asks for at install: manifest.yaml's oauth_config.scopes.bot (a test compares).
-BOT_SCOPES = ("commands", "chat:write", "users:read", "im:write", "files:write")
+BOT_SCOPES = ("commands", "chat:write", "users:read", "im:write", "files:write",
+              "im:history", "channels:history", "groups:history")
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 
@@ -36,6 +37,9 @@ def oauth_settings(deps: Deps) -> OAuthSettings:
                              action="workspace.install", outcome="done", now=now,
                              target=done.team_name or done.team_id,
                              detail=",".join(done.bot_scopes or ()))
+                if done.user_id:  # whoever installed Pacer is one of its admins (SPEC §5b)
+                    admins.grant(session, workspace_id=done.team_id, user_id=done.user_id,
+                                 source=admins.INSTALLER, by=done.user_id, now=now)
             log.info("installed in workspace %s (%s)", done.team_id, done.team_name)
         return args.default.success(args)
 

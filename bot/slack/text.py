@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 # Slack ids are a letter and up to 31 more (the id columns hold 32).
-USER_RE = re.compile(r"<@([UW][A-Z0-9]{1,31})(?:\|[^>]*)?>|^@?([UW][A-Z0-9]{6,31})$")
+# A bare id needs 7+ characters ("UK" is a word), unless typed as a mention: @U0BO.
+USER_RE = re.compile(
+    r"<@([UW][A-Z0-9]{1,31})(?:\|[^>]*)?>|^(?:@([UW][A-Z0-9]{1,31})|([UW][A-Z0-9]{6,31}))$")
 CHANNEL_RE = re.compile(r"<#([CG][A-Z0-9]{1,31})(?:\|[^>]*)?>|^([CG][A-Z0-9]{6,31})$")
 _TOKEN_RE = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|\'([^\']*)\'|(<[^>]*>)|(\S+)')
 
@@ -46,7 +48,7 @@ def tokens(text: str) -> list[str]:
 
 def user_id(token: str) -> str | None:
     match = USER_RE.search(token)
-    return (match.group(1) or match.group(2)) if match else None
+    return next((g for g in match.groups() if g), None) if match else None
 
 
 def channel_id(token: str) -> str | None:

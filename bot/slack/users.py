@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.i18n import lang_for
-from store import teams
+from store import admins, teams
 from store.privacy import is_pseudonym
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,18 @@ class Profile:
     @property
     def lang(self) -> str:
         return lang_for(self.locale)
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    """What users.info says of a person that Pacer keeps."""
+
+    tz: str | None
+    locale: str | None
+    slack_admin: bool  # a workspace owner or admin: a Pacer admin (store/admins.py)
+
+
+SLACK_ADMIN_FLAGS = ("is_admin", "is_owner", "is_primary_owner")
 
 
 def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
@@ -89,11 +101,14 @@ class UserDirectory:
             if fetched is None:
                 ttl = RETRY_AFTER_FAILURE  # stand in with what we know, ask Slack again soon
             else:
-                stored_tz, stored_locale = fetched
+                stored_tz, stored_locale = fetched.tz, fetched.locale
                 with self._sessions() as session:
                     teams.remember_slack_profile(session, workspace_id=workspace_id,
                                                  user_id=user_id, tz=stored_tz,
                                                  locale=stored_locale, now=now)
+                    # Slack's owners and admins are Pacer's (SPEC §5b), in step with Slack.
+                    admins.follow_slack(session, workspace_id=workspace_id, user_id=user_id,
+                                        slack_admin=fetched.slack_admin, now=now)
         profile = Profile(tz=zone(override_tz or stored_tz, team_tz),
                           locale=override_locale or stored_locale)
         with self._lock:
@@ -101,7 +116,7 @@ class UserDirectory:
         return profile
 
     @staticmethod
-    def _fetch(client: WebClient, user_id: str) -> tuple[str | None, str | None] | None:
+    def _fetch(client: WebClient, user_id: str) -> SlackUser | None:
         # This runs before the ack: a rate-limited users.info must not hold the reply past
         # Slack's 3 seconds, so no Retry-After waits here, one quick try and a short timeout.
         quick = WebClient(token=client.token, base_url=client.base_url, timeout=QUICK_TIMEOUT,
@@ -112,4 +127,6 @@ class UserDirectory:
             # Not fatal: the team's time zone stands in until Slack answers again.
             log.warning("users.info failed for %s: %s", user_id, exc)
             return None
-        return user.get("tz"), user.get("locale")
+        return SlackUser(tz=user.get("tz"), locale=user.get("locale"), slack_admin=bool(
+            not user.get("deleted") and not user.get("is_bot") and any(
+                user.get(flag) is True for flag in SLACK_ADMIN_FLAGS)))

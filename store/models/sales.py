@@ -38,6 +38,9 @@ class Activity(SQLModel, table=True):
     customer: str | None = Field(default=None, max_length=200)
     customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
     amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 2)))
+    # The amount's currency when it is not the team's (ISO 4217): such an amount is shown and
+    # exported with it, and left out of the team's totals, scores and targets.
+    currency: str | None = Field(default=None, max_length=3)
     new_customer: bool | None = Field(default=None)
     amount_due: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 2)))
     due_on: date | None = Field(default=None)  # payments: when it was due (on-time rate)

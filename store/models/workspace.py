@@ -75,6 +75,10 @@ class Member(SQLModel, table=True):
     workspace_id: str = Field(foreign_key="workspaces.id", max_length=32)
     user_id: str = Field(max_length=32)
     role: str = Field(default="rep", max_length=16)  # rep | manager | admin
+    # How an admin became one (store/admins.py: slack, installer, named, cli, legacy), and
+    # who made them one (a user id; "slack" or "cli" when no person did).
+    admin_source: str | None = Field(default=None, max_length=16)
+    admin_by: str | None = Field(default=None, max_length=32)
     name: str | None = Field(default=None, max_length=200)
     tz: str | None = Field(default=None, max_length=64)  # from Slack
     locale: str | None = Field(default=None, max_length=16)  # from Slack

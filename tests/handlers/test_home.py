@@ -55,7 +55,8 @@ def text_of(view: dict) -> str:
     return json.dumps(view, ensure_ascii=False)
 
 
-def wait_homes(world: World, user: str, count: int, timeout: float = 5.0) -> list[dict]:
+def wait_homes(world: World, user: str, count: int, timeout: float = 30.0) -> list[dict]:
+    # A wait, not a speed check: a busy machine (two xdist workers and more) may take seconds.
     deadline = time.monotonic() + timeout
     while len(found := homes(world, user)) < count:
         if time.monotonic() > deadline:

@@ -142,3 +142,25 @@ def test_lists_show_idle_leads_and_respect_privacy(bot: Bot) -> None:
 def test_someone_without_a_team_is_told_how_to_join(bot: Bot) -> None:
     assert "not on one yet" in lead(bot, "list", user="U0STRAY")
     assert "/lead add Acme Corp" in lead(bot, "help", user="U0STRAY")
+
+
+def test_lead_add_reads_tier_and_source_words_without_from(bot: Bot) -> None:
+    assert "*Initech* as a new lead (standard, from referral)" in lead(bot, "add Initech referral")
+    assert "(key, from trade show)" in lead(bot, "add Hooli key trade show")
+    assert "（重点客户，来源：展会）" in lead(bot, "add 腾讯 重点 展会", user="U0BO")
+    lead(bot, "add Partner Systems")  # a source word that starts the name is the name
+    lead(bot, 'add "Acme Partner" website')  # quoted: the name whole
+    lead(bot, "add Globex from LinkedIn ad")
+    got = {name: (c.tier, c.source) for name, c in customers(bot).items()}
+    assert got == {"Initech": ("standard", "referral"), "Hooli": ("key", "trade show"),
+                   "腾讯": ("key", "展会"), "Partner Systems": ("standard", None),
+                   "Acme Partner": ("standard", "website"),
+                   "Globex": ("standard", "LinkedIn ad")}
+
+
+def test_the_source_words_are_a_setting() -> None:
+    from bot.config import DEFAULT_LEAD_SOURCES, Settings
+
+    assert Settings.from_env({}).lead_sources == DEFAULT_LEAD_SOURCES
+    got = Settings.from_env({"PACER_LEAD_SOURCES": "Referral, Road Show，展会"}).lead_sources
+    assert got == ("referral", "road show", "展会")

@@ -66,7 +66,7 @@ class Cycle(World):
                 for c in self.fake.find("chat.postMessage")
                 if c.status == 200 and c.args["channel"] == "D" + user]
 
-    def wait_posts(self, user: str, count: int, timeout: float = 5.0) -> list[dict]:
+    def wait_posts(self, user: str, count: int, timeout: float = 30.0) -> list[dict]:
         """A form's submission sends its DMs after the ack, on the listener's thread."""
         deadline = time.monotonic() + timeout
         while len(self.posts(user)) < count and time.monotonic() < deadline:

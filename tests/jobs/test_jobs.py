@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from bot.clock import FixedClock
 from bot.deps import Deps
+from bot.jobs import outbox
 from bot.jobs import registry as jobs
 from bot.jobs.scheduler import Scheduler
 from store import briefs, checkins, db, deliveries, teams
@@ -181,6 +182,57 @@ def test_a_process_that_died_after_claiming_is_taken_over_after_the_lease(world:
     world.tick(local(SHANGHAI, "2026-11-18 09:50"))
     assert len(world.to("U0BO")) == 1
     assert world.ledger()[key("U0BO", "2026-11-18")] == ("sent", 2)
+
+
+def stale_claim_of_a_message_slack_has(world: World, *, bot_id: str = "B0BOT") -> None:
+    """U0BO's 09:30 reminder claimed by a process that died after Slack took the post."""
+    due = local(SHANGHAI, "2026-11-18 09:30")
+    with world.deps.sessions() as s:
+        assert deliveries.claim(s, key=key("U0BO", "2026-11-18"), job="checkin-reminder",
+                                workspace_id=WORKSPACE, team_id=None, user_id="U0BO",
+                                period="2026-11-18", due_at=due, now=due, owner="dead:1")
+    world.fake.history["DU0BO"] = [{
+        "type": "message", "ts": "1764000000.500000", "text": "check in", "bot_id": bot_id,
+        "metadata": outbox.marker(key("U0BO", "2026-11-18"))}]
+
+
+def test_a_message_slack_took_before_the_crash_is_recorded_not_sent_again(
+        world: World) -> None:
+    stale_claim_of_a_message_slack_has(world)
+    world.restart()
+    result = world.tick(local(SHANGHAI, "2026-11-18 09:36"))
+    assert (result.sent, result.skipped) == (0, 1) and "found in DU0BO" in result.lines[0]
+    assert world.to("U0BO") == [] and world.ledger()[key("U0BO", "2026-11-18")] == ("sent", 2)
+    [looked] = world.fake.find("conversations.history")
+    assert looked.args["include_all_metadata"] in (True, "true", "1")
+
+
+def test_another_apps_message_naming_the_key_is_not_taken_for_ours(world: World) -> None:
+    stale_claim_of_a_message_slack_has(world, bot_id="B0SOMEONE")
+    world.restart()
+    assert world.tick(local(SHANGHAI, "2026-11-18 09:36")).sent == 1
+    assert len(world.to("U0BO")) == 1
+
+
+def test_without_the_history_scope_the_message_in_doubt_is_sent_again_with_a_warning(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    stale_claim_of_a_message_slack_has(world)
+    world.fake.scripted["conversations.history"] = [
+        (200, {"ok": False, "error": "missing_scope", "needed": "im:history"}, {})]
+    world.restart()
+    assert world.tick(local(SHANGHAI, "2026-11-18 09:36")).sent == 1
+    assert "cannot look there (missing_scope" in caplog.text
+
+
+def test_slack_failing_to_answer_the_history_fails_the_attempt_and_retries(
+        world: World) -> None:
+    stale_claim_of_a_message_slack_has(world)
+    world.fake.scripted["conversations.history"] = [
+        (200, {"ok": False, "error": "internal_error"}, {})]
+    world.restart()
+    assert world.tick(local(SHANGHAI, "2026-11-18 09:36")).failed == 1
+    assert world.tick(local(SHANGHAI, "2026-11-18 09:37")).skipped == 1  # found it, this time
+    assert world.to("U0BO") == []
 
 
 def test_down_at_0930_back_at_1100_still_sends(world: World) -> None:

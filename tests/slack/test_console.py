@@ -106,3 +106,42 @@ def test_console_plays_a_quarter_end_review_as_rep_and_manager(tmp_path: Path) -
     assert "面谈记录已确认，你的意见经理可以看到" in out
     assert "可以在 1月11日 周一 结束前向人力资源申诉" in out
     assert "回款慢是客户流程变更" in out[out.rindex("已确认2026年第4季度的面谈记录"):]
+
+
+def test_the_console_escapes_mentions_and_channels_as_slack_does() -> None:
+    from bot.slack.console import slack_escaped
+
+    text = "team create East #sales tz Asia/Shanghai @U0BO @alice @nobody #random a<b & c"
+    assert slack_escaped(text, mentions=True) == (
+        "team create East <#C0SALES|sales> tz Asia/Shanghai <@U0BO|u0bo> <@U0ALICE|u0alice> "
+        "@nobody #random a&lt;b &amp; c")
+    assert slack_escaped("visit AT&T @bo", mentions=False) == "visit AT&amp;T @bo"
+    assert slack_escaped("hi @here", mentions=True) == "hi <!here>"
+
+
+def test_the_consoles_escaped_commands_are_the_manifests() -> None:
+    import yaml
+
+    from bot.slack.console import ESCAPED_COMMANDS
+
+    manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text())
+    declared = {c["command"] for c in manifest["features"]["slash_commands"]
+                if c.get("should_escape")}
+    assert declared == ESCAPED_COMMANDS
+
+
+def test_the_readmes_team_create_line_works_in_the_console(tmp_path: Path) -> None:
+    out = console(tmp_path, "\n".join([
+        ":now 2026-11-19 10:00",
+        # Only admins create teams (SPEC §5b): the demo manager, a Slack admin, names Alice.
+        ":as U0MEI",
+        "/pacer role @alice admin",
+        ":as U0ALICE",
+        "/pacer team create East #sales tz Asia/Shanghai currency CNY",
+        "/pacer team add East @U0BO @carlos",
+        "/pacer team create West Coast #sales tz America/Los_Angeles currency USD @mei",
+        "/pacer team list",
+    ]) + "\n")
+    assert "Created team *East*, posting in <#C0SALES>" in out
+    assert "Added <@U0BO>, <@U0CARLOS> to *East*" in out
+    assert "*West Coast* · <#C0SALES> · America/Los_Angeles · USD · managers <@U0MEI>" in out

@@ -28,6 +28,7 @@ import logging
 import math
 import re
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -531,6 +532,123 @@ def test_any_form_submission(app: Fuzzed, form: Form) -> None:
         exchange(app, view_payload(form, state, metadata, actor), actor=actor, kind="view")
 
     run()
+
+
+# ------------------------------------------------------------------------- bodies and headers
+
+ENVELOPE_KEYS = ("type", "team", "user", "enterprise", "channel", "container", "message",
+                 "view", "actions", "event", "authorizations", "response_urls", "team_id",
+                 "user_id", "enterprise_id", "command", "text", "response_url", "trigger_id",
+                 "callback_id", "event_id", "id", "action_id", "block_id", "value", "state",
+                 "values", "private_metadata", "is_enterprise_install")
+ENVELOPE_TYPES = ("block_actions", "view_submission", "view_closed", "event_callback",
+                  "shortcut", "message_action", "block_suggestion", "url_verification",
+                  "app_rate_limited", "interactive_message")
+json_values = st.recursive(
+    st.one_of(json_scalars, st.sampled_from((*ENVELOPE_TYPES, *ACTORS, WORKSPACE, "T0OTHER",
+                                             checkin_render.MODAL_CALLBACK,
+                                             log_render.UNDO_ACTION))),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(ENVELOPE_KEYS), inner, max_size=5), max_leaves=12)
+envelopes = st.one_of(json_values, st.builds(
+    lambda kind, rest: {**rest, "type": kind}, st.sampled_from(ENVELOPE_TYPES),
+    st.dictionaries(st.sampled_from(ENVELOPE_KEYS), json_values, max_size=6)))
+
+
+@st.composite
+def bodies(draw: Callable) -> tuple[str, str]:
+    """A body as a forger might sign it: an envelope as JSON, as a form's payload, a form
+    sent as JSON, or text; with the content type it claims."""
+    envelope = json.dumps(draw(envelopes))
+    form = "application/x-www-form-urlencoded"
+    return draw(st.sampled_from((
+        (envelope, "application/json"), (envelope, form),
+        (urllib.parse.urlencode({"payload": envelope}), form),
+        ("payload=" + envelope[: draw(st.integers(0, 40))], form),
+        (command_body("/log", "visit Acme", user_id="U0ALICE", team_id=WORKSPACE,
+                      channel_id=CHANNEL, response_url="http://127.0.0.1:9/r"),
+         "application/json"),
+        (draw(fz.any_text), draw(st.sampled_from((form, "application/json", "text/plain")))),
+    )))
+
+
+def refused_quietly(app: Fuzzed, body: str, headers: dict[str, str]) -> int:
+    """Send it; whatever came back was no 500, no apology and no traceback, nothing was
+    logged at ERROR, and a refusal (4xx) reached nothing: no Slack call, no row."""
+    bot = app.bot
+    before, calls_before = snapshot(bot), len(bot.fake.calls)
+    logged_before = len(app.errors.records)
+    reply = bot.post(body, headers)
+    bot.settle()
+    seen = json.dumps([reply.body, *[c.args for c in bot.fake.calls[calls_before:]]])
+    assert reply.status < 500, (reply.status, reply.body)
+    assert app.errors.records[logged_before:] == [], seen
+    assert not any(apology in seen for apology in APOLOGIES), seen
+    assert not any(marker in json.dumps(reply.body) for marker in TRACEBACK), reply.body
+    if reply.status >= 400:
+        assert bot.fake.calls[calls_before:] == [], seen
+        assert changed(before, snapshot(bot)) == {}
+    return reply.status
+
+
+def test_any_signed_body(app: Fuzzed) -> None:
+    @settings(max_examples=fz.examples(150))
+    @given(bodies())
+    def run(body: tuple[str, str]) -> None:
+        raw, content_type = body
+        refused_quietly(app, raw, {**sign(SECRET, raw), "Content-Type": content_type})
+
+    run()
+
+
+def test_any_signature_headers(app: Fuzzed) -> None:
+    body = command_body("/log", "visit Acme", user_id="U0ALICE", team_id=WORKSPACE,
+                        channel_id=CHANNEL, response_url=app.bot.fake.response_url("sig"))
+    good = sign(SECRET, body)
+    headers = st.one_of(st.none(), fz.any_text, st.sampled_from((
+        "", "abc", "-1", "1e9", " 1", "0", "99999999999999999999", "v0=", "v1=" + "0" * 64,
+        "v0=" + "é" * 64, "v0=" + "0" * 64, good["X-Slack-Signature"].upper(),
+        str(int(time.time()) - 600), good["X-Slack-Request-Timestamp"] + "0")))
+
+    @settings(max_examples=fz.examples(100))
+    @given(headers, headers, st.booleans())
+    def run(timestamp: str | None, signature: str | None, keep_timestamp: bool) -> None:
+        forged = {"Content-Type": good["Content-Type"],
+                  "X-Slack-Request-Timestamp": good["X-Slack-Request-Timestamp"]
+                  if keep_timestamp else timestamp, "X-Slack-Signature": signature}
+        sent = {k: v.encode("utf-8").decode("latin-1") for k, v in forged.items()
+                if v is not None and "\n" not in v and "\r" not in v}
+        if sent.get("X-Slack-Signature") == good["X-Slack-Signature"] and sent.get(
+                "X-Slack-Request-Timestamp") == good["X-Slack-Request-Timestamp"]:
+            return  # that is the real signature
+        # waitress itself answers 400 to a header with control characters in it.
+        garbled = any(ord(c) < 32 or ord(c) == 127 for v in sent.values() for c in v)
+        assert refused_quietly(app, body, sent) == (400 if garbled else 401), sent
+
+    run()
+
+
+def test_the_bodies_the_attack_found_are_refused_before_bolt(app: Fuzzed) -> None:
+    view_null = json.dumps({"type": "view_submission", "team": {"id": WORKSPACE},
+                            "user": {"id": "U0ALICE"}, "view": None})
+    form = "application/x-www-form-urlencoded"
+    for raw, content_type in [("payload={bad", form), ("payload=[]", form),
+                              ("payload=null", form), ("payload=" + view_null, form),
+                              ("{not json", "application/json"),
+                              ("token=x&command=%2Flog&text=visit", "application/json"),
+                              (json.dumps({"type": "event_callback", "event": None}),
+                               "application/json"),
+                              # Bolt reads these as body.get("event", {}): null is no object.
+                              ("payload=" + json.dumps({"type": "shortcut", "event": None}), form),
+                              (json.dumps({"type": "event_callback", "event": {
+                                  "type": "tokens_revoked", "tokens": None}}),
+                               "application/json")]:
+        assert refused_quietly(app, raw, {**sign(SECRET, raw), "Content-Type": content_type}
+                               ) == 400, raw
+    body = "token=x&command=%2Flog&text=visit"
+    for timestamp in ("abc", "", "12.5"):
+        headers = {**sign(SECRET, body), "X-Slack-Request-Timestamp": timestamp}
+        assert refused_quietly(app, body, headers) == 401, timestamp
 
 
 # ------------------------------------------------------------------------- what they found

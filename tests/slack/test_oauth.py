@@ -27,7 +27,7 @@ from bot.jobs import registry as jobs
 from bot.slack.install import BOT_SCOPES
 from store import db, teams, workspaces
 from store.installations import SealedInstallationStore, TokenKeyError
-from store.models import Activity, AuditEntry, SeenEvent, Workspace
+from store.models import Activity, AuditEntry, Member, SeenEvent, Workspace
 from tests.conftest import CHANNEL, NOW, Bot
 from tests.fakes import FakeSlack
 from tests.installs import (
@@ -76,7 +76,7 @@ def test_install_through_the_real_endpoints(app: Bot) -> None:
         trail = session.exec(select(AuditEntry.action, AuditEntry.actor_user_id)).all()
     assert workspace.name == "Globex Sales" and workspace.installed_at is not None
     assert workspace.uninstalled_at is None
-    assert trail == [("workspace.install", "U0ADMIN")]
+    assert trail == [("workspace.install", "U0ADMIN"), ("admin.grant", "U0ADMIN")]  # the installer
 
     # The state is single-use, and only good in the browser that started the install.
     assert finish_install(app, "code-1", query["state"], cookie)[0] == 401
@@ -297,3 +297,20 @@ def test_pacer_run_serves_the_install_and_a_working_token_revives_its_workspace(
         status, page = get(base + "/slack/install")
         assert status == 200 and f"client_id={CLIENT_ID}" in page
     engine.dispose()
+
+
+def test_whoever_installs_pacer_is_its_admin_there_and_only_there(app: Bot) -> None:
+    install(app, "T0GLOBEX", "Globex", installer="U0KIM")
+    install(app, "T0INITECH", "Initech", installer="U0LEE")
+    with app.deps.sessions() as session:
+        admins_of = {(m.workspace_id, m.user_id): (m.role, m.admin_source, m.admin_by)
+                     for m in session.exec(select(Member).where(Member.role == "admin"))}
+        granted = session.exec(select(AuditEntry.workspace_id, AuditEntry.target).where(
+            AuditEntry.action == "admin.grant")).all()
+    assert admins_of == {("T0GLOBEX", "U0KIM"): ("admin", "installer", "U0KIM"),
+                         ("T0INITECH", "U0LEE"): ("admin", "installer", "U0LEE")}
+    assert sorted(granted) == [("T0GLOBEX", "U0KIM"), ("T0INITECH", "U0LEE")]
+    reply = app.command("audit", command="/pacer", user="U0KIM", team="T0GLOBEX")
+    assert "admin.grant" in json.dumps(reply.body)
+    refused = app.command("audit", command="/pacer", user="U0KIM", team="T0INITECH")
+    assert "Only a Pacer admin" in json.dumps(refused.body)

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from bot.grammar.kinds import LogEntry
 from store import activity, db, teams
+from store.models import Activity
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 
@@ -142,4 +143,31 @@ def test_a_savepoint_after_reads_is_rolled_back_with_its_session(database_url: s
     with sessions() as s:
         assert teams.members_by_id(s, workspace_id="T1", user_ids=["U0NEW"]) == {}
         assert s.get(Member, 1) is None
+    engine.dispose()
+
+
+def test_the_currency_migration_keeps_existing_logs(database_url: str) -> None:
+    """0018 on a database with logs in it: they keep their amounts, in the team's currency."""
+    from alembic import command
+
+    engine = db.make_engine(database_url)
+    config = db.alembic_config(engine)
+    command.upgrade(config, "0012")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO workspaces (id, name, created_at) VALUES ('T1', '', "
+                             "'2026-11-18 02:00:00')")
+        conn.exec_driver_sql(
+            "INSERT INTO activities (workspace_id, user_id, kind, count, amount, occurred_on, "
+            "text, source, recorded_at) VALUES ('T1', 'U1', 'deal', 1, 5000.5, '2026-11-17', "
+            "'deal Acme 5000.50', 's1', '2026-11-18 02:00:00')")
+    db.upgrade(engine)
+    assert db.is_current(engine)
+    with db.session_factory(engine)() as s:
+        [row] = s.exec(select(Activity)).all()
+        assert (row.amount, row.currency) == (Decimal("5000.50"), None)
+        assert activity.totals_by_kind(s, workspace_id="T1", user_id="U1",
+                                       start=date(2026, 11, 16), end=date(2026, 11, 22)) == {
+            "deal": activity.KindTotal(1, Decimal("5000.50"))}
+    command.downgrade(config, "0012")
+    command.upgrade(config, "head")
     engine.dispose()

@@ -2,7 +2,7 @@
 and decisions, the year end
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0018
 Create Date: 2026-12-04 20:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
