@@ -68,7 +68,7 @@ from bot.calendar.workdays import add_working_days, end_of_day, previous_working
 from bot.deps import Deps
 from bot.jobs import plans
 from bot.jobs.outbox import CATCH_UP, PacedClient, RunResult, each_team
-from bot.jobs.review_run import JOB, LATE_CATCH_UP, RECENT, Run
+from bot.jobs.review_run import JOB, LATE_CATCH_UP, LOOKBACK, RECENT, Run
 from bot.render import review as render
 from bot.render import review_talk as talk
 from bot.scoring.facts import Period
@@ -286,12 +286,14 @@ def _pack(run: Run, rid: int, user: str) -> dict:
 def _record_steps(run: Run, review: Review, fresh: Fresh) -> Review:
     """The record to the rep, its confirmation (or overdue), and the appeal window."""
     rid, ref, rep = review.id, f"r{review.id}", review.user_id
-    with run.deps.sessions() as session:
-        latest = store.latest_record(session, review_id=rid)
-    if latest is not None:
-        run.send(f"record-v{latest.version}", ref, [rep], due_at=store.utc(latest.at),
-                 window=LATE_CATCH_UP, answered=False,
-                 message=fresh(lambda lang, r: _record_message(run, lang, r)))
+    # A record changes only until the rep answers it: after that, nothing to look up each tick.
+    if review.status == store.CONFIRM or _recent(run, review.confirmed_at):
+        with run.deps.sessions() as session:
+            latest = store.latest_record(session, review_id=rid)
+        if latest is not None:
+            run.send(f"record-v{latest.version}", ref, [rep], due_at=store.utc(latest.at),
+                     window=LATE_CATCH_UP, answered=False,
+                     message=fresh(lambda lang, r: _record_message(run, lang, r)))
     confirmed = review.confirmation is not None
     if review.confirm_due is not None:
         run.send("confirm-remind", ref, [rep], due_at=run.nine(review.confirm_due),
@@ -310,6 +312,8 @@ def _record_steps(run: Run, review: Review, fresh: Fresh) -> Review:
         opened = store.utc(review.confirmed_at) or end_of_day(review.confirm_due, run.tz)
         # Overdue at midnight: the rep hears in the morning.
         at = opened if review.confirmed_at else run.settled(opened)
+        if not _recent(run, at):
+            return review
         with run.deps.sessions() as session:
             answers = [r.body for r in store.records(session, review_id=rid)
                        if r.kind == store.CONFIRMED]
@@ -319,6 +323,11 @@ def _record_steps(run: Run, review: Review, fresh: Fresh) -> Review:
                      message=fresh(lambda lang, r, to_rep=to_rep: talk.confirmed_blocks(
                          lang, review=r, comment=comment, to_rep=to_rep)))
     return review
+
+
+def _recent(run: Run, at: datetime | None) -> bool:
+    """Still within the 24-hour window (and its look-back) of a message due at `at`."""
+    return at is not None and run.now - store.utc(at) <= LATE_CATCH_UP + LOOKBACK
 
 
 def _summary(run: Run, lang: str, review: Review) -> list[str]:
