@@ -14,7 +14,8 @@ class Usage(Exception):
     """Not understood: a catalogue key for what to type instead, its variables and, where the
     catalogue text shows one, a corrected `example` built from what the person typed."""
 
-    def __init__(self, key: str, *, example: str | None = None, **params: object) -> None:
+    def __init__(self, key: str, /, *, example: str | None = None,
+                 **params: object) -> None:
         super().__init__(key)
         self.key = key
         self.params = params if example is None else {**params, "example": example}

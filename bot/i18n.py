@@ -143,8 +143,11 @@ def _template(lang: str, key: str) -> Template:
     return _environment().from_string(source)
 
 
-def t(lang: str, key: str, **params: object) -> str:
-    """The message `key` in `lang` (a Slack locale works too), with params escaped for Slack."""
+def t(lang: str, key: str, /, **params: object) -> str:
+    """The message `key` in `lang` (a Slack locale works too), with params escaped for Slack.
+
+    `lang` and `key` are positional-only, so a catalogue text may name a parameter `key` or
+    `lang` like any other (tests/test_i18n_params.py)."""
     lang = _lang(lang)
     return _template(lang, key).render(**params, _lang=lang).strip()
 

@@ -372,7 +372,7 @@ def _detail(event: ReviewEvent, tz) -> str:  # noqa: ANN001
     return event.detail
 
 
-def usage_blocks(lang: str, key: str, **params: object) -> dict:
+def usage_blocks(lang: str, key: str, /, **params: object) -> dict:
     text = "⚠️ " + t(lang, key, **params)
     return message(text, [error_section(text), section(t(lang, "review.cmd.try")),
                           context(t(lang, "review.cmd.more"))])
