@@ -7,7 +7,8 @@ start one now, prepare (the rep's four questions), record minutes, look back.
     /calibrate move [@rep] WHEN    move the next one (or, with no WHEN, a form)
     /calibrate now @rep            start one now (managers)
     /calibrate minutes [@rep]      record the minutes (managers)
-    /calibrate skip [@rep] [why]   mark the next one as not happened (managers)
+    /calibrate skip [@rep] [why]   mark the one just missed (no minutes), or else the
+                                   next one, as not happened (managers)
     /calibrate history [@rep]      past calibrations and their action items
 
 The buttons and forms (the four questions, minutes, a move, a skip) are in
@@ -220,9 +221,10 @@ def _form_for(deps: Deps, client: WebClient, who: Who, request: Request) -> dict
                          request.verb)
         if request.verb == "skip":
             require_manager(session, deps, who, pair.rep, "calibrate.skip")
+            occ = cal.to_skip(session, pair, now)
         else:
             require_party(session, deps, who, pair.rep, pair.manager, "calibrate.move")
-        occ = cal.next_occurrence(session, pair, now)
+            occ = cal.next_occurrence(session, pair, now)
         if occ is None:
             raise Usage("calx.none_next", rep=Raw(f"<@{pair.rep}>"))
     if request.verb == "skip":
@@ -254,7 +256,8 @@ def _change(deps: Deps, client: WebClient, who: Who, request: Request,
         pair = _pair_for(session, deps, who, request.rep,
                          "member.edit" if request.verb == "move" else "member.rate",
                          request.verb)
-        occ = cal.next_occurrence(session, pair, now)
+        occ = (cal.to_skip if request.verb == "skip" else cal.next_occurrence)(session, pair,
+                                                                              now)
         if occ is None:
             raise Usage("calx.none_next", rep=Raw(f"<@{pair.rep}>"))
         if request.verb == "skip":

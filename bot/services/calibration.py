@@ -185,6 +185,19 @@ def next_occurrence(session: Session, pair: Pair, now: datetime) -> Occurrence |
     return upcoming[0] if upcoming else None
 
 
+def to_skip(session: Session, pair: Pair, now: datetime) -> Occurrence | None:
+    """The calibration `/calibrate skip` means: the one just missed (gone by without minutes,
+    not yet marked) when it is nearer to now than the next one, else the next one. After a
+    missed Tuesday 10:00 that is Tuesday's for the rest of the week, not the one a fortnight
+    on; the confirmation and the form name it."""
+    missed = awaiting_minutes(session, pair, now)
+    upcoming = next_occurrence(session, pair, now)
+    if missed and (upcoming is None or upcoming.at <= now
+                   or now - missed[0].at <= upcoming.at - now):
+        return missed[0]
+    return upcoming
+
+
 def awaiting_minutes(session: Session, pair: Pair, now: datetime) -> list[Occurrence]:
     """Calibrations that have happened (by the clock) without minutes, newest first."""
     past = occurrences(session, pair, now - MINUTES_BACK, now)
