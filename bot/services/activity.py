@@ -6,15 +6,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.calendar.periods import week_bounds, weekdays_before
+from bot.calendar.periods import week_bounds, week_period
+from bot.calendar.workdays import working_days
 from bot.deps import Deps, Who
 from bot.grammar.log import LogCommand, LogEntry, parse_log
-from bot.scoring.points import Pace, day_points, touches_pace
-from bot.scoring.rules import DEFAULT_RULES
-from store import activity, customers, teams
+from bot.scoring.facts import RepFacts
+from bot.scoring.kbi import KbiPace, kbi_pace
+from bot.scoring.points import day_points
+from bot.scoring.rules import DEFAULT_RULES, Rules
+from bot.services.teams import working_for
+from store import activity, alerts, customers, teams
 from store.activity import NO_TOTAL, KindTotal
 from store.models import Activity, Customer, Team
 
@@ -30,7 +35,7 @@ class Logged:
     day_total: KindTotal
     week_total: KindTotal
     points: int
-    pace: Pace
+    pace: KbiPace  # the week's customer-touches KBI, as the week's card computes it
     currency: str
     on_team: bool
     today: date
@@ -65,24 +70,41 @@ def save(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> Logge
 
 def logged(session: Session, deps: Deps, who: Who, row: Activity, *, created: bool,
            link: customers.Link | None, team: Team | None) -> Logged:
-    """How `row` moved the day and the week it falls in."""
+    """How `row` moved the day and the week it falls in, by the team's own rules and
+    calendar (its holidays, make-up working days and days off), as the week's card counts."""
     week_start, week_end = week_bounds(row.occurred_on)
     day, week = activity.day_and_week_totals(session, workspace_id=who.workspace_id,
                                              user_id=who.user_id, day=row.occurred_on,
                                              week_start=week_start, week_end=week_end)
-    rules = DEFAULT_RULES
-    touches = sum(week.get(k, NO_TOTAL).count for k in rules.touch_kinds)
+    rules = (Rules.from_mapping(teams.rule_overrides(session, team_id=team.id))
+             if team is not None else DEFAULT_RULES)
     today = who.today(deps.clock)
-    # Pace is judged against the rep's current week; a back-dated log into an earlier week
-    # shows that week as complete.
-    elapsed = weekdays_before(today) if today <= week_end else 5
+    # The week's working days for this rep (from the day they joined, as on the card); its
+    # pace is judged by those up to today, so a back-dated week shows as complete.
+    if team is not None:
+        working = working_for(session, team)
+        days = [d for d in _days(week_start, week_end) if working(d)]
+        joined = alerts.joined(session, team_id=team.id).get(who.user_id)
+        if joined is not None:
+            first = joined.astimezone(ZoneInfo(team.tz)).date()
+            days = [d for d in days if d >= first]
+    else:
+        days = working_days(week_start, week_end)
+    facts = RepFacts(who.user_id, totals={k: v.count for k, v in week.items()})
+    touches = kbi_pace(facts, period=week_period(week_start), working_days=len(days),
+                       working_days_elapsed=len([d for d in days if d <= today]),
+                       rules=rules)[0]
     return Logged(
         activity=row, created=created, day_total=day.get(row.kind, NO_TOTAL),
         week_total=week.get(row.kind, NO_TOTAL),
         points=day_points({k: v.count for k, v in day.items()}, rules),
-        pace=touches_pace(touches, working_days_elapsed=elapsed, rules=rules),
+        pace=touches,
         currency=team.currency if team else DEFAULT_CURRENCY, on_team=team is not None,
         today=today, link=link)
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 def link(session: Session, deps: Deps, who: Who, row: Activity, team_id: int, *,
