@@ -88,9 +88,12 @@ def honours(facts: Sequence[RepFacts], *, period: Period, members: Iterable[Memb
             rules: Rules = DEFAULT_RULES) -> tuple[Honour, ...]:
     """The period's honours; none for an empty period.
 
-    Rookie of the month goes to the member under `rookie_days` on the team on the period's last
-    day with the best total score (`scores`: the scorecards' totals), because a rookie's first
-    months are mostly behaviour, not closed deals; when no rookie has a score, best sales.
+    Rookie of the month (seed 002's 新人王) is a month's honour only: never in a week's, a
+    quarter's or a year's (a quarter's rookie honour is seed 003's 新人突破奖, graded A in the
+    first quarter: bot/scoring/recommend.py). It goes to the member under `rookie_days` on
+    the team on the month's last day with the best total score (`scores`: the scorecards'
+    totals), because a rookie's first months are mostly behaviour, not closed deals; when no
+    rookie has a score, best sales.
     Best service is the top satisfaction; the satisfaction star every rep at or above the
     star threshold.
     """
@@ -99,7 +102,7 @@ def honours(facts: Sequence[RepFacts], *, period: Period, members: Iterable[Memb
     if star := _top(SALES_STAR, sales, "sales"):
         found.append(star)
     rookies = {m.user_id for m in members
-               if m.joined_at <= period.end
+               if period.kind == "month" and m.joined_at <= period.end
                and (period.end - m.joined_at).days < rules.honours.rookie_days}
     rookie_scores = {u: s for u, s in (scores or {}).items() if u in rookies and s is not None}
     if rookie_scores:

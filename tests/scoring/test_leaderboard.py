@@ -99,3 +99,18 @@ def test_rookie_falls_back_to_sales_without_scores() -> None:
 def test_empty_period_gives_no_honours() -> None:
     assert honours([], period=NOV) == ()
     assert honours([RepFacts("U1")], period=NOV, satisfaction={"U1": None}) == ()
+
+
+@pytest.mark.parametrize(("period", "rookie"), [
+    (NOV, True),
+    (Period("week", date(2026, 11, 23), date(2026, 11, 29), "2026-W48"), False),
+    (Period("quarter", date(2026, 10, 1), date(2026, 12, 31), "2026-Q4"), False),
+    (Period("year", date(2026, 1, 1), date(2026, 12, 31), "2026"), False),
+])
+def test_rookie_of_the_month_only_for_a_month(period: Period, rookie: bool) -> None:
+    """Seed 002's 新人王 is the month's rookie; a quarter's rookie honour is seed 003's
+    新人突破奖 (graded A in the first quarter: bot/scoring/recommend.py), not this."""
+    members = [Member("U3", date(2026, 11, 2))]
+    found = honour_map(honours(REPS, period=period, members=members, scores={"U3": 50}))
+    assert ("rookie_of_the_month" in found) is rookie
+    assert "sales_star" in found  # the other honours are not this rule's business
