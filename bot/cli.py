@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     cards.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY")
     cards.add_argument("--team")
     cards.add_argument("--workspace", help=WORKSPACE_HELP)
+    cards.add_argument("--at", type=_moment, help="compute as the cards did when the clock read "
+                       "this ISO date-time (the --at of `pacer jobs run`; default: PACER_NOW, "
+                       "else now), e.g. 2026-12-01T09:00:00+08:00 (no offset means UTC)")
     revs = export.add_parser("reviews", help="every review: answers, ratings, appeals")
     revs.add_argument("--period", help="YYYY-MM or YYYY-Qn (default: every period)")
     revs.add_argument("--team")

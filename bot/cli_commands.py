@@ -195,9 +195,13 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.clock import FixedClock
     from bot.services.exports import EXPORTS
 
-    deps = Deps.build(settings)
+    # Scorecards are computed as of a moment: --at (a scripted run's clock), else PACER_NOW's
+    # (the clock of a bot run for a demo), else now; the same team_report the cards used.
+    at = getattr(args, "at", None) or settings.clock_start
+    deps = Deps.build(settings, clock=FixedClock(at) if at else None)
     db.upgrade(deps.engine)
     if args.export_command == "scorecards":
         from bot.calendar.periods import parse_period
