@@ -27,11 +27,6 @@ def period_bounds(period: str, today: date) -> tuple[date, date]:
     return week_bounds(today)
 
 
-def weekdays_before(day: date) -> int:
-    """Working days (Mon–Fri) of this week that are over by the start of `day`."""
-    return min(day.weekday(), 5)
-
-
 # Reporting periods (bot/scoring/facts.Period): week, month, quarter, year.
 
 def month_period(day: date) -> Period:

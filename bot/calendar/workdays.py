@@ -1,6 +1,8 @@
 """Working days and local times: the one home of "next working day", "last Friday" and "09:00
 in this zone". Monday to Friday are working days, less the team's public holidays (the
-`holidays` package, by country) and its own days off; a team's test is `TeamInfo.working`.
+`holidays` package, by country) and its own days off, plus the weekend days its country
+declares working days (China's 调休 make-up days, and their like: the package's
+`weekend_workdays`); a team's test is `TeamInfo.working`.
 
 The `holidays` package gives the days off but has no notion of "the n-th working day after",
 so the stepping below is our own.
@@ -28,11 +30,22 @@ def _public(country: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, years=year))
 
 
+@lru_cache(maxsize=64)
+def _make_up(country: str, year: int) -> frozenset[date]:
+    """The weekend days `country` declares working days in `year` (China's 调休)."""
+    found = holidays.country_holidays(country, years=year)
+    return frozenset(d for d in getattr(found, "weekend_workdays", ()) if d.year == year)
+
+
 def is_working_day(day: date, *, country: str | None = None,
                    days_off: Iterable[date] = ()) -> bool:
-    if day.weekday() >= 5 or day in set(days_off):
+    """Monday to Friday, or a make-up working day of `country`; never one of its public
+    holidays nor one of the team's own `days_off`."""
+    if day in set(days_off):
         return False
-    return not (country and day in _public(country, day.year))
+    if country and day in _public(country, day.year):
+        return False
+    return day.weekday() < 5 or bool(country and day in _make_up(country, day.year))
 
 
 def working_days(start: date, end: date, *, country: str | None = None,

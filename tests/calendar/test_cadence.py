@@ -43,7 +43,8 @@ def test_a_slot_on_a_holiday_moves_to_the_next_working_day() -> None:
     assert cadence.moment(date(2026, 10, 1), cn).date() == next_working(national_day, cn)
     assert next_working(national_day, cn) == date(2026, 10, 8)
     assert previous_working(date(2026, 10, 8), cn) == date(2026, 9, 30)
-    assert add_working_days(date(2026, 9, 30), 3, cn) == date(2026, 10, 12)
+    # Thu 8, Fri 9, then Sat 10 Oct: a make-up working day (调休) after the Golden Week.
+    assert add_working_days(date(2026, 9, 30), 3, cn) == date(2026, 10, 10)
 
 
 def test_daylight_saving_keeps_the_wall_clock_time() -> None:

@@ -43,7 +43,8 @@ def test_next_previous_and_the_nth_working_day() -> None:
     assert previous_working_day(date(2026, 10, 8), cn) == date(2026, 9, 30)
     assert previous_working_day(date(2026, 9, 30), cn) == date(2026, 9, 29)  # strictly before
     assert add_working_days(date(2026, 9, 30), 1, cn) == date(2026, 10, 8)
-    assert add_working_days(date(2026, 9, 30), 3, cn) == date(2026, 10, 12)
+    # Thu 8, Fri 9, then Sat 10 Oct: a make-up working day (调休) after the Golden Week.
+    assert add_working_days(date(2026, 9, 30), 3, cn) == date(2026, 10, 10)
     assert add_working_days(date(2026, 11, 20), 1, cn) == date(2026, 11, 23)  # Fri -> Mon
 
 

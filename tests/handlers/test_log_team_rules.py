@@ -79,3 +79,37 @@ def test_a_week_with_no_working_days_of_the_reps_shows_no_touches_target(bot: Bo
     assert "Customer touches (Week of Mon 9 Nov): 1\"" in reply.text  # no "/8, ahead"
     reply = bot.command("拜访 阿里巴巴 11月10日", user="U0BO")
     assert "客户触达（11月9日 周一起的一周）：1\"" in reply.text, reply.text
+
+
+def _chinese_calendar_since_january(bot: Bot) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import select
+
+    from store.models import Member
+
+    with bot.deps.sessions() as s:
+        teams.set_holiday_country(s, workspace_id=WORKSPACE, name="East", country="CN")
+        for member in s.exec(select(Member)).all():
+            member.joined_at = datetime(2026, 1, 1, tzinfo=UTC)
+            s.add(member)
+
+
+def test_a_make_up_saturday_is_a_working_day_of_the_week(bot: Bot) -> None:
+    """Sat 14 Feb 2026 is one of China's make-up working days (调休): the week of 9 Feb has
+    six working days, so ten touches are expected (8 × 6/5), on the card as in /log."""
+    from datetime import UTC, datetime
+
+    _chinese_calendar_since_january(bot)
+    bot.deps.clock.set(datetime(2026, 2, 14, 2, 0, tzinfo=UTC))  # Sat 10:00 in Shanghai
+    reply = bot.command("拜访 阿里巴巴", user="U0BO")
+    assert "客户触达（本周）：1/10，落后" in reply.text, reply.text
+    with bot.deps.sessions() as s:
+        team = teams.get_team(s, workspace_id=WORKSPACE, name="East")
+        report = team_report(s, team=team, now=bot.deps.clock.now(),
+                             period=week_period(datetime(2026, 2, 14).date()))
+    assert report.working_days == 6 and report.reps["U0BO"].kbis[0].target == 10
+    # The Spring Festival week (15-23 Feb) has no working day: no target to be behind.
+    bot.deps.clock.set(datetime(2026, 2, 17, 2, 0, tzinfo=UTC))
+    reply = bot.command("拜访 阿里巴巴", user="U0BO")
+    assert "客户触达（本周）：1\"" in reply.text, reply.text

@@ -133,12 +133,13 @@ def test_two_scripted_weeks_skip_weekends_holidays_days_off_and_answered(world: 
         for channel, _ in world.dms()[before:]:
             sent_at[channel[1:]].append(at)
         at += timedelta(minutes=30)
-    # 29 Sep a team day off; 1-7 Oct China's National Day holidays; weekends; BO checked in
-    # on 9 Oct before 09:30. Each reminder at the first tick from 09:30 in the rep's zone.
+    # 29 Sep a team day off; 1-7 Oct China's National Day holidays; weekends, but Sat 10 Oct
+    # is a make-up working day (调休); BO checked in on 9 Oct before 09:30. Each reminder at
+    # the first tick from 09:30 in the rep's zone.
     assert [t.astimezone(SHANGHAI).strftime("%a %d %H:%M") for t in sent_at["U0BO"]] == [
-        "Mon 28 09:30", "Wed 30 09:30", "Thu 08 09:30"]
+        "Mon 28 09:30", "Wed 30 09:30", "Thu 08 09:30", "Sat 10 09:30"]
     assert [t.astimezone(NEW_YORK).strftime("%a %d %H:%M") for t in sent_at["U0ALICE"]] == [
-        "Mon 28 09:30", "Wed 30 09:30", "Thu 08 09:30", "Fri 09 09:30"]
+        "Mon 28 09:30", "Wed 30 09:30", "Thu 08 09:30", "Fri 09 09:30", "Sat 10 09:30"]
 
 
 def test_twice_or_at_0931_and_0945_sends_once(world: World) -> None:
