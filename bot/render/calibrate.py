@@ -120,12 +120,15 @@ def pack_sections(lang: str, pack: DataPack) -> list[dict]:
         logs = " · ".join(what(lang, kind, count) for kind, count in
                           sorted(week.totals.items(), key=lambda kv: -kv[1]) if count)
         touches = week.touches
+        # A week with no working day of the rep's (before they joined, a holiday week) has no
+        # target: the touches done, without a "/0".
+        measured = touches is not None and touches.target > 0
         weeks.append(t(lang, "cal.week_line", start=Raw(format_day(week.period.start, lang)),
                        to_date=week.in_progress, logs=Raw(logs or t(lang, "cal.no_logs")),
                        points=week.points,
                        done=_kbi_value("count", touches.done, lang) if touches else "–",
-                       target=_kbi_value("count", touches.target, lang) if touches else "–",
-                       status=Raw(t(lang, f"status.{touches.status}")) if touches else ""))
+                       target=_kbi_value("count", touches.target, lang) if measured else "",
+                       status=Raw(t(lang, f"status.{touches.status}")) if measured else ""))
     blocks.append(section(f"*{t(lang, 'cal.pack_weeks')}*\n" + "\n".join(weeks)))
     if pack.kbis:
         blocks.append(section(f"*{t(lang, 'cal.pack_kbis')}*\n"

@@ -41,6 +41,10 @@ def test_the_day_ahead_packs_name_the_idle_leads(world: World) -> None:
     # Alice has no idle lead: her pack says so rather than naming Sam's.
     [alice] = world.posts("DU0ALICE")
     assert "Globex" not in alice["blocks"]
+    # The week before the team existed had no working day of theirs: no "/0" target.
+    assert "Week of Mon 9 Nov: nothing logged · 0 points · touches –\\n" in sam["blocks"]
+    assert "Week of Mon 16 Nov (to date): nothing logged · 0 points · touches 0/8 behind" in (
+        sam["blocks"])
 
 
 def test_calibrate_pack_shows_the_manager_the_idle_leads(world: World) -> None:
