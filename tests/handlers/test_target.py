@@ -83,3 +83,38 @@ def test_bad_input_gets_examples(bot: Bot) -> None:
     assert "不是金额" in target(bot, "set <@U0ALICE> sales lots 2026-Q4 x")
     assert "不是比率" in target(bot, "set <@U0ALICE> conversion 250% 2026-Q4 x")
     assert "/target set" in target(bot, "help", user="U0ALICE")
+
+
+def test_a_team_default_for_every_month_from_day_one(bot: Bot) -> None:
+    """Issue 12: `/target set team sales 500k month` gives each rep CN¥500,000 a month from
+    now on, without a reason (it is a baseline, not an adjustment); a rep's own wins."""
+    saved = target(bot, "set team sales 500k month")
+    assert "每位销售" in saved and "从现在起的每个月" in saved and "¥500,000" in saved
+    for month in ("2026-11", "2026-12"):
+        card = shown(bot, month, "U0ALICE", ("2026-11", "2026-12").index(month) + 1)
+        assert "CN¥500,000 (team default, set by your manager)" in card
+    october = shown(bot, "2026-10", "U0MEI", 3)  # set on 18 Nov: October keeps no target
+    assert "CN¥500,000" not in october
+    target(bot, "set <@U0ALICE> sales 800k 2026-12 bigger territory")
+    card = shown(bot, "2026-12", "U0ALICE", 4)
+    assert "CN¥800,000 (set by your manager)" in card and "CN¥500,000" not in card
+    bo = shown(bot, "<@U0BO> 2026-12", "U0MEI", 5)
+    assert "¥500,000" in bo and "¥800,000" not in bo
+
+
+def test_month_and_quarter_targets_never_contradict(bot: Bot) -> None:
+    """Issue 12: month cards ignored quarter targets and quarter cards month targets (one rep
+    B for December and D for Q4 on the same data). A month without its own target takes a
+    third of the quarter's; a quarter without one is the sum of its months; both say so."""
+    target(bot, "set <@U0ALICE> sales 900k 2026-Q4 launch quarter")
+    december = shown(bot, "2026-12", "U0ALICE", 1)
+    assert "CN¥300,000 (a third of the quarter's target)" in december
+    quarter = shown(bot, "2026-Q4", "U0ALICE", 2)
+    assert "CN¥900,000 (set by your manager)" in quarter
+    for month, value in (("2026-10", "100k"), ("2026-11", "200k"), ("2026-12", "300k")):
+        target(bot, f"set <@U0BO> sales {value} {month} ramp-up")
+    bo = shown(bot, "<@U0BO> 2026-Q4", "U0MEI", 3)
+    assert "¥600,000（各月目标之和）" in bo
+    # Only two of the three months set: no quarter figure made up from a forecast.
+    target(bot, "clear <@U0BO> sales 2026-10")
+    assert "¥500,000" not in shown(bot, "<@U0BO> 2026-Q4", "U0MEI", 4)
