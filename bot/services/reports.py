@@ -115,7 +115,6 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     qualitative = _qualitative(session, team.id, period)
     fallback = _team_average_history(members.values())
     fallback_span = history_span(fallback, rules.targets.history_months)
-    share = Decimal(len(elapsed)) / Decimal(len(all_days)) if in_progress and all_days else 1
     resolver = TargetResolver.load(session, team=team, period=period, reps=len(members),
                                    rules=rules)
     reps = {}
@@ -132,11 +131,14 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
 
         as_set = {metric: resolver.target(user, metric, period, forecast_of)
                   for metric in TARGET_METRICS}
-        rep_targets = {metric: _to_date(t, share, metric, rules) for metric, t in as_set.items()}
         points = points_breakdown(rep_facts, leads, period=period, now=now, tz=tz, rules=rules)
-        # Someone who joined during the period is measured from their first day.
+        # Someone who joined during the period is measured from their first day: their
+        # (pro-rated) target is due over their own working days.
         own_days = [d for d in all_days if d >= member.joined_at]
         own_elapsed = [d for d in elapsed if d >= member.joined_at]
+        share = (Decimal(len(own_elapsed)) / Decimal(len(own_days))
+                 if in_progress and own_days else 1)
+        rep_targets = {metric: _to_date(t, share, metric, rules) for metric, t in as_set.items()}
         card = scorecard(rep_facts, period=period, targets=rep_targets, points=points.total,
                          working_days=len(own_elapsed), qualitative=qualitative.get(user),
                          closed=not in_progress, rules=rules)

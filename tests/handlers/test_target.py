@@ -28,7 +28,8 @@ def test_a_manager_sets_a_target_with_a_reason_and_the_rep_sees_the_band(bot: Bo
     card = shown(bot, "2026-11", "U0ALICE", 1)
     assert "Targets · <@U0ALICE> · November 2026" in card
     # The target as it was set for November, the pace beside it, labelled as pace.
-    assert "CN¥120,000 of CN¥100,000 (set by your manager) · pace: CN¥61,905 due by now" in card
+    # Alice joined on Wed 18 Nov: 1 of her 9 working days in November is over.
+    assert "CN¥120,000 of CN¥100,000 (set by your manager) · pace: CN¥11,111 due by now" in card
     assert "ahead of pace" in card
     assert "why: new territory in the east" in card
     with bot.deps.sessions() as session:
@@ -51,8 +52,8 @@ def test_a_running_period_is_judged_against_the_share_due_by_now(bot: Bot) -> No
     target(bot, "set <@U0ALICE> sales 500k 2026-11 pilot")
     card = shown(bot, "2026-11", "U0ALICE", 1)
     assert "(to date, Wed 18 Nov)" in card
-    # 13 of November's 21 working days are over by the end of Wed 18 Nov.
-    assert "CN¥0 of CN¥500,000 (set by your manager) · pace: CN¥309,524 due by now" in card
+    # Alice joined on Wed 18 Nov: 1 of her 9 working days in November is over.
+    assert "CN¥0 of CN¥500,000 (set by your manager) · pace: CN¥55,556 due by now" in card
     assert "behind pace (0% of what is due by now)" in card
 
 
