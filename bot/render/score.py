@@ -179,7 +179,7 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
                               average=_num(c.team_average, lang), best=_num(c.team_best, lang))
         lines.append(line)
     blocks.append(section("\n".join(lines)))
-    if card.redistributed:
+    if card.redistributed and not card.missing:  # ungraded: nothing was spread
         parts = ", ".join(t(lang, f"score.part_{n}") for n in card.redistributed)
         blocks.append(context(t(lang, "score.redistributed", parts=Raw(parts))))
     pts = rep.points

@@ -191,8 +191,8 @@ def scorecard(facts: RepFacts, *, period: Period,
               closed: bool = True, rules: Rules = DEFAULT_RULES) -> Scorecard:
     """One rep's scorecard. Weeks and months use the monthly weights, quarters and years the
     review weights; `closed` is False while the period runs (and a week is never closed for
-    grading), which gives a pace instead of a grade. `targets` maps a metric (sales, sales_new, sales_repeat, new_customers,
-    collection_rate, lead_conversion) to its resolved target (see targets.target_for);
+    grading), which gives a pace instead of a grade. `targets` maps a metric (sales, sales_new,
+    sales_repeat, new_customers, collection_rate, lead_conversion) to its resolved target;
     `points` is the period's behaviour points, `working_days` the period's working days."""
     kind = MONTHLY if period.kind in ("week", "month") else REVIEW
     weights = [(n, w) for n, w in getattr(rules.scores, kind).items() if w > 0]

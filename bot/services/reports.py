@@ -26,7 +26,7 @@ from bot.scoring.rules import Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.targets import TargetResolver
-from store import alerts, annual, ratings, reviews, targets, teams
+from store import alerts, annual, ratings, reviews, teams
 from store import scoring as facts_store
 from store.models import Team
 
@@ -129,7 +129,7 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                                         fallback_history=fallback.get(metric, ()),
                                         fallback_span=fallback_span, rules=rules))
 
-        as_set = {metric: resolver.target(user, metric, period, forecast_of)
+        as_set = {metric: resolver.target(user, metric, period, forecast_of, member.joined_at)
                   for metric in TARGET_METRICS}
         points = points_breakdown(rep_facts, leads, period=period, now=now, tz=tz, rules=rules)
         # Someone who joined during the period is measured from their first day: their

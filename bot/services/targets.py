@@ -6,9 +6,11 @@ never contradict each other:
 - a target set for exactly this period wins: the rep's own, else the team default for each
   rep (`/target set team …`), else the team's default for every month (months ending on or
   after the day it was set), else an older team-wide target shared between the reps;
-- a month without one takes a third of its quarter's (an amount; a rate as it is), said so;
+- a month without one takes an equal share of its quarter's (a third; a half for a rep who
+  joined in the quarter's second month; a rate as it is), said so;
 - a quarter without one is the sum of its months as each month card measures them (a year:
-  of its quarters), said so unless they all come from the forecast;
+  of its quarters; months before the rep joined add nothing), said so unless they all come
+  from the forecast;
 - a week is its month's target pro rata to the working days;
 - otherwise the rolling forecast (bot/scoring/targets.target_for), or nothing.
 """
@@ -27,6 +29,7 @@ from bot.calendar.periods import month_period, quarter_period
 from bot.calendar.workdays import working_days
 from bot.scoring.facts import Period, Target
 from bot.scoring.rules import Rules
+from bot.scoring.targets import sensible
 from store import targets, teams
 from store.models import Team
 
@@ -95,30 +98,37 @@ class TargetResolver:
         return Target(metric, (found.value / self.reps).quantize(_CENTS), "manual",
                       found.reason, shared_by=self.reps)
 
-    def target(self, user: str, metric: str, period: Period,
-               forecast: Forecast) -> Target | None:
+    def target(self, user: str, metric: str, period: Period, forecast: Forecast,
+               joined: date | None = None) -> Target | None:
+        """`joined`: the rep's first day on the team; months (quarters) over before it add
+        nothing to a quarter's (year's) sum."""
         levels = (user, targets.TEAM_DEFAULT, targets.TEAM)
         rate = self._rate(metric)
         if period.kind == "week":
-            month = self.target(user, metric, month_period(period.start), forecast)
+            month = self.target(user, metric, month_period(period.start), forecast, joined)
             if month is None or rate:
                 return month
-            value = (month.value * self.week_share).quantize(_CENTS, ROUND_HALF_UP)
-            return replace(month, value=value, source="from_month") if value > 0 else None
+            value = sensible(metric, month.value * self.week_share, self.rules)
+            return replace(month, value=value, source="from_month") if value else None
         if period.kind == "month":
             quarter = quarter_period(period.start)
             for who in levels:  # the rep's own first: it overrides the team's default
                 if (found := self.explicit(who, metric, period)) is not None:
                     return found
                 if (whole := self.explicit(who, metric, quarter)) is not None:
-                    value = whole.value if rate else (whole.value / 3).quantize(
+                    # An equal share over the quarter's months the rep is on the team for.
+                    months = len([m for m in months_of(quarter)
+                                  if joined is None or m.end >= joined]) or 1
+                    value = whole.value if rate else (whole.value / months).quantize(
                         _CENTS, ROUND_HALF_UP)
                     return Target(metric, value, "from_quarter", whole.reason)
             return forecast(metric, period)
         if (own := self.explicit(user, metric, period)) is not None:
             return own
-        children = months_of(period) if period.kind == "quarter" else quarters_of(period)
-        found = [self.target(user, metric, c, forecast) for c in children]
+        children = [c for c in (months_of(period) if period.kind == "quarter"
+                                else quarters_of(period))
+                    if joined is None or c.end >= joined]
+        found = [self.target(user, metric, c, forecast, joined) for c in children]
         if not found or not all(found):
             return None
         sources = {t.source for t in found}  # type: ignore[union-attr]

@@ -109,13 +109,15 @@ def test_month_and_quarter_targets_never_contradict(bot: Bot) -> None:
     third of the quarter's; a quarter without one is the sum of its months; both say so."""
     target(bot, "set <@U0ALICE> sales 900k 2026-Q4 launch quarter")
     december = shown(bot, "2026-12", "U0ALICE", 1)
-    assert "CN¥300,000 (a third of the quarter's target)" in december
+    # Alice joined on 18 Nov: the quarter is shared over November and December.
+    assert "CN¥450,000 (an equal share of the quarter's target)" in december
     quarter = shown(bot, "2026-Q4", "U0ALICE", 2)
     assert "CN¥900,000 (set by your manager)" in quarter
     for month, value in (("2026-10", "100k"), ("2026-11", "200k"), ("2026-12", "300k")):
         target(bot, f"set <@U0BO> sales {value} {month} ramp-up")
     bo = shown(bot, "<@U0BO> 2026-Q4", "U0MEI", 3)
-    assert "¥600,000（各月目标之和）" in bo
-    # Only two of the three months set: no quarter figure made up from a forecast.
-    target(bot, "clear <@U0BO> sales 2026-10")
-    assert "¥500,000" not in shown(bot, "<@U0BO> 2026-Q4", "U0MEI", 4)
+    # Bo joined on 18 Nov: October, before he was on the team, adds nothing.
+    assert "¥500,000（各月目标之和）" in bo
+    # A month of his without a target: no quarter figure made up from a forecast.
+    target(bot, "clear <@U0BO> sales 2026-11")
+    assert "¥300,000" not in shown(bot, "<@U0BO> 2026-Q4", "U0MEI", 4)

@@ -15,10 +15,10 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from bot.calendar.periods import month_period
 from bot.grammar.kinds import LogEntry
 from bot.jobs import registry as jobs
 from bot.jobs import reports as job_reports
-from bot.calendar.periods import month_period
 from bot.scoring.grades import GRADES
 from bot.scoring.recommend import Recommendation
 from bot.services.reports import team_report
