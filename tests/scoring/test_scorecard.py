@@ -256,3 +256,22 @@ def test_behaviour_alone_does_not_grade_a_month() -> None:
     card = score_month(RepFacts("U1"), period=month, points=100, working_days=10)
     assert card.grade is None and card.redistributed == ("sales",)
     assert card.missing == "results" and card.bonus_multiplier is None
+
+
+def test_top_on_results_is_never_graded_below_the_bottom_with_the_same_target() -> None:
+    """Issue 12's ranking sanity: with the same target (a team default), a rep who met it is
+    never graded below one who closed nothing, whatever their behaviour points (the seeds'
+    40 % behaviour can still put a rep at 60 % of target with many points above one at 100 %
+    with none: that is the weighting, not a lack of data)."""
+    from bot.scoring.grades import GRADES
+
+    target = {"sales": Target("sales", D(500000))}
+    for top_sales in (500000, 800000, 2000000):
+        for bottom_sales in (0,):
+            for top_points in (-50, 0, 60, 200):
+                for bottom_points in (0, 100, 240, 400):
+                    top = month(top_points, top_sales, targets=target)
+                    bottom = month(bottom_points, bottom_sales, targets=target)
+                    assert top.grade and bottom.grade
+                    assert GRADES.index(top.grade) <= GRADES.index(bottom.grade), (
+                        top_sales, bottom_sales, top_points, bottom_points)
