@@ -101,6 +101,11 @@ def test_a_team_default_for_every_month_from_day_one(bot: Bot) -> None:
     assert "CN¥800,000 (set by your manager)" in card and "CN¥500,000" not in card
     bo = shown(bot, "<@U0BO> 2026-12", "U0MEI", 5)
     assert "¥500,000" in bo and "¥800,000" not in bo
+    assert "已清除" in target(bot, "clear team sales month")
+    assert "¥500,000" not in shown(bot, "<@U0BO> 2026-12", "U0MEI", 6)
+    with bot.deps.sessions() as session:
+        rows = session.exec(select(TargetRow.user_id, TargetRow.period)).all()
+    assert rows == [("U0ALICE", "2026-12")]
 
 
 def test_month_and_quarter_targets_never_contradict(bot: Bot) -> None:
