@@ -9,7 +9,7 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.calendar.periods import parse_period, quarter_period
+from bot.calendar.periods import month_period, parse_period, quarter_period
 from bot.deps import Deps, Who
 from bot.errors import Usage
 from bot.grammar.amounts import parse_amount
@@ -32,6 +32,8 @@ METRIC_WORDS = {
     "conversion": "lead_conversion", "lead_conversion": "lead_conversion",
     "转化率": "lead_conversion", "touches": "touches", "触达": "touches"}
 TEAM_WORDS = ("team", "团队")
+# After `team`: a default for every month from now on, not only the current one.
+EVERY_MONTH_WORDS = ("month", "monthly", "每月", "每个月")
 MAX_TARGET = Decimal(10) ** 14  # targets are Numeric(18, 4): 14 digits before the point
 
 
@@ -72,7 +74,9 @@ def _value(metric: str, text: str) -> Decimal:
 
 def change(deps: Deps, who: Who, setting: bool, args: list[str]) -> str:
     """`set <@rep|team> <metric> <value> [period] <reason…>` or `clear <@rep|team> <metric>
-    [period]`."""
+    [period]`. `team` sets each rep's default (their own target overrides it); `team … month`
+    a default for every month from now on. A rep's own target needs a reason (it adjusts the
+    forecast); a team default may come without one."""
     need = 3 if setting else 2
     if len(args) < need:
         raise Usage("target.usage_set" if setting else "target.usage_clear")
@@ -83,14 +87,17 @@ def change(deps: Deps, who: Who, setting: bool, args: list[str]) -> str:
     value = _value(metric, args[2]) if setting else None
     rest = args[need:]
     today = who.today(deps.clock)
-    period = parse_period(rest[0], today) if rest else None
-    if period is not None:
+    for_team = whom.lower() in TEAM_WORDS
+    every_month = for_team and bool(rest) and rest[0].lower() in EVERY_MONTH_WORDS
+    period = parse_period(rest[0], today) if rest and not every_month else None
+    if period is not None or every_month:
         rest = rest[1:]
     period = period or quarter_period(today)
+    label = targets.EVERY_MONTH if every_month else period.label
     reason = " ".join(rest).strip()
     if problem := too_long(reason, max_length(TargetRow, "reason")):
         raise Usage("errors.text_too_long", **problem)
-    if setting and not reason:
+    if setting and not reason and not for_team:
         raise Usage("target.need_reason", example=f"/target set {whom} {args[1]} {args[2]} "
                     f"{period.label} …")
     with deps.sessions() as session:
@@ -104,27 +111,32 @@ def change(deps: Deps, who: Who, setting: bool, args: list[str]) -> str:
             return t(who.lang, refusal)
         if setting:
             before = targets.set_target(session, team_id=team.id, user_id=subject, metric=metric,
-                                        period=period.label, value=value, reason=reason,
+                                        period=label, value=value, reason=reason,
                                         by_user_id=who.user_id, now=deps.clock.now())
         else:
             before = targets.clear_target(session, team_id=team.id, user_id=subject,
-                                          metric=metric, period=period.label) or None
+                                          metric=metric, period=label) or None
+            if subject == targets.TEAM_DEFAULT:  # an older team-wide target goes too
+                before = targets.clear_target(session, team_id=team.id, user_id=targets.TEAM,
+                                              metric=metric, period=label) or before
         audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
                      action="target.set" if setting else "target.clear",
-                     target=subject or team.name, outcome="done", now=deps.clock.now(),
-                     detail=f"{metric} {period.label} {value or ''} {reason}".strip())
+                     target=team.name if for_team else subject, outcome="done",
+                     now=deps.clock.now(),
+                     detail=f"{metric} {label} {value or ''} {reason}".strip())
     shown = render.metric_value(who.lang, metric, value, team.currency) if setting else ""
     return t(who.lang, "target.saved" if setting else "target.cleared",
-             whom=Raw(f"<@{subject}>") if subject else team.name,
+             whom=team.name if for_team else Raw(f"<@{subject}>"), team=for_team,
              metric=Raw(t(who.lang, f"score.metric_{metric}")), value=Raw(shown),
-             period=format_period(period.label, who.lang), reason=reason,
+             period=(t(who.lang, "target.every_month") if every_month
+                     else format_period(period.label, who.lang)), reason=reason,
              replaced=before is not None)
 
 
 def _whose(session: Session, who: Who, word: str):  # noqa: ANN202
     if word.lower() in TEAM_WORDS:
         team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
-        subject = targets.TEAM
+        subject = targets.TEAM_DEFAULT
     else:
         subject = user_id(word)
         if subject is None:
@@ -137,7 +149,7 @@ def _whose(session: Session, who: Who, word: str):  # noqa: ANN202
 
 def _refusal(session: Session, who: Who, team, subject: str) -> str | None:  # noqa: ANN001
     actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
-    if subject == targets.TEAM:
+    if subject == targets.TEAM_DEFAULT:
         decision = decide(actor, "team.edit", team_id=team.id)
     else:
         decision = decide(actor, "member.rate", owner=subject, target_teams=teams.teams_of(
@@ -146,9 +158,10 @@ def _refusal(session: Session, who: Who, team, subject: str) -> str | None:  # n
 
 
 def show_args(deps: Deps, who: Who, args: list[str]) -> tuple[str, Period]:
-    """`[@rep] [period]`: whose targets, and for which period (this quarter by default)."""
+    """`[@rep] [period]`: whose targets, and for which period (this month by default: the
+    month card's targets, as they were set)."""
     today = who.today(deps.clock)
-    subject, period = who.user_id, quarter_period(today)
+    subject, period = who.user_id, month_period(today)
     for word in args:
         if (uid := user_id(word)) is not None:
             subject = uid

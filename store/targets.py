@@ -12,7 +12,9 @@ from store.models import TargetRow
 
 METRICS = ("sales", "sales_new", "sales_repeat", "new_customers", "collection_rate",
            "lead_conversion", "touches")
-TEAM = ""  # the user_id of a team-wide target
+TEAM = ""  # the user_id of an older team-wide target, shared between the reps
+TEAM_DEFAULT = "*"  # the user_id of a team default: each rep's target unless they have their own
+EVERY_MONTH = "month"  # the period of a team default for every month (from when it was set)
 
 
 def set_target(session: Session, *, team_id: int, user_id: str, metric: str, period: str,
@@ -46,10 +48,21 @@ def clear_target(session: Session, *, team_id: int, user_id: str, metric: str,
 
 def manual_targets(session: Session, *, team_id: int,
                    period: str) -> dict[str, dict[str, Target]]:
-    """{user_id ("" for the team): {metric: Target}} set by managers for the period."""
+    """{user_id (TEAM, TEAM_DEFAULT for the team): {metric: Target}} set by managers for the
+    period (a label, or EVERY_MONTH)."""
     found: dict[str, dict[str, Target]] = {}
     for row in session.exec(select(TargetRow).where(TargetRow.team_id == team_id,
                                                      TargetRow.period == period)).all():
         found.setdefault(row.user_id, {})[row.metric] = Target(
-            metric=row.metric, value=Decimal(row.value), source="manual", reason=row.reason)
+            metric=row.metric, value=Decimal(row.value),
+            source="team" if row.user_id == TEAM_DEFAULT else "manual", reason=row.reason)
     return found
+
+
+def every_month(session: Session, *, team_id: int) -> dict[str, tuple[Target, datetime]]:
+    """The team's defaults for every month: {metric: (Target, when it was set)}."""
+    return {row.metric: (Target(metric=row.metric, value=Decimal(row.value), source="team",
+                                reason=row.reason), row.set_at)
+            for row in session.exec(select(TargetRow).where(
+                TargetRow.team_id == team_id, TargetRow.user_id == TEAM_DEFAULT,
+                TargetRow.period == EVERY_MONTH)).all()}

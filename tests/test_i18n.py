@@ -161,6 +161,7 @@ DYNAMIC: dict[str, Iterable] = {
     "score.part_{}": [name for name, _ in Weights().items()],
     "score.kbi_{}": _codes("bot/scoring/kbi.py", r'_(?:count|ratio)\(\s*"(\w+)"'),
     "score.band_{}": (targets.BELOW, targets.ON_TARGET, targets.ABOVE, targets.NO_TARGET),
+    "score.pace_{}": (targets.BELOW, targets.ON_TARGET, targets.ABOVE),
     "score.board_{}": leaderboard.METRICS,
     "score.honour_{}": (leaderboard.SALES_STAR, leaderboard.ROOKIE_OF_THE_MONTH,
                         leaderboard.BEST_SERVICE, leaderboard.SATISFACTION_STAR),
@@ -170,7 +171,8 @@ DYNAMIC: dict[str, Iterable] = {
     "score.rec_{}": (recommend.COMMISSION_RAISE, recommend.COMMISSION_REVIEW, recommend.PIP,
                      recommend.PROMOTION, recommend.MANAGEMENT_TRAINEE,
                      recommend.ROOKIE_BREAKTHROUGH),
-    "score.source_{}": ("forecast", "manual"),  # bot.scoring.facts.Target.source
+    "score.source_{}": ("forecast", "manual", "team", "from_quarter", "from_months",
+                        "from_quarters", "from_month"),  # bot.scoring.facts.Target.source
     # Calibrations and action items (bot/render/calibrate.py, actions.py).
     "cal.intro_{}": ("dayahead", "hourbefore", "start", "preview"),  # pack_blocks(kind=)
     "cal.digest_{}": ("skipped", "missed"),  # bot/jobs/calibration.py

@@ -21,6 +21,7 @@ from bot.render.score import (
 from bot.scoring.facts import Period
 from bot.scoring.leaderboard import Leaderboard
 from bot.scoring.recommend import Recommendation
+from bot.scoring.targets import MIN_HISTORY_MONTHS
 from bot.services.reports import RepReport, TeamReport
 
 TOUCH_KINDS = ("call", "visit", "email")
@@ -149,22 +150,32 @@ def overview_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
     title = t(lang, "reports.overview_title", team=report.team_name,
               period=Raw(period_name(lang, report)))
     earlier = before.values("total") if before else {}
+    # Graded reps by total; then the ungraded (no target yet) by what they sold.
     ranked = sorted(report.reps.values(),
-                    key=lambda r: (r.card.total is None, -(r.card.total or 0), r.user_id))
+                    key=lambda r: (r.card.total is None, -(r.card.total or 0),
+                                   -(r.facts.sales_new + r.facts.sales_repeat), r.user_id))
     lines = []
     for place, rep in enumerate(ranked, start=1):
-        card = rep.card
+        card, f = rep.card, rep.facts
         bonus = (format_percent(card.bonus_multiplier, lang) if card.bonus_multiplier is not None
                  else "")
-        lines.append(t(lang, "reports.overview_line", place=place,
-                       user=Raw(f"<@{rep.user_id}>"), total=_num(card.total, lang),
-                       grade=card.grade or "", bonus=bonus,
-                       before=_num(earlier.get(rep.user_id), lang), points=rep.points.total))
+        if card.missing:
+            lines.append(t(lang, "reports.overview_ungraded_line", place=place,
+                           user=Raw(f"<@{rep.user_id}>"), review=card.missing == "quantitative",
+                           sales=Raw(format_money(f.sales_new + f.sales_repeat, report.currency,
+                                                  lang)),
+                           customers=f.new_customers, points=rep.points.total))
+        else:
+            lines.append(t(lang, "reports.overview_line", place=place,
+                           user=Raw(f"<@{rep.user_id}>"), total=_num(card.total, lang),
+                           grade=card.grade or "", bonus=bonus,
+                           before=_num(earlier.get(rep.user_id), lang),
+                           points=rep.points.total))
         for r in recommendations.get(rep.user_id, ()):
             lines.append("    • " + recommendation_text(lang, r))
     if not lines:
         lines = [t(lang, "reports.overview_empty")]
-    blocks = [header(title), *_sections(lines)]
+    blocks = [header(title), *_sections(lines), *missing_targets_blocks(lang, report=report)]
     notes = [t(lang, "reports.overview_footer")]
     if report.period.kind == "quarter":
         # Consequences read final grades (after the talk and the appeal window): at
@@ -173,6 +184,22 @@ def overview_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
                      else t(lang, "reports.overview_final_note"))
     blocks.append(context(*notes))
     return message(title, blocks)
+
+
+def missing_targets_blocks(lang: str, *, report: TeamReport) -> list[dict]:
+    """The reps whose card went ungraded for lack of a target, and the exact `/target set`
+    that grades them: the team default for all, or each rep's own."""
+    missing = sorted((r for r in report.reps.values() if r.card.missing), key=lambda r: r.user_id)
+    if not missing:
+        return []
+    label = report.period.label
+    lines = [t(lang, "reports.overview_missing", count=len(missing), label=label,
+               monthly=report.period.kind == "month")]
+    lines += [t(lang, "reports.overview_missing_line", user=Raw(f"<@{r.user_id}>"), label=label,
+                span=r.history_months if 0 < r.history_months < MIN_HISTORY_MONTHS else 0)
+              for r in missing]
+    return [*_sections(lines)[:5],
+            context(t(lang, "reports.overview_missing_after", label=label))]
 
 
 def not_on_team_blocks(lang: str, *, user_id: str, period: Period) -> dict:

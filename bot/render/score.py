@@ -26,6 +26,8 @@ from bot.services.reports import RepReport, TeamReport
 
 MONEY_METRICS = ("sales", "sales_new", "sales_repeat")
 RATE_METRICS = ("collection_rate", "lead_conversion")
+PART_METRIC = {"sales": "sales", "new_customers": "new_customers",
+               "collection": "collection_rate", "conversion": "lead_conversion"}
 
 
 def _num(value: object, lang: str = DEFAULT_LANG) -> str:
@@ -53,7 +55,8 @@ def period_name(lang: str, report: TeamReport) -> str:
     return name
 
 
-def _part_line(lang: str, part, currency: str) -> str:  # noqa: ANN001
+def _part_line(lang: str, part, currency: str, rep: RepReport | None = None,  # noqa: ANN001
+               running: bool = False) -> str:
     label = Raw(t(lang, f"score.part_{part.name}"))
     weight = format_percent(part.weight, lang)
     if not part.has_data:
@@ -63,7 +66,13 @@ def _part_line(lang: str, part, currency: str) -> str:  # noqa: ANN001
         elif part.name == "new_customers" and part.raw:
             shown = _num(part.raw, lang)
         return t(lang, "score.part_no_data", part=label, weight=weight, raw=Raw(shown))
-    raw, target = part.raw, part.target
+    raw, target, pace = part.raw, part.target, ""
+    metric = PART_METRIC.get(part.name)
+    as_set = rep.targets.get(metric) if rep is not None and metric else None
+    paced = running and as_set is not None and metric not in RATE_METRICS
+    if paced:  # the target as it was set, and beside it what is due by now
+        pace = t(lang, "score.pace_line", due=Raw(metric_value(lang, metric, target, currency)))
+        target = as_set.value  # type: ignore[union-attr]
     if part.name in ("sales",):
         raw, target = format_money(Decimal(raw), currency, lang), (
             format_money(Decimal(target), currency, lang) if target is not None else None)
@@ -76,8 +85,7 @@ def _part_line(lang: str, part, currency: str) -> str:  # noqa: ANN001
         raw, target = _num(raw, lang), _num(target, lang) if target is not None else None
     band = ""
     if part.attainment is not None and part.attainment.band != "no_target":
-        band = t(lang, f"score.band_{part.attainment.band}",
-                 percent=_num(part.attainment.percent, lang))
+        band = _band(lang, part.attainment, paced)
     detail = ""
     if part.name == "sales":
         d = dict(part.detail)
@@ -86,7 +94,60 @@ def _part_line(lang: str, part, currency: str) -> str:  # noqa: ANN001
                    repeat=Raw(format_money(Decimal(d.get("sales_repeat") or 0), currency, lang)))
     return t(lang, "score.part_line", part=label, weight=weight, raw=Raw(str(raw)),
              target=Raw(str(target)) if target is not None else "", score=_num(part.score, lang),
-             band=Raw(band), detail=Raw(detail))
+             band=Raw(band), detail=Raw(detail), pace=Raw(pace))
+
+
+def _band(lang: str, a, paced: bool) -> str:  # noqa: ANN001 - an Attainment
+    """The ±15% band; while the period runs, against what is due by now (the pace)."""
+    percent = _num(a.percent, lang)
+    if paced and a.band != "no_target":
+        return t(lang, f"score.pace_{a.band}", percent=percent)
+    return t(lang, f"score.band_{a.band}", percent=percent)
+
+
+def headline(lang: str, *, report: TeamReport, rep: RepReport, viewer_is_manager: bool) -> str:
+    """What the card says first: the grade of a closed period, the pace of a running one, or
+    what was achieved and the one line that says what is missing and which command fixes it."""
+    card, running = rep.card, report.in_progress or report.period.kind == "week"
+    if card.total is not None and (card.grade or card.pace_grade):
+        if card.grade:
+            bonus = (format_percent(card.bonus_multiplier, lang)
+                     if card.bonus_multiplier is not None else "")
+            return t(lang, "score.total", total=_num(card.total, lang), grade=card.grade,
+                     bonus=bonus)
+        return t(lang, "score.total_pace", total=_num(card.total, lang), grade=card.pace_grade,
+                 period=format_period(report.period.label, lang),
+                 week=report.period.kind == "week", monthly=card.kind == "monthly")
+    if card.missing is None:
+        if card.total is None:
+            return t(lang, "score.no_data")
+        return t(lang, "score.total", total=_num(card.total, lang), grade="", bonus="")
+    return "\n".join([achieved(lang, report=report, rep=rep, running=running),
+                      missing_line(lang, report=report, rep=rep, manager=viewer_is_manager)])
+
+
+def achieved(lang: str, *, report: TeamReport, rep: RepReport, running: bool) -> str:
+    f, currency = rep.facts, report.currency
+    return t(lang, "score.achieved", running=running,
+             sales=Raw(format_money(f.sales_new + f.sales_repeat, currency, lang)),
+             new=Raw(format_money(f.sales_new, currency, lang)),
+             repeat=Raw(format_money(f.sales_repeat, currency, lang)),
+             customers=f.new_customers, points=rep.points.total)
+
+
+def missing_line(lang: str, *, report: TeamReport, rep: RepReport, manager: bool) -> str:
+    """One line: what the card lacks to be graded, who fixes it and with which command."""
+    running = report.in_progress or report.period.kind == "week"
+    label = report.period.label
+    if report.period.kind == "week":
+        label = month_label(report.period)
+    return t(lang, "score.ungraded", running=running, review=rep.card.missing == "quantitative",
+             span=rep.history_months, manager=manager, who=Raw(f"<@{rep.user_id}>"),
+             label=label)
+
+
+def month_label(period) -> str:  # noqa: ANN001
+    return f"{period.start:%Y-%m}"
 
 
 def _comparison(lang: str, c: Comparison, *, names: bool) -> str:
@@ -103,27 +164,22 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
     card = rep.card
     title = t(lang, "score.title", user=mention(rep.user_id), period=Raw(period_name(lang,
                                                                                         report)))
-    if card.total is None:
-        headline = t(lang, "score.no_data")
-    else:
-        bonus = (format_percent(card.bonus_multiplier, lang) if card.bonus_multiplier is not None
-                 else "")
-        headline = t(lang, "score.total", total=_num(card.total, lang), grade=card.grade or "",
-                     bonus=bonus)
+    top = headline(lang, report=report, rep=rep, viewer_is_manager=viewer_is_manager)
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": unstarred(title)[:150]}},
-              section(headline),
+              section(top),
               context(_comparison(lang, report.compare(rep.user_id, "total", before),
                                   names=viewer_is_manager))]
     lines = []
     for part in card.parts:
-        line = _part_line(lang, part, report.currency)
+        line = _part_line(lang, part, report.currency, rep,
+                          report.in_progress or report.period.kind == "week")
         if part.has_data:
             c = report.compare(rep.user_id, part.name, before)
             line += " · " + t(lang, "score.part_compare", previous=_num(c.previous, lang),
                               average=_num(c.team_average, lang), best=_num(c.team_best, lang))
         lines.append(line)
     blocks.append(section("\n".join(lines)))
-    if card.redistributed:
+    if card.redistributed and not card.missing:  # ungraded: nothing was spread
         parts = ", ".join(t(lang, f"score.part_{n}") for n in card.redistributed)
         blocks.append(context(t(lang, "score.redistributed", parts=Raw(parts))))
     pts = rep.points
@@ -152,7 +208,7 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
     if viewer_is_manager and recommendations:
         blocks.append(section("*" + t(lang, "score.recommendations") + "*\n" + "\n".join(
             "• " + recommendation_text(lang, r) for r in recommendations)))
-    return message(unstarred(title) + " · " + unstarred(headline), blocks)
+    return message(unstarred(title) + " · " + unstarred(top.split("\n")[0]), blocks)
 
 
 def kbi_lines(lang: str, kbis: Sequence[KbiPace]) -> list[str]:
@@ -206,15 +262,22 @@ def _board_message(title: str, blocks: list[dict], in_channel: bool) -> dict:
 
 
 def _target_lines(lang: str, rep: RepReport, currency: str, *, reasons: bool) -> list[str]:
+    """Each target as it was set for the period; while the period runs, what is due by now
+    beside it (the pace), and the band against that."""
     lines = []
     for metric, a in rep.attainments.items():
-        if a.target is None:
+        as_set = rep.targets.get(metric)
+        if a.target is None or as_set is None:
             continue
+        # A target scaled to what is due by now: the period is running (callers need not say).
+        paced = metric not in RATE_METRICS and as_set.value != a.target.value
+        pace = (t(lang, "score.pace_line", due=Raw(metric_value(lang, metric, a.target.value,
+                                                                 currency))) if paced else "")
         lines.append(t(lang, "score.target_line", metric=Raw(t(lang, f"score.metric_{metric}")),
                        actual=Raw(metric_value(lang, metric, a.actual, currency)),
-                       target=Raw(metric_value(lang, metric, a.target.value, currency)),
-                       source=Raw(t(lang, f"score.source_{a.target.source}")),
-                       band=Raw(t(lang, f"score.band_{a.band}", percent=_num(a.percent, lang)))))
+                       target=Raw(metric_value(lang, metric, as_set.value, currency)),
+                       source=Raw(t(lang, f"score.source_{as_set.source}")), pace=Raw(pace),
+                       band=Raw(_band(lang, a, paced))))
         if reasons and (why := _target_reason(lang, a.target)):
             lines.append("    _" + t(lang, "target.reason", reason=Raw(why)) + "_")
     return lines or [t(lang, "score.no_targets")]

@@ -1,6 +1,13 @@
 """Scorecards: monthly = behaviour 40% + results 60% (seed 001 §二3); quarterly and annual =
 quantitative 60% + qualitative 40% (seed 003 §二(一)). Every part is scored 0-100, attainment up
-to the cap (120); a part with no data is left out and its weight spread over the others."""
+to the cap (120); a part with no data is left out and its weight spread over the others.
+
+Grades only where the seeds grade, and only on what they grade on: a closed month (with its
+bonus multiplier) once at least one result is measured against a target; a closed quarter or
+year once its quantitative part has data. Without that the card has no total, grade or bonus
+(`missing` says what is lacking): behaviour alone must not read as a grade. Weeks and periods
+still running get no grade either, only the pace (`pace_grade`: where the total would land if
+the period ended like this)."""
 
 from __future__ import annotations
 
@@ -49,6 +56,11 @@ class Scorecard:
     grade: str | None  # None when too little of the weight has data (rules.scores)
     bonus_multiplier: Decimal | None  # monthly scorecards only
     redistributed: tuple[str, ...]  # parts with no data whose weight went to the others
+    # Not graded because what the seeds grade on is missing: "results" (a month's results
+    # have no target) or "quantitative" (a review's quantitative part has no data).
+    missing: str | None = None
+    # A week or a period still running: the grade the pace points to, never a bonus.
+    pace_grade: str | None = None
 
     def part(self, name: str) -> Part | None:
         return next((p for p in self.parts if p.name == name), None)
@@ -176,10 +188,11 @@ def points_target(working_days: int, rules: Rules = DEFAULT_RULES) -> Decimal:
 def scorecard(facts: RepFacts, *, period: Period,
               targets: Mapping[str, Target | None] | None = None, points: int | None = None,
               working_days: int = 0, qualitative: Qualitative | None = None,
-              rules: Rules = DEFAULT_RULES) -> Scorecard:
+              closed: bool = True, rules: Rules = DEFAULT_RULES) -> Scorecard:
     """One rep's scorecard. Weeks and months use the monthly weights, quarters and years the
-    review weights. `targets` maps a metric (sales, sales_new, sales_repeat, new_customers,
-    collection_rate, lead_conversion) to its resolved target (see targets.target_for);
+    review weights; `closed` is False while the period runs (and a week is never closed for
+    grading), which gives a pace instead of a grade. `targets` maps a metric (sales, sales_new,
+    sales_repeat, new_customers, collection_rate, lead_conversion) to its resolved target;
     `points` is the period's behaviour points, `working_days` the period's working days."""
     kind = MONTHLY if period.kind in ("week", "month") else REVIEW
     weights = [(n, w) for n, w in getattr(rules.scores, kind).items() if w > 0]
@@ -190,33 +203,40 @@ def scorecard(facts: RepFacts, *, period: Period,
                        qualitative=qualitative or Qualitative(), period=period, rules=rules)
         for name, _ in weights}
     with_data = sum(w for n, w in weights if measures[n].score is not None)
+    measured_parts = RESULT_PARTS  # a month's results, a review's quantitative part
+    missing = None
+    if not any(measures[n].score is not None for n, _ in weights if n in measured_parts):
+        missing = "results" if kind == MONTHLY else "quantitative"
     parts = tuple(
         Part(name=n, group=_group(n, kind), weight=w / configured,
              effective_weight=(w / with_data if measures[n].score is not None else 0.0),
              raw=measures[n].raw, target=measures[n].target, score=measures[n].score,
              attainment=measures[n].attainment, detail=measures[n].detail)
         for n, w in weights)
-    if with_data > 0:
+    if with_data > 0 and missing is None:
         total: float | None = round(sum(p.score * p.effective_weight  # type: ignore[operator]
                                         for p in parts if p.score is not None), 2)
     else:
-        total = None
+        total = None  # nothing measured against a target: no total to grade or rank
     # Graded on the total as shown (2 decimals), so a card never reads 85.00 and says B.
     graded = total is not None and with_data / configured >= rules.scores.min_graded_weight
     letter = grade(total, rules) if graded else None  # type: ignore[arg-type]
+    final = closed and period.kind != "week"
     return Scorecard(
-        user_id=facts.user_id, period=period, kind=kind, parts=parts, total=total, grade=letter,
-        bonus_multiplier=(bonus_multiplier(letter, rules) if letter and kind == MONTHLY
-                          else None),
-        redistributed=tuple(p.name for p in parts if p.score is None))
+        user_id=facts.user_id, period=period, kind=kind, parts=parts, total=total,
+        grade=letter if final else None,
+        bonus_multiplier=(bonus_multiplier(letter, rules) if letter and final
+                          and kind == MONTHLY else None),
+        redistributed=tuple(p.name for p in parts if p.score is None), missing=missing,
+        pace_grade=None if final else letter)
 
 
 def score_month(facts: RepFacts, *, period: Period, points: int, working_days: int,
-                targets: Mapping[str, Target | None] | None = None,
+                targets: Mapping[str, Target | None] | None = None, closed: bool = True,
                 rules: Rules = DEFAULT_RULES) -> Scorecard:
     """Monthly scorecard: behaviour 40% + results 60% (seed 001 §二3)."""
     return scorecard(facts, period=period, targets=targets, points=points,
-                     working_days=working_days, rules=rules)
+                     working_days=working_days, closed=closed, rules=rules)
 
 
 def score_review(facts: RepFacts, *, period: Period, qualitative: Qualitative | None,

@@ -3,7 +3,7 @@ top, pro-rating for members who joined mid-period, and attainment within the ±1
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,6 +15,39 @@ from bot.scoring.rules import DEFAULT_RULES, Rules
 BELOW, ON_TARGET, ABOVE, NO_TARGET = "below", "on_target", "above", "no_target"
 _CENTS = Decimal("0.01")
 _RATE = Decimal("0.0001")
+# A forecast means something only with this many months of history behind it (from the first
+# month with any activity); with less the card says so and the manager sets a target.
+MIN_HISTORY_MONTHS = 3
+COUNT_METRICS = ("new_customers", "touches")
+MONEY_METRICS = ("sales", "sales_new", "sales_repeat")
+
+
+def history_span(history: Mapping[str, Sequence[Decimal]], months: int = 12) -> int:
+    """How many of the trailing `months` months lie on or after the first month with any
+    activity at all (any metric): the history a forecast stands on. Months before it are the
+    zero-fill of a rep (or team) that was not there yet."""
+    columns = [list(v)[-months:] for v in history.values() if v]
+    length = max((len(c) for c in columns), default=0)
+    padded = [[Decimal(0)] * (length - len(c)) + c for c in columns]
+    for i in range(length):
+        if any(c[i] for c in padded):
+            return length - i
+    return 0
+
+
+def sensible(metric: str, value: Decimal, rules: Rules = DEFAULT_RULES) -> Decimal | None:
+    """A forecast as a person would set it: counts whole (never 0.1 of a customer), money to
+    three significant figures (15,400, not 15,384.62), rates to a whole percent; None when
+    that leaves nothing (a target of 0 is no target)."""
+    if metric in rules.targets.rate_metrics:
+        value = value.quantize(_CENTS, ROUND_HALF_UP)
+    elif metric in MONEY_METRICS:
+        if value > 0:
+            step = Decimal(10) ** max(0, value.adjusted() - 2)
+            value = (value / step).quantize(Decimal(1), ROUND_HALF_UP) * step
+    else:
+        value = value.quantize(Decimal(1), ROUND_HALF_UP)
+    return value if value > 0 else None
 
 
 def forecast(history: Sequence[Decimal], period: Period, *, rate: bool = False,
@@ -37,20 +70,30 @@ def prorate(value: Decimal, *, period: Period, joined_at: date) -> Decimal:
 
 
 def target_for(metric: str, *, member: Member, period: Period, manual: Target | None = None,
-               fallback_history: Sequence[Decimal] = (),
+               fallback_history: Sequence[Decimal] = (), fallback_span: int | None = None,
                rules: Rules = DEFAULT_RULES) -> Target | None:
     """The target that applies to `member` for `metric` in `period`.
 
     A manual target wins and is taken as set (the manager knew the start date). Otherwise the
     rolling forecast of the member's own history, or of `fallback_history` (e.g. the team's
-    average rep) when they have none, pro-rated if they joined during the period (rates are
-    not pro-rated). None when there is nothing to forecast from.
+    average rep, `fallback_span` months long) when they have none, pro-rated if they joined
+    during the period (rates are not pro-rated), rounded as a person would set it. None when
+    there is nothing to forecast from, or fewer than MIN_HISTORY_MONTHS months of it.
     """
     if manual is not None:
         return manual
     rate = metric in rules.targets.rate_metrics
-    history = member.history.get(metric) or tuple(fallback_history)
-    value = forecast(history, period, rate=rate, months=rules.targets.history_months)
+    months = rules.targets.history_months
+    span = history_span(member.history, months)
+    history = member.history.get(metric, ()) if span else None
+    if history is None:  # no activity of their own yet: the fallback (e.g. the average rep)
+        history, span = tuple(fallback_history), (
+            history_span({metric: fallback_history}, months) if fallback_span is None
+            else fallback_span)
+    if span < MIN_HISTORY_MONTHS:
+        return None
+    value = forecast(list(history)[-span:], period, rate=rate, months=months)
+    value = sensible(metric, value, rules) if value is not None else None
     if value is None:
         return None
     share = joined_share(period, member.joined_at)
@@ -58,8 +101,10 @@ def target_for(metric: str, *, member: Member, period: Period, manual: Target | 
         return Target(metric=metric, value=value, source="forecast")
     days_in = (period.end - period.start).days + 1
     on_team = max(0, (period.end - max(member.joined_at, period.start)).days + 1)
-    return Target(metric=metric, value=prorate(value, period=period, joined_at=member.joined_at),
-                  source="forecast", prorated=(on_team, days_in))
+    shared = sensible(metric, prorate(value, period=period, joined_at=member.joined_at), rules)
+    if shared is None:
+        return None
+    return Target(metric=metric, value=shared, source="forecast", prorated=(on_team, days_in))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -24,11 +24,13 @@ from bot.scoring.points import PointsBreakdown, points_breakdown
 from bot.scoring.recommend import GradeRecord, Recommendation, recommend
 from bot.scoring.rules import Rules
 from bot.scoring.scorecard import Scorecard, scorecard
-from bot.scoring.targets import Attainment, attainment, target_for
-from store import alerts, annual, ratings, reviews, targets, teams
+from bot.scoring.targets import Attainment, attainment, history_span, target_for
+from bot.services.targets import TargetResolver
+from store import alerts, annual, ratings, reviews, teams
 from store import scoring as facts_store
 from store.models import Team
 
+MONEY = ("sales", "sales_new", "sales_repeat")
 TARGET_METRICS = ("sales", "sales_new", "sales_repeat", "new_customers", "collection_rate",
                   "lead_conversion", "touches")
 
@@ -39,10 +41,12 @@ class RepReport:
     facts: RepFacts
     points: PointsBreakdown
     card: Scorecard
-    targets: dict[str, Target | None]
+    targets: dict[str, Target | None]  # as set (or derived) for the whole period
+    # Against what is due by now while the period runs (the pace); as `targets` once it ended.
     attainments: dict[str, Attainment]
     kbis: tuple[KbiPace, ...]
     qualitative: Qualitative | None
+    history_months: int = 0  # the history a forecast could stand on (targets.history_span)
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
     as_of = min(today, period.end)
-    in_progress = period.start <= today < period.end
+    in_progress = period.start <= today <= period.end  # the last day too: not over yet
     off = [d.day for d in teams.days_off(session, team_id=team.id)]
     all_days = working_days(period.start, period.end, country=team.holiday_country,
                             days_off=off)
@@ -108,36 +112,43 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     leads = facts_store.lead_touches(session, team_id=team.id, since=since - timedelta(days=3),
                                      until=min(now, datetime.combine(
                                          period.end + timedelta(days=1), time(0), tzinfo=tz)))
-    manual = targets.manual_targets(session, team_id=team.id, period=period.label)
     qualitative = _qualitative(session, team.id, period)
     fallback = _team_average_history(members.values())
-    share = Decimal(len(elapsed)) / Decimal(len(all_days)) if in_progress and all_days else 1
+    fallback_span = history_span(fallback, rules.targets.history_months)
+    resolver = TargetResolver.load(session, team=team, period=period, reps=len(members),
+                                   rules=rules)
     reps = {}
-    team_targets = _split_team_targets(manual.get(targets.TEAM, {}), len(members), rules)
     for user, rep_facts in facts.items():
         member = members.get(user) or Member(user_id=user, joined_at=period.start)
         if member.joined_at > period.end and not _active(rep_facts):
             continue  # not on the team yet in this period
-        rep_targets = {
-            metric: _to_date(_positive(target_for(
-                metric, member=member, period=period,
-                manual=manual.get(user, {}).get(metric) or team_targets.get(metric),
-                fallback_history=fallback.get(metric, ()), rules=rules)), share, metric, rules)
-            for metric in TARGET_METRICS}
+        span = history_span(member.history, rules.targets.history_months) or fallback_span
+
+        def forecast_of(metric: str, p: Period, member: Member = member) -> Target | None:
+            return _positive(target_for(metric, member=member, period=p,
+                                        fallback_history=fallback.get(metric, ()),
+                                        fallback_span=fallback_span, rules=rules))
+
+        as_set = {metric: resolver.target(user, metric, period, forecast_of, member.joined_at)
+                  for metric in TARGET_METRICS}
         points = points_breakdown(rep_facts, leads, period=period, now=now, tz=tz, rules=rules)
-        # Someone who joined during the period is measured from their first day.
+        # Someone who joined during the period is measured from their first day: their
+        # (pro-rated) target is due over their own working days.
         own_days = [d for d in all_days if d >= member.joined_at]
         own_elapsed = [d for d in elapsed if d >= member.joined_at]
+        share = (Decimal(len(own_elapsed)) / Decimal(len(own_days))
+                 if in_progress and own_days else 1)
+        rep_targets = {metric: _to_date(t, share, metric, rules) for metric, t in as_set.items()}
         card = scorecard(rep_facts, period=period, targets=rep_targets, points=points.total,
                          working_days=len(own_elapsed), qualitative=qualitative.get(user),
-                         rules=rules)
+                         closed=not in_progress, rules=rules)
         reps[user] = RepReport(
-            user_id=user, facts=rep_facts, points=points, card=card, targets=rep_targets,
+            user_id=user, facts=rep_facts, points=points, card=card, targets=as_set,
             attainments={m: attainment(m, _actual(rep_facts, m), t, rules)
                          for m, t in rep_targets.items()},
             kbis=kbi_pace(rep_facts, period=period, working_days=len(own_days),
                           working_days_elapsed=len(own_elapsed), rules=rules),
-            qualitative=qualitative.get(user))
+            qualitative=qualitative.get(user), history_months=span)
     return TeamReport(
         team_id=team.id, team_name=team.name, currency=team.currency, period=period,
         as_of=as_of, in_progress=in_progress, working_days=len(elapsed), reps=reps,
@@ -186,17 +197,6 @@ def _positive(target: Target | None) -> Target | None:
     return target if target is not None and target.value > 0 else None
 
 
-def _split_team_targets(team: dict[str, Target], reps: int, rules: Rules) -> dict[str, Target]:
-    """A team-wide target stands for each rep without their own: amounts shared equally,
-    rates as they are."""
-    if not reps:
-        return {}
-    return {metric: t if metric in rules.targets.rate_metrics else Target(
-                metric, (t.value / reps).quantize(Decimal("0.01")), "manual", t.reason,
-                shared_by=reps)
-            for metric, t in team.items()}
-
-
 def _actual(f: RepFacts, metric: str) -> Decimal:
     if metric == "sales":
         return f.sales_new + f.sales_repeat
@@ -215,7 +215,8 @@ def _to_date(target: Target | None, share: Decimal | int, metric: str,
     by now (working days elapsed); rates are not."""
     if target is None or share == 1 or metric in rules.targets.rate_metrics:
         return target
-    return replace(target, value=(target.value * share).quantize(Decimal("0.01")))
+    step = Decimal(1) if metric in MONEY else Decimal("0.01")  # money due by now: whole units
+    return replace(target, value=(target.value * share).quantize(step, ROUND_HALF_UP))
 
 
 def _team_average_history(members) -> dict[str, tuple[Decimal, ...]]:  # noqa: ANN001

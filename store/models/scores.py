@@ -14,8 +14,9 @@ from store.models.columns import utc_column
 
 
 class TargetRow(SQLModel, table=True):
-    """A manager's target for a rep (or the whole team: user_id "") and one period. Periods
-    without one use the rolling forecast (bot/scoring), so only adjustments are stored."""
+    """A manager's target for a rep, a team default for each rep (user_id "*", period a label
+    or "month": every month from set_at on) or an older team-wide target shared between the
+    reps (user_id ""). Periods without one use the rolling forecast (bot/scoring)."""
 
     __tablename__ = "targets"
     __table_args__ = (
@@ -24,9 +25,9 @@ class TargetRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="teams.id", index=True)
-    user_id: str = Field(default="", max_length=32)  # "" = the team's own target
+    user_id: str = Field(default="", max_length=32)  # "*" team default, "" team-wide (older)
     metric: str = Field(max_length=32)
-    period: str = Field(max_length=16)  # 2026-11, 2026-Q4, 2026
+    period: str = Field(max_length=16)  # 2026-11, 2026-Q4, 2026, or "month" (every month)
     value: Decimal = Field(sa_column=Column(Numeric(18, 4), nullable=False))
     reason: str = Field(default="", max_length=500)
     set_by: str = Field(max_length=32)

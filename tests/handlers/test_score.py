@@ -51,7 +51,10 @@ def test_reps_cannot_see_each_other_but_managers_can(bot: Bot) -> None:
     assert "🙏" in text_of(bot)
     bot.command("<@U0BO> month", command="/scorecard", user="U0MEI")
     card = text_of(bot, 2)
-    assert "绩效卡 · <@U0BO>" in card and "总分" in card
+    # No target and no history: what Bo achieved, and the manager's own command to fix it.
+    assert "绩效卡 · <@U0BO>" in card and "销售额 ¥500,000" in card
+    assert "暂无进度" in card and "请设定：`/target set` <@U0BO> `sales 金额 2026-11`" in card
+    assert "总分" not in card and "奖金系数 ×" not in card
 
 
 def test_bad_arguments_get_a_private_example(bot: Bot) -> None:

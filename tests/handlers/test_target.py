@@ -27,7 +27,10 @@ def test_a_manager_sets_a_target_with_a_reason_and_the_rep_sees_the_band(bot: Bo
     bot.command("deal Acme 120k new")
     card = shown(bot, "2026-11", "U0ALICE", 1)
     assert "Targets · <@U0ALICE> · November 2026" in card
-    assert "above target" in card and "extra reward" in card and "set by your manager" in card
+    # The target as it was set for November, the pace beside it, labelled as pace.
+    # Alice joined on Wed 18 Nov: 1 of her 9 working days in November is over.
+    assert "CN¥120,000 of CN¥100,000 (set by your manager) · pace: CN¥11,111 due by now" in card
+    assert "ahead of pace" in card
     assert "why: new territory in the east" in card
     with bot.deps.sessions() as session:
         row = session.exec(select(TargetRow)).one()
@@ -44,10 +47,14 @@ def test_band_edges_show_on_target(bot: Bot) -> None:
 
 
 def test_a_running_period_is_judged_against_the_share_due_by_now(bot: Bot) -> None:
-    target(bot, "set <@U0ALICE> sales 100k 2026-11 pilot")
+    """Issue 12: a CN¥500,000 target showed as CN¥368,852.46 "set by your manager". It shows
+    as set, for its period, with what is due by now beside it as the pace."""
+    target(bot, "set <@U0ALICE> sales 500k 2026-11 pilot")
     card = shown(bot, "2026-11", "U0ALICE", 1)
     assert "(to date, Wed 18 Nov)" in card
-    assert "¥100,000" not in card  # 12 of 21 working days are due by Nov 18
+    # Alice joined on Wed 18 Nov: 1 of her 9 working days in November is over.
+    assert "CN¥0 of CN¥500,000 (set by your manager) · pace: CN¥55,556 due by now" in card
+    assert "behind pace (0% of what is due by now)" in card
 
 
 def test_adjustments_need_a_reason_and_a_manager(bot: Bot) -> None:
@@ -55,17 +62,19 @@ def test_adjustments_need_a_reason_and_a_manager(bot: Bot) -> None:
     refused = target(bot, "set <@U0BO> sales 1m 2026-Q4 because", user="U0ALICE")
     assert "Only managers and admins" in refused
     assert "🙏" in target(bot, "set <@U0ALICE> sales 1m 2026-Q4 I deserve it", user="U0ALICE")
+    assert "🙏" in target(bot, "set team sales 1m month", user="U0ALICE")
     with bot.deps.sessions() as session:
         assert session.exec(select(TargetRow)).all() == []
 
 
-def test_team_targets_are_shared_and_rates_read_as_percent(bot: Bot) -> None:
-    target(bot, "set team sales 1m 2026-10 trade-show season")
+def test_team_targets_are_each_reps_default_and_rates_read_as_percent(bot: Bot) -> None:
+    saved = target(bot, "set team sales 1m 2026-10 trade-show season")
+    assert "每位销售" in saved and "个人目标优先" in saved
     target(bot, "set <@U0ALICE> collection 95% 2026-10 tighter terms")
     assert "joined the team after" in json.dumps(shown(bot, "2026-10", "U0ALICE", 1))
     bot.command("call Acme Oct 12")  # active in October after all
     card = shown(bot, "2026-10", "U0ALICE", 2)
-    assert "¥500,000" in card  # shared between the two reps
+    assert "CN¥1,000,000 (team default, set by your manager)" in card  # each rep's, as set
     assert "95%" in card
     assert "恢复使用滚动预测" in target(bot, "clear team sales 2026-10")
 
@@ -75,3 +84,45 @@ def test_bad_input_gets_examples(bot: Bot) -> None:
     assert "不是金额" in target(bot, "set <@U0ALICE> sales lots 2026-Q4 x")
     assert "不是比率" in target(bot, "set <@U0ALICE> conversion 250% 2026-Q4 x")
     assert "/target set" in target(bot, "help", user="U0ALICE")
+
+
+def test_a_team_default_for_every_month_from_day_one(bot: Bot) -> None:
+    """Issue 12: `/target set team sales 500k month` gives each rep CN¥500,000 a month from
+    now on, without a reason (it is a baseline, not an adjustment); a rep's own wins."""
+    saved = target(bot, "set team sales 500k month")
+    assert "每位销售" in saved and "从现在起的每个月" in saved and "¥500,000" in saved
+    for month in ("2026-11", "2026-12"):
+        card = shown(bot, month, "U0ALICE", ("2026-11", "2026-12").index(month) + 1)
+        assert "CN¥500,000 (team default, set by your manager)" in card
+    october = shown(bot, "2026-10", "U0MEI", 3)  # set on 18 Nov: October keeps no target
+    assert "CN¥500,000" not in october
+    target(bot, "set <@U0ALICE> sales 800k 2026-12 bigger territory")
+    card = shown(bot, "2026-12", "U0ALICE", 4)
+    assert "CN¥800,000 (set by your manager)" in card and "CN¥500,000" not in card
+    bo = shown(bot, "<@U0BO> 2026-12", "U0MEI", 5)
+    assert "¥500,000" in bo and "¥800,000" not in bo
+    assert "已清除" in target(bot, "clear team sales month")
+    assert "¥500,000" not in shown(bot, "<@U0BO> 2026-12", "U0MEI", 6)
+    with bot.deps.sessions() as session:
+        rows = session.exec(select(TargetRow.user_id, TargetRow.period)).all()
+    assert rows == [("U0ALICE", "2026-12")]
+
+
+def test_month_and_quarter_targets_never_contradict(bot: Bot) -> None:
+    """Issue 12: month cards ignored quarter targets and quarter cards month targets (one rep
+    B for December and D for Q4 on the same data). A month without its own target takes a
+    third of the quarter's; a quarter without one is the sum of its months; both say so."""
+    target(bot, "set <@U0ALICE> sales 900k 2026-Q4 launch quarter")
+    december = shown(bot, "2026-12", "U0ALICE", 1)
+    # Alice joined on 18 Nov: the quarter is shared over November and December.
+    assert "CN¥450,000 (an equal share of the quarter's target)" in december
+    quarter = shown(bot, "2026-Q4", "U0ALICE", 2)
+    assert "CN¥900,000 (set by your manager)" in quarter
+    for month, value in (("2026-10", "100k"), ("2026-11", "200k"), ("2026-12", "300k")):
+        target(bot, f"set <@U0BO> sales {value} {month} ramp-up")
+    bo = shown(bot, "<@U0BO> 2026-Q4", "U0MEI", 3)
+    # Bo joined on 18 Nov: October, before he was on the team, adds nothing.
+    assert "¥500,000（各月目标之和）" in bo
+    # A month of his without a target: no quarter figure made up from a forecast.
+    target(bot, "clear <@U0BO> sales 2026-11")
+    assert "¥300,000" not in shown(bot, "<@U0BO> 2026-Q4", "U0MEI", 4)

@@ -15,11 +15,14 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from bot.calendar.periods import month_period
 from bot.grammar.kinds import LogEntry
 from bot.jobs import registry as jobs
 from bot.jobs import reports as job_reports
+from bot.scoring.grades import GRADES
 from bot.scoring.recommend import Recommendation
-from store import activity, briefs, teams
+from bot.services.reports import team_report
+from store import activity, briefs, targets, teams
 from store.models import Member
 from tests.conftest import WORKSPACE
 from tests.fakes import FakeSlack
@@ -244,3 +247,55 @@ def test_channel_posts_are_kept_a_second_apart() -> None:
     client.chat_postMessage(channel="C1", text="c")
     assert inner.at[1] - inner.at[0] < 0.1
     assert inner.at[2] - inner.at[0] >= 0.19
+
+
+# ----------------------------------------------------------------- issue 12: a fresh team
+
+def test_a_fresh_team_without_targets_is_not_graded_d_at_month_end(september: World) -> None:
+    """Issue 12: with no history and no target every card read "Total 0 · grade D · monthly
+    bonus ×0%", for a rep who closed CN¥2,000,000 as for one who made two calls, while the
+    channel named the same rep sales star. Now nobody is graded for lack of a target: each
+    card shows what was achieved and the command that fixes it, and the manager's overview
+    lists the reps and the exact `/target set` to run."""
+    world = september
+    log(world, "U0BO", "deal", date(2026, 9, 21), customer="Globex", amount=Decimal(1920000),
+        new_customer=True)
+    log(world, "U0ALICE", "call", date(2026, 9, 22), count=2, customer="Initech")
+    assert run(world, "month-end", local(SHANGHAI, "2026-10-08 09:00")).sent == 4
+    [bo], [alice], [overview] = (posts(world, c) for c in ("DU0BO", "DU0ALICE", "DU0MEI"))
+    for card in (bo, alice):
+        assert " D" not in card["text"] and "×0%" not in card["blocks"]
+        assert "奖金系数 ×" not in card["blocks"] and "monthly bonus ×" not in card["blocks"]
+    assert "暂不评级" in bo["blocks"] and "¥2,000,000" in bo["blocks"]
+    assert "由经理设定：`/target set` <@U0BO> `sales 金额 2026-09`" in bo["blocks"]
+    assert "Not graded" in alice["blocks"] and "no history yet for a forecast" in alice["blocks"]
+    assert "Your manager sets one" in alice["blocks"]
+    body = overview["blocks"]
+    assert "因没有目标而未评级：2 名销售" in body
+    assert "`/target set team sales 金额 2026-09`" in body
+    assert "• <@U0ALICE>：`/target set` <@U0ALICE> `sales 金额 2026-09 原因`" in body
+    assert "等级" not in body and "奖金系数" not in body
+    # The top seller comes first in the overview, as on the channel's board.
+    assert body.index("1. <@U0BO>") < body.index("2. <@U0ALICE>")
+    [board] = posts(world, CHANNEL)
+    assert "<@U0BO>" in board["blocks"]
+
+
+def test_once_a_target_is_set_the_closed_month_is_graded_and_ranking_holds(
+        september: World) -> None:
+    """The manager runs the command the overview gave; the card is graded with its bonus, and
+    no rep ranked top on results is graded below one ranked bottom."""
+    world = september
+    log(world, "U0ALICE", "call", date(2026, 9, 22), count=2, customer="Initech")
+    with world.deps.sessions() as s:
+        team = teams.get_team(s, workspace_id=WORKSPACE, name="East")
+        targets.set_target(s, team_id=team.id, user_id=targets.TEAM_DEFAULT, metric="sales",
+                           period="2026-09", value=Decimal(100000), reason="",
+                           by_user_id="U0MEI", now=local(SHANGHAI, "2026-10-08 10:00"))
+        report = team_report(s, team=team, period=month_period(date(2026, 9, 1)),
+                             now=local(SHANGHAI, "2026-10-08 10:00"))
+    bo, alice = report.reps["U0BO"].card, report.reps["U0ALICE"].card
+    assert bo.grade is not None and bo.bonus_multiplier is not None and bo.missing is None
+    assert alice.grade is not None and alice.missing is None
+    assert bo.total > alice.total and GRADES.index(bo.grade) <= GRADES.index(alice.grade)
+    assert report.reps["U0BO"].targets["sales"].value == Decimal(100000)  # as set, each rep's

@@ -55,24 +55,44 @@ def test_monthly_scorecard(points: int, sales: int, behaviour: float, result: fl
     (190, "S", D("1.2")), (170, "A", D(1)), (140, "B", D("0.8")), (120, "C", D("0.6")),
     (118, "D", D(0))])
 def test_monthly_bonus_multiplier(total_points: int, letter: str, bonus: D) -> None:
-    card = month(total_points, targets={})  # behaviour alone: points / 200
+    # Behaviour (points / 200) and sales (of 100) at the same score: the total is points / 2.
+    card = month(total_points, D(total_points) / 2)
     assert (card.grade, card.bonus_multiplier) == (letter, bonus)
 
 
 def test_grade_band_edges_on_the_total() -> None:
-    # Behaviour only, 200-point target: 0.5 points = 0.25 score, so totals land on the edges.
-    assert [month(p, targets={}).grade for p in (190, 189, 170, 169, 140, 139, 120, 119)] == [
+    assert [month(p, D(p) / 2).grade for p in (190, 189, 170, 169, 140, 139, 120, 119)] == [
         "S", "A", "A", "B", "B", "C", "C", "D"]
 
 
-def test_no_sales_target_spreads_its_weight_over_behaviour() -> None:
-    card = month(150, 500, targets={})
-    sales = card.part("sales")
-    assert sales is not None and sales.score is None and not sales.has_data
-    assert sales.attainment is not None and sales.attainment.band == "no_target"
-    assert card.redistributed == ("sales",)
-    assert card.part("behaviour").effective_weight == 1.0  # type: ignore[union-attr]
-    assert card.total == 75.0
+def test_no_sales_target_is_no_grade_and_no_bonus() -> None:
+    """Issue 12: with no target every result was "no data", its weight went to behaviour and
+    a rep who closed CN¥2,000,000 read "Total 0 · grade D · monthly bonus ×0%". A month is
+    graded only when its results are measured against something."""
+    for points, sales in ((150, 500), (0, 2_000_000), (0, 0)):
+        card = month(points, sales, targets={})
+        sales_part = card.part("sales")
+        assert sales_part is not None and sales_part.score is None
+        assert sales_part.raw == D(sales)  # what was achieved is still there to show
+        assert sales_part.attainment is not None and sales_part.attainment.band == "no_target"
+        assert (card.total, card.grade, card.bonus_multiplier) == (None, None, None)
+        assert card.missing == "results"
+    assert month(150, 500).missing is None
+
+
+@pytest.mark.parametrize("kind", ["week", "month"])
+def test_weeks_and_months_to_date_show_pace_not_a_grade(kind: str) -> None:
+    period = (NOV if kind == "month"
+              else Period("week", date(2026, 11, 16), date(2026, 11, 22), "2026-W47"))
+    card = score_month(RepFacts("U1", sales_new=D(90)), period=period, points=150,
+                       working_days=20, targets=SALES_100, closed=kind == "week")
+    assert (card.grade, card.bonus_multiplier) == (None, None)
+    assert card.pace_grade == "B" and card.total == 84.0  # 0.4 * 75 + 0.6 * 90
+
+
+def test_a_closed_month_is_graded_with_its_bonus() -> None:
+    card = month(150, 90)
+    assert (card.grade, card.bonus_multiplier, card.pace_grade) == ("B", D("0.8"), None)
 
 
 def test_nothing_to_score_gives_no_total() -> None:
@@ -166,7 +186,8 @@ def test_missing_parts_are_redistributed_proportionally() -> None:
 def test_review_without_targets_or_ratings_scores_what_it_can() -> None:
     card = score_review(RepFacts("U1", learning=1), period=Q4, qualitative=None)
     assert [p.name for p in card.parts if p.has_data] == ["learning"]
-    assert card.total == 50.0  # 1 of 2 trainings a quarter
+    assert card.part("learning").score == 50.0  # 1 of 2 trainings a quarter
+    assert (card.total, card.grade, card.missing) == (None, None, "quantitative")
 
 
 @pytest.mark.parametrize(("due", "on_time", "has_data"), [
@@ -207,18 +228,50 @@ QUARTER = Period("quarter", date(2026, 10, 1), date(2026, 12, 31), "2026-Q4")
 
 
 @pytest.mark.parametrize(("qualitative", "graded"), [
-    (None, False),  # learning alone (10%) grades nothing
-    (Qualitative(satisfaction=90, compliance_deductions=0), False),  # 30% of the weight
-    (Qualitative(satisfaction=90, compliance_deductions=0,
-                 peer_scores=(4.0, 4.0, 5.0)), True),  # 40%: enough to grade
+    (None, False),  # conversion and learning (25%) grade nothing
+    (Qualitative(satisfaction=90), False),  # 35% of the weight
+    (Qualitative(satisfaction=90, compliance_deductions=0), True),  # 45%: enough to grade
 ])
 def test_a_card_is_graded_only_with_enough_of_the_weight(qualitative, graded) -> None:  # noqa: ANN001
-    card = score_review(RepFacts("U1"), period=QUARTER, qualitative=qualitative)
+    facts = RepFacts("U1", leads_created=10, leads_won=3)
+    card = score_review(facts, period=QUARTER, qualitative=qualitative,
+                        targets={"lead_conversion": Target("lead_conversion", D("0.3"))})
     assert card.total is not None
     assert (card.grade is not None) is graded
 
 
-def test_behaviour_alone_grades_a_month() -> None:
+def test_a_quarter_cannot_reach_s_on_qualitative_inputs_alone() -> None:
+    """Issue 12: the qualitative 40% alone (perfect ratings) graded a quarter S."""
+    perfect = Qualitative(satisfaction=100, compliance_deductions=0, peer_scores=(5.0,) * 5)
+    card = score_review(RepFacts("U1", learning=2, sales_new=D(900)), period=QUARTER,
+                        qualitative=perfect)
+    assert (card.total, card.grade, card.missing) == (None, None, "quantitative")
+    graded = score_review(RepFacts("U1", learning=2, sales_new=D(50)), period=QUARTER,
+                          qualitative=perfect, targets=SALES_100)
+    assert graded.grade is not None and graded.missing is None
+
+
+def test_behaviour_alone_does_not_grade_a_month() -> None:
     month = Period("month", date(2026, 11, 1), date(2026, 11, 30), "2026-11")
     card = score_month(RepFacts("U1"), period=month, points=100, working_days=10)
-    assert card.grade is not None and card.redistributed == ("sales",)
+    assert card.grade is None and card.redistributed == ("sales",)
+    assert card.missing == "results" and card.bonus_multiplier is None
+
+
+def test_top_on_results_is_never_graded_below_the_bottom_with_the_same_target() -> None:
+    """Issue 12's ranking sanity: with the same target (a team default), a rep who met it is
+    never graded below one who closed nothing, whatever their behaviour points (the seeds'
+    40 % behaviour can still put a rep at 60 % of target with many points above one at 100 %
+    with none: that is the weighting, not a lack of data)."""
+    from bot.scoring.grades import GRADES
+
+    target = {"sales": Target("sales", D(500000))}
+    for top_sales in (500000, 800000, 2000000):
+        for bottom_sales in (0,):
+            for top_points in (-50, 0, 60, 200):
+                for bottom_points in (0, 100, 240, 400):
+                    top = month(top_points, top_sales, targets=target)
+                    bottom = month(bottom_points, bottom_sales, targets=target)
+                    assert top.grade and bottom.grade
+                    assert GRADES.index(top.grade) <= GRADES.index(bottom.grade), (
+                        top_sales, bottom_sales, top_points, bottom_points)

@@ -9,7 +9,14 @@ import pytest
 
 from bot.scoring.facts import Member, Period, Target
 from bot.scoring.rules import Rules
-from bot.scoring.targets import attainment, forecast, prorate, target_for
+from bot.scoring.targets import (
+    attainment,
+    forecast,
+    history_span,
+    prorate,
+    sensible,
+    target_for,
+)
 
 NOV = Period("month", date(2026, 11, 1), date(2026, 11, 30), "2026-11")
 Q4 = Period("quarter", date(2026, 10, 1), date(2026, 12, 31), "2026-Q4")
@@ -68,10 +75,10 @@ def test_manual_target_overrides_the_forecast() -> None:
 
 
 def test_member_who_joined_mid_month_gets_a_pro_rated_target() -> None:
-    member = Member("U1", date(2026, 11, 16), {"sales": (D(100), D(100))})
+    member = Member("U1", date(2026, 11, 16), {"sales": (D(100), D(100), D(100))})
     t = target_for("sales", member=member, period=NOV)
     assert t is not None
-    assert (t.value, t.source, t.prorated) == (D("50.00"), "forecast", (15, 30))
+    assert (t.value, t.source, t.prorated) == (D("50"), "forecast", (15, 30))
 
 
 def test_new_member_without_history_uses_the_fallback_pro_rated() -> None:
@@ -82,16 +89,56 @@ def test_new_member_without_history_uses_the_fallback_pro_rated() -> None:
 
 
 def test_rates_are_not_pro_rated() -> None:
-    member = Member("U1", date(2026, 11, 16), {"collection_rate": (D("0.8"), D("1"))})
+    member = Member("U1", date(2026, 11, 16), {"collection_rate": (D("0.8"), D("1"), D("0.9"))})
     t = target_for("collection_rate", member=member, period=NOV)
-    assert t is not None and t.value == D("0.9000") and t.reason == ""
+    assert t is not None and t.value == D("0.90") and t.reason == ""
 
 
 def test_history_months_is_a_rule() -> None:
     rules = Rules.from_mapping({"targets": {"history_months": 3}})
     member = Member("U1", date(2020, 1, 1), {"sales": (D(1000), D(10), D(20), D(30))})
     t = target_for("sales", member=member, period=NOV, rules=rules)
-    assert t is not None and t.value == D("20.00")
+    assert t is not None and t.value == D("20")
+
+
+ZERO = D(0)
+ONE_MONTH = {"sales": (ZERO,) * 11 + (D(200000),), "new_customers": (ZERO,) * 11 + (D(1),),
+             "touches": (ZERO,) * 11 + (D(1),)}
+
+
+@pytest.mark.parametrize("metric", ["sales", "new_customers", "touches"])
+def test_one_month_of_history_is_no_forecast(metric: str) -> None:
+    """Issue 12: a forecast from one month of history read "Customer touches: 0 / 0.1",
+    "New customers: 0 / 0", "Sales: ¥0 / ¥15,384.62". Under three months: no forecast."""
+    member = Member("U1", date(2026, 1, 1), ONE_MONTH)
+    assert target_for(metric, member=member, period=NOV) is None
+    assert target_for(metric, member=member, period=Q4) is None
+
+
+def test_three_months_of_history_forecast_from_those_months_rounded() -> None:
+    history = {"sales": (ZERO,) * 9 + (D(10000), D(20000), D("16153.85")),
+               "new_customers": (ZERO,) * 9 + (D(1), D(0), D(0)),
+               "touches": (ZERO,) * 9 + (D(30), D(31), D(31))}
+    member = Member("U1", date(2026, 1, 1), history)
+    assert history_span(history) == 3
+    # The average of the three months, not of twelve with nine leading zeros, rounded.
+    assert target_for("sales", member=member, period=NOV).value == D("15400")
+    assert target_for("sales", member=member, period=Q4).value == D("46200")
+    assert target_for("touches", member=member, period=NOV).value == D("31")
+    assert target_for("new_customers", member=member, period=Q4).value == D("1")
+    # A third of a customer a month rounds to none: no target, never "0 / 0".
+    assert target_for("new_customers", member=member, period=NOV) is None
+
+
+@pytest.mark.parametrize(("metric", "value", "expected"), [
+    ("sales", D("15384.62"), D("15400")), ("sales", D("368852.46"), D("369000")),
+    ("sales", D("7.4"), D("7")), ("sales", D("0.004"), None),
+    ("new_customers", D("0.1"), None), ("new_customers", D("2.5"), D("3")),
+    ("touches", D("0.4"), None), ("collection_rate", D("0.9349"), D("0.93")),
+    ("sales", D(0), None),
+])
+def test_sensible(metric: str, value: D, expected: D | None) -> None:
+    assert sensible(metric, value) == expected
 
 
 def target(value: str | int) -> Target:

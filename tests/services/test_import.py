@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+import json
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -322,3 +323,34 @@ def test_export_logs_shows_imported_deals(env: str, bot: Bot, tmp_path: Path,
         ("2026-11-09", "U0ALICE", "deal", "acme corp", "120000.00", "existing", "renewal",
          "East"),
     ]
+
+
+def test_imported_past_deals_seed_the_rolling_forecast(env: str, bot: Bot, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    """Issue 12: a CRM import of past deals is history like any other: with three months or
+    more behind the quarter it seeds the trailing-12-month forecast, rounded; with less it
+    does not, and the card says how much history there is."""
+    with bot.deps.sessions() as s:  # on the team (and in the CRM) since January
+        for member in s.exec(select(Member)).all():
+            member.joined_at = datetime(2026, 1, 1, tzinfo=UTC)
+            s.add(member)
+    rows = ["external_id,date,user_id,customer,amount,new_customer,note",
+            "H-1,2026-08-10,U0BO,Initech,120k,new,"]
+    run(capsys, "import", "deals", write(tmp_path, "one.csv", "\n".join(rows) + "\n"))
+    bot.command("2026-11", command="/target", user="U0BO")
+    card = json.dumps(bot.fake.wait_for("response_url", 1)[0].args, ensure_ascii=False)
+    assert "暂无目标" in card  # one month before Q4: no forecast
+    bot.command("2026-11", command="/scorecard", user="U0BO")
+    card = json.dumps(bot.fake.wait_for("response_url", 2)[1].args, ensure_ascii=False)
+    assert "滚动预测需要 3 个月历史数据，目前只有 2 个月" in card  # August and September
+    rows += ["H-2,2026-07-03,U0BO,Umbrella,100k,new,", "H-3,2026-09-20,U0BO,Initech,110k,,"]
+    code, out, err = run(capsys, "import", "deals", write(tmp_path, "three.csv",
+                                                          "\n".join(rows) + "\n"))
+    assert code == 0, err
+    bot.command("2026-11", command="/target", user="U0BO")
+    card = json.dumps(bot.fake.wait_for("response_url", 3)[2].args, ensure_ascii=False)
+    # July to September: (100k + 120k + 110k) / 3 = 110,000 a month.
+    assert "销售额：¥0 / ¥110,000（滚动预测）· 进度：目前应达 ¥68,095 · 落后于进度" in card
+    bot.command("2026-Q4", command="/target", user="U0BO")
+    card = json.dumps(bot.fake.wait_for("response_url", 4)[3].args, ensure_ascii=False)
+    assert "销售额：¥0 / ¥330,000（滚动预测）" in card

@@ -1,0 +1,145 @@
+"""Which target a rep's card is measured against, for any period (issue 12).
+
+A target shows as it was set, for the period it was set for, and the month and quarter cards
+never contradict each other:
+
+- a target set for exactly this period wins: the rep's own, else the team default for each
+  rep (`/target set team …`), else the team's default for every month (months ending on or
+  after the day it was set), else an older team-wide target shared between the reps;
+- a month without one takes an equal share of its quarter's (a third; a half for a rep who
+  joined in the quarter's second month; a rate as it is), said so;
+- a quarter without one is the sum of its months as each month card measures them (a year:
+  of its quarters; months before the rep joined add nothing), said so unless they all come
+  from the forecast;
+- a week is its month's target pro rata to the working days;
+- otherwise the rolling forecast (bot/scoring/targets.target_for), or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.calendar.periods import month_period, quarter_period
+from bot.calendar.workdays import working_days
+from bot.scoring.facts import Period, Target
+from bot.scoring.rules import Rules
+from bot.scoring.targets import sensible
+from store import targets, teams
+from store.models import Team
+
+Forecast = Callable[[str, Period], Target | None]
+_CENTS = Decimal("0.01")
+
+
+def months_of(period: Period) -> list[Period]:
+    found, day = [], period.start
+    while day <= period.end:
+        month = month_period(day)
+        found.append(month)
+        day = date.fromordinal(month.end.toordinal() + 1)
+    return found
+
+
+def quarters_of(period: Period) -> list[Period]:
+    return [quarter_period(date(period.start.year, m, 1)) for m in (1, 4, 7, 10)]
+
+
+@dataclass
+class TargetResolver:
+    by_label: dict[str, dict[str, dict[str, Target]]]  # label -> user ("*", "") -> metric
+    every_month: dict[str, tuple[Target, date]]  # metric -> (target, team-local day set)
+    reps: int
+    week_share: Decimal  # a week's working days over its month's (weeks only)
+    rules: Rules
+
+    @classmethod
+    def load(cls, session: Session, *, team: Team, period: Period, reps: int,
+             rules: Rules) -> TargetResolver:
+        tz = ZoneInfo(team.tz)
+        around = [period, month_period(period.start), quarter_period(period.start)]
+        if period.kind == "quarter":
+            around += months_of(period)
+        if period.kind == "year":
+            around += months_of(period) + quarters_of(period)
+        by_label = {p.label: targets.manual_targets(session, team_id=team.id, period=p.label)
+                    for p in around}
+        every = {metric: (t, (at if at.tzinfo else at.replace(tzinfo=ZoneInfo("UTC")))
+                          .astimezone(tz).date())
+                 for metric, (t, at) in targets.every_month(session, team_id=team.id).items()}
+        share = Decimal(1)
+        if period.kind == "week":
+            off = [d.day for d in teams.days_off(session, team_id=team.id)]
+            month = month_period(period.start)
+            in_month = working_days(month.start, month.end, country=team.holiday_country,
+                                    days_off=off)
+            in_week = [d for d in in_month if period.start <= d <= period.end]
+            share = Decimal(len(in_week)) / len(in_month) if in_month else Decimal(0)
+        return cls(by_label, every, reps, share, rules)
+
+    def _rate(self, metric: str) -> bool:
+        return metric in self.rules.targets.rate_metrics
+
+    def explicit(self, who: str, metric: str, period: Period) -> Target | None:
+        """A target set for exactly this period: `who` is a rep, TEAM_DEFAULT or TEAM."""
+        found = self.by_label.get(period.label, {}).get(who, {}).get(metric)
+        if found is None and who == targets.TEAM_DEFAULT and period.kind == "month":
+            every = self.every_month.get(metric)
+            found = every[0] if every is not None and every[1] <= period.end else None
+        if found is None or who != targets.TEAM or self._rate(metric):
+            return found
+        if not self.reps:
+            return None
+        return Target(metric, (found.value / self.reps).quantize(_CENTS), "manual",
+                      found.reason, shared_by=self.reps)
+
+    def target(self, user: str, metric: str, period: Period, forecast: Forecast,
+               joined: date | None = None) -> Target | None:
+        """`joined`: the rep's first day on the team; months (quarters) over before it add
+        nothing to a quarter's (year's) sum."""
+        levels = (user, targets.TEAM_DEFAULT, targets.TEAM)
+        rate = self._rate(metric)
+        if period.kind == "week":
+            month = self.target(user, metric, month_period(period.start), forecast, joined)
+            if month is None or rate:
+                return month
+            value = sensible(metric, month.value * self.week_share, self.rules)
+            return replace(month, value=value, source="from_month") if value else None
+        if period.kind == "month":
+            quarter = quarter_period(period.start)
+            for who in levels:  # the rep's own first: it overrides the team's default
+                if (found := self.explicit(who, metric, period)) is not None:
+                    return found
+                if (whole := self.explicit(who, metric, quarter)) is not None:
+                    # An equal share over the quarter's months the rep is on the team for.
+                    months = len([m for m in months_of(quarter)
+                                  if joined is None or m.end >= joined]) or 1
+                    value = whole.value if rate else (whole.value / months).quantize(
+                        _CENTS, ROUND_HALF_UP)
+                    return Target(metric, value, "from_quarter", whole.reason)
+            return forecast(metric, period)
+        if (own := self.explicit(user, metric, period)) is not None:
+            return own
+        children = [c for c in (months_of(period) if period.kind == "quarter"
+                                else quarters_of(period))
+                    if joined is None or c.end >= joined]
+        found = [self.target(user, metric, c, forecast, joined) for c in children]
+        if not found or not all(found):
+            return None
+        sources = {t.source for t in found}  # type: ignore[union-attr]
+        if sources == {"forecast"}:
+            return forecast(metric, period)
+        if sources == {"from_quarter"} and period.kind == "quarter":
+            # Each month a third of a quarter target: that target itself, as it was set.
+            for who in levels[1:]:
+                if (whole := self.explicit(who, metric, period)) is not None:
+                    return whole
+        values = [t.value for t in found]  # type: ignore[union-attr]
+        value = (sum(values) / len(values)).quantize(_CENTS) if rate else sum(values)
+        return Target(metric, value, "from_months" if period.kind == "quarter"
+                      else "from_quarters")
