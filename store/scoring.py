@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
-from bot.scoring.facts import ZERO, FunnelLead, LeadTouches, Member, Period, RepFacts
+from bot.scoring.facts import ZERO, FunnelLead, Member, Period, RepFacts
 from store.db import MONEY, money
 from store.models import Activity, Customer, StageChange, Team, TeamMember
 from store.models import Member as MemberRow
@@ -204,53 +204,6 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
     return result
 
 
-def lead_touches(session: Session, *, team_id: int, since: datetime,
-                 until: datetime) -> list[LeadTouches]:
-    """The team's owned leads that were open at some point in [since, until], each with
-    every touch up to `until` (a live log linked to it) and when it closed, by customer id.
-
-    A log's touch time is when it was recorded, except a back-dated log (its day is before the
-    team-local day it was recorded on), which touches at the last second of its day, as
-    handlers/log.py stamps it. A lead is open from its creation until it entered its current
-    won/lost stage (None if it is open now); earlier closed spells that were reopened are not
-    tracked."""
-    tz = _team_tz(session, team_id)
-    since, until = _as_utc(since), _as_utc(until)
-    closed_at = _closed_at()
-    leads = (
-        select(C.c.id, C.c.owner_user_id.label("owner"), C.c.created_at,
-               closed_at.label("closed_at"))
-        .where(C.c.team_id == team_id, C.c.owner_user_id.is_not(None),
-               C.c.created_at <= until)
-        .subquery("leads")
-    )
-    open_leads = select(leads.c.id).where(or_(leads.c.closed_at.is_(None),
-                                              leads.c.closed_at >= since))
-    lead_rows = session.exec(
-        select(leads.c.id, leads.c.owner, leads.c.created_at, leads.c.closed_at)
-        .where(leads.c.id.in_(open_leads)).order_by(leads.c.id)
-    ).all()
-    times: dict[int, list[datetime]] = {row.id: [] for row in lead_rows}
-    # The touch time is per log, and so is the output: SQL picks and orders the logs, and the
-    # local-day arithmetic happens here (a join to a VALUES table of days made SQLite scan
-    # it once per log: 300 ms for one team's month instead of a few).
-    last_day = until.astimezone(tz).date()
-    ends = _DayEnds(tz)
-    for customer_id, day, recorded in session.exec(
-        select(A.c.customer_id, A.c.occurred_on, A.c.recorded_at)
-        .where(A.c.customer_id.in_(open_leads), _live(A), A.c.occurred_on <= last_day,
-               or_(A.c.recorded_at <= until, A.c.occurred_on < last_day))
-        .order_by(A.c.customer_id, A.c.recorded_at)
-    ):
-        at = ends.touch(_as_date(day), _as_utc(recorded))
-        if at <= until:
-            times[customer_id].append(at)
-    return [LeadTouches(customer_id=row.id, owner=row.owner, created_at=_as_utc(row.created_at),
-                        touches=tuple(sorted(times[row.id])),
-                        closed_at=_as_utc(row.closed_at) if row.closed_at else None)
-            for row in lead_rows]
-
-
 def members(session: Session, *, team_id: int, history_end: date,
             months: int = 12) -> list[Member]:
     """The team's reps (not its managers), when each joined (Member.joined_at as a team-local
@@ -385,24 +338,6 @@ def _stage_before(moment: datetime) -> ColumnElement[str]:
             .limit(1).correlate(C).scalar_subquery())
 
 
-def _closed_at() -> ColumnElement[datetime]:
-    """When a won or lost customer entered that state: the first live move to won/lost after
-    its last live move to an open stage (the creation counts as one). A lost -> lost change
-    only edits the reason and a won -> lost one stays closed, so neither reopens it."""
-    opened, closing = SC.alias("opened"), SC.alias("closing")
-    last_open = (select(func.max(opened.c.at))
-                 .where(opened.c.customer_id == C.c.id, opened.c.to_stage.in_(OPEN_STAGES),
-                        _live_change(opened))
-                 .correlate(C).scalar_subquery())
-    first_closed = (select(func.min(closing.c.at))
-                    .where(closing.c.customer_id == C.c.id,
-                           closing.c.to_stage.in_(CLOSED_STAGES), _live_change(closing),
-                           or_(last_open.is_(None), closing.c.at >= last_open))
-                    .correlate(C).scalar_subquery())
-    return case((C.c.stage.in_(CLOSED_STAGES), func.coalesce(first_closed, C.c.stage_changed_at)),
-                else_=None)
-
-
 def _days(first: date, last: date, tz: ZoneInfo):  # type: ignore[no-untyped-def]
     """A VALUES table of local days with their UTC bounds (`starts`, `ends`: the next local
     midnight) and last second, so SQL can place instants on local days without time zone
@@ -420,21 +355,6 @@ def _days(first: date, last: date, tz: ZoneInfo):  # type: ignore[no-untyped-def
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-
-class _DayEnds:
-    """When a log touched its customer: when it was recorded, or for a back-dated log (its
-    day is before the team-local day it was recorded on) the last second of its day."""
-
-    def __init__(self, tz: ZoneInfo) -> None:
-        self.tz = tz
-        self.next_midnight: dict[date, datetime] = {}
-
-    def touch(self, day: date, recorded: datetime) -> datetime:
-        ends = self.next_midnight.get(day)
-        if ends is None:
-            ends = self.next_midnight[day] = _local_midnight(_next(day), self.tz)
-        return ends - timedelta(seconds=1) if recorded >= ends else recorded
 
 
 def _team_tz(session: Session, team_id: int) -> ZoneInfo:
@@ -470,7 +390,3 @@ def _add_months(day: date, months: int) -> date:
 def _as_utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes: everything is stored in UTC.
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _as_date(value: date | str) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value

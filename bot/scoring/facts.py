@@ -30,13 +30,17 @@ class Period:
 @dataclass(frozen=True)
 class LeadTouches:
     """One lead's life, for the idle-lead rule: when it was created, every time a log touched
-    it, and when it closed (won or lost; None while open). Owned by `owner`."""
+    it, when it closed (won or lost; None while open) and every stage it entered. Owned by
+    `owner`."""
 
     customer_id: int
     owner: str
     created_at: datetime
     touches: tuple[datetime, ...]  # sorted ascending
     closed_at: datetime | None = None
+    # (when, stage) of every live stage change, the creation's included, in time order. Empty:
+    # unknown, and the lead counts as waiting for follow-up for its whole open life.
+    stages: tuple[tuple[datetime, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.grammar.kinds import LogEntry
 from bot.scoring.facts import Period, RepFacts
-from store import activity, customers, db, scoring, teams
+from store import activity, customers, db, idle, scoring, teams
 from store.models import Activity, Customer
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -225,8 +225,8 @@ def names(session: Session, ids: list[int]) -> list[str]:
 
 
 def check_lead_touches(session: Session, team_id: int) -> None:
-    leads = scoring.lead_touches(session, team_id=team_id, since=local(d(11, 1), 0),
-                                 until=local(d(12, 1), 0))
+    leads = idle.lead_touches(session, team_id=team_id, since=local(d(11, 1), 0),
+                              until=local(d(12, 1), 0))
     by_name = dict(zip(names(session, [lead.customer_id for lead in leads]), leads, strict=True))
     # Closed before the window (Globex, Oldwin, Wonlost won in Aug/Sep) or created after it
     # (DecEarly) are out; Umbrella is open again since its deal was undone.
@@ -247,6 +247,13 @@ def check_lead_touches(session: Session, team_id: int) -> None:
         local(d(11, 15)), local(d(11, 22)), local(d(11, 25)))
     assert by_name["Lostco"].closed_at == local(d(11, 20))  # the reason edit did not reopen it
     assert by_name["BoCo"].owner == "U0BO" and by_name["BoCo"].closed_at == local(d(11, 14))
+    # Every live stage change, the creation's included, for the idle-lead rule's stages.
+    assert by_name["NovEarly"].stages == (
+        (datetime(2026, 10, 31, 16, 30, tzinfo=UTC), "lead"), (local(d(11, 5)), "contacted"),
+        (local(d(11, 6)), "demo"))
+    # The undone deal's move to won is gone; undoing it moved Umbrella back to lead.
+    assert by_name["Umbrella"].stages == ((local(d(8, 1)), "lead"),
+                                          (local(d(11, 14), 11), "lead"))
 
 
 def check_members(session: Session, team_id: int) -> None:
