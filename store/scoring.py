@@ -93,9 +93,10 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
     demo, objection = A.alias("demo"), A.alias("objection")
     had_demo = exists().where(demo.c.customer_id == A.c.customer_id, demo.c.kind == "demo",
                               _live(demo), demo.c.occurred_on <= A.c.occurred_on)
-    objected = exists().where(objection.c.customer_id == A.c.customer_id,
-                              objection.c.kind == "objection", _live(objection),
-                              objection.c.occurred_on == A.c.occurred_on)
+    # Handled: an objection log for the customer that day, or logged with "no objections".
+    objected = or_(A.c.no_objections.is_(True), exists().where(
+        objection.c.customer_id == A.c.customer_id, objection.c.kind == "objection",
+        _live(objection), objection.c.occurred_on == A.c.occurred_on))
     for row in session.exec(
         select(
             A.c.user_id,

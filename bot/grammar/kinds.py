@@ -46,6 +46,10 @@ DEFAULT_KINDS: tuple[Kind, ...] = (
     Kind("certification", ("certification", "cert"), ("认证",)),
 )
 
+# The logs that are conversations with a customer: the objection KBI judges each of them, and
+# only they take "no objections" (seed 001's 异议处理: 每次沟通后更新).
+CONVERSATION_KINDS: tuple[str, ...] = ("visit", "call", "demo", "discovery")
+
 # code -> params it carries, all str (plus "lang": "en" | "zh", on every error).
 # kind_id is the canonical id, kind its label in the user's language; day/today/oldest are ISO.
 ERROR_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType({
@@ -94,6 +98,9 @@ class LogEntry:
     amount_due: Decimal | None = None  # payments: what was owed ...
     due_on: date | None = None  # ... and when (for the on-time collection rate)
     currency: str | None = None  # the amount's, when it is not the team's (ISO 4217)
+    # A conversation the rep says raised no objections ("no objections", 无异议): it needs no
+    # objection log to meet the objection KBI (seed 001: 异议处理, after each conversation).
+    no_objections: bool = False
 
 
 @dataclass(frozen=True)

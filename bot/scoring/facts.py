@@ -68,7 +68,8 @@ class RepFacts:
     #                                         discovery logs before it got there
     deals_with_demo: int = 0  # deals in the period whose customer had a demo logged before
     conversations: int = 0  # visit/call/demo/discovery logs naming a customer
-    conversations_with_objections: int = 0  # ... whose customer got an objection log that day
+    conversations_with_objections: int = 0  # ... handled: whose customer got an objection log
+    #                                         that day, or logged with "no objections" (无异议)
     signed_customers: int = 0  # customers won before the period started (for follow-ups)
     signed_followed_up: int = 0  # ... that got a follow-up log in the period
     # Learning: training and certification logs.
