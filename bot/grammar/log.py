@@ -21,7 +21,6 @@ from bot.grammar.dates import DateHit, DateRefusal, find_date, resolve_due, scan
 from bot.grammar.days import one_year_before
 from bot.grammar.kinds import (
     CHINESE,
-    CONVERSATION_KINDS,
     DEFAULT_KINDS,
     Kind,
     LogCommand,
@@ -43,6 +42,7 @@ from bot.grammar.lexer import (
     suggest_kind,
     tokenize,
 )
+from bot.grammar.objections import without_objections
 
 MAX_LEN = 500
 MAX_COUNT = 100
@@ -62,10 +62,6 @@ _PERIODS = {
 }
 _ACTION_RE = re.compile(
     r"(?P<help>help|帮助|\?|？)|(?P<undo>undo|撤销|撤回)|(?P<list>list|列表)", re.I)
-# "No objections" said of a conversation, anywhere before the note marker: a flag, never part of
-# the customer's name or the note.
-_NO_OBJECTIONS_RE = re.compile(
-    r"(?<![\w-])no[\s-]+objections?(?![\w-])|(?:没有|没|无)异议", re.I)
 _FILLER_RE = re.compile(r"^(?:(?:with|at)\s+|[了和跟与]\s*)", re.I)
 _PLACEHOLDER = {"en": {"customer": "Acme", "amount": "120k", "today": "today", "kind": "visit",
                        "note": "note:"},
@@ -103,7 +99,8 @@ def parse_log(
     lex = lexicon(tuple(kinds))
     toks, marker_at = tokenize(body, lang)
     found = locate_kind(toks, lex, lambda prefix: _is_prefix_field(prefix, now_local, rep_lang))
-    quiet = _without_objections(body, lang, lex, now_local, rep_lang)
+    quiet = without_objections(body, lang, lambda toks: locate_kind(
+        toks, lex, lambda prefix: _is_prefix_field(prefix, now_local, rep_lang)))
     if quiet is not None:  # a conversation with no objections: the phrase is a flag
         body, toks, marker_at, found = quiet
     due = None
@@ -119,33 +116,6 @@ def parse_log(
     if quiet is not None:
         entry = replace(entry, no_objections=True)
     return LogCommand("log", entry=entry)
-
-
-def _without_objections(body: str, lang: str, lex: Lexicon, now_local: datetime,
-                        rep_lang: str) -> tuple[str, list, int, tuple | None] | None:
-    """The line without its "no objections" (no objection, 无异议, 没有异议), tokenized, with
-    its kind, when what is left is a conversation (a visit, call, demo or discovery); None
-    when what is left is another kind of log (the phrase, if any, is then read as it always
-    was). With no kind left ("/log no objections") it asks for the conversation's kind, rather
-    than reading "objections" as an objection log."""
-    marker = MARKER_RE.search(body)
-    head = body[:marker.start()] if marker else body
-    match = _NO_OBJECTIONS_RE.search(head)
-    if match is None:
-        return None
-    before = body[:match.start()].rstrip(" ,;，；、")
-    after = body[match.end():].lstrip(" ,;，；、。.")
-    stripped = clean(f"{before} {after}" if before and after else before or after)
-    toks, marker_at = tokenize(stripped, lang) if stripped else ([], -1)
-    found = locate_kind(toks, lex, lambda prefix: _is_prefix_field(
-        prefix, now_local, rep_lang)) if stripped else None
-    if found is None:
-        ph = _PLACEHOLDER[lang]
-        raise LogParseError("no_kind", f"/log {ph['kind']} {ph['customer']} {match.group(0)}",
-                            lang=lang)
-    if found[2].id not in CONVERSATION_KINDS:
-        return None
-    return stripped, toks, marker_at, found
 
 
 def _fields(body: str, toks: list, marker_at: int, lex: Lexicon, now: datetime, tz: ZoneInfo,
