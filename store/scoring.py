@@ -172,19 +172,26 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
     ):
         rounds[owner].append(int(n))
 
-    # Signed customers (won before the period, not lost by its end) and their follow-ups.
-    won_before = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won",
-                                SC.c.at < start_at, _live_change(SC))
+    # Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month: in each
+    # window (see `followup_windows`), the customers won by its end and not lost then, and
+    # which of them got a follow-up log in it.
     followup = A.alias("followup")
-    followed = exists().where(followup.c.customer_id == C.c.id, followup.c.kind == "followup",
-                              _live(followup), followup.c.occurred_on >= period.start,
-                              followup.c.occurred_on <= period.end)
-    not_lost = func.coalesce(_stage_before(end_at), "") != "lost"
-    for owner, signed, followed_up in session.exec(
-        select(C.c.owner_user_id, func.count(), _count_if(followed))
-        .where(*owned, won_before, not_lost).group_by(C.c.owner_user_id)
-    ):
-        fields[owner].update(signed_customers=int(signed), signed_followed_up=int(followed_up))
+    for first, last in followup_windows(period):
+        until = _local_midnight(_next(last), tz)
+        won_by = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won",
+                                SC.c.at < until, _live_change(SC))
+        followed = exists().where(followup.c.customer_id == C.c.id,
+                                  followup.c.kind == "followup", _live(followup),
+                                  followup.c.occurred_on >= first,
+                                  followup.c.occurred_on <= last)
+        not_lost = func.coalesce(_stage_before(until), "") != "lost"
+        for owner, signed, followed_up in session.exec(
+            select(C.c.owner_user_id, func.count(), _count_if(followed))
+            .where(*owned, won_by, not_lost).group_by(C.c.owner_user_id)
+        ):
+            mine = fields[owner]
+            mine["signed_customers"] = mine.get("signed_customers", 0) + int(signed)
+            mine["signed_followed_up"] = mine.get("signed_followed_up", 0) + int(followed_up)
 
     if user_ids is not None:
         people = sorted(set(user_ids))
@@ -203,6 +210,19 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
             **fields.get(user, {}),
         )
     return result
+
+
+def followup_windows(period: Period) -> list[tuple[date, date]]:
+    """The windows the follow-up KBI counts in, both ends inclusive: a week is one window (its
+    target is pro rata, bot/scoring/kbi.py); a month, quarter or year, each calendar month."""
+    if period.kind == "week":
+        return [(period.start, period.end)]
+    windows, first = [], period.start
+    while first <= period.end:
+        last = min(_add_months(first.replace(day=1), 1) - timedelta(days=1), period.end)
+        windows.append((first, last))
+        first = last + timedelta(days=1)
+    return windows
 
 
 def members(session: Session, *, team_id: int, history_end: date,

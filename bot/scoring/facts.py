@@ -70,8 +70,12 @@ class RepFacts:
     conversations: int = 0  # visit/call/demo/discovery logs naming a customer
     conversations_with_objections: int = 0  # ... handled: whose customer got an objection log
     #                                         that day, or logged with "no objections" (无异议)
-    signed_customers: int = 0  # customers won before the period started (for follow-ups)
-    signed_followed_up: int = 0  # ... that got a follow-up log in the period
+    # Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month
+    # (store/scoring.followup_windows): a month, quarter or year counts each of its calendar
+    # months, a customer once in every month by whose end it had been won (a live move to won)
+    # and was not lost; a week counts once the customers won by its end and not lost then.
+    signed_customers: int = 0  # those customer-months (a week: customers)
+    signed_followed_up: int = 0  # ... with a follow-up log (anyone's) in that month (week)
     # Learning: training and certification logs.
     learning: int = 0
 
