@@ -117,17 +117,11 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
             conversations=int(row.conversations),
             conversations_with_objections=int(row.objections))
 
-    # On-time collection: payments that fell due in the period, whenever they were paid.
-    due = func.coalesce(A.c.amount_due, A.c.amount)
-    on_time = case((A.c.amount > due, due), else_=A.c.amount)  # overpaying earns no extra
-    dues = [A.c.team_id == team_id, _live(A), A.c.kind == "payment", A.c.currency.is_(None),
-            A.c.due_on >= period.start, A.c.due_on <= period.end, *who]
-    for user, due_total, paid in session.exec(
-        select(A.c.user_id, func.sum(type_coerce(due, MONEY)),
-               _sum_money(A.c.occurred_on <= A.c.due_on, on_time))
-        .where(*dues).group_by(A.c.user_id)
-    ):
-        fields[user].update(due_total=money(due_total, ZERO), paid_on_time=money(paid, ZERO))
+    # On-time collection (回款及时率): every receivable that fell due in the period, paid or
+    # not, and what of it was paid by its due date (`receivables`).
+    for user, (due_total, paid) in receivables(session, team_id=team_id, period=period,
+                                               who=who).items():
+        fields[user].update(due_total=due_total, paid_on_time=paid)
 
     # Leads the rep owns: created in the period, and won or lost in it.
     for owner, n in session.exec(
@@ -209,6 +203,46 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
             learning=sum(kinds.get(k, 0) for k in LEARNING_KINDS),
             **fields.get(user, {}),
         )
+    return result
+
+
+def receivables(session: Session, *, team_id: int, period: Period,
+                who: Sequence[ColumnElement[bool]] = ()) -> dict[str, tuple[Decimal, Decimal]]:
+    """Per rep, (due, paid on time) of the receivables due in the period (回款及时率 = paid on
+    time / due), in the team's currency. A receivable is one customer's amount owed by a day:
+    - a `receivable` log (`/log receivable Acme 80k due Nov 30`, 应收账款): its amount, due on
+      its due date (the log's day without one); paid or not, it counts once due;
+    - a payment's "of 80k due Nov 30" clause names the receivable it pays (customer, due date,
+      amount owed): payments naming the same one pay it together, and it is owed once;
+    - a payment with a due date and no "of" owes (and pays) its own amount.
+    Payments made on or before the due date count as on time, up to what was owed; later ones
+    and overpayment do not. Payments without a due date are money collected, not judged here.
+    """
+    kinds = (A.c.kind == "receivable") | ((A.c.kind == "payment") & A.c.due_on.is_not(None))
+    due_on = func.coalesce(A.c.due_on, A.c.occurred_on)
+    owed: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    paid: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    for user, customer_id, name, kind, amount, amount_due, due, day in session.exec(
+        select(A.c.user_id, A.c.customer_id, A.c.customer, A.c.kind, A.c.amount,
+               A.c.amount_due, due_on.label("due"), A.c.occurred_on)
+        .where(A.c.team_id == team_id, _live(A), kinds, A.c.currency.is_(None),
+               A.c.amount.is_not(None), due_on >= period.start, due_on <= period.end, *who)
+        .order_by(A.c.id)
+    ):
+        amount, due = money(amount, ZERO), _as_date(due)
+        customer = customer_id if customer_id is not None else (name or "").casefold()
+        owes = amount if kind == "receivable" else money(amount_due, None) or amount
+        key = (user, customer, due, owes)
+        if kind == "receivable":
+            owed[key] += owes  # two invoices of the same amount on one day are two
+        else:
+            owed[key] = max(owed[key], owes)
+            if _as_date(day) <= due:
+                paid[key] += amount
+    result: dict[str, tuple[Decimal, Decimal]] = {}
+    for key, amount in owed.items():
+        total, on_time = result.get(key[0], (ZERO, ZERO))
+        result[key[0]] = (total + amount, on_time + min(paid[key], amount))
     return result
 
 
@@ -411,3 +445,7 @@ def _add_months(day: date, months: int) -> date:
 def _as_utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes: everything is stored in UTC.
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _as_date(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value

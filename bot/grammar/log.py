@@ -22,6 +22,7 @@ from bot.grammar.days import one_year_before
 from bot.grammar.kinds import (
     CHINESE,
     DEFAULT_KINDS,
+    DUE_KINDS,
     Kind,
     LogCommand,
     LogEntry,
@@ -104,14 +105,14 @@ def parse_log(
     if quiet is not None:  # a conversation with no objections: the phrase is a flag
         body, toks, marker_at, found = quiet
     due = None
-    if found is not None and found[2].id == "payment" and (
+    if found is not None and found[2].id in DUE_KINDS and (
             due := _payment_due(body, now_local, rep_lang)):
         body = due[0]
         toks, marker_at = tokenize(body, lang)
     fields = _fields(body, toks, marker_at, lex, now, tz, currency, customers, rep_lang)
     items = read_items(body, toks, fields, lex)
     entry = _Parser(body, items, marker_at, lex, now_local, lang, currency).parse()
-    if due is not None and entry.kind == "payment":
+    if due is not None and entry.kind in DUE_KINDS:
         entry = replace(entry, amount_due=due[1], due_on=due[2])
     if quiet is not None:
         entry = replace(entry, no_objections=True)
