@@ -17,6 +17,7 @@ from bot.i18n import Raw, t
 from bot.permissions import decide
 from bot.render import lead as render
 from bot.render.blocks import notice_blocks
+from bot.services.idle import team_waiting
 from bot.slack.text import row_id, tokens, too_long, user_id
 from store import audit, customers, teams
 from store.models import STAGES, TIERS, Customer, Team, max_length
@@ -166,8 +167,10 @@ def list_leads(session: Session, deps: Deps, who: Who, team: Team, args: list[st
     if owner is None and team.id not in actor.manages and not actor.is_admin:
         owner = who.user_id  # reps see their own leads; the team's are the managers'
     rows = customers.list_for(session, team_id=team.id, owner_user_id=owner)
-    return render.lead_list_blocks(who.lang, rows=rows, now=deps.clock.now(),
-                                   whose=owner, team=team.name)
+    now = deps.clock.now()
+    idle = {lead.id: lead.hours for lead in team_waiting(session, team, now)}
+    return render.lead_list_blocks(who.lang, rows=rows, now=now, whose=owner, team=team.name,
+                                   idle=idle)
 
 
 def _find(session: Session, who: Who, team: Team, args: list[str], tail: int,

@@ -42,6 +42,7 @@ def add(session: Session, *, workspace_id: str, user_id: str, team_id: int | Non
         workspace_id=workspace_id, user_id=user_id, team_id=team_id, kind=entry.kind,
         count=entry.count, customer=entry.customer, amount=entry.amount,
         currency=entry.currency, new_customer=entry.new_customer,
+        no_objections=entry.no_objections,
         amount_due=entry.amount_due, due_on=entry.due_on,
         occurred_on=entry.day, note=entry.note,
         text=text[:1000], source=source[:128], recorded_at=now,

@@ -1,4 +1,4 @@
-"""Facts for the manager alerts (bot/jobs/alerts.py), aggregated in SQL.
+"""Facts for the manager alerts (bot/jobs/alerts.py), aggregated in SQL (idle leads: store/idle.py).
 
 One team per call; datetimes in and out are aware UTC, days are the team's local dates (as
 Activity.occurred_on already is). Soft-deleted logs are ignored.
@@ -15,22 +15,11 @@ from sqlalchemy import case, distinct, false, func, select, true, type_coerce
 from sqlmodel import Session
 
 from bot.scoring.facts import ZERO, Period
-from store.customers import OPEN_STAGES
 from store.db import MONEY, money
 from store.models import Activity, Customer, Member, Team, TeamMember
 
 A, C = Activity.__table__, Customer.__table__
 M, TM = Member.__table__, TeamMember.__table__
-
-
-@dataclass(frozen=True)
-class IdleLead:
-    id: int
-    name: str
-    owner: str
-    stage: str
-    tier: str
-    since: datetime  # the last touch (or the creation, if never touched): the lapse's start
 
 
 @dataclass(frozen=True)
@@ -63,20 +52,6 @@ def joined(session: Session, *, team_id: int) -> dict[str, datetime]:
 def currency(session: Session, *, team_id: int) -> str:
     T = Team.__table__
     return session.exec(select(T.c.currency).where(T.c.id == team_id)).scalar() or ""
-
-
-def idle_leads(session: Session, *, team_id: int, touched_before: datetime) -> list[IdleLead]:
-    """The team's owned leads at an open stage whose last touch (or creation, if never
-    touched) is before `touched_before`, oldest lapse first."""
-    since = func.coalesce(C.c.last_touched_at, C.c.created_at)
-    rows = session.exec(
-        select(C.c.id, C.c.name, C.c.owner_user_id, C.c.stage, C.c.tier, since.label("since"))
-        .where(C.c.team_id == team_id, C.c.owner_user_id.is_not(None),
-               C.c.stage.in_(OPEN_STAGES), since < _utc(touched_before))
-        .order_by(C.c.owner_user_id, since, C.c.id)
-    ).all()
-    return [IdleLead(id=r.id, name=r.name, owner=r.owner_user_id, stage=r.stage, tier=r.tier,
-                     since=_utc(r.since)) for r in rows]
 
 
 def new_customers_by_week(session: Session, *, team_id: int,

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
-from bot.scoring.facts import ZERO, FunnelLead, LeadTouches, Member, Period, RepFacts
+from bot.scoring.facts import ZERO, FunnelLead, Member, Period, RepFacts
 from store.db import MONEY, money
 from store.models import Activity, Customer, StageChange, Team, TeamMember
 from store.models import Member as MemberRow
@@ -93,9 +93,10 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
     demo, objection = A.alias("demo"), A.alias("objection")
     had_demo = exists().where(demo.c.customer_id == A.c.customer_id, demo.c.kind == "demo",
                               _live(demo), demo.c.occurred_on <= A.c.occurred_on)
-    objected = exists().where(objection.c.customer_id == A.c.customer_id,
-                              objection.c.kind == "objection", _live(objection),
-                              objection.c.occurred_on == A.c.occurred_on)
+    # Handled: an objection log for the customer that day, or logged with "no objections".
+    objected = or_(A.c.no_objections.is_(True), exists().where(
+        objection.c.customer_id == A.c.customer_id, objection.c.kind == "objection",
+        _live(objection), objection.c.occurred_on == A.c.occurred_on))
     for row in session.exec(
         select(
             A.c.user_id,
@@ -116,17 +117,11 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
             conversations=int(row.conversations),
             conversations_with_objections=int(row.objections))
 
-    # On-time collection: payments that fell due in the period, whenever they were paid.
-    due = func.coalesce(A.c.amount_due, A.c.amount)
-    on_time = case((A.c.amount > due, due), else_=A.c.amount)  # overpaying earns no extra
-    dues = [A.c.team_id == team_id, _live(A), A.c.kind == "payment", A.c.currency.is_(None),
-            A.c.due_on >= period.start, A.c.due_on <= period.end, *who]
-    for user, due_total, paid in session.exec(
-        select(A.c.user_id, func.sum(type_coerce(due, MONEY)),
-               _sum_money(A.c.occurred_on <= A.c.due_on, on_time))
-        .where(*dues).group_by(A.c.user_id)
-    ):
-        fields[user].update(due_total=money(due_total, ZERO), paid_on_time=money(paid, ZERO))
+    # On-time collection (回款及时率): every receivable that fell due in the period, paid or
+    # not, and what of it was paid by its due date (`receivables`).
+    for user, (due_total, paid) in receivables(session, team_id=team_id, period=period,
+                                               who=who).items():
+        fields[user].update(due_total=due_total, paid_on_time=paid)
 
     # Leads the rep owns: created in the period, and won or lost in it.
     for owner, n in session.exec(
@@ -171,19 +166,26 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
     ):
         rounds[owner].append(int(n))
 
-    # Signed customers (won before the period, not lost by its end) and their follow-ups.
-    won_before = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won",
-                                SC.c.at < start_at, _live_change(SC))
+    # Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month: in each
+    # window (see `followup_windows`), the customers won by its end and not lost then, and
+    # which of them got a follow-up log in it.
     followup = A.alias("followup")
-    followed = exists().where(followup.c.customer_id == C.c.id, followup.c.kind == "followup",
-                              _live(followup), followup.c.occurred_on >= period.start,
-                              followup.c.occurred_on <= period.end)
-    not_lost = func.coalesce(_stage_before(end_at), "") != "lost"
-    for owner, signed, followed_up in session.exec(
-        select(C.c.owner_user_id, func.count(), _count_if(followed))
-        .where(*owned, won_before, not_lost).group_by(C.c.owner_user_id)
-    ):
-        fields[owner].update(signed_customers=int(signed), signed_followed_up=int(followed_up))
+    for first, last in followup_windows(period):
+        until = _local_midnight(_next(last), tz)
+        won_by = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won",
+                                SC.c.at < until, _live_change(SC))
+        followed = exists().where(followup.c.customer_id == C.c.id,
+                                  followup.c.kind == "followup", _live(followup),
+                                  followup.c.occurred_on >= first,
+                                  followup.c.occurred_on <= last)
+        not_lost = func.coalesce(_stage_before(until), "") != "lost"
+        for owner, signed, followed_up in session.exec(
+            select(C.c.owner_user_id, func.count(), _count_if(followed))
+            .where(*owned, won_by, not_lost).group_by(C.c.owner_user_id)
+        ):
+            mine = fields[owner]
+            mine["signed_customers"] = mine.get("signed_customers", 0) + int(signed)
+            mine["signed_followed_up"] = mine.get("signed_followed_up", 0) + int(followed_up)
 
     if user_ids is not None:
         people = sorted(set(user_ids))
@@ -204,51 +206,57 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
     return result
 
 
-def lead_touches(session: Session, *, team_id: int, since: datetime,
-                 until: datetime) -> list[LeadTouches]:
-    """The team's owned leads that were open at some point in [since, until], each with
-    every touch up to `until` (a live log linked to it) and when it closed, by customer id.
-
-    A log's touch time is when it was recorded, except a back-dated log (its day is before the
-    team-local day it was recorded on), which touches at the last second of its day, as
-    handlers/log.py stamps it. A lead is open from its creation until it entered its current
-    won/lost stage (None if it is open now); earlier closed spells that were reopened are not
-    tracked."""
-    tz = _team_tz(session, team_id)
-    since, until = _as_utc(since), _as_utc(until)
-    closed_at = _closed_at()
-    leads = (
-        select(C.c.id, C.c.owner_user_id.label("owner"), C.c.created_at,
-               closed_at.label("closed_at"))
-        .where(C.c.team_id == team_id, C.c.owner_user_id.is_not(None),
-               C.c.created_at <= until)
-        .subquery("leads")
-    )
-    open_leads = select(leads.c.id).where(or_(leads.c.closed_at.is_(None),
-                                              leads.c.closed_at >= since))
-    lead_rows = session.exec(
-        select(leads.c.id, leads.c.owner, leads.c.created_at, leads.c.closed_at)
-        .where(leads.c.id.in_(open_leads)).order_by(leads.c.id)
-    ).all()
-    times: dict[int, list[datetime]] = {row.id: [] for row in lead_rows}
-    # The touch time is per log, and so is the output: SQL picks and orders the logs, and the
-    # local-day arithmetic happens here (a join to a VALUES table of days made SQLite scan
-    # it once per log: 300 ms for one team's month instead of a few).
-    last_day = until.astimezone(tz).date()
-    ends = _DayEnds(tz)
-    for customer_id, day, recorded in session.exec(
-        select(A.c.customer_id, A.c.occurred_on, A.c.recorded_at)
-        .where(A.c.customer_id.in_(open_leads), _live(A), A.c.occurred_on <= last_day,
-               or_(A.c.recorded_at <= until, A.c.occurred_on < last_day))
-        .order_by(A.c.customer_id, A.c.recorded_at)
+def receivables(session: Session, *, team_id: int, period: Period,
+                who: Sequence[ColumnElement[bool]] = ()) -> dict[str, tuple[Decimal, Decimal]]:
+    """Per rep, (due, paid on time) of the receivables due in the period (回款及时率 = paid on
+    time / due), in the team's currency. A receivable is one customer's amount owed by a day:
+    - a `receivable` log (`/log receivable Acme 80k due Nov 30`, 应收账款): its amount, due on
+      its due date (the log's day without one); paid or not, it counts once due;
+    - a payment's "of 80k due Nov 30" clause names the receivable it pays (customer, due date,
+      amount owed): payments naming the same one pay it together, and it is owed once;
+    - a payment with a due date and no "of" owes (and pays) its own amount.
+    Payments made on or before the due date count as on time, up to what was owed; later ones
+    and overpayment do not. Payments without a due date are money collected, not judged here.
+    """
+    kinds = (A.c.kind == "receivable") | ((A.c.kind == "payment") & A.c.due_on.is_not(None))
+    due_on = func.coalesce(A.c.due_on, A.c.occurred_on)
+    owed: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    paid: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    for user, customer_id, name, kind, amount, amount_due, due, day in session.exec(
+        select(A.c.user_id, A.c.customer_id, A.c.customer, A.c.kind, A.c.amount,
+               A.c.amount_due, due_on.label("due"), A.c.occurred_on)
+        .where(A.c.team_id == team_id, _live(A), kinds, A.c.currency.is_(None),
+               A.c.amount.is_not(None), due_on >= period.start, due_on <= period.end, *who)
+        .order_by(A.c.id)
     ):
-        at = ends.touch(_as_date(day), _as_utc(recorded))
-        if at <= until:
-            times[customer_id].append(at)
-    return [LeadTouches(customer_id=row.id, owner=row.owner, created_at=_as_utc(row.created_at),
-                        touches=tuple(sorted(times[row.id])),
-                        closed_at=_as_utc(row.closed_at) if row.closed_at else None)
-            for row in lead_rows]
+        amount, due = money(amount, ZERO), _as_date(due)
+        customer = customer_id if customer_id is not None else (name or "").casefold()
+        owes = amount if kind == "receivable" else money(amount_due, None) or amount
+        key = (user, customer, due, owes)
+        if kind == "receivable":
+            owed[key] += owes  # two invoices of the same amount on one day are two
+        else:
+            owed[key] = max(owed[key], owes)
+            if _as_date(day) <= due:
+                paid[key] += amount
+    result: dict[str, tuple[Decimal, Decimal]] = {}
+    for key, amount in owed.items():
+        total, on_time = result.get(key[0], (ZERO, ZERO))
+        result[key[0]] = (total + amount, on_time + min(paid[key], amount))
+    return result
+
+
+def followup_windows(period: Period) -> list[tuple[date, date]]:
+    """The windows the follow-up KBI counts in, both ends inclusive: a week is one window (its
+    target is pro rata, bot/scoring/kbi.py); a month, quarter or year, each calendar month."""
+    if period.kind == "week":
+        return [(period.start, period.end)]
+    windows, first = [], period.start
+    while first <= period.end:
+        last = min(_add_months(first.replace(day=1), 1) - timedelta(days=1), period.end)
+        windows.append((first, last))
+        first = last + timedelta(days=1)
+    return windows
 
 
 def members(session: Session, *, team_id: int, history_end: date,
@@ -385,24 +393,6 @@ def _stage_before(moment: datetime) -> ColumnElement[str]:
             .limit(1).correlate(C).scalar_subquery())
 
 
-def _closed_at() -> ColumnElement[datetime]:
-    """When a won or lost customer entered that state: the first live move to won/lost after
-    its last live move to an open stage (the creation counts as one). A lost -> lost change
-    only edits the reason and a won -> lost one stays closed, so neither reopens it."""
-    opened, closing = SC.alias("opened"), SC.alias("closing")
-    last_open = (select(func.max(opened.c.at))
-                 .where(opened.c.customer_id == C.c.id, opened.c.to_stage.in_(OPEN_STAGES),
-                        _live_change(opened))
-                 .correlate(C).scalar_subquery())
-    first_closed = (select(func.min(closing.c.at))
-                    .where(closing.c.customer_id == C.c.id,
-                           closing.c.to_stage.in_(CLOSED_STAGES), _live_change(closing),
-                           or_(last_open.is_(None), closing.c.at >= last_open))
-                    .correlate(C).scalar_subquery())
-    return case((C.c.stage.in_(CLOSED_STAGES), func.coalesce(first_closed, C.c.stage_changed_at)),
-                else_=None)
-
-
 def _days(first: date, last: date, tz: ZoneInfo):  # type: ignore[no-untyped-def]
     """A VALUES table of local days with their UTC bounds (`starts`, `ends`: the next local
     midnight) and last second, so SQL can place instants on local days without time zone
@@ -420,21 +410,6 @@ def _days(first: date, last: date, tz: ZoneInfo):  # type: ignore[no-untyped-def
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-
-class _DayEnds:
-    """When a log touched its customer: when it was recorded, or for a back-dated log (its
-    day is before the team-local day it was recorded on) the last second of its day."""
-
-    def __init__(self, tz: ZoneInfo) -> None:
-        self.tz = tz
-        self.next_midnight: dict[date, datetime] = {}
-
-    def touch(self, day: date, recorded: datetime) -> datetime:
-        ends = self.next_midnight.get(day)
-        if ends is None:
-            ends = self.next_midnight[day] = _local_midnight(_next(day), self.tz)
-        return ends - timedelta(seconds=1) if recorded >= ends else recorded
 
 
 def _team_tz(session: Session, team_id: int) -> ZoneInfo:

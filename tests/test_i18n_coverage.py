@@ -320,7 +320,7 @@ def _fill_the_forms(bot: Bot, user: str) -> list[tuple[str, str]]:
 
 def _run_the_jobs(bot: Bot) -> None:
     """A month of the rep's work, then every scheduled job at a time it sends something
-    (alerts: deals bunched at October's end, leads idle 48 h and 72 h, a week behind pace;
+    (alerts: deals bunched at October's end, leads idle 48 and 72 working hours, behind pace;
     a calibration's pack an hour ahead, the request for its minutes, the nudge; the quarter's
     review opening)."""
     deps = bot.deps
@@ -343,7 +343,7 @@ def _run_the_jobs(bot: Bot) -> None:
                     # The script moved the next calibration to 19 Nov 15:00.
                     ("calibration", "2026-11-19 14:00"), ("calibration", "2026-11-19 15:45"),
                     ("alerts", "2026-11-20 11:00"), ("calibration", "2026-11-20 15:00"),
-                    ("friday-report", "2026-11-20 17:01"), ("alerts", "2026-11-21 11:00"),
+                    ("friday-report", "2026-11-20 17:01"), ("alerts", "2026-11-23 11:00"),
                     ("alerts", "2026-11-25 12:00"), ("friday-brief", "2026-11-27 15:01"),
                     ("quarter-end", "2027-01-04 09:01"), ("review", "2027-01-04 09:02")):
         when = local(SHANGHAI, at)

@@ -136,3 +136,45 @@ def next_working_at(now: datetime, at: time, tz: ZoneInfo, working: Working, *,
             return moment
         day += timedelta(days=1)
     return None
+
+
+# ----------------------------------------------------------------- working hours
+# The idle-lead clock (bot/scoring/points.py): 48 hours of the team's working days, so a
+# weekend, a public holiday or a team day off stops it. A working day counts whole (00:00 to
+# 24:00 local, its real length across a DST change); a day off counts nothing.
+
+def working_hours_between(start: datetime, end: datetime, tz: ZoneInfo,
+                          working: Working) -> float:
+    """The hours of [start, end) that fall on working days in zone `tz` (0 if end <= start)."""
+    if end <= start:
+        return 0.0
+    total = 0.0
+    day = start.astimezone(tz).date()
+    last = end.astimezone(tz).date()
+    while day <= last:
+        if working(day):
+            begins = max(start, at_local(day, time(0), tz))
+            ends = min(end, end_of_day(day, tz))
+            if ends > begins:
+                total += (ends - begins).total_seconds() / 3600
+        day += timedelta(days=1)
+    return total
+
+
+def after_working_hours(start: datetime, hours: float, tz: ZoneInfo,
+                        working: Working) -> datetime | None:
+    """The moment `hours` of working time have passed since `start` (the inverse of
+    working_hours_between); None when the team has no working day in the next
+    SEARCH_DAYS * 7 days (a calendar with no working days never lets the clock run)."""
+    left = timedelta(hours=hours)
+    day = start.astimezone(tz).date()
+    for _ in range(SEARCH_DAYS * 7):
+        if working(day):
+            begins = max(start, at_local(day, time(0), tz))
+            ends = end_of_day(day, tz)
+            if ends > begins:
+                if ends - begins >= left:
+                    return begins + left
+                left -= ends - begins
+        day += timedelta(days=1)
+    return None

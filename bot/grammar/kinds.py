@@ -42,9 +42,20 @@ DEFAULT_KINDS: tuple[Kind, ...] = (
         needs_amount=True, needs_customer=True, tracks_new_customer=True,
     ),
     Kind("payment", ("payment", "collected"), ("回款",), needs_amount=True, needs_customer=True),
+    # What a customer owes and when (应收账款), paid or not: on-time collection (回款及时率)
+    # counts it when due, so an overdue unpaid receivable lowers the rate.
+    Kind("receivable", ("receivable", "invoice", "invoiced"), ("应收账款", "开票"),
+         needs_amount=True, needs_customer=True),
     Kind("training", ("training",), ("培训",)),
     Kind("certification", ("certification", "cert"), ("认证",)),
 )
+
+# The logs that take a due date ("due Nov 30", "11月30日到期"): payments and receivables.
+DUE_KINDS: tuple[str, ...] = ("payment", "receivable")
+
+# The logs that are conversations with a customer: the objection KBI judges each of them, and
+# only they take "no objections" (seed 001's 异议处理: 每次沟通后更新).
+CONVERSATION_KINDS: tuple[str, ...] = ("visit", "call", "demo", "discovery")
 
 # code -> params it carries, all str (plus "lang": "en" | "zh", on every error).
 # kind_id is the canonical id, kind its label in the user's language; day/today/oldest are ISO.
@@ -94,6 +105,9 @@ class LogEntry:
     amount_due: Decimal | None = None  # payments: what was owed ...
     due_on: date | None = None  # ... and when (for the on-time collection rate)
     currency: str | None = None  # the amount's, when it is not the team's (ISO 4217)
+    # A conversation the rep says raised no objections ("no objections", 无异议): it needs no
+    # objection log to meet the objection KBI (seed 001: 异议处理, after each conversation).
+    no_objections: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from bot.grammar.days import one_year_before
 from bot.grammar.kinds import (
     CHINESE,
     DEFAULT_KINDS,
+    DUE_KINDS,
     Kind,
     LogCommand,
     LogEntry,
@@ -42,6 +43,7 @@ from bot.grammar.lexer import (
     suggest_kind,
     tokenize,
 )
+from bot.grammar.objections import without_objections
 
 MAX_LEN = 500
 MAX_COUNT = 100
@@ -98,16 +100,22 @@ def parse_log(
     lex = lexicon(tuple(kinds))
     toks, marker_at = tokenize(body, lang)
     found = locate_kind(toks, lex, lambda prefix: _is_prefix_field(prefix, now_local, rep_lang))
+    quiet = without_objections(body, lang, lambda toks: locate_kind(
+        toks, lex, lambda prefix: _is_prefix_field(prefix, now_local, rep_lang)))
+    if quiet is not None:  # a conversation with no objections: the phrase is a flag
+        body, toks, marker_at, found = quiet
     due = None
-    if found is not None and found[2].id == "payment" and (
+    if found is not None and found[2].id in DUE_KINDS and (
             due := _payment_due(body, now_local, rep_lang)):
         body = due[0]
         toks, marker_at = tokenize(body, lang)
     fields = _fields(body, toks, marker_at, lex, now, tz, currency, customers, rep_lang)
     items = read_items(body, toks, fields, lex)
     entry = _Parser(body, items, marker_at, lex, now_local, lang, currency).parse()
-    if due is not None and entry.kind == "payment":
+    if due is not None and entry.kind in DUE_KINDS:
         entry = replace(entry, amount_due=due[1], due_on=due[2])
+    if quiet is not None:
+        entry = replace(entry, no_objections=True)
     return LogCommand("log", entry=entry)
 
 

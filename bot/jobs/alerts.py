@@ -11,14 +11,19 @@ growth   First working day of the week, 09:00 team time, to the managers: when t
          (under 5%: a stall is what this alert is for); from 0 to anything is unbounded (not
          under). Only once the team has existed in Pacer for all three weeks looked at.
          Period: the current week ("growth:t1:2026-W48").
-idle48   To the owner, leads at an open stage without a touch (Customer.last_touched_at,
-         else its creation: what `/lead list` flags) for over 48 h. A lapse is due at the top
-         of the hour after its 48 h mark, and one DM per rep per such hour lists every lead
-         whose lapse fell in it: the period names the hour ("idle48:t1:20261120T10"), so one
-         lead lapse is in exactly one key and is never sent twice, while leads going quiet
-         together arrive in one message. A touch ends the lapse; the next quiet spell starts
-         a new one with a new mark, hence a new key.
-idle72   The same at 72 h, to the managers (one DM per manager per hour of 72 h marks).
+idle48   To the owner, leads waiting for a follow-up over 48 working hours: the rule the
+         behaviour points charge (bot/scoring/points.py `lapses`, bot/services/idle.py): a
+         lead at a watched stage (rules.points.idle_lead_stages: lead and contacted by
+         default; never won or lost) whose wait began at its last touch, creation or stage
+         change, counted on the team's working days only (weekends, public holidays and days
+         off stop the clock); what App Home, the data pack and `/lead list` flag. A lapse is
+         due at the top of the hour after its 48-working-hour mark, and one DM per rep per
+         such hour lists every lead whose lapse fell in it: the period names the hour
+         ("idle48:t1:20261120T10"), so one lead lapse is in exactly one key and is never sent
+         twice, while leads going quiet together arrive in one message. A touch ends the
+         lapse; the next quiet spell starts a new one with a new mark, hence a new key.
+idle72   The same at 72 working hours, to the managers (one DM per manager per hour of 72 h
+         marks).
 pace     Working Wednesdays at 12:00 team time, to the managers: reps whose touches this week
          (calls, visits, emails) are behind kbi_pace, pro rata to the working days over by
          Wednesday (Monday and Tuesday, when both are working days). Only if someone is behind.
@@ -64,6 +69,7 @@ from bot.render.alerts import (
     pace_blocks,
 )
 from bot.scoring.kbi import BEHIND, kbi_pace
+from bot.services.idle import Waiting, waiting_over
 from bot.services.reports import rules_for
 from bot.services.teams import TeamInfo, team_infos
 from store import alerts as store
@@ -80,8 +86,8 @@ BUNCHED_DAYS = 3
 BUNCHED_SHARE = Decimal("0.5")  # over this share of the value in the last days
 BUNCHED_REP_SHARE = Decimal("0.1")  # a rep's "meaningful amount": this share of the team's
 BUNCHED_MIN_DEALS = 2
-IDLE_HOURS = 48
-ESCALATE_HOURS = 72
+IDLE_HOURS = 48  # the alerts' names (idle48, idle72); the hours are the team's rules
+ESCALATE_HOURS = 72  # (points.idle_lead_hours, 48 by default; escalated a day later at least)
 # An alert missed by more than this is not looked at again (no query, no give-up): it was
 # recorded as given up by the ticks of the day it was missed, and a lead idle for months or
 # a month-end alert in the middle of the next month costs nothing per tick.
@@ -178,34 +184,39 @@ def _hour_after(mark: datetime) -> datetime:
 
 def _idle(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
     result = RunResult()
-    for hours in (IDLE_HOURS, ESCALATE_HOURS):
+    with deps.sessions() as session:
+        rules = rules_for(session, info.id)
+    idle_hours = rules.points.idle_lead_hours
+    for alert, hours in ((IDLE_HOURS, idle_hours), (ESCALATE_HOURS, max(ESCALATE_HOURS,
+                                                                         idle_hours + 24))):
         with deps.sessions() as session:
-            leads = store.idle_leads(session, team_id=info.id,
-                                     touched_before=now - timedelta(hours=hours))
-        batches: dict[datetime, list[store.IdleLead]] = defaultdict(list)
+            leads = waiting_over(session, team_id=info.id, now=now, hours=hours,
+                                 tz=ZoneInfo(info.tz), working=info.working, rules=rules)
+        batches: dict[datetime, list[Waiting]] = defaultdict(list)
         for lead in leads:
-            due_at = _hour_after(lead.since + timedelta(hours=hours))
+            due_at = _hour_after(lead.mark)
             if _in_window(due_at, now):
                 batches[due_at].append(lead)
         for due_at, batch in sorted(batches.items()):
             period = f"{due_at:%Y%m%dT%H}"
             lines = [LeadLine(name=lead.name, owner=lead.owner, stage=lead.stage,
-                              key=lead.tier == "key", since=lead.since,
-                              hours=int((now - lead.since).total_seconds() // 3600))
+                              key=lead.key, since=lead.since, hours=lead.hours)
                      for lead in batch]
-            if hours == IDLE_HOURS:
-                result.add(_idle_to_owners(deps, client, info, now, due_at, period, lines))
+            if alert == IDLE_HOURS:
+                result.add(_idle_to_owners(deps, client, info, now, due_at, period, lines,
+                                           hours))
             else:
                 result.add(_to_managers(
-                    deps, client, info, now=now, alert=f"idle{hours}", period=period,
+                    deps, client, info, now=now, alert=f"idle{alert}", period=period,
                     due_at=due_at,
-                    message=lambda lang, lines=lines: idle_manager_blocks(
-                        lang, team=info.name, leads=lines, hours=ESCALATE_HOURS)))
+                    message=lambda lang, lines=lines, hours=hours: idle_manager_blocks(
+                        lang, team=info.name, leads=lines, hours=hours)))
     return result
 
 
 def _idle_to_owners(deps: Deps, client: WebClient, info: TeamInfo, now: datetime,
-                    due_at: datetime, period: str, lines: list[LeadLine]) -> RunResult:
+                    due_at: datetime, period: str, lines: list[LeadLine],
+                    hours: int) -> RunResult:
     result = RunResult()
     by_owner: dict[str, list[LeadLine]] = defaultdict(list)
     for line in lines:
@@ -215,7 +226,7 @@ def _idle_to_owners(deps: Deps, client: WebClient, info: TeamInfo, now: datetime
         deliver(deps, client, _due(info, owner, f"idle{IDLE_HOURS}", period, due_at), now=now,
                 answered=False, result=result,
                 message=lambda own=own, profile=profile: idle_rep_blocks(
-                    profile.lang, leads=own, hours=IDLE_HOURS, tz=profile.tz))
+                    profile.lang, leads=own, hours=hours, tz=profile.tz))
     return result
 
 

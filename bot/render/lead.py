@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.i18n import Raw, format_date, t
@@ -11,7 +11,6 @@ from bot.render.blocks import context, message, section
 from store.customers import idle_hours
 
 PICK_ACTION = "lead_pick"  # + ":<n>"
-IDLE_HOURS = 48  # seed 001: a lead without follow-up for over 48 hours costs points
 
 
 def _stage(lang: str, stage: str) -> Raw:
@@ -19,7 +18,10 @@ def _stage(lang: str, stage: str) -> Raw:
 
 
 def lead_list_blocks(lang: str, *, rows: Sequence, now: datetime, whose: str | None,
-                     team: str) -> dict:
+                     team: str, idle: Mapping[int, int] | None = None) -> dict:
+    """`idle`: the leads waiting for a follow-up over 48 working hours (bot/services/idle.py,
+    the rule the points charge), by id, with the working hours they waited."""
+    idle = idle or {}
     title = t(lang, "lead.list_title_mine" if whose else "lead.list_title_team", team=team,
               user=Raw(f"<@{whose}>") if whose else "")
     if not rows:
@@ -27,11 +29,12 @@ def lead_list_blocks(lang: str, *, rows: Sequence, now: datetime, whose: str | N
         return message(text, [section(f"*{title}*"), section(text)])
     lines = []
     for c in rows:
-        hours = idle_hours(c, now)
+        waited = idle.get(c.id)
+        hours = waited if waited is not None else int(idle_hours(c, now))
         lines.append("• " + t(lang, "lead.list_line", name=c.name, stage=_stage(lang, c.stage),
                               tier=Raw(t(lang, f"tiers.{c.tier}")),
                               owner=Raw(f"<@{c.owner_user_id}>") if c.owner_user_id else "",
-                              hours=int(hours), idle=hours > IDLE_HOURS))
+                              hours=hours, idle=waited is not None))
     return message(title, [section(f"*{title}*"), section("\n".join(lines)),
                            context(t(lang, "lead.list_footer"))])
 

@@ -29,11 +29,12 @@ def what(lang: str, kind: str, count: int) -> str:
 
 def _summary(lang: str, *, kind: str, count: int, customer: str | None, day: date,
              amount: Decimal | None, new_customer: bool | None, currency: str,
-             year: bool = False) -> dict:
+             year: bool = False, no_objections: bool = False) -> dict:
     return {"what": Raw(what(lang, kind, count)), "customer": customer,
             "day": Raw(format_day(day, lang, year=year)),
             "amount": Raw(format_money(amount, currency, lang)) if amount is not None else "",
-            "new_customer": new_customer, "amount_due": "", "due": ""}
+            "new_customer": new_customer, "amount_due": "", "due": "",
+            "no_objections": no_objections}
 
 
 def log_saved_blocks(lang: str, logged: Logged) -> dict:
@@ -48,7 +49,8 @@ def log_saved_blocks(lang: str, logged: Logged) -> dict:
                       customer=activity.customer, day=activity.occurred_on,
                       amount=activity.amount, new_customer=activity.new_customer,
                       currency=foreign or currency,
-                      year=activity.occurred_on.year != today.year)
+                      year=activity.occurred_on.year != today.year,
+                      no_objections=bool(activity.no_objections))
     if activity.amount_due is not None:
         fields["amount_due"] = Raw(format_money(activity.amount_due, currency, lang))
     if activity.due_on is not None:

@@ -30,13 +30,17 @@ class Period:
 @dataclass(frozen=True)
 class LeadTouches:
     """One lead's life, for the idle-lead rule: when it was created, every time a log touched
-    it, and when it closed (won or lost; None while open). Owned by `owner`."""
+    it, when it closed (won or lost; None while open) and every stage it entered. Owned by
+    `owner`."""
 
     customer_id: int
     owner: str
     created_at: datetime
     touches: tuple[datetime, ...]  # sorted ascending
     closed_at: datetime | None = None
+    # (when, stage) of every live stage change, the creation's included, in time order. Empty:
+    # unknown, and the lead counts as waiting for follow-up for its whole open life.
+    stages: tuple[tuple[datetime, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,14 @@ class RepFacts:
     #                                         discovery logs before it got there
     deals_with_demo: int = 0  # deals in the period whose customer had a demo logged before
     conversations: int = 0  # visit/call/demo/discovery logs naming a customer
-    conversations_with_objections: int = 0  # ... whose customer got an objection log that day
-    signed_customers: int = 0  # customers won before the period started (for follow-ups)
-    signed_followed_up: int = 0  # ... that got a follow-up log in the period
+    conversations_with_objections: int = 0  # ... handled: whose customer got an objection log
+    #                                         that day, or logged with "no objections" (无异议)
+    # Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month
+    # (store/scoring.followup_windows): a month, quarter or year counts each of its calendar
+    # months, a customer once in every month by whose end it had been won (a live move to won)
+    # and was not lost; a week counts once the customers won by its end and not lost then.
+    signed_customers: int = 0  # those customer-months (a week: customers)
+    signed_followed_up: int = 0  # ... with a follow-up log (anyone's) in that month (week)
     # Learning: training and certification logs.
     learning: int = 0
 

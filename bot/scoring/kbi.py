@@ -54,8 +54,10 @@ def kbi_pace(facts: RepFacts, *, period: Period, working_days: int, working_days
     k = rules.kbi
     touches = sum(facts.totals.get(kind, 0) for kind in k.touch_kinds)
     touch_target = math.ceil(k.weekly_touches * working_days / k.working_days_per_week)
-    # "One follow-up per signed customer per month": the facts count distinct customers followed
-    # up in the period, so a month or longer expects each of them once; a week its share.
+    # "One follow-up per signed customer per month" (签约后每月1次): for a month, quarter or year
+    # the facts count customer-months (a quarter expects a customer signed in or before its
+    # first month three times, one signed in its second month twice), each expected once; a
+    # week expects its share of a month (12/52) of the customers signed by its end.
     months = period_months(period)
     followup_target = (facts.signed_customers if months >= 1
                        else math.ceil(facts.signed_customers * months))

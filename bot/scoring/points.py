@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from bot.calendar.workdays import Working, after_working_hours, working_hours_between
 from bot.scoring.facts import LeadTouches, Period, RepFacts
 from bot.scoring.rules import DEFAULT_RULES, Rules
 
@@ -39,25 +40,67 @@ def touches_pace(touches: int, *, working_days_elapsed: int, working_days: int =
     return Pace(done=touches, expected_by_now=expected, target=rules.weekly_touches)
 
 
-def lapses(lead: LeadTouches, *, now: datetime, hours: int = 48) -> list[datetime]:
-    """The moments `lead` had gone `hours` without a touch while open: one per lapse.
+def _every_day(_day: date) -> bool:
+    return True
 
-    The clock starts at creation and restarts at each touch; a touch ends a lapse, so a lead
-    idle for ten days is one lapse, not five. "More than 48 hours" (seed 001): a touch at exactly
-    48 h is in time. Nothing counts after the lead closed or after `now`.
+
+def lapse_mark(since: datetime, *, hours: int = 48, tz: tzinfo = UTC,
+               working: Working | None = None) -> datetime | None:
+    """When a lead quiet since `since` passes `hours` of the team's working time: its lapse
+    moment if nothing touches it first (None: the team has no working day ahead)."""
+    return after_working_hours(since, hours, tz, working or _every_day)  # type: ignore[arg-type]
+
+
+def idle_hours(since: datetime, now: datetime, *, tz: tzinfo = UTC,
+               working: Working | None = None) -> float:
+    """The working hours a lead quiet since `since` has waited by `now`."""
+    return working_hours_between(since, now, tz, working or _every_day)  # type: ignore[arg-type]
+
+
+def lapses(lead: LeadTouches, *, now: datetime, hours: int = 48, tz: tzinfo = UTC,
+           working: Working | None = None,
+           stages: tuple[str, ...] = DEFAULT_RULES.points.idle_lead_stages) -> list[datetime]:
+    """The moments `lead` had waited `hours` of working time for a follow-up: one per lapse.
+
+    The rule (seed 001 "超48小时未跟进线索 → -10分", SPEC §2), the same wherever it is applied
+    (points, the idle-lead alerts, App Home, the calibration data pack, /lead list):
+    - it watches leads waiting for a first or next follow-up: only while the customer is at one
+      of `stages` (rules.points.idle_lead_stages, by default lead and contacted); never once
+      won or lost, nor at a later open stage;
+    - the clock starts at creation and restarts at every touch (a live log naming the customer)
+      and at every stage change (entering a watched stage starts the wait; leaving them stops
+      it);
+    - it counts only the hours of the team's working days (`working`, local days in `tz`):
+      weekends, public holidays and the team's days off stop it. A lead added Friday 17:00 and
+      called Monday 10:00 waited 7 + 10 = 17 h; one added Thursday 10:00 and never touched
+      lapses Monday 10:00 (14 + 24 + 10 = 48);
+    - "more than 48 hours": a touch at exactly 48 h is in time; the lapse is the moment the
+      48th working hour ends. A touch ends a lapse, so a lead idle for ten days is one lapse.
+      Nothing counts after the lead closed or after `now`.
+    Without `working` every day counts; with no stage history (`lead.stages` empty) the lead
+    is watched for its whole open life.
     """
-    limit = timedelta(hours=hours)
     end = now if lead.closed_at is None else min(now, lead.closed_at)
-    found: list[datetime] = []
+    events = sorted([(at, "") for at in lead.touches] + list(lead.stages))
+    watched = not lead.stages
     since = lead.created_at
-    for touch in sorted(lead.touches):
-        if touch > end:
+    found: list[datetime] = []
+
+    def check(until: datetime) -> None:
+        if watched:
+            mark = lapse_mark(since, hours=hours, tz=tz, working=working)
+            if mark is not None and mark < until:
+                found.append(mark)
+
+    for at, stage in events:
+        if at > end:
             break
-        if touch - since > limit:
-            found.append(since + limit)
-        since = max(since, touch)  # an imported touch dated before creation moves nothing
-    if end - since > limit:
-        found.append(since + limit)
+        if at >= since:  # an imported touch dated before creation moves nothing
+            check(at)
+            since = at
+        if stage:
+            watched = stage in stages
+    check(end)
     return found
 
 
@@ -120,17 +163,20 @@ class PointsBreakdown:
 
 
 def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: Period,
-                     now: datetime, tz: tzinfo, rules: Rules = DEFAULT_RULES) -> PointsBreakdown:
+                     now: datetime, tz: tzinfo, rules: Rules = DEFAULT_RULES,
+                     working: Working | None = None) -> PointsBreakdown:
     """Behaviour points for `facts.user_id` over `period`.
 
     Visit days and reports come from `facts.day_counts` (days outside the period are ignored);
-    lapses from the leads this rep owns, each charged on the local day (in `tz`) it began.
+    lapses (see `lapses`: watched stages, the team's working hours via `working`) from the
+    leads this rep owns, each charged on the local day (in `tz`) its 48th working hour ended.
     """
     p = rules.points
     charged = tuple(sorted(
         (Lapse(lead.customer_id, at, at.astimezone(tz).date())
          for lead in leads if lead.owner == facts.user_id
-         for at in lapses(lead, now=now, hours=p.idle_lead_hours)
+         for at in lapses(lead, now=now, hours=p.idle_lead_hours, tz=tz, working=working,
+                          stages=p.idle_lead_stages)
          if period.start <= at.astimezone(tz).date() <= period.end),
         key=lambda lapse: (lapse.at, lapse.customer_id)))
     lapses_by_day: dict[date, int] = {}

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+# The stages a customer is open at (store/models.STAGES less won and lost), for validation.
+OPEN_STAGES = ("lead", "contacted", "discovery", "demo", "proposal", "negotiation")
+
 
 @dataclass(frozen=True)
 class PointsRules:
@@ -23,7 +26,12 @@ class PointsRules:
     visit_day_points: int = 20  # ... earns +20
     report_points: int = 30  # each complete needs-analysis report
     idle_lead_points: int = -10  # each lead idle > 48 h, once per lapse
+    # "超48小时未跟进线索": a lead (线索) waiting for its first or next follow-up, so only
+    # customers at these stages; never won or lost ones. The 48 hours are working hours of the
+    # team's working days (bot/calendar/workdays.working_hours_between): weekends, public
+    # holidays and the team's days off stop the clock.
     idle_lead_hours: int = 48
+    idle_lead_stages: tuple[str, ...] = ("lead", "contacted")
     # The behaviour score's target (SPEC §2: "what a rep meeting every KBI would earn"), per
     # working week: the 8 weekly touches include one day of 3 visits (+20), the discovery KBI
     # (>= 2 rounds per customer before a proposal) yields about one needs-analysis report a week
@@ -351,6 +359,11 @@ def _validate(rules: Rules) -> None:
         raise ValueError("scores.cap must be at least 100")
     if rules.kbi.working_days_per_week < 1:
         raise ValueError("kbi.working_days_per_week must be at least 1")
+    if not set(rules.points.idle_lead_stages) <= set(OPEN_STAGES):
+        raise ValueError("points.idle_lead_stages: only open stages ("
+                         + ", ".join(OPEN_STAGES) + "); a won or lost customer is no lead")
+    if rules.points.idle_lead_hours < 1:
+        raise ValueError("points.idle_lead_hours must be at least 1")
     if len(rules.analysis.funnel_stages) < 2:
         raise ValueError("analysis.funnel_stages needs at least two stages")
     _validate_competencies(rules.competencies)

@@ -22,11 +22,11 @@ from bot.calendar.periods import month_period, week_period
 from bot.calendar.workdays import next_working_day, parse_hhmm, previous_working_day
 from bot.scoring.facts import Period
 from bot.scoring.kbi import BEHIND, KbiPace
+from bot.services.idle import team_waiting
 from bot.services.reports import RepReport, rules_for, team_report
 from bot.services.teams import TeamInfo, team_info
 from bot.slack.text import row_id
 from store import actions, audit, briefs, deliveries, plans, teams
-from store import alerts as alerts_store
 from store import calibrations as store
 from store.calibrations import Answers
 from store.deliveries import aware
@@ -38,7 +38,6 @@ MEETING = timedelta(minutes=30)  # seed 001: "每次用30分钟"
 CURRENT = MEETING + timedelta(minutes=15)
 # How far back unrecorded calibrations are listed as waiting for minutes.
 MINUTES_BACK = timedelta(days=14)
-IDLE = timedelta(hours=48)
 ADHOC = "adhoc:"
 
 
@@ -376,11 +375,8 @@ def data_pack(session: Session, occurrence: Occurrence, now: datetime) -> DataPa
                                user_ids=[pair.rep]).reps.get(pair.rep)
     last = store.last_held(session, team_id=team.id, rep=pair.rep, before=occurrence.at)
     window_start = datetime.combine(weeks[0].period.start, time(0), tzinfo=tz).astimezone(UTC)
-    idle = [IdleLead(lead.name, int((now - lead.since).total_seconds() // 3600),
-                     lead.tier == "key")
-            for lead in alerts_store.idle_leads(session, team_id=team.id,
-                                                touched_before=now - IDLE)
-            if lead.owner == pair.rep]
+    idle = [IdleLead(lead.name, lead.hours, lead.key)  # over 48 working hours, as the points
+            for lead in team_waiting(session, team, now) if lead.owner == pair.rep]
     answers = []
     for week in weeks:
         brief = briefs.get(session, workspace_id=pair.info.workspace_id, user_id=pair.rep,

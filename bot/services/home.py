@@ -24,13 +24,13 @@ from bot.deps import Deps, Who
 from bot.scoring.kbi import BEHIND, KbiPace
 from bot.scoring.leaderboard import Leaderboard
 from bot.services import calibration as cal
+from bot.services.idle import team_waiting
 from bot.services.reports import RepReport, TeamReport, rules_for, team_report
 from bot.services.review import Step, pending_steps
 from store import actions, checkins, deliveries, teams, workspaces
-from store import alerts as alerts_store
 from store.models import ActionItem, Team
 
-IDLE_HOURS, ESCALATE_HOURS = 48, 72  # as the alerts job flags idle leads
+ESCALATE_HOURS = 72  # working hours, as the alerts job escalates idle leads
 TROUBLE_DAYS = 7
 INSTALL_STATES = ("oauth", "token", "uninstalled", "missing")  # SetupPart.install
 
@@ -159,11 +159,10 @@ def _team_part(session: Session, team: Team, now: datetime) -> TeamPart:
     month = team_report(session, team=team, period=month_period(today), now=now, rules=rules)
     behind = tuple((user, rep.kbis[0]) for user, rep in sorted(week.reps.items())
                    if rep.kbis and rep.kbis[0].status == BEHIND)
-    idle = tuple(IdleLine(lead.name, lead.owner, int((now - lead.since).total_seconds() // 3600),
-                          lead.tier == "key")
-                 for lead in sorted(alerts_store.idle_leads(
-                     session, team_id=team.id, touched_before=now - timedelta(hours=IDLE_HOURS)),
-                     key=lambda lead: lead.since))
+    # Waiting over 48 working hours, the rule the points and the alerts job apply.
+    idle = tuple(IdleLine(lead.name, lead.owner, lead.hours, lead.key)
+                 for lead in sorted(team_waiting(session, team, now),
+                                    key=lambda lead: lead.since))
     due, waiting = [], []
     info = cal.info_of(session, team.id, now)
     for pair in cal.team_pairs(session, info):

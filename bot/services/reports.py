@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.calendar.periods import PERIOD_OF, previous, quarter_period, year_period
-from bot.calendar.workdays import working_days
+from bot.calendar.workdays import is_working_day, working_days
 from bot.scoring.compare import Comparison, compare
 from bot.scoring.facts import Member, Period, Qualitative, RepFacts, Target
 from bot.scoring.funnel import Funnel, funnel
@@ -27,6 +27,7 @@ from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.targets import TargetResolver
 from store import alerts, annual, ratings, reviews, teams
+from store import idle as idle_store
 from store import scoring as facts_store
 from store.models import Team
 
@@ -109,9 +110,14 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                                                          history_end=base)}
     facts = facts_store.rep_facts(session, team_id=team.id, period=period, user_ids=user_ids)
     since = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
-    leads = facts_store.lead_touches(session, team_id=team.id, since=since - timedelta(days=3),
+    leads = idle_store.lead_touches(session, team_id=team.id, since=since - timedelta(days=3),
                                      until=min(now, datetime.combine(
                                          period.end + timedelta(days=1), time(0), tzinfo=tz)))
+    off_days = frozenset(off)  # the idle-lead clock runs on the team's working days only
+
+    def working(day: date) -> bool:
+        return is_working_day(day, country=team.holiday_country, days_off=off_days)
+
     qualitative = _qualitative(session, team.id, period)
     fallback = _team_average_history(members.values())
     fallback_span = history_span(fallback, rules.targets.history_months)
@@ -131,7 +137,8 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
 
         as_set = {metric: resolver.target(user, metric, period, forecast_of, member.joined_at)
                   for metric in TARGET_METRICS}
-        points = points_breakdown(rep_facts, leads, period=period, now=now, tz=tz, rules=rules)
+        points = points_breakdown(rep_facts, leads, period=period, now=now, tz=tz, rules=rules,
+                                  working=working)
         # Someone who joined during the period is measured from their first day: their
         # (pro-rated) target is due over their own working days.
         own_days = [d for d in all_days if d >= member.joined_at]

@@ -42,6 +42,9 @@ class Activity(SQLModel, table=True):
     # exported with it, and left out of the team's totals, scores and targets.
     currency: str | None = Field(default=None, max_length=3)
     new_customer: bool | None = Field(default=None)
+    # A conversation logged with "no objections" (无异议): the objection KBI counts it as
+    # handled without an objection log (migration 0013).
+    no_objections: bool = Field(default=False)
     amount_due: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 2)))
     due_on: date | None = Field(default=None)  # payments: when it was due (on-time rate)
     occurred_on: date

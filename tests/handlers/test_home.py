@@ -161,7 +161,7 @@ def test_a_manager_sees_their_teams_and_only_theirs(world: World) -> None:
     assert "团队 East · 你是主管" in text
     assert "本周客户接触落后（2 人）" in text
     assert "<@U0SAM>：3（此时应为 7，目标 8）" in text
-    assert "超过 72 小时（已提醒主管）：*2* 条" in text and "Acme Corp · <@U0SAM>" in text
+    assert "超过 72 个工作小时（已提醒主管）：*2* 条" in text and "Acme Corp · <@U0SAM>" in text
     assert "等你记录纪要（2 场）" in text
     assert buttons(mei["blocks"], render_cal.MINUTES_ACTION) == [
         "1|U0ALICE|2026-11-17", "1|U0SAM|2026-11-17"]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
 from store.models import Activity, AuditEntry, Customer, StageChange
 from tests.conftest import Bot
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def lead(bot: Bot, text: str, user: str = "U0ALICE") -> str:
@@ -131,12 +134,31 @@ def test_lists_show_idle_leads_and_respect_privacy(bot: Bot) -> None:
     mine = lead(bot, "list")
     assert "Acme" in mine and "腾讯" not in mine
     bot.deps.clock.advance(timedelta(hours=50))
-    assert "no follow-up for 50 h" in lead(bot, "list")
+    assert "waiting for a follow-up for 50 working h" in lead(bot, "list")
     team = lead(bot, "list", user="U0MEI")
     assert "Acme" in team and "腾讯" in team
     assert "only see or change that for reps on your own teams" not in lead(
         bot, "list <@U0ALICE>", user="U0MEI")
     assert "🙏" in lead(bot, "list <@U0BO>")
+
+
+def test_the_list_flags_leads_by_working_hours_and_stage(bot: Bot) -> None:
+    """Seed 001's 48 hours are working hours of a lead (stage lead or contacted) waiting for
+    a follow-up: a weekend stops the clock, a won or later-stage customer is never flagged."""
+    bot.deps.clock.set(datetime(2026, 11, 20, 17, 0, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
+    lead(bot, "add Acme")
+    lead(bot, "add Globex")
+    lead(bot, "stage Globex demo")
+    bot.deps.clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
+    listed = lead(bot, "list")
+    assert "touched 65 h ago" in listed and "⚠️" not in listed  # Fri 7 h + Mon 10 h = 17
+    bot.deps.clock.set(datetime(2026, 11, 24, 17, 0, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
+    assert "⚠️" not in lead(bot, "list")  # exactly 48 working hours: still in time
+    bot.deps.clock.set(datetime(2026, 11, 24, 18, 0, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
+    listed = lead(bot, "list")
+    assert "*Acme* · lead · standard · <@U0ALICE> · ⚠️ waiting for a follow-up for 49 working h" \
+        in listed
+    assert "*Globex* · demo · standard · <@U0ALICE> · touched 97 h ago" in listed
 
 
 def test_someone_without_a_team_is_told_how_to_join(bot: Bot) -> None:

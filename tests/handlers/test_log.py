@@ -244,3 +244,27 @@ def test_a_payment_can_say_what_was_due_and_when(bot: Bot) -> None:
     [first, second] = rows(bot)
     assert (first.amount_due, first.due_on) == (Decimal("80000"), date(2026, 11, 30))
     assert second.due_on == date(2026, 11, 30)
+
+
+def test_a_conversation_without_objections_is_logged_and_meets_the_kbi(bot: Bot) -> None:
+    """Seed 001's objection KBI (问题清单归档, 每次沟通后更新) can be met honestly: a visit with
+    no objections is flagged as handled; one with neither flag nor objection log is not."""
+    from bot.scoring.facts import Period
+    from store import scoring, teams
+
+    reply = bot.command("visit Acme no objections")
+    assert "Logged *1 visit* with Acme on Tue 17 Nov · no objections raised" in reply.text
+    reply = bot.command("拜访 阿里巴巴 无异议", user="U0BO")
+    assert "客户 阿里巴巴" in reply.text and "无异议（计为已处理异议）" in reply.text
+    bot.command("call Globex")  # a conversation nobody said anything about
+    visit, bai, call = rows(bot)
+    assert (visit.customer, visit.no_objections, visit.note) == ("Acme", True, None)
+    assert (bai.customer, bai.no_objections) == ("阿里巴巴", True)
+    assert call.no_objections is False
+    with bot.deps.sessions() as s:
+        team = teams.get_team(s, workspace_id=WORKSPACE, name="East")
+        week = Period("week", date(2026, 11, 16), date(2026, 11, 22), "2026-W47")
+        facts = scoring.rep_facts(s, team_id=team.id, period=week, user_ids=["U0ALICE", "U0BO"])
+    alice, bo = facts["U0ALICE"], facts["U0BO"]
+    assert (alice.conversations, alice.conversations_with_objections) == (2, 1)
+    assert (bo.conversations, bo.conversations_with_objections) == (1, 1)

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.calendar.workdays import after_working_hours, is_working_day
 from bot.grammar.kinds import LogEntry
 from bot.jobs import registry as jobs
 from bot.jobs.alerts import growth
@@ -86,96 +87,148 @@ def test_alerts_is_a_runnable_job_with_a_schedule(world: World) -> None:
 
 
 # ----------------------------------------------------------------- idle leads
+# The 48 hours are working hours (bot/scoring/points.py `lapses`): T0 is a Thursday 10:00, so
+# 48 of them end on Monday 30 Nov at 10:00 (Thu 14 h + Fri 24 h + Mon 10 h) and W(h) is the
+# moment h working hours after T0. The team is set up on 20 Nov here, so the Monday growth
+# alert (which needs three whole weeks) stays out of these counts.
 
-T0 = local(SHANGHAI, "2026-11-26 10:00")  # Thursday: no other alert is due until Monday
+T0 = local(SHANGHAI, "2026-11-26 10:00")  # Thursday
 
 
-def test_an_idle_lead_nudges_its_owner_after_48_hours_once(world: World) -> None:
+def W(hours: float) -> datetime:  # noqa: N802 - reads like the hours it stands for
+    return after_working_hours(T0, hours, SHANGHAI, lambda day: is_working_day(
+        day, country="CN"))
+
+
+@pytest.fixture
+def quiet(world: World) -> World:
+    world.backdate(datetime(2026, 11, 20, tzinfo=UTC))
+    return world
+
+
+def idle_sent(world: World, at: datetime) -> int:
+    """Idle-lead DMs sent by one tick of the job at `at` (other alerts left out)."""
+    def idle() -> int:
+        return sum(1 for key, (status, _) in world.ledger().items()
+                   if ":idle" in key and status == "sent")
+    before = idle()
+    tick(world, at)
+    return idle() - before
+
+
+def test_working_hours_across_the_weekend() -> None:
+    assert W(48) == local(SHANGHAI, "2026-11-30 10:00")
+    assert W(14) == local(SHANGHAI, "2026-11-27 00:00")  # Thursday's 14 h end at midnight
+
+
+def test_an_idle_lead_nudges_its_owner_after_48_working_hours_once(quiet: World) -> None:
+    world = quiet
     lead(world, "U0BO", "阿里巴巴", T0)
-    assert tick(world, T0 + timedelta(hours=47)).sent == 0
-    assert tick(world, T0 + timedelta(hours=48, minutes=30)).sent == 0  # due at the hour
-    assert tick(world, T0 + timedelta(hours=49)).sent == 1
+    assert idle_sent(world, T0 + timedelta(hours=49)) == 0  # Saturday: the weekend stops it
+    assert idle_sent(world, W(47)) == 0  # Monday 09:00
+    assert idle_sent(world, W(48) + timedelta(minutes=30)) == 0  # due at the hour
+    assert idle_sent(world, W(49)) == 1
     [text] = world.to("U0BO")
-    assert "1 条线索已超过 48 小时没有跟进" in text  # in BO's language
+    assert "1 条线索已超过 48 个工作小时没有跟进" in text  # in BO's language
     assert "阿里巴巴" in blocks_of(world, "U0BO")[0] and "11月26日 周四 10:00" in \
         blocks_of(world, "U0BO")[0]
-    assert tick(world, T0 + timedelta(hours=49, minutes=1)).sent == 0
+    assert "49 个工作小时" in blocks_of(world, "U0BO")[0]
+    assert idle_sent(world, W(49) + timedelta(minutes=1)) == 0
     world.restart()
-    assert tick(world, T0 + timedelta(hours=50)).sent == 0
+    assert idle_sent(world, W(50)) == 0
     assert len(world.to("U0BO")) == 1 and world.to("U0MEI") == []
-    key = f"alerts:{WORKSPACE}:U0BO:idle48:t{team_id(world)}:20261128T03"  # 11:00 Shanghai
+    key = f"alerts:{WORKSPACE}:U0BO:idle48:t{team_id(world)}:20261130T03"  # 11:00 Shanghai
     assert world.ledger()[key] == ("sent", 1)
 
 
-def test_leads_going_quiet_together_come_in_one_dm_in_english(world: World) -> None:
+def test_leads_going_quiet_together_come_in_one_dm_in_english(quiet: World) -> None:
+    world = quiet
     lead(world, "U0ALICE", "Acme Corp", T0, tier="key")
     lead(world, "U0ALICE", "Globex", T0 + timedelta(minutes=20))
     lead(world, "U0ALICE", "Initech", T0 + timedelta(hours=3))  # a later lapse: its own DM
-    assert tick(world, T0 + timedelta(hours=49)).sent == 1
+    assert idle_sent(world, W(49)) == 1
     [text] = world.to("U0ALICE")
-    assert text == "2 of your leads have had no follow-up for over 48 hours."
+    assert text == "2 of your leads have waited over 48 working hours for a follow-up."
     body = blocks_of(world, "U0ALICE")[0]
     assert "Acme Corp" in body and "key account" in body and "Globex" in body
     assert "Initech" not in body
-    assert tick(world, T0 + timedelta(hours=52)).sent == 1
-    assert "1 of your leads has had" in world.to("U0ALICE")[1]
+    assert idle_sent(world, W(52)) == 1
+    assert "1 of your leads has waited" in world.to("U0ALICE")[1]
     assert "Initech" in blocks_of(world, "U0ALICE")[1]
     assert "Acme" not in blocks_of(world, "U0ALICE")[1]  # its lapse was told once
 
 
-def test_a_touch_ends_the_lapse_and_a_new_quiet_spell_is_a_new_one(world: World) -> None:
+def test_a_touch_ends_the_lapse_and_a_new_quiet_spell_is_a_new_one(quiet: World) -> None:
+    world = quiet
     lead(world, "U0BO", "腾讯", T0)
-    log(world, "U0BO", "call", date(2026, 11, 27), customer="腾讯",
-        at=T0 + timedelta(hours=30))
-    assert tick(world, T0 + timedelta(hours=49)).sent == 0  # touched 19 h ago
-    assert tick(world, T0 + timedelta(hours=77)).sent == 0  # 47 h since the touch
-    assert tick(world, T0 + timedelta(hours=79)).sent == 1  # 49 h since the touch
-    assert "12:00" not in world.to("U0BO")[0]
-    assert "11月27日 周五 16:00" in blocks_of(world, "U0BO")[0]  # the last touch
+    log(world, "U0BO", "call", date(2026, 11, 27), customer="腾讯", at=W(30))  # Fri 16:00
+    assert idle_sent(world, W(49)) == 0  # touched 19 working hours ago
+    assert idle_sent(world, W(77)) == 0  # 47 working hours since the touch
+    assert idle_sent(world, W(79)) == 1  # 49 working hours since the touch
+    assert "11月27日 周五 16:00" in blocks_of(world, "U0BO")[0]  # the wait began then
 
 
-def test_closed_and_unowned_leads_are_left_alone(world: World) -> None:
+def test_closed_unowned_and_later_stage_leads_are_left_alone(quiet: World) -> None:
+    world = quiet
     won = lead(world, "U0BO", "Won Co", T0)
+    demo = lead(world, "U0BO", "Demo Co", T0)
     with world.deps.sessions() as s:
         customers.set_stage(s, s.get(Customer, won.id), stage="won", now=T0, by_user_id="U0BO")
+        customers.set_stage(s, s.get(Customer, demo.id), stage="demo", now=T0.astimezone(UTC),
+                            by_user_id="U0BO")
     lead(world, None, "Nobody's", T0)  # type: ignore[arg-type]
-    assert tick(world, T0 + timedelta(hours=80)).sent == 0
+    assert idle_sent(world, W(80)) == 0
 
 
-def test_still_untouched_after_72_hours_the_managers_hear_once(world: World) -> None:
+def test_a_teams_rules_choose_the_stages_watched(quiet: World) -> None:
+    world = quiet
+    demo = lead(world, "U0BO", "Demo Co", T0)
+    with world.deps.sessions() as s:
+        customers.set_stage(s, s.get(Customer, demo.id), stage="demo", now=T0.astimezone(UTC),
+                            by_user_id="U0BO")
+        teams.set_rule_overrides(s, team_id=team_id(world), overrides={
+            "points": {"idle_lead_stages": ["lead", "contacted", "demo"]}})
+    assert idle_sent(world, W(49)) == 1
+
+
+def test_still_untouched_after_72_working_hours_the_managers_hear_once(quiet: World) -> None:
+    world = quiet
     lead(world, "U0BO", "阿里巴巴", T0)
     lead(world, "U0ALICE", "Acme Corp", T0 + timedelta(minutes=5))
-    tick(world, T0 + timedelta(hours=49))
+    idle_sent(world, W(49))
     assert len(world.to("U0BO")) == len(world.to("U0ALICE")) == 1
-    assert tick(world, T0 + timedelta(hours=71)).sent == 0
+    assert idle_sent(world, W(71)) == 0
     assert world.to("U0MEI") == []
-    assert tick(world, T0 + timedelta(hours=73)).sent == 1
+    assert idle_sent(world, W(73)) == 1
     [text] = world.to("U0MEI")
-    assert text == "East 有 2 条线索已超过 72 小时没有跟进。"
+    assert text == "East 有 2 条线索已超过 72 个工作小时没有跟进。"
     body = blocks_of(world, "U0MEI")[0]
     assert "<@U0BO>" in body and "<@U0ALICE>" in body and "阿里巴巴" in body
     world.restart()
-    assert tick(world, T0 + timedelta(hours=74)).sent == 0
-    assert tick(world, T0 + timedelta(hours=90)).sent == 0
+    assert idle_sent(world, W(74)) == 0
+    assert idle_sent(world, W(90)) == 0
     assert len(world.to("U0MEI")) == 1 and len(world.to("U0BO")) == 1
 
 
-def test_an_english_speaking_manager_reads_english(world: World) -> None:
+def test_an_english_speaking_manager_reads_english(quiet: World) -> None:
+    world = quiet
     with world.deps.sessions() as s:
         teams.add_managers(s, workspace_id=WORKSPACE, name="East", user_ids=["U0STRAY"],
                            now=T0)
     lead(world, "U0BO", "阿里巴巴", T0)
-    tick(world, T0 + timedelta(hours=49))  # to BO
-    assert tick(world, T0 + timedelta(hours=73)).sent == 2  # to both managers
-    assert world.to("U0STRAY") == ["1 lead in East has had no follow-up for over 72 hours."]
+    idle_sent(world, W(49))  # to BO
+    assert idle_sent(world, W(73)) == 2  # to both managers
+    assert world.to("U0STRAY") == [
+        "1 lead in East has waited over 72 working hours for a follow-up."]
     assert len(world.to("U0MEI")) == 1 and len(world.to("U0BO")) == 1
 
 
-def test_a_lapse_long_past_is_given_up_once_not_sent(world: World) -> None:
+def test_a_lapse_long_past_is_given_up_once_not_sent(quiet: World) -> None:
+    world = quiet
     lead(world, "U0BO", "阿里巴巴", T0)
-    result = world.tick(T0 + timedelta(hours=53), JOB)  # 4 h after it was due
+    result = world.tick(W(53), JOB)  # 4 h after it was due
     assert (result.sent, result.gave_up) == (0, 1)
-    assert world.tick(T0 + timedelta(hours=54), JOB).gave_up == 0
+    assert world.tick(W(54), JOB).gave_up == 0
     assert world.to("U0BO") == []
 
 

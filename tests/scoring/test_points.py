@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.calendar.workdays import is_working_day
 from bot.scoring.facts import LeadTouches, Period, RepFacts
 from bot.scoring.points import day_points, lapses, points_breakdown, touches_pace
 from bot.scoring.rules import Rules
@@ -156,3 +157,97 @@ def test_rules_change_the_points() -> None:
     rep = RepFacts("U1", {date(2026, 11, 2): {"visit": 2}})
     b = points_breakdown(rep, [lead()], period=NOV, now=T0 + 30 * H, tz=UTC, rules=rules)
     assert (b.visit_day_points, b.lapse_points, b.total) == (15, -5, 10)
+
+
+# --- issue 12: the rule as seed 001 means it (leads waiting for follow-up, working hours) ---
+
+def china_with_day_off(day: date) -> bool:
+    """China's calendar and a team day off on Tuesday 1 December 2026."""
+    return is_working_day(day, country="CN", days_off={date(2026, 12, 1)})
+
+
+def sh(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def waiting(created: str, *touches: str, stages: tuple[tuple[str, str], ...] = (),
+            closed: str | None = None) -> LeadTouches:
+    return LeadTouches(1, "U1", sh(created), tuple(sh(t) for t in touches),
+                       closed_at=sh(closed) if closed else None,
+                       stages=((sh(created), "lead"),) + tuple((sh(a), s) for a, s in stages))
+
+
+def team_lapses(lead: LeadTouches, now: str, **kw: object) -> list[datetime]:
+    return lapses(lead, now=sh(now), tz=SHANGHAI, working=china_with_day_off, **kw)
+
+
+def test_a_lead_added_friday_evening_and_called_monday_morning_is_on_time() -> None:
+    friday = waiting("2026-11-27 17:00", "2026-11-30 10:00")  # 7 + 10 = 17 working hours
+    assert team_lapses(friday, "2026-12-04 18:00") == [sh("2026-12-03 10:00")]  # after the call
+    assert team_lapses(friday, "2026-11-30 10:00") == []
+
+
+def test_a_lead_added_thursday_lapses_monday_at_the_48th_working_hour() -> None:
+    thursday = waiting("2026-11-26 10:00")  # Thu 14 h + Fri 24 h + Mon 10 h = 48
+    assert team_lapses(thursday, "2026-11-30 10:00") == []  # exactly 48 h: not yet over
+    assert team_lapses(thursday, "2026-11-30 10:01") == [sh("2026-11-30 10:00")]
+
+
+@pytest.mark.parametrize(("touch", "lapsed"), [
+    ("2026-11-30 09:00", False),  # 47 working hours across the weekend: in time
+    ("2026-11-30 10:00", False),  # 48: in time
+    ("2026-11-30 11:00", True),  # 49: lapsed at 48
+])
+def test_47_and_49_working_hours_across_a_weekend(touch: str, lapsed: bool) -> None:
+    lead = waiting("2026-11-26 10:00", touch, "2026-11-30 12:00")
+    assert team_lapses(lead, "2026-11-30 12:00") == ([sh("2026-11-30 10:00")] if lapsed else [])
+
+
+@pytest.mark.parametrize(("touch", "lapsed"), [
+    ("2026-12-02 23:00", False),  # Mon 24 h + (1 Dec off) + Wed 23 h = 47
+    ("2026-12-03 01:00", True),  # 49: lapsed at Thursday 00:00
+])
+def test_47_and_49_working_hours_across_a_day_off(touch: str, lapsed: bool) -> None:
+    lead = waiting("2026-11-30 00:00", touch)  # the Tuesday off stops the clock
+    expected = [sh("2026-12-03 00:00")] if lapsed else []
+    assert team_lapses(lead, "2026-12-03 02:00") == expected
+
+
+def test_a_public_holiday_stops_the_clock() -> None:
+    # New Year's Day (Friday 1 January 2027) and the weekend after it do not count.
+    lead = waiting("2026-12-31 00:00")
+    assert team_lapses(lead, "2027-01-05 01:00") == [sh("2027-01-05 00:00")]  # Thu 24 + Mon 24
+
+
+def test_only_leads_waiting_for_follow_up_are_watched() -> None:
+    # Moved to discovery at once: no lapse however long it waits there.
+    onward = waiting("2026-11-02 10:00", stages=(("2026-11-02 11:00", "discovery"),))
+    assert team_lapses(onward, "2026-11-20 10:00") == []
+    # Won: never again.
+    won = waiting("2026-11-02 10:00", stages=(("2026-11-03 10:00", "won"),))
+    assert team_lapses(won, "2026-11-20 10:00") == []
+    # Back to contacted from proposal on 9 Nov 10:00: the wait starts then.
+    back = waiting("2026-11-02 10:00", stages=(("2026-11-02 11:00", "proposal"),
+                                                ("2026-11-09 10:00", "contacted")))
+    assert team_lapses(back, "2026-11-20 10:00") == [sh("2026-11-11 10:00")]
+    # A team that watches demos too.
+    demo = waiting("2026-11-02 10:00", stages=(("2026-11-02 11:00", "demo"),))
+    assert team_lapses(demo, "2026-11-20 10:00", stages=("lead", "contacted", "demo")) == [
+        sh("2026-11-04 11:00")]
+
+
+def test_a_won_customer_costs_no_points_over_a_weekend() -> None:
+    won = waiting("2026-11-26 10:00", stages=(("2026-11-27 10:00", "won"),),
+                  closed="2026-11-27 10:00")
+    rules = Rules()
+    b = points_breakdown(RepFacts("U1"), [won], period=NOV, now=sh("2026-11-30 23:00"),
+                         tz=SHANGHAI, rules=rules, working=china_with_day_off)
+    assert b.lapses == () and b.lapse_points == 0
+
+
+def test_the_watched_stages_are_rules_and_must_be_open_stages() -> None:
+    assert Rules().points.idle_lead_stages == ("lead", "contacted")
+    rules = Rules.from_mapping({"points": {"idle_lead_stages": ["lead"]}})
+    assert rules.points.idle_lead_stages == ("lead",)
+    with pytest.raises(ValueError, match="idle_lead_stages"):
+        Rules.from_mapping({"points": {"idle_lead_stages": ["lead", "won"]}})

@@ -171,3 +171,33 @@ def test_the_currency_migration_keeps_existing_logs(database_url: str) -> None:
     command.downgrade(config, "0012")
     command.upgrade(config, "head")
     engine.dispose()
+
+
+def test_the_no_objections_migration_keeps_existing_logs(database_url: str) -> None:
+    """0013 on a database with logs in it: they had no such flag, so it is off for them."""
+    from alembic import command
+
+    engine = db.make_engine(database_url)
+    config = db.alembic_config(engine)
+    command.upgrade(config, "0016")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO workspaces (id, name, created_at) VALUES ('T1', '', "
+                             "'2026-11-18 02:00:00')")
+        conn.exec_driver_sql(
+            "INSERT INTO activities (workspace_id, user_id, kind, count, occurred_on, "
+            "text, source, recorded_at) VALUES ('T1', 'U1', 'visit', 1, '2026-11-17', "
+            "'visit Acme', 's1', '2026-11-18 02:00:00')")
+    db.upgrade(engine)
+    assert db.is_current(engine)
+    with db.session_factory(engine)() as s:
+        [row] = s.exec(select(Activity)).all()
+        assert row.no_objections is False
+        quiet = activity.add(s, workspace_id="T1", user_id="U1", team_id=None,
+                             entry=LogEntry(kind="visit", count=1, customer="Acme",
+                                            day=date(2026, 11, 18), amount=None,
+                                            new_customer=None, note=None, no_objections=True),
+                             text="visit Acme no objections", source="s2", now=NOW)
+        assert quiet.activity.no_objections is True
+    command.downgrade(config, "0016")
+    command.upgrade(config, "head")
+    engine.dispose()

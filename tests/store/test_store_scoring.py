@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.grammar.kinds import LogEntry
 from bot.scoring.facts import Period, RepFacts
-from store import activity, customers, db, scoring, teams
+from store import activity, customers, db, idle, scoring, teams
 from store.models import Activity, Customer
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -195,12 +195,15 @@ ALICE = RepFacts(
     deals_with_demo=1,  # Acme
     conversations=10,
     conversations_with_objections=2,  # Acme's call and demo on Nov 5
-    signed_customers=2,  # Globex, Wonnofollow
-    signed_followed_up=1,  # Globex
+    # Customer-months of follow-up after signing: Globex, Wonnofollow and Acme (won on 10 Nov:
+    # signed in the month, it expects a follow-up in it too); Wonlost was lost by the month's end.
+    signed_customers=3,
+    signed_followed_up=1,  # Globex (Wonnofollow's was undone)
     learning=3,
 )
 BO = RepFacts(user_id="U0BO", day_counts={d(11, 14): {"deal": 1}}, totals={"deal": 1},
-              sales_new=money(7_000), deals=1, new_customers=1, leads_created=1, leads_won=1)
+              sales_new=money(7_000), deals=1, new_customers=1, leads_created=1, leads_won=1,
+              signed_customers=1)  # BoCo, won on 14 Nov, with no follow-up yet
 MEI = RepFacts(user_id="U0MEI", day_counts={d(11, 5): {"objection": 1}},
                totals={"objection": 1})
 
@@ -220,13 +223,28 @@ def check_rep_facts(session: Session, team_id: int) -> None:
     assert only == {"U0BO": BO, "U0X": RepFacts(user_id="U0X")}
 
 
+def check_followups_per_customer_per_month(session: Session, team_id: int) -> None:
+    """签约后每月1次 in a quarter: one follow-up per signed customer per month it was signed in
+    or before, and not lost by that month's end."""
+    q4 = scoring.rep_facts(session, team_id=team_id, period=Q4, user_ids=["U0ALICE"])["U0ALICE"]
+    # October: Globex, Wonlost (lost only in November), Wonnofollow (followed up on 25 Oct).
+    # November: Globex (followed up), Wonnofollow, Acme (won 10 Nov). December: the same three.
+    assert (q4.signed_customers, q4.signed_followed_up) == (3 + 3 + 3, 1 + 1 + 0)
+    week = Period("week", d(11, 16), d(11, 22), "2026-W47")
+    w47 = scoring.rep_facts(session, team_id=team_id, period=week, user_ids=["U0ALICE"])
+    assert (w47["U0ALICE"].signed_customers, w47["U0ALICE"].signed_followed_up) == (3, 1)
+    assert scoring.followup_windows(Q4) == [(d(10, 1), d(10, 31)), (d(11, 1), d(11, 30)),
+                                            (d(12, 1), d(12, 31))]
+    assert scoring.followup_windows(week) == [(d(11, 16), d(11, 22))]
+
+
 def names(session: Session, ids: list[int]) -> list[str]:
     return [session.get(Customer, i).name for i in ids]
 
 
 def check_lead_touches(session: Session, team_id: int) -> None:
-    leads = scoring.lead_touches(session, team_id=team_id, since=local(d(11, 1), 0),
-                                 until=local(d(12, 1), 0))
+    leads = idle.lead_touches(session, team_id=team_id, since=local(d(11, 1), 0),
+                              until=local(d(12, 1), 0))
     by_name = dict(zip(names(session, [lead.customer_id for lead in leads]), leads, strict=True))
     # Closed before the window (Globex, Oldwin, Wonlost won in Aug/Sep) or created after it
     # (DecEarly) are out; Umbrella is open again since its deal was undone.
@@ -247,6 +265,13 @@ def check_lead_touches(session: Session, team_id: int) -> None:
         local(d(11, 15)), local(d(11, 22)), local(d(11, 25)))
     assert by_name["Lostco"].closed_at == local(d(11, 20))  # the reason edit did not reopen it
     assert by_name["BoCo"].owner == "U0BO" and by_name["BoCo"].closed_at == local(d(11, 14))
+    # Every live stage change, the creation's included, for the idle-lead rule's stages.
+    assert by_name["NovEarly"].stages == (
+        (datetime(2026, 10, 31, 16, 30, tzinfo=UTC), "lead"), (local(d(11, 5)), "contacted"),
+        (local(d(11, 6)), "demo"))
+    # The undone deal's move to won is gone; undoing it moved Umbrella back to lead.
+    assert by_name["Umbrella"].stages == ((local(d(8, 1)), "lead"),
+                                          (local(d(11, 14), 11), "lead"))
 
 
 def check_members(session: Session, team_id: int) -> None:
@@ -294,7 +319,8 @@ def check_leaderboard(session: Session, team_id: int) -> None:
 
 
 CHECKS: tuple[Callable[[Session, int], None], ...] = (
-    check_rep_facts, check_lead_touches, check_members, check_funnel, check_leaderboard)
+    check_rep_facts, check_followups_per_customer_per_month, check_lead_touches, check_members,
+    check_funnel, check_leaderboard)
 
 
 def built(url: str) -> Iterator[tuple[Session, int]]:

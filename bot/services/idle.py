@@ -1,0 +1,68 @@
+"""Leads waiting too long for a follow-up right now (seed 001 "超48小时未跟进线索"): the one
+answer the idle-lead alerts (bot/jobs/alerts.py), App Home, the calibration data pack and
+/lead list all show, by the same rule the behaviour points charge (bot/scoring/points.py
+`lapses`): a lead at one of the team's watched stages (rules.points.idle_lead_stages, by
+default lead and contacted) whose wait, begun at its last touch, creation or stage change,
+has passed `hours` of the team's working time (weekends, public holidays and the team's
+days off stop the clock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.calendar.workdays import Working
+from bot.scoring.points import idle_hours, lapse_mark
+from bot.scoring.rules import Rules
+from bot.services.reports import rules_for
+from bot.services.teams import working_for
+from store import idle as store
+from store.models import Team
+
+
+@dataclass(frozen=True)
+class Waiting:
+    id: int
+    name: str
+    owner: str
+    stage: str
+    tier: str
+    since: datetime  # when the wait began (aware UTC)
+    mark: datetime  # when it passed the hours: the lapse (aware UTC)
+    hours: int  # working hours waited by now (whole hours, rounded down)
+
+    @property
+    def key(self) -> bool:
+        return self.tier == "key"
+
+
+def waiting_over(session: Session, *, team_id: int, now: datetime, hours: int,
+                 tz: tzinfo, working: Working, rules: Rules) -> list[Waiting]:
+    """The team's leads that have waited more than `hours` working hours by `now` (a wait
+    of exactly `hours` is still in time), by owner and then the oldest wait first."""
+    found = []
+    # Working hours never exceed wall-clock hours, so SQL can leave out the recent ones.
+    for lead in store.waiting(session, team_id=team_id, stages=rules.points.idle_lead_stages,
+                              quiet_since=now - timedelta(hours=hours)):
+        mark = lapse_mark(lead.since, hours=hours, tz=tz, working=working)
+        if mark is None or mark >= now:
+            continue
+        found.append(Waiting(
+            id=lead.id, name=lead.name, owner=lead.owner, stage=lead.stage, tier=lead.tier,
+            since=lead.since, mark=mark,
+            hours=int(idle_hours(lead.since, now, tz=tz, working=working))))
+    return found
+
+
+def team_waiting(session: Session, team: Team, now: datetime, *,
+                 hours: int | None = None) -> list[Waiting]:
+    """`waiting_over` for a team row, with its rules and calendar; `hours` defaults to the
+    rules' idle_lead_hours (48)."""
+    rules = rules_for(session, team.id)
+    return waiting_over(session, team_id=team.id, now=now,
+                        hours=rules.points.idle_lead_hours if hours is None else hours,
+                        tz=ZoneInfo(team.tz), working=working_for(session, team), rules=rules)

@@ -1,0 +1,155 @@
+"""The idle-lead rule's facts (seed 001 "超48小时未跟进线索"), aggregated in SQL: the life of
+each lead (creation, touches, stage changes, closing) for the points, and the leads waiting
+for a follow-up right now for the alerts job, App Home, the calibration data pack and /lead
+list. The rule itself (watched stages, working hours) is bot/scoring/points.py's `lapses`;
+bot/services/idle.py applies it to `waiting`'s candidates.
+
+One team per call; datetimes in and out are aware UTC. Soft-deleted logs are ignored, and so
+are the stage changes they caused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.sql.expression import ColumnElement
+from sqlmodel import Session
+
+from bot.scoring.facts import LeadTouches
+from store.scoring import (
+    CLOSED_STAGES,
+    OPEN_STAGES,
+    SC,
+    A,
+    C,
+    _as_utc,
+    _live,
+    _live_change,
+    _local_midnight,
+    _next,
+    _team_tz,
+)
+
+
+@dataclass(frozen=True)
+class IdleLead:
+    id: int
+    name: str
+    owner: str
+    stage: str
+    tier: str
+    since: datetime  # when its wait began: the last touch, creation or stage change
+
+
+def waiting(session: Session, *, team_id: int, stages: Sequence[str],
+            quiet_since: datetime) -> list[IdleLead]:
+    """The team's owned leads at one of `stages` whose wait began before `quiet_since`: the
+    latest of their last touch (Customer.last_touched_at), creation and last stage change
+    (Customer.stage_changed_at), as `lapses` restarts the clock at each; oldest first."""
+    touched = func.coalesce(C.c.last_touched_at, C.c.created_at)
+    since = case((C.c.stage_changed_at > touched, C.c.stage_changed_at), else_=touched)
+    rows = session.exec(
+        select(C.c.id, C.c.name, C.c.owner_user_id, C.c.stage, C.c.tier, since.label("since"))
+        .where(C.c.team_id == team_id, C.c.owner_user_id.is_not(None),
+               C.c.stage.in_(list(stages)), since < _as_utc(quiet_since))
+        .order_by(C.c.owner_user_id, since, C.c.id)
+    ).all()
+    return [IdleLead(id=r.id, name=r.name, owner=r.owner_user_id, stage=r.stage, tier=r.tier,
+                     since=_as_utc(r.since)) for r in rows]
+
+
+def lead_touches(session: Session, *, team_id: int, since: datetime,
+                 until: datetime) -> list[LeadTouches]:
+    """The team's owned leads that were open at some point in [since, until], each with
+    every touch up to `until` (a live log linked to it), every live stage change up to
+    `until` (its creation's included) and when it closed, by customer id.
+
+    A log's touch time is when it was recorded, except a back-dated log (its day is before the
+    team-local day it was recorded on), which touches at the last second of its day, as
+    handlers/log.py stamps it. A lead is open from its creation until it entered its current
+    won/lost stage (None if it is open now); earlier closed spells that were reopened are not
+    tracked."""
+    tz = _team_tz(session, team_id)
+    since, until = _as_utc(since), _as_utc(until)
+    closed_at = _closed_at()
+    leads = (
+        select(C.c.id, C.c.owner_user_id.label("owner"), C.c.created_at,
+               closed_at.label("closed_at"))
+        .where(C.c.team_id == team_id, C.c.owner_user_id.is_not(None),
+               C.c.created_at <= until)
+        .subquery("leads")
+    )
+    open_leads = select(leads.c.id).where(or_(leads.c.closed_at.is_(None),
+                                              leads.c.closed_at >= since))
+    lead_rows = session.exec(
+        select(leads.c.id, leads.c.owner, leads.c.created_at, leads.c.closed_at)
+        .where(leads.c.id.in_(open_leads)).order_by(leads.c.id)
+    ).all()
+    times: dict[int, list[datetime]] = {row.id: [] for row in lead_rows}
+    # The touch time is per log, and so is the output: SQL picks and orders the logs, and the
+    # local-day arithmetic happens here (a join to a VALUES table of days made SQLite scan
+    # it once per log: 300 ms for one team's month instead of a few).
+    last_day = until.astimezone(tz).date()
+    ends = _DayEnds(tz)
+    for customer_id, day, recorded in session.exec(
+        select(A.c.customer_id, A.c.occurred_on, A.c.recorded_at)
+        .where(A.c.customer_id.in_(open_leads), _live(A), A.c.occurred_on <= last_day,
+               or_(A.c.recorded_at <= until, A.c.occurred_on < last_day))
+        .order_by(A.c.customer_id, A.c.recorded_at)
+    ):
+        at = ends.touch(_as_date(day), _as_utc(recorded))
+        if at <= until:
+            times[customer_id].append(at)
+    changes: dict[int, list[tuple[datetime, str]]] = {row.id: [] for row in lead_rows}
+    for customer_id, at, stage in session.exec(
+        select(SC.c.customer_id, SC.c.at, SC.c.to_stage)
+        .where(SC.c.customer_id.in_(open_leads), SC.c.at <= until, _live_change(SC))
+        .order_by(SC.c.customer_id, SC.c.at, SC.c.id)
+    ):
+        changes[customer_id].append((_as_utc(at), stage))
+    return [LeadTouches(customer_id=row.id, owner=row.owner, created_at=_as_utc(row.created_at),
+                        touches=tuple(sorted(times[row.id])),
+                        closed_at=_as_utc(row.closed_at) if row.closed_at else None,
+                        stages=tuple(changes[row.id]))
+            for row in lead_rows]
+
+
+def _closed_at() -> ColumnElement[datetime]:
+    """When a won or lost customer entered that state: the first live move to won/lost after
+    its last live move to an open stage (the creation counts as one). A lost -> lost change
+    only edits the reason and a won -> lost one stays closed, so neither reopens it."""
+    opened, closing = SC.alias("opened"), SC.alias("closing")
+    last_open = (select(func.max(opened.c.at))
+                 .where(opened.c.customer_id == C.c.id, opened.c.to_stage.in_(OPEN_STAGES),
+                        _live_change(opened))
+                 .correlate(C).scalar_subquery())
+    first_closed = (select(func.min(closing.c.at))
+                    .where(closing.c.customer_id == C.c.id,
+                           closing.c.to_stage.in_(CLOSED_STAGES), _live_change(closing),
+                           or_(last_open.is_(None), closing.c.at >= last_open))
+                    .correlate(C).scalar_subquery())
+    return case((C.c.stage.in_(CLOSED_STAGES), func.coalesce(first_closed, C.c.stage_changed_at)),
+                else_=None)
+
+
+class _DayEnds:
+    """When a log touched its customer: when it was recorded, or for a back-dated log (its
+    day is before the team-local day it was recorded on) the last second of its day."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.next_midnight: dict[date, datetime] = {}
+
+    def touch(self, day: date, recorded: datetime) -> datetime:
+        ends = self.next_midnight.get(day)
+        if ends is None:
+            ends = self.next_midnight[day] = _local_midnight(_next(day), self.tz)
+        return ends - timedelta(seconds=1) if recorded >= ends else recorded
+
+
+def _as_date(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
