@@ -241,14 +241,16 @@ def test_a_quarter_end_opens_the_quarters_review_only_on_working_day_one(cycle: 
     with cycle.deps.sessions() as s:
         found = sorted((r.user_id, r.period, r.self_due, r.rating_due)
                        for r in s.exec(select(Review)).all())
-    assert found == [("U0ALICE", "2026-Q3", date(2026, 10, 12), date(2026, 10, 14)),
-                     ("U0BO", "2026-Q3", date(2026, 10, 12), date(2026, 10, 14))]
+    # Working days 8, 9 and Sat 10 Oct (China's make-up working day after the holidays): the
+    # self-assessment is due on the 3rd, the rating on the 5th (Tue 13 Oct).
+    assert found == [("U0ALICE", "2026-Q3", date(2026, 10, 10), date(2026, 10, 13)),
+                     ("U0BO", "2026-Q3", date(2026, 10, 10), date(2026, 10, 13))]
     [alice] = cycle.posts("U0ALICE")  # 21:00 the evening before in New York: team time rules
     assert "your self-assessment, please" in alice["text"] and "Q3 2026" in alice["text"]
-    assert "Mon 12 Oct" in alice["blocks"] and "(2026-09)" in alice["blocks"]
+    assert "Sat 10 Oct" in alice["blocks"] and "(2026-09)" in alice["blocks"]
     assert "no separate monthly review" in alice["blocks"]
     [bo] = cycle.posts("U0BO")
-    assert "请填写你的自评" in bo["text"] and "10月12日 周一" in bo["blocks"]
+    assert "请填写你的自评" in bo["text"] and "10月10日 周六" in bo["blocks"]
     assert "绩效卡" in bo["blocks"]
     assert cycle.posts("U0MEI") == []
     again = cycle.run(local(SHANGHAI, "2026-10-08 09:05"))
@@ -258,6 +260,11 @@ def test_a_quarter_end_opens_the_quarters_review_only_on_working_day_one(cycle: 
 
 def test_the_whole_cycle_with_reminders_escalations_an_appeal_and_a_plan(cycle: Cycle) -> None:
     seed_q3(cycle)
+    with cycle.deps.sessions() as s:
+        # This team took China's make-up Saturday (10 Oct) as its own day off, which wins
+        # over the country's calendar: the steps below fall on weekdays (the quarter above
+        # shows the make-up day counted).
+        teams.add_day_off(s, workspace_id=WORKSPACE, name="East", day=date(2026, 10, 10))
     with cycle.deps.sessions() as s:  # Mei reports to a director: late steps go there
         teams.create_team(s, workspace_id=WORKSPACE, name="Leads", channel_id=None,
                           managers=["U0DIR"], members=["U0MEI"], tz="Asia/Shanghai",
