@@ -68,7 +68,14 @@ def test_quarter_review_redistributes_missing_parts(bot: Bot) -> None:
     seed_month(bot)
     bot.command("quarter", command="/scorecard")
     card = text_of(bot)
-    assert "Q4 2026" in card and "no data" in card and "weight is spread" in card
+    # No target: nothing quantitative is measured, so no pace and nothing spread.
+    assert "Q4 2026" in card and "No pace yet" in card and "weight is spread" not in card
+    assert "the quantitative part has nothing to be measured against" in card
+    bot.command("set <@U0ALICE> sales 300k 2026-Q4 first quarter", command="/target",
+                user="U0MEI")
+    bot.command("quarter", command="/scorecard")
+    card = text_of(bot, 2)
+    assert "no data" in card and "weight is spread" in card
 
 
 def test_leaderboard_in_the_team_channel_is_public_elsewhere_private(bot: Bot) -> None:
