@@ -121,6 +121,9 @@ def headline(lang: str, *, report: TeamReport, rep: RepReport, viewer_is_manager
     if card.missing is None:
         if card.total is None:
             return t(lang, "score.no_data")
+        if running:
+            return t(lang, "score.pace_too_little", total=_num(card.total, lang),
+                     period=format_period(report.period.label, lang))
         return t(lang, "score.total", total=_num(card.total, lang), grade="", bonus="")
     return "\n".join([achieved(lang, report=report, rep=rep, running=running),
                       missing_line(lang, report=report, rep=rep, manager=viewer_is_manager)])

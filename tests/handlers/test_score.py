@@ -68,7 +68,14 @@ def test_quarter_review_redistributes_missing_parts(bot: Bot) -> None:
     seed_month(bot)
     bot.command("quarter", command="/scorecard")
     card = text_of(bot)
-    assert "Q4 2026" in card and "no data" in card and "weight is spread" in card
+    # No target: nothing quantitative is measured, so no pace and nothing spread.
+    assert "Q4 2026" in card and "No pace yet" in card and "weight is spread" not in card
+    assert "the quantitative part has nothing to be measured against" in card
+    bot.command("set <@U0ALICE> sales 300k 2026-Q4 first quarter", command="/target",
+                user="U0MEI")
+    bot.command("quarter", command="/scorecard")
+    card = text_of(bot, 2)
+    assert "no data" in card and "weight is spread" in card
 
 
 def test_leaderboard_in_the_team_channel_is_public_elsewhere_private(bot: Bot) -> None:
@@ -96,3 +103,26 @@ def test_an_idle_lead_costs_points_after_48_hours_not_before(bot: Bot) -> None:
     bot.deps.clock.advance(timedelta(hours=2))
     bot.command("", command="/scorecard")
     assert "1 leads idle over 48 h (-10)" in text_of(bot, 2)
+
+
+def test_weeks_periods_to_date_and_day_one_show_a_pace_never_a_grade_or_bonus(
+        bot: Bot) -> None:
+    """Issue 12: grades and "monthly bonus ×0%" showed on weekly and to-date cards, and on day
+    1 of a month. Those show the pace ("on track for B if … ends like this"), no bonus."""
+    from datetime import UTC, datetime
+
+    bot.command("set team sales 500k month", command="/target", user="U0MEI")
+    seed_month(bot)
+    for nth, period in enumerate(("", "week", "quarter"), start=1):
+        bot.command(period, command="/scorecard")
+        card = text_of(bot, nth)
+        assert "grade *" not in card and "bonus ×" not in card, period
+        assert "so far" in card, period
+    assert "on track for *" in text_of(bot, 1) and "weeks are not graded" in text_of(bot, 2)
+    bot.deps.clock.set(datetime(2026, 12, 1, 14, 0, tzinfo=UTC))  # 1 Dec in Shanghai and NY
+    bot.command("", command="/scorecard")
+    card = text_of(bot, 4)
+    assert "December 2026" in card and "on track for *" in card and "bonus ×" not in card
+    bot.command("2026-11", command="/scorecard")  # November has closed: graded, with bonus
+    card = text_of(bot, 5)
+    assert "grade *" in card and "monthly bonus ×" in card
