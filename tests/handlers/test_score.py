@@ -93,3 +93,20 @@ def test_an_idle_lead_costs_points_after_48_hours_not_before(bot: Bot) -> None:
     bot.deps.clock.advance(timedelta(hours=2))
     bot.command("", command="/scorecard")
     assert "1 leads idle over 48 h (-10)" in text_of(bot, 2)
+
+
+def test_the_review_says_which_leads_conversion_and_collection_count(bot: Bot) -> None:
+    """Conversion is a cohort (this period's leads, won by the card's date) and collection
+    counts every receivable falling due, paid or not: each card line says so."""
+    bot.command("lead Initech")
+    bot.command("lead Hooli")
+    bot.command("deal Initech 50k new")  # Initech is won, Hooli is still a lead
+    bot.command("receivable Acme 100k due Nov 20")
+    bot.command("payment Acme 60k of 100k due Nov 20")
+    bot.command("receivable Globex 40k due Nov 18")  # due, and nothing paid
+    bot.command("quarter", command="/scorecard")
+    card = text_of(bot)
+    # Acme and Globex were new too: a receivable or a payment means a signed customer.
+    assert "· 75% · of the 4 leads created in this period, 3 won by the card's date" in card
+    assert ("· 43% · CN¥60,000 paid on time of CN¥140,000 falling due in this period, unpaid "
+            "receivables included") in card

@@ -188,9 +188,9 @@ ALICE = RepFacts(
     collected=money(67_000),  # 30k + 20k + 5k + 12k; the Oct 28 payment is October's
     due_total=money(75_000),  # 30k + 25k (amount_due) + 10k (no amount_due) + 10k
     paid_on_time=money(50_000),  # 30k + 10k + 10k (12k paid, capped at the 10k due)
-    leads_created=1,  # NovEarly only
-    leads_won=1,  # Acme; Umbrella's deal was undone
-    leads_lost=2,  # Wonlost, Lostco (twice, one lead)
+    leads_created=1,  # NovEarly only: the cohort (tests/store/test_conversion.py)
+    leads_won=0,  # NovEarly is at demo (Acme was won, but it was created in August)
+    leads_lost=0,
     discovery_rounds=(2, 3),  # Hooli, Pied
     deals_with_demo=1,  # Acme
     conversations=10,
@@ -202,7 +202,7 @@ ALICE = RepFacts(
     learning=3,
 )
 BO = RepFacts(user_id="U0BO", day_counts={d(11, 14): {"deal": 1}}, totals={"deal": 1},
-              sales_new=money(7_000), deals=1, new_customers=1, leads_created=1, leads_won=1,
+              sales_new=money(7_000), deals=1, new_customers=1, leads_created=1, leads_won=0,
               signed_customers=1)  # BoCo, won on 14 Nov, with no follow-up yet
 MEI = RepFacts(user_id="U0MEI", day_counts={d(11, 5): {"objection": 1}},
                totals={"objection": 1})
