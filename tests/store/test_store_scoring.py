@@ -274,6 +274,19 @@ def check_lead_touches(session: Session, team_id: int) -> None:
                                           (local(d(11, 14), 11), "lead"))
 
 
+def check_waiting(session: Session, team_id: int) -> None:
+    """The leads waiting for a follow-up now (bot/services/idle.py's candidates): at a watched
+    stage, the wait begun at the latest of the last touch, creation and stage change."""
+    found = idle.waiting(session, team_id=team_id, stages=("lead", "contacted"),
+                         quiet_since=local(d(12, 1), 0))
+    assert [(lead.name, lead.owner, lead.since) for lead in found] == [
+        ("OctLate", "U0ALICE", datetime(2026, 10, 31, 15, 30, tzinfo=UTC)),
+        ("Umbrella", "U0ALICE", local(d(11, 14), 11)),  # moved back to lead by the undo
+        ("BoLead", "U0BO", local(d(11, 5)))]  # Backdate was touched on 1 Dec; DecEarly is new
+    assert [lead.name for lead in idle.waiting(session, team_id=team_id, stages=("demo",),
+                                               quiet_since=local(d(12, 1), 0))] == ["NovEarly"]
+
+
 def check_members(session: Session, team_id: int) -> None:
     reps = scoring.members(session, team_id=team_id, history_end=d(12, 1), months=3)
     assert [m.user_id for m in reps] == ["U0ALICE", "U0BO", "U0IDLE"]  # not the manager
@@ -319,8 +332,8 @@ def check_leaderboard(session: Session, team_id: int) -> None:
 
 
 CHECKS: tuple[Callable[[Session, int], None], ...] = (
-    check_rep_facts, check_followups_per_customer_per_month, check_lead_touches, check_members,
-    check_funnel, check_leaderboard)
+    check_rep_facts, check_followups_per_customer_per_month, check_lead_touches, check_waiting,
+    check_members, check_funnel, check_leaderboard)
 
 
 def built(url: str) -> Iterator[tuple[Session, int]]:
