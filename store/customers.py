@@ -15,7 +15,8 @@ OPEN_STAGES = STAGES[:6]
 # Stages a log makes obvious (SPEC §1: "logs advance the stage where it is obvious").
 STAGE_FOR_KIND = {"call": "contacted", "visit": "contacted", "email": "contacted",
                   "followup": "contacted", "objection": "contacted", "discovery": "discovery",
-                  "report": "discovery", "demo": "demo", "deal": "won", "payment": "won"}
+                  "report": "discovery", "demo": "demo", "deal": "won", "payment": "won",
+                  "receivable": "won"}  # a customer who owes money has signed
 
 
 def name_key(name: str) -> str:

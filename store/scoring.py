@@ -123,23 +123,19 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
                                                who=who).items():
         fields[user].update(due_total=due_total, paid_on_time=paid)
 
-    # Leads the rep owns: created in the period, and won or lost in it.
-    for owner, n in session.exec(
-        select(C.c.owner_user_id, func.count())
+    # Lead conversion (线索转化率) as a cohort: the leads the rep owns created in the period,
+    # and of THOSE, how many had been won (a live move to won) by the period's end, which is the
+    # card's date (a card before the end counts what is there by now); lost: of those not won,
+    # the ones at lost then.
+    won = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won", SC.c.at < end_at,
+                         _live_change(SC))
+    lost = and_(~won, func.coalesce(_stage_before(end_at), "") == "lost")
+    for owner, n, n_won, n_lost in session.exec(
+        select(C.c.owner_user_id, func.count(), _count_if(won), _count_if(lost))
         .where(*owned, C.c.created_at >= start_at, C.c.created_at < end_at)
         .group_by(C.c.owner_user_id)
     ):
-        fields[owner]["leads_created"] = int(n)
-    for owner, won, lost in session.exec(
-        select(C.c.owner_user_id,
-               func.count(distinct(case((SC.c.to_stage == "won", SC.c.customer_id)))),
-               func.count(distinct(case((SC.c.to_stage == "lost", SC.c.customer_id)))))
-        .select_from(SC.join(C, C.c.id == SC.c.customer_id))
-        .where(*owned, SC.c.to_stage.in_(CLOSED_STAGES), _moved(SC), _live_change(SC),
-               SC.c.at >= start_at, SC.c.at < end_at)
-        .group_by(C.c.owner_user_id)
-    ):
-        fields[owner].update(leads_won=int(won), leads_lost=int(lost))
+        fields[owner].update(leads_created=int(n), leads_won=int(n_won), leads_lost=int(n_lost))
 
     # Discovery rounds before each proposal reached in the period: the local day of the
     # (latest) move to proposal comes from joining the period's days by their UTC bounds.

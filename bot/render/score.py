@@ -65,6 +65,8 @@ def _part_line(lang: str, part, currency: str, rep: RepReport | None = None,  # 
             shown = format_money(Decimal(part.raw), currency, lang)
         elif part.name == "new_customers" and part.raw:
             shown = _num(part.raw, lang)
+        elif part.name in ("collection", "conversion") and part.raw is not None:
+            shown = format_percent(part.raw, lang) + " · " + _rate_detail(lang, part, currency)
         return t(lang, "score.part_no_data", part=label, weight=weight, raw=Raw(shown))
     raw, target, pace = part.raw, part.target, ""
     metric = PART_METRIC.get(part.name)
@@ -92,6 +94,8 @@ def _part_line(lang: str, part, currency: str, rep: RepReport | None = None,  # 
         detail = t(lang, "score.sales_split",
                    new=Raw(format_money(Decimal(d.get("sales_new") or 0), currency, lang)),
                    repeat=Raw(format_money(Decimal(d.get("sales_repeat") or 0), currency, lang)))
+    elif part.name in ("collection", "conversion"):
+        detail = _rate_detail(lang, part, currency)
     return t(lang, "score.part_line", part=label, weight=weight, raw=Raw(str(raw)),
              target=Raw(str(target)) if target is not None else "", score=_num(part.score, lang),
              band=Raw(band), detail=Raw(detail), pace=Raw(pace))
@@ -151,6 +155,18 @@ def missing_line(lang: str, *, report: TeamReport, rep: RepReport, manager: bool
 
 def month_label(period) -> str:  # noqa: ANN001
     return f"{period.start:%Y-%m}"
+
+
+def _rate_detail(lang: str, part, currency: str) -> str:  # noqa: ANN001
+    """Which leads the conversion is about (a cohort), and that collection counts every
+    receivable falling due, paid or not."""
+    d = dict(part.detail)
+    if part.name == "conversion":
+        return t(lang, "score.conversion_cohort", created=d.get("leads_created") or 0,
+                 won=d.get("leads_won") or 0)
+    return t(lang, "score.collection_due",
+             paid=Raw(format_money(Decimal(d.get("paid_on_time") or 0), currency, lang)),
+             due=Raw(format_money(Decimal(d.get("due_total") or 0), currency, lang)))
 
 
 def _comparison(lang: str, c: Comparison, *, names: bool) -> str:

@@ -60,9 +60,10 @@ class RepFacts:
     collected: Decimal = ZERO  # all payments' amounts
     due_total: Decimal = ZERO  # what fell due in the period (payments with a due date in it)
     paid_on_time: Decimal = ZERO  # of due_total, what was paid on or before its due date
+    # Lead conversion (线索转化率) is a cohort: leads_won / leads_created.
     leads_created: int = 0  # leads this rep owns that were created in the period
-    leads_won: int = 0  # ... that reached won in the period (any creation date)
-    leads_lost: int = 0
+    leads_won: int = 0  # ... of THOSE, won (a live move to won) by the period's end
+    leads_lost: int = 0  # ... of those not won, lost by then
     # KBI facts (seed 001's table).
     discovery_rounds: tuple[int, ...] = ()  # per customer reaching proposal in the period:
     #                                         discovery logs before it got there

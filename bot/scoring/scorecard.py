@@ -138,7 +138,8 @@ def _measure(name: str, facts: RepFacts, *, targets: Mapping[str, Target | None]
             return _Measure(None, None, None, None, detail)
         return _attained("collection_rate", rate, targets.get("collection_rate"), rules, detail)
     if name == "conversion":
-        # Leads won in the period over leads created in it (seed 003: lead -> signed customer).
+        # A cohort (seed 003: lead -> signed customer): of the leads created in the period, the
+        # share won by its end, the card's date (store/scoring.rep_facts).
         rate = _rate(facts.leads_won, facts.leads_created)
         detail = (("leads_created", facts.leads_created), ("leads_won", facts.leads_won),
                   ("leads_lost", facts.leads_lost))

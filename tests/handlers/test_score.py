@@ -99,10 +99,10 @@ def test_an_idle_lead_costs_points_after_48_hours_not_before(bot: Bot) -> None:
     bot.command("lead Initech")  # a new lead, touched now
     bot.deps.clock.advance(timedelta(hours=47))
     bot.command("", command="/scorecard")
-    assert "0 leads idle over 48 h (0)" in text_of(bot, 1)
+    assert "0 leads waiting over 48 working h (0)" in text_of(bot, 1)
     bot.deps.clock.advance(timedelta(hours=2))
     bot.command("", command="/scorecard")
-    assert "1 leads idle over 48 h (-10)" in text_of(bot, 2)
+    assert "1 leads waiting over 48 working h (-10)" in text_of(bot, 2)
 
 
 def test_weeks_periods_to_date_and_day_one_show_a_pace_never_a_grade_or_bonus(
@@ -126,3 +126,45 @@ def test_weeks_periods_to_date_and_day_one_show_a_pace_never_a_grade_or_bonus(
     bot.command("2026-11", command="/scorecard")  # November has closed: graded, with bonus
     card = text_of(bot, 5)
     assert "grade *" in card and "monthly bonus ×" in card
+
+
+def test_a_weekend_stops_the_idle_lead_clock(bot: Bot) -> None:
+    """Seed 001's 48 hours are the team's working hours (East works in Shanghai, as Bo does):
+    a lead added Friday 17:00 and followed up Monday 10:00 waited 17 h; one added Thursday
+    10:00 and left alone lapses on Monday at 10:00, not on Saturday."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    def at(text: str) -> None:
+        when = datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+        bot.deps.clock.set(when)  # type: ignore[attr-defined]
+
+    at("2026-11-20 17:00")
+    bot.command("线索 腾讯", user="U0BO")
+    at("2026-11-23 10:00")
+    bot.command("需求挖掘 腾讯", user="U0BO")  # in time, and no longer waiting: discovery
+    at("2026-11-26 10:00")
+    bot.command("线索 华为", user="U0BO")
+    at("2026-11-28 23:00")  # Saturday night: 38 working hours
+    bot.command("", command="/scorecard", user="U0BO")
+    assert "0 条线索超 48 个工作小时未跟进（0）" in text_of(bot, 1)
+    at("2026-11-30 10:01")  # Thu 14 h + Fri 24 h + Mon 10 h: 华为 lapsed at 10:00
+    bot.command("", command="/scorecard", user="U0BO")
+    assert "1 条线索超 48 个工作小时未跟进（-10）" in text_of(bot, 2)
+
+
+def test_the_review_says_which_leads_conversion_and_collection_count(bot: Bot) -> None:
+    """Conversion is a cohort (this period's leads, won by the card's date) and collection
+    counts every receivable falling due, paid or not: each card line says so."""
+    bot.command("lead Initech")
+    bot.command("lead Hooli")
+    bot.command("deal Initech 50k new")  # Initech is won, Hooli is still a lead
+    bot.command("receivable Acme 100k due Nov 20")
+    bot.command("payment Acme 60k of 100k due Nov 20")
+    bot.command("receivable Globex 40k due Nov 18")  # due, and nothing paid
+    bot.command("quarter", command="/scorecard")
+    card = text_of(bot)
+    # Acme and Globex were new too: a receivable or a payment means a signed customer.
+    assert "· 75% · of the 4 leads created in this period, 3 won by the card's date" in card
+    assert ("· 43% · CN¥60,000 paid on time of CN¥140,000 falling due in this period, unpaid "
+            "receivables included") in card

@@ -17,9 +17,10 @@ from tests.store.test_store_scoring import NOV, World, d, local
 OCT = Period("month", d(10, 1), d(10, 31), "2026-10")
 
 
-@pytest.fixture
-def book(database_url: str) -> Iterator[tuple[Session, int]]:
-    engine = db.make_engine(database_url)
+@pytest.fixture(params=["sqlite", "postgres"])
+def book(request: pytest.FixtureRequest) -> Iterator[tuple[Session, int]]:
+    url = request.getfixturevalue("database_url" if request.param == "sqlite" else "pg_url")
+    engine = db.make_engine(url)
     db.upgrade(engine)
     sessions = db.session_factory(engine)
     with sessions() as session:

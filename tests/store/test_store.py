@@ -174,10 +174,18 @@ def test_the_currency_migration_keeps_existing_logs(database_url: str) -> None:
 
 
 def test_the_no_objections_migration_keeps_existing_logs(database_url: str) -> None:
+    no_objections_migration(database_url)
+
+
+def test_the_no_objections_migration_on_postgres(pg_url: str) -> None:
+    no_objections_migration(pg_url)
+
+
+def no_objections_migration(url: str) -> None:
     """0013 on a database with logs in it: they had no such flag, so it is off for them."""
     from alembic import command
 
-    engine = db.make_engine(database_url)
+    engine = db.make_engine(url)
     config = db.alembic_config(engine)
     command.upgrade(config, "0016")
     with engine.begin() as conn:

@@ -188,9 +188,9 @@ ALICE = RepFacts(
     collected=money(67_000),  # 30k + 20k + 5k + 12k; the Oct 28 payment is October's
     due_total=money(75_000),  # 30k + 25k (amount_due) + 10k (no amount_due) + 10k
     paid_on_time=money(50_000),  # 30k + 10k + 10k (12k paid, capped at the 10k due)
-    leads_created=1,  # NovEarly only
-    leads_won=1,  # Acme; Umbrella's deal was undone
-    leads_lost=2,  # Wonlost, Lostco (twice, one lead)
+    leads_created=1,  # NovEarly only: the cohort (tests/store/test_conversion.py)
+    leads_won=0,  # NovEarly is at demo (Acme was won, but it was created in August)
+    leads_lost=0,
     discovery_rounds=(2, 3),  # Hooli, Pied
     deals_with_demo=1,  # Acme
     conversations=10,
@@ -202,7 +202,7 @@ ALICE = RepFacts(
     learning=3,
 )
 BO = RepFacts(user_id="U0BO", day_counts={d(11, 14): {"deal": 1}}, totals={"deal": 1},
-              sales_new=money(7_000), deals=1, new_customers=1, leads_created=1, leads_won=1,
+              sales_new=money(7_000), deals=1, new_customers=1, leads_created=1, leads_won=0,
               signed_customers=1)  # BoCo, won on 14 Nov, with no follow-up yet
 MEI = RepFacts(user_id="U0MEI", day_counts={d(11, 5): {"objection": 1}},
                totals={"objection": 1})
@@ -274,6 +274,19 @@ def check_lead_touches(session: Session, team_id: int) -> None:
                                           (local(d(11, 14), 11), "lead"))
 
 
+def check_waiting(session: Session, team_id: int) -> None:
+    """The leads waiting for a follow-up now (bot/services/idle.py's candidates): at a watched
+    stage, the wait begun at the latest of the last touch, creation and stage change."""
+    found = idle.waiting(session, team_id=team_id, stages=("lead", "contacted"),
+                         quiet_since=local(d(12, 1), 0))
+    assert [(lead.name, lead.owner, lead.since) for lead in found] == [
+        ("OctLate", "U0ALICE", datetime(2026, 10, 31, 15, 30, tzinfo=UTC)),
+        ("Umbrella", "U0ALICE", local(d(11, 14), 11)),  # moved back to lead by the undo
+        ("BoLead", "U0BO", local(d(11, 5)))]  # Backdate was touched on 1 Dec; DecEarly is new
+    assert [lead.name for lead in idle.waiting(session, team_id=team_id, stages=("demo",),
+                                               quiet_since=local(d(12, 1), 0))] == ["NovEarly"]
+
+
 def check_members(session: Session, team_id: int) -> None:
     reps = scoring.members(session, team_id=team_id, history_end=d(12, 1), months=3)
     assert [m.user_id for m in reps] == ["U0ALICE", "U0BO", "U0IDLE"]  # not the manager
@@ -319,8 +332,8 @@ def check_leaderboard(session: Session, team_id: int) -> None:
 
 
 CHECKS: tuple[Callable[[Session, int], None], ...] = (
-    check_rep_facts, check_followups_per_customer_per_month, check_lead_touches, check_members,
-    check_funnel, check_leaderboard)
+    check_rep_facts, check_followups_per_customer_per_month, check_lead_touches, check_waiting,
+    check_members, check_funnel, check_leaderboard)
 
 
 def built(url: str) -> Iterator[tuple[Session, int]]:
