@@ -92,8 +92,8 @@ def test_every_scheduled_message_is_delivered_exactly_once(sim: Simulation) -> N
     assert {k: n for k, n in posted.items() if n != 1} == {}
     with sim.deps.sessions() as s:
         ledger = {d.key for d in s.exec(select(Delivery)).all() if d.status == "sent"}
-    assert set(posted) == ledger
-    assert sum(r.sent for _, _, r in sim.results) == len(ledger)
+    assert set(posted) == ledger  # (handlers send some too: answers notices, minutes)
+    assert sum(r.sent for _, _, r in sim.results) <= len(ledger)
     jobs_seen = {key.split(":")[0] for key in ledger}
     assert jobs_seen >= {"checkin-reminder", "friday-brief", "friday-report", "month-end",
                          "quarter-end"}, jobs_seen
