@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -33,17 +33,24 @@ def _seeds() -> list[int]:
     return [1, 2, 3, 4, 5] if os.environ.get("PACER_DEEP") else [1]
 
 
-@pytest.fixture(scope="module", params=_seeds(), ids=lambda seed: f"seed{seed}")
-def sim(request: pytest.FixtureRequest,
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulation]:
-    folder = tmp_path_factory.mktemp(f"sim{request.param}")
-    world = Simulation(f"sqlite:///{folder / 'pacer.db'}", request.param)
+@pytest.mark.parametrize("seed", _seeds(), ids=lambda seed: f"seed{seed}")
+def test_ten_weeks_of_a_team(seed: int, tmp_path: Path) -> None:
+    """One simulation, every check below on it; all the checks that fail are reported
+    together, each with its own message. (One test rather than one per check, so that
+    `pytest -n 2` does not run the simulation once per worker.)"""
+    world = Simulation(f"sqlite:///{tmp_path / 'pacer.db'}", seed)
+    failed: dict[str, str] = {}
     try:
         world.run()
         world.clock.set(END)
-        yield world
+        for check in CHECKS:
+            try:
+                check(world)
+            except AssertionError as exc:
+                failed[check.__name__] = str(exc)[:4000]
     finally:
         world.close()
+    assert failed == {}, "\n\n".join(f"{name}:\n{text}" for name, text in failed.items())
 
 
 def report(sim: Simulation, kind: str, day: date) -> TeamReport:
@@ -60,7 +67,7 @@ def periods() -> list[tuple[str, date]]:
 
 # ------------------------------------------------------------------ what people met
 
-def test_the_simulation_did_what_a_team_does(sim: Simulation) -> None:
+def check_people_did_what_a_team_does(sim: Simulation) -> None:
     kinds = {log.kind for log in sim.logs}
     assert kinds >= {"call", "visit", "email", "discovery", "report", "demo", "objection",
                      "deal", "payment", "followup"}, kinds
@@ -70,7 +77,7 @@ def test_the_simulation_did_what_a_team_does(sim: Simulation) -> None:
     assert sim.problems == [], "\n".join(sim.problems[:20])
 
 
-def test_no_internal_error_reply_and_no_failed_delivery(sim: Simulation) -> None:
+def check_no_internal_error_and_no_failed_delivery(sim: Simulation) -> None:
     assert sim.internal_errors() == []
     bad = [f"{name} at {at.astimezone(SHANGHAI):%a %m-%d %H:%M}: {r.summary()}: "
            f"{[x for x in r.lines if not x.startswith(('sent', 'skipped'))][:3]}"
@@ -82,12 +89,12 @@ def test_no_internal_error_reply_and_no_failed_delivery(sim: Simulation) -> None
     assert unsent == [], unsent[:20]
 
 
-def test_every_message_and_view_is_valid_block_kit(sim: Simulation) -> None:
+def check_valid_block_kit(sim: Simulation) -> None:
     assert len(sim.fake.find("chat.postMessage")) > 100
     assert sim.fake.problems == []
 
 
-def test_every_scheduled_message_is_delivered_exactly_once(sim: Simulation) -> None:
+def check_scheduled_messages_delivered_once(sim: Simulation) -> None:
     posted = sim.scheduled_posts()
     assert {k: n for k, n in posted.items() if n != 1} == {}
     with sim.deps.sessions() as s:
@@ -128,7 +135,7 @@ def _truth(truth: Truth, kind: str) -> dict[str, object]:
     return found
 
 
-def test_points_and_kbis_equal_the_recomputation_from_the_raw_logs(sim: Simulation) -> None:
+def check_points_and_kbis_match_the_recomputation(sim: Simulation) -> None:
     mismatches: dict[str, list[str]] = {}
     for kind, day in periods():
         shown = report(sim, kind, day)
@@ -158,8 +165,7 @@ def _closed_months() -> list[date]:
     return [date(2026, 9, 1), date(2026, 10, 1)]
 
 
-def test_no_rep_ranked_top_on_results_is_graded_below_one_ranked_bottom(
-        sim: Simulation) -> None:
+def check_top_seller_not_graded_below_bottom(sim: Simulation) -> None:
     wrong = []
     for month in _closed_months():
         shown = report(sim, "month", month)
@@ -178,7 +184,7 @@ def test_no_rep_ranked_top_on_results_is_graded_below_one_ranked_bottom(
     assert wrong == []
 
 
-def test_grades_and_bonus_only_for_closed_months_with_targets(sim: Simulation) -> None:
+def check_graded_only_with_targets(sim: Simulation) -> None:
     """Seed 003 grades closed months against their targets; without a target (and without
     three months of history for a forecast) a card shows what was done, ungraded."""
     wrong = []
@@ -192,8 +198,7 @@ def test_grades_and_bonus_only_for_closed_months_with_targets(sim: Simulation) -
     assert wrong == []
 
 
-def test_a_bonus_multiplier_is_shown_only_on_month_end_cards_with_targets(
-        sim: Simulation) -> None:
+def check_bonus_only_on_month_end_cards_with_targets(sim: Simulation) -> None:
     wrong = []
     for call in sim.fake.find("chat.postMessage"):
         shown = json.dumps(call.args.get("blocks") or [], ensure_ascii=False) + call.args["text"]
@@ -211,8 +216,21 @@ def test_a_bonus_multiplier_is_shown_only_on_month_end_cards_with_targets(
     assert wrong == [], wrong[:10]
 
 
-def test_every_rep_sold_something_to_grade(sim: Simulation) -> None:
+def check_results_differ_between_reps(sim: Simulation) -> None:
     """The simulation is worth its minute only when results differ between reps."""
     shown = report(sim, "month", date(2026, 10, 1))
     sales = [r.facts.sales_new + r.facts.sales_repeat for r in shown.reps.values()]
     assert len(set(sales)) > 2 and max(sales) > Decimal(0)
+
+
+CHECKS = [
+    check_people_did_what_a_team_does,
+    check_no_internal_error_and_no_failed_delivery,
+    check_valid_block_kit,
+    check_scheduled_messages_delivered_once,
+    check_points_and_kbis_match_the_recomputation,
+    check_top_seller_not_graded_below_bottom,
+    check_graded_only_with_targets,
+    check_bonus_only_on_month_end_cards_with_targets,
+    check_results_differ_between_reps,
+]
