@@ -82,7 +82,8 @@ def check_no_internal_error_and_no_failed_delivery(sim: Simulation) -> None:
     bad = [f"{name} at {at.astimezone(SHANGHAI):%a %m-%d %H:%M}: {r.summary()}: "
            f"{[x for x in r.lines if not x.startswith(('sent', 'skipped'))][:3]}"
            for name, at, r in sim.results if r.failed or r.gave_up]
-    assert bad == [], "\n".join(bad[:20])
+    assert bad == [], f"{len(bad)} job runs failed or gave up, e.g.:\n" + "\n".join(
+        line[:400] for line in bad[:6])
     with sim.deps.sessions() as s:
         unsent = [(d.key, d.status, d.last_error[:120])
                   for d in s.exec(select(Delivery)).all() if d.status != "sent"]
@@ -181,7 +182,7 @@ def check_top_seller_not_graded_below_bottom(sim: Simulation) -> None:
                         GRADES.index(graded[high]) > GRADES.index(graded[low])):
                     wrong.append(f"{shown.period.label}: {high} sold {sales[high]} and is "
                                  f"{graded[high]}, {low} sold {sales[low]} and is {graded[low]}")
-    assert wrong == []
+    assert not wrong, "\n".join(wrong)
 
 
 def check_graded_only_with_targets(sim: Simulation) -> None:
@@ -195,7 +196,8 @@ def check_graded_only_with_targets(sim: Simulation) -> None:
             if user not in with_target and rep.card.grade is not None:
                 wrong.append(f"{shown.period.label} {user}: graded {rep.card.grade} "
                              f"×{rep.card.bonus_multiplier} without a target")
-    assert wrong == []
+    assert not wrong, f"{len(wrong)} monthly cards graded without a target:\n" + "\n".join(
+        wrong[:10])
 
 
 def check_bonus_only_on_month_end_cards_with_targets(sim: Simulation) -> None:
@@ -213,7 +215,8 @@ def check_bonus_only_on_month_end_cards_with_targets(sim: Simulation) -> None:
         if call.args["channel"] == "D" + MANAGER and job == "month-end":
             continue  # the overview lists everyone; its lines are checked by the cards above
         wrong.append(f"{key or call.args['channel']}: {BONUS.search(shown).group(0)}")
-    assert wrong == [], wrong[:10]
+    assert not wrong, f"{len(wrong)} messages show a bonus multiplier:\n" + "\n".join(
+        wrong[:10])
 
 
 def check_results_differ_between_reps(sim: Simulation) -> None:
