@@ -163,13 +163,14 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
         rounds[owner].append(int(n))
 
     # Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month: in each
-    # window (see `followup_windows`), the customers won by its end and not lost then, and
-    # which of them got a follow-up log in it.
+    # window (see `followup_windows`), the customers won BEFORE it began and not lost by its
+    # end, and which of them got a follow-up log in it. The month of signing expects none: a
+    # deal signed on the 30th cannot owe a follow-up by the 31st (the signing was the contact).
     followup = A.alias("followup")
     for first, last in followup_windows(period):
         until = _local_midnight(_next(last), tz)
         won_by = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won",
-                                SC.c.at < until, _live_change(SC))
+                                SC.c.at < _local_midnight(first, tz), _live_change(SC))
         followed = exists().where(followup.c.customer_id == C.c.id,
                                   followup.c.kind == "followup", _live(followup),
                                   followup.c.occurred_on >= first,

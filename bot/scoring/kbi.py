@@ -55,9 +55,9 @@ def kbi_pace(facts: RepFacts, *, period: Period, working_days: int, working_days
     touches = sum(facts.totals.get(kind, 0) for kind in k.touch_kinds)
     touch_target = math.ceil(k.weekly_touches * working_days / k.working_days_per_week)
     # "One follow-up per signed customer per month" (签约后每月1次): for a month, quarter or year
-    # the facts count customer-months (a quarter expects a customer signed in or before its
-    # first month three times, one signed in its second month twice), each expected once; a
-    # week expects its share of a month (12/52) of the customers signed by its end.
+    # the facts count customer-months from the month after signing (a quarter expects a
+    # customer signed before it three times, one signed in its first month twice), each
+    # expected once; a week expects its share of a month (12/52) of those signed before it.
     months = period_months(period)
     followup_target = (facts.signed_customers if months >= 1
                        else math.ceil(facts.signed_customers * months))

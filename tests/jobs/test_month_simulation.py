@@ -209,7 +209,9 @@ def check_bonus_only_on_month_end_cards_with_targets(sim: Simulation) -> None:
         meta = call.args.get("metadata") or {}
         meta = json.loads(meta) if isinstance(meta, str) else meta
         key = (meta.get("event_payload") or {}).get("key", "")
-        job, _, _, whom, period = (key.split(":", 4) + ["", "", "", "", ""])[:5]
+        # A ledger key is job:workspace:recipient:period (bot/jobs/outbox.py's Due).
+        parts = key.split(":")
+        job, whom, period = (parts[0], parts[-2], parts[-1]) if len(parts) >= 4 else ("", "", "")
         if job == "month-end" and whom in sim.targets.get(period, set()):
             continue
         if call.args["channel"] == "D" + MANAGER and job == "month-end":

@@ -96,7 +96,7 @@ def test_objections_after_each_conversation(conversations: int, logged: int,
     (NOV, 21, 10, 6, 3, 6, "on_pace"),
     (NOV, 21, 10, 6, 2, 6, "behind"),
     # A quarter counts customer-months (store/scoring.followup_windows): two customers signed
-    # before it (3 months each) and one in its second month (2) expect 8 follow-ups, not 3.
+    # before it (3 months each) and one in its first month (2) expect 8 follow-ups, not 3.
     (Q4, 64, 64, 3 + 3 + 2, 8, 8, "ahead"),
     (Q4, 64, 64, 3 + 3 + 2, 3, 8, "behind"),  # one a customer a quarter is not enough
     (Q4, 64, 32, 3 + 3 + 2, 4, 8, "on_pace"),  # half the quarter's working days: 4 by now

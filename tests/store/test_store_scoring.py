@@ -195,15 +195,15 @@ ALICE = RepFacts(
     deals_with_demo=1,  # Acme
     conversations=10,
     conversations_with_objections=2,  # Acme's call and demo on Nov 5
-    # Customer-months of follow-up after signing: Globex, Wonnofollow and Acme (won on 10 Nov:
-    # signed in the month, it expects a follow-up in it too); Wonlost was lost by the month's end.
-    signed_customers=3,
+    # Customer-months of follow-up after signing: Globex and Wonnofollow (Acme, won on 10 Nov,
+    # owes none in its month of signing); Wonlost was lost by the month's end.
+    signed_customers=2,
     signed_followed_up=1,  # Globex (Wonnofollow's was undone)
     learning=3,
 )
 BO = RepFacts(user_id="U0BO", day_counts={d(11, 14): {"deal": 1}}, totals={"deal": 1},
               sales_new=money(7_000), deals=1, new_customers=1, leads_created=1, leads_won=0,
-              signed_customers=1)  # BoCo, won on 14 Nov, with no follow-up yet
+              signed_customers=0)  # BoCo, won on 14 Nov: its first follow-up is due in December
 MEI = RepFacts(user_id="U0MEI", day_counts={d(11, 5): {"objection": 1}},
                totals={"objection": 1})
 
@@ -224,12 +224,13 @@ def check_rep_facts(session: Session, team_id: int) -> None:
 
 
 def check_followups_per_customer_per_month(session: Session, team_id: int) -> None:
-    """签约后每月1次 in a quarter: one follow-up per signed customer per month it was signed in
-    or before, and not lost by that month's end."""
+    """签约后每月1次 in a quarter: one follow-up per signed customer per month after the month it
+    was signed in, and not lost by that month's end."""
     q4 = scoring.rep_facts(session, team_id=team_id, period=Q4, user_ids=["U0ALICE"])["U0ALICE"]
-    # October: Globex, Wonlost (lost only in November), Wonnofollow (followed up on 25 Oct).
-    # November: Globex (followed up), Wonnofollow, Acme (won 10 Nov). December: the same three.
-    assert (q4.signed_customers, q4.signed_followed_up) == (3 + 3 + 3, 1 + 1 + 0)
+    # October: Globex, Wonlost (lost only in November); Wonnofollow, won on 1 Oct, owes none
+    # yet (its follow-up of 25 Oct is a good habit, not a debt). November: Globex (followed
+    # up), Wonnofollow. December: Globex, Wonnofollow and Acme (won 10 Nov).
+    assert (q4.signed_customers, q4.signed_followed_up) == (2 + 2 + 3, 0 + 1 + 0)
     week = Period("week", d(11, 16), d(11, 22), "2026-W47")
     w47 = scoring.rep_facts(session, team_id=team_id, period=week, user_ids=["U0ALICE"])
     assert (w47["U0ALICE"].signed_customers, w47["U0ALICE"].signed_followed_up) == (3, 1)
