@@ -73,7 +73,7 @@ GRID = [time(h) for h in (0, 3, 6, 9, 12, 15, 18, 21)]
 EVERY_MINUTE = {name for name, job in jobs.JOBS.items() if job.next_due is jobs.every_minute}
 # "No objections" (`/log visit Acme no objections`) is new grammar from another part of
 # issue 12: the simulation logs such conversations only when this is switched on.
-NO_OBJECTIONS = os.environ.get("PACER_SIM_NO_OBJECTIONS", "") == "1"
+NO_OBJECTIONS = os.environ.get("PACER_SIM_NO_OBJECTIONS", "1") == "1"  # 0: none logged
 
 # How busy the reps are (actions per working day, times each rep's skill): CI's default keeps
 # the ten weeks to about two minutes on one core; PACER_SIM_ACTIVITY=1.2 doubles it.

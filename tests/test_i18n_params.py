@@ -59,7 +59,7 @@ def test_the_scan_sees_a_clash() -> None:
 
 def test_key_and_lang_are_ordinary_parameters_to_every_forwarder() -> None:
     assert t("en", "cal.idle_lead", name="Globex", hours=50, is_key=True, key=1,
-             lang="zh") == "Globex (key) 50 h"
+             lang="zh") == "Globex (key) 50 working h"
     error = Usage("review.cmd.unknown", word="x", key="k", lang="l")
     assert error.key == "review.cmd.unknown" and error.params["key"] == "k"
     assert Refused("perm.need_manager", key="k").params == {"key": "k"}

@@ -107,6 +107,8 @@ class Console:
                                 signing_secret=self.secret, app_token=None, client_id=None,
                                 client_secret=None, slack_api_url=self.emulator.api_url)
         self.clock = OffsetClock()
+        if settings.clock_start is not None:  # PACER_NOW: a scripted month starts (and seeds) then
+            self.clock.set(settings.clock_start)
         self.deps = Deps.build(self.settings, clock=self.clock)
         db.upgrade(self.deps.engine)
         self.seed()

@@ -34,10 +34,10 @@ def test_the_day_ahead_packs_name_the_idle_leads(world: World) -> None:
     result = world.run("calibration", local(SHANGHAI, "2026-11-16 10:00"))
     assert result.sent == 6 and result.failed == 0, result.lines
     [sam] = world.posts("DU0SAM")
-    assert "Globex (key) 168 h" in sam["blocks"] and "Initech 168 h" in sam["blocks"]
+    assert "Globex (key) 120 working h" in sam["blocks"] and "Initech 120 working h" in sam["blocks"]
     assert "Initech (key)" not in sam["blocks"]
     mei = [p for p in world.posts("DU0MEI") if "<@U0SAM>" in p["text"]]
-    assert len(mei) == 1 and "Globex（重点） 168 小时" in mei[0]["blocks"]
+    assert len(mei) == 1 and "Globex（重点） 120 个工作小时" in mei[0]["blocks"]
     # Alice has no idle lead: her pack says so rather than naming Sam's.
     [alice] = world.posts("DU0ALICE")
     assert "Globex" not in alice["blocks"]
@@ -52,9 +52,9 @@ def test_calibrate_pack_shows_the_manager_the_idle_leads(world: World) -> None:
     world.at(local(SHANGHAI, "2026-11-16 15:00"))
     text = world.ask("U0MEI", "pack <@U0SAM>")
     assert "🙏" not in text  # not the internal-error apology
-    assert "Globex（重点） 173 小时" in text and "Initech 173 小时" in text
+    assert "Globex（重点） 125 个工作小时" in text and "Initech 125 个工作小时" in text
     text = world.ask("U0SAM", "pack")  # the rep's own pack, in English
-    assert "Globex (key) 173 h" in text
+    assert "Globex (key) 125 working h" in text
 
 
 # ----------------------------------------------------------------- /calibrate skip

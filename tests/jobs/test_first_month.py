@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,11 @@ STOPS = [line[5:] for line in SCRIPT if line.startswith(":now ")]
 def out(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder: Path = tmp_path_factory.mktemp("first-month")
     written = io.StringIO()
-    run_console(Settings(database_url=f"sqlite:///{folder / 'console.db'}"),
+    # The console seeds its demo team at its clock: PACER_NOW's start, before the month, as a
+    # team that exists already would be (seeded at the real date, its reps would have "joined"
+    # after the weeks played here).
+    start = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    run_console(Settings(database_url=f"sqlite:///{folder / 'console.db'}", clock_start=start),
                 start_user=None, stdin=io.StringIO("\n".join(SCRIPT) + "\n"), stdout=written)
     return written.getvalue()
 
