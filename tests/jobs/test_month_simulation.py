@@ -2,8 +2,8 @@
 an independent recomputation of the seeds' rules (tests/simulation.py, tests/simulation_truth.py).
 
 CI runs one fixed seed. More seeds: PACER_SIM_SEEDS=1,2,3 (or PACER_DEEP=1 for seeds 1-5), and
-PACER_SIM_ACTIVITY=2 for busier reps; PACER_SIM_NO_OBJECTIONS=0 to log no `no objections`
-exists (issue 12 item 3).
+PACER_SIM_ACTIVITY=2 for busier reps; PACER_SIM_NO_OBJECTIONS=0 to log no conversation with
+`no objections` (issue 12 item 3).
 """
 
 from __future__ import annotations
