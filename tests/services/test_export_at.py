@@ -12,12 +12,16 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
+from sqlmodel import select
 
 from bot.cli import main
 from bot.clock import FixedClock
 from bot.jobs import reports as job_reports
+from store import targets
+from store.models import Team
 from tests.jobs.test_job_reports import run, september, world
 from tests.jobs.test_jobs import SHANGHAI, World, local
 
@@ -38,6 +42,11 @@ def sent(september: World, monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple]:
         return real(lang, report=report, rep=rep, **kwargs)
 
     monkeypatch.setattr(job_reports, "scorecard_blocks", spy)
+    with september.deps.sessions() as s:  # a target, so the closed month is graded
+        team = s.exec(select(Team)).first()
+        targets.set_target(s, team_id=team.id, user_id=targets.TEAM_DEFAULT, metric="sales",
+                           period="2026-09", value=Decimal(100_000), reason="",
+                           by_user_id="U0MEI", now=MACHINE)
     result = run(september, "month-end", local(SHANGHAI, "2026-10-08 09:00"))
     assert result.failed == 0 and result.sent == 4, result.lines
     monkeypatch.setenv("DATABASE_URL", september.url)
@@ -60,6 +69,7 @@ def _export(capsys: pytest.CaptureFixture, *extra: str) -> dict[str, tuple]:
 
 def test_the_export_at_the_cards_time_equals_the_cards(sent: dict, capsys) -> None:  # noqa: ANN001
     assert set(sent) == {"U0BO", "U0ALICE"} and sent["U0BO"][0] == "60"
+    assert sent["U0BO"][2], "graded: a closed month with a target"
     assert _export(capsys, "--at", CARDS_AT) == sent
     # By the machine's clock September is not over: to date, another total.
     assert _export(capsys)["U0BO"] != sent["U0BO"]
