@@ -204,9 +204,10 @@ def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: 
 
 
 def _scored(board: Leaderboard) -> Leaderboard:
-    """In a channel only those with points are listed: a public zero would name the reps who
-    did nothing, which the reports only ever count."""
-    return replace(board, standings=tuple(s for s in board.standings if s.value))
+    """In a channel only those with points above zero are listed: a public zero or a negative
+    (lapses) would name the reps who struggled, which the reports only ever count, and a medal
+    for a negative score (ranked third behind two zeros) would read as a joke."""
+    return replace(board, standings=tuple(s for s in board.standings if s.value > 0))
 
 
 def _scorecard(run: TeamRun, user_id: str) -> dict:

@@ -299,3 +299,17 @@ def test_once_a_target_is_set_the_closed_month_is_graded_and_ranking_holds(
     assert alice.grade is not None and alice.missing is None
     assert bo.total > alice.total and GRADES.index(bo.grade) <= GRADES.index(alice.grade)
     assert report.reps["U0BO"].targets["sales"].value == Decimal(100000)  # as set, each rep's
+
+
+def test_the_channel_board_lists_only_points_above_zero() -> None:
+    """Console, a fresh team's November: Bo and Carlos at 0 points, Alice at -20 (two lapses).
+    The channel board named Alice alone, with a bronze medal for -20 (ranked third behind two
+    zeros). A public board lists only points above zero; the rest is said in private."""
+    from bot.scoring.leaderboard import leaderboard
+
+    board = leaderboard("points", [], period=month_period(date(2026, 11, 1)),
+                        points={"U0BO": 0, "U0CARLOS": 0, "U0ALICE": -20, "U0DAN": 30})
+    shown = job_reports._scored(board)
+    assert [(s.rank, s.user_id, s.value) for s in shown.standings] == [(1, "U0DAN", 30)]
+    none = leaderboard("points", [], period=board.period, points={"U0BO": 0, "U0ALICE": -20})
+    assert job_reports._scored(none).standings == ()
