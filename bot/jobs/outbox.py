@@ -122,7 +122,11 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
     if not due.channel and is_pseudonym(due.user_id):
         return  # a forgotten person (store/privacy.py) who still owns a lead: nobody to DM
     who = f"{due.channel or due.user_id} ({due.team.name}, {due.period})"
+    # Final for good and remembered by this process: no session, no read (most of a tick).
+    final = due.key in deps.final_keys()
     if now - due.due_at > catch_up:
+        if final:
+            return
         # Missed. Recorded once (so it is logged once), unless it was never owed: answered
         # anyway, or due before the team existed (a first start must not "give up" on history).
         if answered or due.due_at < due.team.created_at:
@@ -139,6 +143,10 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
     if answered:
         result.skipped += 1
         result.lines.append(f"skipped {who}: already answered")
+        return
+    if final:
+        result.skipped += 1
+        result.lines.append(f"skipped {who}: already delivered or being delivered")
         return
     with deps.sessions() as session:  # committed before posting: the claim holds from here
         claim = deliveries.claim(session, **due.ledger(), now=now, owner=OWNER,
@@ -278,6 +286,7 @@ class PacedClient:
                  gap: float = CHANNEL_GAP) -> None:
         self._client = client
         self._dms = dict(dm_channels or {})
+        self._pending: list[Callable[[], dict[str, str]]] = []
         self._gap = gap
         self._last: dict[str, float] = {}
         self.waited = 0.0  # seconds spent keeping posts apart (for the benchmark)
@@ -285,10 +294,17 @@ class PacedClient:
     def __getattr__(self, name: str) -> object:
         return getattr(self._client, name)
 
-    def know_dms(self, dm_channels: dict[str, str]) -> None:
-        self._dms.update(dm_channels)
+    def know_dms(self, dm_channels: dict[str, str] | Callable[[], dict[str, str]]) -> None:
+        """DM channels known already; a callable (known_dm_channels) is asked only when a
+        conversation is first opened, so a run that sends nothing reads no ledger for them."""
+        if callable(dm_channels):
+            self._pending.append(dm_channels)
+        else:
+            self._dms.update(dm_channels)
 
     def conversations_open(self, *, users: str, **kwargs: object) -> dict:
+        while self._pending:
+            self._dms.update(self._pending.pop(0)())
         if users in self._dms:
             return {"ok": True, "channel": {"id": self._dms[users]}}
         opened = self._client.conversations_open(users=users, **kwargs)
@@ -306,7 +322,12 @@ class PacedClient:
             self._last[channel] = clock_time.monotonic()
 
 
-def known_dm_channels(deps: Deps, workspace_id: str, user_ids: tuple[str, ...]) -> dict[str, str]:
-    """DM channels earlier deliveries recorded for these people (one query)."""
-    with deps.sessions() as session:
-        return deliveries.dm_channels(session, workspace_id=workspace_id, user_ids=user_ids)
+def known_dm_channels(deps: Deps, workspace_id: str,
+                      user_ids: tuple[str, ...]) -> Callable[[], dict[str, str]]:
+    """DM channels earlier deliveries recorded for these people: one indexed query, made
+    when PacedClient.know_dms first needs it (a run that sends nothing never makes it)."""
+    def read() -> dict[str, str]:
+        with deps.sessions() as session:
+            return deliveries.dm_channels(session, workspace_id=workspace_id,
+                                          user_ids=user_ids)
+    return read
