@@ -58,7 +58,7 @@ from store import db  # noqa: E402
 from store.models import Delivery, Member, Team, TeamHoliday, TeamMember  # noqa: E402
 
 END = datetime(2026, 11, 20, tzinfo=UTC).date()  # a month of logs up to Friday 20 November
-IDLE = datetime(2026, 11, 18, 4, 17, tzinfo=UTC)
+IDLE = datetime(2026, 11, 17, 7, 17, tzinfo=UTC)
 FRIDAY = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # 17:30 in Shanghai
 # The moments the ledger is filled at (what earlier ticks sent): the month's first working
 # mornings, each working day's check-in, Friday's brief and report.

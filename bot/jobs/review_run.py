@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.calendar.workdays import at_local, next_working_day
@@ -38,14 +39,26 @@ class Run:
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.info.tz)
+
+    # Read when a step is due, not for every team on every tick (most ticks send nothing).
+    @cached_property
+    def managers(self) -> tuple[str, ...]:
         with self.deps.sessions() as session:
-            self.managers = tuple(alerts.managers(session, team_id=self.info.id))
-            self.admins = tuple(teams.admins(session, workspace_id=self.info.workspace_id))
-            above: list[str] = []
+            return tuple(alerts.managers(session, team_id=self.info.id))
+
+    @cached_property
+    def admins(self) -> tuple[str, ...]:
+        with self.deps.sessions() as session:
+            return tuple(teams.admins(session, workspace_id=self.info.workspace_id))
+
+    @cached_property
+    def above(self) -> tuple[str, ...]:
+        found: list[str] = []
+        with self.deps.sessions() as session:
             for manager in self.managers:
-                above += teams.escalation_for(session, workspace_id=self.info.workspace_id,
+                found += teams.escalation_for(session, workspace_id=self.info.workspace_id,
                                               manager_user_id=manager)
-        self.above = tuple(dict.fromkeys(above))
+        return tuple(dict.fromkeys(found))
 
     def lang(self, user_id: str) -> str:
         return self.deps.users.profile(self.client, self.info.workspace_id, user_id).lang
