@@ -8,7 +8,8 @@ messages' bodies left unbuilt (the ledger, not the text, is what a later tick re
 times a whole tick — every job of bot/jobs/registry.py once, as the scheduler runs them — at
 two moments:
 
-  idle      Wednesday 2026-11-18 04:17 UTC: nothing new is due; every job still asks what is
+  idle      Tuesday 2026-11-17 15:17 Shanghai (07:17 UTC): nothing new is due (outside the
+            alerts' windows too); every job still asks what is owed
   friday    Friday 2026-11-20 17:30 Shanghai (09:30 UTC): the brief (15:00) and the Friday
             report (17:00) are within their catch-up window, so every rep's keys are checked
 
@@ -63,6 +64,7 @@ FRIDAY = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # 17:30 in Shanghai
 # The moments the ledger is filled at (what earlier ticks sent): the month's first working
 # mornings, each working day's check-in, Friday's brief and report.
 WARM_UP = (datetime(2026, 11, 2, 1, 0, tzinfo=UTC), datetime(2026, 11, 2, 2, 0, tzinfo=UTC),
+           datetime(2026, 11, 16, 2, 0, tzinfo=UTC),
            datetime(2026, 11, 17, 2, 0, tzinfo=UTC), datetime(2026, 11, 18, 2, 0, tzinfo=UTC),
            datetime(2026, 11, 20, 2, 0, tzinfo=UTC), datetime(2026, 11, 20, 7, 5, tzinfo=UTC),
            datetime(2026, 11, 20, 9, 5, tzinfo=UTC))

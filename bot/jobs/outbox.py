@@ -237,12 +237,35 @@ def _bot_id(client: WebClient | PacedClient) -> str | None:
     return _BOT_IDS[token] or None
 
 
+# How far back a process recalls a team's final keys of a job at once: as far back as the
+# job still looks (a daily reminder: today and yesterday; a month-end: the whole month).
+REMEMBER = timedelta(days=8)
+REMEMBER_JOB = {"checkin-reminder": timedelta(days=2), "month-end": timedelta(days=35),
+                "quarter-end": timedelta(days=100)}
+
+
+def remember_final(deps: Deps, job: str, info: TeamInfo) -> None:
+    """The first time this process runs `job` for a team (or since it last forgot), one
+    indexed read of the team's keys of the job due in the last REMEMBER, sent or given up:
+    a tick after a restart then skips them as a warm one does, not reading them one by one."""
+    final = deps.final_keys()
+    mark = f"\0{job}:{info.id}"  # never a delivery key
+    if mark in final:
+        return
+    with deps.sessions() as session:
+        found = deliveries.final_since(session, job=job, team_id=info.id,
+                                       since=deps.clock.now() - REMEMBER_JOB.get(job, REMEMBER))
+    final.update(found)
+    final.add(mark)
+
+
 def each_rep(deps: Deps, team: str | None, job: str,
              visit: Callable[[WebClient, TeamInfo, str], RunResult]) -> RunResult:
     """Call `visit` for every rep of every team; one rep's trouble never stops the rest."""
     result = RunResult()
     for info in team_infos(deps, team):
         client = deps.client_for(info.workspace_id)
+        remember_final(deps, job, info)
         for user_id in info.reps:
             try:
                 result.add(visit(client, info, user_id))
@@ -268,6 +291,7 @@ def each_team(deps: Deps, team: str | None, job: str,
             clients[info.workspace_id] = PacedClient(plain) if paced else plain
         client = clients[info.workspace_id]
         try:
+            remember_final(deps, job, info)
             result.add(visit(client, info))
         except Exception:  # noqa: BLE001 - log it, count it, carry on with the others
             log.exception("%s: could not handle team %s", job, info.name)

@@ -34,9 +34,11 @@ class Delivery(SQLModel, table=True):
 
     __tablename__ = "deliveries"
     # The recipient index: a fan-out's known DM channels (store/deliveries.py: dm_channels)
-    # and a person's sent count are looked up by workspace and user, never scanned.
+    # and a person's sent count are looked up by workspace and user, never scanned; the team
+    # index: a job's recent keys of one team (final_since), read once per team and process.
     __table_args__ = (UniqueConstraint("key", name="uq_delivery_key"),
-                      Index("ix_deliveries_recipient", "workspace_id", "user_id", "status"))
+                      Index("ix_deliveries_recipient", "workspace_id", "user_id", "status"),
+                      Index("ix_deliveries_team_job", "team_id", "job", "due_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200)  # e.g. checkin-reminder:T0ACME:U0ALICE:2026-11-18

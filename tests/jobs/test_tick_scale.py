@@ -25,12 +25,13 @@ CREATED = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)
 IDLE = datetime(2026, 11, 18, 4, 17, tzinfo=UTC)  # Wednesday, nothing new due in Shanghai
 
 
-def _seed(deps, n_teams: int) -> None:  # noqa: ANN001
+def _seed(deps, n_teams: int, reps: int = 3) -> None:  # noqa: ANN001
     with deps.sessions() as s:
         for t in range(n_teams):
             teams.create_team(s, workspace_id=WORKSPACE, name=f"Team {t}",
                               channel_id=f"C{t:04d}", managers=[f"UM{t:03d}"],
-                              members=[f"U{t:03d}R{r}" for r in range(3)], tz="Asia/Shanghai",
+                              members=[f"U{t:03d}R{r}" for r in range(reps)],
+                              tz="Asia/Shanghai",
                               currency="CNY", now=CREATED)
             teams.add_day_off(s, workspace_id=WORKSPACE, name=f"Team {t}",
                               day=datetime(2026, 12, 24).date())
@@ -59,6 +60,31 @@ def test_a_ticks_statements_grow_linearly_with_teams(tmp_path: Path,
     # Four times the teams: linear is at most 4x (the fixed part makes it less); a query per
     # team and per team of its workspace (what team_infos did) was about 16x.
     assert large <= 4.5 * small, (small, large)
+
+
+def test_after_a_restart_a_tick_recalls_each_teams_delivered_keys_at_once(
+        database_url: str, fake_slack: FakeSlack) -> None:
+    """A process that starts knows no delivered key: its first tick reads each team's recent
+    keys of a job in one read, not every rep's key one by one."""
+    friday_1730 = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    _, deps = make_deps(database_url, fake_slack, FixedClock(friday_1730))
+    _seed(deps, 2, reps=12)
+    tick_all(deps)  # the brief and the report go out: 2 x 12 DMs and 2 channel summaries
+    assert len(fake_slack.find("chat.postMessage")) > 40
+    _, restarted = make_deps(database_url, fake_slack, FixedClock(friday_1730 + timedelta(
+        minutes=1)))
+    counted = [0]
+
+    @event.listens_for(restarted.engine, "before_cursor_execute")
+    def _count(*_: object) -> None:
+        counted[0] += 1
+
+    results = tick_all(restarted)
+    assert sum(r.sent for r in results.values()) == 0
+    # 12 jobs, 2 teams: a handful of reads per job and team; a read per key was > 60 more.
+    assert counted[0] <= 12 * 2 * 4, counted[0]
+    deps.engine.dispose()
+    restarted.engine.dispose()
 
 
 def test_the_jobs_of_one_tick_build_team_information_once(

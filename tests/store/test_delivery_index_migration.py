@@ -1,6 +1,6 @@
-"""Migration 0015: the ledger's recipient index, on SQLite and (when reachable) PostgreSQL.
-An existing ledger keeps its rows, a fan-out's known DM channels are read through the index,
-and the migration goes down and up again cleanly."""
+"""Migration 0015: the ledger's recipient and team indexes, on SQLite and (when reachable)
+PostgreSQL. An existing ledger keeps its rows, a fan-out's known DM channels are read
+through the index, and the migration goes down and up again cleanly."""
 
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ def _upgrade_from_0016(url: str) -> None:
             "claimed_by, claimed_at, due_at, sent_at, channel, ts, last_error) VALUES "
             "('checkin-reminder:T1:U1:2026-11-18', 'checkin-reminder', 'T1', 'U1', "
             "'2026-11-18', 'sent', 1, 'x', :at, :at, :at, 'DU1', '1.0', '')"), {"at": AT})
-    assert "ix_deliveries_recipient" not in _indexes(engine)
+    assert not {"ix_deliveries_recipient", "ix_deliveries_team_job"} & _indexes(engine)
     command.upgrade(config, "head")
-    assert "ix_deliveries_recipient" in _indexes(engine)
+    assert {"ix_deliveries_recipient", "ix_deliveries_team_job"} <= _indexes(engine)
     sessions = db.session_factory(engine)
     with sessions() as s:
         assert deliveries.dm_channels(s, workspace_id="T1", user_ids=("U1", "U2")) == {
@@ -48,7 +48,7 @@ def _upgrade_from_0016(url: str) -> None:
                 "AND channel LIKE 'D%'"))
         assert "ix_deliveries_recipient" in plan, plan
     command.downgrade(config, "0016")
-    assert "ix_deliveries_recipient" not in _indexes(engine)
+    assert not {"ix_deliveries_recipient", "ix_deliveries_team_job"} & _indexes(engine)
     command.upgrade(config, "head")
     assert db.is_current(engine)
     engine.dispose()
