@@ -156,7 +156,7 @@ def pack_sections(lang: str, pack: DataPack) -> list[dict]:
     alerts = []
     if pack.idle:
         alerts.append(t(lang, "cal.alert_idle", count=len(pack.idle), leads=Raw(", ".join(
-            t(lang, "cal.idle_lead", name=lead.name, hours=lead.hours, key=lead.key)
+            t(lang, "cal.idle_lead", name=lead.name, hours=lead.hours, is_key=lead.key)
             for lead in pack.idle[:10]))))
     if pack.behind_weeks:
         alerts.append(t(lang, "cal.alert_behind", weeks=Raw(", ".join(
