@@ -3,8 +3,9 @@
 Seeds N teams of 20 reps and a manager (benchmarks/seed.py: a month of logs, bulk inserts)
 into a fresh SQLite file or a PostgreSQL database of its own, every profile known (no
 users.info). The ledger is then filled as a running bot's earlier ticks left it: every job is
-run once at the moments its messages fell due, into an in-process stub of Slack, with the
-messages' bodies left unbuilt (the ledger, not the text, is what a later tick reads). Then it
+run at the moments its messages fell due, and what each would have sent (or given up) is
+written to the ledger in bulk, no message built (the ledger, not the text, is what a later
+tick reads). Then it
 times a whole tick — every job of bot/jobs/registry.py once, as the scheduler runs them — at
 two moments:
 
@@ -62,10 +63,12 @@ END = datetime(2026, 11, 20, tzinfo=UTC).date()  # a month of logs up to Friday 
 IDLE = datetime(2026, 11, 17, 7, 17, tzinfo=UTC)
 FRIDAY = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # 17:30 in Shanghai
 # The moments the ledger is filled at (what earlier ticks sent): the month's first working
-# mornings, each working day's check-in, Friday's brief and report.
+# mornings, each working day's check-in, the hour before each timed moment, Friday's brief
+# and report.
 WARM_UP = (datetime(2026, 11, 2, 1, 0, tzinfo=UTC), datetime(2026, 11, 2, 2, 0, tzinfo=UTC),
            datetime(2026, 11, 16, 2, 0, tzinfo=UTC),
-           datetime(2026, 11, 17, 2, 0, tzinfo=UTC), datetime(2026, 11, 18, 2, 0, tzinfo=UTC),
+           datetime(2026, 11, 17, 2, 0, tzinfo=UTC), datetime(2026, 11, 17, 7, 0, tzinfo=UTC),
+           datetime(2026, 11, 18, 2, 0, tzinfo=UTC),
            datetime(2026, 11, 20, 2, 0, tzinfo=UTC), datetime(2026, 11, 20, 7, 5, tzinfo=UTC),
            datetime(2026, 11, 20, 9, 5, tzinfo=UTC))
 
@@ -96,12 +99,41 @@ class StubSlack:
         return call
 
 
-def unbuilt(deliver):  # noqa: ANN001, ANN201
-    """outbox.deliver, with the message body never built (the ledger is all warm-up fills)."""
-    def wrapper(*args: object, **kwargs: object) -> None:
-        kwargs["message"] = lambda: {"text": "", "blocks": []}
-        return deliver(*args, **kwargs)
-    return wrapper
+class Recorder:
+    """outbox.deliver for the warm-up: what a tick would have claimed and sent (or given up)
+    is recorded as such, in bulk, without building a message or a transaction per message:
+    the ledger, not the text, is what a later tick reads."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict] = {}
+
+    def __call__(self, deps: Deps, client: object, due: outbox.Due, *, now: datetime,
+                 answered: bool, message: object, result: outbox.RunResult,
+                 catch_up: timedelta = outbox.CATCH_UP) -> None:
+        if answered or due.key in self.rows:
+            return
+        late = now - due.due_at > catch_up
+        if late and due.due_at < due.team.created_at:
+            return
+        row = due.ledger()
+        row.update(status="gave_up" if late else "sent", attempts=0 if late else 1,
+                   claimed_by="bench", claimed_at=now, due_at=due.due_at.astimezone(UTC),
+                   sent_at=None if late else now,
+                   channel=None if late else (due.channel or "D" + due.user_id),
+                   ts=None if late else "1763000000.000001", last_error="")
+        self.rows[due.key] = row
+        result.sent += 0 if late else 1
+
+    def flush(self, engine: Engine) -> int:
+        known = set()
+        with engine.connect() as conn:
+            known = set(conn.execute(select(Delivery.key)).scalars())
+        fresh = [row for key, row in self.rows.items() if key not in known]
+        with engine.begin() as conn:
+            for i in range(0, len(fresh), 5_000):
+                conn.execute(Delivery.__table__.insert(), fresh[i:i + 5_000])
+        self.rows.clear()
+        return len(fresh)
 
 
 @dataclass
@@ -109,6 +141,7 @@ class Figure:
     cpu: float
     wall: float
     statements: int
+    sent: dict[str, int] | None = None  # messages a tick sent, by job
 
 
 def count_statements(engine: Engine) -> list[int]:
@@ -124,8 +157,10 @@ def run_tick(deps: Deps, now: datetime, counter: list[int]) -> Figure:
     """Every job once at `now`, sharing the teams' information as the scheduler does."""
     deps.clock = FixedClock(now)
     before, cpu, wall = counter[0], time.process_time(), time.perf_counter()
-    tick_all(deps)
-    return Figure(time.process_time() - cpu, time.perf_counter() - wall, counter[0] - before)
+    results = tick_all(deps)
+    figure = Figure(time.process_time() - cpu, time.perf_counter() - wall, counter[0] - before)
+    figure.sent = {name: r.sent for name, r in results.items() if r and r.sent}
+    return figure
 
 
 def floor(engine: Engine, counter: list[int]) -> Figure:
@@ -160,22 +195,25 @@ def prepare(url: str, n_teams: int) -> float:
     return time.perf_counter() - started
 
 
-def fill_ledger(deps: Deps) -> float:
+def fill_ledger(deps: Deps) -> tuple[float, int]:
     """Every job once at each warm-up moment: the ledger as earlier ticks left it."""
     started = time.perf_counter()
-    patched = []
+    original, recorder, patched, rows = outbox.deliver, Recorder(), [], 0
     for name, module in list(sys.modules.items()):
-        if name.startswith("bot.jobs.") and getattr(module, "deliver", None) is outbox.deliver:
+        if (name.startswith("bot.jobs.") and name != "bot.jobs.outbox"
+                and getattr(module, "deliver", None) is original):
             patched.append(module)
-            module.deliver = unbuilt(outbox.deliver)
+            module.deliver = recorder
     try:
         for at in WARM_UP:
             deps.clock = FixedClock(at)
             tick_all(deps)
+            rows += recorder.flush(deps.engine)
     finally:
         for module in patched:
-            module.deliver = outbox.deliver
-    return time.perf_counter() - started
+            module.deliver = original
+    deps.final_keys().clear()
+    return time.perf_counter() - started, rows
 
 
 def rss_figures() -> tuple[float, float]:
@@ -238,8 +276,9 @@ def main() -> None:
         deps = Deps.build(settings, clock=FixedClock(WARM_UP[0]))
         slack = StubSlack()
         deps._clients.update({ws: slack for ws in ("T0BENCH",)})
-        print(f"  ledger filled by earlier ticks in {fill_ledger(deps):.0f} s "
-              f"({slack.calls} Slack calls)", flush=True)
+        took, rows = fill_ledger(deps)
+        print(f"  ledger filled as earlier ticks left it: {rows} deliveries in {took:.0f} s",
+              flush=True)
         counter = count_statements(deps.engine)
         base = floor(deps.engine, counter)
         print(f"  floor (team info reads + the week's sent keys): CPU {base.cpu:.2f} s, wall "
@@ -252,7 +291,8 @@ def main() -> None:
                 fig = run_tick(deps, now, counter)
                 print(f"  {name:<12} tick, {state}: CPU {fig.cpu:6.2f} s, wall {fig.wall:6.2f} s,"
                       f" {fig.statements:7d} statements, {slack.calls - calls} Slack calls; "
-                      f"CPU {fig.cpu / max(base.cpu, 1e-3):.0f}x the floor", flush=True)
+                      f"CPU {fig.cpu / max(base.cpu, 1e-3):.0f}x the floor"
+                      + (f"; sent {fig.sent}" if fig.sent else ""), flush=True)
         deps.engine.dispose()
         idle, loaded = rss_figures()
         print(f"  RSS of a process importing `pacer run`'s modules: {idle:.0f} MiB idle, "
