@@ -19,7 +19,7 @@ from bot.slack.users import Profile, UserDirectory
 from store import db, workspaces
 from store.installations import SealedInstallationStore, state_store
 
-FINAL_KEYS_MAX = 200_000  # a few days of a large install's keys; then re-read
+FINAL_KEYS_MAX = 500_000  # a few days of a large install's keys (2,000 teams: ~250k); then re-read
 
 
 class NotInstalled(LookupError):

@@ -120,6 +120,12 @@ def open_due_by(session: Session, *, team_id: int, by: date) -> list[ActionItem]
         .order_by(ActionItem.due_on, ActionItem.id)).all())
 
 
+def teams_with_open_due(session: Session, *, by: date) -> set[int]:
+    """The teams with an open item due on or before `by` (one read for a whole tick)."""
+    return set(session.exec(select(ActionItem.team_id).distinct().where(
+        ActionItem.status == OPEN, ActionItem.due_on <= by)).all())
+
+
 def of_rep(session: Session, *, team_id: int, rep: str,
            statuses: Sequence[str] = (OPEN,)) -> list[ActionItem]:
     """Items about a rep's work: agreed in their calibrations or owned by them."""

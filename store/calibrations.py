@@ -54,6 +54,16 @@ def pairs(session: Session, *, team_id: int) -> dict[str, CalibrationPair]:
         select(CalibrationPair).where(CalibrationPair.team_id == team_id)).all()}
 
 
+def teams_with_calibrations(session: Session, *, start: datetime,
+                            end: datetime) -> set[int]:
+    """The teams with a pair of their own or a calibration stored from start to end (UTC):
+    the others' calibrations all follow the team cadence, with nothing to read (one read
+    for a whole tick)."""
+    paired = set(session.exec(select(CalibrationPair.team_id).distinct()).all())
+    return paired | set(session.exec(select(Calibration.team_id).distinct().where(
+        Calibration.scheduled_at >= start, Calibration.scheduled_at <= end)).all())
+
+
 def set_pair_anchor(session: Session, *, team_id: int, rep: str, at: datetime, by: str,
                     now: datetime) -> CalibrationPair:
     """The pair's cadence now runs every two weeks from `at` ("this and following")."""

@@ -61,6 +61,14 @@ def final_keys(session: Session, *, keys: list[str]) -> set[str]:
                                                        Delivery.status.in_(FINAL))).all())
 
 
+def final_since(session: Session, *, job: str, team_id: int, since: datetime) -> set[str]:
+    """A job's keys for one team, due since `since`, sent or given up already (one indexed
+    read: a process that starts remembers a team's recent keys at once, not key by key)."""
+    return set(session.exec(select(Delivery.key).where(
+        Delivery.team_id == team_id, Delivery.job == job, Delivery.due_at >= _utc(since),
+        Delivery.status.in_(FINAL))).all())
+
+
 def _take_over(session: Session, row: Delivery, *, status: str, now: datetime, owner: str,
                error: str | None = None) -> bool:
     """Compare-and-set: move `row` on only if nobody changed it since it was read."""

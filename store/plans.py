@@ -92,6 +92,14 @@ def plans(session: Session, *, team_id: int, since: datetime) -> list[Improvemen
         .order_by(ImprovementPlan.id)).all())
 
 
+def teams_with_plans(session: Session, *, since: datetime) -> set[int]:
+    """The teams `plans` would find a plan for (one read for a whole tick)."""
+    return set(session.exec(select(ImprovementPlan.team_id).distinct().where(
+        or_(col(ImprovementPlan.open_key).is_not(None),
+            ImprovementPlan.opened_at >= utc(since),
+            ImprovementPlan.closed_at >= utc(since)))).all())
+
+
 def open_plans(session: Session, *, workspace_id: str, team_ids: list[int] | None = None,
                user_id: str | None = None) -> list[ImprovementPlan]:
     query = select(ImprovementPlan).where(ImprovementPlan.workspace_id == workspace_id,

@@ -96,6 +96,13 @@ def active(session: Session, *, team_id: int, final_since: datetime) -> list[Rev
         .order_by(Review.id)).all())
 
 
+def teams_with_active(session: Session, *, final_since: datetime) -> set[int]:
+    """The teams with a review `active` would return: one read for a whole tick, so the
+    others are not asked one by one."""
+    return set(session.exec(select(Review.team_id).distinct().where(
+        or_(Review.status != FINAL, Review.final_at >= utc(final_since)))).all())
+
+
 def _first(session: Session, review: Review, column: str, now: datetime) -> bool:
     """Set `column` to now if it is still empty; True when this call did (the first save)."""
     result = session.execute(update(Review).where(Review.id == review.id,
@@ -342,6 +349,12 @@ def of_periods(session: Session, *, team_id: int, periods: Iterable[str]) -> lis
     return list(session.exec(select(Review).where(
         Review.team_id == team_id, col(Review.period).in_(list(periods)))
         .order_by(Review.user_id, Review.period_end)).all())
+
+
+def teams_with_periods(session: Session, *, periods: Iterable[str]) -> set[int]:
+    """The teams with a review of these periods (one read for a whole tick)."""
+    return set(session.exec(select(Review.team_id).distinct().where(
+        col(Review.period).in_(list(periods)))).all())
 
 
 # ----------------------------------------------------------------- levels

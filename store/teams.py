@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from store import rosters
 from store.models import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace, max_length
 from store.workspaces import ensure_workspace
 
@@ -141,22 +142,17 @@ def add_members(session: Session, *, workspace_id: str, name: str, user_ids: Seq
 
 
 def list_teams(session: Session, *, workspace_id: str | None = None) -> list[TeamSummary]:
+    """Every team (of the workspace) with its people: two reads, whatever the number."""
     query = select(Team).order_by(Team.workspace_id, Team.name)
     if workspace_id:
         query = query.where(Team.workspace_id == workspace_id)
+    people = rosters.rosters(session, workspace_id=workspace_id)
     summaries = []
     for team in session.exec(query).all():
-        rows = session.exec(
-            select(Member.user_id, TeamMember.is_manager)
-            .join(TeamMember, TeamMember.member_id == Member.id)
-            .where(TeamMember.team_id == team.id)
-            .order_by(Member.user_id)
-        ).all()
+        roster = people.get(team.id, rosters.Roster())
         summaries.append(TeamSummary(
             name=team.name, channel_id=team.channel_id, tz=team.tz, currency=team.currency,
-            managers=tuple(u for u, is_manager in rows if is_manager),
-            members=tuple(u for u, is_manager in rows if not is_manager),
-            workspace_id=team.workspace_id,
+            managers=roster.managers, members=roster.members, workspace_id=team.workspace_id,
         ))
     return summaries
 

@@ -49,6 +49,7 @@ from bot.render import calibrate as render
 from bot.services import calibration as cal
 from bot.services.teams import TeamInfo
 from store import actions, teams
+from store import calibrations as store_cal
 from store.deliveries import aware
 
 log = logging.getLogger(__name__)
@@ -105,12 +106,15 @@ def send_packs(deps: Deps, client: WebClient, occ: cal.Occurrence, kind: str, pe
 # ----------------------------------------------------------------- calibration
 
 def run_calibration(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
+    start, end = now - LOOK_BACK, now + LOOK_AHEAD
+    with deps.sessions() as session:  # one read: which teams have anything stored to read
+        stored = store_cal.teams_with_calibrations(session, start=start - timedelta(days=31),
+                                                   end=end + timedelta(days=31))
+
     def visit(client: WebClient, info: TeamInfo) -> RunResult:
         result = RunResult()
         with deps.sessions() as session:
-            pairs = cal.team_pairs(session, info)
-            found = [o for p in pairs
-                     for o in cal.occurrences(session, p, now - LOOK_BACK, now + LOOK_AHEAD)]
+            found = cal.team_occurrences(session, info, start, end, read=info.id in stored)
         for occ in found:
             result.add(_before(deps, client, occ, now))
             result.add(_after(deps, client, occ, now))
@@ -206,8 +210,14 @@ def _digest(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> Run
 # ----------------------------------------------------------------- actions
 
 def run_actions(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
+    with deps.sessions() as session:  # one read: the teams with anything due (any zone)
+        due = actions.teams_with_open_due(session, by=now.date() + timedelta(days=1)
+                                          + LOOK_AHEAD)
+
     def visit(client: WebClient, info: TeamInfo) -> RunResult:
         result = RunResult()
+        if info.id not in due:
+            return result
         today = now.astimezone(ZoneInfo(info.tz)).date()
         with deps.sessions() as session:
             items = [i for i in actions.open_due_by(session, team_id=info.id,

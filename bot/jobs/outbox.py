@@ -122,7 +122,11 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
     if not due.channel and is_pseudonym(due.user_id):
         return  # a forgotten person (store/privacy.py) who still owns a lead: nobody to DM
     who = f"{due.channel or due.user_id} ({due.team.name}, {due.period})"
+    # Final for good and remembered by this process: no session, no read (most of a tick).
+    final = due.key in deps.final_keys()
     if now - due.due_at > catch_up:
+        if final:
+            return
         # Missed. Recorded once (so it is logged once), unless it was never owed: answered
         # anyway, or due before the team existed (a first start must not "give up" on history).
         if answered or due.due_at < due.team.created_at:
@@ -139,6 +143,10 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
     if answered:
         result.skipped += 1
         result.lines.append(f"skipped {who}: already answered")
+        return
+    if final:
+        result.skipped += 1
+        result.lines.append(f"skipped {who}: already delivered or being delivered")
         return
     with deps.sessions() as session:  # committed before posting: the claim holds from here
         claim = deliveries.claim(session, **due.ledger(), now=now, owner=OWNER,
@@ -229,12 +237,35 @@ def _bot_id(client: WebClient | PacedClient) -> str | None:
     return _BOT_IDS[token] or None
 
 
+# How far back a process recalls a team's final keys of a job at once: as far back as the
+# job still looks (a daily reminder: today and yesterday; a month-end: the whole month).
+REMEMBER = timedelta(days=8)
+REMEMBER_JOB = {"checkin-reminder": timedelta(days=2), "month-end": timedelta(days=35),
+                "quarter-end": timedelta(days=100)}
+
+
+def remember_final(deps: Deps, job: str, info: TeamInfo) -> None:
+    """The first time this process runs `job` for a team (or since it last forgot), one
+    indexed read of the team's keys of the job due in the last REMEMBER, sent or given up:
+    a tick after a restart then skips them as a warm one does, not reading them one by one."""
+    final = deps.final_keys()
+    mark = f"\0{job}:{info.id}"  # never a delivery key
+    if mark in final:
+        return
+    with deps.sessions() as session:
+        found = deliveries.final_since(session, job=job, team_id=info.id,
+                                       since=deps.clock.now() - REMEMBER_JOB.get(job, REMEMBER))
+    final.update(found)
+    final.add(mark)
+
+
 def each_rep(deps: Deps, team: str | None, job: str,
              visit: Callable[[WebClient, TeamInfo, str], RunResult]) -> RunResult:
     """Call `visit` for every rep of every team; one rep's trouble never stops the rest."""
     result = RunResult()
     for info in team_infos(deps, team):
         client = deps.client_for(info.workspace_id)
+        remember_final(deps, job, info)
         for user_id in info.reps:
             try:
                 result.add(visit(client, info, user_id))
@@ -260,6 +291,7 @@ def each_team(deps: Deps, team: str | None, job: str,
             clients[info.workspace_id] = PacedClient(plain) if paced else plain
         client = clients[info.workspace_id]
         try:
+            remember_final(deps, job, info)
             result.add(visit(client, info))
         except Exception:  # noqa: BLE001 - log it, count it, carry on with the others
             log.exception("%s: could not handle team %s", job, info.name)
@@ -278,6 +310,7 @@ class PacedClient:
                  gap: float = CHANNEL_GAP) -> None:
         self._client = client
         self._dms = dict(dm_channels or {})
+        self._pending: list[Callable[[], dict[str, str]]] = []
         self._gap = gap
         self._last: dict[str, float] = {}
         self.waited = 0.0  # seconds spent keeping posts apart (for the benchmark)
@@ -285,10 +318,17 @@ class PacedClient:
     def __getattr__(self, name: str) -> object:
         return getattr(self._client, name)
 
-    def know_dms(self, dm_channels: dict[str, str]) -> None:
-        self._dms.update(dm_channels)
+    def know_dms(self, dm_channels: dict[str, str] | Callable[[], dict[str, str]]) -> None:
+        """DM channels known already; a callable (known_dm_channels) is asked only when a
+        conversation is first opened, so a run that sends nothing reads no ledger for them."""
+        if callable(dm_channels):
+            self._pending.append(dm_channels)
+        else:
+            self._dms.update(dm_channels)
 
     def conversations_open(self, *, users: str, **kwargs: object) -> dict:
+        while self._pending:
+            self._dms.update(self._pending.pop(0)())
         if users in self._dms:
             return {"ok": True, "channel": {"id": self._dms[users]}}
         opened = self._client.conversations_open(users=users, **kwargs)
@@ -306,7 +346,12 @@ class PacedClient:
             self._last[channel] = clock_time.monotonic()
 
 
-def known_dm_channels(deps: Deps, workspace_id: str, user_ids: tuple[str, ...]) -> dict[str, str]:
-    """DM channels earlier deliveries recorded for these people (one query)."""
-    with deps.sessions() as session:
-        return deliveries.dm_channels(session, workspace_id=workspace_id, user_ids=user_ids)
+def known_dm_channels(deps: Deps, workspace_id: str,
+                      user_ids: tuple[str, ...]) -> Callable[[], dict[str, str]]:
+    """DM channels earlier deliveries recorded for these people: one indexed query, made
+    when PacedClient.know_dms first needs it (a run that sends nothing never makes it)."""
+    def read() -> dict[str, str]:
+        with deps.sessions() as session:
+            return deliveries.dm_channels(session, workspace_id=workspace_id,
+                                          user_ids=user_ids)
+    return read

@@ -72,10 +72,7 @@ class TeamRun:
                  period: Period) -> None:
         self.deps, self.client, self.info, self.now, self.period = (
             deps, client, info, now, period)
-        with deps.sessions() as session:
-            summary = next(s for s in teams.list_teams(session, workspace_id=info.workspace_id)
-                           if s.name == info.name)
-        self.channel, self.managers = summary.channel_id, summary.managers
+        self.channel, self.managers = info.channel_id, info.managers  # as of this tick
 
     def lang(self, user_id: str) -> str:
         return self.deps.users.profile(self.client, self.info.workspace_id, user_id).lang

@@ -91,15 +91,22 @@ RECORD_ESCALATE_DAYS = 3
 
 
 def run_review(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
+    with deps.sessions() as session:  # two reads: which teams have reviews or plans to look at
+        reviewing = store.teams_with_active(session, final_since=now - RECENT)
+        planning = plan_store.teams_with_plans(session, since=now - RECENT)
+
     def visit(client: PacedClient, info: TeamInfo) -> RunResult:
         run = Run(deps, client, info, now)
-        _open_reviews(run)
-        with deps.sessions() as session:
-            found = store.active(session, team_id=info.id, final_since=now - RECENT)
+        opened = _open_reviews(run)
+        found, found_plans = [], []
+        if opened or info.id in reviewing:
+            with deps.sessions() as session:
+                found = store.active(session, team_id=info.id, final_since=now - RECENT)
         for review in found:
             _review_steps(run, review)
-        with deps.sessions() as session:
-            found_plans = plan_store.plans(session, team_id=info.id, since=now - RECENT)
+        if info.id in planning:
+            with deps.sessions() as session:
+                found_plans = plan_store.plans(session, team_id=info.id, since=now - RECENT)
         for plan in found_plans:
             plans.plan_steps(run, plan)
         return run.result
@@ -120,8 +127,10 @@ def covered_by_quarter(month: Period) -> bool:
     return month.end == quarter_period(month.end).end
 
 
-def _open_reviews(run: Run) -> None:
+def _open_reviews(run: Run) -> int:
+    """Opens the reviews due to open; how many it opened."""
     info, now = run.info, run.now
+    opened = 0
     today = now.astimezone(run.tz).date()
     for period_of in (month_period, quarter_period):
         ended = previous(period_of(today))
@@ -151,6 +160,8 @@ def _open_reviews(run: Run) -> None:
                     rating_due=add_working_days(ended.end, RATING_DAYS, info.working),
                     score_total=card.total, score_grade=card.grade, now=now)
                 run.result.lines.append(f"opened {rep}'s review for {ended.label}")
+                opened += 1
+    return opened
 
 
 # ----------------------------------------------------------------- a review's steps

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.calendar.workdays import at_local, next_working_day
@@ -27,6 +28,25 @@ LOOKBACK = timedelta(days=1)
 RECENT = timedelta(days=10)
 
 
+class People(Sequence[str]):
+    """User ids read from the database the first time they are looked at (a step's recipients
+    are named on every tick, but wanted only when the step is due)."""
+
+    def __init__(self, read: Callable[[], tuple[str, ...]]) -> None:
+        self._read, self._found = read, None
+
+    def _people(self) -> tuple[str, ...]:
+        if self._found is None:
+            self._found = self._read()
+        return self._found
+
+    def __getitem__(self, index):  # noqa: ANN001, ANN204 - as a tuple's
+        return self._people()[index]
+
+    def __len__(self) -> int:
+        return len(self._people())
+
+
 @dataclass
 class Run:
     deps: Deps
@@ -38,14 +58,32 @@ class Run:
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.info.tz)
+
+    # Read when a step is due, not for every team on every tick (most ticks send nothing).
+    @cached_property
+    def managers(self) -> tuple[str, ...]:
         with self.deps.sessions() as session:
-            self.managers = tuple(alerts.managers(session, team_id=self.info.id))
-            self.admins = tuple(teams.admins(session, workspace_id=self.info.workspace_id))
-            above: list[str] = []
-            for manager in self.managers:
-                above += teams.escalation_for(session, workspace_id=self.info.workspace_id,
-                                              manager_user_id=manager)
-        self.above = tuple(dict.fromkeys(above))
+            return tuple(alerts.managers(session, team_id=self.info.id))
+
+    @cached_property
+    def admins(self) -> People:
+        def read() -> tuple[str, ...]:
+            with self.deps.sessions() as session:
+                return tuple(teams.admins(session, workspace_id=self.info.workspace_id))
+        return People(read)
+
+    @cached_property
+    def above(self) -> People:
+        """The managers' own managers (else HR): read only when an escalation is due, though
+        every step names them as its recipients."""
+        def read() -> tuple[str, ...]:
+            found: list[str] = []
+            with self.deps.sessions() as session:
+                for manager in self.managers:
+                    found += teams.escalation_for(
+                        session, workspace_id=self.info.workspace_id, manager_user_id=manager)
+            return tuple(dict.fromkeys(found))
+        return People(read)
 
     def lang(self, user_id: str) -> str:
         return self.deps.users.profile(self.client, self.info.workspace_id, user_id).lang
@@ -75,8 +113,15 @@ class Run:
                 for user in dict.fromkeys(r for r in recipients if r)}
         # Steps stay due for days: read the ledger first, so a tick that has nothing new to
         # send only reads (deliver's claim would try an INSERT, taking SQLite's write lock).
-        with self.deps.sessions() as session:
-            done = deliveries.final_keys(session, keys=[d.key for d in dues.values()])
+        # Keys this process saw final need no read at all (steps stay due for days).
+        remembered = self.deps.final_keys()
+        done = {d.key for d in dues.values() if d.key in remembered}
+        if len(done) < len(dues):
+            with self.deps.sessions() as session:
+                found = deliveries.final_keys(session, keys=[d.key for d in dues.values()
+                                                             if d.key not in done])
+            remembered.update(found)
+            done |= found
         for user, due in dues.items():
             if due.key in done:
                 self.result.skipped += 1

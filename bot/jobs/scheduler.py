@@ -4,7 +4,8 @@ decides what is due.
 Every runnable job gets its own interval job, so a slow one (Slack rate-limiting its posts)
 never holds the others up. A tick that fires late or piles up collapses into one run
 (coalesce, max_instances=1); nothing is lost that way, because each run asks the ledger what
-is still owed rather than remembering what it did.
+is still owed rather than remembering what it did. The jobs of one minute share the teams'
+information (bot/services/teams.py: SharedTick), built by the first of them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import logs
 from bot.deps import Deps
 from bot.jobs import registry as jobs
+from bot.services.teams import SharedTick, shared_tick
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +34,12 @@ class Scheduler:
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": max(1, int(tick.total_seconds()))})
+        self.shared = SharedTick()
 
     def tick(self, name: str) -> jobs.RunResult | None:
         """One job, once, at the injected clock's now. Never raises: a scheduler thread
         that dies would stop every later tick."""
-        with logs.request_context(logs.new_id("run-")):  # on every line the run writes
-            try:
-                return jobs.run_job(self.deps, name, now=self.deps.clock.now())
-            except Exception:  # noqa: BLE001 - logged; the next tick tries again
-                log.exception("scheduled job %s failed", name)
-                return None
+        return run_once(self.deps, name, self.shared)
 
     def start(self) -> Scheduler:
         for job in jobs.runnable():
@@ -68,3 +66,22 @@ class Scheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
             log.info("scheduler stopped")
+
+
+def run_once(deps: Deps, name: str, shared: SharedTick) -> jobs.RunResult | None:
+    """One job of a tick at the clock's now, reading the tick's shared team information.
+    Never raises (logged; the next tick tries again)."""
+    with logs.request_context(logs.new_id("run-")):  # on every line the run writes
+        try:
+            with shared_tick(shared):
+                return jobs.run_job(deps, name, now=deps.clock.now())
+        except Exception:  # noqa: BLE001 - logged; the next tick tries again
+            log.exception("scheduled job %s failed", name)
+            return None
+
+
+def tick_all(deps: Deps, shared: SharedTick | None = None) -> dict[str, jobs.RunResult | None]:
+    """Every job once, one after the other, as one tick at the clock's now, sharing the
+    teams' information as the scheduler's threads do (benchmarks/tick.py, tests)."""
+    shared = shared or SharedTick()
+    return {job.name: run_once(deps, job.name, shared) for job in jobs.runnable()}

@@ -43,10 +43,17 @@ WINDOW = timedelta(days=3)  # a year's messages are still worth sending days lat
 
 
 def run_year_end(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
+    years = {(now + timedelta(hours=h)).year - 1 for h in (-14, 14)}  # in every team's zone
+    with deps.sessions() as session:  # one read: the teams with a quarter of those years
+        reviewed = store.teams_with_periods(session, periods=[
+            f"{year}-Q{q}" for year in years for q in range(1, 5)])
+
     def visit(client: PacedClient, info: TeamInfo) -> RunResult:
         run = Run(deps, client, info, now, job=JOB)
         year = now.astimezone(run.tz).year - 1
         labels = [f"{year}-Q{q}" for q in range(1, 5)]
+        if info.id not in reviewed:
+            return run.result
         with deps.sessions() as session:
             found = store.of_periods(session, team_id=info.id, periods=labels)
         by_rep: dict[str, list[Review]] = defaultdict(list)

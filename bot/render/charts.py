@@ -1,5 +1,8 @@
 """Charts as PNG, where a trend reads better as a picture than as numbers.
 
+matplotlib (and numpy under it, ~40 MiB) is imported when the first chart is drawn, not when
+the bot starts: most processes never draw one.
+
 Words stay out of the image (matplotlib's bundled font has no Chinese glyphs): the axes carry
 period labels and scores, and the Slack message around the image names the lines.
 """
@@ -8,12 +11,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-
-import matplotlib
-
-matplotlib.use("Agg")  # no display: render to memory
-
-from matplotlib import pyplot as plt  # noqa: E402  (after choosing the backend)
 
 COLORS = ("#1d3557", "#e63946", "#a8dadc")
 # Default grade bands (S >= 95, A >= 85, B >= 70, C >= 60, D below), lightly shaded.
@@ -24,6 +21,7 @@ BANDS = (("S", 95, 120, "#d8f3dc"), ("A", 85, 95, "#e9f5db"), ("B", 70, 85, "#f1
 def score_trend_png(labels: Sequence[str], series: Sequence[Sequence[float | None]]) -> bytes:
     """Lines of scores (0-120) over periods: the rep's total first, then comparisons (team
     average, ...); grade bands shaded behind them. Missing values leave gaps."""
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 2.8), dpi=110)
     try:
         for grade, low, high, color in BANDS:
@@ -47,3 +45,12 @@ def score_trend_png(labels: Sequence[str], series: Sequence[Sequence[float | Non
         return out.getvalue()
     finally:
         plt.close(fig)
+
+
+def _pyplot():  # noqa: ANN202 - matplotlib.pyplot, loaded on first use
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: render to memory
+    from matplotlib import pyplot
+
+    return pyplot

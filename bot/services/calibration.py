@@ -118,9 +118,10 @@ def set_team_cadence(session: Session, *, workspace_id: str, name: str, anchor: 
     return team
 
 
-def team_pairs(session: Session, info: TeamInfo) -> list[Pair]:
-    """Every rep of the team with the manager they calibrate with (none without a manager)."""
-    own = store.pairs(session, team_id=info.id)
+def team_pairs(session: Session, info: TeamInfo, *, read: bool = True) -> list[Pair]:
+    """Every rep of the team with the manager they calibrate with (none without a manager).
+    `read=False`: the team is known to have no pair of its own (teams_with_calibrations)."""
+    own = store.pairs(session, team_id=info.id) if read else {}
     cadence = team_cadence(info)
     found = []
     for rep in info.reps:
@@ -154,12 +155,14 @@ def _from_row(pair: Pair, row: Calibration) -> Occurrence:
                       row)
 
 
-def occurrences(session: Session, pair: Pair, start: datetime,
-                end: datetime) -> list[Occurrence]:
+def occurrences(session: Session, pair: Pair, start: datetime, end: datetime,
+                stored: list[Calibration] | None = None) -> list[Occurrence]:
     """The pair's calibrations happening from start to end: stored ones as stored, the rest
-    from the cadence. Cancelled ones are left out."""
-    stored = store.rows(session, team_id=pair.team_id, rep=pair.rep,
-                        start=start - timedelta(days=31), end=end + timedelta(days=31))
+    from the cadence. Cancelled ones are left out. `stored`: the pair's rows from a month
+    before `start` to a month after `end`, read already (team_occurrences)."""
+    if stored is None:
+        stored = store.rows(session, team_id=pair.team_id, rep=pair.rep,
+                            start=start - timedelta(days=31), end=end + timedelta(days=31))
     by_slot = {row.slot: row for row in stored}
     found = [_from_row(pair, row) for row in stored
              if start <= aware(row.scheduled_at) <= end and row.status != store.CANCELLED]
@@ -175,6 +178,24 @@ def occurrences(session: Session, pair: Pair, start: datetime,
             found.append(Occurrence(pair, slot.isoformat(), at, store.SCHEDULED,
                                     pair.cadence_set_at))
     return sorted(found, key=lambda o: (o.at, o.slot))
+
+
+def team_occurrences(session: Session, info: TeamInfo, start: datetime, end: datetime, *,
+                     read: bool = True) -> list[Occurrence]:
+    """Every pair's occurrences of the team from start to end: two reads for the team (its
+    pairs, its stored calibrations), not one per rep (a scheduler tick asks every minute).
+    `read=False`: the team has no pair of its own and nothing stored from a month before
+    `start` to a month after `end` (teams_with_calibrations said so): no read at all."""
+    pairs = team_pairs(session, info, read=read)
+    if not pairs:
+        return []
+    by_rep: dict[str, list[Calibration]] = {pair.rep: [] for pair in pairs}
+    for row in store.rows(session, team_id=info.id, start=start - timedelta(days=31),
+                          end=end + timedelta(days=31)) if read else ():
+        if row.rep_user_id in by_rep:
+            by_rep[row.rep_user_id].append(row)
+    return [o for pair in pairs
+            for o in occurrences(session, pair, start, end, stored=by_rep[pair.rep])]
 
 
 def next_occurrence(session: Session, pair: Pair, now: datetime) -> Occurrence | None:

@@ -6,6 +6,10 @@ services they call share it without either importing the other.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -15,7 +19,7 @@ from sqlmodel import Session
 from bot.calendar.workdays import Working, is_working_day, parse_hhmm
 from bot.deps import Deps
 from bot.slack.users import zone
-from store import deliveries, teams
+from store import deliveries, rosters, teams
 from store.models import Team
 from store.privacy import is_pseudonym
 
@@ -45,6 +49,7 @@ class TeamInfo:
     managers: tuple[str, ...] = ()
     calibration_anchor: date | None = None  # the team's cadence (bot/services/calibration.py)
     calibration_at: str = "10:00"
+    channel_id: str | None = None  # the team's channel (reports post their summaries there)
 
     def working(self, day: date) -> bool:
         return is_working_day(day, country=self.country, days_off=self.days_off)
@@ -58,41 +63,86 @@ def working_for(session: Session, team: Team) -> Working:
 
 def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
     """The teams a run covers (`team`, else all; in `deps.only_workspace` when set), less
-    those of workspaces Pacer no longer serves (uninstalled: nothing is posted there)."""
+    those of workspaces Pacer no longer serves (uninstalled: nothing is posted there).
+
+    Built from a few joined reads whatever the number of teams; inside a scheduler tick
+    (`shared_tick`) built once per minute and shared by every job of that tick."""
+    shared = _SHARED.get()
+    if shared is None:
+        return _build_infos(deps, team)
+    return shared.infos(deps, team)
+
+
+def _build_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
+    scope = deps.only_workspace
     with deps.sessions() as session:
-        scope = deps.only_workspace
         chosen: list[Team] = (
             [teams.find_team(session, name=team, workspace_id=scope)] if team
             else teams.all_teams(session, workspace_id=scope))
     served = {ws: deps.serves(ws) for ws in {row.workspace_id for row in chosen}}
     for ws in sorted(ws for ws, yes in served.items() if not yes):
         log.debug("skipping the teams of workspace %s: Pacer is not installed there", ws)
+    chosen = [row for row in chosen if served[row.workspace_id]]
+    if not chosen:
+        return []
+    one = chosen[0].id if team else None
     with deps.sessions() as session:
-        return [team_info(session, row, now=deps.clock.now()) for row in chosen
-                if served[row.workspace_id]]
+        people = rosters.rosters(session, workspace_id=scope, team_id=one)
+        off = rosters.days_off(session, workspace_id=scope, team_id=one)
+    return [_info(row, people.get(row.id, rosters.Roster()), off.get(row.id, ()))
+            for row in chosen]
 
 
 def team_info(session: Session, row: Team, *, now: datetime) -> TeamInfo:
     """What the jobs need to know of one team, its reps' stored zones included."""
-    summary = next(s for s in teams.list_teams(session, workspace_id=row.workspace_id)
-                   if s.name == row.name)
-    reps = tuple(u for u in summary.members if not is_pseudonym(u))  # forgotten: no DMs
-    # Every job asks this every minute: one query for the reps' stored zones.
-    known = teams.members_by_id(session, workspace_id=row.workspace_id, user_ids=reps)
-    zones = {}
-    for user_id in reps:
-        member = known.get(user_id) or teams.ensure_member(
-            session, workspace_id=row.workspace_id, user_id=user_id, now=now)
-        zones[user_id] = zone(member.tz_override or member.tz, row.tz)
+    return _info(row, rosters.rosters(session, team_id=row.id).get(row.id, rosters.Roster()),
+                 rosters.days_off(session, team_id=row.id).get(row.id, ()))
+
+
+def _info(row: Team, roster: rosters.Roster, days_off: Iterable[date]) -> TeamInfo:
+    reps = tuple(u for u in roster.members if not is_pseudonym(u))  # forgotten: no DMs
     return TeamInfo(
         id=row.id, workspace_id=row.workspace_id, name=row.name, tz=row.tz,
-        country=row.holiday_country,
-        days_off=frozenset(d.day for d in teams.days_off(session, team_id=row.id)),
+        country=row.holiday_country, days_off=frozenset(days_off),
         created_at=deliveries.aware(row.created_at), reps=reps,
-        stored_zones=zones, checkin_at=parse_hhmm(row.checkin_time, CHECKIN_TIME),
+        stored_zones={u: zone(roster.zones.get(u), row.tz) for u in reps},
+        checkin_at=parse_hhmm(row.checkin_time, CHECKIN_TIME),
         brief_at=parse_hhmm(row.brief_time, BRIEF_TIME),
         report_at=parse_hhmm(row.report_time, time(17, 0)),
-        name_quiet_reps=row.name_quiet_reps, managers=summary.managers,
-        calibration_anchor=row.calibration_anchor, calibration_at=row.calibration_time)
+        name_quiet_reps=row.name_quiet_reps, managers=roster.managers,
+        calibration_anchor=row.calibration_anchor, calibration_at=row.calibration_time,
+        channel_id=row.channel_id)
 
 
+class SharedTick:
+    """Team information of the current minute, built by the first job of a scheduler tick
+    and read by the others (each job runs in a thread of its own). A change to a team made
+    during a minute is seen from the next tick on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._minute: datetime | None = None
+        self._built: dict[tuple[str | None, str | None], list[TeamInfo]] = {}
+
+    def infos(self, deps: Deps, team: str | None) -> list[TeamInfo]:
+        minute = deps.clock.now().replace(second=0, microsecond=0)
+        key = (deps.only_workspace, team)
+        with self._lock:  # jobs starting together wait for one build rather than each build
+            if minute != self._minute:
+                self._minute, self._built = minute, {}
+            if key not in self._built:
+                self._built[key] = _build_infos(deps, team)
+            return self._built[key]
+
+
+_SHARED: ContextVar[SharedTick | None] = ContextVar("pacer_shared_tick", default=None)
+
+
+@contextmanager
+def shared_tick(shared: SharedTick) -> Iterator[None]:
+    """Within this block (one job's run in a scheduler tick), team_infos reads `shared`."""
+    token = _SHARED.set(shared)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)

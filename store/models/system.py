@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store import installations
@@ -33,7 +33,12 @@ class Delivery(SQLModel, table=True):
     the job, the recipient and the period). Claimed before sending, marked sent after."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("key", name="uq_delivery_key"),)
+    # The recipient index: a fan-out's known DM channels (store/deliveries.py: dm_channels)
+    # and a person's sent count are looked up by workspace and user, never scanned; the team
+    # index: a job's recent keys of one team (final_since), read once per team and process.
+    __table_args__ = (UniqueConstraint("key", name="uq_delivery_key"),
+                      Index("ix_deliveries_recipient", "workspace_id", "user_id", "status"),
+                      Index("ix_deliveries_team_job", "team_id", "job", "due_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200)  # e.g. checkin-reminder:T0ACME:U0ALICE:2026-11-18

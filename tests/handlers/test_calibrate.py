@@ -462,3 +462,14 @@ def test_a_fortnight_on_postgresql(pg_url: str) -> None:
         assert world.fake.problems == []
     finally:
         world.close()
+
+
+def test_a_pack_names_the_reps_idle_leads(world: World) -> None:
+    """A lead untouched for days shows in the pack (its line once crashed the pack: the
+    catalogue's `key` placeholder clashed with the message key of t())."""
+    world.at(local(SINGAPORE, "2026-11-11 10:00"))
+    world.command("U0SAM", "visit Umbrella Corp", command="/log")
+    result = world.run("calibration", local(SHANGHAI, "2026-11-16 10:00"))
+    assert result.sent == 6 and result.failed == 0, result.lines
+    [sam] = world.posts("DU0SAM")
+    assert "Umbrella Corp" in sam["blocks"] and " h" in sam["blocks"]
