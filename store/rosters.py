@@ -5,7 +5,7 @@ of teams, instead of a few queries per team."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
@@ -20,6 +20,7 @@ class Roster:
     members: tuple[str, ...] = ()
     managers: tuple[str, ...] = ()
     zones: dict[str, str | None] = field(default_factory=dict)
+    joined: dict[str, datetime] = field(default_factory=dict)  # when each joined Pacer
 
 
 def _scope(query, workspace_id: str | None, team_id: int | None):  # noqa: ANN001, ANN202
@@ -35,16 +36,17 @@ def rosters(session: Session, *, workspace_id: str | None = None,
     """The people of every team (of the workspace, or the one team), by team id: one read."""
     rows = session.exec(_scope(
         select(TeamMember.team_id, Member.user_id, TeamMember.is_manager,
-               Member.tz_override, Member.tz)
+               Member.tz_override, Member.tz, Member.joined_at)
         .join(Member, Member.id == TeamMember.member_id)
         .join(Team, Team.id == TeamMember.team_id), workspace_id, team_id)
         .order_by(TeamMember.team_id, Member.user_id)).all()
-    people: dict[int, list[tuple[str, bool, str | None]]] = {}
-    for found_team, user_id, is_manager, override, tz in rows:
-        people.setdefault(found_team, []).append((user_id, is_manager, override or tz))
-    return {found_team: Roster(members=tuple(u for u, manager, _ in found if not manager),
-                               managers=tuple(u for u, manager, _ in found if manager),
-                               zones={u: tz for u, _, tz in found})
+    people: dict[int, list[tuple[str, bool, str | None, datetime]]] = {}
+    for found_team, user_id, is_manager, override, tz, joined in rows:
+        people.setdefault(found_team, []).append((user_id, is_manager, override or tz, joined))
+    return {found_team: Roster(members=tuple(u for u, manager, _, _ in found if not manager),
+                               managers=tuple(u for u, manager, _, _ in found if manager),
+                               zones={u: tz for u, _, tz, _ in found},
+                               joined={u: joined for u, _, _, joined in found})
             for found_team, found in people.items()}
 
 

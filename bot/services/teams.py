@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -50,6 +50,7 @@ class TeamInfo:
     calibration_anchor: date | None = None  # the team's cadence (bot/services/calibration.py)
     calibration_at: str = "10:00"
     channel_id: str | None = None  # the team's channel (reports post their summaries there)
+    joined: dict[str, datetime] = field(default_factory=dict)  # each rep's joining, UTC
 
     def working(self, day: date) -> bool:
         return is_working_day(day, country=self.country, days_off=self.days_off)
@@ -111,7 +112,8 @@ def _info(row: Team, roster: rosters.Roster, days_off: Iterable[date]) -> TeamIn
         report_at=parse_hhmm(row.report_time, time(17, 0)),
         name_quiet_reps=row.name_quiet_reps, managers=roster.managers,
         calibration_anchor=row.calibration_anchor, calibration_at=row.calibration_time,
-        channel_id=row.channel_id)
+        channel_id=row.channel_id,
+        joined={u: deliveries.aware(roster.joined[u]) for u in reps if u in roster.joined})
 
 
 class SharedTick:

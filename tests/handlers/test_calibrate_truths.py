@@ -34,7 +34,9 @@ def test_the_day_ahead_packs_name_the_idle_leads(world: World) -> None:
     result = world.run("calibration", local(SHANGHAI, "2026-11-16 10:00"))
     assert result.sent == 6 and result.failed == 0, result.lines
     [sam] = world.posts("DU0SAM")
-    assert "Globex (key) 120 working h" in sam["blocks"] and "Initech 120 working h" in sam["blocks"]
+    # Mon 10:00 to Mon 10:00 with a weekend between: 14 + 24 × 3 + 10 = 120 working hours.
+    assert "Globex (key) 120 working h" in sam["blocks"]
+    assert "Initech 120 working h" in sam["blocks"]
     assert "Initech (key)" not in sam["blocks"]
     mei = [p for p in world.posts("DU0MEI") if "<@U0SAM>" in p["text"]]
     assert len(mei) == 1 and "Globex（重点） 120 个工作小时" in mei[0]["blocks"]

@@ -511,3 +511,17 @@ def test_a_team_sets_its_own_checkin_time(world: World) -> None:
     with pytest.raises(teams.TeamError), world.deps.sessions() as session:
         teams.set_time(session, workspace_id=WORKSPACE, name="East", which="lunch",
                        at="12:00")
+
+
+def test_nothing_is_given_up_from_before_a_rep_joined(world: World) -> None:
+    """A rep added to a team owed no reminder that fell due before they joined (the ten-week
+    simulation: Gus joined on a Monday and his Sunday, a make-up working day, was given up).
+    U0STRAY (London) joins East at 09:00 Shanghai on Thursday, 01:00 his time."""
+    with world.deps.sessions() as s:
+        teams.add_members(s, workspace_id=WORKSPACE, name="East", user_ids=["U0STRAY"],
+                          now=local(SHANGHAI, "2026-11-19 09:00"))
+    result = world.tick(local(SHANGHAI, "2026-11-19 09:35"), job="checkin-reminder")
+    assert key("U0STRAY", "2026-11-18") not in world.ledger()
+    assert result.gave_up == 2  # BO's and Alice's Wednesday only
+    world.tick(local(SHANGHAI, "2026-11-19 17:35"), job="checkin-reminder")  # 09:35 in London
+    assert world.ledger()[key("U0STRAY", "2026-11-19")][0] == "sent"
