@@ -128,8 +128,10 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
         if final:
             return
         # Missed. Recorded once (so it is logged once), unless it was never owed: answered
-        # anyway, or due before the team existed (a first start must not "give up" on history).
-        if answered or due.due_at < due.team.created_at:
+        # anyway, or due before the team existed (a first start must not "give up" on history)
+        # or before its rep joined (someone added on Monday owed nothing on Sunday).
+        joined = due.team.joined.get(due.user_id, due.team.created_at)
+        if answered or due.due_at < max(due.team.created_at, joined):
             return
         with deps.sessions() as session:
             recorded = deliveries.give_up(session, **due.ledger(), now=now, owner=OWNER,

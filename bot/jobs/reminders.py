@@ -66,8 +66,8 @@ class Reminder:
             at = self.at(info)
             for day in self.days(info, now.astimezone(profile.tz).date()):
                 due_at = at_local(day, at, profile.tz)
-                if due_at > now or due_at < info.joined.get(user_id, due_at):
-                    continue  # not due yet, or due before they joined: nothing was owed
+                if due_at > now:
+                    continue
                 deliver(deps, client, Due(self.job, info, user_id, self.period(day), due_at),
                         now=now, answered=answered(info.workspace_id, day, user_id),
                         result=result, message=lambda d=day: self.message(profile.lang, d, at))
