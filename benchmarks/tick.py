@@ -276,9 +276,14 @@ def main() -> None:
         deps = Deps.build(settings, clock=FixedClock(WARM_UP[0]))
         slack = StubSlack()
         deps._clients.update({ws: slack for ws in ("T0BENCH",)})
-        took, rows = fill_ledger(deps)
-        print(f"  ledger filled as earlier ticks left it: {rows} deliveries in {took:.0f} s",
-              flush=True)
+        with deps.engine.connect() as conn:
+            kept = conn.execute(select(func.count()).select_from(Delivery)).scalar()
+        if kept and args.keep:
+            print(f"  ledger kept from a run before: {kept} deliveries", flush=True)
+        else:
+            took, rows = fill_ledger(deps)
+            print(f"  ledger filled as earlier ticks left it: {rows} deliveries in {took:.0f} s",
+                  flush=True)
         counter = count_statements(deps.engine)
         base = floor(deps.engine, counter)
         print(f"  floor (team info reads + the week's sent keys): CPU {base.cpu:.2f} s, wall "
@@ -292,7 +297,8 @@ def main() -> None:
                 print(f"  {name:<12} tick, {state}: CPU {fig.cpu:6.2f} s, wall {fig.wall:6.2f} s,"
                       f" {fig.statements:7d} statements, {slack.calls - calls} Slack calls; "
                       f"CPU {fig.cpu / max(base.cpu, 1e-3):.0f}x the floor"
-                      + (f"; sent {fig.sent}" if fig.sent else ""), flush=True)
+                      + (f"; sent {fig.sent}" if fig.sent else "")
+                      + f"; {len(deps.final_keys())} final keys remembered", flush=True)
         deps.engine.dispose()
         idle, loaded = rss_figures()
         print(f"  RSS of a process importing `pacer run`'s modules: {idle:.0f} MiB idle, "

@@ -19,7 +19,7 @@ from bot.slack.users import Profile, UserDirectory
 from store import db, workspaces
 from store.installations import SealedInstallationStore, state_store
 
-FINAL_KEYS_MAX = 500_000  # a few days of a large install's keys (2,000 teams: ~250k); then re-read
+FINAL_KEYS_MAX = 2_000_000  # a large install's recent keys (2,000 teams: see README); then re-read
 
 
 class NotInstalled(LookupError):
