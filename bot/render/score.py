@@ -258,14 +258,15 @@ def leaderboard_blocks(lang: str, *, report: TeamReport, board: Leaderboard, in_
               metric=Raw(t(lang, f"score.board_{board.metric}")),
               period=Raw(period_name(lang, report)))
     if not board.standings or all(not s.value for s in board.standings):
-        text = t(lang, "score.board_empty")
-        return _board_message(title, [section(f"*{title}*"), section(text)], in_channel)
-    medal = {1: "🥇", 2: "🥈", 3: "🥉"}
-    lines = [f"{medal.get(s.rank, f'{s.rank}.')} <@{s.user_id}> · "
-             + metric_value(lang, "sales" if board.metric == "sales" else "count", s.value,
-                            report.currency)
-             for s in board.standings[:limit]]
-    blocks = [section(f"*{title}*"), section("\n".join(lines))]
+        # No points to rank, but the honours still stand (a first month's sales star).
+        blocks = [section(f"*{title}*"), section(t(lang, "score.board_empty"))]
+    else:
+        medal = {1: "🥇", 2: "🥈", 3: "🥉"}
+        lines = [f"{medal.get(s.rank, f'{s.rank}.')} <@{s.user_id}> · "
+                 + metric_value(lang, "sales" if board.metric == "sales" else "count",
+                                s.value, report.currency)
+                 for s in board.standings[:limit]]
+        blocks = [section(f"*{title}*"), section("\n".join(lines))]
     if report.honours:
         blocks.append(context(*[t(lang, f"score.honour_{h.kind}",
                                   who=Raw(", ".join(f"<@{u}>" for u in h.user_ids)))

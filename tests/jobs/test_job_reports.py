@@ -313,3 +313,15 @@ def test_the_channel_board_lists_only_points_above_zero() -> None:
     assert [(s.rank, s.user_id, s.value) for s in shown.standings] == [(1, "U0DAN", 30)]
     none = leaderboard("points", [], period=board.period, points={"U0BO": 0, "U0ALICE": -20})
     assert job_reports._scored(none).standings == ()
+
+
+def test_an_empty_points_board_still_names_the_sales_star(world: World) -> None:
+    """A first month: Bo closed a deal, nobody earned behaviour points. The channel board had
+    nothing to rank and said only that, dropping the sales star it should still name."""
+    world.backdate(datetime(2026, 8, 1, tzinfo=UTC))
+    log(world, "U0BO", "deal", date(2026, 9, 16), customer="Acme", amount=Decimal(80000),
+        new_customer=True)
+    result = run(world, "month-end", local(SHANGHAI, "2026-10-08 09:00"))
+    assert result.failed == 0, result.lines
+    [board] = [p for p in posts(world, "C0SALES") if "行为积分" in p["text"]]
+    assert "本期排行榜暂无数据" in board["blocks"] and "销冠：<@U0BO>" in board["blocks"]
