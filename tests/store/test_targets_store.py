@@ -37,3 +37,35 @@ def test_team_defaults_and_own_targets_are_kept_apart(database_url: str) -> None
         assert targets.clear_target(s, team_id=team.id, user_id=targets.TEAM_DEFAULT,
                                     metric="sales", period=targets.EVERY_MONTH)
         assert targets.every_month(s, team_id=team.id) == {}
+
+
+def test_an_older_team_wide_target_is_still_shared_between_the_reps(database_url: str) -> None:
+    """Databases from before team defaults hold team-wide targets (user id ""), which meant
+    the team's total: each rep's share is the total over the reps, as it was then, and a rep's
+    own target or a team default still wins over it."""
+    from bot.calendar.periods import month_period
+    from bot.scoring.rules import DEFAULT_RULES
+    from bot.services.targets import TargetResolver
+
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    with Session(engine) as s:
+        team = teams.create_team(s, workspace_id="T0", name="East", channel_id="C0",
+                                 managers=["U0MEI"], members=["U0A", "U0B", "U0C"],
+                                 tz="Asia/Shanghai", currency="CNY", now=NOW)
+        for user, value in ((targets.TEAM, 900000), ("U0C", 50000)):
+            targets.set_target(s, team_id=team.id, user_id=user, metric="sales",
+                               period="2026-11", value=Decimal(value), reason="old",
+                               by_user_id="U0MEI", now=NOW)
+        s.commit()
+        november = month_period(datetime(2026, 11, 1).date())
+
+        def no_forecast(metric, period):  # noqa: ANN001, ANN202
+            return None
+
+        shared = TargetResolver.load(s, team=team, period=november, reps=3, rules=DEFAULT_RULES)
+        a = shared.target("U0A", "sales", november, no_forecast)
+        assert (a.value, a.shared_by) == (Decimal(300000), 3)
+        assert shared.target("U0C", "sales", november, no_forecast).value == Decimal(50000)
+        nobody = TargetResolver.load(s, team=team, period=november, reps=0, rules=DEFAULT_RULES)
+        assert nobody.target("U0A", "sales", november, no_forecast) is None
