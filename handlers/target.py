@@ -78,6 +78,10 @@ def change(deps: Deps, who: Who, setting: bool, args: list[str]) -> str:
     a default for every month from now on. A rep's own target needs a reason (it adjusts the
     forecast); a team default may come without one."""
     need = 3 if setting else 2
+    team_name = None  # `team East sales 500k month`: which of the manager's teams
+    if len(args) > need and args[0].lower() in TEAM_WORDS and \
+            args[1].lower() not in METRIC_WORDS:
+        team_name, args = args[1], [args[0], *args[2:]]
     if len(args) < need:
         raise Usage("target.usage_set" if setting else "target.usage_clear")
     whom = args[0]
@@ -101,7 +105,9 @@ def change(deps: Deps, who: Who, setting: bool, args: list[str]) -> str:
         raise Usage("target.need_reason", example=f"/target set {whom} {args[1]} {args[2]} "
                     f"{period.label} …")
     with deps.sessions() as session:
-        team, subject = _whose(session, who, whom)
+        team, subject = _whose(session, who, whom, team_name,
+                               example=" ".join(["/target", "set" if setting else "clear",
+                                                 *args]))
         refusal = _refusal(session, who, team, subject)
         if refusal:
             audit.record(session, workspace_id=who.workspace_id, actor_user_id=who.user_id,
@@ -133,9 +139,10 @@ def change(deps: Deps, who: Who, setting: bool, args: list[str]) -> str:
              replaced=before is not None)
 
 
-def _whose(session: Session, who: Who, word: str):  # noqa: ANN202
+def _whose(session: Session, who: Who, word: str, team_name: str | None,
+           example: str):  # noqa: ANN202
     if word.lower() in TEAM_WORDS:
-        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+        team = _team_named(session, who, team_name, example)
         subject = targets.TEAM_DEFAULT
     else:
         subject = user_id(word)
@@ -145,6 +152,29 @@ def _whose(session: Session, who: Who, word: str):  # noqa: ANN202
     if team is None:
         raise Usage("target.no_team")
     return team, subject
+
+
+def _team_named(session: Session, who: Who, name: str | None, example: str):  # noqa: ANN202
+    """The team a `team` target is for: the one named, else the one team its setter runs. A
+    manager of several teams names one rather than have Pacer guess (`example` is what they
+    typed, without the name)."""
+    if name:
+        try:
+            return teams.get_team(session, workspace_id=who.workspace_id, name=name)
+        except teams.TeamError:
+            raise Usage("target.no_such_team", name=name) from None
+    actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
+    if len(actor.manages) > 1:
+        names = sorted(found.name for found in teams.all_teams(
+            session, workspace_id=who.workspace_id) if found.id in actor.manages)
+        first, rest = example.split(" team ", 1) if " team " in example else (example, "")
+        raise Usage("target.which_team", teams=", ".join(names),
+                    example=f"{first} team {_as_typed(names[0])} {rest}".strip())
+    return teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+
+
+def _as_typed(name: str) -> str:
+    return f'"{name}"' if " " in name else name  # a name with spaces goes in quotes
 
 
 def _refusal(session: Session, who: Who, team, subject: str) -> str | None:  # noqa: ANN001

@@ -126,3 +126,28 @@ def test_month_and_quarter_targets_never_contradict(bot: Bot) -> None:
     # A month of his without a target: no quarter figure made up from a forecast.
     target(bot, "clear <@U0BO> sales 2026-11")
     assert "¥300,000" not in shown(bot, "<@U0BO> 2026-Q4", "U0MEI", 4)
+
+
+def test_a_manager_of_two_teams_names_the_team(bot: Bot) -> None:
+    """Tried over signed HTTP: Mei runs East and West; `/target set team sales 500k month` went
+    to whichever came first. She names the team, or is asked which with her own line back."""
+    from datetime import UTC, datetime
+
+    from store import teams
+    from tests.conftest import WORKSPACE
+
+    with bot.deps.sessions() as s:
+        teams.create_team(s, workspace_id=WORKSPACE, name="West Coast", channel_id="C0WEST",
+                          managers=["U0MEI"], members=["U0STRAY"], tz="Asia/Shanghai",
+                          currency="CNY", now=datetime(2026, 11, 18, tzinfo=UTC))
+    asked = target(bot, "set team sales 500k month")
+    assert "East, West Coast" in asked
+    assert '`/target set team East sales 500k month`' in asked
+    saved = target(bot, 'set team "West Coast" sales 400k month')
+    assert "West Coast" in saved and "¥400,000" in saved
+    assert "没有名为 `Westt` 的团队" in target(bot, "set team Westt sales 400k month")  # Mei: zh
+    with bot.deps.sessions() as s:
+        rows = s.exec(select(TargetRow)).all()
+        west = teams.get_team(s, workspace_id=WORKSPACE, name="West Coast")
+    assert [(r.team_id, r.user_id, r.period, r.value) for r in rows] == [
+        (west.id, "*", "month", 400000)]
