@@ -26,26 +26,25 @@ SEARCH_DAYS = 60
 
 
 @lru_cache(maxsize=64)
-def _public(country: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, years=year))
-
-
-@lru_cache(maxsize=64)
-def _make_up(country: str, year: int) -> frozenset[date]:
-    """The weekend days `country` declares working days in `year` (China's 调休)."""
+def _calendar(country: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """`country`'s public holidays in `year`, and the weekend days it declares working days
+    then (China's 调休), from one `holidays` calendar."""
     found = holidays.country_holidays(country, years=year)
-    return frozenset(d for d in getattr(found, "weekend_workdays", ()) if d.year == year)
+    make_up = frozenset(d for d in getattr(found, "weekend_workdays", ()) if d.year == year)
+    return frozenset(found), make_up
 
 
 def is_working_day(day: date, *, country: str | None = None,
                    days_off: Iterable[date] = ()) -> bool:
     """Monday to Friday, or a make-up working day of `country`; never one of its public
     holidays nor one of the team's own `days_off`."""
-    if day in set(days_off):
+    # Callers on hot paths (the idle-lead clock asks day by day) pass a frozenset: not copied.
+    if day in (days_off if isinstance(days_off, (set, frozenset)) else set(days_off)):
         return False
-    if country and day in _public(country, day.year):
-        return False
-    return day.weekday() < 5 or bool(country and day in _make_up(country, day.year))
+    if not country:
+        return day.weekday() < 5
+    public, make_up = _calendar(country, day.year)
+    return day not in public and (day.weekday() < 5 or day in make_up)
 
 
 def working_days(start: date, end: date, *, country: str | None = None,
