@@ -5,20 +5,14 @@ lead idle over 48 hours (it crashed on a catalogue parameter named like t()'s ow
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from bot.render import calibrate as render
 from tests.calibration_world import SHANGHAI, World, buttons, local
+from tests.handlers.test_calibrate import world
 
-
-@pytest.fixture
-def world(database_url: str) -> Iterator[World]:
-    w = World(database_url)
-    yield w
-    w.close()
-    assert w.fake.problems == [], w.fake.problems  # every message and view valid Block Kit
+__all__ = ["world"]  # the fixture: every message and view checked against Block Kit
 
 
 def _idle_leads(world: World) -> None:
