@@ -45,6 +45,20 @@ def year_period(day: date) -> Period:
     return Period("year", date(day.year, 1, 1), date(day.year, 12, 31), str(day.year))
 
 
+def months_of(period: Period) -> list[Period]:
+    """The calendar months `period` touches, whole, in order."""
+    found, day = [], period.start
+    while day <= period.end:
+        found.append(month_period(day))
+        day = found[-1].end + timedelta(days=1)
+    return found
+
+
+def quarters_of(period: Period) -> list[Period]:
+    """The four quarters of `period`'s year."""
+    return [quarter_period(date(period.start.year, m, 1)) for m in (1, 4, 7, 10)]
+
+
 def week_period(day: date) -> Period:
     start, end = week_bounds(day)
     iso = start.isocalendar()

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.calendar.periods import month_period, quarter_period
+from bot.calendar.periods import month_period, months_of, quarter_period, quarters_of
 from bot.calendar.workdays import working_days
 from bot.scoring.facts import Period, Target
 from bot.scoring.rules import Rules
@@ -35,19 +35,6 @@ from store.models import Team
 
 Forecast = Callable[[str, Period], Target | None]
 _CENTS = Decimal("0.01")
-
-
-def months_of(period: Period) -> list[Period]:
-    found, day = [], period.start
-    while day <= period.end:
-        month = month_period(day)
-        found.append(month)
-        day = date.fromordinal(month.end.toordinal() + 1)
-    return found
-
-
-def quarters_of(period: Period) -> list[Period]:
-    return [quarter_period(date(period.start.year, m, 1)) for m in (1, 4, 7, 10)]
 
 
 @dataclass
