@@ -102,7 +102,10 @@ def lead_touches(session: Session, *, team_id: int, since: datetime,
         .order_by(A.c.customer_id, A.c.recorded_at)
     ):
         at = ends.touch(_as_date(day), _as_utc(recorded))
-        if at <= until:
+        # Each statement re-reads `open_leads`: a lead created by a concurrent write after
+        # the first read (reads are not one snapshot on SQLite, nor under PostgreSQL's read
+        # committed) is left for the next report rather than crashing this one.
+        if at <= until and customer_id in times:
             times[customer_id].append(at)
     changes: dict[int, list[tuple[datetime, str]]] = {row.id: [] for row in lead_rows}
     for customer_id, at, stage in session.exec(
@@ -110,7 +113,8 @@ def lead_touches(session: Session, *, team_id: int, since: datetime,
         .where(SC.c.customer_id.in_(open_leads), SC.c.at <= until, _live_change(SC))
         .order_by(SC.c.customer_id, SC.c.at, SC.c.id)
     ):
-        changes[customer_id].append((_as_utc(at), stage))
+        if customer_id in changes:  # see above: read after the leads were
+            changes[customer_id].append((_as_utc(at), stage))
     return [LeadTouches(customer_id=row.id, owner=row.owner, created_at=_as_utc(row.created_at),
                         touches=tuple(sorted(times[row.id])),
                         closed_at=_as_utc(row.closed_at) if row.closed_at else None,
