@@ -150,8 +150,10 @@ _CREATE_OPTIONS = ("tz", "timezone", "时区", "currency", "货币", "币种")
 def create_team(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
     _allow(session, who, "team.create")
     # The name is every word before the first option: `East Coast #sales` needs no quotes.
+    # A `#word` or `@word` Slack left as text (it escapes only channels and people it knows)
+    # ends the name too, so a typo is refused rather than becoming part of the name.
     size = next((i for i, word in enumerate(args) if channel_id(word) or user_id(word)
-                 or word.lower() in _CREATE_OPTIONS), len(args))
+                 or word[:1] in "#@" or word.lower() in _CREATE_OPTIONS), len(args))
     if size == 0:
         raise Usage("pacer.usage_create", word=args[0], name="East")
     name, channel, managers, tz, currency = (" ".join(args[:size]), None, [],
@@ -166,6 +168,8 @@ def create_team(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
             tz = next(words, "")
         elif word.lower() in ("currency", "货币", "币种"):
             currency = next(words, "").upper() or currency
+        elif word[:1] in "#@":
+            raise Usage("pacer.usage_create_unknown", word=word, name=name)
         else:
             raise Usage("pacer.usage_create", word=word, name=name)
     managers = managers or [who.user_id]

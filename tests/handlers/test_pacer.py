@@ -215,3 +215,14 @@ def test_a_short_user_id_typed_as_a_mention_is_a_user() -> None:
     assert user_id("@U0BO") == "U0BO" and user_id("<@U0BO>") == "U0BO"
     assert user_id("U0BO") is None and user_id("UK") is None  # bare, short: a word
     assert user_id("U012ABCDEF") == "U012ABCDEF"
+
+
+def test_a_channel_slack_did_not_escape_is_refused_not_made_part_of_the_name(bot: Bot) -> None:
+    slack_admin(bot, "U0STRAY")
+    pacer(bot, "help", "U0STRAY")
+    reply = pacer(bot, "team create South #nosuchchannel", "U0STRAY")
+    assert "`#nosuchchannel`" in reply and "/pacer team create South #sales" in reply
+    reply = pacer(bot, "team create South <@U0KAI> @nobody", "U0STRAY")
+    assert "`@nobody`" in reply
+    with bot.deps.sessions() as session:
+        assert not session.exec(select(Team).where(Team.name.like("South%"))).all()
