@@ -69,7 +69,7 @@ def test_cli_team_is_found_by_slack_requests(env: str, capsys: pytest.CaptureFix
 
 
 def test_export_logs_csv_reads_back(env: str, capsys: pytest.CaptureFixture, bot: Bot) -> None:
-    bot.command("visit Acme Corp")
+    bot.command("visit Acme Corp no objections")
     bot.command('deal "Acme, Inc." 120k new "signed, finally"')
     bot.command("电话 3 前天", user="U0BO")
     bot.command("call Undone")
@@ -87,6 +87,8 @@ def test_export_logs_csv_reads_back(env: str, capsys: pytest.CaptureFixture, bot
          "East"),
     ]
     assert table[2]["new_customer"] == "new"
+    # The no-objections flag (seed 001's objection KBI) travels with the row.
+    assert [r["no_objections"] for r in table] == ["", "yes", ""]
     _, out, _ = run(capsys, "export", "logs", "--team", "East", "--from", "2026-11-17",
                     "--to", "2026-11-17")
     assert len(list(csv.DictReader(io.StringIO(out)))) == 2

@@ -26,7 +26,8 @@ SCORECARD_COLUMNS = ("user_id", "team", "period", "behaviour_points", "behaviour
                      "results_score", "qualitative_score", "total", "grade", "bonus_multiplier",
                      "redistributed")
 LOG_COLUMNS = ("date", "user_id", "kind", "count", "customer", "amount", "new_customer", "note",
-               "team", "recorded_at", "id", "amount_due", "due_date", "currency")
+               "team", "recorded_at", "id", "amount_due", "due_date", "currency",
+               "no_objections")
 CHECKIN_COLUMNS = ("date", "user_id", "team", "planned_visits", "planned_calls",
                    "key_customers", "plan", "yesterday", "blockers", "updated_at")
 LEAD_COLUMNS = ("customer", "team", "tier", "owner", "stage", "source", "external_id",
@@ -102,7 +103,8 @@ def export_logs(deps: Deps, *, team: str | None = None, workspace: str | None = 
                 "" if row.new_customer is None else ("new" if row.new_customer else "existing"),
                 row.note or "", team_name or "", _when(row.recorded_at), row.id,
                 _money(row.amount_due), row.due_on.isoformat() if row.due_on else "",
-                currency if row.amount is not None else ""])
+                currency if row.amount is not None else "",
+                "yes" if row.no_objections else ""])
     return 0
 
 
