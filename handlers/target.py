@@ -164,13 +164,22 @@ def _team_named(session: Session, who: Who, name: str | None, example: str):  # 
         except teams.TeamError:
             raise Usage("target.no_such_team", name=name) from None
     actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
+    every = teams.all_teams(session, workspace_id=who.workspace_id)
     if len(actor.manages) > 1:
-        names = sorted(found.name for found in teams.all_teams(
-            session, workspace_id=who.workspace_id) if found.id in actor.manages)
-        first, rest = example.split(" team ", 1) if " team " in example else (example, "")
-        raise Usage("target.which_team", teams=", ".join(names),
-                    example=f"{first} team {_as_typed(names[0])} {rest}".strip())
-    return teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+        _ask_which("target.which_team",
+                   sorted(found.name for found in every if found.id in actor.manages), example)
+    own = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+    if own is None and every:  # e.g. an admin on no team: any team may be meant
+        _ask_which("target.pick_team", sorted(found.name for found in every), example)
+    if own is None:
+        raise Usage("target.no_teams_yet")
+    return own
+
+
+def _ask_which(key: str, names: list[str], example: str) -> None:
+    first, rest = example.split(" team ", 1) if " team " in example else (example, "")
+    raise Usage(key, teams=", ".join(names),
+                example=f"{first} team {_as_typed(names[0])} {rest}".strip())
 
 
 def _as_typed(name: str) -> str:

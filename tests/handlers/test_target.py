@@ -151,3 +151,15 @@ def test_a_manager_of_two_teams_names_the_team(bot: Bot) -> None:
         west = teams.get_team(s, workspace_id=WORKSPACE, name="West Coast")
     assert [(r.team_id, r.user_id, r.period, r.value) for r in rows] == [
         (west.id, "*", "month", 400000)]
+
+
+def test_an_admin_on_no_team_is_asked_which_team_not_told_they_have_none(bot: Bot) -> None:
+    from tests.handlers.test_pacer import pacer, slack_admin
+
+    slack_admin(bot, "U0STRAY")
+    pacer(bot, "help", "U0STRAY")  # the first admin Slack names becomes Pacer's admin
+    pacer(bot, "me lang en", "U0STRAY")
+    asked = target(bot, "set team sales 500k month", user="U0STRAY")
+    assert "isn't on a Pacer team" not in asked
+    assert "Say which team" in asked and "`/target set team East sales 500k month`" in asked
+    assert "✅" in target(bot, "set team East sales 500k month", user="U0STRAY")
