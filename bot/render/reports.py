@@ -12,8 +12,8 @@ from bot.render.actions import item_text
 from bot.render.blocks import SECTION_LIMIT, context, header, message, section
 from bot.render.log import what
 from bot.render.score import (
-    _kbi_value,
     _num,
+    kbi_lines,
     leaderboard_blocks,
     period_name,
     recommendation_text,
@@ -72,12 +72,7 @@ def week_dm_blocks(lang: str, *, report: TeamReport, rep: RepReport | None, user
               repeat=Raw(format_money(f.sales_repeat, report.currency, lang)),
               customers=f.new_customers,
               collected=Raw(format_money(f.collected, report.currency, lang)))])))
-        kbis = [t(lang, "score.kbi_line", kbi=Raw(t(lang, f"score.kbi_{k.kbi}")),
-                  done=_kbi_value(k.unit, k.done, lang),
-                  expected=_kbi_value(k.unit, k.expected_by_now, lang),
-                  target=_kbi_value(k.unit, k.target, lang),
-                  status=Raw(t(lang, f"status.{k.status}")), no_data=k.status == "no_data")
-                for k in rep.kbis]
+        kbis = kbi_lines(lang, rep.kbis)
         if kbis:
             blocks.append(section(f"*{t(lang, 'reports.week_kbis')}*\n" + "\n".join(kbis)))
     given = [(name, brief.get(name)) for name in BRIEF_FIELDS if brief.get(name)]

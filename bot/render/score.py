@@ -236,7 +236,9 @@ def kbi_lines(lang: str, kbis: Sequence[KbiPace]) -> list[str]:
               done=_kbi_value(k.unit, k.done, lang),
               expected=_kbi_value(k.unit, k.expected_by_now, lang),
               target=_kbi_value(k.unit, k.target, lang),
-              status=Raw(t(lang, f"status.{k.status}")), no_data=k.status == "no_data")
+              status=Raw(t(lang, f"status.{k.status}")), no_data=k.status == "no_data",
+              # all of the period's working days have passed (or a share): no "by now"
+              whole=k.expected_by_now >= k.target)
             for k in kbis]
 
 
