@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.calendar.workdays import Span, Working, is_working_day, parse_hhmm, person_working
+from bot.calendar.workdays import (
+    Span,
+    Working,
+    away_until,
+    is_working_day,
+    parse_hhmm,
+    person_working,
+)
 from bot.deps import Deps
 from bot.slack.users import zone
 from store import away, deliveries, rosters, teams
@@ -61,6 +68,11 @@ class TeamInfo:
     def working_for(self, user_id: str) -> Working:
         """`user_id`'s working days: the team's, less their away days."""
         return person_working(self.working, self.away.get(user_id, ()))
+
+    def away_on(self, day: date) -> dict[str, date]:
+        """The reps away on `day`, each with the last day of their leave (the overview)."""
+        return {rep: last for rep in self.reps
+                if (last := away_until(day, self.away.get(rep, ()))) is not None}
 
 
 def working_for(session: Session, team: Team) -> Working:
