@@ -89,6 +89,12 @@ def person_working_for(session: Session, team: Team, user_id: str, *, today: dat
     return person_working(working_for(session, team), spans)
 
 
+def team_away(session: Session, team: Team, now: datetime) -> dict[str, tuple[Span, ...]]:
+    """The away spells of a team's people (reps and managers) from AWAY_BACK before `now`,
+    by user id: what TeamInfo.away holds, for a team row."""
+    return rosters.away(session, team_id=team.id, since=now.date() - AWAY_BACK).get(team.id, {})
+
+
 # How far back TeamInfo reads away spells: a year, so a calibration moved for a leave months
 # ago stays where it moved in the history.
 AWAY_BACK = timedelta(days=370)
