@@ -44,6 +44,19 @@ def reminded_days(world: World, user: str, start: datetime, days: int,
 
 def test_no_checkin_reminder_on_a_reps_away_days_and_the_brief_skips_an_away_friday(
         world: World) -> None:
+    reminders_skip_leave(world)
+
+
+def test_the_same_on_postgres(pg_url: str, fake_slack: FakeSlack) -> None:
+    """The roster's away read (a join on workspace and user) and the reminders on PG."""
+    w = World(pg_url, fake_slack)
+    try:
+        reminders_skip_leave(w)
+    finally:
+        w.close()
+
+
+def reminders_skip_leave(world: World) -> None:
     leave(world, "U0BO", date(2026, 11, 19), date(2026, 11, 23))  # Thu to Mon
     start = local(SHANGHAI, "2026-11-18 00:00")
     bo = reminded_days(world, "U0BO", start, 7)
