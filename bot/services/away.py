@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.calendar.workdays import is_working_day, working_days_from
+from bot.calendar.workdays import Working, is_working_day, working_days_from
 from bot.deps import Deps, Who
 from bot.errors import Refused, Usage
 from bot.grammar.dates import resolve_date
@@ -74,8 +75,7 @@ def away_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str
     team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=target)
     working = (working_for(session, team) if team is not None
                else lambda day: is_working_day(day))
-    first, last, reason = read_leave(words, today=today, now=deps.clock.now(), who=who,
-                                     working=working)
+    first, last, reason = read_leave(words, today=today, tz=who.profile.tz, working=working)
     away.add(session, workspace_id=who.workspace_id, user_id=target, first=first, last=last,
              reason=reason, set_by=who.user_id, now=deps.clock.now())
     _audit(session, deps, who, target, f"{first.isoformat()}..{last.isoformat()} {reason}")
@@ -84,14 +84,15 @@ def away_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str
              last=Raw(_day(last, who.lang, today)), days=days, reason=reason)
 
 
-def read_leave(words: str, *, today: date, now: datetime, who: Who,
-               working) -> tuple[date, date, str]:  # noqa: ANN001
-    """(first day, last day, reason) of `3d trip`, `until Dec 20 trip`, `from … 3d`; a
-    Usage with a corrected example otherwise."""
+def read_leave(words: str, *, today: date, tz: ZoneInfo,
+               working: Working) -> tuple[date, date, str]:
+    """(first day, last day, reason) of `3d trip`, `until Dec 20 trip`, `from … 3d`, read
+    on `today` in zone `tz`, days counted by `working` (the person's team's); a Usage with a
+    corrected example otherwise."""
     start, rest = today, words.strip()
     head = rest.split(maxsplit=1)
     if head and head[0].lower() in FROM:
-        start, rest = _read_day(head[1] if len(head) > 1 else "", today, now, who, "from")
+        start, rest = _read_day(head[1] if len(head) > 1 else "", today, tz, "from")
         if start < today:
             raise Usage("away.past", word=start.isoformat(),
                         example=f"from {_ahead(start, today).isoformat()} 3d")
@@ -106,31 +107,30 @@ def read_leave(words: str, *, today: date, now: datetime, who: Who,
             last = first + timedelta(days=7 * number - 1)
         else:
             first, last = working_days_from(start, number, working)
-        return _checked(first, last, rest[count.end():].strip(), today)
+        return _checked(first, last, rest[count.end():].strip())
     head = rest.split(maxsplit=1)
     if head and head[0].lower() in UNTIL:
-        last, reason = _read_day(head[1] if len(head) > 1 else "", today, now, who, "until")
+        last, reason = _read_day(head[1] if len(head) > 1 else "", today, tz, "until")
         if last < start:
             raise Usage("away.past", word=head[1].split()[0] if len(head) > 1 else "",
                         example=f"until {_ahead(last, max(start, today)).isoformat()} "
                                 f"{reason}".strip())
-        return _checked(start, last, reason.strip(), today)
+        return _checked(start, last, reason.strip())
     raise Usage("away.usage", word=rest.split()[0] if rest else "",
                 example=f"3d {' '.join(rest.split()[1:])}".strip())
 
 
-def _checked(first: date, last: date, reason: str, today: date) -> tuple[date, date, str]:
+def _checked(first: date, last: date, reason: str) -> tuple[date, date, str]:
     if (last - first).days >= MAX_DAYS:
         raise Usage("away.too_long", days=MAX_DAYS,
                     example=f"until {(first + timedelta(days=MAX_DAYS - 1)).isoformat()}")
     return first, last, reason
 
 
-def _read_day(text: str, today: date, now: datetime, who: Who,
-              word: str) -> tuple[date, str]:
+def _read_day(text: str, today: date, tz: ZoneInfo, word: str) -> tuple[date, str]:
     """The date at the start of `text` (the longest run of words that reads as one, or a
     Chinese date glued to what follows) and the rest; leaning forward."""
-    local = datetime.combine(today, time(12), tzinfo=who.profile.tz)
+    local = datetime.combine(today, time(12), tzinfo=tz)
     if (glued := _ZH_DATE.match(text)) is not None:
         day = resolve_date(glued.group(1), now_local=local, lang="zh")
         if day is not None:
@@ -185,7 +185,7 @@ def _listing(session: Session, who: Who, target: str, today: date) -> str:
 
 
 def away_status(session: Session, who: Who, name: str, args: list[str],
-                now) -> tuple[str, str]:  # noqa: ANN001
+                now: datetime) -> tuple[str, str]:
     """`/pacer team away-status East on|off`: Slack's status counts as away (a team of
     TEAM_SUBCOMMANDS in handlers/pacer.py, which checks the permission and audits)."""
     choice = args[0].lower() if args else ""
