@@ -26,6 +26,7 @@ from bot.i18n import (
 )
 from bot.permissions import decide
 from bot.render.blocks import notice_blocks
+from bot.services import away as leave
 from bot.services import calibration as cal
 from bot.slack.text import channel_id, tokens, user_id
 from store import admins, audit, teams
@@ -63,6 +64,8 @@ def run(deps: Deps, who: Who, args: list[str]) -> dict:
                 reply = me_command(session, deps, who, args[1:])
             elif head[0] == "role":
                 reply = role_command(session, deps, who, args[1:])
+            elif head[0] in leave.WORDS or args[0].startswith(leave.WORDS):
+                reply = leave.away_command(session, deps, who, args)
             elif head[0] == "audit":
                 reply = audit_command(session, deps, who)
             else:
@@ -296,6 +299,7 @@ def _calibration(session: Session, who: Who, name: str, args: list[str],
 TEAM_SUBCOMMANDS: dict[str, Callable] = {
     "add": _add, "remove": _remove, "manager": _manager, "channel": _channel, "tz": _tz,
     "holidays": _holidays, "times": _times, "names": _names, "calibration": _calibration,
+    "away-status": leave.away_status,
 }
 
 

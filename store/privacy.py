@@ -133,6 +133,10 @@ TABLES: dict[str, Table] = {
     "slack_oauth_states": Table(workspace=None),
     # When the person opened and was last shown their App Home: only about them.
     "home_views": Table(people=("user_id",), forget=ERASE),
+    # A person's leave (/pacer away): only about them; and who turned on Slack's status.
+    "away_spells": Table(people=("user_id", "set_by"), text=("reason",), aged_by="created_at",
+                         forget=ERASE),
+    "away_status_teams": Table(people=("set_by",)),
 }
 
 PSEUDONYM_PREFIX = "anon-"  # never the start of a Slack user id (U…, W…)

@@ -9,7 +9,14 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from store.models import Member, Team, TeamHoliday, TeamMember
+from store.models import (
+    AwaySpell,
+    AwayStatusTeam,
+    Member,
+    Team,
+    TeamHoliday,
+    TeamMember,
+)
 
 
 @dataclass(frozen=True)
@@ -60,3 +67,29 @@ def days_off(session: Session, *, workspace_id: str | None = None,
             .order_by(TeamHoliday.team_id, TeamHoliday.day)).all():
         out.setdefault(found_team, []).append(day)
     return out
+
+
+def away(session: Session, *, since: date, workspace_id: str | None = None,
+         team_id: int | None = None) -> dict[int, dict[str, tuple[tuple[date, date], ...]]]:
+    """Every team's people's away spells not over before `since` (reps and managers), by
+    team id then user id: one read whatever the number of teams (store/away.py keeps them)."""
+    out: dict[int, dict[str, list[tuple[date, date]]]] = {}
+    for found_team, user_id, first, last in session.exec(_scope(
+            select(TeamMember.team_id, Member.user_id, AwaySpell.first_day, AwaySpell.last_day)
+            .join(Member, Member.id == TeamMember.member_id)
+            .join(Team, Team.id == TeamMember.team_id)
+            .join(AwaySpell, (AwaySpell.workspace_id == Member.workspace_id)
+                  & (AwaySpell.user_id == Member.user_id))
+            .where(AwaySpell.last_day >= since), workspace_id, team_id)
+            .order_by(TeamMember.team_id, Member.user_id, AwaySpell.first_day)).all():
+        out.setdefault(found_team, {}).setdefault(user_id, []).append((first, last))
+    return {found_team: {user: tuple(spans) for user, spans in people.items()}
+            for found_team, people in out.items()}
+
+
+def away_status_teams(session: Session, *, workspace_id: str | None = None,
+                      team_id: int | None = None) -> set[int]:
+    """The teams that read Slack's status as away (`/pacer team away-status`): one read."""
+    return set(session.exec(_scope(
+        select(AwayStatusTeam.team_id).join(Team, Team.id == AwayStatusTeam.team_id),
+        workspace_id, team_id)).all())

@@ -100,6 +100,15 @@ class FakeSlack(SlackEmulator):
             problems += view_problems(args["view"])
         return problems
 
+    def answer(self, method: str, args: dict, token: str = "") -> dict:
+        if method == "users.profile.get":  # a user's status, as `users[uid]["profile"]` says
+            uid = args.get("user", "")
+            profile = {"real_name": uid, "display_name": uid, "status_text": "",
+                       "status_emoji": "", "status_expiration": 0,
+                       **self.users.get(uid, {}).get("profile", {})}
+            return {"ok": True, "profile": profile}
+        return super().answer(method, args, token)
+
     @property
     def problems(self) -> list[tuple[str, list[str]]]:
         return [(c.method, c.problems) for c in self.calls if c.problems]

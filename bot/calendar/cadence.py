@@ -3,7 +3,9 @@
 A cadence is an anchor moment in a zone; its slots fall every 14 days at the anchor's wall-clock
 time in that zone (so 10:00 stays 10:00 across daylight-saving changes). A slot on a day the
 team does not work (a weekend, a public holiday, a day off) moves to the next working day
-(bot/calendar/workdays.py).
+(bot/calendar/workdays.py); for a pair, the next day both the rep and the manager work (not
+away: `/pacer away`). A slot that would move a whole cadence step (14 days) or more is not
+held at all: the next slot's calibration takes its place (`held_at`).
 """
 
 from __future__ import annotations
@@ -49,3 +51,12 @@ class Cadence:
         """When the slot's calibration happens: its day, or the next working day, at the
         cadence's time in its zone."""
         return datetime.combine(next_working_day(slot, working), self.at, tzinfo=self.tz)
+
+    def held_at(self, slot: date, working: Working) -> datetime | None:
+        """`moment`, unless the slot's next working day (for a pair, the next day both work)
+        is a whole cadence step or more away (a long leave): None, that calibration is not
+        held, and the next slot's is the one that takes place."""
+        day = next_working_day(slot, working)
+        if day - slot >= EVERY or not working(day):
+            return None
+        return datetime.combine(day, self.at, tzinfo=self.tz)

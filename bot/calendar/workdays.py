@@ -103,6 +103,53 @@ def last_friday(day: date) -> date:
     return weekday_on_or_before(day, FRIDAY)
 
 
+# ----------------------------------------------------------------- a person's days
+# A person works their team's working days less their away days (`/pacer away`, stored as
+# spans of first and last day, both included): jobs ask TeamInfo.working_for(user), handlers
+# bot/services/teams.person_working_for. Anything that expects something of a person on a
+# day (a reminder, a pace, a lapse, a share of a target, a calibration) asks this test.
+
+Span = tuple[date, date]  # an away spell: first and last day, both included
+
+
+def is_away(day: date, away: Iterable[Span]) -> bool:
+    """Whether one of the spells covers `day`."""
+    return any(first <= day <= last for first, last in away)
+
+
+def person_working(team: Working, away: Iterable[Span]) -> Working:
+    """A person's working-day test: `team`'s working days that no away spell covers."""
+    spans = tuple(away)
+    if not spans:
+        return team
+    return lambda day: team(day) and not is_away(day, spans)
+
+
+def both_working(*tests: Working) -> Working:
+    """The days every one of `tests` works (a calibration needs the rep and the manager)."""
+    return lambda day: all(test(day) for test in tests)
+
+
+def away_until(day: date, away: Iterable[Span]) -> date | None:
+    """The last day of the leave covering `day` (spells that touch or overlap run on as one);
+    None when `day` is not an away day."""
+    spans = sorted(away)
+    if not is_away(day, spans):
+        return None
+    last = day
+    for first, end in spans:
+        if first <= last + timedelta(days=1) and end > last:
+            last = end
+    return last
+
+
+def working_days_from(start: date, count: int, working: Working) -> Span:
+    """The first and last of `count` working days beginning at `start` (or the next working
+    day): "away 3 days" (请假3天) is three working days of leave, weekends not counted."""
+    first = next_working_day(start, working)
+    return first, add_working_days(first, count - 1, working) if count > 1 else first
+
+
 # ----------------------------------------------------------------- local times
 
 def at_local(day: date, at: time, tz: ZoneInfo) -> datetime:

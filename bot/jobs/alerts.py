@@ -191,7 +191,8 @@ def _idle(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunRe
                                                                          idle_hours + 24))):
         with deps.sessions() as session:
             leads = waiting_over(session, team_id=info.id, now=now, hours=hours,
-                                 tz=ZoneInfo(info.tz), working=info.working, rules=rules)
+                                 tz=ZoneInfo(info.tz), working=info.working, rules=rules,
+                                 away=info.away)
         batches: dict[datetime, list[Waiting]] = defaultdict(list)
         for lead in leads:
             due_at = _hour_after(lead.mark)
@@ -249,7 +250,8 @@ def _pace(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunRe
     behind = []
     for rep in info.reps:
         first = since[rep].astimezone(tz).date() if rep in since else week.start
-        own = [d for d in days if d >= first]
+        person = info.working_for(rep)  # their away days expect nothing
+        own = [d for d in days if d >= first and person(d)]
         elapsed = [d for d in own if d < wednesday]
         if not elapsed:
             continue  # too new this week to be judged

@@ -7,7 +7,10 @@ differ only in which days they fall on, what counts as answered, and the message
 outbox's ledger.
 
 A Friday that is a holiday or day off of the team gets no brief reminder: it is skipped, not
-moved to Thursday (the week's brief can still be sent with /brief).
+moved to Thursday (the week's brief can still be sent with /brief). Nor does a rep on one of
+their away days (`/pacer away`; TeamInfo.working_for), nor, on a team that reads Slack's
+status (`/pacer team away-status`), a rep whose status says so when the reminder falls due
+(bot/jobs/away_status.py).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlmodel import Session
 from bot.calendar.periods import week_bounds, week_period
 from bot.calendar.workdays import FRIDAY, at_local, next_working_at, weekday_on_or_before
 from bot.deps import Deps
+from bot.jobs.away_status import status_away
 from bot.jobs.outbox import Due, RunResult, deliver, each_rep
 from bot.render.reminders import brief_request_blocks, checkin_reminder_blocks
 from bot.services.teams import TeamInfo
@@ -40,14 +44,16 @@ class Reminder:
     answered: Callable[[Session, str, date], set[str]]  # (session, workspace, day) -> users
     message: Callable[[str, date, time], dict]  # (lang, day, at) -> the DM
 
-    def days(self, info: TeamInfo, local_today: date) -> list[date]:
-        """The working days whose reminder may be owed by `local_today`: for a daily one
-        yesterday too, so a reminder missed entirely is given up (and logged) the next day."""
+    def days(self, info: TeamInfo, local_today: date, user_id: str = "") -> list[date]:
+        """The working days (of `user_id`: not their away days) whose reminder may be owed by
+        `local_today`: for a daily one yesterday too, so a reminder missed entirely is given
+        up (and logged) the next day."""
         if self.weekday is None:
             found = [local_today - timedelta(days=1), local_today]
         else:
             found = [weekday_on_or_before(local_today, self.weekday)]
-        return [day for day in found if info.working(day)]
+        working = info.working_for(user_id) if user_id else info.working
+        return [day for day in found if working(day)]
 
     def run(self, deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
         """A DM to every rep without an answer whose reminder fell due by `now`."""
@@ -64,13 +70,17 @@ class Reminder:
             result = RunResult()
             profile = deps.users.profile(client, info.workspace_id, user_id)
             at = self.at(info)
-            for day in self.days(info, now.astimezone(profile.tz).date()):
+            for day in self.days(info, now.astimezone(profile.tz).date(), user_id):
                 due_at = at_local(day, at, profile.tz)
                 if due_at > now:
                     continue
-                deliver(deps, client, Due(self.job, info, user_id, self.period(day), due_at),
-                        now=now, answered=answered(info.workspace_id, day, user_id),
-                        result=result, message=lambda d=day: self.message(profile.lang, d, at))
+                due = Due(self.job, info, user_id, self.period(day), due_at)
+                done = answered(info.workspace_id, day, user_id)
+                if info.away_status and status_away(deps, client, due, now=now, result=result,
+                                                    answered=done):
+                    continue
+                deliver(deps, client, due, now=now, answered=done, result=result,
+                        message=lambda d=day: self.message(profile.lang, d, at))
             return result
 
         return each_rep(deps, team, self.job, visit)

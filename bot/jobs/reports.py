@@ -225,7 +225,8 @@ def _overview(run: TeamRun, manager: str) -> dict:
                                           now=run.now, rules=run.rules)
                     for user in run.report.reps}
     return render.overview_blocks(run.lang(manager), report=run.report, before=run.before,
-                                  recommendations=recs)
+                                  recommendations=recs, away=run.info.away_on(
+                                      run.now.astimezone(ZoneInfo(run.info.tz)).date()))
 
 
 def next_period_end(period_of: Callable[[date], Period]):  # noqa: ANN202

@@ -5,9 +5,10 @@ bot/render/score.py's."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 
-from bot.i18n import Raw, format_money, format_percent, format_period, t
+from bot.i18n import Raw, format_day, format_money, format_percent, format_period, t
 from bot.render.actions import item_text
 from bot.render.blocks import SECTION_LIMIT, context, header, message, section
 from bot.render.log import what
@@ -139,9 +140,11 @@ def week_summary_blocks(lang: str, *, report: TeamReport, before: TeamReport | N
 # ----------------------------------------------------------------- month / quarter end
 
 def overview_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
-                    recommendations: Mapping[str, Sequence[Recommendation]]) -> dict:
+                    recommendations: Mapping[str, Sequence[Recommendation]],
+                    away: Mapping[str, date] | None = None) -> dict:
     """A manager's overview of the period that ended: every rep's total, grade and bonus,
-    best first; at quarter-end, the recommendations under each rep."""
+    best first; at quarter-end, the recommendations under each rep; who is away now, and
+    until when (`away`: rep -> last day of leave)."""
     title = t(lang, "reports.overview_title", team=report.team_name,
               period=Raw(period_name(lang, report)))
     earlier = before.values("total") if before else {}
@@ -171,6 +174,11 @@ def overview_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
     if not lines:
         lines = [t(lang, "reports.overview_empty")]
     blocks = [header(title), *_sections(lines), *missing_targets_blocks(lang, report=report)]
+    if away:
+        blocks.append(section(t(lang, "away.overview", people=Raw(", ".join(
+            t(lang, "away.overview_one", user=Raw(f"<@{user}>"),
+              last=Raw(format_day(last, lang, year=last.year != report.as_of.year)))
+            for user, last in sorted(away.items(), key=lambda kv: (kv[1], kv[0])))))))
     notes = [t(lang, "reports.overview_footer")]
     if report.period.kind == "quarter":
         # Consequences read final grades (after the talk and the appeal window): at

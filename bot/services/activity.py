@@ -18,7 +18,7 @@ from bot.scoring.facts import RepFacts
 from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.points import day_points
 from bot.scoring.rules import DEFAULT_RULES, Rules
-from bot.services.teams import working_for
+from bot.services.teams import person_working_for
 from store import activity, alerts, customers, teams
 from store.activity import NO_TOTAL, KindTotal
 from store.models import Activity, Customer, Team
@@ -81,8 +81,8 @@ def logged(session: Session, deps: Deps, who: Who, row: Activity, *, created: bo
     today = who.today(deps.clock)
     # The week's working days for this rep (from the day they joined, as on the card); its
     # pace is judged by those up to today, so a back-dated week shows as complete.
-    if team is not None:
-        working = working_for(session, team)
+    if team is not None:  # the rep's working days: the team's less their away days
+        working = person_working_for(session, team, who.user_id, today=today)
         days = [d for d in _days(week_start, week_end) if working(d)]
         joined = alerts.joined(session, team_id=team.id).get(who.user_id)
         if joined is not None:

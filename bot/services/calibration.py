@@ -19,7 +19,13 @@ from sqlmodel import Session
 
 from bot.calendar.cadence import DEFAULT_TIME, Cadence, default_anchor
 from bot.calendar.periods import month_period, week_period
-from bot.calendar.workdays import next_working_day, parse_hhmm, previous_working_day
+from bot.calendar.workdays import (
+    Working,
+    both_working,
+    next_working_day,
+    parse_hhmm,
+    previous_working_day,
+)
 from bot.scoring.facts import Period
 from bot.scoring.kbi import BEHIND, KbiPace
 from bot.services.idle import team_waiting
@@ -56,6 +62,13 @@ class Pair:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.info.tz)
+
+    @property
+    def working(self) -> Working:
+        """The days both sides work: the team's, less the rep's and the manager's away days.
+        A cadence slot on another day moves to the next such day (Cadence.moment)."""
+        return both_working(self.info.working_for(self.rep),
+                            self.info.working_for(self.manager))
 
 
 @dataclass(frozen=True)
@@ -172,9 +185,10 @@ def occurrences(session: Session, pair: Pair, start: datetime, end: datetime,
     for slot in pair.cadence.slots(first, end.astimezone(tz).date()):
         if slot.isoformat() in by_slot:
             continue
-        at = pair.cadence.moment(slot, pair.info.working).astimezone(UTC)
+        held = pair.cadence.held_at(slot, pair.working)  # None: a leave skips it
+        at = held.astimezone(UTC) if held else None
         # None before the team existed (a cadence anchored earlier, or a new team).
-        if max(start, pair.info.created_at) <= at <= end:
+        if at is not None and max(start, pair.info.created_at) <= at <= end:
             found.append(Occurrence(pair, slot.isoformat(), at, store.SCHEDULED,
                                     pair.cadence_set_at))
     return sorted(found, key=lambda o: (o.at, o.slot))
@@ -258,9 +272,10 @@ def resolve(session: Session, ref: str, now: datetime) -> Occurrence | None:
         day = date.fromisoformat(slot)
     except ValueError:
         return None
-    if day not in pair.cadence.slots(day, day):
+    held = pair.cadence.held_at(day, pair.working)
+    if day not in pair.cadence.slots(day, day) or held is None:
         return None
-    return Occurrence(pair, slot, pair.cadence.moment(day, pair.info.working).astimezone(UTC),
+    return Occurrence(pair, slot, held.astimezone(UTC),
                       store.SCHEDULED, pair.cadence_set_at)
 
 

@@ -9,17 +9,18 @@ days off stop the clock).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.calendar.workdays import Working
+from bot.calendar.workdays import Span, Working, person_working
 from bot.scoring.points import idle_hours, lapse_mark
 from bot.scoring.rules import Rules
 from bot.services.reports import rules_for
-from bot.services.teams import working_for
+from bot.services.teams import team_away, working_for
 from store import idle as store
 from store.models import Team
 
@@ -41,20 +42,24 @@ class Waiting:
 
 
 def waiting_over(session: Session, *, team_id: int, now: datetime, hours: int,
-                 tz: tzinfo, working: Working, rules: Rules) -> list[Waiting]:
+                 tz: tzinfo, working: Working, rules: Rules,
+                 away: Mapping[str, tuple[Span, ...]] | None = None) -> list[Waiting]:
     """The team's leads that have waited more than `hours` working hours by `now` (a wait
-    of exactly `hours` is still in time), by owner and then the oldest wait first."""
+    of exactly `hours` is still in time), by owner and then the oldest wait first. A lead's
+    clock also stops on its owner's away days (`away`: user -> spells; /pacer away)."""
     found = []
+    away = away or {}
     # Working hours never exceed wall-clock hours, so SQL can leave out the recent ones.
     for lead in store.waiting(session, team_id=team_id, stages=rules.points.idle_lead_stages,
                               quiet_since=now - timedelta(hours=hours)):
-        mark = lapse_mark(lead.since, hours=hours, tz=tz, working=working)
+        owner_working = person_working(working, away.get(lead.owner, ()))
+        mark = lapse_mark(lead.since, hours=hours, tz=tz, working=owner_working)
         if mark is None or mark >= now:
             continue
         found.append(Waiting(
             id=lead.id, name=lead.name, owner=lead.owner, stage=lead.stage, tier=lead.tier,
             since=lead.since, mark=mark,
-            hours=int(idle_hours(lead.since, now, tz=tz, working=working))))
+            hours=int(idle_hours(lead.since, now, tz=tz, working=owner_working))))
     return found
 
 
@@ -65,4 +70,5 @@ def team_waiting(session: Session, team: Team, now: datetime, *,
     rules = rules_for(session, team.id)
     return waiting_over(session, team_id=team.id, now=now,
                         hours=rules.points.idle_lead_hours if hours is None else hours,
-                        tz=ZoneInfo(team.tz), working=working_for(session, team), rules=rules)
+                        tz=ZoneInfo(team.tz), working=working_for(session, team), rules=rules,
+                        away=team_away(session, team, now))

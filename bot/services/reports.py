@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.calendar.periods import PERIOD_OF, previous, quarter_period, year_period
-from bot.calendar.workdays import is_working_day, working_days
+from bot.calendar.workdays import is_working_day, person_working, working_days
 from bot.scoring.compare import Comparison, compare
 from bot.scoring.facts import Member, Period, Qualitative, RepFacts, Target
 from bot.scoring.funnel import Funnel, funnel
@@ -27,6 +27,7 @@ from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.targets import TargetResolver
 from store import alerts, annual, ratings, reviews, teams
+from store import away as away_store
 from store import idle as idle_store
 from store import scoring as facts_store
 from store.models import Team
@@ -118,6 +119,10 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     def working(day: date) -> bool:
         return is_working_day(day, country=team.holiday_country, days_off=off_days)
 
+    # Each rep's away days (/pacer away) in the period: not working days for them.
+    gone = away_store.spans(session, workspace_id=team.workspace_id, user_ids=list(facts),
+                            start=period.start - timedelta(days=31), end_day=period.end)
+
     qualitative = _qualitative(session, team.id, period)
     fallback = _team_average_history(members.values())
     fallback_span = history_span(fallback, rules.targets.history_months)
@@ -137,12 +142,13 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
 
         as_set = {metric: resolver.target(user, metric, period, forecast_of, member.joined_at)
                   for metric in TARGET_METRICS}
+        person = person_working(working, gone.get(user, ()))
         points = points_breakdown(rep_facts, leads, period=period, now=now, tz=tz, rules=rules,
-                                  working=working)
-        # Someone who joined during the period is measured from their first day: their
-        # (pro-rated) target is due over their own working days.
-        own_days = [d for d in all_days if d >= member.joined_at]
-        own_elapsed = [d for d in elapsed if d >= member.joined_at]
+                                  working=person)
+        # Someone who joined during the period is measured from their first day, and nobody
+        # on their away days: their (pro-rated) target is due over their own working days.
+        own_days = [d for d in all_days if d >= member.joined_at and person(d)]
+        own_elapsed = [d for d in own_days if d <= as_of]
         share = (Decimal(len(own_elapsed)) / Decimal(len(own_days))
                  if in_progress and own_days else 1)
         rep_targets = {metric: _to_date(t, share, metric, rules) for metric, t in as_set.items()}

@@ -12,13 +12,16 @@ never contradict each other:
   of its quarters; months before the rep joined add nothing), said so unless they all come
   from the forecast;
 - a week is its month's target pro rata to the working days;
-- otherwise the rolling forecast (bot/scoring/targets.target_for), or nothing.
+- otherwise the rolling forecast (bot/scoring/targets.target_for), or nothing;
+- a rep's away days (/pacer away) are not theirs to work: a count or money target of theirs
+  is pro-rated to the team's working days they are not away (month target × days there /
+  working days; a quarter's sum of months follows; rates stay as they are).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -26,11 +29,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.calendar.periods import month_period, months_of, quarter_period, quarters_of
-from bot.calendar.workdays import working_days
+from bot.calendar.workdays import Span, is_away, working_days
 from bot.scoring.facts import Period, Target
 from bot.scoring.rules import Rules
 from bot.scoring.targets import sensible
-from store import targets, teams
+from store import rosters, targets, teams
 from store.models import Team
 
 Forecast = Callable[[str, Period], Target | None]
@@ -44,6 +47,8 @@ class TargetResolver:
     reps: int
     week_share: Decimal  # a week's working days over its month's (weeks only)
     rules: Rules
+    days: tuple = ()  # the team's working days from the earliest period around to the last
+    away: dict[str, tuple[Span, ...]] = field(default_factory=dict)  # user -> spells
 
     @classmethod
     def load(cls, session: Session, *, team: Team, period: Period, reps: int,
@@ -60,14 +65,36 @@ class TargetResolver:
                           .astimezone(tz).date())
                  for metric, (t, at) in targets.every_month(session, team_id=team.id).items()}
         share = Decimal(1)
+        off = [d.day for d in teams.days_off(session, team_id=team.id)]
         if period.kind == "week":
-            off = [d.day for d in teams.days_off(session, team_id=team.id)]
             month = month_period(period.start)
             in_month = working_days(month.start, month.end, country=team.holiday_country,
                                     days_off=off)
             in_week = [d for d in in_month if period.start <= d <= period.end]
             share = Decimal(len(in_week)) / len(in_month) if in_month else Decimal(0)
-        return cls(by_label, every, reps, share, rules)
+        start, end = min(p.start for p in around), max(p.end for p in around)
+        away = rosters.away(session, team_id=team.id, since=start).get(team.id, {})
+        days = tuple(working_days(start, end, country=team.holiday_country, days_off=off)
+                     if away else ())
+        return cls(by_label, every, reps, share, rules, days, away)
+
+    def there(self, user: str, period: Period) -> Decimal:
+        """The share of `period`'s working days `user` is not away: 1 without leave."""
+        spans = self.away.get(user)
+        if not spans:
+            return Decimal(1)
+        days = [d for d in self.days if period.start <= d <= period.end]
+        if not days:
+            return Decimal(1)
+        return Decimal(sum(1 for d in days if not is_away(d, spans))) / len(days)
+
+    def _prorated(self, user: str, found: Target | None, period: Period) -> Target | None:
+        """`found` × the share of the period `user` is there (rates as they are)."""
+        share = self.there(user, period)
+        if found is None or share == 1 or self._rate(found.metric):
+            return found
+        value = sensible(found.metric, found.value * share, self.rules)
+        return replace(found, value=value) if value else None
 
     def _rate(self, metric: str) -> bool:
         return metric in self.rules.targets.rate_metrics
@@ -92,36 +119,28 @@ class TargetResolver:
         levels = (user, targets.TEAM_DEFAULT, targets.TEAM)
         rate = self._rate(metric)
         if period.kind == "week":
-            month = self.target(user, metric, month_period(period.start), forecast, joined)
+            month = self._month(user, metric, month_period(period.start), forecast, joined)
             if month is None or rate:
                 return month
-            value = sensible(metric, month.value * self.week_share, self.rules)
+            value = sensible(metric, month.value * self.week_share * self.there(user, period),
+                             self.rules)
             return replace(month, value=value, source="from_month") if value else None
         if period.kind == "month":
-            quarter = quarter_period(period.start)
-            for who in levels:  # the rep's own first: it overrides the team's default
-                if (found := self.explicit(who, metric, period)) is not None:
-                    return found
-                if (whole := self.explicit(who, metric, quarter)) is not None:
-                    # An equal share over the quarter's months the rep is on the team for.
-                    months = len([m for m in months_of(quarter)
-                                  if joined is None or m.end >= joined]) or 1
-                    value = whole.value if rate else (whole.value / months).quantize(
-                        _CENTS, ROUND_HALF_UP)
-                    return Target(metric, value, "from_quarter", whole.reason)
-            return forecast(metric, period)
+            return self._prorated(user, self._month(user, metric, period, forecast, joined),
+                                  period)
         if (own := self.explicit(user, metric, period)) is not None:
-            return own
+            return self._prorated(user, own, period)
         children = [c for c in (months_of(period) if period.kind == "quarter"
                                 else quarters_of(period))
-                    if joined is None or c.end >= joined]
+                    if (joined is None or c.end >= joined) and self.there(user, c)]
         found = [self.target(user, metric, c, forecast, joined) for c in children]
         if not found or not all(found):
             return None
         sources = {t.source for t in found}  # type: ignore[union-attr]
+        there = self.there(user, period) == 1  # with leave, the months' sum is the truth
         if sources == {"forecast"}:
-            return forecast(metric, period)
-        if sources == {"from_quarter"} and period.kind == "quarter":
+            return self._prorated(user, forecast(metric, period), period)
+        if sources == {"from_quarter"} and period.kind == "quarter" and there:
             # Each month a third of a quarter target: that target itself, as it was set.
             for who in levels[1:]:
                 if (whole := self.explicit(who, metric, period)) is not None:
@@ -130,3 +149,20 @@ class TargetResolver:
         value = (sum(values) / len(values)).quantize(_CENTS) if rate else sum(values)
         return Target(metric, value, "from_months" if period.kind == "quarter"
                       else "from_quarters")
+
+    def _month(self, user: str, metric: str, period: Period, forecast: Forecast,
+               joined: date | None) -> Target | None:
+        """A month's target as set, before any leave of the rep's is taken off it."""
+        rate = self._rate(metric)
+        quarter = quarter_period(period.start)
+        for who in (user, targets.TEAM_DEFAULT, targets.TEAM):  # the rep's own overrides
+            if (found := self.explicit(who, metric, period)) is not None:
+                return found
+            if (whole := self.explicit(who, metric, quarter)) is not None:
+                # An equal share over the quarter's months the rep is on the team for.
+                months = len([m for m in months_of(quarter)
+                              if joined is None or m.end >= joined]) or 1
+                value = whole.value if rate else (whole.value / months).quantize(
+                    _CENTS, ROUND_HALF_UP)
+                return Target(metric, value, "from_quarter", whole.reason)
+        return forecast(metric, period)

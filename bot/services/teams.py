@@ -11,15 +11,22 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.calendar.workdays import Working, is_working_day, parse_hhmm
+from bot.calendar.workdays import (
+    Span,
+    Working,
+    away_until,
+    is_working_day,
+    parse_hhmm,
+    person_working,
+)
 from bot.deps import Deps
 from bot.slack.users import zone
-from store import deliveries, rosters, teams
+from store import away, deliveries, rosters, teams
 from store.models import Team
 from store.privacy import is_pseudonym
 
@@ -51,15 +58,46 @@ class TeamInfo:
     calibration_at: str = "10:00"
     channel_id: str | None = None  # the team's channel (reports post their summaries there)
     joined: dict[str, datetime] = field(default_factory=dict)  # each rep's joining, UTC
+    # Each person's away spells (reps and managers; /pacer away), from AWAY_BACK ago on.
+    away: dict[str, tuple[Span, ...]] = field(default_factory=dict)
+    away_status: bool = False  # Slack's status counts as away (`/pacer team away-status`)
 
     def working(self, day: date) -> bool:
         return is_working_day(day, country=self.country, days_off=self.days_off)
+
+    def working_for(self, user_id: str) -> Working:
+        """`user_id`'s working days: the team's, less their away days."""
+        return person_working(self.working, self.away.get(user_id, ()))
+
+    def away_on(self, day: date) -> dict[str, date]:
+        """The reps away on `day`, each with the last day of their leave (the overview)."""
+        return {rep: last for rep in self.reps
+                if (last := away_until(day, self.away.get(rep, ()))) is not None}
 
 
 def working_for(session: Session, team: Team) -> Working:
     """A team's working-day test from its row, for handlers (jobs have TeamInfo.working)."""
     off = frozenset(d.day for d in teams.days_off(session, team_id=team.id))
     return lambda day: is_working_day(day, country=team.holiday_country, days_off=off)
+
+
+def person_working_for(session: Session, team: Team, user_id: str, *, today: date) -> Working:
+    """A person's working-day test for handlers: their team's days less their away days
+    (spells from AWAY_BACK before `today` on)."""
+    spans = away.spans(session, workspace_id=team.workspace_id, user_ids=[user_id],
+                       start=today - AWAY_BACK, end_day=date.max).get(user_id, ())
+    return person_working(working_for(session, team), spans)
+
+
+def team_away(session: Session, team: Team, now: datetime) -> dict[str, tuple[Span, ...]]:
+    """The away spells of a team's people (reps and managers) from AWAY_BACK before `now`,
+    by user id: what TeamInfo.away holds, for a team row."""
+    return rosters.away(session, team_id=team.id, since=now.date() - AWAY_BACK).get(team.id, {})
+
+
+# How far back TeamInfo reads away spells: a year, so a calibration moved for a leave months
+# ago stays where it moved in the history.
+AWAY_BACK = timedelta(days=370)
 
 
 def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
@@ -90,17 +128,25 @@ def _build_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
     with deps.sessions() as session:
         people = rosters.rosters(session, workspace_id=scope, team_id=one)
         off = rosters.days_off(session, workspace_id=scope, team_id=one)
-    return [_info(row, people.get(row.id, rosters.Roster()), off.get(row.id, ()))
+        gone = rosters.away(session, workspace_id=scope, team_id=one,
+                            since=deps.clock.now().date() - AWAY_BACK)
+        status = rosters.away_status_teams(session, workspace_id=scope, team_id=one)
+    return [_info(row, people.get(row.id, rosters.Roster()), off.get(row.id, ()),
+                  gone.get(row.id, {}), row.id in status)
             for row in chosen]
 
 
 def team_info(session: Session, row: Team, *, now: datetime) -> TeamInfo:
     """What the jobs need to know of one team, its reps' stored zones included."""
     return _info(row, rosters.rosters(session, team_id=row.id).get(row.id, rosters.Roster()),
-                 rosters.days_off(session, team_id=row.id).get(row.id, ()))
+                 rosters.days_off(session, team_id=row.id).get(row.id, ()),
+                 rosters.away(session, team_id=row.id, since=now.date() - AWAY_BACK)
+                 .get(row.id, {}), bool(rosters.away_status_teams(session, team_id=row.id)))
 
 
-def _info(row: Team, roster: rosters.Roster, days_off: Iterable[date]) -> TeamInfo:
+def _info(row: Team, roster: rosters.Roster, days_off: Iterable[date],
+          gone: dict[str, tuple[Span, ...]] | None = None, away_status: bool = False
+          ) -> TeamInfo:
     reps = tuple(u for u in roster.members if not is_pseudonym(u))  # forgotten: no DMs
     return TeamInfo(
         id=row.id, workspace_id=row.workspace_id, name=row.name, tz=row.tz,
@@ -113,7 +159,8 @@ def _info(row: Team, roster: rosters.Roster, days_off: Iterable[date]) -> TeamIn
         name_quiet_reps=row.name_quiet_reps, managers=roster.managers,
         calibration_anchor=row.calibration_anchor, calibration_at=row.calibration_time,
         channel_id=row.channel_id,
-        joined={u: deliveries.aware(roster.joined[u]) for u in reps if u in roster.joined})
+        joined={u: deliveries.aware(roster.joined[u]) for u in reps if u in roster.joined},
+        away=dict(gone or {}), away_status=away_status)
 
 
 class SharedTick:

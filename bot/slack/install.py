@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 # What the bot asks for at install: manifest.yaml's oauth_config.scopes.bot (a test compares).
 BOT_SCOPES = ("commands", "chat:write", "users:read", "im:write", "files:write",
-              "im:history", "channels:history", "groups:history")
+              "im:history", "channels:history", "groups:history", "users.profile:read")
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 

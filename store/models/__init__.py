@@ -5,6 +5,7 @@ query can mix workspaces. Importing this package registers every table on SQLMod
 
 from __future__ import annotations
 
+from store.models.away import AwaySpell, AwayStatusTeam
 from store.models.calibration import ActionItem, Calibration, CalibrationPair
 from store.models.columns import max_length, utc_column
 from store.models.review import (
@@ -22,7 +23,8 @@ from store.models.system import AuditEntry, Delivery, HomeView, SeenEvent
 from store.models.workspace import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace
 
 __all__ = [
-    "ROLES", "STAGES", "TIERS", "ActionItem", "Activity", "AnnualReview", "AuditEntry", "Brief",
+    "ROLES", "STAGES", "TIERS", "ActionItem", "Activity", "AnnualReview", "AuditEntry",
+    "AwaySpell", "AwayStatusTeam", "Brief",
     "Calibration", "CalibrationPair", "Checkin", "Customer", "Delivery", "HomeView",
     "ImprovementPlan", "Member", "MemberLevel", "PeerRating", "PlanCheck", "Rating", "Review",
     "ReviewEvent", "ReviewRecord", "SeenEvent",
