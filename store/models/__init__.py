@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from store.models.calibration import ActionItem, Calibration, CalibrationPair
 from store.models.columns import max_length, utc_column
+from store.models.prefs import DigestItem, MemberPrefs
 from store.models.review import (
     AnnualReview,
     ImprovementPlan,
@@ -23,9 +24,9 @@ from store.models.workspace import ROLES, Member, Team, TeamHoliday, TeamMember,
 
 __all__ = [
     "ROLES", "STAGES", "TIERS", "ActionItem", "Activity", "AnnualReview", "AuditEntry", "Brief",
-    "Calibration", "CalibrationPair", "Checkin", "Customer", "Delivery", "HomeView",
-    "ImprovementPlan", "Member", "MemberLevel", "PeerRating", "PlanCheck", "Rating", "Review",
-    "ReviewEvent", "ReviewRecord", "SeenEvent",
+    "Calibration", "CalibrationPair", "Checkin", "Customer", "Delivery", "DigestItem",
+    "HomeView", "ImprovementPlan", "Member", "MemberLevel", "MemberPrefs", "PeerRating",
+    "PlanCheck", "Rating", "Review", "ReviewEvent", "ReviewRecord", "SeenEvent",
     "StageChange", "TargetRow", "Team", "TeamHoliday", "TeamMember", "Workspace", "max_length",
     "utc_column",
 ]
