@@ -13,13 +13,17 @@ from collections.abc import Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from bot.calendar.quiet import hhmm
 from bot.i18n import Raw, format_day, t
 from bot.render.blocks import context, section, unstarred
 from bot.render.forms import plain
 from store.digests import Item
+from store.prefs import Prefs
 
 MAX_BLOCKS = 50  # Slack's limit for a message
-KINDS = ("checkin-reminder", "friday-brief", "alerts", "actions")  # digest.kind_<job>
+KINDS = {"checkin-reminder": "digest.kind_checkin_reminder",  # what each job's item is
+         "friday-brief": "digest.kind_friday_brief", "alerts": "digest.kind_alerts",
+         "actions": "digest.kind_actions"}
 
 
 def _copy(block: dict) -> dict:
@@ -29,7 +33,7 @@ def _copy(block: dict) -> dict:
 
 
 def _kind(lang: str, job: str) -> str:
-    return t(lang, f"digest.kind_{job.replace('-', '_')}" if job in KINDS else "digest.kind_other")
+    return t(lang, KINDS.get(job, "digest.kind_other"))
 
 
 def digest_blocks(lang: str, *, items: Sequence[Item], day: date, tz: ZoneInfo) -> dict:
@@ -53,3 +57,12 @@ def digest_blocks(lang: str, *, items: Sequence[Item], day: date, tz: ZoneInfo) 
         blocks.append(section(t(lang, "digest.more", count=len(rest)) + "\n" + "\n".join(rest)))
     blocks.append(context(t(lang, "digest.footer")))
     return {"text": t(lang, "digest.text", count=len(items)), "blocks": blocks}
+
+
+def settings_text(lang: str, own: Prefs, tz: str) -> str:
+    """A person's delivery settings, a line each with the command that changes it: the
+    reply to `/pacer me`, and the App Home's settings."""
+    return t(lang, "pacer.me_settings", tz=tz,
+             quiet_start=hhmm(own.quiet_start) if own.quiet else "",
+             quiet_end=hhmm(own.quiet_end) if own.quiet else "",  # type: ignore[arg-type]
+             digest=hhmm(own.digest_at) if own.digest_at else "", brief_off=own.brief_off)

@@ -25,6 +25,7 @@ from bot.render.calibrate import (
     when_both,
 )
 from bot.render.checkin import checkin_button
+from bot.render.digest import settings_text
 from bot.render.forms import modal, plain
 from bot.render.log import PICK_ACTION
 from bot.render.review_steps import step_lines
@@ -66,6 +67,7 @@ def home_view(lang: str, board: Dashboard, *, tz: ZoneInfo,
         blocks += _rows(step_lines(lang, board.steps, tz), lang)
     for part in board.teams:
         blocks += _team_blocks(lang, part, tz)
+    blocks += [{"type": "divider"}, section(settings_text(lang, board.prefs, str(tz)))]
     if board.setup is not None:
         blocks += _setup_blocks(lang, board.setup, tz)
     return _view(lang, blocks)
