@@ -72,14 +72,18 @@ def suggest_time(text: str) -> str:
 
 
 def suggest_span(text: str) -> str:
-    """A span close to what was typed: its first two numbers as hours, else 20:00-08:00."""
-    digits = [int(d) for d in re.findall(r"\d+", text)]
-    hours = [d if d <= 23 else None for d in digits[:2]]
-    start = hours[0] if hours and hours[0] is not None else 20
-    end = hours[1] if len(hours) > 1 and hours[1] is not None else 8
-    if start == end:
-        end = (start + 12) % 24
-    return f"{start:02d}:00-{end:02d}:00"
+    """A span close to what was typed: each side as typed when it reads, else its first
+    number as the hour; missing sides from 20:00-08:00."""
+    parts = [p for p in _SPLIT.split(text.strip()) if p][:2]
+    shown = []
+    for part, default in zip([*parts, "", ""][:2], (20, 8), strict=True):
+        try:
+            shown.append(read_time(part))
+        except BadTime:
+            shown.append(time(_hour_of(part, default)))
+    if shown[0] == shown[1]:
+        shown[1] = time((shown[0].hour + 12) % 24, shown[0].minute)
+    return f"{hhmm(shown[0])}-{hhmm(shown[1])}"
 
 
 def hhmm(at: time) -> str:

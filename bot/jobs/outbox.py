@@ -43,7 +43,7 @@ import socket
 import time as clock_time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -156,16 +156,17 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
     # The recipient's own rules, read only for a DM still owed that quiet hours may hold.
     own = (None if final or due.channel or now > plain + HOLD_MAX
            else _own(deps, client, due))
-    until, deadline = _window(due, own, now, catch_up)
+    until, held, deadline = _window(due, own, now, catch_up)
     if now > deadline:  # missed: recorded once, so it is logged once
-        why = (f"missed the {catch_up} catch-up window" if deadline == plain
-               else "held by quiet hours past its use")
+        why = ("held by quiet hours past its use" if held
+               else f"missed the {catch_up} catch-up window")
         with deps.sessions() as session:
             recorded = deliveries.give_up(session, **due.ledger(), now=now, owner=OWNER,
                                           final_seen=deps.final_keys(), reason=why)
         if recorded:
             result.gave_up += 1
-            result.lines.append(f"gave up {who}: due {due.due_at:%Y-%m-%d %H:%M} UTC, {why}")
+            result.lines.append(f"gave up {who}: due {due.due_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+                                f" UTC, {why}")
         return
     if answered:
         result.skipped += 1
@@ -179,7 +180,8 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
     if until is not None and not collect:  # a digest collects at any hour: it is no DM
         result.skipped += 1
         result.held += 1
-        result.lines.append(f"held {who}: quiet hours until {until:%Y-%m-%d %H:%M} UTC")
+        result.lines.append(f"held {who}: quiet hours until "
+                            f"{until.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
         return
     with deps.sessions() as session:  # committed before posting: the claim holds from here
         claim = deliveries.claim(session, **due.ledger(), now=now, owner=OWNER,
@@ -246,24 +248,24 @@ def _own(deps: Deps, client: WebClient, due: Due) -> tuple[prefs.Prefs, ZoneInfo
 
 
 def _window(due: Due, own: tuple[prefs.Prefs, ZoneInfo] | None, now: datetime,
-            catch_up: timedelta) -> tuple[datetime | None, datetime]:
-    """(the end of the quiet hours `now` is in, or None; the moment past which `due` is
-    given up). The catch-up window counts from when the message could first go out: its due
-    time, or the end of quiet hours that held it (the coming one while held), and never past
-    `due.stale_at` for a held message."""
+            catch_up: timedelta) -> tuple[datetime | None, bool, datetime]:
+    """(the end of the quiet hours `now` is in, or None; whether quiet hours held `due`; the
+    moment past which it is given up). The catch-up window counts from when the message could
+    first go out: its due time, or the end of quiet hours that held it (the coming one while
+    held), and never past `due.stale_at` for a held message."""
     plain = due.due_at + catch_up
     if own is None or not own[0].quiet:
-        return None, plain
+        return None, False, plain
     wanted, tz = own
     quiet = QuietHours(wanted.quiet_start, wanted.quiet_end)  # type: ignore[arg-type]
     until = quiet.ends_after(now, tz)
     opens = until or quiet.last_end(due.due_at, now, tz)
     if opens is None or opens <= due.due_at:
-        return until, plain
+        return until, False, plain
     deadline = opens + catch_up
     if due.stale_at is not None:
         deadline = min(deadline, max(due.stale_at, plain))
-    return until, deadline
+    return until, True, deadline
 
 
 def _collect(deps: Deps, due: Due, claim: deliveries.Claim, *, now: datetime, body: dict,
