@@ -30,7 +30,7 @@ from bot.i18n import (
 )
 from bot.permissions import decide
 from bot.render.blocks import notice_blocks
-from bot.render.digest import settings_text
+from bot.render.home import settings_text
 from bot.services import calibration as cal
 from bot.slack.text import channel_id, tokens, user_id
 from store import admins, audit, prefs, teams

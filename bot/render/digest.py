@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.calendar.quiet import hhmm
 from bot.i18n import Raw, format_day, t
+from bot.render.actions import DONE_ACTION, REOPEN_ACTION
 from bot.render.blocks import context, section, unstarred
 from bot.render.forms import plain
+from bot.render.home import ORIGIN as HOME
 from store.digests import Item
-from store.prefs import Prefs
 
 MAX_BLOCKS = 50  # Slack's limit for a message
 KINDS = {"checkin-reminder": "digest.kind_checkin_reminder",  # what each job's item is
@@ -26,10 +26,27 @@ KINDS = {"checkin-reminder": "digest.kind_checkin_reminder",  # what each job's 
          "actions": "digest.kind_actions"}
 
 
+# Buttons that redraw the message they are in (an action item's Done, from its reminder DM):
+# in a digest they would replace the whole digest, so they act as from the App Home instead
+# (the item is marked and the Home republished; the digest stays).
+IN_PLACE = frozenset({DONE_ACTION, REOPEN_ACTION})
+
+
+def _element(element: dict) -> dict:
+    if element.get("action_id") in IN_PLACE and element.get("value", "").startswith("dm:"):
+        return element | {"value": f"{HOME}:" + element["value"][3:]}
+    return element
+
+
 def _copy(block: dict) -> dict:
     if block.get("type") == "header":
         return section(f"*{block['text']['text']}*")
-    return {k: v for k, v in block.items() if k != "block_id"}
+    copied = {k: v for k, v in block.items() if k != "block_id"}
+    if "accessory" in copied:
+        copied["accessory"] = _element(copied["accessory"])
+    if "elements" in copied and copied.get("type") == "actions":
+        copied["elements"] = [_element(e) for e in copied["elements"]]
+    return copied
 
 
 def _kind(lang: str, job: str) -> str:
@@ -58,11 +75,3 @@ def digest_blocks(lang: str, *, items: Sequence[Item], day: date, tz: ZoneInfo) 
     blocks.append(context(t(lang, "digest.footer")))
     return {"text": t(lang, "digest.text", count=len(items)), "blocks": blocks}
 
-
-def settings_text(lang: str, own: Prefs, tz: str) -> str:
-    """A person's delivery settings, a line each with the command that changes it: the
-    reply to `/pacer me`, and the App Home's settings."""
-    return t(lang, "pacer.me_settings", tz=tz,
-             quiet_start=hhmm(own.quiet_start) if own.quiet else "",
-             quiet_end=hhmm(own.quiet_end) if own.quiet else "",  # type: ignore[arg-type]
-             digest=hhmm(own.digest_at) if own.digest_at else "", brief_off=own.brief_off)

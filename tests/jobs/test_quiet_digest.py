@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlmodel import select
 
 from bot.jobs import outbox
+from bot.render.actions import DONE_ACTION
 from bot.render.checkin import OPEN_ACTION
+from bot.render.digest import digest_blocks
+from bot.render.home import ORIGIN as HOME
 from bot.services.teams import team_infos
 from store import prefs, teams
+from store.digests import Item
 from store.models import DigestItem
 from tests.conftest import WORKSPACE
-from tests.fakes import FakeSlack
+from tests.fakes import FakeSlack, message_problems
 from tests.jobs.test_jobs import NEW_YORK, SHANGHAI, World, key, local
 
 
@@ -200,3 +204,31 @@ def test_no_friday_brief_request_for_who_opted_out(world: World) -> None:
     assert world.tick(local(SHANGHAI, "2026-11-21 10:00"), "friday-brief").gave_up == 0
     assert world.tick(local(SHANGHAI, "2026-11-20 09:30") + timedelta(days=7),
                       "friday-brief").sent == 0
+
+
+# ----------------------------------------------------------------- the digest's blocks
+
+def _item(n: int, blocks: list[dict], job: str = "actions") -> Item:
+    return Item(key=f"k{n}", job=job, period="p", due_at=local(SHANGHAI, "2026-11-18 09:00"),
+                text=f"item {n}", blocks=blocks)
+
+
+def test_a_done_button_in_a_digest_acts_as_from_the_home_and_never_redraws_it() -> None:
+    done = {"type": "section", "block_id": "same", "text": {"type": "mrkdwn", "text": "call"},
+            "accessory": {"type": "button", "action_id": DONE_ACTION, "value": "dm:7",
+                          "text": {"type": "plain_text", "text": "Done"}}}
+    body = digest_blocks("en", items=[_item(1, [done]), _item(2, [done])],
+                         day=date(2026, 11, 18), tz=SHANGHAI)
+    assert message_problems(body) == []  # two items with one block_id: dropped, valid
+    values = [b["accessory"]["value"] for b in body["blocks"] if "accessory" in b]
+    assert values == [f"{HOME}:7", f"{HOME}:7"]
+
+
+def test_a_long_digest_stays_within_slacks_50_blocks_and_lists_the_rest() -> None:
+    many = [_item(n, [{"type": "section", "text": {"type": "mrkdwn", "text": f"alert {n}"}},
+                      {"type": "context", "elements": [{"type": "mrkdwn", "text": "why"}]}],
+                  job="alerts") for n in range(30)]
+    body = digest_blocks("zh", items=many, day=date(2026, 11, 18), tz=SHANGHAI)
+    assert message_problems(body) == [] and len(body["blocks"]) <= 50
+    shown = json.dumps(body["blocks"], ensure_ascii=False)
+    assert all(f"alert {n}" in shown or f"item {n}" in shown for n in range(30))  # none lost
