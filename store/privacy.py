@@ -133,6 +133,11 @@ TABLES: dict[str, Table] = {
     "slack_oauth_states": Table(workspace=None),
     # When the person opened and was last shown their App Home: only about them.
     "home_views": Table(people=("user_id",), forget=ERASE),
+    # Their quiet hours, digest time and brief opt-out; the messages kept for their digest
+    # (Pacer's own words to them, erased with them): only about the person.
+    "member_prefs": Table(people=("user_id",), forget=ERASE),
+    "digest_items": Table(people=("user_id",), forget=ERASE,
+                          not_personal=("text", "blocks")),
 }
 
 PSEUDONYM_PREFIX = "anon-"  # never the start of a Slack user id (U…, W…)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.models.columns import utc_column
@@ -47,5 +47,6 @@ class DigestItem(SQLModel, table=True):
     period: str = Field(max_length=32)
     due_at: datetime = Field(sa_column=utc_column(nullable=False))
     text: str = Field(max_length=4000)  # the message's fallback text
-    blocks: str = Field(default="[]", max_length=40000)  # its Block Kit, JSON
+    # Its Block Kit, JSON: unbounded (a long alert's sections), so never refused by the DB.
+    blocks: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     digest_key: str | None = Field(default=None, max_length=200)

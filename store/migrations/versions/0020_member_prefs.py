@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("period", text(length=32), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("text", text(length=4000), nullable=False),
-        sa.Column("blocks", text(length=40000), nullable=False),
+        sa.Column("blocks", sa.Text(), nullable=False),
         sa.Column("digest_key", text(length=200), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key", name="uq_digest_item_key"),
