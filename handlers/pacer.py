@@ -1,6 +1,9 @@
 """/pacer: team setup for managers and admins, and each person's own settings.
 
-The same store functions serve `pacer team ...` on the command line.
+The same store functions serve `pacer team ...` on the command line. `/pacer me …` sets only
+the person's own: time zone, language, quiet hours, a daily digest and the Friday brief
+request (times read in their own zone; how quiet hours and the digest shape the scheduled
+DMs is bot/jobs/outbox.py's; replies to commands and channel posts are never held).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.calendar.quiet import BadTime, hhmm, read_span, read_time, suggest_time
 from bot.deps import Deps, Who
 from bot.errors import Refused, Usage
 from bot.i18n import (
@@ -27,13 +31,21 @@ from bot.i18n import (
 from bot.permissions import decide
 from bot.render.blocks import notice_blocks
 from bot.services import away as leave
+from bot.render.home import settings_text
 from bot.services import calibration as cal
 from bot.slack.text import channel_id, tokens, user_id
-from store import admins, audit, teams
+from store import admins, audit, prefs, teams
 from store.models import ROLES
 
 COMMAND = "/pacer"
 LANGS = {"en": "en-US", "english": "en-US", "zh": "zh-CN", "chinese": "zh-CN", "中文": "zh-CN"}
+AUTO = ("auto", "slack", "自动")
+OFF = ("off", "none", "no", "关", "关闭", "取消", "无")
+ON = ("on", "yes", "开", "开启", "打开")
+QUIET = ("quiet", "免打扰", "勿扰")
+DIGEST = ("digest", "摘要", "汇总")
+BRIEF = ("brief", "周报")
+SHOW = ("", "show", "settings", "查看", "设置")
 
 
 def handle_pacer(ack: Ack, command: dict, client: WebClient, *, deps: Deps) -> None:
@@ -308,13 +320,13 @@ def me_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
     value = args[1] if len(args) > 1 else ""
     now = deps.clock.now()
     if what in ("tz", "timezone", "时区") and value:
-        auto = value.lower() in ("auto", "slack", "自动")
+        auto = value.lower() in AUTO
         teams.set_own_tz(session, workspace_id=who.workspace_id, user_id=who.user_id,
                          tz=None if auto else value, now=now)
         deps.users.forget(who.workspace_id, who.user_id)
         return t(who.lang, "pacer.me_tz_auto" if auto else "pacer.me_tz", tz=value)
     if what in ("lang", "language", "语言") and value:
-        auto = value.lower() in ("auto", "slack", "自动")
+        auto = value.lower() in AUTO
         locale = None if auto else LANGS.get(value.lower())
         if not auto and locale is None:
             raise Usage("pacer.usage_me", word=value)
@@ -324,7 +336,64 @@ def me_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str:
         # Answer in the language chosen: the override, or back to what Slack last said.
         lang = lang_for(locale or member.locale)
         return t(lang, "pacer.me_lang_auto" if auto else "pacer.me_lang")
+    if what in QUIET:
+        return _quiet(session, deps, who, args[1:])
+    if what in DIGEST:
+        return _digest(session, deps, who, args[1:])
+    if what in BRIEF:
+        return _brief(session, deps, who, args[1:])
+    if what in SHOW:
+        return settings_text(who.lang, prefs.get(session, workspace_id=who.workspace_id,
+                                                 user_id=who.user_id), str(who.profile.tz))
     raise Usage("pacer.usage_me", word=what)
+
+
+def _quiet(session: Session, deps: Deps, who: Who, rest: list[str]) -> str:
+    """`quiet 20:00-08:00` (also `20:00 08:00`, `20-8`, `8pm-8am`, `20:00到08:00`), `quiet off`."""
+    typed = " ".join(rest)
+    if typed.lower() in OFF:
+        prefs.set_quiet(session, workspace_id=who.workspace_id, user_id=who.user_id,
+                        start=None, end=None, now=deps.clock.now())
+        return t(who.lang, "pacer.me_quiet_off")
+    if len(rest) == 2:  # two times side by side: from and to
+        typed = "-".join(rest)
+    try:
+        start, end = read_span(typed)
+    except BadTime as bad:
+        raise Usage("pacer.usage_me_quiet", word=typed, example=bad.example) from None
+    prefs.set_quiet(session, workspace_id=who.workspace_id, user_id=who.user_id, start=start,
+                    end=end, now=deps.clock.now())
+    return t(who.lang, "pacer.me_quiet", start=hhmm(start), end=hhmm(end),
+             tz=str(who.profile.tz))
+
+
+def _digest(session: Session, deps: Deps, who: Who, rest: list[str]) -> str:
+    """`digest 17:30` (also `5:30pm`, `17点`), `digest off`."""
+    typed = " ".join(rest)
+    if typed.lower() in OFF:
+        prefs.set_digest(session, workspace_id=who.workspace_id, user_id=who.user_id,
+                         at=None, now=deps.clock.now())
+        return t(who.lang, "pacer.me_digest_off")
+    try:
+        if len(rest) != 1:
+            raise BadTime(suggest_time(typed))
+        at = read_time(typed)
+    except BadTime as bad:
+        raise Usage("pacer.usage_me_digest", word=typed, example=bad.example) from None
+    prefs.set_digest(session, workspace_id=who.workspace_id, user_id=who.user_id, at=at,
+                     now=deps.clock.now())
+    return t(who.lang, "pacer.me_digest", at=hhmm(at), tz=str(who.profile.tz))
+
+
+def _brief(session: Session, deps: Deps, who: Who, rest: list[str]) -> str:
+    """`brief off` (no Friday brief request), `brief on`."""
+    choice = " ".join(rest).lower()
+    if choice not in OFF + ON:
+        raise Usage("pacer.usage_me_brief", word=choice)
+    off = choice in OFF
+    prefs.set_brief(session, workspace_id=who.workspace_id, user_id=who.user_id, off=off,
+                    now=deps.clock.now())
+    return t(who.lang, "pacer.me_brief_off" if off else "pacer.me_brief_on")
 
 
 def role_command(session: Session, deps: Deps, who: Who, args: list[str]) -> str:

@@ -1,7 +1,8 @@
 """The scheduler's ledger: each message a job must deliver once, claimed before it is sent.
 
 A row's life: `claimed` (a process is sending it) → `sent`; or → `failed` (Slack refused; the
-next tick re-claims it) → … → `gave_up` (too many attempts, or past the job's catch-up window).
+next tick re-claims it) → … → `gave_up` (too many attempts, or past the job's catch-up window);
+or → `digested` (collected for the person's daily digest instead: store/digests.py).
 The unique key (job, recipient, period) is what makes a delivery happen once across restarts
 and across several processes on one database: only one INSERT of a key can ever succeed, and
 every later change of a row is a compare-and-set on its `attempts` counter, so two processes
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 CLAIMED, SENT, FAILED, GAVE_UP = "claimed", "sent", "failed", "gave_up"
-FINAL = (SENT, GAVE_UP)
+DIGESTED = "digested"  # delivered by the person's digest, not on its own
+FINAL = (SENT, GAVE_UP, DIGESTED)
 
 
 @dataclass(frozen=True)
@@ -255,3 +257,15 @@ def sent_count(session: Session, *, workspace_id: str, job: str, user_id: str,
         Delivery.workspace_id == workspace_id, Delivery.job == job,
         Delivery.user_id == user_id, Delivery.status == SENT,
         Delivery.period.like(period_like), Delivery.sent_at >= since)).one()
+
+
+def mark_digested(session: Session, *, claim: Claim, now: datetime) -> bool:
+    """Record that the claimed message goes out in the person's digest, not on its own
+    (store/digests.py collects it in the same transaction). False if the claim was lost."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == claim.id, Delivery.attempts == claim.attempt,
+               Delivery.status == CLAIMED)
+        .values(status=DIGESTED, sent_at=_utc(now), last_error=""))
+    session.flush()
+    return result.rowcount == 1

@@ -37,6 +37,7 @@ from store.models import (
     HomeView,
     ImprovementPlan,
     Member,
+    MemberPrefs,
     Review,
     ReviewEvent,
     TargetRow,
@@ -86,7 +87,7 @@ def _touched(marks: Marks, row: object, session: Session) -> None:
     elif isinstance(row, Customer):  # touches and idle leads
         marks.user(row.workspace_id, row.owner_user_id)
         marks.managers_of.add(row.team_id)
-    elif isinstance(row, Checkin | Brief):
+    elif isinstance(row, Checkin | Brief | MemberPrefs):  # MemberPrefs: the settings line
         marks.user(row.workspace_id, row.user_id)
     elif isinstance(row, ActionItem):
         marks.user(row.workspace_id, row.owner_user_id, row.rep_user_id)

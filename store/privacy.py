@@ -137,6 +137,11 @@ TABLES: dict[str, Table] = {
     "away_spells": Table(people=("user_id", "set_by"), text=("reason",), aged_by="created_at",
                          forget=ERASE),
     "away_status_teams": Table(people=("set_by",)),
+    # Their quiet hours, digest time and brief opt-out; the messages kept for their digest
+    # (Pacer's own words to them, erased with them): only about the person.
+    "member_prefs": Table(people=("user_id",), forget=ERASE),
+    "digest_items": Table(people=("user_id",), forget=ERASE,
+                          not_personal=("text", "blocks")),
 }
 
 PSEUDONYM_PREFIX = "anon-"  # never the start of a Slack user id (U…, W…)

@@ -19,6 +19,16 @@ history scopes (im:history, channels:history, groups:history), used only on this
 bot's own messages' metadata is compared. Without the scope (an install from before) the
 message is sent again, with a warning naming the scope.
 
+Each person's own rules (issue 17, store/prefs.py), for DMs only (never channel posts, never
+replies to commands, which do not come through here): a DM falling due inside their quiet
+hours (their zone) is held, claimed nowhere, and goes out when the quiet hours end, its
+catch-up window counted from then; a message that says it is stale by then (`Due.stale_at`:
+the day-bound reminders, at the end of their day) is given up rather than sent at night or a
+day late. Someone who chose a daily digest gets reminders and alerts (DIGESTED_JOBS) collected
+instead: claimed, recorded `digested` with the message kept (store/digests.py), and listed in
+one DM at their digest time by the `digest` job (bot/jobs/digest.py), itself a DM that quiet
+hours hold. A person without preferences is not affected: no hold, no extra window.
+
 Slack limits: everything goes through bot.slack.client's client (Retry-After honoured on 429);
 `PacedClient` keeps posts to one channel at least a second apart within a run and reuses DM
 channels the ledger already recorded (the daily reminders open them), so a fan-out costs one
@@ -33,14 +43,16 @@ import socket
 import time as clock_time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.calendar.quiet import QuietHours
 from bot.deps import Deps
 from bot.services.teams import TeamInfo, team_infos
-from store import deliveries
+from store import deliveries, digests, prefs
 from store.models import Delivery, max_length
 from store.privacy import is_pseudonym
 
@@ -59,6 +71,11 @@ CANNOT_LOOK = frozenset({"missing_scope", "not_allowed_token_type", "channel_not
                          "method_not_supported_for_channel_type"})
 
 OWNER = f"{socket.gethostname()}:{os.getpid()}"[:64]
+# The jobs whose DMs a person's daily digest collects (reminders and alerts); the others
+# (calibration and review conversations, reports, the digest itself) always go on their own.
+# Names, not imports: those modules import this one.
+DIGESTED_JOBS = frozenset({"checkin-reminder", "friday-brief", "alerts", "actions"})
+HOLD_MAX = timedelta(days=1)  # quiet hours last less than a day: the longest they hold a DM
 
 
 @dataclass
@@ -68,6 +85,8 @@ class RunResult:
     failed: int = 0  # Slack refused; retried on the next run within the catch-up window
     gave_up: int = 0  # missed the catch-up window, or failed too many times
     lines: list[str] = field(default_factory=list)  # what happened, one line each
+    held: int = 0  # owed, but inside the recipient's quiet hours (also counted as skipped)
+    collected: int = 0  # kept for the recipient's digest instead of being sent
 
     def add(self, other: RunResult) -> None:
         self.sent += other.sent
@@ -75,10 +94,14 @@ class RunResult:
         self.failed += other.failed
         self.gave_up += other.gave_up
         self.lines += other.lines
+        self.held += other.held
+        self.collected += other.collected
 
     def summary(self) -> str:
+        extra = "".join(f", {name} {n}" for name, n in (("held", self.held),
+                                                       ("collected", self.collected)) if n)
         return (f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}, "
-                f"gave up {self.gave_up}")
+                f"gave up {self.gave_up}{extra}")
 
 
 # ----------------------------------------------------------------- one delivery
@@ -93,6 +116,9 @@ class Due:
     period: str
     due_at: datetime
     channel: str | None = None  # ... or, when set, a post in this channel instead
+    # Held by quiet hours, not worth sending from this moment on (a day's reminder at the
+    # end of its day): given up instead. Without quiet hours the catch-up window decides.
+    stale_at: datetime | None = None
 
     @property
     def key(self) -> str:
@@ -124,23 +150,23 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
     who = f"{due.channel or due.user_id} ({due.team.name}, {due.period})"
     # Final for good and remembered by this process: no session, no read (most of a tick).
     final = due.key in deps.final_keys()
-    if now - due.due_at > catch_up:
-        if final:
-            return
-        # Missed. Recorded once (so it is logged once), unless it was never owed: answered
-        # anyway, or due before the team existed (a first start must not "give up" on history)
-        # or before its rep joined (someone added on Monday owed nothing on Sunday).
-        joined = due.team.joined.get(due.user_id, due.team.created_at)
-        if answered or due.due_at < max(due.team.created_at, joined):
-            return
+    plain = due.due_at + catch_up
+    if now > plain and (final or _never_owed(due, answered)):
+        return  # missed, and final already or nothing to record (no read for either)
+    # The recipient's own rules, read only for a DM still owed that quiet hours may hold.
+    own = (None if final or due.channel or now > plain + HOLD_MAX
+           else _own(deps, client, due))
+    until, held, deadline = _window(due, own, now, catch_up)
+    if now > deadline:  # missed: recorded once, so it is logged once
+        why = ("held by quiet hours past its use" if held
+               else f"missed the {catch_up} catch-up window")
         with deps.sessions() as session:
             recorded = deliveries.give_up(session, **due.ledger(), now=now, owner=OWNER,
-                                          final_seen=deps.final_keys(),
-                                          reason=f"missed the {catch_up} catch-up window")
+                                          final_seen=deps.final_keys(), reason=why)
         if recorded:
             result.gave_up += 1
-            result.lines.append(f"gave up {who}: due {due.due_at:%Y-%m-%d %H:%M} UTC, "
-                                f"missed the catch-up window")
+            result.lines.append(f"gave up {who}: due {due.due_at.astimezone(UTC):%Y-%m-%d %H:%M}"
+                                f" UTC, {why}")
         return
     if answered:
         result.skipped += 1
@@ -150,6 +176,13 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
         result.skipped += 1
         result.lines.append(f"skipped {who}: already delivered or being delivered")
         return
+    collect = own is not None and own[0].digest_at is not None and due.job in DIGESTED_JOBS
+    if until is not None and not collect:  # a digest collects at any hour: it is no DM
+        result.skipped += 1
+        result.held += 1
+        result.lines.append(f"held {who}: quiet hours until "
+                            f"{until.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+        return
     with deps.sessions() as session:  # committed before posting: the claim holds from here
         claim = deliveries.claim(session, **due.ledger(), now=now, owner=OWNER,
                                  final_seen=deps.final_keys())
@@ -158,6 +191,9 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
         result.lines.append(f"skipped {who}: already delivered or being delivered")
         return
     try:
+        if collect:
+            _collect(deps, due, claim, now=now, body=message(), result=result, who=who)
+            return
         channel = due.channel or client.conversations_open(users=due.user_id)["channel"]["id"]
         # A claim taken over (attempt 2 or later) may have reached Slack the first time.
         posted = posted_before(deps, client, channel, due) if claim.attempt > 1 else None
@@ -191,6 +227,62 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
         return
     result.sent += 1
     result.lines.append(f"sent {who} to {channel}")
+
+
+def _never_owed(due: Due, answered: bool) -> bool:
+    """Missed, but nothing to give up: answered anyway, or due before the team existed (a
+    first start must not "give up" on history) or before its rep joined (someone added on
+    Monday owed nothing on Sunday)."""
+    joined = due.team.joined.get(due.user_id, due.team.created_at)
+    return answered or due.due_at < max(due.team.created_at, joined)
+
+
+def _own(deps: Deps, client: WebClient, due: Due) -> tuple[prefs.Prefs, ZoneInfo] | None:
+    """The recipient's preferences and zone, or None when they chose none (one indexed
+    read, made only for a DM still owed)."""
+    with deps.sessions() as session:
+        own = prefs.get(session, workspace_id=due.team.workspace_id, user_id=due.user_id)
+    if own == prefs.Prefs():
+        return None
+    return own, deps.users.profile(client, due.team.workspace_id, due.user_id).tz
+
+
+def _window(due: Due, own: tuple[prefs.Prefs, ZoneInfo] | None, now: datetime,
+            catch_up: timedelta) -> tuple[datetime | None, bool, datetime]:
+    """(the end of the quiet hours `now` is in, or None; whether quiet hours held `due`; the
+    moment past which it is given up). The catch-up window counts from when the message could
+    first go out: its due time, or the end of quiet hours that held it (the coming one while
+    held), and never past `due.stale_at` for a held message."""
+    plain = due.due_at + catch_up
+    if own is None or not own[0].quiet:
+        return None, False, plain
+    wanted, tz = own
+    quiet = QuietHours(wanted.quiet_start, wanted.quiet_end)  # type: ignore[arg-type]
+    until = quiet.ends_after(now, tz)
+    opens = until or quiet.last_end(due.due_at, now, tz)
+    if opens is None or opens <= due.due_at:
+        return until, False, plain
+    deadline = opens + catch_up
+    if due.stale_at is not None:
+        deadline = min(deadline, max(due.stale_at, plain))
+    return until, True, deadline
+
+
+def _collect(deps: Deps, due: Due, claim: deliveries.Claim, *, now: datetime, body: dict,
+             result: RunResult, who: str) -> None:
+    """Keep the claimed message for the recipient's digest (recorded `digested`)."""
+    with deps.sessions() as session:
+        kept = digests.collect(session, claim=claim, job=due.job,
+                               workspace_id=due.team.workspace_id, user_id=due.user_id,
+                               period=due.period, due_at=due.due_at, now=now,
+                               text=body["text"], blocks=body["blocks"])
+    if kept:
+        deps.final_keys().add(due.key)
+        result.collected += 1
+        result.lines.append(f"collected {who} for their digest")
+    else:
+        result.skipped += 1
+        result.lines.append(f"skipped {who}: another process took the claim over")
 
 
 def marker(key: str) -> dict:

@@ -17,7 +17,17 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar.periods import month_period, quarter_period
 from bot.deps import Deps
-from bot.jobs import alerts, calibration, home, reminders, reports, retention, review, year_end
+from bot.jobs import (
+    alerts,
+    calibration,
+    digest,
+    home,
+    reminders,
+    reports,
+    retention,
+    review,
+    year_end,
+)
 from bot.jobs.outbox import RunResult
 from bot.services.privacy import RETENTION_TIME
 from bot.services.teams import BRIEF_TIME, CHECKIN_TIME, TeamInfo, team_infos
@@ -87,6 +97,10 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         "promotion and management-trainee recommendations", year_end.run_year_end,
         "every minute in the new year; each rep at 09:00 (team time) on the working morning "
         "after their quarters are all final", year_end.next_year_end),
+    Job(digest.JOB, "daily digest DM: the reminders and alerts collected for people who chose "
+        "one (/pacer me digest 17:30)", digest.run_digest,
+        "every minute; each person's digest once a day at their time, in their own zone, when "
+        "something was collected", every_minute),
     Job(home.JOB, "App Home: republish the dashboards whose data changed", home.run_home,
         "every minute; each changed Home at most once a minute, only for people who opened "
         "theirs", every_minute),

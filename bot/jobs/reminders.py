@@ -6,6 +6,11 @@ differ only in which days they fall on, what counts as answered, and the message
 `Reminder` (data) run by the same code. Once per rep per day (or ISO week), through the
 outbox's ledger.
 
+Held by the rep's quiet hours (bot/jobs/outbox.py), a reminder goes out when they end, the
+same day; one they hold past the end of its day is given up: a check-in reminder for
+yesterday, or a brief request on Saturday, is noise. Someone who asked for no Friday brief
+request (`/pacer me brief off`, store/prefs.py) counts as having answered it.
+
 A Friday that is a holiday or day off of the team gets no brief reminder: it is skipped, not
 moved to Thursday (the week's brief can still be sent with /brief). Nor does a rep on one of
 their away days (`/pacer away`; TeamInfo.working_for), nor, on a team that reads Slack's
@@ -24,13 +29,19 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.calendar.periods import week_bounds, week_period
-from bot.calendar.workdays import FRIDAY, at_local, next_working_at, weekday_on_or_before
+from bot.calendar.workdays import (
+    FRIDAY,
+    at_local,
+    end_of_day,
+    next_working_at,
+    weekday_on_or_before,
+)
 from bot.deps import Deps
 from bot.jobs.away_status import status_away
 from bot.jobs.outbox import Due, RunResult, deliver, each_rep
 from bot.render.reminders import brief_request_blocks, checkin_reminder_blocks
 from bot.services.teams import TeamInfo
-from store import briefs, checkins
+from store import briefs, checkins, prefs
 
 CHECKIN_REMINDER, FRIDAY_BRIEF = "checkin-reminder", "friday-brief"
 
@@ -43,6 +54,8 @@ class Reminder:
     period: Callable[[date], str]  # the ledger period of a due day: the day, or its week
     answered: Callable[[Session, str, date], set[str]]  # (session, workspace, day) -> users
     message: Callable[[str, date, time], dict]  # (lang, day, at) -> the DM
+    # (session, workspace) -> who asked not to get it: they count as having answered
+    opted_out: Callable[[Session, str], set[str]] = lambda session, workspace_id: set()
 
     def days(self, info: TeamInfo, local_today: date, user_id: str = "") -> list[date]:
         """The working days (of `user_id`: not their away days) whose reminder may be owed by
@@ -63,7 +76,8 @@ class Reminder:
             key = (workspace_id, self.period(day))
             if key not in answers:
                 with deps.sessions() as session:
-                    answers[key] = self.answered(session, workspace_id, day)
+                    answers[key] = (self.answered(session, workspace_id, day)
+                                    | self.opted_out(session, workspace_id))
             return user_id in answers[key]
 
         def visit(client: WebClient, info: TeamInfo, user_id: str) -> RunResult:
@@ -74,7 +88,9 @@ class Reminder:
                 due_at = at_local(day, at, profile.tz)
                 if due_at > now:
                     continue
-                due = Due(self.job, info, user_id, self.period(day), due_at)
+                # Held by quiet hours past its day, a day's reminder is dropped, not sent late.
+                due = Due(self.job, info, user_id, self.period(day), due_at,
+                          stale_at=end_of_day(day, profile.tz))
                 done = answered(info.workspace_id, day, user_id)
                 if info.away_status and status_away(deps, client, due, now=now, result=result,
                                                     answered=done):
@@ -107,5 +123,6 @@ CHECKIN = Reminder(
 BRIEF = Reminder(
     FRIDAY_BRIEF, weekday=FRIDAY, at=lambda info: info.brief_at,
     period=lambda day: week_period(day).label, answered=_briefed,
+    opted_out=lambda session, workspace_id: prefs.brief_off(session, workspace_id=workspace_id),
     message=lambda lang, day, at: brief_request_blocks(lang, week_start=week_bounds(day)[0],
                                                        at=at))

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.calendar.quiet import hhmm
 from bot.i18n import Raw, format_day, t
 from bot.render import actions as render_actions
 from bot.render.blocks import context, mention, section
@@ -32,6 +33,7 @@ from bot.render.score import _target_lines, kbi_lines, leaderboard_blocks, perio
 
 if TYPE_CHECKING:  # bot.services.home builds its views with this module
     from bot.services.home import Dashboard, IdleLine, RepPart, SetupPart, TeamPart
+    from store.prefs import Prefs
 
 MAX_BLOCKS = 100  # Slack's limit for a Home view
 LOG_ACTION = "home_log"  # the quick button that opens the log form
@@ -66,6 +68,7 @@ def home_view(lang: str, board: Dashboard, *, tz: ZoneInfo,
         blocks += _rows(step_lines(lang, board.steps, tz), lang)
     for part in board.teams:
         blocks += _team_blocks(lang, part, tz)
+    blocks += [{"type": "divider"}, section(settings_text(lang, board.prefs, str(tz)))]
     if board.setup is not None:
         blocks += _setup_blocks(lang, board.setup, tz)
     return _view(lang, blocks)
@@ -187,6 +190,15 @@ def _idle_text(lang: str, part: TeamPart) -> str:
     return "\n".join([f"*{t(lang, 'home.alerts')}*",
                       t(lang, "home.idle72", count=len(late), leads=names(late)),
                       t(lang, "home.idle48", count=len(early), leads=names(early))])
+
+
+def settings_text(lang: str, own: Prefs, tz: str) -> str:
+    """A person's delivery settings, a line each with the command that changes it: the
+    reply to `/pacer me`, and the App Home's settings."""
+    return t(lang, "pacer.me_settings", tz=tz,
+             quiet_start=hhmm(own.quiet_start) if own.quiet else "",
+             quiet_end=hhmm(own.quiet_end) if own.quiet else "",  # type: ignore[arg-type]
+             digest=hhmm(own.digest_at) if own.digest_at else "", brief_off=own.brief_off)
 
 
 # ----------------------------------------------------------------- an admin's setup

@@ -2,10 +2,12 @@
 compute, as plain data (bot/render/home.py draws it; bot/jobs/home.py publishes it).
 
 A rep sees their week and month on each team (points, KBI pace, targets with the ±15% band),
-their next calibration, their action items, quick buttons; a manager each team they manage
-(who is behind, idle leads, calibrations due and waiting for minutes, the month's top 5); an
-admin the setup status; everyone what waits for them in the review cycle. Only the person's
-own parts are computed: a rep's numbers come from team_report(user_ids=[rep]).
+their next calibration, their action items, quick buttons, how their reminders and alerts
+reach them (quiet hours, digest, the Friday brief request) with the commands to change it;
+a manager each team they manage (who is behind, idle leads, calibrations due and waiting for
+minutes, the month's top 5); an admin the setup status; everyone what waits for them in the
+review cycle. Only the person's own parts are computed: a rep's numbers come from
+team_report(user_ids=[rep]).
 
 Published when they open the Home, when they press something on it, and by the `home` job a
 minute (at most once a minute) after what it shows changed (bot/jobs/home.py).
@@ -27,7 +29,7 @@ from bot.services import calibration as cal
 from bot.services.idle import team_waiting
 from bot.services.reports import RepReport, TeamReport, rules_for, team_report
 from bot.services.review import Step, pending_steps
-from store import actions, checkins, deliveries, teams, workspaces
+from store import actions, checkins, deliveries, prefs, teams, workspaces
 from store.models import ActionItem, Team
 
 ESCALATE_HOURS = 72  # working hours, as the alerts job escalates idle leads
@@ -105,6 +107,7 @@ class Dashboard:
     items: tuple[ActionItem, ...]
     steps: tuple[Step, ...]  # review steps waiting for them
     checked_in: bool
+    prefs: prefs.Prefs = prefs.Prefs()  # quiet hours, digest, brief request: their settings line
 
     @property
     def known(self) -> bool:
@@ -135,7 +138,8 @@ def gather(session: Session, deps: Deps, who: Who, now: datetime) -> Dashboard:
         user_id=who.user_id, now=now, reps=reps, teams=managed,
         setup=_setup(session, deps, who.workspace_id, now) if actor.is_admin else None,
         items=tuple(items), steps=tuple(pending_steps(session, deps, who)),
-        checked_in=bool(checked_in))
+        checked_in=bool(checked_in),
+        prefs=prefs.get(session, workspace_id=who.workspace_id, user_id=who.user_id))
 
 
 def _rep_part(session: Session, team: Team, rep: str, now: datetime) -> RepPart:

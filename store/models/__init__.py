@@ -8,6 +8,7 @@ from __future__ import annotations
 from store.models.away import AwaySpell, AwayStatusTeam
 from store.models.calibration import ActionItem, Calibration, CalibrationPair
 from store.models.columns import max_length, utc_column
+from store.models.prefs import DigestItem, MemberPrefs
 from store.models.review import (
     AnnualReview,
     ImprovementPlan,
@@ -25,9 +26,9 @@ from store.models.workspace import ROLES, Member, Team, TeamHoliday, TeamMember,
 __all__ = [
     "ROLES", "STAGES", "TIERS", "ActionItem", "Activity", "AnnualReview", "AuditEntry",
     "AwaySpell", "AwayStatusTeam", "Brief",
-    "Calibration", "CalibrationPair", "Checkin", "Customer", "Delivery", "HomeView",
-    "ImprovementPlan", "Member", "MemberLevel", "PeerRating", "PlanCheck", "Rating", "Review",
-    "ReviewEvent", "ReviewRecord", "SeenEvent",
+    "Calibration", "CalibrationPair", "Checkin", "Customer", "Delivery", "DigestItem",
+    "HomeView", "ImprovementPlan", "Member", "MemberLevel", "MemberPrefs", "PeerRating",
+    "PlanCheck", "Rating", "Review", "ReviewEvent", "ReviewRecord", "SeenEvent",
     "StageChange", "TargetRow", "Team", "TeamHoliday", "TeamMember", "Workspace", "max_length",
     "utc_column",
 ]

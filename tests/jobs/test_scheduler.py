@@ -37,7 +37,7 @@ def test_the_scheduler_ticks_every_runnable_job_and_stops_cleanly(
     scheduler = Scheduler(deps, tick=timedelta(seconds=0.2)).start()
     try:
         assert sorted(scheduler.job_ids()) == ["actions", "alerts", "calibration",
-                                               "checkin-reminder", "friday-brief",
+                                               "checkin-reminder", "digest", "friday-brief",
                                                "friday-report", "home", "month-end",
                                                "quarter-end", "retention", "review",
                                                "year-end"]
