@@ -27,11 +27,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.calendar.workdays import after_working_hours, working_hours_between
 from bot.clock import FixedClock
 from bot.jobs import registry as jobs
 from bot.jobs.scheduler import run_once
@@ -206,21 +206,20 @@ CHANGES = {
 }
 
 
-def _expected(friday: date, rows: Iterable[tuple[int, str, str, Iterable[str]]]
-              ) -> dict[str, list[tuple[str, str]]]:
+Row = tuple[date, str, str, Iterable[str]]  # local day and time, job, recipients
+
+
+def _expected(rows: Iterable[Row]) -> dict[str, list[tuple[str, str]]]:
+    """Every job's messages as Dst.of lists them: (local time, channel), in order."""
     found: dict[str, list[tuple[str, str]]] = {job: [] for job in jobs.JOBS}
     for day, at, job, whom in sorted(rows, key=lambda r: (r[0], r[1])):
-        moment = f"{friday + timedelta(days=day):%a %m-%d} {at}"
-        found[job] += [(moment, CHANNEL if w == "#" else f"D{w}") for w in whom]
+        found[job] += [(f"{day:%a %m-%d} {at}", CHANNEL if w == "#" else f"D{w}")
+                       for w in whom]
     return found
 
 
-def _moments(dst: Dst, friday: date, expected: dict[str, list[tuple[str, str]]]
-             ) -> list[datetime]:
-    days = {f"{friday + timedelta(days=d):%a %m-%d}": friday + timedelta(days=d)
-            for d in range(7)}
-    return [datetime.combine(days[when[:9]], time.fromisoformat(when[10:]), tzinfo=dst.zone)
-            for sent in expected.values() for when, _ in sent]
+def _moments(zone: ZoneInfo, rows: Iterable[Row]) -> list[datetime]:
+    return [datetime.combine(day, time.fromisoformat(at), tzinfo=zone) for day, at, _, _ in rows]
 
 
 @pytest.mark.parametrize("change", list(CHANGES))
@@ -230,10 +229,86 @@ def test_every_job_across_a_weekend_change(make, change: str) -> None:  # noqa: 
     dst = make(zone, calibration=f"{monday} 10:00")
     dst.lead(f"{friday} 10:00")
     dst.action(monday, f"{friday} 08:00")
-    rows = list(WEEK) + [(day, at, job, whom) for day, at, posts in extra
-                         for job, whom in posts]
-    expected = _expected(friday, rows)
+    rows = [(friday + timedelta(days=day), at, job, whom) for day, at, job, whom in WEEK]
+    rows += [(friday + timedelta(days=day), at, job, whom) for day, at, posts in extra
+             for job, whom in posts]
     dst.sweep(f"{friday} 00:00", f"{friday + timedelta(days=5)} 13:00",
-              around=_moments(dst, friday, expected), nights=[night])
+              around=_moments(zone, rows), nights=[night])
     # Before the change and after it, each message once, at its local time.
-    assert {job: dst.of(job) for job in jobs.JOBS} == expected
+    assert {job: dst.of(job) for job in jobs.JOBS} == _expected(rows)
+
+
+# ----------------------------------------------------------------- the gap, the repeated hour
+
+def test_times_in_spring_forwards_gap_fire_once_an_hour_later(make) -> None:  # noqa: ANN001
+    """Jerusalem springs forward on Friday 27 March 2026 at 02:00 (a working day): a team whose
+    times are 02:30, which that Friday never reaches, gets them once, at 03:30."""
+    thursday, friday, monday, tuesday = (date(2026, 3, d) for d in (26, 27, 30, 31))
+    dst = make(JERUSALEM, times={"checkin": "02:30", "brief": "02:30", "report": "02:30"},
+               calibration=f"{friday} 02:30")
+    dst.lead(f"{thursday} 10:00")
+    rows: list[Row] = [
+        (thursday, "02:30", "checkin-reminder", [REP]),
+        (thursday, "03:30", "calibration", BOTH),  # a day ahead, at the meeting's 03:30
+        (friday, "01:30", "calibration", BOTH),  # an hour (a real one) before 03:30
+        (friday, "03:30", "checkin-reminder", [REP]),
+        (friday, "03:30", "friday-brief", [REP]),
+        (friday, "03:30", "friday-report", [REP, "#"]),
+        (friday, "04:15", "calibration", [BOSS]),  # minutes: 45 minutes after the start
+        (monday, "02:30", "checkin-reminder", [REP]),
+        (monday, "03:30", "calibration", BOTH),  # the nudge, at the meeting's time
+        (monday, "09:00", "alerts", [BOSS]),  # growth
+        # The lead: Thursday's 14 h, Friday's 23 (the day the clock lost an hour), and
+        # Monday's first 11 make 48 working hours; the alert is at the next hour.
+        (monday, "12:00", "alerts", [REP]),
+        (tuesday, "02:30", "checkin-reminder", [REP]),
+        (tuesday, "12:00", "alerts", [BOSS]),  # ... 72: Monday's 24 more and Tuesday's 11
+    ]
+    dst.sweep(f"{thursday} 00:00", f"{tuesday} 13:00", around=_moments(JERUSALEM, rows),
+              nights=[friday])
+    assert {job: dst.of(job) for job in jobs.JOBS} == _expected(rows)
+    [reminder] = [s for s in dst.sent if s.job == "checkin-reminder" and "Fri 27 Mar" in s.text]
+    assert reminder.at == datetime(2026, 3, 27, 0, 30, tzinfo=UTC)  # 03:30 +03:00
+
+
+def test_times_in_fall_backs_repeated_hour_fire_once_the_first_time(make) -> None:  # noqa: ANN001
+    """Cairo falls back at the end of Thursday 29 October 2026 (24:00 -> 23:00, a working
+    day): a team whose check-in and calibration are at 23:30, which that Thursday reaches
+    twice, gets each once, at the first 23:30 (+03:00), and nothing again at the second."""
+    thursday, friday = date(2026, 10, 29), date(2026, 10, 30)
+    dst = make(CAIRO, times={"checkin": "23:30"}, calibration=f"{thursday} 23:30")
+    rows: list[Row] = [
+        (thursday, "22:30", "calibration", BOTH),  # an hour before
+        (thursday, "23:15", "calibration", [BOSS]),  # minutes, 45 minutes after (+02:00 by then)
+        (thursday, "23:30", "checkin-reminder", [REP]),
+        (friday, "15:00", "friday-brief", [REP]),
+        (friday, "17:00", "friday-report", [REP, "#"]),
+        (friday, "23:30", "calibration", BOTH),  # the nudge, the next working day
+        (friday, "23:30", "checkin-reminder", [REP]),
+    ]
+    # From 03:00, so Wednesday's 23:30 is over three hours late (given up, not sent).
+    dst.sweep(f"{thursday} 03:00", f"{friday + timedelta(days=1)} 01:00",
+              around=_moments(CAIRO, rows), nights=[thursday])
+    assert {job: dst.of(job) for job in jobs.JOBS} == _expected(rows)
+    thursdays = [s.at for s in dst.sent if s.job == "checkin-reminder" and "Thu 29" in s.text]
+    assert thursdays == [datetime(2026, 10, 29, 20, 30, tzinfo=UTC)]  # 23:30 +03:00, once
+    packs = [s.at for s in dst.sent if s.job == "calibration"]
+    assert packs[:3] == [datetime(2026, 10, 29, 19, 30, tzinfo=UTC)] * 2 + [
+        datetime(2026, 10, 29, 21, 15, tzinfo=UTC)]  # 22:30 +03:00, then 23:15 +02:00
+
+
+# ----------------------------------------------------------------- the calendar's own rules
+
+@pytest.mark.parametrize(("zone", "day", "hours"), [
+    (JERUSALEM, date(2026, 3, 27), 23), (NEW_YORK, date(2026, 3, 8), 23),
+    (NEW_YORK, date(2026, 11, 1), 25), (CAIRO, date(2026, 10, 29), 25),
+    (BERLIN, date(2026, 3, 29), 23), (BERLIN, date(2026, 10, 25), 25),
+    (BERLIN, date(2026, 3, 30), 24)])
+def test_a_working_day_counts_its_real_length(zone: ZoneInfo, day: date, hours: int) -> None:
+    every_day = lambda d: True  # noqa: E731
+    start = datetime.combine(day - timedelta(days=1), time(12), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(12), tzinfo=zone)
+    assert working_hours_between(start, end, zone, every_day) == 12 + hours + 12
+    assert after_working_hours(start, 12 + hours + 12, zone, every_day) == end
+    assert after_working_hours(start, 12 + hours + 18, zone, every_day) == end + timedelta(
+        hours=6)
