@@ -17,9 +17,10 @@ the gap is read with the offset before the change, so 02:30 on the spring-forwar
 at 03:30 (the same hour after the jump); a time in the repeated hour fires at its first
 occurrence, once.
 
-Ticks: every hour on the hour, every minute within a few minutes of each expected message,
-and every minute through the night of the change: a message due at an unexpected time shows
-up at the first tick after it (an hour early is seen at the hour, never hidden).
+Ticks: every hour on the hour, each expected message's minute and the minute before it, and
+every minute of the two hours around the change: a message due at an unexpected time shows
+up at the first tick after it (an hour early is seen at the hour, never hidden), and one
+sent in both passes of a repeated hour is seen twice.
 """
 
 from __future__ import annotations
@@ -99,19 +100,24 @@ class Dst:
 
     def sweep(self, start: str, end: str, *, around: Iterable[datetime] = (),
               nights: Iterable[date] = ()) -> None:
-        """Tick every job from `start` to `end` (local): hourly, and every minute within
-        three minutes of each moment in `around` and through each night in `nights`
-        (local 21:00 to 05:00: the change and the hours either side)."""
+        """Tick every job from `start` to `end` (local): hourly, at each moment in `around`
+        and the minute before it, and every minute around the change on each day in
+        `nights`."""
         first, last = self.local(start).astimezone(UTC), self.local(end).astimezone(UTC)
         ticks, at = set(), first
         while at <= last:
             ticks.add(at)
             at += timedelta(hours=1)
-        for moment in around:
-            ticks |= {moment.astimezone(UTC) + timedelta(minutes=m) for m in range(-3, 4)}
-        for night in nights:  # the change, and half an hour either side, minute by minute
+        for moment in around:  # not a minute early, not a minute late
+            ticks |= {moment.astimezone(UTC) + timedelta(minutes=m) for m in (-1, 0)}
+        for night in nights:
             change = _change(night, self.zone)
-            ticks |= {change + timedelta(minutes=m) for m in range(-90, 91)}
+            before, after = (change + timedelta(minutes=m) for m in (-1, 1))
+            # Falling back: both passes of the repeated hour; springing forward: the gap
+            # takes no real time, so the minutes either side of the jump.
+            reach = 65 if after.astimezone(self.zone).utcoffset() < before.astimezone(
+                self.zone).utcoffset() else 5
+            ticks |= {change + timedelta(minutes=m) for m in range(-reach, reach + 1)}
         for at in sorted(t for t in ticks if first <= t <= last):
             self.tick(at)
 
