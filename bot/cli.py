@@ -92,9 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     calibration.add_argument("--anchor", type=_day, help="the first day, YYYY-MM-DD (default: "
                              "the first Tuesday on or after the team was created)")
     calibration.add_argument("--time", help="HH:MM in the team's zone (default 10:00)")
+    language = team.add_parser("language", help="the language(s) of the team's channel posts")
+    language.add_argument("name")
+    language.add_argument("value", choices=teams.CHANNEL_LANGS,
+                          help="auto (the first manager's), en, zh, both (the first manager's "
+                          "first), zh+en or en+zh")
     tlist = team.add_parser("list", help="list teams")
     tlist.add_argument("--workspace", help="only this workspace's teams (Slack team id)")
-    for p in (create, add, remove, manager, channel, tz, hol, times, calibration):
+    for p in (create, add, remove, manager, channel, tz, hol, times, calibration, language):
         p.add_argument("--workspace", help="Slack team id (default: the only one, or "
                        "the bot token's)")
 

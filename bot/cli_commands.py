@@ -37,6 +37,11 @@ def _cli_workspace(deps: Deps, explicit: str | None) -> str:
     return "T0LOCAL"
 
 
+CHANNEL_LANG_WORDS = {"auto": "the first manager's language", "en": "English", "zh": "Chinese",
+                      "both": "Chinese and English, the first manager's language first",
+                      "zh+en": "Chinese, then English", "en+zh": "English, then Chinese"}
+
+
 def cmd_team(args: argparse.Namespace, settings: Settings) -> int:
     deps = Deps.build(settings)
     db.upgrade(deps.engine)
@@ -51,6 +56,7 @@ def cmd_team(args: argparse.Namespace, settings: Settings) -> int:
             print("no teams yet: pacer team create NAME --channel C… --manager U… --members U…")
         for s in summaries:
             print(f"{s.name}\tchannel={s.channel_id or '-'}\ttz={s.tz}\tcurrency={s.currency}"
+                  f"\tlanguage={s.channel_lang}"
                   f"\tmanagers={','.join(s.managers) or '-'}\tmembers={','.join(s.members) or '-'}"
                   + (f"\tworkspace={s.workspace_id}" if several else ""))
         return 0
@@ -107,7 +113,8 @@ def cmd_role(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def team_change(session, args: argparse.Namespace, workspace_id: str, now) -> str:
-    """`pacer team add|remove|manager|channel|tz|holidays`: the store calls /pacer makes."""
+    """`pacer team add|remove|manager|channel|tz|holidays|language`: the store calls /pacer
+    makes."""
     name, command = args.name, args.team_command
     ids = [u for part in getattr(args, "user_ids", []) for u in _ids(part)]
     scope = {"session": session, "workspace_id": workspace_id, "name": name}
@@ -121,6 +128,10 @@ def team_change(session, args: argparse.Namespace, workspace_id: str, now) -> st
         teams.set_channel(**scope, channel_id=args.channel_id)
     elif command == "tz":
         teams.set_tz(**scope, tz=args.tz)
+    elif command == "language":
+        teams.set_channel_lang(**scope, value=args.value)
+        return (f"{name}: channel posts in {CHANNEL_LANG_WORDS[args.value]}; direct messages "
+                "stay in each person's own language")
     elif command == "calibration":
         from bot.services.calibration import set_team_cadence
 

@@ -130,6 +130,7 @@ def team_command(session: Session, deps: Deps, who: Who, sub: str, args: list[st
         return "\n".join(t(lang, "pacer.team_line", name=s.name, tz=s.tz, currency=s.currency,
                            channel=Raw(f"<#{s.channel_id}>") if s.channel_id else "",
                            managers=_mentions(list(s.managers)), reps=len(s.members))
+                         + " · " + channel_lang_text(lang, s.channel_lang)
                          for s in summaries)
     if not args:
         raise Usage(f"pacer.usage_{sub}" if sub in TEAM_SUBCOMMANDS else "pacer.unknown_team",
@@ -308,10 +309,40 @@ def _calibration(session: Session, who: Who, name: str, args: list[str],
         at=team.calibration_time, tz=team.tz), " ".join(args))
 
 
+# What people type for a team's channel-post languages (store.teams.CHANNEL_LANGS).
+CHANNEL_LANG_WORDS = {"english": "en", "英文": "en", "英语": "en", "chinese": "zh", "中文": "zh",
+                      "双语": "both", "自动": "auto", "zh-en": "zh+en", "en-zh": "en+zh",
+                      "zh,en": "zh+en", "en,zh": "en+zh", "zh/en": "zh+en", "en/zh": "en+zh"}
+
+
+def _language(session: Session, who: Who, name: str, args: list[str], now) -> tuple[str, str]:
+    """`/pacer team language East both`: the language(s) of the team's channel posts (the
+    Friday summary, the month- and quarter-end leaderboards); DMs keep each person's own."""
+    word = args[0].lower() if len(args) == 1 else ""
+    value = CHANNEL_LANG_WORDS.get(word, word)
+    if value not in teams.CHANNEL_LANGS:
+        raise Usage("pacer.usage_language", name=name, word=" ".join(args))
+    teams.set_channel_lang(session, workspace_id=who.workspace_id, name=name, value=value)
+    return (t(who.lang, "pacer.language_set", name=name,
+              posts=Raw(channel_lang_text(who.lang, value))), value)
+
+
+_CHANNEL_LANG_KEYS = {"auto": "pacer.channel_lang_auto", "en": "pacer.channel_lang_en",
+                      "zh": "pacer.channel_lang_zh", "both": "pacer.channel_lang_both",
+                      "zh+en": "pacer.channel_lang_zh_en", "en+zh": "pacer.channel_lang_en_zh"}
+
+
+def channel_lang_text(lang: str, value: str) -> str:
+    """A team's channel-post language setting in words (an unknown one reads as auto, as the
+    reports read it)."""
+    return t(lang, _CHANNEL_LANG_KEYS.get(value, _CHANNEL_LANG_KEYS["auto"]))
+
+
 TEAM_SUBCOMMANDS: dict[str, Callable] = {
     "add": _add, "remove": _remove, "manager": _manager, "channel": _channel, "tz": _tz,
     "holidays": _holidays, "times": _times, "names": _names, "calibration": _calibration,
     "away-status": leave.away_status,
+    "language": _language,
 }
 
 

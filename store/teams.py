@@ -36,6 +36,7 @@ class TeamSummary:
     managers: tuple[str, ...]
     members: tuple[str, ...]
     workspace_id: str = ""
+    channel_lang: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ def list_teams(session: Session, *, workspace_id: str | None = None) -> list[Tea
         summaries.append(TeamSummary(
             name=team.name, channel_id=team.channel_id, tz=team.tz, currency=team.currency,
             managers=roster.managers, members=roster.members, workspace_id=team.workspace_id,
+            channel_lang=team.channel_lang,
         ))
     return summaries
 
@@ -322,6 +324,21 @@ def set_calibration(session: Session, *, workspace_id: str, name: str, anchor: d
         team.calibration_anchor = anchor
     session.add(team)
     session.flush()
+    return team
+
+
+# A team's channel-post languages; "both" puts the first manager's language first.
+CHANNEL_LANGS = ("auto", "en", "zh", "both", "zh+en", "en+zh")
+
+
+def set_channel_lang(session: Session, *, workspace_id: str, name: str, value: str) -> Team:
+    """The language(s) the team's channel posts are written in (CHANNEL_LANGS); the DMs keep
+    each person's own language."""
+    team = _team(session, workspace_id=workspace_id, name=name)
+    if value not in CHANNEL_LANGS:
+        raise TeamError("bad_channel_lang", value=value)
+    team.channel_lang = value
+    session.add(team)
     return team
 
 

@@ -45,7 +45,7 @@ def test_team_create_add_list(env: str, capsys: pytest.CaptureFixture) -> None:
     assert out.strip() == "East: holidays of SG; days off: 2026-12-24"
     code, out, _ = run(capsys, "team", "list")
     assert out.strip() == ("East\tchannel=C0NEW\ttz=Asia/Singapore\tcurrency=CNY\t"
-                           "managers=U0KAI,U0LEE,U0MEI\tmembers=U0ALICE,U0BO,U0CARLOS,U0DIA")
+                           "language=auto\tmanagers=U0KAI,U0LEE,U0MEI\tmembers=U0ALICE,U0BO,U0CARLOS,U0DIA")
 
 
 def test_team_errors_are_named_and_exit_2(env: str, capsys: pytest.CaptureFixture) -> None:

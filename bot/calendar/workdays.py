@@ -11,7 +11,7 @@ so the stepping below is our own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -194,13 +194,16 @@ def working_hours_between(start: datetime, end: datetime, tz: ZoneInfo,
     """The hours of [start, end) that fall on working days in zone `tz` (0 if end <= start)."""
     if end <= start:
         return 0.0
+    # In UTC: Python subtracts two datetimes of one zone by their wall clocks, which would
+    # count a 23- or 25-hour day as 24.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     total = 0.0
     day = start.astimezone(tz).date()
     last = end.astimezone(tz).date()
     while day <= last:
         if working(day):
-            begins = max(start, at_local(day, time(0), tz))
-            ends = min(end, end_of_day(day, tz))
+            begins = max(start, at_local(day, time(0), tz).astimezone(UTC))
+            ends = min(end, end_of_day(day, tz).astimezone(UTC))
             if ends > begins:
                 total += (ends - begins).total_seconds() / 3600
         day += timedelta(days=1)
@@ -209,15 +212,16 @@ def working_hours_between(start: datetime, end: datetime, tz: ZoneInfo,
 
 def after_working_hours(start: datetime, hours: float, tz: ZoneInfo,
                         working: Working) -> datetime | None:
-    """The moment `hours` of working time have passed since `start` (the inverse of
+    """The moment (UTC) `hours` of working time have passed since `start` (the inverse of
     working_hours_between); None when the team has no working day in the next
     SEARCH_DAYS * 7 days (a calendar with no working days never lets the clock run)."""
     left = timedelta(hours=hours)
+    start = start.astimezone(UTC)  # real hours (see working_hours_between); the answer in UTC
     day = start.astimezone(tz).date()
     for _ in range(SEARCH_DAYS * 7):
         if working(day):
-            begins = max(start, at_local(day, time(0), tz))
-            ends = end_of_day(day, tz)
+            begins = max(start, at_local(day, time(0), tz).astimezone(UTC))
+            ends = end_of_day(day, tz).astimezone(UTC)
             if ends > begins:
                 if ends - begins >= left:
                     return begins + left

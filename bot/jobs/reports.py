@@ -15,8 +15,9 @@ still worth reading the next morning, a check-in nudge is not: `deliver_report` 
 outbox.deliver with that longer window. Each team's run fans out through the outbox's
 PacedClient (posts to one channel a second apart, DM channels reused).
 
-Languages: each rep's and manager's DM in their own language; the channel post in the first
-manager's language (their Slack locale or Pacer override), English when the team has none.
+Languages: each rep's and manager's DM in their own language; the channel post in the team's
+setting (`pacer team language`): by default the first manager's language (their Slack locale or
+Pacer override), English when the team has none; or English, Chinese, or both in one message.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from bot.render.score import leaderboard_blocks, scorecard_blocks
 from bot.scoring.facts import Period
 from bot.scoring.leaderboard import Leaderboard
 from bot.services.reports import TeamReport, recommendations, rules_for, team_report
-from bot.services.teams import TeamInfo
+from bot.services.teams import TeamInfo, channel_langs
 from store import actions, briefs, teams
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,14 @@ class TeamRun:
         return self.deps.users.profile(self.client, self.info.workspace_id, user_id).lang
 
     @cached_property
-    def channel_lang(self) -> str:
-        return self.lang(self.managers[0]) if self.managers else DEFAULT_LANG
+    def channel_langs(self) -> tuple[str, ...]:
+        """The channel post's languages, in order (the team's setting)."""
+        first = self.lang(self.managers[0]) if self.managers else DEFAULT_LANG
+        return channel_langs(self.info.channel_lang, first)
+
+    def channel_post(self, build: Callable[[str], dict]) -> dict:
+        """The channel post `build(lang)` makes, in the team's language(s)."""
+        return render.in_languages(self.channel_langs, build)
 
     @cached_property
     def _computed(self) -> tuple[TeamReport, TeamReport, object]:
@@ -149,10 +156,10 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
                 deps, client, run.due(FRIDAY_REPORT, "", due_at, per_team=True,
                                       channel=run.channel),
                 now=now, result=result,
-                message=lambda: render.week_summary_blocks(
-                    run.channel_lang, report=run.report, before=run.before,
+                message=lambda: run.channel_post(lambda lang: render.week_summary_blocks(
+                    lang, report=run.report, before=run.before,
                     board=_scored(run.report.board("points", run.rules)), top=BOARD_TOP,
-                    name_quiet=run.info.name_quiet_reps))
+                    name_quiet=run.info.name_quiet_reps)))
         return result
 
     return each_team(deps, team, FRIDAY_REPORT, visit)
@@ -189,10 +196,10 @@ def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: 
                 deliver_report(
                     deps, client, run.due(job, "", due_at, per_team=True, channel=run.channel),
                     now=now, result=result,
-                    message=lambda: leaderboard_blocks(
-                        run.channel_lang, report=run.report,
+                    message=lambda: run.channel_post(lambda lang: leaderboard_blocks(
+                        lang, report=run.report,
                         board=_scored(run.report.board("points", run.rules)),
-                        in_channel=True))
+                        in_channel=True)))
             return result
 
         return each_team(deps, team, job, visit)

@@ -4,7 +4,7 @@ bot/render/score.py's."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -28,6 +28,7 @@ from bot.services.reports import RepReport, TeamReport
 TOUCH_KINDS = ("call", "visit", "email")
 BRIEF_FIELDS = ("progress", "wins", "blockers", "next_focus")
 MAX_SECTIONS = 40  # of Slack's 50 blocks a message, leaving room for the rest
+MAX_BLOCKS = 50  # Slack's limit per message
 
 
 def _sections(lines: Sequence[str]) -> list[dict]:
@@ -209,3 +210,24 @@ def not_on_team_blocks(lang: str, *, user_id: str, period: Period) -> dict:
     text = t(lang, "score.not_yet", user=Raw(f"<@{user_id}>"),
              period=format_period(period.label, lang))
     return message(text, [section(text)])
+
+
+# ----------------------------------------------------------------- a channel post's languages
+
+def in_languages(langs: Sequence[str], build: Callable[[str], dict]) -> dict:
+    """A channel post in each of `langs` (bot.services.teams.channel_langs), as one message:
+    the first language's blocks, a divider, then the next's; the notification text and the
+    rest of the message are the first's. When both do not fit Slack's 50 blocks, the first
+    language alone, closed by a line in the other saying so: half a second version would
+    read as the whole of it."""
+    first = build(langs[0])
+    blocks = list(first["blocks"])
+    for lang in langs[1:]:
+        more = build(lang)["blocks"]
+        if len(blocks) + 1 + len(more) <= MAX_BLOCKS:
+            blocks += [{"type": "divider"}, *more]
+        else:
+            shown = {"en": "reports.language_en", "zh": "reports.language_zh"}[langs[0]]
+            note = context(t(lang, "reports.one_language", language=Raw(t(lang, shown))))
+            blocks = [*blocks[:MAX_BLOCKS - 1], note]
+    return {**first, "blocks": blocks}

@@ -61,6 +61,7 @@ class TeamInfo:
     # Each person's away spells (reps and managers; /pacer away), from AWAY_BACK ago on.
     away: dict[str, tuple[Span, ...]] = field(default_factory=dict)
     away_status: bool = False  # Slack's status counts as away (`/pacer team away-status`)
+    channel_lang: str = "auto"  # the channel posts' language setting (store.teams.CHANNEL_LANGS)
 
     def working(self, day: date) -> bool:
         return is_working_day(day, country=self.country, days_off=self.days_off)
@@ -73,6 +74,16 @@ class TeamInfo:
         """The reps away on `day`, each with the last day of their leave (the overview)."""
         return {rep: last for rep in self.reps
                 if (last := away_until(day, self.away.get(rep, ()))) is not None}
+
+
+def channel_langs(setting: str, manager_lang: str) -> tuple[str, ...]:
+    """The languages a team's channel post is written in, in order, from its setting and its
+    first manager's language (English when it has none): "auto" is that language alone,
+    "both" that language first and the other after it; an unknown setting reads as "auto"
+    (a value stored by a newer version must not stop the reports)."""
+    other = "en" if manager_lang == "zh" else "zh"
+    return {"en": ("en",), "zh": ("zh",), "zh+en": ("zh", "en"), "en+zh": ("en", "zh"),
+            "both": (manager_lang, other)}.get(setting, (manager_lang,))
 
 
 def working_for(session: Session, team: Team) -> Working:
@@ -158,7 +169,7 @@ def _info(row: Team, roster: rosters.Roster, days_off: Iterable[date],
         report_at=parse_hhmm(row.report_time, time(17, 0)),
         name_quiet_reps=row.name_quiet_reps, managers=roster.managers,
         calibration_anchor=row.calibration_anchor, calibration_at=row.calibration_time,
-        channel_id=row.channel_id,
+        channel_id=row.channel_id, channel_lang=row.channel_lang,
         joined={u: deliveries.aware(roster.joined[u]) for u in reps if u in roster.joined},
         away=dict(gone or {}), away_status=away_status)
 

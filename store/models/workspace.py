@@ -53,6 +53,9 @@ class Team(SQLModel, table=True):
     calibration_time: str = Field(default="10:00", max_length=5)
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     notes_retention_days: int | None = Field(default=None)  # None: the workspace's setting
+    # The language(s) of the team's channel posts (store.teams.CHANNEL_LANGS): "auto" (the
+    # first manager's), "en", "zh", "both" (the first manager's first), "zh+en", "en+zh".
+    channel_lang: str = Field(default="auto", max_length=8)
 
 
 class TeamHoliday(SQLModel, table=True):
