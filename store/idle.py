@@ -10,7 +10,7 @@ are the stage changes they caused.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -62,8 +62,8 @@ def waiting(session: Session, *, team_id: int, stages: Sequence[str],
                      since=_as_utc(r.since)) for r in rows]
 
 
-def lead_touches(session: Session, *, team_id: int, since: datetime,
-                 until: datetime) -> list[LeadTouches]:
+def lead_touches(session: Session, *, team_id: int, since: datetime, until: datetime,
+                 only: Collection[int] | None = None) -> list[LeadTouches]:
     """The team's owned leads that were open at some point in [since, until], each with
     every touch up to `until` (a live log linked to it), every live stage change up to
     `until` (its creation's included) and when it closed, by customer id.
@@ -72,19 +72,24 @@ def lead_touches(session: Session, *, team_id: int, since: datetime,
     team-local day it was recorded on), which touches at the last second of its day, as
     handlers/log.py stamps it. A lead is open from its creation until it entered its current
     won/lost stage (None if it is open now); earlier closed spells that were reopened are not
-    tracked."""
+    tracked. With `only`, just those of these leads (store/idle_gaps.py picks the ones that
+    may have lapsed)."""
     tz = _team_tz(session, team_id)
     since, until = _as_utc(since), _as_utc(until)
     closed_at = _closed_at()
+    chosen = [] if only is None else [C.c.id.in_(sorted(only))]
+    if only is not None and not only:
+        return []
     leads = (
         select(C.c.id, C.c.owner_user_id.label("owner"), C.c.created_at,
                closed_at.label("closed_at"))
         .where(C.c.team_id == team_id, C.c.owner_user_id.is_not(None),
-               C.c.created_at <= until)
+               C.c.created_at <= until, *chosen)
         .subquery("leads")
     )
     open_leads = select(leads.c.id).where(or_(leads.c.closed_at.is_(None),
                                               leads.c.closed_at >= since))
+
     lead_rows = session.exec(
         select(leads.c.id, leads.c.owner, leads.c.created_at, leads.c.closed_at)
         .where(leads.c.id.in_(open_leads)).order_by(leads.c.id)

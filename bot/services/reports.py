@@ -6,6 +6,7 @@ so every view of a period shows the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,7 +27,7 @@ from bot.scoring.rules import Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.targets import TargetResolver
-from store import alerts, annual, ratings, reviews, teams
+from store import alerts, annual, idle_gaps, ratings, reviews, teams
 from store import idle as idle_store
 from store import scoring as facts_store
 from store.models import Team
@@ -91,9 +92,40 @@ def rules_for(session: Session, team_id: int) -> Rules:
     return Rules.from_mapping(teams.rule_overrides(session, team_id=team_id))
 
 
+def lapse_windows(team: Team, period: Period, now: datetime) -> tuple[datetime, datetime]:
+    """When a lapse charged to `period` can be: from its first local midnight to its end or
+    `now`, whichever is first (UTC)."""
+    tz = ZoneInfo(team.tz)
+    start = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return start, min(now, end)
+
+
+def team_reports(session: Session, *, teams: list[Team], period: Period,
+                 now: datetime) -> dict[int, TeamReport]:
+    """`team_report` for many teams (the scheduled reports): the leads that may have lapsed
+    are found for all of them in one query (store/idle_gaps.py)."""
+    rules = {team.id: rules_for(session, team.id) for team in teams}
+    leads = idle_gaps.lapse_candidates(
+        session, windows={team.id: lapse_windows(team, period, now) for team in teams},
+        hours=min((r.points.idle_lead_hours for r in rules.values()), default=48),
+        stages=sorted({s for r in rules.values() for s in r.points.idle_lead_stages}))
+    return {team.id: team_report(session, team=team, period=period, now=now,
+                                 rules=rules[team.id], lead_ids=leads.get(team.id, set()))
+            for team in teams}
+
+
 def team_report(session: Session, *, team: Team, period: Period, now: datetime,
-                rules: Rules | None = None, user_ids: list[str] | None = None) -> TeamReport:
+                rules: Rules | None = None, user_ids: list[str] | None = None,
+                lead_ids: Collection[int] | None = None) -> TeamReport:
+    """The team's numbers for `period` as of `now`. `lead_ids`: the leads that may have lapsed
+    in the period, when the caller has found them (`team_reports`); else found here."""
     rules = rules or rules_for(session, team.id)
+    if lead_ids is None:
+        lead_ids = idle_gaps.lapse_candidates(
+            session, windows={team.id: lapse_windows(team, period, now)},
+            hours=rules.points.idle_lead_hours,
+            stages=rules.points.idle_lead_stages).get(team.id, set())
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
     as_of = min(today, period.end)
@@ -112,7 +144,8 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     since = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
     leads = idle_store.lead_touches(session, team_id=team.id, since=since - timedelta(days=3),
                                      until=min(now, datetime.combine(
-                                         period.end + timedelta(days=1), time(0), tzinfo=tz)))
+                                         period.end + timedelta(days=1), time(0), tzinfo=tz)),
+                                     only=lead_ids)
     off_days = frozenset(off)  # the idle-lead clock runs on the team's working days only
 
     def working(day: date) -> bool:
