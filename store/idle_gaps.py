@@ -42,31 +42,12 @@ from sqlalchemy import (
     union_all,
     values,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from bot.scoring.gaps import span_bounds
-from store.idle import _closed_at
+from store.idle import _closed_at, epoch, touch_epoch
 from store.models import Team
 from store.scoring import SC, A, C, _live, _live_change
-
-
-class epoch(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
-    """Seconds since 1970-01-01 UTC of a stored UTC datetime or a date (its midnight)."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(epoch, "sqlite")
-def _epoch_sqlite(element, compiler, **kw) -> str:  # noqa: ANN001
-    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
-
-
-@compiles(epoch)
-def _epoch_default(element, compiler, **kw) -> str:  # noqa: ANN001
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS FLOAT)"
 
 
 def lapse_candidates(session: Session, *, windows: Mapping[int, tuple[datetime, datetime]],
@@ -114,9 +95,7 @@ def lapse_candidates(session: Session, *, windows: Mapping[int, tuple[datetime, 
                or_(closed_at.is_(None), closed_at >= P.c.since))
         .cte("leads")
     )
-    recorded = epoch(A.c.recorded_at)
-    day_ends = epoch(A.c.occurred_on) + 86400 - leads.c.offset - 1
-    touched = case((recorded < day_ends, recorded), else_=day_ends)
+    touched = touch_epoch(leads.c.offset)
     no_stage = null().cast(String)
     # Each event carries what the last step needs of its lead: joining the leads back to the
     # gaps made SQLite scan them once per gap.

@@ -145,7 +145,7 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     leads = idle_store.lead_touches(session, team_id=team.id, since=since - timedelta(days=3),
                                      until=min(now, datetime.combine(
                                          period.end + timedelta(days=1), time(0), tzinfo=tz)),
-                                     only=lead_ids)
+                                     only=lead_ids, after=since)
     off_days = frozenset(off)  # the idle-lead clock runs on the team's working days only
 
     def working(day: date) -> bool:

@@ -95,14 +95,17 @@ def compare(session: Session, teams: list[Team], rng: random.Random) -> int:
                                               working=working, stages=stages)
                    if period.start <= at.astimezone(tz).date() <= period.end}
             assert {cid for cid, _ in old} <= picked[team.id]
-            few = idle.lead_touches(session, team_id=team.id, since=since, until=until,
-                                    only=picked[team.id])
-            new = {(lapse.customer_id, lapse.at)
-                   for owner in {lead.owner for lead in few}
-                   for lapse in points_breakdown(RepFacts(user_id=owner), few, period=period,
-                                                 now=now, tz=tz, rules=rules,
-                                                 working=working).lapses}
-            assert new == old, (team.tz, period, now, hours, stages)
+            for only in (picked[team.id], None):
+                few = idle.lead_touches(session, team_id=team.id, since=since, until=until,
+                                        only=only, after=since)
+                new = {(lapse.customer_id, lapse.at)
+                       for owner in {lead.owner for lead in few}
+                       for lapse in points_breakdown(RepFacts(user_id=owner), few,
+                                                     period=period, now=now, tz=tz,
+                                                     rules=rules, working=working).lapses}
+                assert new == old, (team.tz, period, now, hours, stages, only is None)
+            assert sum(len(lead.touches) for lead in few) < sum(
+                len(lead.touches) for lead in every)  # earlier touches were left out
             seen += len(old)
     return seen
 
