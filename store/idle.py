@@ -10,7 +10,7 @@ are the stage changes they caused.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -53,16 +53,34 @@ def waiting(session: Session, *, team_id: int, stages: Sequence[str],
     """The team's owned leads at one of `stages` whose wait began before `quiet_since`: the
     latest of their last touch (Customer.last_touched_at), creation and last stage change
     (Customer.stage_changed_at), as `lapses` restarts the clock at each; oldest first."""
+    return waiting_many(session, teams={team_id: (tuple(stages), quiet_since)}).get(team_id, [])
+
+
+def waiting_many(session: Session, *, teams: Mapping[int, tuple[Sequence[str], datetime]]
+                 ) -> dict[int, list[IdleLead]]:
+    """`waiting` for many teams in one statement: team id -> (stages, quiet_since). SQL takes
+    every stage any of them watches and the latest quiet_since; each team's own are applied
+    here, on the few rows that come back."""
+    if not teams:
+        return {}
     touched = func.coalesce(C.c.last_touched_at, C.c.created_at)
     since = case((C.c.stage_changed_at > touched, C.c.stage_changed_at), else_=touched)
-    rows = session.exec(
-        select(C.c.id, C.c.name, C.c.owner_user_id, C.c.stage, C.c.tier, since.label("since"))
-        .where(C.c.team_id == team_id, C.c.owner_user_id.is_not(None),
-               C.c.stage.in_(list(stages)), since < _as_utc(quiet_since))
-        .order_by(C.c.owner_user_id, since, C.c.id)
-    ).all()
-    return [IdleLead(id=r.id, name=r.name, owner=r.owner_user_id, stage=r.stage, tier=r.tier,
-                     since=_as_utc(r.since)) for r in rows]
+    stages = sorted({stage for watched, _ in teams.values() for stage in watched})
+    latest = max(_as_utc(quiet) for _, quiet in teams.values())
+    found: dict[int, list[IdleLead]] = {team_id: [] for team_id in teams}
+    for r in session.exec(
+        select(C.c.team_id, C.c.id, C.c.name, C.c.owner_user_id, C.c.stage, C.c.tier,
+               since.label("since"))
+        .where(C.c.team_id.in_(sorted(teams)), C.c.owner_user_id.is_not(None),
+               C.c.stage.in_(stages), since < latest)
+        .order_by(C.c.team_id, C.c.owner_user_id, since, C.c.id)
+    ):
+        watched, quiet = teams[r.team_id]
+        began = _as_utc(r.since)
+        if r.stage in watched and began < _as_utc(quiet):
+            found[r.team_id].append(IdleLead(id=r.id, name=r.name, owner=r.owner_user_id,
+                                             stage=r.stage, tier=r.tier, since=began))
+    return found
 
 
 def lead_touches(session: Session, *, team_id: int, since: datetime, until: datetime,

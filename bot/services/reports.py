@@ -101,31 +101,31 @@ def lapse_windows(team: Team, period: Period, now: datetime) -> tuple[datetime, 
     return start, min(now, end)
 
 
-def team_reports(session: Session, *, teams: list[Team], period: Period,
-                 now: datetime) -> dict[int, TeamReport]:
-    """`team_report` for many teams (the scheduled reports): the leads that may have lapsed
-    are found for all of them in one query (store/idle_gaps.py)."""
+def team_reports(session: Session, *, teams: list[Team], period: Period, now: datetime,
+                 prefilter: bool = False) -> dict[int, TeamReport]:
+    """`team_report` for many teams (the scheduled reports). With `prefilter`, one query for
+    all of them first picks the leads that may have lapsed (store/idle_gaps.py) and only those
+    are read; it pays where few leads lapse, and costs more than it saves where half of them
+    do (benchmarks/scoring.py's seed: see its figures)."""
     rules = {team.id: rules_for(session, team.id) for team in teams}
-    leads = idle_gaps.lapse_candidates(
-        session, windows={team.id: lapse_windows(team, period, now) for team in teams},
-        hours=min((r.points.idle_lead_hours for r in rules.values()), default=48),
-        stages=sorted({s for r in rules.values() for s in r.points.idle_lead_stages}))
+    leads: dict[int, set[int]] = {}
+    if prefilter:
+        leads = idle_gaps.lapse_candidates(
+            session, windows={team.id: lapse_windows(team, period, now) for team in teams},
+            hours=min((r.points.idle_lead_hours for r in rules.values()), default=48),
+            stages=sorted({s for r in rules.values() for s in r.points.idle_lead_stages}))
     return {team.id: team_report(session, team=team, period=period, now=now,
-                                 rules=rules[team.id], lead_ids=leads.get(team.id, set()))
+                                 rules=rules[team.id],
+                                 lead_ids=leads.get(team.id, set()) if prefilter else None)
             for team in teams}
 
 
 def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                 rules: Rules | None = None, user_ids: list[str] | None = None,
                 lead_ids: Collection[int] | None = None) -> TeamReport:
-    """The team's numbers for `period` as of `now`. `lead_ids`: the leads that may have lapsed
-    in the period, when the caller has found them (`team_reports`); else found here."""
+    """The team's numbers for `period` as of `now`. `lead_ids`: only these leads can have
+    lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can."""
     rules = rules or rules_for(session, team.id)
-    if lead_ids is None:
-        lead_ids = idle_gaps.lapse_candidates(
-            session, windows={team.id: lapse_windows(team, period, now)},
-            hours=rules.points.idle_lead_hours,
-            stages=rules.points.idle_lead_stages).get(team.id, set())
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
     as_of = min(today, period.end)
