@@ -22,7 +22,6 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from bot.scoring.facts import LeadTouches
-from bot.scoring.gaps import span_bounds
 from store.scoring import (
     CLOSED_STAGES,
     OPEN_STAGES,
@@ -36,6 +35,7 @@ from store.scoring import (
     _next,
     _team_tz,
 )
+from store.zones import span_bounds
 
 
 @dataclass(frozen=True)

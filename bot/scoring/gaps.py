@@ -7,7 +7,8 @@ working day counts as its local wall-clock length (00:00 to 24:00 compared in th
 ahead of real time by at most the total change of the zone's UTC offset during it. A gap of
 real length at most `hours - variation` can never hold `hours` of working time: such gaps
 need no calendar, which is what lets SQL pick the few candidates (store/idle_gaps.py) and
-lets `lapses` skip most gaps.
+lets `lapses` skip most gaps. (store/zones.py samples offsets the same way for SQL: store/ and
+the scoring core may not import each other.)
 """
 
 from __future__ import annotations
