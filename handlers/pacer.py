@@ -30,8 +30,8 @@ from bot.i18n import (
 )
 from bot.permissions import decide
 from bot.render.blocks import notice_blocks
-from bot.services import away as leave
 from bot.render.home import settings_text
+from bot.services import away as leave
 from bot.services import calibration as cal
 from bot.slack.text import channel_id, tokens, user_id
 from store import admins, audit, prefs, teams

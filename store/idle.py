@@ -10,13 +10,15 @@ are the stage changes they caused.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Float, Select, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from bot.scoring.facts import LeadTouches
@@ -33,6 +35,7 @@ from store.scoring import (
     _next,
     _team_tz,
 )
+from store.zones import span_bounds
 
 
 @dataclass(frozen=True)
@@ -50,20 +53,39 @@ def waiting(session: Session, *, team_id: int, stages: Sequence[str],
     """The team's owned leads at one of `stages` whose wait began before `quiet_since`: the
     latest of their last touch (Customer.last_touched_at), creation and last stage change
     (Customer.stage_changed_at), as `lapses` restarts the clock at each; oldest first."""
+    return waiting_many(session, teams={team_id: (tuple(stages), quiet_since)}).get(team_id, [])
+
+
+def waiting_many(session: Session, *, teams: Mapping[int, tuple[Sequence[str], datetime]]
+                 ) -> dict[int, list[IdleLead]]:
+    """`waiting` for many teams in one statement: team id -> (stages, quiet_since). SQL takes
+    every stage any of them watches and the latest quiet_since; each team's own are applied
+    here, on the few rows that come back."""
+    if not teams:
+        return {}
     touched = func.coalesce(C.c.last_touched_at, C.c.created_at)
     since = case((C.c.stage_changed_at > touched, C.c.stage_changed_at), else_=touched)
-    rows = session.exec(
-        select(C.c.id, C.c.name, C.c.owner_user_id, C.c.stage, C.c.tier, since.label("since"))
-        .where(C.c.team_id == team_id, C.c.owner_user_id.is_not(None),
-               C.c.stage.in_(list(stages)), since < _as_utc(quiet_since))
-        .order_by(C.c.owner_user_id, since, C.c.id)
-    ).all()
-    return [IdleLead(id=r.id, name=r.name, owner=r.owner_user_id, stage=r.stage, tier=r.tier,
-                     since=_as_utc(r.since)) for r in rows]
+    stages = sorted({stage for watched, _ in teams.values() for stage in watched})
+    latest = max(_as_utc(quiet) for _, quiet in teams.values())
+    found: dict[int, list[IdleLead]] = {team_id: [] for team_id in teams}
+    for r in session.exec(
+        select(C.c.team_id, C.c.id, C.c.name, C.c.owner_user_id, C.c.stage, C.c.tier,
+               since.label("since"))
+        .where(C.c.team_id.in_(sorted(teams)), C.c.owner_user_id.is_not(None),
+               C.c.stage.in_(stages), since < latest)
+        .order_by(C.c.team_id, C.c.owner_user_id, since, C.c.id)
+    ):
+        watched, quiet = teams[r.team_id]
+        began = _as_utc(r.since)
+        if r.stage in watched and began < _as_utc(quiet):
+            found[r.team_id].append(IdleLead(id=r.id, name=r.name, owner=r.owner_user_id,
+                                             stage=r.stage, tier=r.tier, since=began))
+    return found
 
 
-def lead_touches(session: Session, *, team_id: int, since: datetime,
-                 until: datetime) -> list[LeadTouches]:
+def lead_touches(session: Session, *, team_id: int, since: datetime, until: datetime,
+                 only: Collection[int] | None = None,
+                 after: datetime | None = None) -> list[LeadTouches]:
     """The team's owned leads that were open at some point in [since, until], each with
     every touch up to `until` (a live log linked to it), every live stage change up to
     `until` (its creation's included) and when it closed, by customer id.
@@ -72,19 +94,26 @@ def lead_touches(session: Session, *, team_id: int, since: datetime,
     team-local day it was recorded on), which touches at the last second of its day, as
     handlers/log.py stamps it. A lead is open from its creation until it entered its current
     won/lost stage (None if it is open now); earlier closed spells that were reopened are not
-    tracked."""
+    tracked. With `only`, just those of these leads (store/idle_gaps.py picks the ones that
+    may have lapsed). With `after`, a touch before another touch that is before `after` is
+    left out: it changes no lapse from `after` on (`lapses(after=...)`), and a lead's years of
+    touches need not travel to Python for a month's report."""
     tz = _team_tz(session, team_id)
     since, until = _as_utc(since), _as_utc(until)
     closed_at = _closed_at()
+    chosen = [] if only is None else [C.c.id.in_(sorted(only))]
+    if only is not None and not only:
+        return []
     leads = (
         select(C.c.id, C.c.owner_user_id.label("owner"), C.c.created_at,
                closed_at.label("closed_at"))
         .where(C.c.team_id == team_id, C.c.owner_user_id.is_not(None),
-               C.c.created_at <= until)
+               C.c.created_at <= until, *chosen)
         .subquery("leads")
     )
     open_leads = select(leads.c.id).where(or_(leads.c.closed_at.is_(None),
                                               leads.c.closed_at >= since))
+
     lead_rows = session.exec(
         select(leads.c.id, leads.c.owner, leads.c.created_at, leads.c.closed_at)
         .where(leads.c.id.in_(open_leads)).order_by(leads.c.id)
@@ -95,12 +124,13 @@ def lead_touches(session: Session, *, team_id: int, since: datetime,
     # it once per log: 300 ms for one team's month instead of a few).
     last_day = until.astimezone(tz).date()
     ends = _DayEnds(tz)
-    for customer_id, day, recorded in session.exec(
-        select(A.c.customer_id, A.c.occurred_on, A.c.recorded_at)
-        .where(A.c.customer_id.in_(open_leads), _live(A), A.c.occurred_on <= last_day,
-               or_(A.c.recorded_at <= until, A.c.occurred_on < last_day))
-        .order_by(A.c.customer_id, A.c.recorded_at)
-    ):
+    touches = (select(A.c.customer_id, A.c.occurred_on, A.c.recorded_at)
+               .where(A.c.customer_id.in_(open_leads), _live(A), A.c.occurred_on <= last_day,
+                      or_(A.c.recorded_at <= until, A.c.occurred_on < last_day)))
+    if after is not None:
+        touches = _superseded_left_out(touches, tz, _as_utc(after), until)
+    for customer_id, day, recorded in session.exec(touches.order_by("customer_id",
+                                                                   "recorded_at")):
         at = ends.touch(_as_date(day), _as_utc(recorded))
         # Each statement re-reads `open_leads`: a lead created by a concurrent write after
         # the first read (reads are not one snapshot on SQLite, nor under PostgreSQL's read
@@ -120,6 +150,51 @@ def lead_touches(session: Session, *, team_id: int, since: datetime,
                         closed_at=_as_utc(row.closed_at) if row.closed_at else None,
                         stages=tuple(changes[row.id]))
             for row in lead_rows]
+
+
+class epoch(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
+    """Seconds since 1970-01-01 UTC of a stored UTC datetime or a date (its midnight)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch, "sqlite")
+def _epoch_sqlite(element, compiler, **kw) -> str:  # noqa: ANN001
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+@compiles(epoch)
+def _epoch_default(element, compiler, **kw) -> str:  # noqa: ANN001
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS FLOAT)"
+
+
+def touch_epoch(offset: ColumnElement | float) -> ColumnElement[float]:
+    """A log's touch time (`_DayEnds`) as seconds, SQL-side, taking the zone's UTC offset as
+    `offset` seconds: exact when the offset is, else off by as much as it is."""
+    recorded = epoch(A.c.recorded_at)
+    day_ends = epoch(A.c.occurred_on) + 86400 - offset - 1
+    return case((recorded < day_ends, recorded), else_=day_ends)
+
+
+def _superseded_left_out(touches: Select, tz: ZoneInfo, after: datetime,
+                         until: datetime) -> Select:
+    """`touches` without those surely before another touch of the same lead that is surely
+    before `after`. "Surely": SQL has no time zones, so it takes the midpoint of the zone's
+    offsets over the years concerned and allows for half their range either way; logs dated
+    outside those years are all kept."""
+    first = date(after.year - 3, 1, 1)
+    low, high, _ = span_bounds(tz, first, until.date() + timedelta(days=2))
+    margin = (high - low) / 2 + 2  # seconds; 2 for the last second and floats
+    inside = A.c.occurred_on >= first + timedelta(days=2)
+    at = case((inside, touch_epoch((low + high) / 2)))
+    sure = case((at + margin < after.timestamp(), at - margin))
+    rows = touches.add_columns(
+        at.label("at"), func.max(sure).over(partition_by=A.c.customer_id).label("bound"),
+    ).subquery("touches")
+    return (select(rows.c.customer_id, rows.c.occurred_on, rows.c.recorded_at)
+            .where(or_(rows.c.bound.is_(None), rows.c.at.is_(None),
+                       rows.c.at + margin >= rows.c.bound)))
 
 
 def _closed_at() -> ColumnElement[datetime]:

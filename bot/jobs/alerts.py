@@ -69,11 +69,12 @@ from bot.render.alerts import (
     pace_blocks,
 )
 from bot.scoring.kbi import BEHIND, kbi_pace
-from bot.services.idle import Waiting, waiting_over
+from bot.services.idle import Clock, Waiting, waiting_over_many
 from bot.services.reports import rules_for
 from bot.services.teams import TeamInfo, team_infos
 from store import alerts as store
 from store import scoring as facts_store
+from store.teams import all_teams
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +100,10 @@ Check = Callable[[Deps, WebClient, TeamInfo, datetime], RunResult]
 def run_alerts(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
     """Every alert for every team; one alert's trouble never stops the others."""
     result = RunResult()
-    checks: dict[str, Check] = {"growth": _growth, "idle": _idle, "pace": _pace,
+    infos = team_infos(deps, team)
+    checks: dict[str, Check] = {"growth": _growth, "idle": _idle_of(infos, now), "pace": _pace,
                                 "bunched": _bunched}
-    for info in team_infos(deps, team):
+    for info in infos:
         client = deps.client_for(info.workspace_id)
         for name, check in checks.items():
             try:
@@ -182,17 +184,65 @@ def _hour_after(mark: datetime) -> datetime:
     return mark.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
-def _idle(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
-    result = RunResult()
+Idle = tuple[int, list[Waiting]]  # an alert's hours for the team, and its leads over them
+
+
+def _idle_of(infos: list[TeamInfo], now: datetime) -> Check:
+    """The idle-lead check of every team in `infos`: the leads waiting now are read for all
+    of them at once, at the first team's check (a few statements a minute, not a few per
+    team); a team whose rules or read failed fails its own check, as before."""
+    waiting: dict[int, dict[int, Idle | Exception]] = {}
+
+    def check(deps: Deps, client: WebClient, info: TeamInfo, at: datetime) -> RunResult:
+        if not waiting:
+            waiting.update(_waiting_now(deps, infos, now))
+        found = {alert: waiting[alert].get(info.id, (0, [])) for alert in waiting}
+        for leads in found.values():
+            if isinstance(leads, Exception):
+                raise leads
+        return _idle(deps, client, info, at, found)  # type: ignore[arg-type]
+
+    return check
+
+
+def _waiting_now(deps: Deps, infos: list[TeamInfo],
+                 now: datetime) -> dict[int, dict[int, Idle | Exception]]:
+    """Per alert (48, 72), per team, the leads waiting longer than its hours by `now`."""
+    clocks: dict[int, dict[int, Clock]] = {IDLE_HOURS: {}, ESCALATE_HOURS: {}}
+    failed: dict[int, Exception] = {}
     with deps.sessions() as session:
-        rules = rules_for(session, info.id)
-    idle_hours = rules.points.idle_lead_hours
-    for alert, hours in ((IDLE_HOURS, idle_hours), (ESCALATE_HOURS, max(ESCALATE_HOURS,
-                                                                         idle_hours + 24))):
-        with deps.sessions() as session:
-            leads = waiting_over(session, team_id=info.id, now=now, hours=hours,
-                                 tz=ZoneInfo(info.tz), working=info.working, rules=rules,
-                                 away=info.away)
+        if len(infos) > 1:
+            all_teams(session)  # one read; rules_for below finds each row in the session
+        for info in infos:
+            try:
+                rules = rules_for(session, info.id)
+            except Exception as exc:  # noqa: BLE001 - the team's own check reports it
+                failed[info.id] = exc
+                continue
+            hours = rules.points.idle_lead_hours
+            for alert, wait in ((IDLE_HOURS, hours),
+                                (ESCALATE_HOURS, max(ESCALATE_HOURS, hours + 24))):
+                clocks[alert][info.id] = Clock(wait, ZoneInfo(info.tz), info.working, rules,
+                                               info.away)
+    found: dict[int, dict[int, Idle | Exception]] = {}
+    for alert, teams in clocks.items():
+        try:
+            with deps.sessions() as session:
+                leads = waiting_over_many(session, teams=teams, now=now)
+            found[alert] = {team_id: (teams[team_id].hours, leads[team_id])
+                            for team_id in teams}
+        except Exception as exc:  # noqa: BLE001 - every team's check reports it
+            log.exception("alerts: reading the idle leads of %d teams failed", len(teams))
+            found[alert] = dict.fromkeys(teams, exc)
+        found[alert].update(failed)
+    return found
+
+
+def _idle(deps: Deps, client: WebClient, info: TeamInfo, now: datetime,
+          waiting: dict[int, Idle]) -> RunResult:
+    result = RunResult()
+    for alert in (IDLE_HOURS, ESCALATE_HOURS):
+        hours, leads = waiting[alert]
         batches: dict[datetime, list[Waiting]] = defaultdict(list)
         for lead in leads:
             due_at = _hour_after(lead.mark)

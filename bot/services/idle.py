@@ -10,13 +10,14 @@ days off stop the clock).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.calendar.workdays import Span, Working, person_working
+from bot.scoring.gaps import ahead_at_most
 from bot.scoring.points import idle_hours, lapse_mark
 from bot.scoring.rules import Rules
 from bot.services.reports import rules_for
@@ -47,19 +48,45 @@ def waiting_over(session: Session, *, team_id: int, now: datetime, hours: int,
     """The team's leads that have waited more than `hours` working hours by `now` (a wait
     of exactly `hours` is still in time), by owner and then the oldest wait first. A lead's
     clock also stops on its owner's away days (`away`: user -> spells; /pacer away)."""
-    found = []
-    away = away or {}
-    # Working hours never exceed wall-clock hours, so SQL can leave out the recent ones.
-    for lead in store.waiting(session, team_id=team_id, stages=rules.points.idle_lead_stages,
-                              quiet_since=now - timedelta(hours=hours)):
-        owner_working = person_working(working, away.get(lead.owner, ()))
-        mark = lapse_mark(lead.since, hours=hours, tz=tz, working=owner_working)
-        if mark is None or mark >= now:
-            continue
-        found.append(Waiting(
-            id=lead.id, name=lead.name, owner=lead.owner, stage=lead.stage, tier=lead.tier,
-            since=lead.since, mark=mark,
-            hours=int(idle_hours(lead.since, now, tz=tz, working=owner_working))))
+    return waiting_over_many(session, teams={team_id: Clock(hours, tz, working, rules,
+                                                            dict(away or {}))},
+                             now=now)[team_id]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One team's idle-lead clock: the hours, its zone, its working days, its rules."""
+
+    hours: int
+    tz: tzinfo
+    working: Working
+    rules: Rules
+    away: Mapping[str, tuple[Span, ...]] = field(default_factory=dict)  # owner -> spells
+
+
+def waiting_over_many(session: Session, *, teams: Mapping[int, Clock],
+                      now: datetime) -> dict[int, list[Waiting]]:
+    """`waiting_over` for many teams, with one query for all of them (the alerts job asks
+    every minute about every team)."""
+    # Working hours never exceed wall-clock hours (bar a DST change, bot/scoring/gaps.py), so
+    # SQL can leave out the leads quiet for less than `hours` minus that: the rest are few.
+    leads = store.waiting_many(session, teams={
+        team_id: (clock.rules.points.idle_lead_stages,
+                  now - timedelta(hours=clock.hours) + ahead_at_most(
+                      clock.tz, now - timedelta(hours=clock.hours + 24), now))
+        for team_id, clock in teams.items()})
+    found: dict[int, list[Waiting]] = {}
+    for team_id, clock in teams.items():
+        found[team_id] = []
+        for lead in leads[team_id]:
+            owner_working = person_working(clock.working, clock.away.get(lead.owner, ()))
+            mark = lapse_mark(lead.since, hours=clock.hours, tz=clock.tz, working=owner_working)
+            if mark is None or mark >= now:
+                continue
+            found[team_id].append(Waiting(
+                id=lead.id, name=lead.name, owner=lead.owner, stage=lead.stage, tier=lead.tier,
+                since=lead.since, mark=mark,
+                hours=int(idle_hours(lead.since, now, tz=clock.tz, working=owner_working))))
     return found
 
 

@@ -6,6 +6,7 @@ so every view of a period shows the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,7 +27,7 @@ from bot.scoring.rules import Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.targets import TargetResolver
-from store import alerts, annual, ratings, reviews, teams
+from store import alerts, annual, idle_gaps, ratings, reviews, teams
 from store import away as away_store
 from store import idle as idle_store
 from store import scoring as facts_store
@@ -92,8 +93,39 @@ def rules_for(session: Session, team_id: int) -> Rules:
     return Rules.from_mapping(teams.rule_overrides(session, team_id=team_id))
 
 
+def lapse_windows(team: Team, period: Period, now: datetime) -> tuple[datetime, datetime]:
+    """When a lapse charged to `period` can be: from its first local midnight to its end or
+    `now`, whichever is first (UTC)."""
+    tz = ZoneInfo(team.tz)
+    start = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return start, min(now, end)
+
+
+def team_reports(session: Session, *, teams: list[Team], period: Period, now: datetime,
+                 prefilter: bool = False) -> dict[int, TeamReport]:
+    """`team_report` for many teams (the scheduled reports). With `prefilter`, one query for
+    all of them first picks the leads that may have lapsed (store/idle_gaps.py) and only those
+    are read; it pays where few leads lapse, and costs more than it saves where half of them
+    do (benchmarks/scoring.py's seed: see its figures)."""
+    rules = {team.id: rules_for(session, team.id) for team in teams}
+    leads: dict[int, set[int]] = {}
+    if prefilter:
+        leads = idle_gaps.lapse_candidates(
+            session, windows={team.id: lapse_windows(team, period, now) for team in teams},
+            hours=min((r.points.idle_lead_hours for r in rules.values()), default=48),
+            stages=sorted({s for r in rules.values() for s in r.points.idle_lead_stages}))
+    return {team.id: team_report(session, team=team, period=period, now=now,
+                                 rules=rules[team.id],
+                                 lead_ids=leads.get(team.id, set()) if prefilter else None)
+            for team in teams}
+
+
 def team_report(session: Session, *, team: Team, period: Period, now: datetime,
-                rules: Rules | None = None, user_ids: list[str] | None = None) -> TeamReport:
+                rules: Rules | None = None, user_ids: list[str] | None = None,
+                lead_ids: Collection[int] | None = None) -> TeamReport:
+    """The team's numbers for `period` as of `now`. `lead_ids`: only these leads can have
+    lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can."""
     rules = rules or rules_for(session, team.id)
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
@@ -113,7 +145,8 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     since = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
     leads = idle_store.lead_touches(session, team_id=team.id, since=since - timedelta(days=3),
                                      until=min(now, datetime.combine(
-                                         period.end + timedelta(days=1), time(0), tzinfo=tz)))
+                                         period.end + timedelta(days=1), time(0), tzinfo=tz)),
+                                     only=lead_ids, after=since)
     off_days = frozenset(off)  # the idle-lead clock runs on the team's working days only
 
     def working(day: date) -> bool:

@@ -1,0 +1,62 @@
+"""The leads waiting now, read for many teams in one statement (store/idle.waiting_many, used
+by the alerts job every minute), are exactly those of the per-team query it replaced, kept
+here as the reference; and the alerts' service answer (waiting_over_many) is each team's
+waiting_over. Randomized worlds from benchmarks/seed.py, random clocks, hours and stages."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func
+from sqlmodel import Session, select
+
+from benchmarks.seed import seed
+from bot.calendar.workdays import is_working_day
+from bot.scoring.rules import Rules
+from bot.services.idle import Clock, waiting_over_many
+from store import db, idle
+from store.models import Team
+from store.scoring import C
+from tests.store.test_idle_gaps import END
+
+
+def reference_waiting(session: Session, team_id: int, stages: Sequence[str],
+                      quiet_since: datetime) -> list[tuple]:
+    touched = func.coalesce(C.c.last_touched_at, C.c.created_at)
+    since = case((C.c.stage_changed_at > touched, C.c.stage_changed_at), else_=touched)
+    return [tuple(r) for r in session.exec(
+        select(C.c.id, C.c.owner_user_id, C.c.stage)
+        .where(C.c.team_id == team_id, C.c.owner_user_id.is_not(None),
+               C.c.stage.in_(list(stages)), since < quiet_since)
+        .order_by(C.c.owner_user_id, since, C.c.id)).all()]
+
+
+def test_waiting_many_equals_the_per_team_reads(tmp_path) -> None:  # noqa: ANN001
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'w.db'}")
+    db.upgrade(engine)
+    seed(engine, reps=45, days=60, end=END, rng_seed=5)
+    rng = random.Random(5)
+    with Session(engine) as session:
+        teams = list(session.exec(select(Team).order_by(Team.id)).all())
+        seen = 0
+        for _ in range(6):
+            now = datetime.combine(END - timedelta(days=rng.randrange(50)),
+                                   time(rng.randrange(24)), tzinfo=UTC)
+            asked = {t.id: (rng.choice((("lead", "contacted"), ("lead",), ("demo", "lead"))),
+                            now - timedelta(hours=rng.choice((24, 48, 72)))) for t in teams}
+            many = idle.waiting_many(session, teams=asked)
+            for team_id, (stages, quiet) in asked.items():
+                want = reference_waiting(session, team_id, stages, quiet)
+                assert [(w.id, w.owner, w.stage) for w in many[team_id]] == want
+                seen += len(want)
+            clocks = {t.id: Clock(48, ZoneInfo(t.tz), lambda day: is_working_day(
+                day, country="CN"), Rules.from_mapping({})) for t in teams}
+            together = waiting_over_many(session, teams=clocks, now=now)
+            for team_id, clock in clocks.items():
+                alone = waiting_over_many(session, teams={team_id: clock}, now=now)[team_id]
+                assert together[team_id] == alone
+        assert seen > 0
+    engine.dispose()
