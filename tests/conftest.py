@@ -8,6 +8,7 @@ import os
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -134,10 +135,21 @@ class Bot:
     def command(self, text: str, *, user: str = "U0ALICE", command: str = "/log",
                 trigger_id: str | None = None, team: str = WORKSPACE) -> Reply:
         self.counter += 1
+        response_url = self.fake.response_url(str(self.counter))
         body = command_body(command, text, user_id=user, team_id=team, channel_id=CHANNEL,
-                            response_url=self.fake.response_url(str(self.counter)),
-                            trigger_id=trigger_id)
-        return self.post(body, sign(SECRET, body))
+                            response_url=response_url, trigger_id=trigger_id)
+        reply = self.post(body, sign(SECRET, body))
+        if command == "/log" and reply.status == 200 and reply.body == {}:
+            return self.followed_up(reply, response_url)
+        return reply
+
+    def followed_up(self, ack: Reply, response_url: str) -> Reply:
+        """/log acks a saved log with nothing and confirms it by response_url after the ack:
+        that confirmation is the reply a person sees (the ack itself if none came)."""
+        self.settle()
+        path = urllib.parse.urlparse(response_url).path
+        sent = [c for c in self.fake.find("response_url") if c.path == path]
+        return Reply(200, sent[-1].args, ack.headers) if sent else ack
 
     def click(self, action_id: str, value: str, *, user: str = "U0ALICE") -> Reply:
         self.counter += 1

@@ -17,7 +17,17 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar.periods import month_period, quarter_period
 from bot.deps import Deps
-from bot.jobs import alerts, calibration, home, reminders, reports, retention, review, year_end
+from bot.jobs import (
+    alerts,
+    calibration,
+    home,
+    log_followups,
+    reminders,
+    reports,
+    retention,
+    review,
+    year_end,
+)
 from bot.jobs.outbox import RunResult
 from bot.services.privacy import RETENTION_TIME
 from bot.services.teams import BRIEF_TIME, CHECKIN_TIME, TeamInfo, team_infos
@@ -90,6 +100,9 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job(home.JOB, "App Home: republish the dashboards whose data changed", home.run_home,
         "every minute; each changed Home at most once a minute, only for people who opened "
         "theirs", every_minute),
+    Job(log_followups.JOB, "settles /log rows whose follow-up after the ack (customer link, "
+        "App Home marks) a stopped process left undone", log_followups.run_log_followups,
+        "every minute, and when Pacer starts", every_minute, posts=False),
     Job(retention.JOB, "blanks free text older than the notes retention (pacer retention "
         "show); the numbers stay", retention.run_retention,
         f"daily at {RETENTION_TIME:%H:%M} UTC per workspace that set a retention",
