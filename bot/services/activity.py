@@ -108,7 +108,6 @@ def _settle(session: Session, deps: Deps, row: Activity, team: Team | None,
     """The row's team as it is now (the ack used a cached one), and its customer linked."""
     if row.team_id != (team.id if team else None):
         row.team_id = team.id if team else None
-        session.add(row)
     if row.deleted_at is not None or team is None or not row.customer:
         return None  # undone before its follow-up: the undo took back nothing to take back
     return customers.link_activity(session, row, team_id=team.id,
