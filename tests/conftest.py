@@ -107,6 +107,7 @@ class Bot:
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
         self.counter = 0
+        self.confirmations: set[str] = set()  # the response_urls /log confirmations went to
 
     def _serve(self) -> None:
         # waitress has no stop(): close() pulls the socket from under its loop, which may
@@ -149,6 +150,7 @@ class Bot:
         self.settle()
         path = urllib.parse.urlparse(response_url).path
         sent = [c for c in self.fake.find("response_url") if c.path == path]
+        self.confirmations.add(path)
         return Reply(200, sent[-1].args, ack.headers) if sent else ack
 
     def click(self, action_id: str, value: str, *, user: str = "U0ALICE") -> Reply:
@@ -157,6 +159,17 @@ class Bot:
                            action_id=action_id, value=value,
                            response_url=self.fake.response_url(str(self.counter)))
         return self.post(body, sign(SECRET, body))
+
+    def responses(self, count: int = 1, timeout: float = 30.0) -> list:
+        """The replies by response_url other than /log's confirmations, once `count` came."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.fake.find("response_url")
+                     if c.path not in self.confirmations]
+            if len(found) >= count or time.monotonic() > deadline:
+                assert len(found) >= count, f"expected {count} response_url replies: {found}"
+                return found
+            time.sleep(0.01)
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until every listener has finished, including work done after its ack."""
