@@ -1,12 +1,16 @@
-"""`/log` acknowledgement latency of the real bot beside a bare Bolt app, in one run.
+"""`/log` acknowledgement latency and CPU of the real bot beside two baselines, in one run.
 
-Both servers run as their own processes on the same production server (waitress, 16
-threads): `pacer run` itself (migrations, the scheduler ticking, every handler) and
-benchmarks/bare_bolt.py (a Bolt app whose /log only acks). This process plays Slack: a
-loopback fake Web API and CLIENTS threads sending signed form-encoded `/log` commands (English
-and Chinese, some invalid), each firing its next request as soon as the last is answered.
-The servers take turns (bare, Pacer, bare, Pacer) so both see the same machine. It prints
-p50/p95/p99, throughput, the Pacer/bare ratio and the bot's memory (RSS now and at peak).
+Three servers run as their own processes on the same production server (waitress, 16
+threads): benchmarks/bare_bolt.py (a Bolt app whose /log only acks), benchmarks/floor_app.py
+(the same plus one durable INSERT committed before the ack: the least a /log that loses
+nothing can do) and `pacer run` itself (migrations, the scheduler ticking, every handler).
+This process plays Slack: a loopback fake Web API (it also takes Pacer's confirmations by
+response_url) and CLIENTS threads sending signed form-encoded `/log` commands (English and
+Chinese, some invalid), each firing its next request as soon as the last is answered. The
+servers take turns (bare, floor, Pacer, ...) so all see the same machine. It prints
+p50/p95/p99, throughput, the ratios Pacer/floor and floor/bare, each server's CPU per /log
+(its process CPU time over the load, work after the ack included, divided by the requests)
+and memory.
 
 Run: .venv/bin/python benchmarks/ack_vs_bolt.py [REQUESTS] [CLIENTS] [ROUNDS]
 """
@@ -53,6 +57,25 @@ def wait_ready(port: int, path: str, timeout: float = 60) -> None:
     raise SystemExit(f"the server on port {port} did not come up")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def quiet_cpu(pid: int, settle: float = 0.5, timeout: float = 30.0) -> float:
+    """The CPU time once the process has gone quiet: the work after the ack counts too."""
+    deadline = time.monotonic() + timeout
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(settle)
+        now = cpu_seconds(pid)
+        if now - last < 0.02:  # idle (a scheduler tick aside)
+            return now
+        last = now
+    return last
+
+
 def memory(pid: int) -> tuple[int, int]:
     """(RSS now, peak RSS) in MiB, from /proc."""
     found = {}
@@ -63,7 +86,8 @@ def memory(pid: int) -> tuple[int, int]:
     return found.get("VmRSS", 0), found.get("VmHWM", 0)
 
 
-def load(port: int, fake: SlackEmulator, requests: int, clients: int) -> tuple[list, float, int]:
+def load(port: int, pid: int, fake: SlackEmulator, requests: int, clients: int
+         ) -> tuple[list, float, int, float]:
     endpoint = f"http://127.0.0.1:{port}/slack/events"
     failures = []
 
@@ -82,10 +106,12 @@ def load(port: int, fake: SlackEmulator, requests: int, clients: int) -> tuple[l
 
     for i in range(clients):  # warm up: every user's profile cached, as in a running bot
         one(i)
+    cpu = quiet_cpu(pid)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         latencies = sorted(pool.map(one, range(requests)))
-    return latencies, time.perf_counter() - started, len(failures)
+    elapsed = time.perf_counter() - started
+    return latencies, elapsed, len(failures), quiet_cpu(pid) - cpu
 
 
 def main() -> None:
@@ -105,30 +131,33 @@ def main() -> None:
                     "U9999", "--members", ",".join(users), "--tz", "Asia/Shanghai",
                     "--workspace", "T0BENCH"], env=env, cwd=ROOT, check=True,
                    capture_output=True)
-    ports = {"bare": free_port(), "pacer": free_port()}
-    logs = {name: open(f"{workdir}/{name}.log", "w") for name in ports}  # noqa: SIM115
-    procs = {
-        "bare": subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "bare_bolt.py")],
-                                 env={**env, "PORT": str(ports["bare"])}, cwd=ROOT,
-                                 stdout=logs["bare"], stderr=subprocess.STDOUT),
-        "pacer": subprocess.Popen([*pacer, "run"], env={**env, "PORT": str(ports["pacer"])},
-                                  cwd=ROOT, stdout=logs["pacer"], stderr=subprocess.STDOUT),
-    }
-    print(f"servers' logs: {workdir}/bare.log, {workdir}/pacer.log")
-    results: dict[str, list] = {"bare": [], "pacer": []}
-    elapsed = {"bare": 0.0, "pacer": 0.0}
-    failed = {"bare": 0, "pacer": 0}
+    names = ("bare", "floor", "pacer")
+    ports = {name: free_port() for name in names}
+    logs = {name: open(f"{workdir}/{name}.log", "w") for name in names}  # noqa: SIM115
+    here = ROOT / "benchmarks"
+    commands = {"bare": [sys.executable, str(here / "bare_bolt.py")],
+                "floor": [sys.executable, str(here / "floor_app.py")],
+                "pacer": [*pacer, "run"]}
+    procs = {name: subprocess.Popen(commands[name], env={
+        **env, "PORT": str(ports[name]), "FLOOR_DB": f"{workdir}/floor.db"}, cwd=ROOT,
+        stdout=logs[name], stderr=subprocess.STDOUT) for name in names}
+    print(f"servers' logs: {workdir}/{{bare,floor,pacer}}.log")
+    results: dict[str, list] = {name: [] for name in names}
+    elapsed = dict.fromkeys(names, 0.0)
+    cpu = dict.fromkeys(names, 0.0)
+    failed = dict.fromkeys(names, 0)
     try:
-        wait_ready(ports["bare"], "/healthz")
-        wait_ready(ports["pacer"], "/readyz")
+        for name in names:
+            wait_ready(ports[name], "/readyz" if name == "pacer" else "/healthz")
         for _ in range(rounds):
-            for name in ("bare", "pacer"):
-                latencies, seconds, failures = load(ports[name], fake, requests, clients)
+            for name in names:
+                latencies, seconds, failures, used = load(ports[name], procs[name].pid, fake,
+                                                          requests, clients)
                 results[name] += latencies
                 elapsed[name] += seconds
                 failed[name] += failures
-        rss, peak = memory(procs["pacer"].pid)
-        bare_rss, bare_peak = memory(procs["bare"].pid)
+                cpu[name] += used
+        rss = {name: memory(procs[name].pid) for name in names}
     finally:
         for proc in procs.values():
             proc.terminate()
@@ -138,18 +167,23 @@ def main() -> None:
     print(f"/log acknowledgement, {rounds} x {requests} requests from {clients} concurrent "
           f"clients, waitress 16 threads, {database}:")
     quantiles = {}
-    for name, label in (("bare", "bare Bolt (ack only)"), ("pacer", "Pacer (pacer run)")):
+    labels = {"bare": "bare Bolt (ack only)", "floor": "floor (Bolt + 1 INSERT)",
+              "pacer": "Pacer (pacer run)"}
+    for name in names:
         found = sorted(results[name])
         q = statistics.quantiles(found, n=100)
         quantiles[name] = q
-        print(f"  {label:22} p50 {q[49]:7.1f} ms   p95 {q[94]:7.1f} ms   p99 {q[98]:7.1f} ms   "
-              f"max {found[-1]:7.1f} ms   {len(found) / elapsed[name]:5.0f} req/s   "
+        print(f"  {labels[name]:24} p50 {q[49]:6.1f} ms  p95 {q[94]:6.1f} ms  p99 {q[98]:6.1f} "
+              f"ms  max {found[-1]:6.1f} ms  {len(found) / elapsed[name]:5.0f} req/s  "
+              f"CPU/log {1000 * cpu[name] / len(found):5.2f} ms  "
               f"not acknowledged: {failed[name]}")
-    ratio = {p: quantiles["pacer"][i] / quantiles["bare"][i] for p, i in (("p50", 49),
-                                                                         ("p99", 98))}
-    print(f"  ratio Pacer / bare: p50 {ratio['p50']:.1f}x   p99 {ratio['p99']:.1f}x")
-    print(f"  memory: pacer run {rss} MiB now, {peak} MiB peak; bare Bolt {bare_rss} MiB now, "
-          f"{bare_peak} MiB peak")
+    for top, bottom in (("pacer", "floor"), ("pacer", "bare"), ("floor", "bare")):
+        ratio = {p: quantiles[top][i] / quantiles[bottom][i]
+                 for p, i in (("p50", 49), ("p95", 94), ("p99", 98))}
+        print(f"  ratio {top} / {bottom}: " + "   ".join(f"{p} {r:.2f}x"
+                                                       for p, r in ratio.items()))
+    print("  memory (RSS now / peak): " + "; ".join(
+        f"{name} {now} / {peak} MiB" for name, (now, peak) in rss.items()))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ bot/grammar/log.py; saving and what the confirmation shows, bot/services/activit
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
@@ -24,9 +27,13 @@ COMMAND = "/log"
 PICK = re.compile(rf"^{render.PICK_ACTION}")
 
 
-def handle_log(ack: Ack, command: dict, client: WebClient, *, deps: Deps) -> None:
-    # Everything here is a few indexed queries, so the reply rides on the ack itself:
-    # the log is committed before Slack hears back, and nothing is lost to a crash.
+def handle_log(ack: Ack, command: dict, client: WebClient, respond: Respond, *,
+               deps: Deps) -> None:
+    """Before the ack only what makes the log durable: read it (team and customer names from
+    memory), one INSERT that ignores a repeated trigger_id, commit. The ack shows nothing:
+    the confirmation follows by response_url a few milliseconds later (Slack shows one
+    message, not an empty "recorded" and then the real one). A line that can't be read is
+    answered in the ack itself, privately, with a corrected example, and nothing is saved."""
     who = deps.who(client, command)
     text = command.get("text") or ""
     try:
@@ -43,8 +50,50 @@ def handle_log(ack: Ack, command: dict, client: WebClient, *, deps: Deps) -> Non
     else:
         assert parsed.entry is not None
         source = command.get("trigger_id") or f"{who.user_id}:{text}:{deps.clock.now()}"
-        ack(**render.log_saved_blocks(who.lang, logs.save(deps, who, parsed.entry, text,
-                                                          source)))
+        activity_id = logs.record(deps, who, parsed.entry, text, source)
+        ack()
+        if activity_id is None:
+            return  # Slack sent the same command again: the first one's confirmation answers
+        confirm(deps, who, activity_id, respond)
+
+
+def confirm(deps: Deps, who: Who, activity_id: int, respond: Respond) -> None:
+    """After the ack, on Bolt's listener pool: settle the log (customer link, App Home
+    marks) and send its confirmation. One person's follow-ups run one at a time, so a quick
+    second log finds the customer the first one created, and their confirmations don't
+    cross (a bounded wait: each follow-up is a few queries and one response_url post)."""
+    with _lanes.lane((who.workspace_id, who.user_id)):
+        logged = logs.follow_up(deps, who, activity_id)
+        if logged is not None:  # else undone before this could be shown: the undo said so
+            respond(**render.log_saved_blocks(who.lang, logged))
+
+
+class _Lanes:
+    """One lock per person with a follow-up in hand (dropped when the last one is done)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[threading.Lock, int]] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def lane(self, key: tuple[str, str]) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(key, (None, 0))
+            lock = lock or threading.Lock()
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
+_lanes = _Lanes()
 
 
 def handle_undo(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, *,

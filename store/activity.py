@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
 
 from bot.grammar.kinds import LogEntry
@@ -58,14 +60,57 @@ def add(session: Session, *, workspace_id: str, user_id: str, team_id: int | Non
     return Saved(row, created=True)
 
 
+def insert_once(session: Session, *, workspace_id: str, user_id: str, team_id: int | None,
+                entry: LogEntry, text: str, source: str, now: datetime) -> int | None:
+    """/log's one statement before its ack: the row, unless a request with the same source
+    (Slack's trigger_id: a retry) is recorded already (then None). One INSERT ... ON CONFLICT
+    DO NOTHING RETURNING id, no read first and no savepoint; being Core, it is not seen by the
+    App Home marks (store/homes.py), which `claim_settle` owes after the ack with the rest."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Activity.__table__).values(
+        workspace_id=workspace_id, user_id=user_id, team_id=team_id, kind=entry.kind,
+        count=entry.count, customer=entry.customer, amount=entry.amount,
+        currency=entry.currency, new_customer=entry.new_customer,
+        no_objections=entry.no_objections, amount_due=entry.amount_due, due_on=entry.due_on,
+        occurred_on=entry.day, note=entry.note, text=text[:1000], source=source[:128],
+        recorded_at=now, settle_pending=True,
+    ).on_conflict_do_nothing(index_elements=["workspace_id", "source"])
+    return session.execute(statement.returning(Activity.__table__.c.id)).scalar()
+
+
+def claim_settle(session: Session, *, activity_id: int) -> Activity | None:
+    """Take on a row's owed follow-up (None: already done, by this process or another). The
+    conditional UPDATE is the claim, so a worker and the repair job never both do it; the row
+    is then marked changed for the ORM, so the commit marks its App Homes stale."""
+    claimed = session.execute(
+        update(Activity).where(Activity.id == activity_id, Activity.settle_pending.is_(True))
+        .values(settle_pending=False)).rowcount
+    if not claimed:
+        return None
+    row = session.get(Activity, activity_id, populate_existing=True)
+    flag_modified(row, "settle_pending")
+    return row
+
+
+def settle_owed(session: Session, *, before: datetime, limit: int = 200) -> list[int]:
+    """Rows whose follow-up is still owed and was recorded before `before`: left by a
+    process that died after the ack (newer ones are most likely in a live worker's hands)."""
+    return list(session.exec(
+        select(Activity.id).where(Activity.settle_pending.is_(True),
+                                  Activity.recorded_at < before)
+        .order_by(Activity.id).limit(limit)).all())
+
+
 def by_source(session: Session, *, workspace_id: str, source: str) -> Activity | None:
     return session.exec(
         select(Activity).where(Activity.workspace_id == workspace_id, Activity.source == source)
     ).first()
 
 
-def get(session: Session, *, workspace_id: str, activity_id: int) -> Activity | None:
-    row = session.get(Activity, activity_id)
+def get(session: Session, *, workspace_id: str, activity_id: int,
+        fresh: bool = False) -> Activity | None:
+    """A row of this workspace; `fresh` reads it again even if the session holds it."""
+    row = session.get(Activity, activity_id, populate_existing=fresh)
     return row if row is not None and row.workspace_id == workspace_id else None
 
 

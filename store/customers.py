@@ -58,6 +58,13 @@ def names_in(session: Session, *, team_id: int, text: str) -> list[str]:
     return sorted((name for name, k in rows if k and k in key), key=len, reverse=True)
 
 
+def names_and_keys(session: Session, *, team_id: int) -> list[tuple[str, str]]:
+    """Every (name, key) of a team's customers: what `names_in` looks through, for /log's
+    cache of them (bot/services/log_cache.py)."""
+    return [(name, key) for name, key in session.exec(
+        select(Customer.name, Customer.key).where(Customer.team_id == team_id))]
+
+
 def get(session: Session, *, team_id: int, customer_id: int) -> Customer | None:
     customer = session.get(Customer, customer_id)
     return customer if customer is not None and customer.team_id == team_id else None

@@ -8,6 +8,7 @@ import os
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -106,6 +107,7 @@ class Bot:
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
         self.counter = 0
+        self.confirmations: set[str] = set()  # the response_urls /log confirmations went to
 
     def _serve(self) -> None:
         # waitress has no stop(): close() pulls the socket from under its loop, which may
@@ -134,10 +136,22 @@ class Bot:
     def command(self, text: str, *, user: str = "U0ALICE", command: str = "/log",
                 trigger_id: str | None = None, team: str = WORKSPACE) -> Reply:
         self.counter += 1
+        response_url = self.fake.response_url(str(self.counter))
         body = command_body(command, text, user_id=user, team_id=team, channel_id=CHANNEL,
-                            response_url=self.fake.response_url(str(self.counter)),
-                            trigger_id=trigger_id)
-        return self.post(body, sign(SECRET, body))
+                            response_url=response_url, trigger_id=trigger_id)
+        reply = self.post(body, sign(SECRET, body))
+        if command == "/log" and reply.status == 200 and reply.body == {}:
+            return self.followed_up(reply, response_url)
+        return reply
+
+    def followed_up(self, ack: Reply, response_url: str) -> Reply:
+        """/log acks a saved log with nothing and confirms it by response_url after the ack:
+        that confirmation is the reply a person sees (the ack itself if none came)."""
+        self.settle()
+        path = urllib.parse.urlparse(response_url).path
+        sent = [c for c in self.fake.find("response_url") if c.path == path]
+        self.confirmations.add(path)
+        return Reply(200, sent[-1].args, ack.headers) if sent else ack
 
     def click(self, action_id: str, value: str, *, user: str = "U0ALICE") -> Reply:
         self.counter += 1
@@ -145,6 +159,17 @@ class Bot:
                            action_id=action_id, value=value,
                            response_url=self.fake.response_url(str(self.counter)))
         return self.post(body, sign(SECRET, body))
+
+    def responses(self, count: int = 1, timeout: float = 30.0) -> list:
+        """The replies by response_url other than /log's confirmations, once `count` came."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.fake.find("response_url")
+                     if c.path not in self.confirmations]
+            if len(found) >= count or time.monotonic() > deadline:
+                assert len(found) >= count, f"expected {count} response_url replies: {found}"
+                return found
+            time.sleep(0.01)
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until every listener has finished, including work done after its ack."""

@@ -22,6 +22,7 @@ from bot.jobs import (
     calibration,
     digest,
     home,
+    log_followups,
     reminders,
     reports,
     retention,
@@ -104,6 +105,9 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job(home.JOB, "App Home: republish the dashboards whose data changed", home.run_home,
         "every minute; each changed Home at most once a minute, only for people who opened "
         "theirs", every_minute),
+    Job(log_followups.JOB, "settles /log rows whose follow-up after the ack (customer link, "
+        "App Home marks) a stopped process left undone", log_followups.run_log_followups,
+        "every minute, and when Pacer starts", every_minute, posts=False),
     Job(retention.JOB, "blanks free text older than the notes retention (pacer retention "
         "show); the numbers stay", retention.run_retention,
         f"daily at {RETENTION_TIME:%H:%M} UTC per workspace that set a retention",

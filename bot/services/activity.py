@@ -18,6 +18,7 @@ from bot.scoring.facts import RepFacts
 from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.points import day_points
 from bot.scoring.rules import DEFAULT_RULES, Rules
+from bot.services import log_cache
 from bot.services.teams import person_working_for
 from store import activity, alerts, customers, teams
 from store.activity import NO_TOTAL, KindTotal
@@ -46,12 +47,71 @@ def read(deps: Deps, who: Who, text: str) -> LogCommand:
     """A /log line read for this rep: in their zone and language, with their team's currency
     and the team's customers it names (known customers anchor the parse). Raises
     LogParseError with the reply's details."""
-    with deps.sessions() as session:
-        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
-        known = customers.names_in(session, team_id=team.id, text=text) if team else []
+    team = log_cache.team_of(deps, who)
+    known = log_cache.customer_names_in(deps, team.id, text) if team else []
     return parse_log(text, now=deps.clock.now(), tz=who.profile.tz,
                      currency=team.currency if team else DEFAULT_CURRENCY, customers=known,
                      rep_lang=who.lang)
+
+
+def record(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> int | None:
+    """/log's part before its ack, only what makes it durable: one INSERT (nothing when a
+    request with this `source`, Slack's trigger_id, was recorded already: a retry), committed.
+    The row's customer link and App Home marks are owed until `follow_up` (or, if this
+    process dies first, the `log-followups` job) does them. Returns the new row's id."""
+    team = log_cache.team_of(deps, who)
+    with deps.sessions() as session:
+        return activity.insert_once(session, workspace_id=who.workspace_id,
+                                    user_id=who.user_id, team_id=team.id if team else None,
+                                    entry=entry, text=text, source=source,
+                                    now=deps.clock.now())
+
+
+def follow_up(deps: Deps, who: Who, activity_id: int) -> Logged | None:
+    """/log's part after its ack: settle the row (its team checked afresh, its customer
+    linked, App Homes marked stale, in one transaction) and say how it counts. None when the
+    log was undone before its confirmation could be shown (the undo's reply said so)."""
+    with deps.sessions() as session:
+        row = activity.claim_settle(session, activity_id=activity_id)
+        claimed = row is not None
+        row = row or activity.get(session, workspace_id=who.workspace_id,
+                                  activity_id=activity_id)  # the repair job settled it
+        if row is None or row.deleted_at is not None:
+            return None
+        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+        found = _settle(session, deps, row, team, who.profile.tz) if claimed else None
+        return logged(session, deps, who, row, created=True, link=found, team=team)
+
+
+def repair(deps: Deps, activity_id: int) -> bool:
+    """Settle a row whose follow-up a dead process left owed (no confirmation: its
+    response_url died with the request). False if someone else settled it meanwhile."""
+    with deps.sessions() as session:
+        row = activity.claim_settle(session, activity_id=activity_id)
+        if row is None:
+            return False
+        team = teams.team_for_user(session, workspace_id=row.workspace_id, user_id=row.user_id)
+        cached = deps.users.cached(row.workspace_id, row.user_id)
+        tz = cached.tz if cached else ZoneInfo(team.tz if team else "UTC")
+        _settle(session, deps, row, team, tz)
+        return True
+
+
+def owed(deps: Deps, *, before: datetime) -> list[int]:
+    """Logs recorded before `before` whose follow-up is still owed (see `repair`)."""
+    with deps.sessions() as session:
+        return activity.settle_owed(session, before=before)
+
+
+def _settle(session: Session, deps: Deps, row: Activity, team: Team | None,
+            tz: ZoneInfo) -> customers.Link | None:
+    """The row's team as it is now (the ack used a cached one), and its customer linked."""
+    if row.team_id != (team.id if team else None):
+        row.team_id = team.id if team else None
+    if row.deleted_at is not None or team is None or not row.customer:
+        return None  # undone before its follow-up: the undo took back nothing to take back
+    return customers.link_activity(session, row, team_id=team.id,
+                                   touched_at=_touched_at(deps.clock.now(), tz, row))
 
 
 def save(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> Logged:
@@ -111,22 +171,31 @@ def link(session: Session, deps: Deps, who: Who, row: Activity, team_id: int, *,
          customer: Customer | None = None, new: bool = False) -> customers.Link:
     """Link a log to its customer (the one named, a `new` one, or the one its name matches)."""
     return customers.link_activity(session, row, team_id=team_id, customer=customer, new=new,
-                                   touched_at=_touched_at(deps, who, row.occurred_on))
+                                   touched_at=_touched_at(deps.clock.now(), who.profile.tz,
+                                                          row))
 
 
-def _touched_at(deps: Deps, who: Who, day: date) -> datetime:
-    """When a log touched its customer: now for today, else the end of that local day."""
-    now = deps.clock.now()
-    if day >= who.today(deps.clock):
-        return now
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=who.profile.tz)
-    return min(now, end.astimezone(UTC) - timedelta(seconds=1))
+def _touched_at(now: datetime, tz: ZoneInfo, row: Activity) -> datetime:
+    """When a log touched its customer: when it was recorded (or now) for a log of that
+    day, else the end of its local day. (A follow-up repaired later still dates the touch
+    to the log, not to the repair.)"""
+    at = min(now, _aware(row.recorded_at)) if row.recorded_at else now
+    end = datetime.combine(row.occurred_on + timedelta(days=1), time(0), tzinfo=tz)
+    return min(at, end.astimezone(UTC) - timedelta(seconds=1))
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite drops the offset
 
 
 def undo(session: Session, deps: Deps, row: Activity) -> bool:
     """Undo a log (and what it did to its customer); False if it was undone already."""
     changed = activity.soft_delete(session, activity=row, now=deps.clock.now())
     if changed:
+        # Read again after the write, which waited for any follow-up settling this row: its
+        # customer link, if that follow-up made one, is what the undo takes back.
+        row = activity.get(session, workspace_id=row.workspace_id, activity_id=row.id,
+                           fresh=True) or row
         customers.unlink_undone(session, row, now=deps.clock.now())
     return changed
 

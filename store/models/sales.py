@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Column, Index, Numeric, UniqueConstraint
+from sqlalchemy import false as sql_false
 from sqlmodel import Field, SQLModel
 
 from store.models.columns import utc_column
@@ -27,6 +28,7 @@ class Activity(SQLModel, table=True):
         # by kind (benchmarks/scoring.py measured both).
         Index("ix_activity_team_day", "team_id", "occurred_on"),
         Index("ix_activity_customer_kind_day", "customer_id", "kind", "occurred_on"),
+        Index("ix_activity_settle_pending", "settle_pending"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -53,6 +55,11 @@ class Activity(SQLModel, table=True):
     source: str = Field(max_length=128)  # the request it came from (trigger_id), for dedupe
     recorded_at: datetime = Field(sa_column=utc_column(nullable=False))
     deleted_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # A /log is committed before its ack; linking its customer and marking App Homes stale
+    # follow after it (handlers/log.py). True until that follow-up is done: a process killed
+    # in between leaves the row for the `log-followups` job to finish (migration 0023).
+    settle_pending: bool = Field(default=False,
+                                 sa_column_kwargs={"server_default": sql_false()})
 
 
 class Customer(SQLModel, table=True):

@@ -78,7 +78,7 @@ def test_an_ambiguous_name_asks_which_customer(bot: Bot) -> None:
     assert labels == ["Acme Corp", "Acme Labs", "New customer: acme", "Undo"]
     corp = buttons(reply)[0]
     bot.click(corp["action_id"], corp["value"])
-    linked = bot.fake.wait_for("response_url")[-1]
+    linked = bot.responses(1)[-1]
     assert linked.args["replace_original"] is True and "moved to *contacted*" in json.dumps(
         linked.args)
     assert customers(bot)["Acme Corp"].stage == "contacted"
@@ -87,7 +87,7 @@ def test_an_ambiguous_name_asks_which_customer(bot: Bot) -> None:
     new = bot.command("visit acme")
     choice = buttons(new)[2]
     bot.click(choice["action_id"], choice["value"])
-    bot.fake.wait_for("response_url", 3)
+    bot.responses(3)
     assert "acme" in customers(bot)
 
 

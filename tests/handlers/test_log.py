@@ -126,11 +126,13 @@ def test_user_text_is_escaped_so_nobody_is_pinged(bot: Bot) -> None:
     assert row.customer == "<!channel> & co"  # stored as typed; escaped only on the way out
 
 
-def test_a_retried_request_is_recorded_once(bot: Bot) -> None:
+def test_a_retried_request_is_recorded_once_and_confirmed_once(bot: Bot) -> None:
     first = bot.command("visit Acme", trigger_id="1.trigger-same")
     again = bot.command("visit Acme", trigger_id="1.trigger-same")
-    assert "✅" in first.text and "Already recorded" in again.text
+    assert "✅" in first.text and "Today: 1 visit" in first.text
+    assert again.status == 200 and again.body == {}  # acked, and nothing more to say
     assert len(rows(bot)) == 1
+    assert len(bot.fake.find("response_url")) == 1  # one confirmation, the first request's
 
 
 def test_concurrent_logs_are_all_recorded(bot: Bot) -> None:
@@ -153,18 +155,18 @@ def test_undo_removes_the_callers_last_log_only(bot: Bot) -> None:
 
 
 def test_undo_button_replaces_the_confirmation_and_is_safe_to_click_twice(bot: Bot) -> None:
-    reply = bot.command("visit Acme")
+    reply = bot.command("visit Acme")  # its confirmation is the first response_url message
     value = undo_value(reply)
     assert bot.click(UNDO_ACTION, value, user="U0BO").status == 200
-    refused = bot.fake.wait_for("response_url")[-1]
+    refused = bot.fake.wait_for("response_url", 2)[-1]
     assert "只有记录人本人可以撤销" in refused.args["text"]  # Bo reads Chinese
     assert len(rows(bot)) == 1
     bot.click(UNDO_ACTION, value)
-    done = bot.fake.wait_for("response_url", 2)[-1]
+    done = bot.fake.wait_for("response_url", 3)[-1]
     assert done.args["replace_original"] is True and "Undone" in done.args["text"]
     assert rows(bot) == []
     bot.click(UNDO_ACTION, value)
-    assert "already undone" in bot.fake.wait_for("response_url", 3)[-1].args["text"]
+    assert "already undone" in bot.fake.wait_for("response_url", 4)[-1].args["text"]
 
 
 def test_list_shows_the_period_with_totals(bot: Bot) -> None:

@@ -10,7 +10,7 @@ from tests.conftest import CHANNEL, WORKSPACE, Bot
 
 def text_of(bot: Bot, nth: int = 1) -> str:
     """The nth reply that came by response_url (they come after the ack)."""
-    call = bot.fake.wait_for("response_url", nth)[nth - 1]
+    call = bot.responses(nth)[nth - 1]
     return json.dumps(call.args, ensure_ascii=False)
 
 
@@ -81,7 +81,7 @@ def test_quarter_review_redistributes_missing_parts(bot: Bot) -> None:
 def test_leaderboard_in_the_team_channel_is_public_elsewhere_private(bot: Bot) -> None:
     seed_month(bot)
     bot.command("month sales", command="/leaderboard")
-    board = bot.fake.wait_for("response_url")[-1].args
+    board = bot.responses(1)[-1].args
     assert board["response_type"] == "in_channel"  # the fixture's channel is East's
     text = json.dumps(board, ensure_ascii=False)
     assert text.index("U0BO") < text.index("U0ALICE")  # 500k beats 120k
@@ -89,7 +89,7 @@ def test_leaderboard_in_the_team_channel_is_public_elsewhere_private(bot: Bot) -
     with bot.deps.sessions() as session:
         teams.set_channel(session, workspace_id=WORKSPACE, name="East", channel_id="C0OTHER")
     bot.command("week touches", command="/leaderboard")
-    assert bot.fake.wait_for("response_url", 2)[-1].args["response_type"] == "ephemeral"
+    assert bot.responses(2)[-1].args["response_type"] == "ephemeral"
     assert CHANNEL
 
 

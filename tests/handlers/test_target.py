@@ -18,7 +18,7 @@ def target(bot: Bot, text: str, user: str = "U0MEI") -> str:
 
 def shown(bot: Bot, text: str, user: str, nth: int) -> str:
     bot.command(text, command="/target", user=user)
-    return json.dumps(bot.fake.wait_for("response_url", nth)[nth - 1].args, ensure_ascii=False)
+    return json.dumps(bot.responses(nth)[nth - 1].args, ensure_ascii=False)
 
 
 def test_a_manager_sets_a_target_with_a_reason_and_the_rep_sees_the_band(bot: Bot) -> None:
