@@ -269,11 +269,11 @@ def worker(url: str, at: str, fresh: str) -> None:
     this process's share, print what it cost (one JSON line)."""
     import json
     deps, slack = bench_deps(url, SETTLE)
-    shared = SharedTick(TickClaims())
     settle = time.process_time()
     if fresh != "fresh":
-        tick_all(deps, shared)
+        tick_all(deps)  # every team (unclaimed): each process meets every code path
         deps.final_keys().clear()
+    shared = SharedTick(TickClaims())
     settle = time.process_time() - settle
     deps.clock = FixedClock(datetime.fromisoformat(at))
     shared.claims.join(deps)

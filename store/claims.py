@@ -46,10 +46,11 @@ def take(session: Session, *, minute: datetime, units: Iterable[str], owner: str
     return got
 
 
-def owners_since(session: Session, *, since: datetime) -> list[str]:
-    """The processes with a claim of any unit from minute `since` on, sorted."""
+def owners_between(session: Session, *, first: datetime, last: datetime) -> list[str]:
+    """The processes with a claim of any unit in the minutes `first` to `last`, sorted."""
     return sorted(session.execute(
-        select(TickClaim.owner).where(TickClaim.minute >= _utc(since)).distinct()).scalars())
+        select(TickClaim.owner).where(TickClaim.minute >= _utc(first),
+                                      TickClaim.minute <= _utc(last)).distinct()).scalars())
 
 
 def claimed(session: Session, *, minute: datetime) -> dict[str, str]:

@@ -77,7 +77,7 @@ class TickClaims:
         with deps.sessions() as session:  # committed first: the others must see it to count
             store.take(session, minute=minute, units=[self._me], owner=self.owner, now=now)
         with deps.sessions() as session:
-            owners = store.owners_since(session, since=minute - MINUTE)
+            owners = store.owners_between(session, first=minute - MINUTE, last=minute)
             if self.owner not in owners:  # pruned meanwhile by a clock far ahead: still here
                 owners = sorted([*owners, self.owner])
             place, count = owners.index(self.owner), len(owners)
