@@ -34,8 +34,9 @@ Several processes (--processes N, PostgreSQL; its database is `bench15_<N>_procs
 scheduler does (bot/services/tick_claims.py), all told to tick at the same moment once every
 one is counted. Each has first ticked at a moment before the teams existed (nothing due,
 nothing written), as a process that has been running a while has imported and cached what a
-tick needs; --fresh times each fresh process's very first tick instead. Printed: each process's CPU and wall of its tick, its teams, its claim step's
-cost, the wall until all were done, and the total CPU against the one-process run. Before
+tick needs; --fresh times each fresh process's very first tick instead. Printed: each
+process's CPU and wall of its tick, its teams, its claim step's cost, the wall until all were
+done, and the total CPU against the one-process run. Before
 each run the ledger is set back to what the warm-up left (the tick's sends deleted) and the
 claims are emptied, so every run does the same work, cold.
 

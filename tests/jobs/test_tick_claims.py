@@ -187,3 +187,18 @@ def test_only_the_scheduler_claims(url: str, fake_slack: FakeSlack) -> None:
     with deps.sessions() as s:
         assert claims.claimed(s, minute=FRIDAY_1730) == {"process:host:other": "host:other"}
     deps.engine.dispose()
+
+
+def test_a_process_whose_clock_runs_ahead_does_not_change_the_count(
+        url: str, fake_slack: FakeSlack) -> None:
+    """Only the claims of this minute and the one before count: a row of a later minute (a
+    process whose clock is ahead, or a benchmark's) does not make a lone process halve."""
+    _, deps = make_deps(url, fake_slack, FixedClock(FRIDAY_1730))
+    seed(deps, 4)
+    ids = team_ids(deps)
+    TickClaims("host:ahead").share(deps, FRIDAY_1730 + 5 * MINUTE, ids)
+    TickClaims("host:gone").share(deps, FRIDAY_1730 - 2 * MINUTE, ids)
+    lone = TickClaims("host:1")
+    assert lone.share(deps, FRIDAY_1730, ids) == set(ids)
+    assert lone.last.processes == 1
+    deps.engine.dispose()
