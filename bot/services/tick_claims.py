@@ -4,7 +4,7 @@ of each working all of them (issue 15). The database is the only coordinator.
 Each minute, at its first job, a process
   1. says it ticks: it claims the unit `process:<owner>` of the minute (its own row);
   2. counts the processes that ticked this minute or the one before (the owners of any claim
-     since then), and takes its place among them, sorted by name;
+     of those two minutes), and takes its place among them, sorted by name;
   3. claims, for the minute, the teams at its positions (team i of the sorted ids when
      i mod count == place) with one INSERT ... ON CONFLICT DO NOTHING RETURNING, and works
      only those it got.

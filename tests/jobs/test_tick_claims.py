@@ -202,3 +202,33 @@ def test_a_process_whose_clock_runs_ahead_does_not_change_the_count(
     assert lone.share(deps, FRIDAY_1730, ids) == set(ids)
     assert lone.last.processes == 1
     deps.engine.dispose()
+
+
+def test_a_process_that_dies_after_claiming_loses_its_teams_two_minutes_not_their_messages(
+        url: str, fake_slack: FakeSlack) -> None:
+    """The dead process claimed its half at 17:30 and sent nothing; the survivor works only
+    its own half at 17:30 and 17:31, every team from 17:32, and what fell due for the dead
+    one's teams (brief, report: catch-up windows of hours) goes out then, once."""
+    _, deps = make_deps(url, fake_slack, FixedClock(FRIDAY_1730))
+    seed(deps, 4)
+    ids = team_ids(deps)
+    survivor = Scheduler(deps, claims=TickClaims("host:1"))
+    dead = TickClaims("host:2")
+    survivor.shared.claims.join(deps)
+    dead.join(deps)
+    lost = dead.share(deps, FRIDAY_1730, ids)
+    assert len(lost) == 2
+    channels = []
+    for minute in range(3):
+        deps.clock = FixedClock(FRIDAY_1730 + minute * MINUTE)
+        for job in jobs.runnable():
+            survivor.tick(job.name)
+        channels.append({c.args["channel"] for c in fake_slack.find("chat.postMessage")})
+    team_of = {info.id: info.name for info in team_infos(deps, None)}
+    lost_channels = {f"C{int(team_of[t].split()[1]):04d}" for t in lost}
+    assert not lost_channels & channels[1]  # waited 17:30 and 17:31
+    assert lost_channels <= channels[2]  # sent at 17:32
+    posts = [(c.args["channel"], str(c.args.get("text"))) for c in
+             fake_slack.find("chat.postMessage")]
+    assert len(posts) == len(set(posts)) == 4 * (1 + 2 * 2)  # summary, 2 reps x brief+report
+    deps.engine.dispose()
