@@ -28,6 +28,19 @@ was drawn (matplotlib loaded), each in a subprocess of its own.
 
 PostgreSQL: a database `bench15_<N>` is created on the server of PACER_TEST_POSTGRES_URL (or
 DATABASE_URL) and dropped afterwards (--keep keeps it, and a later run with --keep reuses it).
+
+Several processes (--processes N, PostgreSQL; its database is `bench15_<N>_procs`): for 1, 2
+... N real processes, each a fresh process that claims its share of the minute as `pacer run`'s
+scheduler does (bot/services/tick_claims.py), all told to tick at the same moment once every
+one is counted. Each has first ticked at a moment before the teams existed (nothing due,
+nothing written), as a process that has been running a while has imported and cached what a
+tick needs; --fresh times each fresh process's very first tick instead. Printed: each
+process's CPU and wall of its tick, its teams, its claim step's cost, the wall until all were
+done, and the total CPU against the one-process run. Before
+each run the ledger is set back to what the warm-up left (the tick's sends deleted) and the
+claims are emptied, so every run does the same work, cold.
+
+    .venv/bin/python benchmarks/tick.py --teams 500 --db pg --processes 3
 """
 
 from __future__ import annotations
@@ -56,8 +69,10 @@ from bot.config import Settings  # noqa: E402
 from bot.deps import Deps  # noqa: E402
 from bot.jobs import outbox  # noqa: E402
 from bot.jobs.scheduler import tick_all  # noqa: E402
+from bot.services.teams import SharedTick  # noqa: E402
+from bot.services.tick_claims import TickClaims  # noqa: E402
 from store import db  # noqa: E402
-from store.models import Delivery, Member, Team, TeamHoliday, TeamMember  # noqa: E402
+from store.models import Delivery, Member, Team, TeamHoliday, TeamMember, TickClaim  # noqa: E402
 
 END = datetime(2026, 11, 20, tzinfo=UTC).date()  # a month of logs up to Friday 20 November
 IDLE = datetime(2026, 11, 17, 7, 17, tzinfo=UTC)
@@ -234,7 +249,100 @@ def rss_figures() -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
-def database(kind: str, n_teams: int, keep: bool) -> tuple[str, str, object]:
+def bench_deps(url: str, now: datetime) -> tuple[Deps, StubSlack]:
+    settings = Settings(database_url=url, bot_token="xoxb-bench", signing_secret="x",
+                        slack_api_url="http://127.0.0.1:9/api/")
+    deps = Deps.build(settings, clock=FixedClock(now))
+    slack = StubSlack()
+    deps._clients.update({ws: slack for ws in ("T0BENCH",)})
+    return deps, slack
+
+
+# A moment before every team was created: a tick there runs every job's code over the
+# process's teams and finds nothing due (nothing is written), as a process that has been
+# ticking for a while has imported, compiled and cached what a tick needs.
+SETTLE = datetime(2020, 1, 6, 1, 0, tzinfo=UTC)
+
+
+def worker(url: str, at: str, fresh: str) -> None:
+    """One of --processes' processes: (unless `fresh`) tick once before the teams existed,
+    as a process that has run for a while; be counted, wait for the go, tick once claiming
+    this process's share, print what it cost (one JSON line)."""
+    import json
+    deps, slack = bench_deps(url, SETTLE)
+    settle = time.process_time()
+    if fresh != "fresh":
+        tick_all(deps)  # every team (unclaimed): each process meets every code path
+        deps.final_keys().clear()
+    shared = SharedTick(TickClaims())
+    settle = time.process_time() - settle
+    deps.clock = FixedClock(datetime.fromisoformat(at))
+    shared.claims.join(deps)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    cpu, wall = time.process_time(), time.perf_counter()
+    results = tick_all(deps, shared)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    claim = shared.claims.last
+    print(json.dumps({"cpu": cpu, "wall": wall, "teams": len(shared.mine),
+                      "sent": sum(r.sent for r in results.values() if r),
+                      "failed": sum(1 if r is None else r.failed for r in results.values()),
+                      "slack": slack.calls, "claim_cpu": claim.cpu, "claim_wall": claim.wall,
+                      "counted": claim.processes, "settle": settle}), flush=True)
+    deps.engine.dispose()
+
+
+def run_processes(url: str, engine: Engine, at: datetime, n: int,
+                  fresh: bool) -> tuple[float, list[dict]]:
+    """n fresh processes tick at `at` together, on a ledger set back to the warm-up's."""
+    import json
+    with engine.begin() as conn:
+        conn.execute(Delivery.__table__.delete().where(Delivery.claimed_by != "bench"))
+        conn.execute(TickClaim.__table__.delete())
+    procs = [subprocess.Popen([sys.executable, __file__, "--worker", url, at.isoformat(),
+                               "fresh" if fresh else "settled"],
+                              cwd=ROOT, text=True, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE) for _ in range(n)]
+    try:
+        for proc in procs:  # every process counted before any claims
+            if proc.stdout.readline().strip() != "ready":
+                raise SystemExit("a tick process did not start")
+        started = time.perf_counter()
+        for proc in procs:
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outs = [json.loads(proc.communicate()[0].splitlines()[-1]) for proc in procs]
+        return time.perf_counter() - started, outs
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+
+
+def processes_figures(url: str, n: int, fresh: bool) -> None:
+    engine = db.make_engine(url)
+    state = "fresh processes" if fresh else "settled processes"
+    try:
+        for name, now in (("idle", IDLE), ("friday 17:30", FRIDAY)):
+            single = None
+            for k in range(1, n + 1):
+                wall, outs = run_processes(url, engine, now, k, fresh)
+                total = sum(o["cpu"] for o in outs)
+                single = single if single is not None else total
+                each = ", ".join(
+                    f"CPU {o['cpu']:.2f} s wall {o['wall']:.2f} s {o['teams']} teams "
+                    f"(claim {o['claim_cpu'] * 1000:.0f} ms CPU, {o['claim_wall'] * 1000:.0f} ms)"
+                    for o in outs)
+                print(f"  {name:<12} tick, {k} process(es) ({state}, cold ledger): wall "
+                      f"until all done "
+                      f"{wall:6.2f} s; total CPU {total:6.2f} s = {total / single:.2f}x the "
+                      f"1-process run; sent {sum(o['sent'] for o in outs)}, failed "
+                      f"{sum(o['failed'] for o in outs)}; each: {each}", flush=True)
+    finally:
+        engine.dispose()
+
+
+def database(kind: str, n_teams: int, keep: bool, suffix: str = "") -> tuple[str, str, object]:
     if kind == "sqlite":
         path = Path(tempfile.gettempdir()) / f"pacer-tick-{n_teams}.db"
         if not keep and path.exists():
@@ -244,7 +352,7 @@ def database(kind: str, n_teams: int, keep: bool) -> tuple[str, str, object]:
     if not base.startswith(("postgres://", "postgresql")):
         raise SystemExit("--db pg needs PACER_TEST_POSTGRES_URL (or DATABASE_URL)")
     admin = create_engine(db.normalise_url(base), isolation_level="AUTOCOMMIT")
-    name = f"bench15_{n_teams}"
+    name = f"bench15_{n_teams}{suffix}"
     with admin.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
                               {"n": name}).first()
@@ -262,20 +370,28 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "pg"), default="sqlite")
     parser.add_argument("--keep", action="store_true",
                         help="keep (and reuse) the seeded database")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="also tick with 1..N real processes sharing the minute (pg)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="with --processes: time each process's first tick (imports, "
+                             "caches and all) instead of a settled process's")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)  # url, moment, fresh
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the warm-up gives up on old alerts, loudly
-    url, label, admin = database(args.db, args.teams, args.keep)
+    if args.worker:
+        worker(*args.worker)
+        return
+    if args.processes and args.db != "pg":
+        raise SystemExit("--processes needs --db pg: processes share a tick on PostgreSQL")
+    suffix = "_procs" if args.processes else ""
+    url, label, admin = database(args.db, args.teams, args.keep, suffix)
     try:
         seeded = prepare(url, args.teams)
         load = os.getloadavg()
         print(f"{label}: {args.teams} teams x {REPS_PER_TEAM} reps, a month of logs "
               f"(seeded in {seeded:.0f} s); {os.cpu_count()} CPUs, load "
               f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}", flush=True)
-        settings = Settings(database_url=url, bot_token="xoxb-bench", signing_secret="x",
-                            slack_api_url="http://127.0.0.1:9/api/")
-        deps = Deps.build(settings, clock=FixedClock(WARM_UP[0]))
-        slack = StubSlack()
-        deps._clients.update({ws: slack for ws in ("T0BENCH",)})
+        deps, slack = bench_deps(url, WARM_UP[0])
         with deps.engine.connect() as conn:
             kept = conn.execute(select(func.count()).select_from(Delivery)).scalar()
         if kept and args.keep:
@@ -300,6 +416,8 @@ def main() -> None:
                       + (f"; sent {fig.sent}" if fig.sent else "")
                       + f"; {len(deps.final_keys())} final keys remembered", flush=True)
         deps.engine.dispose()
+        if args.processes:
+            processes_figures(url, args.processes, args.fresh)
         idle, loaded = rss_figures()
         print(f"  RSS of a process importing `pacer run`'s modules: {idle:.0f} MiB idle, "
               f"{loaded:.0f} MiB after drawing a chart; this process peaked at "
@@ -308,7 +426,7 @@ def main() -> None:
         if admin is not None:
             if not args.keep:
                 with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "bench15_{args.teams}" '
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "bench15_{args.teams}{suffix}" '
                                       "WITH (FORCE)"))
             admin.dispose()
 

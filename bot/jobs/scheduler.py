@@ -6,6 +6,11 @@ never holds the others up. A tick that fires late or piles up collapses into one
 (coalesce, max_instances=1); nothing is lost that way, because each run asks the ledger what
 is still owed rather than remembering what it did. The jobs of one minute share the teams'
 information (bot/services/teams.py: SharedTick), built by the first of them.
+
+Several `pacer run` processes on one database split each minute's teams: the first job of a
+minute claims this process's share (bot/services/tick_claims.py), and every job of the minute
+works only those teams. Only the scheduler claims; `tick_all` and `run_job` work every team
+unless given a claiming SharedTick.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from bot import logs
 from bot.deps import Deps
 from bot.jobs import registry as jobs
 from bot.services.teams import SharedTick, shared_tick
+from bot.services.tick_claims import TickClaims
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +33,15 @@ TICK = timedelta(minutes=1)
 
 
 class Scheduler:
-    def __init__(self, deps: Deps, *, tick: timedelta = TICK) -> None:
+    def __init__(self, deps: Deps, *, tick: timedelta = TICK,
+                 claims: TickClaims | None = None) -> None:
         self.deps = deps
         self.tick_every = tick
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": max(1, int(tick.total_seconds()))})
-        self.shared = SharedTick()
+        self.shared = SharedTick(claims or TickClaims())
 
     def tick(self, name: str) -> jobs.RunResult | None:
         """One job, once, at the injected clock's now. Never raises: a scheduler thread
@@ -42,6 +49,10 @@ class Scheduler:
         return run_once(self.deps, name, self.shared)
 
     def start(self) -> Scheduler:
+        try:  # counted by the other processes from their next minute on
+            self.shared.claims.join(self.deps)
+        except Exception:  # noqa: BLE001 - the first tick claims (and says it) anyway
+            log.exception("could not announce this process to the others sharing the ticks")
         for job in jobs.runnable():
             # First run right away: catching up on what was missed while down comes first.
             # (APScheduler fires on wall-clock time; the job itself reads deps.clock.)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ from bot.calendar.workdays import (
     person_working,
 )
 from bot.deps import Deps
+from bot.services.tick_claims import TickClaims
 from bot.slack.users import zone
 from store import away, deliveries, rosters, teams
 from store.models import Team
@@ -123,7 +124,10 @@ def team_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
     return shared.infos(deps, team)
 
 
-def _build_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
+def _build_infos(deps: Deps, team: str | None,
+                 keep: Callable[[list[int]], set[int]] | None = None) -> list[TeamInfo]:
+    """`keep`: given the teams' ids, those to build (a scheduler process's share of the
+    minute; the others' people are not read)."""
     scope = deps.only_workspace
     with deps.sessions() as session:
         chosen: list[Team] = (
@@ -133,6 +137,9 @@ def _build_infos(deps: Deps, team: str | None) -> list[TeamInfo]:
     for ws in sorted(ws for ws, yes in served.items() if not yes):
         log.debug("skipping the teams of workspace %s: Pacer is not installed there", ws)
     chosen = [row for row in chosen if served[row.workspace_id]]
+    if keep is not None:
+        mine = keep([row.id for row in chosen])
+        chosen = [row for row in chosen if row.id in mine]
     if not chosen:
         return []
     one = chosen[0].id if team else None
@@ -177,12 +184,18 @@ def _info(row: Team, roster: rosters.Roster, days_off: Iterable[date],
 class SharedTick:
     """Team information of the current minute, built by the first job of a scheduler tick
     and read by the others (each job runs in a thread of its own). A change to a team made
-    during a minute is seen from the next tick on."""
+    during a minute is seen from the next tick on.
 
-    def __init__(self) -> None:
+    With `claims` (the scheduler's), only the teams this process claimed for the minute
+    (bot/services/tick_claims.py): several processes on one database split the teams."""
+
+    def __init__(self, claims: TickClaims | None = None) -> None:
         self._lock = threading.Lock()
         self._minute: datetime | None = None
         self._built: dict[tuple[str | None, str | None], list[TeamInfo]] = {}
+        self.claims = claims
+        self.mine: set[int] = set()  # the teams claimed for the minute
+        self._asked: set[int] = set()  # the teams a claim was made over this minute
 
     def infos(self, deps: Deps, team: str | None) -> list[TeamInfo]:
         minute = deps.clock.now().replace(second=0, microsecond=0)
@@ -190,9 +203,20 @@ class SharedTick:
         with self._lock:  # jobs starting together wait for one build rather than each build
             if minute != self._minute:
                 self._minute, self._built = minute, {}
+                self.mine, self._asked = set(), set()
             if key not in self._built:
-                self._built[key] = _build_infos(deps, team)
+                keep = None if self.claims is None else (
+                    lambda ids: self._claim(deps, minute, ids))
+                self._built[key] = _build_infos(deps, team, keep)
             return self._built[key]
+
+    def _claim(self, deps: Deps, minute: datetime, ids: list[int]) -> set[int]:
+        """This process's teams of `ids` this minute: claimed once per team and minute."""
+        fresh = [i for i in ids if i not in self._asked]
+        if fresh:
+            self.mine |= self.claims.share(deps, minute, fresh)
+            self._asked.update(fresh)
+        return self.mine
 
 
 _SHARED: ContextVar[SharedTick | None] = ContextVar("pacer_shared_tick", default=None)

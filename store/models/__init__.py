@@ -21,6 +21,7 @@ from store.models.review import (
 from store.models.sales import STAGES, TIERS, Activity, Brief, Checkin, Customer, StageChange
 from store.models.scores import PeerRating, Rating, TargetRow
 from store.models.system import AuditEntry, Delivery, HomeView, SeenEvent
+from store.models.ticks import TickClaim
 from store.models.workspace import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace
 
 __all__ = [
@@ -29,6 +30,6 @@ __all__ = [
     "Calibration", "CalibrationPair", "Checkin", "Customer", "Delivery", "DigestItem",
     "HomeView", "ImprovementPlan", "Member", "MemberLevel", "MemberPrefs", "PeerRating",
     "PlanCheck", "Rating", "Review", "ReviewEvent", "ReviewRecord", "SeenEvent",
-    "StageChange", "TargetRow", "Team", "TeamHoliday", "TeamMember", "Workspace", "max_length",
+    "StageChange", "TargetRow", "Team", "TeamHoliday", "TeamMember", "TickClaim", "Workspace", "max_length",
     "utc_column",
 ]
