@@ -30,6 +30,6 @@ __all__ = [
     "Calibration", "CalibrationPair", "Checkin", "Customer", "Delivery", "DigestItem",
     "HomeView", "ImprovementPlan", "Member", "MemberLevel", "MemberPrefs", "PeerRating",
     "PlanCheck", "Rating", "Review", "ReviewEvent", "ReviewRecord", "SeenEvent",
-    "StageChange", "TargetRow", "Team", "TeamHoliday", "TeamMember", "TickClaim", "Workspace", "max_length",
-    "utc_column",
+    "StageChange", "TargetRow", "Team", "TeamHoliday", "TeamMember", "TickClaim", "Workspace",
+    "max_length", "utc_column",
 ]

@@ -2,7 +2,7 @@
 away (issue 17 item 2)
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-05 01:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

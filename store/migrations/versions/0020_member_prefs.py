@@ -2,7 +2,7 @@
 digest collected (issue 17)
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0019
 Create Date: 2026-12-05 01:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0020"
-down_revision = "0015"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 zh+en or en+zh
 
 Revision ID: 0021
-Revises: 0015
+Revises: 0020
 Create Date: 2026-12-05 01:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0021"
-down_revision = "0015"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

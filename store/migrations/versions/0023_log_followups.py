@@ -3,7 +3,7 @@ App Home marks come after it (issue 15); `settle_pending` marks a row whose foll
 owed, so a process killed between the two leaves it for the next tick to finish
 
 Revision ID: 0023
-Revises: 0015
+Revises: 0021
 Create Date: 2026-12-05 01:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0015"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
