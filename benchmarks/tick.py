@@ -375,6 +375,9 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true",
                         help="with --processes: time each process's first tick (imports, "
                              "caches and all) instead of a settled process's")
+    parser.add_argument("--processes-only", action="store_true",
+                        help="with --processes: skip this process's own ticks and the memory "
+                             "figures (a kept database, a second look)")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)  # url, moment, fresh
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the warm-up gives up on old alerts, loudly
@@ -400,6 +403,10 @@ def main() -> None:
             took, rows = fill_ledger(deps)
             print(f"  ledger filled as earlier ticks left it: {rows} deliveries in {took:.0f} s",
                   flush=True)
+        if args.processes and args.processes_only:
+            deps.engine.dispose()
+            processes_figures(url, args.processes, args.fresh)
+            return
         counter = count_statements(deps.engine)
         base = floor(deps.engine, counter)
         print(f"  floor (team info reads + the week's sent keys): CPU {base.cpu:.2f} s, wall "
