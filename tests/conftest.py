@@ -27,6 +27,7 @@ from bot.app import create_app
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.deps import Deps
+from bot.followups import FOLLOW_UPS
 from bot.slack.server import wsgi_app
 from bot.slack.signing import action_body, command_body, sign
 from store import db, teams
@@ -172,10 +173,12 @@ class Bot:
             time.sleep(0.01)
 
     def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every listener has finished, including work done after its ack."""
+        """Wait until every listener has finished, including work done after its ack (and
+        /log's follow-ups, on their own pool: handlers/log.py)."""
         deadline = time.monotonic() + timeout
         while (running := self.listeners.running.copy()) and time.monotonic() < deadline:
             wait(running, timeout=deadline - time.monotonic())
+        FOLLOW_UPS.wait(max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
         self.listeners.shutdown(wait=True)
