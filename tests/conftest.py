@@ -147,8 +147,9 @@ class Bot:
 
     def followed_up(self, ack: Reply, response_url: str) -> Reply:
         """/log acks a saved log with nothing and confirms it by response_url after the ack:
-        that confirmation is the reply a person sees (the ack itself if none came)."""
-        self.settle()
+        that confirmation is the reply a person sees (the ack itself if none came). A loaded
+        machine (xdist beside other work) may take seconds: it is waited for, not assumed."""
+        self.settle(timeout=60.0)
         path = urllib.parse.urlparse(response_url).path
         sent = [c for c in self.fake.find("response_url") if c.path == path]
         self.confirmations.add(path)
