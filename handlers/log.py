@@ -3,10 +3,8 @@ bot/grammar/log.py; saving and what the confirmation shows, bot/services/activit
 
 from __future__ import annotations
 
+import logging
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
@@ -14,6 +12,7 @@ from sqlmodel import Session
 
 from bot.calendar.periods import period_bounds
 from bot.deps import Deps, Who
+from bot.followups import FOLLOW_UPS
 from bot.grammar.log import LogParseError
 from bot.i18n import t
 from bot.render import log as render
@@ -22,6 +21,8 @@ from bot.services import activity as logs
 from bot.slack.text import row_id
 from store import activity, customers, teams
 from store.models import Activity
+
+log = logging.getLogger(__name__)
 
 COMMAND = "/log"
 PICK = re.compile(rf"^{render.PICK_ACTION}")
@@ -54,46 +55,26 @@ def handle_log(ack: Ack, command: dict, client: WebClient, respond: Respond, *,
         ack()
         if activity_id is None:
             return  # Slack sent the same command again: the first one's confirmation answers
-        confirm(deps, who, activity_id, respond)
+        FOLLOW_UPS.submit((who.workspace_id, who.user_id), confirm, deps, who, activity_id,
+                          respond)
 
 
 def confirm(deps: Deps, who: Who, activity_id: int, respond: Respond) -> None:
-    """After the ack, on Bolt's listener pool: settle the log (customer link, App Home
-    marks) and send its confirmation. One person's follow-ups run one at a time, so a quick
-    second log finds the customer the first one created, and their confirmations don't
-    cross (a bounded wait: each follow-up is a few queries and one response_url post)."""
-    with _lanes.lane((who.workspace_id, who.user_id)):
+    """After the ack, on the follow-up pool (bot/followups.py): settle the log (customer
+    link, App Home marks) and send its confirmation. One person's follow-ups run one at a
+    time, in order, so a quick second log finds the customer the first one created, and
+    their confirmations don't cross. A failure is logged: a log not settled stays owed to
+    the `log-followups` job."""
+    try:
         logged = logs.follow_up(deps, who, activity_id)
         if logged is not None:  # else undone before this could be shown: the undo said so
             respond(**render.log_saved_blocks(who.lang, logged))
+    except Exception:  # noqa: BLE001 - on a pool thread: nobody else would hear of it
+        log.exception("the follow-up of log %s failed", activity_id)
 
 
-class _Lanes:
-    """One lock per person with a follow-up in hand (dropped when the last one is done)."""
-
-    def __init__(self) -> None:
-        self._locks: dict[tuple[str, str], tuple[threading.Lock, int]] = {}
-        self._guard = threading.Lock()
-
-    @contextmanager
-    def lane(self, key: tuple[str, str]) -> Iterator[None]:
-        with self._guard:
-            lock, users = self._locks.get(key, (None, 0))
-            lock = lock or threading.Lock()
-            self._locks[key] = (lock, users + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._guard:
-                lock, users = self._locks[key]
-                if users == 1:
-                    del self._locks[key]
-                else:
-                    self._locks[key] = (lock, users - 1)
 
 
-_lanes = _Lanes()
 
 
 def handle_undo(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, *,

@@ -1,6 +1,7 @@
-"""How many times, in this process, each kind of data /log reads before its ack has changed:
-a team's roster (teams, memberships) and customers. bot/services/log_cache.py keeps what it
-read with the count it saw first, and reads again once the count moved.
+"""How many times, in this process, each kind of data /log reads from memory has changed: a
+team's roster (teams, their settings and days off, memberships) and customers.
+bot/services/log_cache.py keeps what it read with the count it saw first, and reads again
+once the count moved.
 
 Counted on commit (the rows a flush wrote, collected as store/homes.py collects them), so a
 reader that saw the old count can't keep data from before a commit it raced with. Writes by
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
-from store.models import Customer, Team, TeamMember
+from store.models import Customer, Team, TeamHoliday, TeamMember
 
 ROSTER, CUSTOMERS = "roster", "customers"
 _KEY = "pacer.changed_kinds"
@@ -31,7 +32,7 @@ def count(engine: Engine, kind: str) -> int:
 
 
 def _kind(row: object) -> str | None:
-    if isinstance(row, Team | TeamMember):
+    if isinstance(row, Team | TeamMember | TeamHoliday):
         return ROSTER
     return CUSTOMERS if isinstance(row, Customer) else None
 

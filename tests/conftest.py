@@ -27,6 +27,7 @@ from bot.app import create_app
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.deps import Deps
+from bot.followups import FOLLOW_UPS
 from bot.slack.server import wsgi_app
 from bot.slack.signing import action_body, command_body, sign
 from store import db, teams
@@ -146,8 +147,9 @@ class Bot:
 
     def followed_up(self, ack: Reply, response_url: str) -> Reply:
         """/log acks a saved log with nothing and confirms it by response_url after the ack:
-        that confirmation is the reply a person sees (the ack itself if none came)."""
-        self.settle()
+        that confirmation is the reply a person sees (the ack itself if none came). A loaded
+        machine (xdist beside other work) may take seconds: it is waited for, not assumed."""
+        self.settle(timeout=60.0)
         path = urllib.parse.urlparse(response_url).path
         sent = [c for c in self.fake.find("response_url") if c.path == path]
         self.confirmations.add(path)
@@ -172,10 +174,12 @@ class Bot:
             time.sleep(0.01)
 
     def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every listener has finished, including work done after its ack."""
+        """Wait until every listener has finished, including work done after its ack (and
+        /log's follow-ups, on their own pool: handlers/log.py)."""
         deadline = time.monotonic() + timeout
         while (running := self.listeners.running.copy()) and time.monotonic() < deadline:
             wait(running, timeout=deadline - time.monotonic())
+        FOLLOW_UPS.wait(max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
         self.listeners.shutdown(wait=True)

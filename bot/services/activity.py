@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.calendar.periods import week_bounds, week_period
-from bot.calendar.workdays import working_days
+from bot.calendar.workdays import is_working_day, person_working, working_days
 from bot.deps import Deps, Who
 from bot.grammar.log import LogCommand, LogEntry, parse_log
 from bot.scoring.facts import RepFacts
@@ -19,8 +19,7 @@ from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.points import day_points
 from bot.scoring.rules import DEFAULT_RULES, Rules
 from bot.services import log_cache
-from bot.services.teams import person_working_for
-from store import activity, alerts, customers, teams
+from store import activity, away, customers, teams
 from store.activity import NO_TOTAL, KindTotal
 from store.models import Activity, Customer, Team
 
@@ -68,18 +67,21 @@ def record(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> int
 
 
 def follow_up(deps: Deps, who: Who, activity_id: int) -> Logged | None:
-    """/log's part after its ack: settle the row (its team checked afresh, its customer
-    linked, App Homes marked stale, in one transaction) and say how it counts. None when the
-    log was undone before its confirmation could be shown (the undo's reply said so)."""
+    """/log's part after its ack: settle the row (its team read afresh, its customer linked,
+    App Homes marked stale: one short write transaction, so the acks' INSERTs, which queue
+    for SQLite's one writer, don't wait behind the totals), then say how it counts (reads
+    only). None when the log was undone before its confirmation could be shown (the undo's
+    reply said so)."""
     with deps.sessions() as session:
+        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
         row = activity.claim_settle(session, activity_id=activity_id)
         claimed = row is not None
         row = row or activity.get(session, workspace_id=who.workspace_id,
                                   activity_id=activity_id)  # the repair job settled it
         if row is None or row.deleted_at is not None:
             return None
-        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
         found = _settle(session, deps, row, team, who.profile.tz) if claimed else None
+    with deps.sessions() as session:
         return logged(session, deps, who, row, created=True, link=found, team=team)
 
 
@@ -136,15 +138,20 @@ def logged(session: Session, deps: Deps, who: Who, row: Activity, *, created: bo
     day, week = activity.day_and_week_totals(session, workspace_id=who.workspace_id,
                                              user_id=who.user_id, day=row.occurred_on,
                                              week_start=week_start, week_end=week_end)
-    rules = (Rules.from_mapping(teams.rule_overrides(session, team_id=team.id))
-             if team is not None else DEFAULT_RULES)
+    # The team's rules, days off and reps' joining dates from memory (log_cache.py).
+    calendar = log_cache.calendar_of(deps, team.id) if team is not None else None
+    rules = Rules.from_mapping(calendar.rules) if calendar is not None else DEFAULT_RULES
     today = who.today(deps.clock)
     # The week's working days for this rep (from the day they joined, as on the card); its
     # pace is judged by those up to today, so a back-dated week shows as complete.
-    if team is not None:  # the rep's working days: the team's less their away days
-        working = person_working_for(session, team, who.user_id, today=today)
+    if team is not None and calendar is not None:
+        # The rep's working days: the team's (cached) less their away days (/pacer away).
+        spans = away.spans(session, workspace_id=team.workspace_id, user_ids=[who.user_id],
+                           start=week_start, end_day=week_end).get(who.user_id, ())
+        working = person_working(lambda d: is_working_day(
+            d, country=team.holiday_country, days_off=calendar.days_off), spans)
         days = [d for d in _days(week_start, week_end) if working(d)]
-        joined = alerts.joined(session, team_id=team.id).get(who.user_id)
+        joined = calendar.joined.get(who.user_id)
         if joined is not None:
             first = joined.astimezone(ZoneInfo(team.tz)).date()
             days = [d for d in days if d >= first]

@@ -14,12 +14,13 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date, datetime
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
 
 from bot.deps import Deps, Who
-from store import changes, customers, teams
+from store import alerts, changes, customers, teams
 
 TTL = 30.0  # seconds
 MAX_ENTRIES = 50_000  # people and teams; past it the cache starts over (forgetting costs a read)
@@ -50,6 +51,26 @@ def team_of(deps: Deps, who: Who) -> LogTeam | None:
                                        user_id=who.user_id)
             return LogTeam(team.id, team.currency) if team else None
     return _cached(deps, ("team", who.workspace_id, who.user_id), changes.ROSTER, load)
+
+
+@dataclass(frozen=True)
+class TeamCalendar:
+    """What a /log confirmation needs of its team besides the row: its scoring rule
+    overrides, its own days off and when each rep joined (bot/services/activity.py)."""
+
+    rules: dict
+    days_off: frozenset[date]
+    joined: dict[str, datetime]
+
+
+def calendar_of(deps: Deps, team_id: int) -> TeamCalendar:
+    def load() -> TeamCalendar:
+        with deps.sessions() as session:
+            return TeamCalendar(teams.rule_overrides(session, team_id=team_id),
+                                frozenset(d.day for d in teams.days_off(session,
+                                                                        team_id=team_id)),
+                                alerts.joined(session, team_id=team_id))
+    return _cached(deps, ("calendar", team_id), changes.ROSTER, load)
 
 
 def customer_names_in(deps: Deps, team_id: int, text: str) -> list[str]:

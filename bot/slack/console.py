@@ -23,6 +23,7 @@ from bot.app import create_app
 from bot.clock import OffsetClock
 from bot.config import Settings
 from bot.deps import Deps
+from bot.followups import FOLLOW_UPS
 from bot.i18n import team_error_text
 from bot.slack.emulator import Call, SlackEmulator
 from bot.slack.request import SlackRequest
@@ -233,6 +234,7 @@ class Console:
                 payload = {"text": response.body}
             self.show("reply (only you can see this)", payload, self._response_url())
         self.executor.wait()
+        FOLLOW_UPS.wait()  # /log's confirmation comes from its own pool (handlers/log.py)
         while self.pending_calls:
             self.show_call(self.pending_calls.pop(0))
 

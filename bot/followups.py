@@ -1,0 +1,80 @@
+"""/log's follow-ups after the ack (handlers/log.py: confirm) run on a small pool of their
+own; here so the console and the tests can wait for it as they wait for Bolt's listener pool."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
+
+from bot.logs import with_context
+
+log = logging.getLogger(__name__)
+
+
+class FollowUps:
+    """/log's follow-ups: a small pool of their own, not Bolt's listener pool. Why:
+    - the acks come first. Under a burst, the follow-ups (about 5 ms of CPU each against the
+      ack's 1-2 ms) would otherwise take most of the CPU and the GIL from the threads
+      answering Slack within its 3 seconds; on THREADS threads they queue instead, and the
+      confirmations trail the burst by as much (their response_url stays good 30 minutes);
+    - a slow Slack answering response_url holds these threads only, never a listener thread
+      an ack needs.
+    Bounded threads, unbounded queue: each item is a few ids, and the database, not this
+    queue, is what keeps a log (a process that dies with items queued leaves rows the
+    `log-followups` job settles). At a normal exit the queue is worked off first
+    (concurrent.futures joins its threads); `wait` lets tests and the console see it done."""
+
+    THREADS = 2
+
+    def __init__(self) -> None:
+        self._pool: Executor | None = None
+        self._pending: set[Future] = set()
+        self._queues: dict[object, deque] = {}  # per person, while a runner works on it
+        self._lock = threading.Lock()
+
+    def submit(self, key: object, fn: Callable[..., None], /, *args: object) -> None:
+        """Run `fn(*args)` after the follow-ups of the same `key` (a person) submitted
+        before it: one person's run one at a time, in order, on one thread, so a person
+        waiting on a slow Slack never holds a second thread."""
+        with self._lock:
+            queue = self._queues.get(key)
+            if queue is not None:  # a runner is on this person's queue: it takes this too
+                queue.append((fn, args))
+                return
+            self._queues[key] = deque([(fn, args)])
+            if self._pool is None:
+                self._pool = with_context(ThreadPoolExecutor(
+                    max_workers=self.THREADS, thread_name_prefix="log-follow-up"))
+            future = self._pool.submit(self._run, key)
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _run(self, key: object) -> None:
+        while True:
+            with self._lock:
+                queue = self._queues[key]
+                if not queue:
+                    del self._queues[key]
+                    return
+                fn, args = queue.popleft()
+            try:
+                fn(*args)
+            except Exception:  # noqa: BLE001 - the person's next follow-ups still run
+                log.exception("a /log follow-up failed")
+
+    def _done(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def wait(self, timeout: float = 10.0) -> None:
+        """Until every follow-up submitted so far is done (or `timeout`)."""
+        with self._lock:
+            pending = list(self._pending)
+        wait_for(pending, timeout=timeout)
+
+
+FOLLOW_UPS = FollowUps()
