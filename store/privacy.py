@@ -131,6 +131,9 @@ TABLES: dict[str, Table] = {
         "enterprise_name", "team_name", "bot_user_id", "bot_token", "bot_scopes",
         "bot_refresh_token")),
     "slack_oauth_states": Table(workspace=None),
+    # Which process works which team in a scheduler minute: no person, no workspace column
+    # (`owner` is a process, host:pid, like deliveries.claimed_by).
+    "tick_claims": Table(workspace=None, not_personal=("owner",)),
     # When the person opened and was last shown their App Home: only about them.
     "home_views": Table(people=("user_id",), forget=ERASE),
     # A person's leave (/pacer away): only about them; and who turned on Slack's status.
