@@ -17,17 +17,20 @@ two moments:
 and prints CPU (this process) and wall time of each, the number of SQL statements, beside a
 floor measured in the same run: the bare queries that build every team's information (teams,
 members with their zones, days off: three joined reads) and a read of the ledger's sent keys.
-A tick is run in a fresh process's state ("cold": nothing remembered) and again ("warm": the
-process remembers final delivery keys, as `pacer run` does between ticks).
+A tick is run in a fresh process's state ("cold": a new Deps, as after a restart: no delivery
+key and no profile in memory) and again ("warm": the process remembers final delivery keys and
+profiles, as `pacer run` does between ticks).
 
-Memory: the RSS of a process that imports what `pacer run` imports (idle), and after a chart
-was drawn (matplotlib loaded), each in a subprocess of its own.
+Memory: the RSS of a fresh process (a subprocess) step by step through what `pacer run` does:
+its modules imported; started (migrations checked, the Bolt app built: idle); after an idle
+tick over the benchmark's teams; after a chart was drawn (matplotlib and numpy loaded).
 
     .venv/bin/python benchmarks/tick.py --teams 50
     .venv/bin/python benchmarks/tick.py --teams 2000 --db pg   # PACER_TEST_POSTGRES_URL's server
 
 PostgreSQL: a database `bench15_<N>` is created on the server of PACER_TEST_POSTGRES_URL (or
-DATABASE_URL) and dropped afterwards (--keep keeps it, and a later run with --keep reuses it).
+DATABASE_URL) and dropped afterwards (--keep keeps it, and a later run with --keep reuses it);
+--name PREFIX names it `PREFIX_<N>` instead (runs on one server that must not share one).
 """
 
 from __future__ import annotations
@@ -216,25 +219,59 @@ def fill_ledger(deps: Deps) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
-def rss_figures() -> tuple[float, float]:
-    """RSS (MiB) of a fresh process after importing what `pacer run` imports, then after a
-    chart is drawn (matplotlib and numpy loaded)."""
-    code = ("import sys, os\n"
-            "def rss():\n"
-            "    for line in open('/proc/self/status'):\n"
-            "        if line.startswith('VmRSS'): return int(line.split()[1]) / 1024\n"
-            "import bot.cli, bot.app, bot.jobs.scheduler, bot.slack.server\n"
-            "import bot.jobs.registry\n"
-            "idle = rss()\n"
-            "from bot.render.charts import score_trend_png\n"
-            "score_trend_png(['a', 'b'], [[70, 80]])\n"
-            "print(idle, rss(), 'matplotlib' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+RSS_CODE = """
+import logging, sys
+from benchmarks.tick import IDLE, StubSlack
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.deps import Deps
+
+
+def rss():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmRSS'):
+            return int(line.split()[1]) / 1024
+
+
+logging.disable(logging.WARNING)
+import bot.cli, bot.app, bot.jobs.scheduler, bot.slack.server, bot.jobs.registry  # noqa
+imported = rss()
+from bot.app import create_app
+from bot.jobs.scheduler import tick_all
+from store import db
+settings = Settings(database_url=sys.argv[1], bot_token="xoxb-bench", signing_secret="x",
+                    slack_api_url="http://127.0.0.1:9/api/")
+deps = Deps.build(settings, clock=FixedClock(IDLE))  # as cmd_run: deps, migrations, the app
+db.upgrade(deps.engine)
+create_app(settings, deps)
+started = rss()
+deps._clients.update({"T0BENCH": StubSlack()})
+tick_all(deps)
+ticked = rss()
+from bot.render.charts import score_trend_png
+score_trend_png(['a', 'b'], [[70, 80]])
+print(imported, started, ticked, rss())
+"""
+
+
+@dataclass
+class Memory:
+    imported: float  # MiB after importing what `pacer run` imports
+    started: float  # ... and starting as it does (migrations checked, the app built)
+    ticked: float  # ... and one idle tick over the benchmark's teams
+    charted: float  # ... and a chart drawn (matplotlib and numpy loaded)
+
+
+def rss_figures(url: str) -> Memory:
+    """RSS (MiB) of a fresh process, step by step through what `pacer run` does (all but
+    listening and the scheduler's threads), then a chart (matplotlib, numpy)."""
+    out = subprocess.run([sys.executable, "-c", RSS_CODE, url], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.split()
-    return float(out[0]), float(out[1])
+    return Memory(*(float(x) for x in out[-4:]))
 
 
-def database(kind: str, n_teams: int, keep: bool) -> tuple[str, str, object]:
+def database(kind: str, n_teams: int, keep: bool,
+             prefix: str = "bench15") -> tuple[str, str, object]:
     if kind == "sqlite":
         path = Path(tempfile.gettempdir()) / f"pacer-tick-{n_teams}.db"
         if not keep and path.exists():
@@ -244,7 +281,7 @@ def database(kind: str, n_teams: int, keep: bool) -> tuple[str, str, object]:
     if not base.startswith(("postgres://", "postgresql")):
         raise SystemExit("--db pg needs PACER_TEST_POSTGRES_URL (or DATABASE_URL)")
     admin = create_engine(db.normalise_url(base), isolation_level="AUTOCOMMIT")
-    name = f"bench15_{n_teams}"
+    name = f"{prefix}_{n_teams}"
     with admin.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
                               {"n": name}).first()
@@ -262,9 +299,11 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "pg"), default="sqlite")
     parser.add_argument("--keep", action="store_true",
                         help="keep (and reuse) the seeded database")
+    parser.add_argument("--name", default="bench15",
+                        help="PostgreSQL: the database is NAME_<teams>")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the warm-up gives up on old alerts, loudly
-    url, label, admin = database(args.db, args.teams, args.keep)
+    url, label, admin = database(args.db, args.teams, args.keep, args.name)
     try:
         seeded = prepare(url, args.teams)
         load = os.getloadavg()
@@ -290,8 +329,11 @@ def main() -> None:
               f"{base.wall:.2f} s, {base.statements} statements", flush=True)
         for name, now in (("idle", IDLE), ("friday 17:30", FRIDAY)):
             for state in ("cold", "warm"):
-                if state == "cold":
-                    deps.final_keys().clear()
+                if state == "cold":  # a restarted process: no keys, no profiles in memory
+                    deps.engine.dispose()
+                    deps = Deps.build(settings, clock=FixedClock(now))
+                    deps._clients.update({ws: slack for ws in ("T0BENCH",)})
+                    counter = count_statements(deps.engine)
                 calls = slack.calls
                 fig = run_tick(deps, now, counter)
                 print(f"  {name:<12} tick, {state}: CPU {fig.cpu:6.2f} s, wall {fig.wall:6.2f} s,"
@@ -300,15 +342,17 @@ def main() -> None:
                       + (f"; sent {fig.sent}" if fig.sent else "")
                       + f"; {len(deps.final_keys())} final keys remembered", flush=True)
         deps.engine.dispose()
-        idle, loaded = rss_figures()
-        print(f"  RSS of a process importing `pacer run`'s modules: {idle:.0f} MiB idle, "
-              f"{loaded:.0f} MiB after drawing a chart; this process peaked at "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        mem = rss_figures(url)
+        print(f"  RSS of a fresh process doing what `pacer run` does: {mem.imported:.0f} MiB "
+              f"with its modules imported, {mem.started:.0f} MiB idle (started: migrations "
+              f"checked, app built), {mem.ticked:.0f} MiB after an idle tick of these teams, "
+              f"{mem.charted:.0f} MiB after drawing a chart (matplotlib loaded); this process "
+              f"peaked at {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     finally:
         if admin is not None:
             if not args.keep:
                 with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "bench15_{args.teams}" '
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{args.name}_{args.teams}" '
                                       "WITH (FORCE)"))
             admin.dispose()
 
