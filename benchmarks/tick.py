@@ -17,17 +17,20 @@ two moments:
 and prints CPU (this process) and wall time of each, the number of SQL statements, beside a
 floor measured in the same run: the bare queries that build every team's information (teams,
 members with their zones, days off: three joined reads) and a read of the ledger's sent keys.
-A tick is run in a fresh process's state ("cold": nothing remembered) and again ("warm": the
-process remembers final delivery keys, as `pacer run` does between ticks).
+A tick is run in a fresh process's state ("cold": a new Deps, as after a restart: no delivery
+key and no profile in memory) and again ("warm": the process remembers final delivery keys and
+profiles, as `pacer run` does between ticks).
 
-Memory: the RSS of a process that imports what `pacer run` imports (idle), and after a chart
-was drawn (matplotlib loaded), each in a subprocess of its own.
+Memory: the RSS of a fresh process (a subprocess) step by step through what `pacer run` does:
+its modules imported; started (migrations checked, the Bolt app built: idle); after an idle
+tick over the benchmark's teams; after a chart was drawn (matplotlib and numpy loaded).
 
     .venv/bin/python benchmarks/tick.py --teams 50
     .venv/bin/python benchmarks/tick.py --teams 2000 --db pg   # PACER_TEST_POSTGRES_URL's server
 
 PostgreSQL: a database `bench15_<N>` is created on the server of PACER_TEST_POSTGRES_URL (or
-DATABASE_URL) and dropped afterwards (--keep keeps it, and a later run with --keep reuses it).
+DATABASE_URL) and dropped afterwards (--keep keeps it, and a later run with --keep reuses it);
+--name PREFIX names it `PREFIX_<N>` instead (runs on one server that must not share one).
 
 Several processes (--processes N, PostgreSQL; its database is `bench15_<N>_procs`): for 1, 2
 ... N real processes, each a fresh process that claims its share of the minute as `pacer run`'s
@@ -231,22 +234,76 @@ def fill_ledger(deps: Deps) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
-def rss_figures() -> tuple[float, float]:
-    """RSS (MiB) of a fresh process after importing what `pacer run` imports, then after a
-    chart is drawn (matplotlib and numpy loaded)."""
-    code = ("import sys, os\n"
-            "def rss():\n"
-            "    for line in open('/proc/self/status'):\n"
-            "        if line.startswith('VmRSS'): return int(line.split()[1]) / 1024\n"
-            "import bot.cli, bot.app, bot.jobs.scheduler, bot.slack.server\n"
-            "import bot.jobs.registry\n"
-            "idle = rss()\n"
-            "from bot.render.charts import score_trend_png\n"
-            "score_trend_png(['a', 'b'], [[70, 80]])\n"
-            "print(idle, rss(), 'matplotlib' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+RSS_CODE = """
+import logging, sys
+from benchmarks.tick import IDLE, StubSlack
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.deps import Deps
+
+
+def rss():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmRSS'):
+            return int(line.split()[1]) / 1024
+
+
+logging.disable(logging.WARNING)
+import bot.cli, bot.app, bot.jobs.scheduler, bot.slack.server, bot.jobs.registry  # noqa
+imported = rss()
+import json, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Ok(BaseHTTPRequestHandler):  # Slack for the app's start (auth.test): ok
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"ok": True, "team_id": "T0BENCH", "user_id": "UBOT",
+                           "bot_id": "B0BENCH"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_):
+        pass
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+from bot.app import create_app
+from bot.jobs.scheduler import tick_all
+from store import db
+settings = Settings(database_url=sys.argv[1], bot_token="xoxb-bench", signing_secret="x",
+                    slack_api_url=f"http://127.0.0.1:{server.server_port}/api/")
+deps = Deps.build(settings, clock=FixedClock(IDLE))  # as cmd_run: deps, migrations, the app
+db.upgrade(deps.engine)
+create_app(settings, deps)
+started = rss()
+deps._clients.update({"T0BENCH": StubSlack()})
+tick_all(deps)
+ticked = rss()
+from bot.render.charts import score_trend_png
+score_trend_png(['a', 'b'], [[70, 80]])
+print(imported, started, ticked, rss())
+"""
+
+
+@dataclass
+class Memory:
+    imported: float  # MiB after importing what `pacer run` imports
+    started: float  # ... and starting as it does (migrations checked, the app built)
+    ticked: float  # ... and one idle tick over the benchmark's teams
+    charted: float  # ... and a chart drawn (matplotlib and numpy loaded)
+
+
+def rss_figures(url: str) -> Memory:
+    """RSS (MiB) of a fresh process, step by step through what `pacer run` does (all but
+    listening and the scheduler's threads), then a chart (matplotlib, numpy)."""
+    out = subprocess.run([sys.executable, "-c", RSS_CODE, url], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.split()
-    return float(out[0]), float(out[1])
+    return Memory(*(float(x) for x in out[-4:]))
 
 
 def bench_deps(url: str, now: datetime) -> tuple[Deps, StubSlack]:
@@ -342,7 +399,8 @@ def processes_figures(url: str, n: int, fresh: bool) -> None:
         engine.dispose()
 
 
-def database(kind: str, n_teams: int, keep: bool, suffix: str = "") -> tuple[str, str, object]:
+def database(kind: str, n_teams: int, keep: bool, suffix: str = "",
+             prefix: str = "bench15") -> tuple[str, str, object]:
     if kind == "sqlite":
         path = Path(tempfile.gettempdir()) / f"pacer-tick-{n_teams}.db"
         if not keep and path.exists():
@@ -352,7 +410,7 @@ def database(kind: str, n_teams: int, keep: bool, suffix: str = "") -> tuple[str
     if not base.startswith(("postgres://", "postgresql")):
         raise SystemExit("--db pg needs PACER_TEST_POSTGRES_URL (or DATABASE_URL)")
     admin = create_engine(db.normalise_url(base), isolation_level="AUTOCOMMIT")
-    name = f"bench15_{n_teams}{suffix}"
+    name = f"{prefix}_{n_teams}{suffix}"
     with admin.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
                               {"n": name}).first()
@@ -378,6 +436,8 @@ def main() -> None:
     parser.add_argument("--processes-only", action="store_true",
                         help="with --processes: skip this process's own ticks and the memory "
                              "figures (a kept database, a second look)")
+    parser.add_argument("--name", default="bench15",
+                        help="PostgreSQL: the database is NAME_<teams>")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)  # url, moment, fresh
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the warm-up gives up on old alerts, loudly
@@ -387,7 +447,7 @@ def main() -> None:
     if args.processes and args.db != "pg":
         raise SystemExit("--processes needs --db pg: processes share a tick on PostgreSQL")
     suffix = "_procs" if args.processes else ""
-    url, label, admin = database(args.db, args.teams, args.keep, suffix)
+    url, label, admin = database(args.db, args.teams, args.keep, suffix, args.name)
     try:
         seeded = prepare(url, args.teams)
         load = os.getloadavg()
@@ -413,8 +473,10 @@ def main() -> None:
               f"{base.wall:.2f} s, {base.statements} statements", flush=True)
         for name, now in (("idle", IDLE), ("friday 17:30", FRIDAY)):
             for state in ("cold", "warm"):
-                if state == "cold":
-                    deps.final_keys().clear()
+                if state == "cold":  # a restarted process: no keys, no profiles in memory
+                    deps.engine.dispose()
+                    deps, slack = bench_deps(url, now)
+                    counter = count_statements(deps.engine)
                 calls = slack.calls
                 fig = run_tick(deps, now, counter)
                 print(f"  {name:<12} tick, {state}: CPU {fig.cpu:6.2f} s, wall {fig.wall:6.2f} s,"
@@ -425,15 +487,17 @@ def main() -> None:
         deps.engine.dispose()
         if args.processes:
             processes_figures(url, args.processes, args.fresh)
-        idle, loaded = rss_figures()
-        print(f"  RSS of a process importing `pacer run`'s modules: {idle:.0f} MiB idle, "
-              f"{loaded:.0f} MiB after drawing a chart; this process peaked at "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        mem = rss_figures(url)
+        print(f"  RSS of a fresh process doing what `pacer run` does: {mem.imported:.0f} MiB "
+              f"with its modules imported, {mem.started:.0f} MiB idle (started: migrations "
+              f"checked, app built), {mem.ticked:.0f} MiB after an idle tick of these teams, "
+              f"{mem.charted:.0f} MiB after drawing a chart (matplotlib loaded); this process "
+              f"peaked at {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     finally:
         if admin is not None:
             if not args.keep:
                 with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "bench15_{args.teams}{suffix}" '
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{args.name}_{args.teams}{suffix}" '
                                       "WITH (FORCE)"))
             admin.dispose()
 

@@ -73,7 +73,9 @@ from bot.services.idle import Clock, Waiting, waiting_over_many
 from bot.services.reports import rules_for
 from bot.services.teams import TeamInfo, team_infos
 from store import alerts as store
+from store import deliveries
 from store import scoring as facts_store
+from store.privacy import is_pseudonym
 from store.teams import all_teams
 
 log = logging.getLogger(__name__)
@@ -122,18 +124,37 @@ def _due(info: TeamInfo, user_id: str, alert: str, period: str, due_at: datetime
 
 
 def _managers(deps: Deps, info: TeamInfo) -> list[str]:
-    with deps.sessions() as session:
-        return store.managers(session, team_id=info.id)
+    """The team's managers as of this tick (its team information, ordered by user id as
+    store.managers reads them: no read per team and alert)."""
+    return list(info.managers)
+
+
+def _owed(deps: Deps, info: TeamInfo, *, alert: str, period: str,
+          due_at: datetime) -> list[str]:
+    """The team's managers whose `alert` of `period` is not sent or given up yet: what this
+    process remembers as final, then one indexed read for the rest. Asked before an alert's
+    facts are computed, so a tick inside an alert's window (27 hours) computes them only for
+    teams still owed it, not for every team on every minute."""
+    keys = {m: _due(info, m, alert, period, due_at).key for m in info.managers
+            if not is_pseudonym(m)}  # a forgotten manager gets no DM (outbox.deliver)
+    remembered = deps.final_keys()
+    unknown = [key for key in keys.values() if key not in remembered]
+    if unknown:
+        with deps.sessions() as session:
+            remembered.update(deliveries.final_keys(session, keys=unknown))
+    return [m for m, key in keys.items() if key not in remembered]
 
 
 def _to_managers(deps: Deps, client: WebClient, info: TeamInfo, *, now: datetime, alert: str,
-                 period: str, due_at: datetime, message: Callable[[str], dict]) -> RunResult:
-    """One DM per manager, each in their own language."""
+                 period: str, due_at: datetime, message: Callable[[str], dict],
+                 managers: list[str] | None = None) -> RunResult:
+    """One DM per manager (of `managers`, else the team's), each in their own language."""
     result = RunResult()
-    for manager in _managers(deps, info):
-        lang = deps.users.profile(client, info.workspace_id, manager).lang
+    for manager in _managers(deps, info) if managers is None else managers:
         deliver(deps, client, _due(info, manager, alert, period, due_at), now=now,
-                answered=False, result=result, message=lambda lang=lang: message(lang))
+                answered=False, result=result,
+                message=lambda m=manager: message(
+                    deps.users.profile(client, info.workspace_id, m).lang))
     return result
 
 
@@ -163,6 +184,10 @@ def _growth(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> Run
     weeks = [week_period(monday - timedelta(weeks=k)) for k in (3, 2, 1)]
     if info.created_at > at_local(weeks[0].start, time(0), tz):
         return RunResult()  # Pacer has not seen the three weeks
+    due_at, period = at_local(day, GROWTH_TIME, tz), week_period(monday).label
+    owed = _owed(deps, info, alert="growth", period=period, due_at=due_at)
+    if not owed:
+        return RunResult()
     with deps.sessions() as session:
         counts = store.new_customers_by_week(session, team_id=info.id, weeks=weeks)
     rises = [None, growth(counts[0], counts[1]), growth(counts[1], counts[2])]
@@ -170,10 +195,9 @@ def _growth(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> Run
         return RunResult()
     rows = [(w.start, n, g) for w, n, g in zip(weeks, counts, rises, strict=True)]
     return _to_managers(
-        deps, client, info, now=now, alert="growth", period=week_period(monday).label,
-        due_at=at_local(day, GROWTH_TIME, tz),
-        message=lambda lang: growth_blocks(lang, team=info.name, weeks=rows,
-                                           limit=round(GROWTH_LIMIT * 100)))
+        deps, client, info, now=now, alert="growth", period=period, due_at=due_at,
+        managers=owed, message=lambda lang: growth_blocks(lang, team=info.name, weeks=rows,
+                                                          limit=round(GROWTH_LIMIT * 100)))
 
 
 # ----------------------------------------------------------------- idle leads
@@ -291,15 +315,18 @@ def _pace(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunRe
     if not info.working(wednesday) or not _in_window(due_at, now) or not info.reps:
         return RunResult()
     week = week_period(wednesday)
+    owed = _owed(deps, info, alert="pace", period=week.label, due_at=due_at)
+    if not owed:
+        return RunResult()
     days = working_days(week.start, week.end, country=info.country, days_off=info.days_off)
     with deps.sessions() as session:
         rules = rules_for(session, info.id)
-        since = store.joined(session, team_id=info.id)
         facts = facts_store.rep_facts(session, team_id=info.id, period=week,
                                       user_ids=list(info.reps))
     behind = []
     for rep in info.reps:
-        first = since[rep].astimezone(tz).date() if rep in since else week.start
+        joined = info.joined.get(rep)
+        first = joined.astimezone(tz).date() if joined else week.start
         person = info.working_for(rep)  # their away days expect nothing
         own = [d for d in days if d >= first and person(d)]
         elapsed = [d for d in own if d < wednesday]
@@ -314,7 +341,7 @@ def _pace(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunRe
         return RunResult()
     return _to_managers(
         deps, client, info, now=now, alert="pace", period=week.label, due_at=due_at,
-        message=lambda lang: pace_blocks(lang, team=info.name, week_start=week.start,
+        managers=owed, message=lambda lang: pace_blocks(lang, team=info.name, week_start=week.start,
                                          behind=behind, at=PACE_TIME))
 
 
@@ -329,6 +356,10 @@ def _bunched(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> Ru
         period = previous(period_of(today))
         day = first_working_day(period.end + timedelta(days=1), today, info.working)
         if day is None or not _in_window(at_local(day, BUNCHED_TIME, tz), now):
+            continue
+        due_at = at_local(day, BUNCHED_TIME, tz)
+        owed = _owed(deps, info, alert="bunched", period=period.label, due_at=due_at)
+        if not owed:
             continue
         tail_start = period.end - timedelta(days=BUNCHED_DAYS - 1)
         with deps.sessions() as session:
@@ -345,7 +376,7 @@ def _bunched(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> Ru
         reps.sort(key=lambda s: (-s.tail, s.user_id))
         result.add(_to_managers(
             deps, client, info, now=now, alert="bunched", period=period.label,
-            due_at=at_local(day, BUNCHED_TIME, tz),
+            due_at=due_at, managers=owed,
             message=lambda lang, label=period.label, whole=whole, reps=reps, cur=currency: (
                 bunched_blocks(lang, team=info.name, period=label, currency=cur,
                                days=BUNCHED_DAYS, whole=whole, reps=reps))))

@@ -14,7 +14,7 @@ from bot.calendar.workdays import at_local, next_working_day
 from bot.deps import Deps
 from bot.jobs.outbox import Due, PacedClient, RunResult, deliver
 from bot.services.teams import TeamInfo
-from store import alerts, deliveries, teams
+from store import deliveries, teams
 from store import reviews as store
 
 JOB = "review"
@@ -59,11 +59,10 @@ class Run:
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.info.tz)
 
-    # Read when a step is due, not for every team on every tick (most ticks send nothing).
-    @cached_property
+    @property
     def managers(self) -> tuple[str, ...]:
-        with self.deps.sessions() as session:
-            return tuple(alerts.managers(session, team_id=self.info.id))
+        """The team's managers as of this tick (the tick's team information: no read)."""
+        return self.info.managers
 
     @cached_property
     def admins(self) -> People:

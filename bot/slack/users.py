@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.i18n import lang_for
-from store import admins, teams
+from store import admins, rosters, teams
 from store.privacy import is_pseudonym
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,36 @@ class UserDirectory:
         with self._lock:
             hit = self._cache.get((workspace_id, user_id))
         return hit[0] if hit else None
+
+    def preload(self, workspace_id: str, user_ids: Iterable[str]) -> int:
+        """Remember the stored profiles of many people at once (a few reads, see
+        store/rosters.py), as `profile` would after reading each from the database: a
+        scheduler tick after a restart asks for every rep's profile, and one read per person
+        took minutes at 2,000 teams. Only profiles Slack was asked about within PROFILE_TTL
+        are taken; the unknown and the stale are left to `profile`, which asks Slack.
+        Returns how many were remembered."""
+        now = self._clock.now()
+        with self._lock:
+            wanted = [u for u in dict.fromkeys(user_ids) if not is_pseudonym(u) and not (
+                (hit := self._cache.get((workspace_id, u))) and hit[1] > now)]
+        if not wanted:
+            return 0
+        with self._sessions() as session:
+            stored = rosters.stored_profiles(session, workspace_id=workspace_id,
+                                             user_ids=wanted)
+        fresh = {}
+        for user_id, found in stored.items():
+            checked = found.checked_at
+            if checked is not None and checked.tzinfo is None:
+                checked = checked.replace(tzinfo=now.tzinfo)  # SQLite drops the offset
+            if checked is None or now - checked > PROFILE_TTL:
+                continue
+            fresh[(workspace_id, user_id)] = (
+                Profile(tz=zone(found.tz_override or found.tz, found.team_tz),
+                        locale=found.locale_override or found.locale), now + PROFILE_TTL)
+        with self._lock:
+            self._cache.update(fresh)
+        return len(fresh)
 
     def profile(self, client: WebClient, workspace_id: str, user_id: str) -> Profile:
         """Fresh from memory, else the DB, else users.info (then remembered for a day)."""

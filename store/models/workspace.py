@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.models.columns import utc_column
@@ -95,6 +95,10 @@ class TeamMember(SQLModel, table=True):
     """Who is on which team, and who manages it."""
 
     __tablename__ = "team_members"
+    # A person's teams by member: the primary key leads with the team, so without this a
+    # lookup of one person's teams (store/teams.py team_for_user, every profile read; the
+    # tick's stored profiles, store/rosters.py) scans every team's members.
+    __table_args__ = (Index("ix_team_members_member", "member_id"),)
 
     team_id: int = Field(foreign_key="teams.id", primary_key=True)
     member_id: int = Field(foreign_key="members.id", primary_key=True)

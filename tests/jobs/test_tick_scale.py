@@ -87,6 +87,64 @@ def test_after_a_restart_a_tick_recalls_each_teams_delivered_keys_at_once(
     restarted.engine.dispose()
 
 
+def _restarted_tick(database_url: str, fake_slack: FakeSlack, reps: int) -> tuple[int, int]:
+    """Statements and users.info calls of the first tick of a restarted process, every
+    profile stored by the process before (asked of Slack within the day)."""
+    _, deps = make_deps(database_url, fake_slack, FixedClock(IDLE))
+    _seed(deps, 2, reps=reps)
+    tick_all(deps)  # every rep's profile asked of Slack and stored; the ledger filled
+    asked = len(fake_slack.find("users.info"))
+    _, restarted = make_deps(database_url, fake_slack, FixedClock(IDLE + timedelta(minutes=1)))
+    counted = [0]
+
+    @event.listens_for(restarted.engine, "before_cursor_execute")
+    def _count(*_: object) -> None:
+        counted[0] += 1
+
+    tick_all(restarted)
+    deps.engine.dispose()
+    restarted.engine.dispose()
+    return counted[0], len(fake_slack.find("users.info")) - asked
+
+
+def test_a_restarted_tick_reads_stored_profiles_at_once_not_rep_by_rep(
+        tmp_path: Path, fake_slack: FakeSlack) -> None:
+    """After a restart nothing is in memory: the reminders' profiles come from a few reads
+    for all reps (UserDirectory.preload), not two reads per rep, and Slack is not asked
+    about anyone whose stored profile is fresh."""
+    few, few_asked = _restarted_tick(f"sqlite:///{tmp_path / 'few.db'}", fake_slack, 3)
+    many, many_asked = _restarted_tick(f"sqlite:///{tmp_path / 'many.db'}", fake_slack, 12)
+    assert few_asked == many_asked == 0
+    # 18 more reps: a read (or two) per rep would be 18 to 36 statements more.
+    assert many - few < 6, (few, many)
+
+
+def test_a_pace_alert_sent_is_not_computed_again(database_url: str, fake_slack: FakeSlack,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside the pace alert's window (27 hours), a tick asks the ledger first: a team whose
+    managers have their alert costs no facts; a team not yet owed one (nobody behind) is
+    computed as before."""
+    from bot.jobs import alerts
+    from store import scoring
+
+    wednesday_1230 = datetime(2026, 11, 18, 4, 30, tzinfo=UTC)  # Shanghai
+    _, deps = make_deps(database_url, fake_slack, FixedClock(wednesday_1230))
+    _seed(deps, 3)  # nobody logged anything: every rep is behind
+    computed = []
+    real = scoring.rep_facts
+    monkeypatch.setattr(scoring, "rep_facts",
+                        lambda *a, **k: computed.append(k["team_id"]) or real(*a, **k))
+    first = jobs.run_job(deps, alerts.JOB, now=wednesday_1230)
+    assert sorted(computed) == [1, 2, 3] and first.sent == 3  # one manager each
+    computed.clear()
+    later = wednesday_1230 + timedelta(hours=5)
+    _, restarted = make_deps(database_url, fake_slack, FixedClock(later))  # nothing remembered
+    again = jobs.run_job(restarted, alerts.JOB, now=later)
+    assert computed == [] and again.sent == 0
+    deps.engine.dispose()
+    restarted.engine.dispose()
+
+
 def test_the_jobs_of_one_tick_build_team_information_once(
         database_url: str, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
     _, deps = make_deps(database_url, fake_slack, FixedClock(IDLE))
