@@ -27,12 +27,15 @@ OTHER = "T0OTHER"
 def foreign_command(bot: Bot, text: str, *, team: str = OTHER, user: str = "U0BO",
                     command: str = "/log", enterprise: str | None = None) -> dict:
     bot.counter += 1
+    response_url = bot.fake.response_url(str(bot.counter))
     body = command_body(command, text, user_id=user, team_id=team, channel_id=CHANNEL,
-                        response_url=bot.fake.response_url(str(bot.counter)))
+                        response_url=response_url)
     if enterprise:
         body += f"&enterprise_id={enterprise}"
     reply = bot.post(body, sign(SECRET, body))
     assert reply.status == 200
+    if command == "/log" and reply.body == {}:  # saved: confirmed by response_url after
+        return bot.followed_up(reply, response_url).body
     return reply.body
 
 
