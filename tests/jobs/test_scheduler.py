@@ -38,7 +38,8 @@ def test_the_scheduler_ticks_every_runnable_job_and_stops_cleanly(
     try:
         assert sorted(scheduler.job_ids()) == ["actions", "alerts", "calibration",
                                                "checkin-reminder", "friday-brief",
-                                               "friday-report", "home", "month-end",
+                                               "friday-report", "home", "log-followups",
+                                               "month-end",
                                                "quarter-end", "retention", "review",
                                                "year-end"]
         assert all(j.coalesce and j.max_instances == 1

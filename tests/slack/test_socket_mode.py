@@ -139,10 +139,11 @@ def test_pacer_run_over_socket_mode(tmp_path: Path, endpoint: Endpoint) -> None:
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         connection = endpoint.connected()
-        # A slash command: acknowledged with the private confirmation, and recorded.
+        # A slash command: acknowledged (recorded), its private confirmation by response_url.
         ack = endpoint.send(connection, "env-1", "slash_commands",
                             command("拜访 腾讯 昨天", fake, 1))
-        reply = ack["payload"]
+        assert not ack.get("payload")
+        reply = fake.wait_for("response_url", 1, timeout=10)[0].args
         assert reply["response_type"] == "ephemeral" and "腾讯" in reply["text"]
         assert logs(url) == [("腾讯", False)]
         # A button in that reply, pressed: an interactive envelope, handled after its ack.
@@ -154,7 +155,7 @@ def test_pacer_run_over_socket_mode(tmp_path: Path, endpoint: Endpoint) -> None:
                  "response_url": fake.response_url("sm-undo"),
                  "actions": [{**undo, "block_id": "b", "action_ts": "1"}]}
         endpoint.send(connection, "env-2", "interactive", press)
-        fake.wait_for("response_url", 1, timeout=10)
+        fake.wait_for("response_url", 2, timeout=10)
         assert logs(url) == [("腾讯", True)]
         # Slack asks for a reconnect: a new URL, a new connection, and it serves on.
         connection.send(json.dumps({"type": "disconnect", "reason": "refresh_requested"}))
@@ -162,7 +163,8 @@ def test_pacer_run_over_socket_mode(tmp_path: Path, endpoint: Endpoint) -> None:
         assert endpoint.closed(connection)  # the bot let the old connection go
         assert len(fake.find("apps.connections.open")) >= 2
         ack = endpoint.send(again, "env-3", "slash_commands", command("电话 阿里巴巴", fake, 3))
-        assert "阿里巴巴" in ack["payload"]["text"]
+        assert not ack.get("payload")
+        assert "阿里巴巴" in fake.wait_for("response_url", 3, timeout=10)[2].args["text"]
         assert [c for c, _ in logs(url)] == ["腾讯", "阿里巴巴"]
         assert {c.token for c in fake.find("apps.connections.open")} == {APP_TOKEN}
         bot.send_signal(signal.SIGTERM)
