@@ -32,7 +32,14 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.calendar.periods import month_period, previous, quarter_period, week_period
-from bot.calendar.workdays import FRIDAY, add_working_days, at_local, last_friday, next_working_at
+from bot.calendar.workdays import (
+    FRIDAY,
+    add_working_days,
+    at_local,
+    last_friday,
+    next_working_at,
+    working_days,
+)
 from bot.deps import Deps
 from bot.i18n import DEFAULT_LANG
 from bot.jobs.outbox import Due, PacedClient, RunResult, deliver, each_team, known_dm_channels
@@ -146,7 +153,15 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
                          if i.due_on <= run.period.end + timedelta(days=7)]
             rep = run.report.reps.get(user_id)
             return render.week_dm_blocks(run.lang(user_id), report=run.report, rep=rep,
-                                         user_id=user_id, brief=answers, items=items)
+                                         user_id=user_id, brief=answers, items=items,
+                                         away=user_id in away)
+
+        # Reps away on every working day of the week so far (/pacer away): nothing was
+        # expected of them, so no nudge to log and not among those who logged nothing.
+        worked = working_days(run.period.start, friday, country=info.country,
+                              days_off=info.days_off)
+        away = {u for u in info.reps
+                if worked and not any(info.working_for(u)(d) for d in worked)}
 
         for user_id in info.reps:
             deliver_report(deps, client, run.due(FRIDAY_REPORT, user_id, due_at), now=now,
@@ -159,7 +174,7 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
                 message=lambda: run.channel_post(lambda lang: render.week_summary_blocks(
                     lang, report=run.report, before=run.before,
                     board=_scored(run.report.board("points", run.rules)), top=BOARD_TOP,
-                    name_quiet=run.info.name_quiet_reps)))
+                    name_quiet=run.info.name_quiet_reps, away=away)))
         return result
 
     return each_team(deps, team, FRIDAY_REPORT, visit)

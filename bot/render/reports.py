@@ -4,7 +4,7 @@ bot/render/score.py's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -52,12 +52,15 @@ def logged_nothing(rep: RepReport) -> bool:
 # ----------------------------------------------------------------- Friday: a rep's week
 
 def week_dm_blocks(lang: str, *, report: TeamReport, rep: RepReport | None, user_id: str,
-                   brief: Mapping[str, str | None], items: Sequence = ()) -> dict:
+                   brief: Mapping[str, str | None], items: Sequence = (),
+                   away: bool = False) -> dict:
     """A rep's week; `items` are their open action items due by next week's end (overdue
-    ones flagged)."""
+    ones flagged); `away`: they were away all the week's working days (no nudge to log)."""
     title = t(lang, "reports.week_title", period=Raw(period_name(lang, report)))
     blocks = [header(title)]
-    if rep is None or logged_nothing(rep):
+    if (rep is None or logged_nothing(rep)) and away:
+        logs = t(lang, "reports.week_away")
+    elif rep is None or logged_nothing(rep):
         logs = t(lang, "reports.week_no_logs")
     else:
         logs = " · ".join(what(lang, kind, count) for kind, count
@@ -111,7 +114,8 @@ def _change(now: Decimal, before: Decimal, lang: str) -> str:
 
 
 def week_summary_blocks(lang: str, *, report: TeamReport, before: TeamReport | None,
-                        board: Leaderboard, top: int = 5, name_quiet: bool = False) -> dict:
+                        board: Leaderboard, top: int = 5, name_quiet: bool = False,
+                        away: Collection[str] = ()) -> dict:
     title = t(lang, "reports.summary_title", team=report.team_name,
               period=Raw(period_name(lang, report)))
     now_totals, before_totals = _totals(report), _totals(before)
@@ -125,7 +129,8 @@ def week_summary_blocks(lang: str, *, report: TeamReport, before: TeamReport | N
                        before=Raw(format_money(earlier, report.currency, lang) if metric == "sales"
                                   else _num(earlier, lang)),
                        change=Raw(_change(value, earlier, lang))))
-    quiet = sorted(u for u, rep in report.reps.items() if logged_nothing(rep))
+    # Those away all week (/pacer away) were asked for nothing: not counted as quiet.
+    quiet = sorted(u for u, rep in report.reps.items() if logged_nothing(rep) and u not in away)
     silent = len(quiet)
     board_part = leaderboard_blocks(lang, report=report, board=board, in_channel=True,
                                     limit=top)["blocks"][1:]  # its title is ours
@@ -133,7 +138,9 @@ def week_summary_blocks(lang: str, *, report: TeamReport, before: TeamReport | N
               section(f"*{t(lang, 'reports.summary_totals')}*\n" + "\n".join(lines)),
               section(f"*{t(lang, 'reports.summary_board', top=top)}*"),
               *board_part,
-              context(t(lang, "reports.summary_silent", count=silent, reps=len(report.reps),
+              context(t(lang, "reports.summary_silent", count=silent,
+                        reps=len([u for u in report.reps if u not in away]),
+                        away=len([u for u in report.reps if u in away]),
                         names=Raw(", ".join(f"<@{u}>" for u in quiet)) if name_quiet else ""))]
     return message(title, blocks)
 

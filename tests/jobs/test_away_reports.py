@@ -75,3 +75,29 @@ def test_targets_are_pro_rated_to_the_working_days_a_rep_is_not_away(
     assert week.reps["U0ALICE"].targets["sales"].value == sensible(
         "sales", half * len([d for d in days if date(2026, 9, 14) <= d <= date(2026, 9, 20)])
         / len(days))
+
+
+def test_a_rep_away_all_week_is_not_nudged_nor_counted_as_logging_nothing(
+        world: World) -> None:
+    from tests.jobs.test_job_reports import seed_week
+
+    seed_week(world)  # Bo logs; Alice logs nothing, but was away Monday to Friday
+    leave(world, "U0ALICE", date(2026, 11, 16), date(2026, 11, 20))
+    result = run(world, "friday-report", local(SHANGHAI, "2026-11-20 17:00"))
+    assert (result.sent, result.failed) == (3, 0), result.lines
+    [alice] = posts(world, "DU0ALICE")
+    assert "You were away this week" in alice["blocks"]
+    assert "Nothing logged this week" not in alice["blocks"]
+    [summary] = posts(world, "C0SALES")  # the manager's language: Chinese
+    assert "本周每个人都有记录" in summary["blocks"] and "另有 1 名本周休假" in summary["blocks"]
+
+
+def test_a_rep_away_part_of_the_week_who_logged_nothing_is_still_counted(
+        world: World) -> None:
+    from tests.jobs.test_job_reports import seed_week
+
+    seed_week(world)
+    leave(world, "U0ALICE", date(2026, 11, 16), date(2026, 11, 18))  # back on Thursday
+    run(world, "friday-report", local(SHANGHAI, "2026-11-20 17:00"))
+    [alice] = posts(world, "DU0ALICE")
+    assert "Nothing logged this week" in alice["blocks"]
