@@ -21,6 +21,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
+from bot.calendar.zones import span_bounds
 from bot.scoring.facts import LeadTouches
 from store.scoring import (
     CLOSED_STAGES,
@@ -35,7 +36,6 @@ from store.scoring import (
     _next,
     _team_tz,
 )
-from store.zones import span_bounds
 
 
 @dataclass(frozen=True)

@@ -44,10 +44,10 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
+from bot.calendar.zones import span_bounds
 from store.idle import _closed_at, epoch, touch_epoch
 from store.models import Team
 from store.scoring import SC, A, C, _live, _live_change
-from store.zones import span_bounds
 
 
 def lapse_candidates(session: Session, *, windows: Mapping[int, tuple[datetime, datetime]],

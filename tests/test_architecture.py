@@ -192,8 +192,9 @@ def test_the_cycle_finder_finds_cycles() -> None:
 
 # ----------------------------------------------------------------- (b) store looks down only
 
-# Plain data the store may read and return: dataclasses with no behaviour worth the name.
-STORE_MAY_IMPORT = ("bot.scoring.facts", "bot.grammar.kinds")
+# Plain data the store may read and return: dataclasses with no behaviour worth the name; and
+# bot.calendar.zones, pure standard-library maths on time zones its SQL needs (one copy).
+STORE_MAY_IMPORT = ("bot.scoring.facts", "bot.grammar.kinds", "bot.calendar.zones")
 
 
 def test_store_imports_nothing_from_bot_or_handlers_but_plain_data() -> None:
