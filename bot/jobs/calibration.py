@@ -225,10 +225,11 @@ def run_actions(deps: Deps, *, now: datetime, team: str | None = None) -> RunRes
                      if i.due_on >= today - timedelta(days=2)]
         for item in items:
             profile = deps.users.profile(client, info.workspace_id, item.owner_user_id)
+            works = info.working_for(item.owner_user_id)  # not on their away days either
             moments = [("due1", "tomorrow",
-                        at_local(previous_working_day(item.due_on, info.working), REMIND_TIME,
+                        at_local(previous_working_day(item.due_on, works), REMIND_TIME,
                                  profile.tz))]
-            if info.working(item.due_on):
+            if works(item.due_on):
                 moments.append(("due0", "today", at_local(item.due_on, REMIND_TIME,
                                                           profile.tz)))
             for key, when, due_at in moments:

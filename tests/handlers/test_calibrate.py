@@ -473,3 +473,22 @@ def test_a_pack_names_the_reps_idle_leads(world: World) -> None:
     assert result.sent == 6 and result.failed == 0, result.lines
     [sam] = world.posts("DU0SAM")
     assert "Umbrella Corp" in sam["blocks"] and " h" in sam["blocks"]
+
+
+def test_an_action_item_owner_away_on_its_due_day_gets_no_reminder_that_day(
+        world: World) -> None:
+    from datetime import date
+
+    from store import away
+    from tests.conftest import WORKSPACE
+
+    world.run("calibration", local(SHANGHAI, "2026-11-17 10:45"))
+    view, _ = _minutes_form(world)
+    world.at(local(SHANGHAI, "2026-11-17 11:00"))
+    world.submit("U0MEI", view, {"notes": "Good talk.", "a1_text": "Call Globex's CFO",
+                                 "a1_due": "2026-11-20", "a1_measure": "meeting booked"})
+    with world.deps.sessions() as s:  # Sam is away on Friday, the due day
+        away.add(s, workspace_id=WORKSPACE, user_id="U0SAM", first=date(2026, 11, 20),
+                 last=date(2026, 11, 20), reason="", set_by="U0MEI", now=world.clock.now())
+    assert world.run("actions", local(SINGAPORE, "2026-11-19 09:00")).sent == 1  # day before
+    assert world.run("actions", local(SINGAPORE, "2026-11-20 09:00")).sent == 0  # away
