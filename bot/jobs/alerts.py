@@ -247,7 +247,7 @@ def _waiting_now(deps: Deps, infos: list[TeamInfo],
             for alert, wait in ((IDLE_HOURS, hours),
                                 (ESCALATE_HOURS, max(ESCALATE_HOURS, hours + 24))):
                 clocks[alert][info.id] = Clock(wait, ZoneInfo(info.tz), info.working, rules,
-                                               info.away)
+                                               info.away, (info.country, info.days_off))
     found: dict[int, dict[int, Idle | Exception]] = {}
     for alert, teams in clocks.items():
         try:

@@ -60,3 +60,36 @@ def test_waiting_many_equals_the_per_team_reads(tmp_path) -> None:  # noqa: ANN0
                 assert together[team_id] == alone
         assert seen > 0
     engine.dispose()
+
+
+def test_remembered_lapse_moments_equal_fresh_ones_and_follow_the_calendar(tmp_path) -> None:  # noqa: ANN001
+    """With a calendar key the alerts' lapse moments are remembered between ticks: the same
+    answers as computed afresh, and a change of the team's days off is a new key."""
+    from bot.services import idle as service
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    db.upgrade(engine)
+    seed(engine, reps=20, days=40, end=END, rng_seed=7)
+    now = datetime.combine(END - timedelta(days=3), time(10), tzinfo=UTC)
+    with Session(engine) as session:
+        teams = list(session.exec(select(Team).order_by(Team.id)).all())
+
+        def clocks(off: frozenset, remember: bool) -> dict[int, Clock]:
+            return {t.id: Clock(48, ZoneInfo(t.tz), lambda day, off=off: is_working_day(
+                day, country="CN", days_off=off), Rules.from_mapping({}),
+                calendar=("CN", off) if remember else None) for t in teams}
+
+        def marks(found: dict) -> dict:
+            return {t: [(w.id, w.mark) for w in leads] for t, leads in found.items()}
+
+        service._MARKS.clear()
+        fresh = marks(waiting_over_many(session, teams=clocks(frozenset(), False), now=now))
+        first = marks(waiting_over_many(session, teams=clocks(frozenset(), True), now=now))
+        assert service._MARKS and first == fresh
+        again = marks(waiting_over_many(session, teams=clocks(frozenset(), True), now=now))
+        assert again == fresh  # from memory
+        off = frozenset(END - timedelta(days=d) for d in range(4, 12))  # a week off
+        changed = marks(waiting_over_many(session, teams=clocks(off, True), now=now))
+        assert changed == marks(waiting_over_many(session, teams=clocks(off, False), now=now))
+        assert changed != fresh  # the days off moved some lapses
+    engine.dispose()
