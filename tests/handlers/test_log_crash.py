@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -27,24 +26,18 @@ from store import db, teams
 from store.models import Activity, Customer, HomeView
 from tests.conftest import NOW
 from tests.fakes import FakeSlack
+from tests.handlers.test_log_followups import HoldingSlack as HeldResponses
 from tests.slack.test_server import ROOT, free_port
 
 SHANGHAI = {"tz": "Asia/Shanghai", "locale": "zh-CN"}
 SECRET = "s"
 
 
-class HoldingSlack(FakeSlack):
-    """Slack that takes its time answering one response_url: /response/hold."""
+class HoldingSlack(HeldResponses):
+    """Slack that takes its time answering one response_url: /response/hold (the real
+    process is killed meanwhile, so it may wait longer)."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)
-        self.holding, self.release = threading.Event(), threading.Event()
-
-    def handle(self, path: str, args: dict, token: str) -> tuple[int, dict, dict]:
-        if path.startswith("/response/hold"):
-            self.holding.set()
-            self.release.wait(60)
-        return super().handle(path, args, token)
+    HOLD = 60
 
 
 def start(fake: FakeSlack, url: str, port: int) -> subprocess.Popen:

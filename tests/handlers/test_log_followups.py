@@ -26,7 +26,10 @@ from tests.fakes import FakeSlack
 
 
 class HoldingSlack(FakeSlack):
-    """Slack that holds one response_url (/response/hold) unanswered until released."""
+    """Slack that holds one response_url (/response/hold) unanswered until released (or
+    HOLD seconds pass)."""
+
+    HOLD = 30
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -35,7 +38,7 @@ class HoldingSlack(FakeSlack):
     def handle(self, path: str, args: dict, token: str) -> tuple[int, dict, dict]:
         if path.startswith("/response/hold"):
             self.holding.set()
-            self.release.wait(30)
+            self.release.wait(self.HOLD)
         return super().handle(path, args, token)
 
 
