@@ -6,9 +6,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet, MultiFernet
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 DEFAULT_DATABASE_URL = "sqlite:///pacer.db"
 DEFAULT_PORT = 3000
@@ -160,6 +162,10 @@ class Settings:
     def token_keys(self) -> MultiFernet:
         """PACER_TOKEN_KEY: one Fernet key, or several comma-separated while rotating (the
         first encrypts, every one decrypts)."""
+        # Imported here: only an OAuth install has tokens to seal, and cryptography's
+        # OpenSSL would otherwise sit in every process's memory (8 MiB, issue 15).
+        from cryptography.fernet import Fernet, MultiFernet
+
         if not self.token_key:
             raise ConfigError(f"missing environment: PACER_TOKEN_KEY (make one with {KEYGEN})")
         keys = []

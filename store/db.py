@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, Numeric, event
+from sqlalchemy import Engine, Numeric, event, inspect, text
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,8 @@ def session_factory(engine: Engine) -> Callable[[], Iterator[Session]]:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -117,14 +122,57 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent). Alembic is imported only when
+    there is something to apply: it and what it loads (Mako, every SQL dialect) would
+    otherwise stay in every `pacer` process's memory for a check at start (issue 15)."""
+    if is_current(engine):
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 
-def is_current(engine: Engine) -> bool:
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+# `revision = "0022"` and `down_revision = "0021"` (or a tuple, or None) in a migration file.
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.M)
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration's id, read from the migration files without importing Alembic.
+    tests/store/test_migration_check.py holds it to Alembic's own answer."""
+    heads = heads_of(MIGRATIONS / "versions")
+    if len(heads) != 1:  # branches to merge: Alembic itself says what is wrong
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    return heads.pop()
+
+
+def heads_of(versions: Path) -> set[str]:
+    """The revisions no other revision names as its down_revision, as Alembic reads them."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in versions.glob("*.py"):
+        found = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            continue
+        revisions.add(ast.literal_eval(found["revision"]))
+        down = ast.literal_eval(found.get("down_revision", "None"))
+        parents.update((down,) if isinstance(down, str) else down or ())
+    return revisions - parents
+
+
+def current_revisions(engine: Engine) -> list[str]:
+    """The revision(s) the database is at, from Alembic's alembic_version table (one row, as
+    one line of migrations leaves it); none when it has never been migrated."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+        if not inspect(conn).has_table("alembic_version"):
+            return []
+        return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def is_current(engine: Engine) -> bool:
+    return current_revisions(engine) == [head_revision()]
 
 
 def readiness(engine: Engine) -> str | None:

@@ -14,12 +14,16 @@ column therefore shows up in that test until a migration adds it.
 
 from __future__ import annotations
 
-from cryptography.fernet import InvalidToken, MultiFernet
+from typing import TYPE_CHECKING
+
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Column, Engine, Index, MetaData, String, Table, desc, select
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+if TYPE_CHECKING:  # the keys come from bot/config.py, which imports it when there are some
+    from cryptography.fernet import MultiFernet
 
 BOTS = SQLAlchemyInstallationStore.default_bots_table_name  # slack_bots
 INSTALLATIONS = SQLAlchemyInstallationStore.default_installations_table_name
@@ -53,6 +57,8 @@ class Sealed(TypeDecorator):
     def process_result_value(self, value: str | None, dialect: object) -> str | None:
         if value is None:
             return None
+        from cryptography.fernet import InvalidToken  # loaded already: self.keys is one
+
         try:
             return self.keys.decrypt(value.encode()).decode()
         except InvalidToken as exc:
