@@ -21,9 +21,11 @@ A tick is run in a fresh process's state ("cold": a new Deps, as after a restart
 key and no profile in memory) and again ("warm": the process remembers final delivery keys and
 profiles, as `pacer run` does between ticks).
 
-Memory: the RSS of a fresh process (a subprocess) step by step through what `pacer run` does:
-its modules imported; started (migrations checked, the Bolt app built: idle); after an idle
-tick over the benchmark's teams; after a chart was drawn (matplotlib and numpy loaded).
+Memory (benchmarks/memory.py): the RSS of a fresh process step by step through what `pacer
+run` does: its modules imported; started (migrations checked, the Bolt app and its server
+built: idle); after an idle tick over the benchmark's teams; after a chart was drawn
+(matplotlib and numpy loaded). Then that of `pacer run` itself over these teams, idle once its
+first tick is done.
 
     .venv/bin/python benchmarks/tick.py --teams 50
     .venv/bin/python benchmarks/tick.py --teams 2000 --db pg   # PACER_TEST_POSTGRES_URL's server
@@ -66,6 +68,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, create_engine, event, func, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.memory import process_idle, step_figures  # noqa: E402
 from benchmarks.seed import REPS_PER_TEAM, seed  # noqa: E402
 from bot.clock import FixedClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -232,78 +235,6 @@ def fill_ledger(deps: Deps) -> tuple[float, int]:
             module.deliver = original
     deps.final_keys().clear()
     return time.perf_counter() - started, rows
-
-
-RSS_CODE = """
-import logging, sys
-from benchmarks.tick import IDLE, StubSlack
-from bot.clock import FixedClock
-from bot.config import Settings
-from bot.deps import Deps
-
-
-def rss():
-    for line in open('/proc/self/status'):
-        if line.startswith('VmRSS'):
-            return int(line.split()[1]) / 1024
-
-
-logging.disable(logging.WARNING)
-import bot.cli, bot.app, bot.jobs.scheduler, bot.slack.server, bot.jobs.registry  # noqa
-imported = rss()
-import json, threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-
-class Ok(BaseHTTPRequestHandler):  # Slack for the app's start (auth.test): ok
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = json.dumps({"ok": True, "team_id": "T0BENCH", "user_id": "UBOT",
-                           "bot_id": "B0BENCH"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_):
-        pass
-
-
-server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
-threading.Thread(target=server.serve_forever, daemon=True).start()
-from bot.app import create_app
-from bot.jobs.scheduler import tick_all
-from store import db
-settings = Settings(database_url=sys.argv[1], bot_token="xoxb-bench", signing_secret="x",
-                    slack_api_url=f"http://127.0.0.1:{server.server_port}/api/")
-deps = Deps.build(settings, clock=FixedClock(IDLE))  # as cmd_run: deps, migrations, the app
-db.upgrade(deps.engine)
-create_app(settings, deps)
-started = rss()
-deps._clients.update({"T0BENCH": StubSlack()})
-tick_all(deps)
-ticked = rss()
-from bot.render.charts import score_trend_png
-score_trend_png(['a', 'b'], [[70, 80]])
-print(imported, started, ticked, rss())
-"""
-
-
-@dataclass
-class Memory:
-    imported: float  # MiB after importing what `pacer run` imports
-    started: float  # ... and starting as it does (migrations checked, the app built)
-    ticked: float  # ... and one idle tick over the benchmark's teams
-    charted: float  # ... and a chart drawn (matplotlib and numpy loaded)
-
-
-def rss_figures(url: str) -> Memory:
-    """RSS (MiB) of a fresh process, step by step through what `pacer run` does (all but
-    listening and the scheduler's threads), then a chart (matplotlib, numpy)."""
-    out = subprocess.run([sys.executable, "-c", RSS_CODE, url], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout.split()
-    return Memory(*(float(x) for x in out[-4:]))
 
 
 def bench_deps(url: str, now: datetime) -> tuple[Deps, StubSlack]:
@@ -487,12 +418,11 @@ def main() -> None:
         deps.engine.dispose()
         if args.processes:
             processes_figures(url, args.processes, args.fresh)
-        mem = rss_figures(url)
-        print(f"  RSS of a fresh process doing what `pacer run` does: {mem.imported:.0f} MiB "
-              f"with its modules imported, {mem.started:.0f} MiB idle (started: migrations "
-              f"checked, app built), {mem.ticked:.0f} MiB after an idle tick of these teams, "
-              f"{mem.charted:.0f} MiB after drawing a chart (matplotlib loaded); this process "
-              f"peaked at {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        print(f"  RSS of a fresh process going through what `pacer run` does over these teams "
+              f"(benchmarks/memory.py): {step_figures(url)}", flush=True)
+        print(f"  RSS of `pacer run` itself over these teams: {process_idle(url):.0f} MiB idle "
+              f"(started, its first tick done); this benchmark's process peaked at "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     finally:
         if admin is not None:
             if not args.keep:
