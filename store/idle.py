@@ -197,11 +197,14 @@ def _superseded_left_out(touches: Select, tz: ZoneInfo, after: datetime,
                        rows.c.at + margin >= rows.c.bound)))
 
 
+_OPENED, _CLOSING = SC.alias("opened"), SC.alias("closing")  # built once (store/scoring.py)
+
+
 def _closed_at() -> ColumnElement[datetime]:
     """When a won or lost customer entered that state: the first live move to won/lost after
     its last live move to an open stage (the creation counts as one). A lost -> lost change
     only edits the reason and a won -> lost one stays closed, so neither reopens it."""
-    opened, closing = SC.alias("opened"), SC.alias("closing")
+    opened, closing = _OPENED, _CLOSING
     last_open = (select(func.max(opened.c.at))
                  .where(opened.c.customer_id == C.c.id, opened.c.to_stage.in_(OPEN_STAGES),
                         _live_change(opened))

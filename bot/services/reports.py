@@ -115,17 +115,21 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
             session, windows={team.id: lapse_windows(team, period, now) for team in teams},
             hours=min((r.points.idle_lead_hours for r in rules.values()), default=48),
             stages=sorted({s for r in rules.values() for s in r.points.idle_lead_stages}))
+    facts = facts_store.rep_facts_many(session, team_ids=[team.id for team in teams],
+                                       period=period)
     return {team.id: team_report(session, team=team, period=period, now=now,
-                                 rules=rules[team.id],
+                                 rules=rules[team.id], facts=facts[team.id],
                                  lead_ids=leads.get(team.id, set()) if prefilter else None)
             for team in teams}
 
 
 def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                 rules: Rules | None = None, user_ids: list[str] | None = None,
-                lead_ids: Collection[int] | None = None) -> TeamReport:
+                lead_ids: Collection[int] | None = None,
+                facts: dict[str, RepFacts] | None = None) -> TeamReport:
     """The team's numbers for `period` as of `now`. `lead_ids`: only these leads can have
-    lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can."""
+    lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can. `facts`:
+    the team's `rep_facts` for the period when read already (for many teams at once)."""
     rules = rules or rules_for(session, team.id)
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
@@ -141,16 +145,26 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
             else quarter_period(period.start)).start
     members = {m.user_id: m for m in facts_store.members(session, team_id=team.id,
                                                          history_end=base)}
-    facts = facts_store.rep_facts(session, team_id=team.id, period=period, user_ids=user_ids)
+    if facts is None:
+        facts = facts_store.rep_facts(session, team_id=team.id, period=period,
+                                      user_ids=user_ids)
     since = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
     leads = idle_store.lead_touches(session, team_id=team.id, since=since - timedelta(days=3),
                                      until=min(now, datetime.combine(
                                          period.end + timedelta(days=1), time(0), tzinfo=tz)),
                                      only=lead_ids, after=since)
+    owned: dict[str, list] = {}  # points_breakdown takes the owner's leads of these
+    for lead in leads:
+        owned.setdefault(lead.owner, []).append(lead)
     off_days = frozenset(off)  # the idle-lead clock runs on the team's working days only
+    known: dict[date, bool] = {}  # the idle clock asks about the same days for every lead
 
     def working(day: date) -> bool:
-        return is_working_day(day, country=team.holiday_country, days_off=off_days)
+        found = known.get(day)
+        if found is None:
+            found = known[day] = is_working_day(day, country=team.holiday_country,
+                                                days_off=off_days)
+        return found
 
     # Each rep's away days (/pacer away) in the period: not working days for them.
     gone = away_store.spans(session, workspace_id=team.workspace_id, user_ids=list(facts),
@@ -176,8 +190,8 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
         as_set = {metric: resolver.target(user, metric, period, forecast_of, member.joined_at)
                   for metric in TARGET_METRICS}
         person = person_working(working, gone.get(user, ()))
-        points = points_breakdown(rep_facts, leads, period=period, now=now, tz=tz, rules=rules,
-                                  working=person)
+        points = points_breakdown(rep_facts, owned.get(user, ()), period=period, now=now,
+                                  tz=tz, rules=rules, working=person)
         # Someone who joined during the period is measured from their first day, and nobody
         # on their away days: their (pro-rated) target is due over their own working days.
         own_days = [d for d in all_days if d >= member.joined_at and person(d)]
