@@ -37,6 +37,10 @@ from store.scoring import (
     _team_tz,
 )
 
+# A month's report reads the lead touches of this many days before it, and older ones only
+# for the leads not touched in them (`lead_touches`): most leads were.
+RECENT_DAYS = 60
+
 
 @dataclass(frozen=True)
 class IdleLead:
@@ -127,16 +131,36 @@ def lead_touches(session: Session, *, team_id: int, since: datetime, until: date
     # it once per log: 300 ms for one team's month instead of a few).
     last_day = until.astimezone(tz).date()
     ends = _DayEnds(tz)
-    touches = (select(A.c.customer_id, A.c.occurred_on, A.c.recorded_at)
-               .where(A.c.customer_id.in_(open_leads), _live(A), A.c.occurred_on <= last_day,
-                      or_(A.c.recorded_at <= until, A.c.occurred_on < last_day)))
-    if after is not None:
-        touches = _superseded_left_out(touches, tz, _as_utc(after), until)
-    for customer_id, day, recorded in session.exec(touches.order_by("customer_id",
-                                                                   "recorded_at")):
-        at = ends.touch(_as_date(day), _as_utc(recorded))
-        if at <= until:
-            times[customer_id].append(at)
+
+    def touches(ids: list[int], *where: ColumnElement[bool]) -> Select:
+        return (select(A.c.customer_id, A.c.occurred_on, A.c.recorded_at)
+                .where(A.c.customer_id.in_(ids), _live(A), A.c.occurred_on <= last_day,
+                       or_(A.c.recorded_at <= until, A.c.occurred_on < last_day), *where))
+
+    def read(statement: Select) -> None:
+        for customer_id, day, recorded in session.exec(statement):
+            at = ends.touch(_as_date(day), _as_utc(recorded))
+            if at <= until:
+                times[customer_id].append(at)
+
+    if after is None:
+        read(touches(open_leads))
+    else:
+        # Only the latest touch before `after` matters (`lapses(after=...)`), and a log dated
+        # before `recent` touched before its first midnight. So a lead touched between that
+        # midnight and `after` needs none of its older logs: those are read (the SQL way of
+        # `_superseded_left_out`) only for the leads that were not, not a lead's whole past.
+        after = _as_utc(after)
+        recent = after.astimezone(tz).date() - timedelta(days=RECENT_DAYS)
+        read(touches(open_leads, A.c.occurred_on >= recent))
+        midnight = _local_midnight(recent, tz)
+        rest = [lead for lead, at in times.items() if not any(midnight <= t <= after for t in at)]
+        if rest:
+            read(_superseded_left_out(touches(rest, A.c.occurred_on < recent), tz, after, until))
+        for lead, at in times.items():  # and the recent ones before the last before `after`
+            latest = max((t for t in at if t <= after), default=None)
+            if latest is not None:
+                times[lead] = [t for t in at if t >= latest]
     changes: dict[int, list[tuple[datetime, str]]] = {row.id: [] for row in lead_rows}
     for customer_id, at, stage in session.exec(
         select(SC.c.customer_id, SC.c.at, SC.c.to_stage)

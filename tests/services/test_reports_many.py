@@ -5,7 +5,7 @@ Worlds from benchmarks/seed.py: teams in three time zones, two of them sharing o
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
