@@ -29,7 +29,6 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    literal,
     or_,
     select,
     type_coerce,
@@ -38,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
-from bot.scoring.facts import ZERO, FunnelLead, Member, Period, RepFacts
+from bot.scoring.facts import ZERO, FunnelLead, Period, RepFacts
 from store.db import MONEY, money
 from store.models import Activity, Customer, StageChange, Team, TeamMember
 from store.models import Member as MemberRow
@@ -291,45 +290,6 @@ def followup_windows(period: Period) -> list[tuple[date, date]]:
         windows.append((first, last))
         first = last + timedelta(days=1)
     return windows
-
-
-def members(session: Session, *, team_id: int, history_end: date,
-            months: int = 12) -> list[Member]:
-    """The team's reps (not its managers), when each joined (Member.joined_at as a team-local
-    date), and their actuals per calendar month for the `months` whole months before
-    history_end's month (oldest first, zero-filled): pass a quarter's first day to get the
-    trailing twelve months before it."""
-    tz = _team_tz(session, team_id)
-    reps = _reps(session, team_id)
-    last = history_end.replace(day=1)
-    bounds = [_add_months(last, -months + i) for i in range(months + 1)]
-    month = (case(*[(A.c.occurred_on < bound, i) for i, bound in enumerate(bounds[1:-1])],
-                  else_=months - 1) if months > 1 else literal(0))
-    deal = A.c.kind == "deal"
-    history = {user: {m: [ZERO] * months for m in HISTORY_METRICS} for user in reps}
-    query = (
-        select(A.c.user_id, month.label("month"),
-               _sum_money(deal, A.c.amount).label("sales"),
-               _sum_money(and_(deal, A.c.new_customer.is_not(False)), A.c.amount)
-               .label("sales_new"),
-               _sum_money(and_(deal, A.c.new_customer.is_(False)), A.c.amount)
-               .label("sales_repeat"),
-               _new_customers().label("new_customers"),
-               _sum_if(A.c.kind.in_(TOUCH_KINDS), A.c.count).label("touches"),
-               _sum_money(A.c.kind == "payment", A.c.amount).label("collected"))
-        .where(A.c.team_id == team_id, _live(A), A.c.user_id.in_(list(reps)),
-               A.c.occurred_on >= bounds[0], A.c.occurred_on < bounds[-1])
-        .group_by(A.c.user_id, month)
-    )
-    for row in session.exec(query):
-        for metric in HISTORY_METRICS:
-            value = getattr(row, metric)
-            history[row.user_id][metric][row.month] = (
-                money(value, ZERO) if metric.startswith(("sales", "collected"))
-                else Decimal(int(value or 0)))
-    return [Member(user_id=user, joined_at=_as_utc(joined).astimezone(tz).date(),
-                   history={m: tuple(v) for m, v in history[user].items()})
-            for user, joined in reps.items()]
 
 
 def funnel(session: Session, *, team_id: int, period: Period) -> list[FunnelLead]:

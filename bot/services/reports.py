@@ -27,7 +27,7 @@ from bot.scoring.rules import Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.targets import TargetResolver
-from store import alerts, annual, idle_gaps, ratings, reviews, teams
+from store import alerts, annual, history, idle_gaps, ratings, reviews, teams
 from store import away as away_store
 from store import idle as idle_store
 from store import scoring as facts_store
@@ -115,10 +115,13 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
             session, windows={team.id: lapse_windows(team, period, now) for team in teams},
             hours=min((r.points.idle_lead_hours for r in rules.values()), default=48),
             stages=sorted({s for r in rules.values() for s in r.points.idle_lead_stages}))
-    facts = facts_store.rep_facts_many(session, team_ids=[team.id for team in teams],
-                                       period=period)
+    ids = [team.id for team in teams]
+    facts = facts_store.rep_facts_many(session, team_ids=ids, period=period)
+    # Every team's forecast history in one read, or none while their logs did not change.
+    roster = history.members_many(session, team_ids=ids, history_end=_history_end(period))
     return {team.id: team_report(session, team=team, period=period, now=now,
                                  rules=rules[team.id], facts=facts[team.id],
+                                 roster=roster[team.id],
                                  lead_ids=leads.get(team.id, set()) if prefilter else None)
             for team in teams}
 
@@ -126,10 +129,12 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
 def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                 rules: Rules | None = None, user_ids: list[str] | None = None,
                 lead_ids: Collection[int] | None = None,
-                facts: dict[str, RepFacts] | None = None) -> TeamReport:
+                facts: dict[str, RepFacts] | None = None,
+                roster: list[Member] | None = None) -> TeamReport:
     """The team's numbers for `period` as of `now`. `lead_ids`: only these leads can have
     lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can. `facts`:
-    the team's `rep_facts` for the period when read already (for many teams at once)."""
+    the team's `rep_facts` for the period when read already (for many teams at once); `roster`,
+    its `members` (with their history) likewise."""
     rules = rules or rules_for(session, team.id)
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
@@ -139,12 +144,9 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     all_days = working_days(period.start, period.end, country=team.holiday_country,
                             days_off=off)
     elapsed = [d for d in all_days if d <= as_of]
-    # The rolling forecast is refreshed at each quarter start (seed 001 §一2): months and
-    # weeks use the trailing twelve months before their quarter; years, before the year.
-    base = (year_period(period.start) if period.kind == "year"
-            else quarter_period(period.start)).start
-    members = {m.user_id: m for m in facts_store.members(session, team_id=team.id,
-                                                         history_end=base)}
+    if roster is None:
+        roster = history.members(session, team_id=team.id, history_end=_history_end(period))
+    members = {m.user_id: m for m in roster}
     if facts is None:
         facts = facts_store.rep_facts(session, team_id=team.id, period=period,
                                       user_ids=user_ids)
@@ -246,6 +248,13 @@ def recommendations(session: Session, *, team: Team, user_id: str, period: Perio
     if period.kind == "quarter":
         return recommend(records, (), joined_at=joined, rules=rules)
     return recommend((), records, joined_at=joined, rules=rules)
+
+
+def _history_end(period: Period) -> date:
+    """The rolling forecast is refreshed at each quarter start (seed 001 §一2): months and
+    weeks use the trailing twelve months before their quarter; years, before the year."""
+    return (year_period(period.start) if period.kind == "year"
+            else quarter_period(period.start)).start
 
 
 def _active(f: RepFacts) -> bool:
