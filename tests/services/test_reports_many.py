@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlmodel import Session, select
 
 from benchmarks.seed import seed
@@ -19,8 +20,11 @@ from store.models import Team
 END = date(2026, 11, 30)
 
 
-def test_many_teams_at_once_give_each_teams_own_report(tmp_path) -> None:  # noqa: ANN001
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_many_teams_at_once_give_each_teams_own_report(request, tmp_path,  # noqa: ANN001
+                                                       dialect: str) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'r.db'}" if dialect == "sqlite"
+                            else request.getfixturevalue("pg_url"))
     db.upgrade(engine)
     seed(engine, reps=70, days=150, end=END, rng_seed=11)
     with Session(engine) as session:
