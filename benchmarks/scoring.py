@@ -31,7 +31,7 @@ from benchmarks.seed import on_each_database, seed  # noqa: E402
 from bot.scoring.facts import Period  # noqa: E402
 from bot.scoring.rules import DEFAULT_RULES as RULES  # noqa: E402
 from bot.services.reports import team_report, team_reports  # noqa: E402
-from store import db, idle, scoring  # noqa: E402
+from store import db, history, idle, scoring  # noqa: E402
 from store.models import Activity, Team  # noqa: E402
 
 END = date(2026, 11, 30)
@@ -115,7 +115,7 @@ def reads(engine: Engine, team_ids: list[int]) -> dict[str, float]:
                 lambda r: f"{len(r)} reps")
         out["members history, 1 team, 12 months"] = timed(
             "members history, 1 team, 12 months",
-            lambda: scoring.members(s, team_id=team, history_end=END + timedelta(days=1)),
+            lambda: history.members(s, team_id=team, history_end=END + timedelta(days=1)),
             lambda r: f"{len(r)} reps x 6 metrics x 12 months")
         since = datetime(2026, 11, 1, tzinfo=UTC)
         out["lead_touches, 1 team, 1 month"] = timed(

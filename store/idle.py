@@ -37,6 +37,10 @@ from store.scoring import (
     _team_tz,
 )
 
+# A month's report reads the lead touches of this many days before it, and older ones only
+# for the leads not touched in them (`lead_touches`): most leads were.
+RECENT_DAYS = 60
+
 
 @dataclass(frozen=True)
 class IdleLead:
@@ -119,32 +123,51 @@ def lead_touches(session: Session, *, team_id: int, since: datetime, until: date
         .where(leads.c.id.in_(open_leads)).order_by(leads.c.id)
     ).all()
     times: dict[int, list[datetime]] = {row.id: [] for row in lead_rows}
+    # The later reads take these leads by id: re-reading `open_leads` (its closing moment is
+    # several correlated subqueries per customer) cost more than the reads themselves.
+    open_leads = sorted(times)  # type: ignore[assignment]
     # The touch time is per log, and so is the output: SQL picks and orders the logs, and the
     # local-day arithmetic happens here (a join to a VALUES table of days made SQLite scan
     # it once per log: 300 ms for one team's month instead of a few).
     last_day = until.astimezone(tz).date()
     ends = _DayEnds(tz)
-    touches = (select(A.c.customer_id, A.c.occurred_on, A.c.recorded_at)
-               .where(A.c.customer_id.in_(open_leads), _live(A), A.c.occurred_on <= last_day,
-                      or_(A.c.recorded_at <= until, A.c.occurred_on < last_day)))
-    if after is not None:
-        touches = _superseded_left_out(touches, tz, _as_utc(after), until)
-    for customer_id, day, recorded in session.exec(touches.order_by("customer_id",
-                                                                   "recorded_at")):
-        at = ends.touch(_as_date(day), _as_utc(recorded))
-        # Each statement re-reads `open_leads`: a lead created by a concurrent write after
-        # the first read (reads are not one snapshot on SQLite, nor under PostgreSQL's read
-        # committed) is left for the next report rather than crashing this one.
-        if at <= until and customer_id in times:
-            times[customer_id].append(at)
+
+    def touches(ids: list[int], *where: ColumnElement[bool]) -> Select:
+        return (select(A.c.customer_id, A.c.occurred_on, A.c.recorded_at)
+                .where(A.c.customer_id.in_(ids), _live(A), A.c.occurred_on <= last_day,
+                       or_(A.c.recorded_at <= until, A.c.occurred_on < last_day), *where))
+
+    def read(statement: Select) -> None:
+        for customer_id, day, recorded in session.exec(statement):
+            at = ends.touch(_as_date(day), _as_utc(recorded))
+            if at <= until:
+                times[customer_id].append(at)
+
+    if after is None:
+        read(touches(open_leads))
+    else:
+        # Only the latest touch before `after` matters (`lapses(after=...)`), and a log dated
+        # before `recent` touched before its first midnight. So a lead touched between that
+        # midnight and `after` needs none of its older logs: those are read (the SQL way of
+        # `_superseded_left_out`) only for the leads that were not, not a lead's whole past.
+        after = _as_utc(after)
+        recent = after.astimezone(tz).date() - timedelta(days=RECENT_DAYS)
+        read(touches(open_leads, A.c.occurred_on >= recent))
+        midnight = _local_midnight(recent, tz)
+        rest = [lead for lead, at in times.items() if not any(midnight <= t <= after for t in at)]
+        if rest:
+            read(_superseded_left_out(touches(rest, A.c.occurred_on < recent), tz, after, until))
+        for lead, at in times.items():  # and the recent ones before the last before `after`
+            latest = max((t for t in at if t <= after), default=None)
+            if latest is not None:
+                times[lead] = [t for t in at if t >= latest]
     changes: dict[int, list[tuple[datetime, str]]] = {row.id: [] for row in lead_rows}
     for customer_id, at, stage in session.exec(
         select(SC.c.customer_id, SC.c.at, SC.c.to_stage)
         .where(SC.c.customer_id.in_(open_leads), SC.c.at <= until, _live_change(SC))
         .order_by(SC.c.customer_id, SC.c.at, SC.c.id)
     ):
-        if customer_id in changes:  # see above: read after the leads were
-            changes[customer_id].append((_as_utc(at), stage))
+        changes[customer_id].append((_as_utc(at), stage))
     return [LeadTouches(customer_id=row.id, owner=row.owner, created_at=_as_utc(row.created_at),
                         touches=tuple(sorted(times[row.id])),
                         closed_at=_as_utc(row.closed_at) if row.closed_at else None,
@@ -197,11 +220,14 @@ def _superseded_left_out(touches: Select, tz: ZoneInfo, after: datetime,
                        rows.c.at + margin >= rows.c.bound)))
 
 
+_OPENED, _CLOSING = SC.alias("opened"), SC.alias("closing")  # built once (store/scoring.py)
+
+
 def _closed_at() -> ColumnElement[datetime]:
     """When a won or lost customer entered that state: the first live move to won/lost after
     its last live move to an open stage (the creation counts as one). A lost -> lost change
     only edits the reason and a won -> lost one stays closed, so neither reopens it."""
-    opened, closing = SC.alias("opened"), SC.alias("closing")
+    opened, closing = _OPENED, _CLOSING
     last_open = (select(func.max(opened.c.at))
                  .where(opened.c.customer_id == C.c.id, opened.c.to_stage.in_(OPEN_STAGES),
                         _live_change(opened))

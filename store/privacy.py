@@ -134,6 +134,8 @@ TABLES: dict[str, Table] = {
     # Which process works which team in a scheduler minute: no person, no workspace column
     # (`owner` is a process, host:pid, like deliveries.claimed_by).
     "tick_claims": Table(workspace=None, not_personal=("owner",)),
+    # A count of changes per team (migration 0025's triggers): nothing personal.
+    "activity_revisions": Table(workspace=None),
     # When the person opened and was last shown their App Home: only about them.
     "home_views": Table(people=("user_id",), forget=ERASE),
     # A person's leave (/pacer away): only about them; and who turned on Slack's status.

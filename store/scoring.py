@@ -12,7 +12,7 @@ PostgreSQL.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -29,7 +29,6 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    literal,
     or_,
     select,
     type_coerce,
@@ -38,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
-from bot.scoring.facts import ZERO, FunnelLead, Member, Period, RepFacts
+from bot.scoring.facts import ZERO, FunnelLead, Period, RepFacts
 from store.db import MONEY, money
 from store.models import Activity, Customer, StageChange, Team, TeamMember
 from store.models import Member as MemberRow
@@ -46,6 +45,11 @@ from store.models import Member as MemberRow
 A = Activity.__table__
 C = Customer.__table__
 SC = StageChange.__table__
+# Aliases built once: building one copies every column of the table, which cost more than
+# running the queries when each call made its own (benchmarks/scoring.py's month, profiled).
+_DEMO, _OBJECTION, _FOLLOWUP, _UNDONE = (A.alias(n) for n in ("demo", "objection", "followup",
+                                                              "undone"))
+_LATEST = SC.alias("latest")
 
 TOUCH_KINDS = ("call", "visit", "email")
 CONVERSATION_KINDS = ("visit", "call", "demo", "discovery")
@@ -63,34 +67,57 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
               user_ids: Sequence[str] | None = None) -> dict[str, RepFacts]:
     """One RepFacts per rep of the team (zeros for those who logged nothing) and per anyone
     else with results in the team in the period; with `user_ids`, exactly those people."""
-    tz = _team_tz(session, team_id)
+    return _rep_facts(session, [team_id], _team_tz(session, team_id), period, user_ids)[team_id]
+
+
+def rep_facts_many(session: Session, *, team_ids: Collection[int],
+                   period: Period) -> dict[int, dict[str, RepFacts]]:
+    """`rep_facts` of many teams, by team id: each query reads all the teams of a time zone at
+    once (the month-end reports' scorecards), not one team at a time."""
+    T = Team.__table__
+    zones: dict[str, list[int]] = defaultdict(list)
+    for team_id, tz in session.exec(select(T.c.id, T.c.tz).where(T.c.id.in_(list(team_ids)))):
+        zones[tz].append(team_id)
+    missing = set(team_ids) - {t for ids in zones.values() for t in ids}
+    if missing:
+        raise LookupError(f"no team with id {min(missing)}")
+    found: dict[int, dict[str, RepFacts]] = {}
+    for tz, ids in sorted(zones.items()):
+        found.update(_rep_facts(session, sorted(ids), ZoneInfo(tz), period, None))
+    return found
+
+
+def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
+               user_ids: Sequence[str] | None) -> dict[int, dict[str, RepFacts]]:
+    """`rep_facts` of `teams`, all in zone `tz`; every fact is keyed by (team, person)."""
     start_at, end_at = _local_midnight(period.start, tz), _local_midnight(_next(period.end), tz)
     who: list[ColumnElement[bool]] = []
-    owned = [C.c.team_id == team_id, C.c.owner_user_id.is_not(None)]
+    owned = [C.c.team_id.in_(teams), C.c.owner_user_id.is_not(None)]
     if user_ids is not None:
         who.append(A.c.user_id.in_(list(user_ids)))
         owned.append(C.c.owner_user_id.in_(list(user_ids)))
-    acts = [A.c.team_id == team_id, _live(A), A.c.occurred_on >= period.start,
+    acts = [A.c.team_id.in_(teams), _live(A), A.c.occurred_on >= period.start,
             A.c.occurred_on <= period.end, *who]
 
-    fields: dict[str, dict] = defaultdict(dict)
-    day_counts: dict[str, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    Key = tuple[int, str]  # (team, person)
+    fields: dict[Key, dict] = defaultdict(dict)
+    day_counts: dict[Key, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     # Logs per user, local day and kind; the period's totals are sums of these few rows.
-    for user, day, kind, n in session.exec(
-        select(A.c.user_id, A.c.occurred_on, A.c.kind, func.sum(A.c.count))
-        .where(*acts).group_by(A.c.user_id, A.c.occurred_on, A.c.kind)
+    for team, user, day, kind, n in session.exec(
+        select(A.c.team_id, A.c.user_id, A.c.occurred_on, A.c.kind, func.sum(A.c.count))
+        .where(*acts).group_by(A.c.team_id, A.c.user_id, A.c.occurred_on, A.c.kind)
     ):
-        day_counts[user][day][kind] = int(n)
-        totals[user][kind] += int(n)
+        day_counts[team, user][day][kind] = int(n)
+        totals[team, user][kind] += int(n)
 
     # Results and KBI facts of the period's logs, one row per user.
     deal, payment = A.c.kind == "deal", A.c.kind == "payment"
     new = A.c.new_customer.is_not(False)  # null counts as new business
     linked = A.c.customer_id.is_not(None)
     conversation = and_(A.c.kind.in_(CONVERSATION_KINDS), linked)
-    demo, objection = A.alias("demo"), A.alias("objection")
+    demo, objection = _DEMO, _OBJECTION
     had_demo = exists().where(demo.c.customer_id == A.c.customer_id, demo.c.kind == "demo",
                               _live(demo), demo.c.occurred_on <= A.c.occurred_on)
     # Handled: an objection log for the customer that day, or logged with "no objections".
@@ -99,7 +126,7 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
         _live(objection), objection.c.occurred_on == A.c.occurred_on))
     for row in session.exec(
         select(
-            A.c.user_id,
+            A.c.team_id, A.c.user_id,
             _sum_money(and_(deal, new), A.c.amount).label("sales_new"),
             _sum_money(and_(deal, A.c.new_customer.is_(False)), A.c.amount).label("sales_repeat"),
             _count_if(deal).label("deals"),
@@ -108,9 +135,9 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
             _count_if(and_(deal, linked, had_demo)).label("deals_with_demo"),
             _sum_if(conversation, A.c.count).label("conversations"),
             _sum_if(and_(conversation, objected), A.c.count).label("objections"),
-        ).where(*acts).group_by(A.c.user_id)
+        ).where(*acts).group_by(A.c.team_id, A.c.user_id)
     ):
-        fields[row.user_id].update(
+        fields[row.team_id, row.user_id].update(
             sales_new=money(row.sales_new, ZERO), sales_repeat=money(row.sales_repeat, ZERO),
             deals=int(row.deals), new_customers=int(row.new_customers),
             collected=money(row.collected, ZERO), deals_with_demo=int(row.deals_with_demo),
@@ -119,9 +146,8 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
 
     # On-time collection (回款及时率): every receivable that fell due in the period, paid or
     # not, and what of it was paid by its due date (`receivables`).
-    for user, (due_total, paid) in receivables(session, team_id=team_id, period=period,
-                                               who=who).items():
-        fields[user].update(due_total=due_total, paid_on_time=paid)
+    for key, (due_total, paid) in _receivables(session, teams, period, who).items():
+        fields[key].update(due_total=due_total, paid_on_time=paid)
 
     # Lead conversion (线索转化率) as a cohort: the leads the rep owns created in the period,
     # and of THOSE, how many had been won (a live move to won) by the period's end, which is the
@@ -130,43 +156,45 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
     won = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won", SC.c.at < end_at,
                          _live_change(SC))
     lost = and_(~won, func.coalesce(_stage_before(end_at), "") == "lost")
-    for owner, n, n_won, n_lost in session.exec(
-        select(C.c.owner_user_id, func.count(), _count_if(won), _count_if(lost))
+    for team, owner, n, n_won, n_lost in session.exec(
+        select(C.c.team_id, C.c.owner_user_id, func.count(), _count_if(won), _count_if(lost))
         .where(*owned, C.c.created_at >= start_at, C.c.created_at < end_at)
-        .group_by(C.c.owner_user_id)
+        .group_by(C.c.team_id, C.c.owner_user_id)
     ):
-        fields[owner].update(leads_created=int(n), leads_won=int(n_won), leads_lost=int(n_lost))
+        fields[team, owner].update(leads_created=int(n), leads_won=int(n_won),
+                                   leads_lost=int(n_lost))
 
     # Discovery rounds before each proposal reached in the period: the local day of the
     # (latest) move to proposal comes from joining the period's days by their UTC bounds.
     # Outer joins to the VALUES table keep SQLite from driving the join from it.
     days = _days(period.start, period.end, tz)
     proposals = (
-        select(SC.c.customer_id, C.c.owner_user_id.label("owner"),
+        select(SC.c.customer_id, C.c.team_id, C.c.owner_user_id.label("owner"),
                func.max(days.c.day).label("day"))
         .select_from(SC.join(C, C.c.id == SC.c.customer_id)
                      .outerjoin(days, and_(SC.c.at >= days.c.starts, SC.c.at < days.c.ends)))
         .where(*owned, SC.c.to_stage == "proposal", SC.c.at >= start_at, SC.c.at < end_at,
                _moved(SC), _live_change(SC))
-        .group_by(SC.c.customer_id, C.c.owner_user_id)
+        .group_by(SC.c.customer_id, C.c.team_id, C.c.owner_user_id)
         .subquery("proposals")
     )
-    rounds: dict[str, list[int]] = defaultdict(list)
-    for owner, _customer, n in session.exec(
-        select(proposals.c.owner, proposals.c.customer_id, func.coalesce(func.sum(A.c.count), 0))
+    rounds: dict[Key, list[int]] = defaultdict(list)
+    p = proposals.c
+    for team, owner, _customer, n in session.exec(
+        select(p.team_id, p.owner, p.customer_id, func.coalesce(func.sum(A.c.count), 0))
         .select_from(proposals.outerjoin(A, and_(
             A.c.customer_id == proposals.c.customer_id, A.c.kind == "discovery", _live(A),
             A.c.occurred_on <= proposals.c.day)))
-        .group_by(proposals.c.owner, proposals.c.customer_id)
-        .order_by(proposals.c.owner, proposals.c.customer_id)
+        .group_by(p.team_id, p.owner, p.customer_id)
+        .order_by(p.team_id, p.owner, p.customer_id)
     ):
-        rounds[owner].append(int(n))
+        rounds[team, owner].append(int(n))
 
     # Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month: in each
     # window (see `followup_windows`), the customers won BEFORE it began and not lost by its
     # end, and which of them got a follow-up log in it. The month of signing expects none: a
     # deal signed on the 30th cannot owe a follow-up by the 31st (the signing was the contact).
-    followup = A.alias("followup")
+    followup = _FOLLOWUP
     for first, last in followup_windows(period):
         until = _local_midnight(_next(last), tz)
         won_by = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won",
@@ -176,29 +204,29 @@ def rep_facts(session: Session, *, team_id: int, period: Period,
                                   followup.c.occurred_on >= first,
                                   followup.c.occurred_on <= last)
         not_lost = func.coalesce(_stage_before(until), "") != "lost"
-        for owner, signed, followed_up in session.exec(
-            select(C.c.owner_user_id, func.count(), _count_if(followed))
-            .where(*owned, won_by, not_lost).group_by(C.c.owner_user_id)
+        for team, owner, signed, followed_up in session.exec(
+            select(C.c.team_id, C.c.owner_user_id, func.count(), _count_if(followed))
+            .where(*owned, won_by, not_lost).group_by(C.c.team_id, C.c.owner_user_id)
         ):
-            mine = fields[owner]
+            mine = fields[team, owner]
             mine["signed_customers"] = mine.get("signed_customers", 0) + int(signed)
             mine["signed_followed_up"] = mine.get("signed_followed_up", 0) + int(followed_up)
 
     if user_ids is not None:
-        people = sorted(set(user_ids))
+        people = {(team, user) for team in teams for user in user_ids}
     else:
-        people = sorted(set(_reps(session, team_id)) | set(fields) | set(day_counts)
-                        | set(rounds))
-    result = {}
-    for user in people:
-        kinds = totals.get(user, {})
-        result[user] = RepFacts(
-            user_id=user,
-            day_counts={d: dict(k) for d, k in sorted(day_counts.get(user, {}).items())},
+        people = ({(team, user) for team, reps in _reps_many(session, teams).items()
+                   for user in reps} | set(fields) | set(day_counts) | set(rounds))
+    result: dict[int, dict[str, RepFacts]] = {team: {} for team in teams}
+    for key in sorted(people):
+        kinds = totals.get(key, {})
+        result[key[0]][key[1]] = RepFacts(
+            user_id=key[1],
+            day_counts={d: dict(k) for d, k in sorted(day_counts.get(key, {}).items())},
             totals=dict(sorted(kinds.items())),
-            discovery_rounds=tuple(rounds.get(user, ())),
+            discovery_rounds=tuple(rounds.get(key, ())),
             learning=sum(kinds.get(k, 0) for k in LEARNING_KINDS),
-            **fields.get(user, {}),
+            **fields.get(key, {}),
         )
     return result
 
@@ -215,31 +243,39 @@ def receivables(session: Session, *, team_id: int, period: Period,
     Payments made on or before the due date count as on time, up to what was owed; later ones
     and overpayment do not. Payments without a due date are money collected, not judged here.
     """
+    return {user: due for (_, user), due in _receivables(session, [team_id], period,
+                                                         who).items()}
+
+
+def _receivables(session: Session, teams: list[int], period: Period,
+                 who: Sequence[ColumnElement[bool]]) -> dict[tuple[int, str],
+                                                             tuple[Decimal, Decimal]]:
+    """`receivables` of `teams`, keyed by (team, rep)."""
     kinds = (A.c.kind == "receivable") | ((A.c.kind == "payment") & A.c.due_on.is_not(None))
     due_on = func.coalesce(A.c.due_on, A.c.occurred_on)
     owed: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     paid: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-    for user, customer_id, name, kind, amount, amount_due, due, day in session.exec(
-        select(A.c.user_id, A.c.customer_id, A.c.customer, A.c.kind, A.c.amount,
+    for team, user, customer_id, name, kind, amount, amount_due, due, day in session.exec(
+        select(A.c.team_id, A.c.user_id, A.c.customer_id, A.c.customer, A.c.kind, A.c.amount,
                A.c.amount_due, due_on.label("due"), A.c.occurred_on)
-        .where(A.c.team_id == team_id, _live(A), kinds, A.c.currency.is_(None),
+        .where(A.c.team_id.in_(teams), _live(A), kinds, A.c.currency.is_(None),
                A.c.amount.is_not(None), due_on >= period.start, due_on <= period.end, *who)
         .order_by(A.c.id)
     ):
         amount, due = money(amount, ZERO), _as_date(due)
         customer = customer_id if customer_id is not None else (name or "").casefold()
         owes = amount if kind == "receivable" else money(amount_due, None) or amount
-        key = (user, customer, due, owes)
+        key = (team, user, customer, due, owes)
         if kind == "receivable":
             owed[key] += owes  # two invoices of the same amount on one day are two
         else:
             owed[key] = max(owed[key], owes)
             if _as_date(day) <= due:
                 paid[key] += amount
-    result: dict[str, tuple[Decimal, Decimal]] = {}
+    result: dict[tuple[int, str], tuple[Decimal, Decimal]] = {}
     for key, amount in owed.items():
-        total, on_time = result.get(key[0], (ZERO, ZERO))
-        result[key[0]] = (total + amount, on_time + min(paid[key], amount))
+        total, on_time = result.get(key[:2], (ZERO, ZERO))
+        result[key[:2]] = (total + amount, on_time + min(paid[key], amount))
     return result
 
 
@@ -254,45 +290,6 @@ def followup_windows(period: Period) -> list[tuple[date, date]]:
         windows.append((first, last))
         first = last + timedelta(days=1)
     return windows
-
-
-def members(session: Session, *, team_id: int, history_end: date,
-            months: int = 12) -> list[Member]:
-    """The team's reps (not its managers), when each joined (Member.joined_at as a team-local
-    date), and their actuals per calendar month for the `months` whole months before
-    history_end's month (oldest first, zero-filled): pass a quarter's first day to get the
-    trailing twelve months before it."""
-    tz = _team_tz(session, team_id)
-    reps = _reps(session, team_id)
-    last = history_end.replace(day=1)
-    bounds = [_add_months(last, -months + i) for i in range(months + 1)]
-    month = (case(*[(A.c.occurred_on < bound, i) for i, bound in enumerate(bounds[1:-1])],
-                  else_=months - 1) if months > 1 else literal(0))
-    deal = A.c.kind == "deal"
-    history = {user: {m: [ZERO] * months for m in HISTORY_METRICS} for user in reps}
-    query = (
-        select(A.c.user_id, month.label("month"),
-               _sum_money(deal, A.c.amount).label("sales"),
-               _sum_money(and_(deal, A.c.new_customer.is_not(False)), A.c.amount)
-               .label("sales_new"),
-               _sum_money(and_(deal, A.c.new_customer.is_(False)), A.c.amount)
-               .label("sales_repeat"),
-               _new_customers().label("new_customers"),
-               _sum_if(A.c.kind.in_(TOUCH_KINDS), A.c.count).label("touches"),
-               _sum_money(A.c.kind == "payment", A.c.amount).label("collected"))
-        .where(A.c.team_id == team_id, _live(A), A.c.user_id.in_(list(reps)),
-               A.c.occurred_on >= bounds[0], A.c.occurred_on < bounds[-1])
-        .group_by(A.c.user_id, month)
-    )
-    for row in session.exec(query):
-        for metric in HISTORY_METRICS:
-            value = getattr(row, metric)
-            history[row.user_id][metric][row.month] = (
-                money(value, ZERO) if metric.startswith(("sales", "collected"))
-                else Decimal(int(value or 0)))
-    return [Member(user_id=user, joined_at=_as_utc(joined).astimezone(tz).date(),
-                   history={m: tuple(v) for m, v in history[user].items()})
-            for user, joined in reps.items()]
 
 
 def funnel(session: Session, *, team_id: int, period: Period) -> list[FunnelLead]:
@@ -350,7 +347,7 @@ def _live(table) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
 def _live_change(change) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
     """A stage change not caused by a log that was since undone (soft-deleted)."""
     log_id = case((change.c.cause.like("log:%"), cast(func.substr(change.c.cause, 5), Integer)))
-    undone = A.alias("undone")
+    undone = _UNDONE
     return ~exists().where(undone.c.id == log_id, undone.c.deleted_at.is_not(None))
 
 
@@ -383,7 +380,7 @@ def _new_customers() -> ColumnElement[int]:
 
 def _stage_before(moment: datetime) -> ColumnElement[str]:
     """The customer's stage just before `moment`: its latest live change before it."""
-    change = SC.alias("latest")
+    change = _LATEST
     return (select(change.c.to_stage)
             .where(change.c.customer_id == C.c.id, change.c.at < moment, _live_change(change))
             .order_by(change.c.at.desc(), change.c.id.desc())
@@ -418,12 +415,20 @@ def _team_tz(session: Session, team_id: int) -> ZoneInfo:
 
 def _reps(session: Session, team_id: int) -> dict[str, datetime]:
     """The team's reps (members who are not its managers) and when Pacer first saw them."""
+    return _reps_many(session, [team_id])[team_id]
+
+
+def _reps_many(session: Session, teams: Collection[int]) -> dict[int, dict[str, datetime]]:
+    """`_reps` of many teams, by team id."""
     M, TM = MemberRow.__table__, TeamMember.__table__
-    return dict(session.exec(
-        select(M.c.user_id, M.c.joined_at).join(TM, TM.c.member_id == M.c.id)
-        .where(TM.c.team_id == team_id, TM.c.is_manager == false())
-        .order_by(M.c.user_id)
-    ).all())
+    found: dict[int, dict[str, datetime]] = {team: {} for team in teams}
+    for team, user, joined in session.exec(
+        select(TM.c.team_id, M.c.user_id, M.c.joined_at).join(TM, TM.c.member_id == M.c.id)
+        .where(TM.c.team_id.in_(list(teams)), TM.c.is_manager == false())
+        .order_by(TM.c.team_id, M.c.user_id)
+    ):
+        found[team][user] = joined
+    return found
 
 
 def _local_midnight(day: date, tz: ZoneInfo) -> datetime:

@@ -27,7 +27,7 @@ from bot.scoring.rules import Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.targets import TargetResolver
-from store import alerts, annual, idle_gaps, ratings, reviews, teams
+from store import alerts, annual, history, idle_gaps, ratings, reviews, teams
 from store import away as away_store
 from store import idle as idle_store
 from store import scoring as facts_store
@@ -115,17 +115,26 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
             session, windows={team.id: lapse_windows(team, period, now) for team in teams},
             hours=min((r.points.idle_lead_hours for r in rules.values()), default=48),
             stages=sorted({s for r in rules.values() for s in r.points.idle_lead_stages}))
+    ids = [team.id for team in teams]
+    facts = facts_store.rep_facts_many(session, team_ids=ids, period=period)
+    # Every team's forecast history in one read, or none while their logs did not change.
+    roster = history.members_many(session, team_ids=ids, history_end=_history_end(period))
     return {team.id: team_report(session, team=team, period=period, now=now,
-                                 rules=rules[team.id],
+                                 rules=rules[team.id], facts=facts[team.id],
+                                 roster=roster[team.id],
                                  lead_ids=leads.get(team.id, set()) if prefilter else None)
             for team in teams}
 
 
 def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                 rules: Rules | None = None, user_ids: list[str] | None = None,
-                lead_ids: Collection[int] | None = None) -> TeamReport:
+                lead_ids: Collection[int] | None = None,
+                facts: dict[str, RepFacts] | None = None,
+                roster: list[Member] | None = None) -> TeamReport:
     """The team's numbers for `period` as of `now`. `lead_ids`: only these leads can have
-    lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can."""
+    lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can. `facts`:
+    the team's `rep_facts` for the period when read already (for many teams at once); `roster`,
+    its `members` (with their history) likewise."""
     rules = rules or rules_for(session, team.id)
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
@@ -135,22 +144,29 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     all_days = working_days(period.start, period.end, country=team.holiday_country,
                             days_off=off)
     elapsed = [d for d in all_days if d <= as_of]
-    # The rolling forecast is refreshed at each quarter start (seed 001 §一2): months and
-    # weeks use the trailing twelve months before their quarter; years, before the year.
-    base = (year_period(period.start) if period.kind == "year"
-            else quarter_period(period.start)).start
-    members = {m.user_id: m for m in facts_store.members(session, team_id=team.id,
-                                                         history_end=base)}
-    facts = facts_store.rep_facts(session, team_id=team.id, period=period, user_ids=user_ids)
+    if roster is None:
+        roster = history.members(session, team_id=team.id, history_end=_history_end(period))
+    members = {m.user_id: m for m in roster}
+    if facts is None:
+        facts = facts_store.rep_facts(session, team_id=team.id, period=period,
+                                      user_ids=user_ids)
     since = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
     leads = idle_store.lead_touches(session, team_id=team.id, since=since - timedelta(days=3),
                                      until=min(now, datetime.combine(
                                          period.end + timedelta(days=1), time(0), tzinfo=tz)),
                                      only=lead_ids, after=since)
+    owned: dict[str, list] = {}  # points_breakdown takes the owner's leads of these
+    for lead in leads:
+        owned.setdefault(lead.owner, []).append(lead)
     off_days = frozenset(off)  # the idle-lead clock runs on the team's working days only
+    known: dict[date, bool] = {}  # the idle clock asks about the same days for every lead
 
     def working(day: date) -> bool:
-        return is_working_day(day, country=team.holiday_country, days_off=off_days)
+        found = known.get(day)
+        if found is None:
+            found = known[day] = is_working_day(day, country=team.holiday_country,
+                                                days_off=off_days)
+        return found
 
     # Each rep's away days (/pacer away) in the period: not working days for them.
     gone = away_store.spans(session, workspace_id=team.workspace_id, user_ids=list(facts),
@@ -176,8 +192,8 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
         as_set = {metric: resolver.target(user, metric, period, forecast_of, member.joined_at)
                   for metric in TARGET_METRICS}
         person = person_working(working, gone.get(user, ()))
-        points = points_breakdown(rep_facts, leads, period=period, now=now, tz=tz, rules=rules,
-                                  working=person)
+        points = points_breakdown(rep_facts, owned.get(user, ()), period=period, now=now,
+                                  tz=tz, rules=rules, working=person)
         # Someone who joined during the period is measured from their first day, and nobody
         # on their away days: their (pro-rated) target is due over their own working days.
         own_days = [d for d in all_days if d >= member.joined_at and person(d)]
@@ -232,6 +248,13 @@ def recommendations(session: Session, *, team: Team, user_id: str, period: Perio
     if period.kind == "quarter":
         return recommend(records, (), joined_at=joined, rules=rules)
     return recommend((), records, joined_at=joined, rules=rules)
+
+
+def _history_end(period: Period) -> date:
+    """The rolling forecast is refreshed at each quarter start (seed 001 §一2): months and
+    weeks use the trailing twelve months before their quarter; years, before the year."""
+    return (year_period(period.start) if period.kind == "year"
+            else quarter_period(period.start)).start
 
 
 def _active(f: RepFacts) -> bool:

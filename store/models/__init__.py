@@ -18,6 +18,7 @@ from store.models.review import (
     ReviewEvent,
     ReviewRecord,
 )
+from store.models.revisions import ActivityRevision
 from store.models.sales import STAGES, TIERS, Activity, Brief, Checkin, Customer, StageChange
 from store.models.scores import PeerRating, Rating, TargetRow
 from store.models.system import AuditEntry, Delivery, HomeView, SeenEvent
@@ -25,7 +26,8 @@ from store.models.ticks import TickClaim
 from store.models.workspace import ROLES, Member, Team, TeamHoliday, TeamMember, Workspace
 
 __all__ = [
-    "ROLES", "STAGES", "TIERS", "ActionItem", "Activity", "AnnualReview", "AuditEntry",
+    "ROLES", "STAGES", "TIERS", "ActionItem", "Activity", "ActivityRevision", "AnnualReview",
+    "AuditEntry",
     "AwaySpell", "AwayStatusTeam", "Brief",
     "Calibration", "CalibrationPair", "Checkin", "Customer", "Delivery", "DigestItem",
     "HomeView", "ImprovementPlan", "Member", "MemberLevel", "MemberPrefs", "PeerRating",

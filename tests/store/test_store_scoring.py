@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.grammar.kinds import LogEntry
 from bot.scoring.facts import Period, RepFacts
-from store import activity, customers, db, idle, scoring, teams
+from store import activity, customers, db, history, idle, scoring, teams
 from store.models import Activity, Customer
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -289,7 +289,7 @@ def check_waiting(session: Session, team_id: int) -> None:
 
 
 def check_members(session: Session, team_id: int) -> None:
-    reps = scoring.members(session, team_id=team_id, history_end=d(12, 1), months=3)
+    reps = history.members(session, team_id=team_id, history_end=d(12, 1), months=3)
     assert [m.user_id for m in reps] == ["U0ALICE", "U0BO", "U0IDLE"]  # not the manager
     alice, bo, idle = reps
     assert alice.joined_at == d(1, 6)  # 17:00 UTC on Jan 5 is Jan 6 in Shanghai
@@ -304,7 +304,7 @@ def check_members(session: Session, team_id: int) -> None:
     assert bo.history["new_customers"] == (z, z, Decimal(1))
     assert idle.history == {m: (z, z, z) for m in scoring.HISTORY_METRICS}
     # Mid-November: November is not a full month yet, so October is the last one.
-    year = scoring.members(session, team_id=team_id, history_end=d(11, 18))
+    year = history.members(session, team_id=team_id, history_end=d(11, 18))
     assert year[0].history["touches"] == (z,) * 11 + (Decimal(1),)
     assert year[0].history["collected"][-1] == money(10_000)
 
