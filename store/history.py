@@ -34,11 +34,9 @@ from store.scoring import (
     _as_utc,
     _live,
     _new_customers,
-    _reps,
     _reps_many,
     _sum_if,
     _sum_money,
-    _team_tz,
 )
 
 History = dict[str, dict[str, tuple[Decimal, ...]]]  # user -> metric -> months, oldest first
@@ -66,12 +64,10 @@ def members(session: Session, *, team_id: int, history_end: date,
     """The team's reps (not its managers), when each joined (Member.joined_at as a team-local
     date), and their actuals per calendar month for the `months` whole months before
     history_end's month (oldest first, zero-filled): pass a quarter's first day to get the
-    trailing twelve months before it. (`members_many`: many teams, remembered.)"""
-    tz = _team_tz(session, team_id)
-    reps = _reps(session, team_id)
-    history = history_of(session, {team_id: list(reps)}, history_end, months)[team_id]
-    return [Member(user_id=user, joined_at=_as_utc(joined).astimezone(tz).date(),
-                   history=history[user]) for user, joined in reps.items()]
+    trailing twelve months before it. Remembered like `members_many`'s (one team of it), so
+    the App Home, /scorecard and the scheduled reports read a team's year once per change."""
+    return members_many(session, team_ids=[team_id], history_end=history_end,
+                        months=months)[team_id]
 
 
 def members_many(session: Session, *, team_ids: Collection[int], history_end: date,
