@@ -5,6 +5,7 @@ services they call share it without either importing the other.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -25,6 +27,7 @@ from bot.calendar.workdays import (
     person_working,
 )
 from bot.deps import Deps
+from bot.scoring.rules import Rules
 from bot.services.tick_claims import TickClaims
 from bot.slack.users import zone
 from store import away, deliveries, rosters, teams
@@ -63,6 +66,13 @@ class TeamInfo:
     away: dict[str, tuple[Span, ...]] = field(default_factory=dict)
     away_status: bool = False  # Slack's status counts as away (`/pacer team away-status`)
     channel_lang: str = "auto"  # the channel posts' language setting (store.teams.CHANNEL_LANGS)
+    rules_json: str = "{}"  # the team's overrides of the scoring rules, as stored (Team.rules)
+
+    @property
+    def rules(self) -> Rules:
+        """The team's scoring rules (bot/services/reports.py rules_for, from the row read with
+        the team's information: no read per team). Raises ValueError on bad overrides."""
+        return rules_of(self.rules_json)
 
     def working(self, day: date) -> bool:
         return is_working_day(day, country=self.country, days_off=self.days_off)
@@ -178,7 +188,15 @@ def _info(row: Team, roster: rosters.Roster, days_off: Iterable[date],
         calibration_anchor=row.calibration_anchor, calibration_at=row.calibration_time,
         channel_id=row.channel_id, channel_lang=row.channel_lang,
         joined={u: deliveries.aware(roster.joined[u]) for u in reps if u in roster.joined},
-        away=dict(gone or {}), away_status=away_status)
+        away=dict(gone or {}), away_status=away_status, rules_json=row.rules or "{}")
+
+
+@lru_cache(maxsize=256)
+def rules_of(overrides: str) -> Rules:
+    """Rules from a team's stored overrides (JSON), parsed once per distinct text: most teams
+    share the defaults, and parsing (type hints, checks) cost a fifth of the alerts job. Rules
+    are frozen; shared between the teams with the same overrides."""
+    return Rules.from_mapping(json.loads(overrides or "{}"))
 
 
 class SharedTick:
