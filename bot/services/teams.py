@@ -75,7 +75,7 @@ class TeamInfo:
         return rules_of(self.rules_json)
 
     def working(self, day: date) -> bool:
-        return is_working_day(day, country=self.country, days_off=self.days_off)
+        return _working_day(self.country, self.days_off, day)
 
     def working_for(self, user_id: str) -> Working:
         """`user_id`'s working days: the team's, less their away days."""
@@ -85,6 +85,25 @@ class TeamInfo:
         """The reps away on `day`, each with the last day of their leave (the overview)."""
         return {rep: last for rep in self.reps
                 if (last := away_until(day, self.away.get(rep, ()))) is not None}
+
+
+# Each calendar's (country, days off) answers, remembered: the jobs ask about the same few
+# weeks of days thousands of times a tick (every rep's, pair's and review's steps), and most
+# teams share a calendar. Bounded: forgotten all at once past these sizes.
+_CALENDARS: dict[tuple[str | None, frozenset[date]], dict[date, bool]] = {}
+CALENDARS_MAX, DAYS_MAX = 4096, 4096
+
+
+def _working_day(country: str | None, days_off: frozenset[date], day: date) -> bool:
+    days = _CALENDARS.get((country, days_off))
+    if days is None or len(days) >= DAYS_MAX:
+        if len(_CALENDARS) >= CALENDARS_MAX:
+            _CALENDARS.clear()
+        days = _CALENDARS[(country, days_off)] = {}
+    known = days.get(day)
+    if known is None:
+        known = days[day] = is_working_day(day, country=country, days_off=days_off)
+    return known
 
 
 def channel_langs(setting: str, manager_lang: str) -> tuple[str, ...]:
