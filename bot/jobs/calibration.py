@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -113,8 +114,10 @@ def run_calibration(deps: Deps, *, now: datetime, team: str | None = None) -> Ru
 
     def visit(client: WebClient, info: TeamInfo) -> RunResult:
         result = RunResult()
-        with deps.sessions() as session:
-            found = cal.team_occurrences(session, info, start, end, read=info.id in stored)
+        read = info.id in stored
+        # Nothing stored to read: no session either (most teams, every minute).
+        with deps.sessions() if read else nullcontext() as session:
+            found = cal.team_occurrences(session, info, start, end, read=read)
         for occ in found:
             result.add(_before(deps, client, occ, now))
             result.add(_after(deps, client, occ, now))
