@@ -57,7 +57,7 @@ from bot.calendar.workdays import (
     working_days,
 )
 from bot.deps import Deps
-from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver
+from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver, remember_final_many
 from bot.render.alerts import (
     LeadLine,
     PaceLine,
@@ -101,6 +101,7 @@ def run_alerts(deps: Deps, *, now: datetime, team: str | None = None) -> RunResu
     """Every alert for every team; one alert's trouble never stops the others."""
     result = RunResult()
     infos = team_infos(deps, team)
+    remember_final_many(deps, JOB, infos)  # after a restart: a few reads, not one per team
     checks: dict[str, Check] = {"growth": _growth, "idle": _idle_of(infos, now), "pace": _pace,
                                 "bunched": _bunched}
     for info in infos:

@@ -48,7 +48,7 @@ from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver, each_team
 from bot.render import actions as render_actions
 from bot.render import calibrate as render
 from bot.services import calibration as cal
-from bot.services.teams import TeamInfo
+from bot.services.teams import TeamInfo, team_infos
 from store import actions, teams
 from store import calibrations as store_cal
 from store.deliveries import aware
@@ -124,6 +124,12 @@ def run_calibration(deps: Deps, *, now: datetime, team: str | None = None) -> Ru
         result.add(_digest(deps, client, info, now))
         return result
 
+    # Both sides' stored profiles in a few reads (after a restart, a read per person).
+    people: dict[str, list[str]] = defaultdict(list)
+    for info in team_infos(deps, team):
+        people[info.workspace_id] += [*info.reps, *info.managers]
+    for workspace_id, users in people.items():
+        deps.users.preload(workspace_id, users)
     return each_team(deps, team, JOB, visit, paced=False)
 
 

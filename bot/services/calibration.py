@@ -168,16 +168,13 @@ def _from_row(pair: Pair, row: Calibration) -> Occurrence:
                       row)
 
 
-Moments = dict[tuple, list[tuple[str, datetime | None]]]
-
-
 def occurrences(session: Session, pair: Pair, start: datetime, end: datetime,
                 stored: list[Calibration] | None = None,
-                moments: Moments | None = None) -> list[Occurrence]:
+                moments: dict | None = None) -> list[Occurrence]:
     """The pair's calibrations happening from start to end: stored ones as stored, the rest
     from the cadence. Cancelled ones are left out. `stored`: the pair's rows from a month
-    before `start` to a month after `end`, read already (team_occurrences). `moments`: the
-    cadence slots' moments worked out for the team's other pairs (team_occurrences)."""
+    before `start` to a month after `end`, read already (team_occurrences); `moments`, its
+    other pairs' slot moments."""
     if stored is None:
         stored = store.rows(session, team_id=pair.team_id, rep=pair.rep,
                             start=start - timedelta(days=31), end=end + timedelta(days=31))
@@ -194,22 +191,18 @@ def occurrences(session: Session, pair: Pair, start: datetime, end: datetime,
 
 
 def _slot_moments(pair: Pair, start: datetime, end: datetime,
-                  moments: Moments) -> list[tuple[str, datetime | None]]:
-    """The pair's cadence slots from start to end, each with its moment (UTC; None: a leave
-    skips it). The same for every pair of a team on one cadence whose rep and manager share
-    their leave (most have none): worked out once for them, in `moments`."""
-    info = pair.info
-    key = (pair.cadence, info.away.get(pair.rep, ()), info.away.get(pair.manager, ()),
-           start, end)
+                  moments: dict) -> list[tuple[str, datetime | None]]:
+    """The pair's cadence slots from start to end with their moments (UTC; None: a leave
+    skips it), worked out once for the team's pairs with one cadence and the same leave."""
+    away = pair.info.away
+    key = (pair.cadence, away.get(pair.rep, ()), away.get(pair.manager, ()), start, end)
     if key not in moments:
         tz, working = pair.tz, pair.working
         # A slot shifted past a holiday week can land a week later: look back for it.
-        first = start.astimezone(tz).date() - timedelta(days=14)
-        found = []
-        for slot in pair.cadence.slots(first, end.astimezone(tz).date()):
-            held = pair.cadence.held_at(slot, working)
-            found.append((slot.isoformat(), held.astimezone(UTC) if held else None))
-        moments[key] = found
+        slots = pair.cadence.slots(start.astimezone(tz).date() - timedelta(days=14),
+                                   end.astimezone(tz).date())
+        held = [(slot, pair.cadence.held_at(slot, working)) for slot in slots]
+        moments[key] = [(s.isoformat(), at.astimezone(UTC) if at else None) for s, at in held]
     return moments[key]
 
 
@@ -227,7 +220,7 @@ def team_occurrences(session: Session | None, info: TeamInfo, start: datetime, e
                           end=end + timedelta(days=31)) if read else ():
         if row.rep_user_id in by_rep:
             by_rep[row.rep_user_id].append(row)
-    moments: Moments = {}
+    moments: dict = {}
     return [o for pair in pairs
             for o in occurrences(session, pair, start, end, stored=by_rep[pair.rep],
                                  moments=moments)]
