@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -154,14 +154,17 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
             rep = run.report.reps.get(user_id)
             return render.week_dm_blocks(run.lang(user_id), report=run.report, rep=rep,
                                          user_id=user_id, brief=answers, items=items,
-                                         away=user_id in away)
+                                         away=user_id in away())
 
-        # Reps away on every working day of the week so far (/pacer away): nothing was
-        # expected of them, so no nudge to log and not among those who logged nothing.
-        worked = working_days(run.period.start, friday, country=info.country,
-                              days_off=info.days_off)
-        away = {u for u in info.reps
-                if worked and not any(info.working_for(u)(d) for d in worked)}
+        @cache
+        def away() -> set[str]:
+            """Reps away on every working day of the week so far (/pacer away): nothing was
+            expected of them, so no nudge to log and not among those who logged nothing.
+            Worked out when a message is built (most ticks build none)."""
+            worked = working_days(run.period.start, friday, country=info.country,
+                                  days_off=info.days_off)
+            return {u for u in info.reps
+                    if worked and not any(info.working_for(u)(d) for d in worked)}
 
         for user_id in info.reps:
             deliver_report(deps, client, run.due(FRIDAY_REPORT, user_id, due_at), now=now,
@@ -174,7 +177,7 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
                 message=lambda: run.channel_post(lambda lang: render.week_summary_blocks(
                     lang, report=run.report, before=run.before,
                     board=_scored(run.report.board("points", run.rules)), top=BOARD_TOP,
-                    name_quiet=run.info.name_quiet_reps, away=away)))
+                    name_quiet=run.info.name_quiet_reps, away=away())))
         return result
 
     return each_team(deps, team, FRIDAY_REPORT, visit)
