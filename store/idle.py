@@ -60,28 +60,35 @@ def waiting(session: Session, *, team_id: int, stages: Sequence[str],
     return waiting_many(session, teams={team_id: (tuple(stages), quiet_since)}).get(team_id, [])
 
 
-def waiting_many(session: Session, *, teams: Mapping[int, tuple[Sequence[str], datetime]]
+def waiting_many(session: Session, *, teams: Mapping[int, tuple[Sequence[str], datetime]],
+                 began_from: Mapping[int, datetime] | None = None
                  ) -> dict[int, list[IdleLead]]:
     """`waiting` for many teams in one statement: team id -> (stages, quiet_since). SQL takes
     every stage any of them watches and the latest quiet_since; each team's own are applied
-    here, on the few rows that come back."""
+    here, on the few rows that come back. `began_from` (team id -> a moment): only the waits
+    begun at or after it (the alerts job: older waits lapsed before any alert's window)."""
     if not teams:
         return {}
     touched = func.coalesce(C.c.last_touched_at, C.c.created_at)
     since = case((C.c.stage_changed_at > touched, C.c.stage_changed_at), else_=touched)
     stages = sorted({stage for watched, _ in teams.values() for stage in watched})
     latest = max(_as_utc(quiet) for _, quiet in teams.values())
+    began_from = {team_id: _as_utc(at) for team_id, at in (began_from or {}).items()}
+    # A bound for SQL only when every team has one (the earliest): the rest are few.
+    earliest = ([since >= min(began_from.values())]
+                if began_from and all(t in began_from for t in teams) else [])
     found: dict[int, list[IdleLead]] = {team_id: [] for team_id in teams}
     for r in session.exec(
         select(C.c.team_id, C.c.id, C.c.name, C.c.owner_user_id, C.c.stage, C.c.tier,
                since.label("since"))
         .where(C.c.team_id.in_(sorted(teams)), C.c.owner_user_id.is_not(None),
-               C.c.stage.in_(stages), since < latest)
+               C.c.stage.in_(stages), since < latest, *earliest)
         .order_by(C.c.team_id, C.c.owner_user_id, since, C.c.id)
     ):
         watched, quiet = teams[r.team_id]
         began = _as_utc(r.since)
-        if r.stage in watched and began < _as_utc(quiet):
+        first = began_from.get(r.team_id)
+        if r.stage in watched and began < _as_utc(quiet) and (first is None or began >= first):
             found[r.team_id].append(IdleLead(id=r.id, name=r.name, owner=r.owner_user_id,
                                              stage=r.stage, tier=r.tier, since=began))
     return found

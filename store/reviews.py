@@ -96,6 +96,18 @@ def active(session: Session, *, team_id: int, final_since: datetime) -> list[Rev
         .order_by(Review.id)).all())
 
 
+def active_of(session: Session, *, team_ids: list[int],
+              final_since: datetime) -> dict[int, list[Review]]:
+    """`active` for several teams in one read, by team id (every one of `team_ids` there)."""
+    found: dict[int, list[Review]] = {team_id: [] for team_id in team_ids}
+    for review in session.exec(
+        select(Review).where(Review.team_id.in_(team_ids),
+                             or_(Review.status != FINAL, Review.final_at >= utc(final_since)))
+        .order_by(Review.team_id, Review.id)).all():
+        found[review.team_id].append(review)
+    return found
+
+
 def teams_with_active(session: Session, *, final_since: datetime) -> set[int]:
     """The teams with a review `active` would return: one read for a whole tick, so the
     others are not asked one by one."""

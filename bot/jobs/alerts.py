@@ -57,7 +57,7 @@ from bot.calendar.workdays import (
     working_days,
 )
 from bot.deps import Deps
-from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver
+from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver, remember_final_many
 from bot.render.alerts import (
     LeadLine,
     PaceLine,
@@ -70,13 +70,11 @@ from bot.render.alerts import (
 )
 from bot.scoring.kbi import BEHIND, kbi_pace
 from bot.services.idle import Clock, Waiting, waiting_over_many
-from bot.services.reports import rules_for
 from bot.services.teams import TeamInfo, team_infos
 from store import alerts as store
 from store import deliveries
 from store import scoring as facts_store
 from store.privacy import is_pseudonym
-from store.teams import all_teams
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +101,7 @@ def run_alerts(deps: Deps, *, now: datetime, team: str | None = None) -> RunResu
     """Every alert for every team; one alert's trouble never stops the others."""
     result = RunResult()
     infos = team_infos(deps, team)
+    remember_final_many(deps, JOB, infos)  # after a restart: a few reads, not one per team
     checks: dict[str, Check] = {"growth": _growth, "idle": _idle_of(infos, now), "pace": _pace,
                                 "bunched": _bunched}
     for info in infos:
@@ -231,28 +230,28 @@ def _idle_of(infos: list[TeamInfo], now: datetime) -> Check:
 
 def _waiting_now(deps: Deps, infos: list[TeamInfo],
                  now: datetime) -> dict[int, dict[int, Idle | Exception]]:
-    """Per alert (48, 72), per team, the leads waiting longer than its hours by `now`."""
+    """Per alert (48, 72), per team, the leads waiting longer than its hours by `now` whose
+    lapse may still be in the window: due at the top of the hour after it (_hour_after), a
+    lapse more than LOOKBACK and an hour old is out of it (_in_window)."""
     clocks: dict[int, dict[int, Clock]] = {IDLE_HOURS: {}, ESCALATE_HOURS: {}}
     failed: dict[int, Exception] = {}
-    with deps.sessions() as session:
-        if len(infos) > 1:
-            all_teams(session)  # one read; rules_for below finds each row in the session
-        for info in infos:
-            try:
-                rules = rules_for(session, info.id)
-            except Exception as exc:  # noqa: BLE001 - the team's own check reports it
-                failed[info.id] = exc
-                continue
-            hours = rules.points.idle_lead_hours
-            for alert, wait in ((IDLE_HOURS, hours),
-                                (ESCALATE_HOURS, max(ESCALATE_HOURS, hours + 24))):
-                clocks[alert][info.id] = Clock(wait, ZoneInfo(info.tz), info.working, rules,
-                                               info.away, (info.country, info.days_off))
+    for info in infos:
+        try:
+            rules = info.rules  # read with the team's information: no read per team
+        except Exception as exc:  # noqa: BLE001 - the team's own check reports it
+            failed[info.id] = exc
+            continue
+        hours = rules.points.idle_lead_hours
+        for alert, wait in ((IDLE_HOURS, hours),
+                            (ESCALATE_HOURS, max(ESCALATE_HOURS, hours + 24))):
+            clocks[alert][info.id] = Clock(wait, ZoneInfo(info.tz), info.working, rules,
+                                           info.away, (info.country, info.days_off))
     found: dict[int, dict[int, Idle | Exception]] = {}
     for alert, teams in clocks.items():
         try:
             with deps.sessions() as session:
-                leads = waiting_over_many(session, teams=teams, now=now)
+                leads = waiting_over_many(session, teams=teams, now=now,
+                                          lapsed_from=now - LOOKBACK - timedelta(hours=1))
             found[alert] = {team_id: (teams[team_id].hours, leads[team_id])
                             for team_id in teams}
         except Exception as exc:  # noqa: BLE001 - every team's check reports it
@@ -319,8 +318,8 @@ def _pace(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunRe
     if not owed:
         return RunResult()
     days = working_days(week.start, week.end, country=info.country, days_off=info.days_off)
+    rules = info.rules
     with deps.sessions() as session:
-        rules = rules_for(session, info.id)
         facts = facts_store.rep_facts(session, team_id=info.id, period=week,
                                       user_ids=list(info.reps))
     behind = []

@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -47,7 +48,7 @@ from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver, each_team
 from bot.render import actions as render_actions
 from bot.render import calibrate as render
 from bot.services import calibration as cal
-from bot.services.teams import TeamInfo
+from bot.services.teams import TeamInfo, team_infos
 from store import actions, teams
 from store import calibrations as store_cal
 from store.deliveries import aware
@@ -113,14 +114,22 @@ def run_calibration(deps: Deps, *, now: datetime, team: str | None = None) -> Ru
 
     def visit(client: WebClient, info: TeamInfo) -> RunResult:
         result = RunResult()
-        with deps.sessions() as session:
-            found = cal.team_occurrences(session, info, start, end, read=info.id in stored)
+        read = info.id in stored
+        # Nothing stored to read: no session either (most teams, every minute).
+        with deps.sessions() if read else nullcontext() as session:
+            found = cal.team_occurrences(session, info, start, end, read=read)
         for occ in found:
             result.add(_before(deps, client, occ, now))
             result.add(_after(deps, client, occ, now))
         result.add(_digest(deps, client, info, now))
         return result
 
+    # Both sides' stored profiles in a few reads (after a restart, a read per person).
+    people: dict[str, list[str]] = defaultdict(list)
+    for info in team_infos(deps, team):
+        people[info.workspace_id] += [*info.reps, *info.managers]
+    for workspace_id, users in people.items():
+        deps.users.preload(workspace_id, users)
     return each_team(deps, team, JOB, visit, paced=False)
 
 

@@ -147,12 +147,12 @@ def deliver(deps: Deps, client: WebClient, due: Due, *, now: datetime, answered:
     `due.channel`)."""
     if not due.channel and is_pseudonym(due.user_id):
         return  # a forgotten person (store/privacy.py) who still owns a lead: nobody to DM
-    who = f"{due.channel or due.user_id} ({due.team.name}, {due.period})"
     # Final for good and remembered by this process: no session, no read (most of a tick).
     final = due.key in deps.final_keys()
     plain = due.due_at + catch_up
     if now > plain and (final or _never_owed(due, answered)):
         return  # missed, and final already or nothing to record (no read for either)
+    who = f"{due.channel or due.user_id} ({due.team.name}, {due.period})"
     # The recipient's own rules, read only for a DM still owed that quiet hours may hold.
     own = (None if final or due.channel or now > plain + HOLD_MAX
            else _own(deps, client, due))
@@ -335,7 +335,8 @@ def _bot_id(client: WebClient | PacedClient) -> str | None:
 # job still looks (a daily reminder: today and yesterday; a month-end: the whole month).
 REMEMBER = timedelta(days=8)
 REMEMBER_JOB = {"checkin-reminder": timedelta(days=2), "month-end": timedelta(days=35),
-                "quarter-end": timedelta(days=100)}
+                "quarter-end": timedelta(days=100),
+                "calibration": timedelta(days=14)}  # its look-back: 12 days (a nudge)
 
 
 def remember_final(deps: Deps, job: str, info: TeamInfo) -> None:
@@ -353,11 +354,33 @@ def remember_final(deps: Deps, job: str, info: TeamInfo) -> None:
     final.add(mark)
 
 
+REMEMBER_CHUNK = 500  # teams whose final keys are read together
+
+
+def remember_final_many(deps: Deps, job: str, infos: list[TeamInfo]) -> None:
+    """`remember_final` for every team of a run not remembered yet, REMEMBER_CHUNK teams a
+    read: a tick after a restart reads a few times per job, not once per team and job."""
+    final = deps.final_keys()
+    fresh = [info.id for info in infos if f"\0{job}:{info.id}" not in final]
+    since = deps.clock.now() - REMEMBER_JOB.get(job, REMEMBER)
+    try:
+        for i in range(0, len(fresh), REMEMBER_CHUNK):
+            chunk = fresh[i:i + REMEMBER_CHUNK]
+            with deps.sessions() as session:
+                final.update(deliveries.final_since_many(session, job=job, team_ids=chunk,
+                                                         since=since))
+            final.update(f"\0{job}:{team_id}" for team_id in chunk)
+    except Exception:  # noqa: BLE001 - each team's own read (remember_final) tries again
+        log.exception("%s: reading the teams' delivered keys failed", job)
+
+
 def each_rep(deps: Deps, team: str | None, job: str,
              visit: Callable[[WebClient, TeamInfo, str], RunResult]) -> RunResult:
     """Call `visit` for every rep of every team; one rep's trouble never stops the rest."""
     result = RunResult()
-    for info in team_infos(deps, team):
+    infos = team_infos(deps, team)
+    remember_final_many(deps, job, infos)
+    for info in infos:
         client = deps.client_for(info.workspace_id)
         remember_final(deps, job, info)
         for user_id in info.reps:
@@ -379,7 +402,9 @@ def each_team(deps: Deps, team: str | None, job: str,
     sending a few DMs a run (calibration, actions) take the plain client."""
     result = RunResult()
     clients: dict[str, WebClient] = {}  # one per workspace: its own bot token
-    for info in team_infos(deps, team):
+    infos = team_infos(deps, team)
+    remember_final_many(deps, job, infos)
+    for info in infos:
         if info.workspace_id not in clients:
             plain = deps.client_for(info.workspace_id)
             clients[info.workspace_id] = PacedClient(plain) if paced else plain

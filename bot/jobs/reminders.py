@@ -80,17 +80,27 @@ class Reminder:
                                     | self.opted_out(session, workspace_id))
             return user_id in answers[key]
 
+        # The days due by now, with their moments, for each team, zone and leave: the same
+        # for most of a team's reps, so worked out once for them.
+        moments: dict[tuple, list[tuple[date, datetime, datetime, str]]] = {}
+
+        def due_days(info: TeamInfo, tz: ZoneInfo,
+                     user_id: str) -> list[tuple[date, datetime, datetime, str]]:
+            key = (info.id, tz, info.away.get(user_id, ()))
+            if key not in moments:
+                at = self.at(info)
+                # Held by quiet hours past its day, a day's reminder is dropped, not sent late.
+                moments[key] = [(day, due_at, end_of_day(day, tz), self.period(day))
+                                for day in self.days(info, now.astimezone(tz).date(), user_id)
+                                if (due_at := at_local(day, at, tz)) <= now]
+            return moments[key]
+
         def visit(client: WebClient, info: TeamInfo, user_id: str) -> RunResult:
             result = RunResult()
             profile = deps.users.profile(client, info.workspace_id, user_id)
             at = self.at(info)
-            for day in self.days(info, now.astimezone(profile.tz).date(), user_id):
-                due_at = at_local(day, at, profile.tz)
-                if due_at > now:
-                    continue
-                # Held by quiet hours past its day, a day's reminder is dropped, not sent late.
-                due = Due(self.job, info, user_id, self.period(day), due_at,
-                          stale_at=end_of_day(day, profile.tz))
+            for day, due_at, stale_at, period in due_days(info, profile.tz, user_id):
+                due = Due(self.job, info, user_id, period, due_at, stale_at=stale_at)
                 done = answered(info.workspace_id, day, user_id)
                 if info.away_status and status_away(deps, client, due, now=now, result=result,
                                                     answered=done):

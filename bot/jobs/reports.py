@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -50,6 +50,7 @@ from bot.scoring.leaderboard import Leaderboard
 from bot.services.reports import TeamReport, recommendations, rules_for, team_report
 from bot.services.teams import TeamInfo, channel_langs
 from store import actions, briefs, teams
+from store.privacy import is_pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,8 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
         tz = ZoneInfo(info.tz)
         friday = last_friday(now.astimezone(tz).date())
         due_at = at_local(friday, info.report_at, tz)
-        if not info.working(friday) or due_at > now:
+        if not info.working(friday) or due_at > now or _settled(deps, FRIDAY_REPORT, info,
+                                                                 due_at, now):
             return result
         run = TeamRun(deps, client, info, now=now, period=week_period(friday))
         client.know_dms(known_dm_channels(deps, info.workspace_id, info.reps))
@@ -154,27 +156,32 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
             rep = run.report.reps.get(user_id)
             return render.week_dm_blocks(run.lang(user_id), report=run.report, rep=rep,
                                          user_id=user_id, brief=answers, items=items,
-                                         away=user_id in away)
+                                         away=user_id in away())
 
-        # Reps away on every working day of the week so far (/pacer away): nothing was
-        # expected of them, so no nudge to log and not among those who logged nothing.
-        worked = working_days(run.period.start, friday, country=info.country,
-                              days_off=info.days_off)
-        away = {u for u in info.reps
-                if worked and not any(info.working_for(u)(d) for d in worked)}
+        @cache
+        def away() -> set[str]:
+            """Reps away on every working day of the week so far (/pacer away): nothing was
+            expected of them, so no nudge to log and not among those who logged nothing.
+            Worked out when a message is built (most ticks build none)."""
+            worked = working_days(run.period.start, friday, country=info.country,
+                                  days_off=info.days_off)
+            return {u for u in info.reps
+                    if worked and not any(info.working_for(u)(d) for d in worked)}
 
+        dues = []
         for user_id in info.reps:
-            deliver_report(deps, client, run.due(FRIDAY_REPORT, user_id, due_at), now=now,
-                           result=result, message=lambda u=user_id: rep_message(u))
+            dues.append(run.due(FRIDAY_REPORT, user_id, due_at))
+            deliver_report(deps, client, dues[-1], now=now, result=result,
+                           message=lambda u=user_id: rep_message(u))
         if run.channel:
+            dues.append(run.due(FRIDAY_REPORT, "", due_at, per_team=True, channel=run.channel))
             deliver_report(
-                deps, client, run.due(FRIDAY_REPORT, "", due_at, per_team=True,
-                                      channel=run.channel),
-                now=now, result=result,
+                deps, client, dues[-1], now=now, result=result,
                 message=lambda: run.channel_post(lambda lang: render.week_summary_blocks(
                     lang, report=run.report, before=run.before,
                     board=_scored(run.report.board("points", run.rules)), top=BOARD_TOP,
-                    name_quiet=run.info.name_quiet_reps, away=away)))
+                    name_quiet=run.info.name_quiet_reps, away=away())))
+        _settle(deps, FRIDAY_REPORT, info, due_at, now, dues)
         return result
 
     return each_team(deps, team, FRIDAY_REPORT, visit)
@@ -194,32 +201,57 @@ def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: 
             tz = ZoneInfo(info.tz)
             ended = previous(period_of(now.astimezone(tz).date()))
             due_at = at_local(add_working_days(ended.end, 1, info.working), PERIOD_END_TIME, tz)
-            if due_at > now:
+            if due_at > now or _settled(deps, job, info, due_at, now):
                 return result
             run = TeamRun(deps, client, info, now=now, period=ended)
             client.know_dms(known_dm_channels(deps, info.workspace_id,
                                               (*info.reps, *run.managers)))
+            dues = []
             for user_id in info.reps:
-                deliver_report(deps, client, run.due(job, user_id, due_at), now=now,
-                               result=result,
+                dues.append(run.due(job, user_id, due_at))
+                deliver_report(deps, client, dues[-1], now=now, result=result,
                                message=lambda u=user_id: _scorecard(run, u))
             for manager in run.managers:
-                deliver_report(deps, client, run.due(job, manager, due_at, per_team=True),
-                               now=now, result=result,
+                dues.append(run.due(job, manager, due_at, per_team=True))
+                deliver_report(deps, client, dues[-1], now=now, result=result,
                                message=lambda m=manager: _overview(run, m))
             if run.channel:
+                dues.append(run.due(job, "", due_at, per_team=True, channel=run.channel))
                 deliver_report(
-                    deps, client, run.due(job, "", due_at, per_team=True, channel=run.channel),
-                    now=now, result=result,
+                    deps, client, dues[-1], now=now, result=result,
                     message=lambda: run.channel_post(lambda lang: leaderboard_blocks(
                         lang, report=run.report,
                         board=_scored(run.report.board("points", run.rules)),
                         in_channel=True)))
+            _settle(deps, job, info, due_at, now, dues)
             return result
 
         return each_team(deps, team, job, visit)
 
     return run
+
+
+def _settled_mark(job: str, info: TeamInfo, due_at: datetime) -> str:
+    # Names the recipients too: a rep or manager added, or a channel set, is looked at again.
+    who = hash((info.reps, info.managers, info.channel_id))
+    return f"\0settled:{job}:t{info.id}:{due_at.isoformat()}:{who}"  # never a delivery key
+
+
+def _settled(deps: Deps, job: str, info: TeamInfo, due_at: datetime, now: datetime) -> bool:
+    """Every message of the team's run due at `due_at` is past its catch-up window and was
+    seen final (sent or given up) by this process: deliver would return at once for each, so
+    the run is not gone through again each minute (the month's and quarter's for weeks)."""
+    return now > due_at + REPORT_CATCH_UP and _settled_mark(job, info, due_at) in (
+        deps.final_keys())
+
+
+def _settle(deps: Deps, job: str, info: TeamInfo, due_at: datetime, now: datetime,
+            dues: list[Due]) -> None:
+    final = deps.final_keys()
+    if now > due_at + REPORT_CATCH_UP and all(
+            due.key in final or (due.channel is None and is_pseudonym(due.user_id))
+            for due in dues):
+        final.add(_settled_mark(job, info, due_at))
 
 
 def _scored(board: Leaderboard) -> Leaderboard:

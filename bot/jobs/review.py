@@ -64,7 +64,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.calendar.periods import month_period, parse_period, previous, quarter_period
-from bot.calendar.workdays import add_working_days, end_of_day, previous_working_day
+from bot.calendar.workdays import end_of_day, previous_working_day
 from bot.deps import Deps
 from bot.jobs import plans
 from bot.jobs.outbox import CATCH_UP, PacedClient, RunResult, each_team
@@ -76,7 +76,7 @@ from bot.scoring.recommend import PIP
 from bot.services.reports import recommendations, rules_for, team_report
 from bot.services.review import TALK_LENGTH, parse_record, record_of
 from bot.services.talk_pack import talk_pack
-from bot.services.teams import TeamInfo
+from bot.services.teams import TeamInfo, team_infos
 from store import actions, alerts, teams
 from store import plans as plan_store
 from store import reviews as store
@@ -88,18 +88,34 @@ __all__ = ["JOB", "advance", "run_review"]
 SELF_DAYS, RATING_DAYS, APPEAL_DAYS, DECISION_DAYS = 3, 5, 3, 5
 CONFIRM_DAYS = 2  # the rep confirms the record within 2 working days (then it stands)
 RECORD_ESCALATE_DAYS = 3
+REVIEW_CHUNK = 200  # teams whose active reviews are read together
 
 
 def run_review(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
     with deps.sessions() as session:  # two reads: which teams have reviews or plans to look at
         reviewing = store.teams_with_active(session, final_since=now - RECENT)
         planning = plan_store.teams_with_plans(session, since=now - RECENT)
+    # Their reviews are read for REVIEW_CHUNK teams at a time as the visits reach them: a few
+    # reads a tick rather than one per team, and a chunk's reviews in memory at a time.
+    order = [info.id for info in team_infos(deps, team) if info.id in reviewing]
+    position = {team_id: i for i, team_id in enumerate(order)}
+    loaded: dict[int, list[Review]] = {}
+
+    def reviews_of(team_id: int) -> list[Review]:
+        if team_id not in loaded:
+            chunk = order[position[team_id]:position[team_id] + REVIEW_CHUNK]
+            with deps.sessions() as session:
+                loaded.update(store.active_of(session, team_ids=chunk,
+                                              final_since=now - RECENT))
+        return loaded.pop(team_id)
 
     def visit(client: PacedClient, info: TeamInfo) -> RunResult:
         run = Run(deps, client, info, now)
         opened = _open_reviews(run)
         found, found_plans = [], []
-        if opened or info.id in reviewing:
+        if info.id in position:
+            found = reviews_of(info.id)
+        if opened:  # read again, with the reviews just opened
             with deps.sessions() as session:
                 found = store.active(session, team_id=info.id, final_since=now - RECENT)
         for review in found:
@@ -136,8 +152,8 @@ def _open_reviews(run: Run) -> int:
         ended = previous(period_of(today))
         if period_of is month_period and covered_by_quarter(ended):
             continue  # the quarter's review covers its last month
-        open_at = run.nine(add_working_days(ended.end, 1, info.working))
-        self_due = add_working_days(ended.end, SELF_DAYS, info.working)
+        open_at = run.nine(run.add_days(ended.end, 1))
+        self_due = run.add_days(ended.end, SELF_DAYS)
         if now < open_at or now >= end_of_day(self_due, run.tz) or info.created_at > open_at:
             continue
         with run.deps.sessions() as session:
@@ -157,7 +173,7 @@ def _open_reviews(run: Run) -> int:
                 store.open_review(
                     session, workspace_id=info.workspace_id, team_id=info.id, user_id=rep,
                     period=ended.label, period_end=ended.end, self_due=self_due,
-                    rating_due=add_working_days(ended.end, RATING_DAYS, info.working),
+                    rating_due=run.add_days(ended.end, RATING_DAYS),
                     score_total=card.total, score_grade=card.grade, now=now)
                 run.result.lines.append(f"opened {rep}'s review for {ended.label}")
                 opened += 1
@@ -173,9 +189,9 @@ def _review_steps(run: Run, review: Review) -> None:
     info, rid, ref = run.info, review.id, f"r{review.id}"
     rep, managers = review.user_id, run.managers
     self_in, rated = review.self_at is not None, review.rated_at is not None
-    opened_at = run.nine(add_working_days(review.period_end, 1, info.working))
+    opened_at = run.nine(run.add_days(review.period_end, 1))
     self_end = end_of_day(review.self_due, run.tz)
-    late_at = run.nine(add_working_days(review.self_due, 1, info.working))
+    late_at = run.nine(run.add_days(review.self_due, 1))
     rating_end = end_of_day(review.rating_due, run.tz)
 
     def fresh(message: Callable[[str, Review], dict]) -> Callable[[str], dict]:
@@ -207,7 +223,7 @@ def _review_steps(run: Run, review: Review) -> None:
              answered=rated, review_id=rid, event="reminded",
              message=fresh(lambda lang, r: render.rate_remind_blocks(lang, review=r)))
     run.send("rate-escalate", ref, run.above,
-             due_at=run.nine(add_working_days(review.rating_due, 1, info.working)),
+             due_at=run.nine(run.add_days(review.rating_due, 1)),
              window=LATE_CATCH_UP, answered=rated, review_id=rid, event="escalated",
              message=fresh(lambda lang, r: render.escalation_blocks(
                  lang, review=r, step="rating", owners=managers, due=r.rating_due)))
@@ -263,7 +279,7 @@ def _talk_steps(run: Run, review: Review, fresh: Fresh) -> None:
     run.send("talk-pack", ref, [manager], due_at=pack_at, window=talk_at + TALK_LENGTH - pack_at,
              answered=recorded, message=lambda user: _pack(run, rid, user))
     ends = talk_at + TALK_LENGTH
-    next_day = add_working_days(local.date(), 1, run.info.working)
+    next_day = run.add_days(local.date(), 1)
     run.send("record-prompt", ref, [manager], due_at=ends,
              window=max(run.nine(next_day) - ends, CATCH_UP), answered=recorded,
              message=fresh(lambda lang, r: talk.record_prompt_blocks(lang, review=r,
@@ -273,8 +289,7 @@ def _talk_steps(run: Run, review: Review, fresh: Fresh) -> None:
              message=fresh(lambda lang, r: talk.record_prompt_blocks(lang, review=r,
                                                                     remind=True)))
     run.send("record-escalate", ref, run.above,
-             due_at=run.nine(add_working_days(local.date(), RECORD_ESCALATE_DAYS,
-                                              run.info.working)),
+             due_at=run.nine(run.add_days(local.date(), RECORD_ESCALATE_DAYS)),
              window=LATE_CATCH_UP, answered=recorded, review_id=rid, event="escalated",
              message=fresh(lambda lang, r: render.escalation_blocks(
                  lang, review=r, step="record", owners=[manager], due=local.date())))
@@ -312,7 +327,7 @@ def _record_steps(run: Run, review: Review, fresh: Fresh) -> Review:
                  message=fresh(lambda lang, r: talk.confirm_remind_blocks(lang, review=r)))
         overdue_at = end_of_day(review.confirm_due, run.tz)
         if not confirmed and run.now >= overdue_at:
-            due = add_working_days(review.confirm_due, APPEAL_DAYS, run.info.working)
+            due = run.add_days(review.confirm_due, APPEAL_DAYS)
             with run.deps.sessions() as session:
                 current = store.get(session, rid)
                 if store.confirm_overdue(session, review=current, at=overdue_at,
@@ -369,7 +384,7 @@ def _appeal_steps(run: Run, review: Review, fresh: Fresh) -> None:
              answered=decided, review_id=rid, event="reminded",
              message=fresh(lambda lang, r: render.appeal_blocks(lang, review=r, remind=True)))
     run.send("decide-escalate", ref, [*hr, *run.above],
-             due_at=run.nine(add_working_days(review.decision_due, 1, run.info.working)),
+             due_at=run.nine(run.add_days(review.decision_due, 1)),
              window=LATE_CATCH_UP, answered=decided, review_id=rid, event="escalated",
              message=fresh(lambda lang, r: render.escalation_blocks(
                  lang, review=r, step="appeal", owners=hr, due=r.decision_due)))

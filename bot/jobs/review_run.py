@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from bot.calendar.workdays import at_local, next_working_day
+from bot.calendar.workdays import add_working_days, at_local, next_working_day
 from bot.deps import Deps
 from bot.jobs.outbox import Due, PacedClient, RunResult, deliver
 from bot.services.teams import TeamInfo
@@ -58,6 +58,16 @@ class Run:
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.info.tz)
+        self._days: dict[tuple[date, int], date] = {}
+
+    def add_days(self, day: date, count: int) -> date:
+        """`add_working_days` on the team's days, remembered for the run: the team's reviews
+        share their dates (period end, due days), and every step's moment is worked out on
+        every tick."""
+        key = (day, count)
+        if key not in self._days:
+            self._days[key] = add_working_days(day, count, self.info.working)
+        return self._days[key]
 
     @property
     def managers(self) -> tuple[str, ...]:

@@ -169,32 +169,44 @@ def _from_row(pair: Pair, row: Calibration) -> Occurrence:
 
 
 def occurrences(session: Session, pair: Pair, start: datetime, end: datetime,
-                stored: list[Calibration] | None = None) -> list[Occurrence]:
+                stored: list[Calibration] | None = None,
+                moments: dict | None = None) -> list[Occurrence]:
     """The pair's calibrations happening from start to end: stored ones as stored, the rest
     from the cadence. Cancelled ones are left out. `stored`: the pair's rows from a month
-    before `start` to a month after `end`, read already (team_occurrences)."""
+    before `start` to a month after `end`, read already (team_occurrences); `moments`, its
+    other pairs' slot moments."""
     if stored is None:
         stored = store.rows(session, team_id=pair.team_id, rep=pair.rep,
                             start=start - timedelta(days=31), end=end + timedelta(days=31))
     by_slot = {row.slot: row for row in stored}
     found = [_from_row(pair, row) for row in stored
              if start <= aware(row.scheduled_at) <= end and row.status != store.CANCELLED]
-    tz = pair.tz
-    # A slot shifted past a holiday week can land a week later: look back for it.
-    first = start.astimezone(tz).date() - timedelta(days=14)
-    for slot in pair.cadence.slots(first, end.astimezone(tz).date()):
-        if slot.isoformat() in by_slot:
+    for slot, at in _slot_moments(pair, start, end, {} if moments is None else moments):
+        if slot in by_slot:
             continue
-        held = pair.cadence.held_at(slot, pair.working)  # None: a leave skips it
-        at = held.astimezone(UTC) if held else None
         # None before the team existed (a cadence anchored earlier, or a new team).
         if at is not None and max(start, pair.info.created_at) <= at <= end:
-            found.append(Occurrence(pair, slot.isoformat(), at, store.SCHEDULED,
-                                    pair.cadence_set_at))
+            found.append(Occurrence(pair, slot, at, store.SCHEDULED, pair.cadence_set_at))
     return sorted(found, key=lambda o: (o.at, o.slot))
 
 
-def team_occurrences(session: Session, info: TeamInfo, start: datetime, end: datetime, *,
+def _slot_moments(pair: Pair, start: datetime, end: datetime,
+                  moments: dict) -> list[tuple[str, datetime | None]]:
+    """The pair's cadence slots from start to end with their moments (UTC; None: a leave
+    skips it), worked out once for the team's pairs with one cadence and the same leave."""
+    away = pair.info.away
+    key = (pair.cadence, away.get(pair.rep, ()), away.get(pair.manager, ()), start, end)
+    if key not in moments:
+        tz, working = pair.tz, pair.working
+        # A slot shifted past a holiday week can land a week later: look back for it.
+        slots = pair.cadence.slots(start.astimezone(tz).date() - timedelta(days=14),
+                                   end.astimezone(tz).date())
+        held = [(slot, pair.cadence.held_at(slot, working)) for slot in slots]
+        moments[key] = [(s.isoformat(), at.astimezone(UTC) if at else None) for s, at in held]
+    return moments[key]
+
+
+def team_occurrences(session: Session | None, info: TeamInfo, start: datetime, end: datetime, *,
                      read: bool = True) -> list[Occurrence]:
     """Every pair's occurrences of the team from start to end: two reads for the team (its
     pairs, its stored calibrations), not one per rep (a scheduler tick asks every minute).
@@ -208,8 +220,10 @@ def team_occurrences(session: Session, info: TeamInfo, start: datetime, end: dat
                           end=end + timedelta(days=31)) if read else ():
         if row.rep_user_id in by_rep:
             by_rep[row.rep_user_id].append(row)
+    moments: dict = {}
     return [o for pair in pairs
-            for o in occurrences(session, pair, start, end, stored=by_rep[pair.rep])]
+            for o in occurrences(session, pair, start, end, stored=by_rep[pair.rep],
+                                 moments=moments)]
 
 
 def next_occurrence(session: Session, pair: Pair, now: datetime) -> Occurrence | None:

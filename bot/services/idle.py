@@ -9,15 +9,23 @@ days off stop the clock).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.calendar.workdays import Span, Working, person_working
+from bot.calendar.workdays import (
+    SEARCH_DAYS,
+    Span,
+    Working,
+    at_local,
+    end_of_day,
+    is_away,
+    person_working,
+)
 from bot.scoring.gaps import ahead_at_most
 from bot.scoring.points import idle_hours, lapse_mark
 from bot.scoring.rules import Rules
@@ -77,47 +85,98 @@ class Clock:
     calendar: Hashable | None = None
 
 
-# Lapse moments already computed, by everything one depends on: the lead, when its wait
-# began, the hours, the zone, the team's calendar and its owner's leave. A moment changes
-# only when one of these does, so the alerts job, which asks about every waiting lead of
-# every team each minute, works each out once (at 2,000 teams it was a third of a tick).
-_MARKS: dict[tuple, datetime | None] = {}
-MARKS_MAX = 500_000  # then forgotten all at once: recomputing is cheap next to the memory
+class _Marks:
+    """Lapse moments already computed, by everything one depends on: the lead, when its wait
+    began, the hours, the zone, the team's calendar and its owner's leave. A moment changes
+    only when one of these does, so the alerts job, which asks about the waiting leads of
+    every team each minute, works each out once (at 2,000 teams it was a third of a tick).
+    Only the moments asked for at the latest `now` and the one before are kept: a lead no
+    longer asked about (touched, or its lapse out of the alerts' windows) is forgotten."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+        self.current: dict[tuple, datetime | None] = {}
+        self.before: dict[tuple, datetime | None] = {}
+
+    def turn(self, now: datetime) -> None:
+        if now != self.now:
+            self.now, self.before, self.current = now, self.current, {}
+
+    def get(self, key: tuple, compute: Callable[[], datetime | None]) -> datetime | None:
+        if key in self.current:
+            return self.current[key]
+        mark = self.before[key] if key in self.before else compute()
+        self.current[key] = mark
+        return mark
+
+    def clear(self) -> None:
+        self.now, self.current, self.before = None, {}, {}
+
+    def __len__(self) -> int:
+        return len(self.current) + len(self.before)
 
 
-def waiting_over_many(session: Session, *, teams: Mapping[int, Clock],
-                      now: datetime) -> dict[int, list[Waiting]]:
+_MARKS = _Marks()
+
+
+def waiting_over_many(session: Session, *, teams: Mapping[int, Clock], now: datetime,
+                      lapsed_from: datetime | None = None) -> dict[int, list[Waiting]]:
     """`waiting_over` for many teams, with one query for all of them (the alerts job asks
-    every minute about every team)."""
+    every minute about every team). With `lapsed_from`, only the leads whose lapse came at
+    or after it (the alerts: an older lapse is out of every alert's window): the waits begun
+    too long before it to lapse so late are not read (a month of old lapses each minute)."""
     # Working hours never exceed wall-clock hours (bar a DST change, bot/scoring/gaps.py), so
     # SQL can leave out the leads quiet for less than `hours` minus that: the rest are few.
+    began_from = {} if lapsed_from is None else {
+        team_id: at for team_id, clock in teams.items()
+        if (at := _began_from(clock, lapsed_from)) is not None}
     leads = store.waiting_many(session, teams={
         team_id: (clock.rules.points.idle_lead_stages,
                   now - timedelta(hours=clock.hours) + ahead_at_most(
                       clock.tz, now - timedelta(hours=clock.hours + 24), now))
-        for team_id, clock in teams.items()})
+        for team_id, clock in teams.items()}, began_from=began_from)
+    _MARKS.turn(now)
     found: dict[int, list[Waiting]] = {}
     for team_id, clock in teams.items():
         found[team_id] = []
         for lead in leads[team_id]:
             spans = clock.away.get(lead.owner, ())
             owner_working = person_working(clock.working, spans)
-            key = (lead.id, lead.since, clock.hours, clock.tz, clock.calendar, tuple(spans))
-            if clock.calendar is not None and key in _MARKS:
-                mark = _MARKS[key]
+
+            def compute(lead: store.IdleLead = lead, working: Working = owner_working,
+                        clock: Clock = clock) -> datetime | None:
+                return lapse_mark(lead.since, hours=clock.hours, tz=clock.tz, working=working)
+
+            if clock.calendar is None:
+                mark = compute()
             else:
-                mark = lapse_mark(lead.since, hours=clock.hours, tz=clock.tz,
-                                  working=owner_working)
-                if clock.calendar is not None:
-                    if len(_MARKS) >= MARKS_MAX:
-                        _MARKS.clear()
-                    _MARKS[key] = mark
-            if mark is None or mark >= now:
+                mark = _MARKS.get((lead.id, lead.since, clock.hours, clock.tz, clock.calendar,
+                                   tuple(spans)), compute)
+            if mark is None or mark >= now or (lapsed_from is not None and mark < lapsed_from):
                 continue
             found[team_id].append(Waiting(
                 id=lead.id, name=lead.name, owner=lead.owner, stage=lead.stage, tier=lead.tier,
                 since=lead.since, mark=mark, clock=(now, clock.tz, owner_working)))
     return found
+
+
+def _began_from(clock: Clock, lapsed_from: datetime) -> datetime | None:
+    """A moment before which a wait has passed `clock.hours` of working time before
+    `lapsed_from`, whoever owns the lead: counted back on the days the team works and nobody
+    of it is away (each owner works those days at least, so has waited as long or longer),
+    with a day to spare. None when no such moment is found in the calendar's search."""
+    away = tuple(span for spans in clock.away.values() for span in spans)
+    end = lapsed_from.astimezone(UTC)
+    day, total = end.astimezone(clock.tz).date(), timedelta(0)
+    need = timedelta(hours=clock.hours + 24)
+    for _ in range(SEARCH_DAYS * 7):
+        begins = at_local(day, time(0), clock.tz).astimezone(UTC)
+        if clock.working(day) and not is_away(day, away):
+            total += min(end, end_of_day(day, clock.tz).astimezone(UTC)) - begins
+            if total >= need:
+                return begins
+        day -= timedelta(days=1)
+    return None
 
 
 def team_waiting(session: Session, team: Team, now: datetime, *,

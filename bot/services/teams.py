@@ -5,6 +5,7 @@ services they call share it without either importing the other.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -25,6 +27,7 @@ from bot.calendar.workdays import (
     person_working,
 )
 from bot.deps import Deps
+from bot.scoring.rules import Rules
 from bot.services.tick_claims import TickClaims
 from bot.slack.users import zone
 from store import away, deliveries, rosters, teams
@@ -63,9 +66,16 @@ class TeamInfo:
     away: dict[str, tuple[Span, ...]] = field(default_factory=dict)
     away_status: bool = False  # Slack's status counts as away (`/pacer team away-status`)
     channel_lang: str = "auto"  # the channel posts' language setting (store.teams.CHANNEL_LANGS)
+    rules_json: str = "{}"  # the team's overrides of the scoring rules, as stored (Team.rules)
+
+    @property
+    def rules(self) -> Rules:
+        """The team's scoring rules (bot/services/reports.py rules_for, from the row read with
+        the team's information: no read per team). Raises ValueError on bad overrides."""
+        return rules_of(self.rules_json)
 
     def working(self, day: date) -> bool:
-        return is_working_day(day, country=self.country, days_off=self.days_off)
+        return _working_day(self.country, self.days_off, day)
 
     def working_for(self, user_id: str) -> Working:
         """`user_id`'s working days: the team's, less their away days."""
@@ -75,6 +85,25 @@ class TeamInfo:
         """The reps away on `day`, each with the last day of their leave (the overview)."""
         return {rep: last for rep in self.reps
                 if (last := away_until(day, self.away.get(rep, ()))) is not None}
+
+
+# Each calendar's (country, days off) answers, remembered: the jobs ask about the same few
+# weeks of days thousands of times a tick (every rep's, pair's and review's steps), and most
+# teams share a calendar. Bounded: forgotten all at once past these sizes.
+_CALENDARS: dict[tuple[str | None, frozenset[date]], dict[date, bool]] = {}
+CALENDARS_MAX, DAYS_MAX = 4096, 4096
+
+
+def _working_day(country: str | None, days_off: frozenset[date], day: date) -> bool:
+    days = _CALENDARS.get((country, days_off))
+    if days is None or len(days) >= DAYS_MAX:
+        if len(_CALENDARS) >= CALENDARS_MAX:
+            _CALENDARS.clear()
+        days = _CALENDARS[(country, days_off)] = {}
+    known = days.get(day)
+    if known is None:
+        known = days[day] = is_working_day(day, country=country, days_off=days_off)
+    return known
 
 
 def channel_langs(setting: str, manager_lang: str) -> tuple[str, ...]:
@@ -178,7 +207,15 @@ def _info(row: Team, roster: rosters.Roster, days_off: Iterable[date],
         calibration_anchor=row.calibration_anchor, calibration_at=row.calibration_time,
         channel_id=row.channel_id, channel_lang=row.channel_lang,
         joined={u: deliveries.aware(roster.joined[u]) for u in reps if u in roster.joined},
-        away=dict(gone or {}), away_status=away_status)
+        away=dict(gone or {}), away_status=away_status, rules_json=row.rules or "{}")
+
+
+@lru_cache(maxsize=256)
+def rules_of(overrides: str) -> Rules:
+    """Rules from a team's stored overrides (JSON), parsed once per distinct text: most teams
+    share the defaults, and parsing (type hints, checks) cost a fifth of the alerts job. Rules
+    are frozen; shared between the teams with the same overrides."""
+    return Rules.from_mapping(json.loads(overrides or "{}"))
 
 
 class SharedTick:

@@ -139,6 +139,23 @@ def test_friday_report_missed_by_more_than_a_day_is_given_up_once(world: World) 
     assert world.fake.find("chat.postMessage") == []
 
 
+def test_a_run_past_its_window_with_every_message_final_is_settled(world: World) -> None:
+    """Past the catch-up window, with each message seen final, the team's run is marked
+    settled and later ticks skip it, with the same (empty) result."""
+    assert run(world, "friday-report", local(SHANGHAI, "2026-11-20 17:00")).sent == 3
+    settled = [k for k in world.deps.final_keys() if k.startswith("\0settled:friday-report")]
+    assert settled == []  # inside the window: every tick still looks
+    forgotten = key("friday-report", "U0BO", "2026-W47")
+    world.deps.final_keys().discard(forgotten)
+    result = run(world, "friday-report", local(SHANGHAI, "2026-11-21 17:01"))
+    assert (result.sent, result.gave_up, result.failed) == (0, 0, 0)
+    assert forgotten in world.deps.final_keys()  # read back from the ledger, then settled
+    [_] = [k for k in world.deps.final_keys() if k.startswith("\0settled:friday-report")]
+    again = run(world, "friday-report", local(SHANGHAI, "2026-11-21 18:00"))
+    assert (again.sent, again.skipped, again.gave_up, again.lines) == (0, 0, 0, [])
+    assert len(world.fake.find("chat.postMessage")) == 3
+
+
 def test_a_team_without_a_channel_gets_only_the_dms(world: World) -> None:
     with world.deps.sessions() as s:
         teams.create_team(s, workspace_id=WORKSPACE, name="West", channel_id=None,

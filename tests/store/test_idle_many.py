@@ -93,3 +93,37 @@ def test_remembered_lapse_moments_equal_fresh_ones_and_follow_the_calendar(tmp_p
         assert changed == marks(waiting_over_many(session, teams=clocks(off, False), now=now))
         assert changed != fresh  # the days off moved some lapses
     engine.dispose()
+
+
+def test_lapsed_from_leaves_out_exactly_the_older_lapses(tmp_path) -> None:  # noqa: ANN001
+    """The alerts ask only for the lapses from a moment on (older ones are out of every
+    window): the answer is the full one less the leads that lapsed before that moment, for
+    teams with days off and owners away, and the SQL bound leaves out none that counts."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'f.db'}")
+    db.upgrade(engine)
+    seed(engine, reps=30, days=60, end=END, rng_seed=11)
+    rng = random.Random(11)
+    with Session(engine) as session:
+        teams = list(session.exec(select(Team).order_by(Team.id)).all())
+        owners = sorted({o for o in session.exec(select(C.c.owner_user_id)).all() if o})
+        kept = dropped = 0
+        for _ in range(12):  # near the seed's end: its leads waiting then are many
+            now = datetime.combine(END - timedelta(days=rng.randrange(3)),
+                                   time(rng.randrange(24)), tzinfo=UTC)
+            off = frozenset(now.date() - timedelta(days=rng.randrange(1, 9))
+                            for _ in range(rng.randrange(4)))
+            away = {o: ((now.date() - timedelta(days=rng.randrange(2, 8)),
+                         now.date() - timedelta(days=rng.randrange(0, 2))),)
+                    for o in rng.sample(owners, min(len(owners), 5))}
+            hours = rng.choice((24, 48, 72))
+            clocks = {t.id: Clock(hours, ZoneInfo(t.tz), lambda day, off=off: is_working_day(
+                day, country="CN", days_off=off), Rules.from_mapping({}), away) for t in teams}
+            lapsed_from = now - timedelta(hours=rng.choice((4, 28, 50, 120, 240)))
+            full = waiting_over_many(session, teams=clocks, now=now)
+            some = waiting_over_many(session, teams=clocks, now=now, lapsed_from=lapsed_from)
+            for team_id, leads in full.items():
+                want = [w for w in leads if w.mark >= lapsed_from]
+                assert some[team_id] == want
+                kept, dropped = kept + len(want), dropped + len(leads) - len(want)
+        assert kept and dropped  # both sides of the moment were met
+    engine.dispose()
