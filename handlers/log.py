@@ -18,6 +18,7 @@ from bot.i18n import t
 from bot.render import log as render
 from bot.render.blocks import notice_blocks
 from bot.services import activity as logs
+from bot.slack import response_urls
 from bot.slack.text import row_id
 from store import activity, customers, teams
 from store.models import Activity
@@ -69,7 +70,7 @@ def confirm(deps: Deps, who: Who, activity_id: int, respond: Respond,
     try:
         logged = logs.follow_up(deps, who, activity_id)
         if logged is not None:  # else undone before this could be shown: the undo said so
-            respond(**render.log_saved_blocks(who.lang, logged))
+            response_urls.send(respond, **render.log_saved_blocks(who.lang, logged))
         if client is not None:  # a profile Slack did not give before the ack: ask again
             deps.users.settle(client, who.workspace_id, who.user_id)
     except Exception:  # noqa: BLE001 - on a pool thread: nobody else would hear of it

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from store.models import AwaySpell, AwayStatusTeam, Team
@@ -54,14 +55,22 @@ def spans(session: Session, *, workspace_id: str, user_ids: list[str], start: da
     if not user_ids:
         return {}
     out: dict[str, list[Span]] = {}
-    for user, first, last in session.exec(
-            select(AwaySpell.user_id, AwaySpell.first_day, AwaySpell.last_day)
-            .where(AwaySpell.workspace_id == workspace_id,
-                   AwaySpell.user_id.in_(user_ids),  # type: ignore[attr-defined]
-                   AwaySpell.last_day >= start, AwaySpell.first_day <= end_day)
-            .order_by(AwaySpell.user_id, AwaySpell.first_day)).all():
+    for user, first, last in session.execute(_SPANS, {
+            "workspace_id": workspace_id, "user_ids": list(user_ids), "start": start,
+            "end_day": end_day}).all():
         out.setdefault(user, []).append((first, last))
     return {user: tuple(found) for user, found in out.items()}
+
+
+# Built once: each /log confirmation reads its rep's spells, and building the statement
+# cost more than running it.
+_SPANS = (select(AwaySpell.user_id, AwaySpell.first_day, AwaySpell.last_day)
+          .where(AwaySpell.workspace_id == bindparam("workspace_id"),
+                 AwaySpell.user_id.in_(  # type: ignore[attr-defined]
+                     bindparam("user_ids", expanding=True)),
+                 AwaySpell.last_day >= bindparam("start"),
+                 AwaySpell.first_day <= bindparam("end_day"))
+          .order_by(AwaySpell.user_id, AwaySpell.first_day))
 
 
 def set_status_reading(session: Session, *, team: Team, on: bool, by: str,

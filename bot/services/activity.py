@@ -17,7 +17,7 @@ from bot.grammar.log import LogCommand, LogEntry, parse_log
 from bot.scoring.facts import RepFacts
 from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.points import day_points
-from bot.scoring.rules import DEFAULT_RULES, Rules
+from bot.scoring.rules import DEFAULT_RULES
 from bot.services import log_cache
 from store import activity, away, customers, teams
 from store.activity import NO_TOTAL, KindTotal
@@ -81,7 +81,7 @@ def follow_up(deps: Deps, who: Who, activity_id: int) -> Logged | None:
         if row is None or row.deleted_at is not None:
             return None
         found = _settle(session, deps, row, team, who.profile.tz) if claimed else None
-    with deps.sessions() as session:
+        session.commit()  # the write ends here; the reads go on in the same session
         return logged(session, deps, who, row, created=True, link=found, team=team)
 
 
@@ -140,7 +140,7 @@ def logged(session: Session, deps: Deps, who: Who, row: Activity, *, created: bo
                                              week_start=week_start, week_end=week_end)
     # The team's rules, days off and reps' joining dates from memory (log_cache.py).
     calendar = log_cache.calendar_of(deps, team.id) if team is not None else None
-    rules = Rules.from_mapping(calendar.rules) if calendar is not None else DEFAULT_RULES
+    rules = calendar.rules if calendar is not None else DEFAULT_RULES
     today = who.today(deps.clock)
     # The week's working days for this rep (from the day they joined, as on the card); its
     # pace is judged by those up to today, so a back-dated week shows as complete.
