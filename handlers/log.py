@@ -57,7 +57,7 @@ def handle_log(ack: Ack, command: dict, client: WebClient, respond: Respond, *,
         if activity_id is None:
             return  # Slack sent the same command again: the first one's confirmation answers
         FOLLOW_UPS.submit((who.workspace_id, who.user_id), confirm, deps, who, activity_id,
-                          respond, client)
+                          respond, client, settles=logs.queued_key(deps, activity_id))
 
 
 def confirm(deps: Deps, who: Who, activity_id: int, respond: Respond,

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.calendar.periods import week_bounds, week_period
 from bot.calendar.workdays import is_working_day, person_working, working_days
 from bot.deps import Deps, Who
+from bot.followups import FOLLOW_UPS
 from bot.grammar.log import LogCommand, LogEntry, parse_log
 from bot.scoring.facts import RepFacts
 from bot.scoring.kbi import KbiPace, kbi_pace
@@ -100,9 +101,18 @@ def repair(deps: Deps, activity_id: int) -> bool:
 
 
 def owed(deps: Deps, *, before: datetime) -> list[int]:
-    """Logs recorded before `before` whose follow-up is still owed (see `repair`)."""
+    """Logs recorded before `before` whose follow-up is still owed (see `repair`), less
+    those this process's follow-up pool still has queued (bot/followups.py: it settles them,
+    and their confirmations need what it finds)."""
     with deps.sessions() as session:
-        return activity.settle_owed(session, before=before)
+        found = activity.settle_owed(session, before=before)
+    queued = FOLLOW_UPS.settling()
+    return [i for i in found if queued_key(deps, i) not in queued]
+
+
+def queued_key(deps: Deps, activity_id: int) -> tuple[int, int]:
+    """A log as the follow-up pool names it (one process may serve several databases)."""
+    return id(deps.engine), activity_id
 
 
 def _settle(session: Session, deps: Deps, row: Activity, team: Team | None,

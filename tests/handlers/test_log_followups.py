@@ -5,6 +5,7 @@ settles a log whose follow-up never ran."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -218,3 +219,24 @@ def test_before_the_ack_a_timeout_is_not_retried_a_refused_connection_is() -> No
     assert not retried(TimeoutError("timed out"))  # the answer timed out
     assert retried(URLError(ConnectionRefusedError(111, "refused")))
     assert retried(ConnectionResetError())
+
+
+def test_the_job_leaves_a_follow_up_still_queued_to_the_pool(held: Bot) -> None:
+    # Under a burst the follow-ups trail the acks past the job's grace. Settled by the job,
+    # a log's confirmation (sent by the pool all the same) lost its new-customer note.
+    raw_log(held, "visit Acme", held.fake.response_url("hold"))
+    assert held.fake.holding.wait(10)
+    raw_log(held, "visit Globex", held.fake.response_url("second"))  # queued behind it
+    queued = logs_of(held)[-1]
+    assert queued.settle_pending
+    later = held.deps.clock.now() + 2 * GRACE
+    assert run_job(held.deps, "log-followups", now=later).sent == 0
+    assert logs_of(held)[-1].settle_pending
+    held.fake.release.set()
+    held.settle()
+    second = held.fake.find("response_url")[-1]
+    assert second.path == "/response/second"
+    assert "New customer *Globex* added to your leads" in json.dumps(second.args["blocks"],
+                                                                    ensure_ascii=False)
+    assert not logs_of(held)[-1].settle_pending
+    assert run_job(held.deps, "log-followups", now=later).sent == 0
