@@ -90,20 +90,23 @@ def claim_settle(session: Session, *, activity_id: int) -> Activity | None:
     """Take on a row's owed follow-up (None: already done, by this process or another). The
     conditional UPDATE is the claim, so a worker and the repair job never both do it; the row
     is then marked changed for the ORM, so the commit marks its App Homes stale."""
-    claimed = session.execute(_CLAIM, {"activity_id": activity_id}).rowcount
-    if not claimed:
+    row = session.execute(_CLAIM, {"activity_id": activity_id},
+                          execution_options={"populate_existing": True}).scalar()
+    if row is None:
         return None
-    row = session.get(Activity, activity_id, populate_existing=True)
     flag_modified(row, "settle_pending")
     return row
 
 
 # Core, built once (as _INSERT_ONCE): the ORM's bulk UPDATE and a statement built per call
-# were most of the claim's cost, and nothing needs them here (the row is read just after).
-_CLAIM = (update(Activity.__table__)
-          .where(Activity.__table__.c.id == bindparam("activity_id"),
-                 Activity.__table__.c.settle_pending.is_(True))
-          .values(settle_pending=False))
+# were most of the claim's cost. It returns the row it claimed, read into the session as an
+# entity (from_statement): one statement where an UPDATE and then a SELECT by id were two.
+_CLAIM = select(Activity).from_statement(
+    update(Activity.__table__)
+    .where(Activity.__table__.c.id == bindparam("activity_id"),
+           Activity.__table__.c.settle_pending.is_(True))
+    .values(settle_pending=False)
+    .returning(*Activity.__table__.c))
 
 
 def settle_owed(session: Session, *, before: datetime, limit: int = 200) -> list[int]:
