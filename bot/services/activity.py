@@ -20,7 +20,7 @@ from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.points import day_points
 from bot.scoring.rules import DEFAULT_RULES
 from bot.services import log_cache
-from store import activity, away, customers, teams
+from store import activity, away, customers, rosters, teams
 from store.activity import NO_TOTAL, KindTotal
 from store.models import Activity, Customer, Team
 
@@ -74,7 +74,7 @@ def follow_up(deps: Deps, who: Who, activity_id: int) -> Logged | None:
     only). None when the log was undone before its confirmation could be shown (the undo's
     reply said so)."""
     with deps.sessions() as session:
-        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+        team = rosters.log_team(session, workspace_id=who.workspace_id, user_id=who.user_id)
         row = activity.claim_settle(session, activity_id=activity_id)
         claimed = row is not None
         row = row or activity.get(session, workspace_id=who.workspace_id,
@@ -115,7 +115,7 @@ def queued_key(deps: Deps, activity_id: int) -> tuple[int, int]:
     return id(deps.engine), activity_id
 
 
-def _settle(session: Session, deps: Deps, row: Activity, team: Team | None,
+def _settle(session: Session, deps: Deps, row: Activity, team: Team | rosters.LogTeam | None,
             tz: ZoneInfo) -> customers.Link | None:
     """The row's team as it is now (the ack used a cached one), and its customer linked."""
     if row.team_id != (team.id if team else None):
@@ -141,7 +141,7 @@ def save(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> Logge
 
 
 def logged(session: Session, deps: Deps, who: Who, row: Activity, *, created: bool,
-           link: customers.Link | None, team: Team | None) -> Logged:
+           link: customers.Link | None, team: Team | rosters.LogTeam | None) -> Logged:
     """How `row` moved the day and the week it falls in, by the team's own rules and
     calendar (its holidays, make-up working days and days off), as the week's card counts."""
     week_start, week_end = week_bounds(row.occurred_on)
