@@ -10,10 +10,10 @@ from sqlalchemy import bindparam, case, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
 
 from bot.grammar.kinds import LogEntry
+from store import homes
 from store.db import money
 from store.models import Activity
 
@@ -88,13 +88,13 @@ _INSERT_ONCE = {name: dialect.insert(Activity.__table__)
 
 def claim_settle(session: Session, *, activity_id: int) -> Activity | None:
     """Take on a row's owed follow-up (None: already done, by this process or another). The
-    conditional UPDATE is the claim, so a worker and the repair job never both do it; the row
-    is then marked changed for the ORM, so the commit marks its App Homes stale."""
+    conditional UPDATE is the claim, so a worker and the repair job never both do it; the
+    commit then marks the row's App Homes stale (store/homes.py: mark)."""
     row = session.execute(_CLAIM, {"activity_id": activity_id},
                           execution_options={"populate_existing": True}).scalar()
     if row is None:
         return None
-    flag_modified(row, "settle_pending")
+    homes.mark(session, row)  # the commit marks its App Homes stale (no UPDATE of it again)
     return row
 
 

@@ -120,6 +120,12 @@ def _touched(marks: Marks, row: object, session: Session) -> None:
         marks.admins_of.add(row.id)
 
 
+def mark(session: Session, row: object) -> None:
+    """Owe the marks `row` makes (as if a flush had written it) to this transaction's commit:
+    for a change a Core statement made, which the flush never sees."""
+    _touched(_marks(session), row, session)
+
+
 def _changed(row: object, attribute: str) -> bool:
     return inspect(row).attrs[attribute].history.has_changes()
 
