@@ -4,9 +4,10 @@ another workspace's namesake and someone on no team."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from store import db, rosters, teams
+from store import away, db, rosters, teams
+from store.workspaces import ensure_workspace
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 
@@ -37,4 +38,32 @@ def test_log_team_is_team_for_user_in_plain_values(database_url: str) -> None:
         assert found == {("T1", "UA"): "CNY", ("T1", "UB"): "CNY", ("T1", "UMEI"): "EUR",
                          ("T1", "UDIR"): "EUR", ("T2", "UA"): "USD", ("T1", "UNONE"): None,
                          ("T2", "UB"): None}
+    engine.dispose()
+
+
+def test_one_persons_away_spells_read_as_in_a_read_of_many(database_url: str) -> None:
+    """store/away.py: spans reads one person (each /log confirmation) by its own statement."""
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    week = {"start": date(2026, 11, 16), "end_day": date(2026, 11, 22)}
+    spells = {"UA": [(date(2026, 11, 20), date(2026, 11, 30)), (date(2026, 11, 1),
+                                                                 date(2026, 11, 16))],
+              "UB": [(date(2026, 11, 18), date(2026, 11, 18))],
+              "UC": [(date(2026, 11, 23), date(2026, 11, 25))]}  # after the week
+    with db.session_factory(engine)() as s:
+        for workspace_id in ("T1", "T2"):
+            ensure_workspace(s, workspace_id=workspace_id, now=NOW)
+        for user_id, found in spells.items():
+            for first, last in found:
+                away.add(s, workspace_id="T1", user_id=user_id, first=first, last=last,
+                         reason="", set_by=user_id, now=NOW)
+        away.add(s, workspace_id="T2", user_id="UA", first=date(2026, 11, 17),
+                 last=date(2026, 11, 17), reason="", set_by="UA", now=NOW)
+        many = away.spans(s, workspace_id="T1", user_ids=["UA", "UB", "UC", "UD"], **week)
+        assert many == {"UA": ((date(2026, 11, 1), date(2026, 11, 16)),
+                               (date(2026, 11, 20), date(2026, 11, 30))),
+                        "UB": ((date(2026, 11, 18), date(2026, 11, 18)),)}
+        for user_id in ("UA", "UB", "UC", "UD"):
+            one = away.spans(s, workspace_id="T1", user_ids=[user_id], **week)
+            assert one == ({user_id: many[user_id]} if user_id in many else {}), user_id
     engine.dispose()
