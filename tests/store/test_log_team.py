@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from store import away, db, rosters, teams
+from sqlmodel import select
+
+from store import away, changes, customers, db, rosters, teams
+from store.models import StageChange
 from store.workspaces import ensure_workspace
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
@@ -66,4 +69,57 @@ def test_one_persons_away_spells_read_as_in_a_read_of_many(database_url: str) ->
         for user_id in ("UA", "UB", "UC", "UD"):
             one = away.spans(s, workspace_id="T1", user_ids=[user_id], **week)
             assert one == ({user_id: many[user_id]} if user_id in many else {}), user_id
+    engine.dispose()
+
+
+def test_the_customer_names_count_moves_for_names_not_for_touches(database_url: str) -> None:
+    """store/changes.py: /log's cache of customer names (bot/services/log_cache.py) is read
+    again after a customer is added, renamed or removed, not after a log touches one."""
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    sessions = db.session_factory(engine)
+    with sessions() as s:
+        team = teams.create_team(s, workspace_id="T1", name="East", channel_id="C1",
+                                 managers=["UMEI"], members=["UA"], tz="UTC", currency="CNY",
+                                 now=NOW)
+        team_id = team.id
+
+    def moved(change) -> bool:  # noqa: ANN001
+        before = changes.count(engine, changes.CUSTOMERS)
+        with sessions() as s:
+            change(s)
+        return changes.count(engine, changes.CUSTOMERS) != before
+
+    def add(s) -> None:  # noqa: ANN001
+        customers.create(s, workspace_id="T1", team_id=team_id, name="Acme",
+                         owner_user_id="UA", now=NOW)
+
+    def acme(s):  # noqa: ANN001, ANN202
+        return customers.match(s, team_id=team_id, name="Acme").exact
+
+    def touch(s) -> None:  # noqa: ANN001
+        customers.touch(s, acme(s), kind="visit", at=NOW, by_user_id="UA", cause="log:1")
+
+    def rename(s) -> None:  # noqa: ANN001
+        row = acme(s)
+        row.name, row.key = "Acme Corp", customers.name_key("Acme Corp")
+        s.add(row)
+
+    def add_globex(s) -> None:  # noqa: ANN001
+        customers.create(s, workspace_id="T1", team_id=team_id, name="Globex",
+                         owner_user_id="UA", now=NOW)
+
+    def remove(s) -> None:  # noqa: ANN001
+        row = customers.match(s, team_id=team_id, name="Globex").exact
+        for change in s.exec(select(StageChange).where(StageChange.customer_id == row.id)):
+            s.delete(change)
+        s.flush()
+        s.delete(row)
+
+    assert moved(add)
+    assert not moved(touch)  # its last touch and stage change, not its name
+    with sessions() as s:
+        assert acme(s).stage != "lead"  # the touch did write
+    assert moved(rename)
+    assert moved(add_globex) and moved(remove)
     engine.dispose()
