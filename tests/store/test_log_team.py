@@ -19,28 +19,69 @@ def test_log_team_is_team_for_user_in_plain_values(database_url: str) -> None:
     engine = db.make_engine(database_url)
     db.upgrade(engine)
     with db.session_factory(engine)() as s:
-        teams.create_team(s, workspace_id="T1", name="East", channel_id="C1",
-                          managers=["UMEI"], members=["UA", "UB"], tz="Asia/Shanghai",
-                          currency="CNY", now=NOW)
+        teams.create_team(
+            s,
+            workspace_id="T1",
+            name="East",
+            channel_id="C1",
+            managers=["UMEI"],
+            members=["UA", "UB"],
+            tz="Asia/Shanghai",
+            currency="CNY",
+            now=NOW,
+        )
         # Mei manages East and is a rep on Leads: she logs for Leads (a rep's team first).
-        teams.create_team(s, workspace_id="T1", name="Leads", channel_id="C2",
-                          managers=["UDIR"], members=["UMEI"], tz="Europe/Berlin",
-                          currency="EUR", now=NOW)
-        teams.create_team(s, workspace_id="T2", name="East", channel_id="C3",
-                          managers=["UX"], members=["UA"], tz="UTC", currency="USD", now=NOW)
+        teams.create_team(
+            s,
+            workspace_id="T1",
+            name="Leads",
+            channel_id="C2",
+            managers=["UDIR"],
+            members=["UMEI"],
+            tz="Europe/Berlin",
+            currency="EUR",
+            now=NOW,
+        )
+        teams.create_team(
+            s,
+            workspace_id="T2",
+            name="East",
+            channel_id="C3",
+            managers=["UX"],
+            members=["UA"],
+            tz="UTC",
+            currency="USD",
+            now=NOW,
+        )
         found = {}
-        for workspace_id, user_id in [("T1", "UA"), ("T1", "UB"), ("T1", "UMEI"),
-                                      ("T1", "UDIR"), ("T2", "UA"), ("T1", "UNONE"),
-                                      ("T2", "UB")]:
+        for workspace_id, user_id in [
+            ("T1", "UA"),
+            ("T1", "UB"),
+            ("T1", "UMEI"),
+            ("T1", "UDIR"),
+            ("T2", "UA"),
+            ("T1", "UNONE"),
+            ("T2", "UB"),
+        ]:
             team = teams.team_for_user(s, workspace_id=workspace_id, user_id=user_id)
             plain = rosters.log_team(s, workspace_id=workspace_id, user_id=user_id)
-            assert plain == (rosters.LogTeam(team.id, team.workspace_id, team.tz,
-                                             team.currency, team.holiday_country)
-                             if team else None), (workspace_id, user_id)
+            assert plain == (
+                rosters.LogTeam(
+                    team.id, team.workspace_id, team.tz, team.currency, team.holiday_country
+                )
+                if team
+                else None
+            ), (workspace_id, user_id)
             found[workspace_id, user_id] = plain.currency if plain else None
-        assert found == {("T1", "UA"): "CNY", ("T1", "UB"): "CNY", ("T1", "UMEI"): "EUR",
-                         ("T1", "UDIR"): "EUR", ("T2", "UA"): "USD", ("T1", "UNONE"): None,
-                         ("T2", "UB"): None}
+        assert found == {
+            ("T1", "UA"): "CNY",
+            ("T1", "UB"): "CNY",
+            ("T1", "UMEI"): "EUR",
+            ("T1", "UDIR"): "EUR",
+            ("T2", "UA"): "USD",
+            ("T1", "UNONE"): None,
+            ("T2", "UB"): None,
+        }
     engine.dispose()
 
 
@@ -49,23 +90,44 @@ def test_one_persons_away_spells_read_as_in_a_read_of_many(database_url: str) ->
     engine = db.make_engine(database_url)
     db.upgrade(engine)
     week = {"start": date(2026, 11, 16), "end_day": date(2026, 11, 22)}
-    spells = {"UA": [(date(2026, 11, 20), date(2026, 11, 30)), (date(2026, 11, 1),
-                                                                 date(2026, 11, 16))],
-              "UB": [(date(2026, 11, 18), date(2026, 11, 18))],
-              "UC": [(date(2026, 11, 23), date(2026, 11, 25))]}  # after the week
+    spells = {
+        "UA": [(date(2026, 11, 20), date(2026, 11, 30)), (date(2026, 11, 1), date(2026, 11, 16))],
+        "UB": [(date(2026, 11, 18), date(2026, 11, 18))],
+        "UC": [(date(2026, 11, 23), date(2026, 11, 25))],  # after the week
+    }
     with db.session_factory(engine)() as s:
         for workspace_id in ("T1", "T2"):
             ensure_workspace(s, workspace_id=workspace_id, now=NOW)
         for user_id, found in spells.items():
             for first, last in found:
-                away.add(s, workspace_id="T1", user_id=user_id, first=first, last=last,
-                         reason="", set_by=user_id, now=NOW)
-        away.add(s, workspace_id="T2", user_id="UA", first=date(2026, 11, 17),
-                 last=date(2026, 11, 17), reason="", set_by="UA", now=NOW)
+                away.add(
+                    s,
+                    workspace_id="T1",
+                    user_id=user_id,
+                    first=first,
+                    last=last,
+                    reason="",
+                    set_by=user_id,
+                    now=NOW,
+                )
+        away.add(
+            s,
+            workspace_id="T2",
+            user_id="UA",
+            first=date(2026, 11, 17),
+            last=date(2026, 11, 17),
+            reason="",
+            set_by="UA",
+            now=NOW,
+        )
         many = away.spans(s, workspace_id="T1", user_ids=["UA", "UB", "UC", "UD"], **week)
-        assert many == {"UA": ((date(2026, 11, 1), date(2026, 11, 16)),
-                               (date(2026, 11, 20), date(2026, 11, 30))),
-                        "UB": ((date(2026, 11, 18), date(2026, 11, 18)),)}
+        assert many == {
+            "UA": (
+                (date(2026, 11, 1), date(2026, 11, 16)),
+                (date(2026, 11, 20), date(2026, 11, 30)),
+            ),
+            "UB": ((date(2026, 11, 18), date(2026, 11, 18)),),
+        }
         for user_id in ("UA", "UB", "UC", "UD"):
             one = away.spans(s, workspace_id="T1", user_ids=[user_id], **week)
             assert one == ({user_id: many[user_id]} if user_id in many else {}), user_id
@@ -79,9 +141,17 @@ def test_the_customer_names_count_moves_for_names_not_for_touches(database_url: 
     db.upgrade(engine)
     sessions = db.session_factory(engine)
     with sessions() as s:
-        team = teams.create_team(s, workspace_id="T1", name="East", channel_id="C1",
-                                 managers=["UMEI"], members=["UA"], tz="UTC", currency="CNY",
-                                 now=NOW)
+        team = teams.create_team(
+            s,
+            workspace_id="T1",
+            name="East",
+            channel_id="C1",
+            managers=["UMEI"],
+            members=["UA"],
+            tz="UTC",
+            currency="CNY",
+            now=NOW,
+        )
         team_id = team.id
 
     def moved(change) -> bool:  # noqa: ANN001
@@ -91,8 +161,9 @@ def test_the_customer_names_count_moves_for_names_not_for_touches(database_url: 
         return changes.count(engine, changes.CUSTOMERS) != before
 
     def add(s) -> None:  # noqa: ANN001
-        customers.create(s, workspace_id="T1", team_id=team_id, name="Acme",
-                         owner_user_id="UA", now=NOW)
+        customers.create(
+            s, workspace_id="T1", team_id=team_id, name="Acme", owner_user_id="UA", now=NOW
+        )
 
     def acme(s):  # noqa: ANN001, ANN202
         return customers.match(s, team_id=team_id, name="Acme").exact
@@ -106,8 +177,9 @@ def test_the_customer_names_count_moves_for_names_not_for_touches(database_url: 
         s.add(row)
 
     def add_globex(s) -> None:  # noqa: ANN001
-        customers.create(s, workspace_id="T1", team_id=team_id, name="Globex",
-                         owner_user_id="UA", now=NOW)
+        customers.create(
+            s, workspace_id="T1", team_id=team_id, name="Globex", owner_user_id="UA", now=NOW
+        )
 
     def remove(s) -> None:  # noqa: ANN001
         row = customers.match(s, team_id=team_id, name="Globex").exact
