@@ -34,18 +34,23 @@ class FollowUps:
         self._pool: Executor | None = None
         self._pending: set[Future] = set()
         self._queues: dict[object, deque] = {}  # per person, while a runner works on it
+        self._settling: set[object] = set()  # the logs queued follow-ups will settle
         self._lock = threading.Lock()
 
-    def submit(self, key: object, fn: Callable[..., None], /, *args: object) -> None:
+    def submit(self, key: object, fn: Callable[..., None], /, *args: object,
+               settles: object = None) -> None:
         """Run `fn(*args)` after the follow-ups of the same `key` (a person) submitted
         before it: one person's run one at a time, in order, on one thread, so a person
-        waiting on a slow Slack never holds a second thread."""
+        waiting on a slow Slack never holds a second thread. `settles`: the log it will
+        settle, which the `log-followups` repair then leaves to it (see `settling`)."""
         with self._lock:
+            if settles is not None:
+                self._settling.add(settles)
             queue = self._queues.get(key)
             if queue is not None:  # a runner is on this person's queue: it takes this too
-                queue.append((fn, args))
+                queue.append((fn, args, settles))
                 return
-            self._queues[key] = deque([(fn, args)])
+            self._queues[key] = deque([(fn, args, settles)])
             if self._pool is None:
                 self._pool = with_context(ThreadPoolExecutor(
                     max_workers=self.THREADS, thread_name_prefix="log-follow-up"))
@@ -60,11 +65,21 @@ class FollowUps:
                 if not queue:
                     del self._queues[key]
                     return
-                fn, args = queue.popleft()
+                fn, args, settles = queue.popleft()
             try:
                 fn(*args)
             except Exception:  # noqa: BLE001 - the person's next follow-ups still run
                 log.exception("a /log follow-up failed")
+            finally:
+                with self._lock:
+                    self._settling.discard(settles)
+
+    def settling(self) -> frozenset[object]:
+        """The logs whose follow-ups are queued or running in this process. Under a burst
+        they trail the acks by more than the repair's grace: the repair settled them first,
+        and their confirmations then lacked the customer note (it is the follow-up's)."""
+        with self._lock:
+            return frozenset(self._settling)
 
     def _done(self, future: Future) -> None:
         with self._lock:

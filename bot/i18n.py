@@ -143,12 +143,36 @@ def _template(lang: str, key: str) -> Template:
     return _environment().from_string(source)
 
 
+_NAME = re.compile(r"\{\{ *([A-Za-z_][A-Za-z0-9_]*) *\}\}")
+
+
+@cache
+def _plain(lang: str, key: str) -> tuple[str, ...] | None:
+    """A text that is only words and `{{ name }}`s, split into (words, name, words, ...), which
+    `t` fills in itself: Jinja's render (a context, a generator) was most of a /log
+    confirmation's rendering. None for any other text (filters, ifs, loops), which Jinja
+    renders. Jinja would give the same: it reads such words as they are."""
+    source = catalogue(lang).get(key)
+    if source is None:
+        source = catalogue(DEFAULT_LANG)[key]
+    parts = tuple(_NAME.split(source))
+    if any(c in part for part in parts[::2] for c in ("{{", "{%", "{#", "\r")) or any(
+            name.lower() in ("true", "false", "none") for name in parts[1::2]):
+        return None  # Jinja's syntax, or a name Jinja reads as a constant
+    return parts
+
+
 def t(lang: str, key: str, /, **params: object) -> str:
     """The message `key` in `lang` (a Slack locale works too), with params escaped for Slack.
 
     `lang` and `key` are positional-only, so a catalogue text may name a parameter `key` or
     `lang` like any other (tests/test_i18n_params.py)."""
     lang = _lang(lang)
+    parts = _plain(lang, key)
+    if parts is not None and all(name in params for name in parts[1::2]):
+        return "".join(part if i % 2 == 0 else str(_finalize(params[part]))
+                       for i, part in enumerate(parts)).strip()
+    # Anything else, and a missing parameter (StrictUndefined raises as it always did).
     return _template(lang, key).render(**params, _lang=lang).strip()
 
 

@@ -18,6 +18,7 @@ from bot.i18n import t
 from bot.render import log as render
 from bot.render.blocks import notice_blocks
 from bot.services import activity as logs
+from bot.slack import response_urls
 from bot.slack.text import row_id
 from store import activity, customers, teams
 from store.models import Activity
@@ -56,10 +57,11 @@ def handle_log(ack: Ack, command: dict, client: WebClient, respond: Respond, *,
         if activity_id is None:
             return  # Slack sent the same command again: the first one's confirmation answers
         FOLLOW_UPS.submit((who.workspace_id, who.user_id), confirm, deps, who, activity_id,
-                          respond)
+                          respond, client, settles=logs.queued_key(deps, activity_id))
 
 
-def confirm(deps: Deps, who: Who, activity_id: int, respond: Respond) -> None:
+def confirm(deps: Deps, who: Who, activity_id: int, respond: Respond,
+            client: WebClient | None = None) -> None:
     """After the ack, on the follow-up pool (bot/followups.py): settle the log (customer
     link, App Home marks) and send its confirmation. One person's follow-ups run one at a
     time, in order, so a quick second log finds the customer the first one created, and
@@ -68,7 +70,9 @@ def confirm(deps: Deps, who: Who, activity_id: int, respond: Respond) -> None:
     try:
         logged = logs.follow_up(deps, who, activity_id)
         if logged is not None:  # else undone before this could be shown: the undo said so
-            respond(**render.log_saved_blocks(who.lang, logged))
+            response_urls.send(respond, **render.log_saved_blocks(who.lang, logged))
+        if client is not None:  # a profile Slack did not give before the ack: ask again
+            deps.users.settle(client, who.workspace_id, who.user_id)
     except Exception:  # noqa: BLE001 - on a pool thread: nobody else would hear of it
         log.exception("the follow-up of log %s failed", activity_id)
 

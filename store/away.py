@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from store.models import AwaySpell, AwayStatusTeam, Team
@@ -54,14 +55,29 @@ def spans(session: Session, *, workspace_id: str, user_ids: list[str], start: da
     if not user_ids:
         return {}
     out: dict[str, list[Span]] = {}
-    for user, first, last in session.exec(
-            select(AwaySpell.user_id, AwaySpell.first_day, AwaySpell.last_day)
-            .where(AwaySpell.workspace_id == workspace_id,
-                   AwaySpell.user_id.in_(user_ids),  # type: ignore[attr-defined]
-                   AwaySpell.last_day >= start, AwaySpell.first_day <= end_day)
-            .order_by(AwaySpell.user_id, AwaySpell.first_day)).all():
+    # One person (each /log confirmation): a plain `=`; an expanding IN is rendered afresh
+    # at every execution.
+    one = len(user_ids) == 1
+    for user, first, last in session.execute(_SPANS_OF_ONE if one else _SPANS, {
+            "workspace_id": workspace_id, "start": start, "end_day": end_day,
+            **({"user_id": user_ids[0]} if one else {"user_ids": list(user_ids)})}).all():
         out.setdefault(user, []).append((first, last))
     return {user: tuple(found) for user, found in out.items()}
+
+
+# Built once: each /log confirmation reads its rep's spells, and building the statement
+# cost more than running it.
+_A = AwaySpell.__table__.c  # type: ignore[attr-defined]
+_SPANS = (select(_A.user_id, _A.first_day, _A.last_day)  # the table's: Core, no ORM step
+          .where(_A.workspace_id == bindparam("workspace_id"),
+                 _A.user_id.in_(bindparam("user_ids", expanding=True)),
+                 _A.last_day >= bindparam("start"), _A.first_day <= bindparam("end_day"))
+          .order_by(_A.user_id, _A.first_day))
+_SPANS_OF_ONE = (select(_A.user_id, _A.first_day, _A.last_day)
+                 .where(_A.workspace_id == bindparam("workspace_id"),
+                        _A.user_id == bindparam("user_id"),
+                        _A.last_day >= bindparam("start"), _A.first_day <= bindparam("end_day"))
+                 .order_by(_A.first_day))
 
 
 def set_status_reading(session: Session, *, team: Team, on: bool, by: str,

@@ -1,5 +1,5 @@
 """How many times, in this process, each kind of data /log reads from memory has changed: a
-team's roster (teams, their settings and days off, memberships) and customers.
+team's roster (teams, their settings and days off, memberships) and customers' names.
 bot/services/log_cache.py keeps what it read with the count it saw first, and reads again
 once the count moved.
 
@@ -14,13 +14,17 @@ from __future__ import annotations
 import threading
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from store.models import Customer, Team, TeamHoliday, TeamMember
 
 ROSTER, CUSTOMERS = "roster", "customers"
+# What the cache keeps of customers (their names, by team): a customer added, removed or
+# renamed moves the count; a touch or a stage move, which every /log with a customer makes,
+# does not (it emptied the cache of names before every next /log's ack).
+CUSTOMER_NAMING = ("name", "key", "team_id")
 _KEY = "pacer.changed_kinds"
 _counts: WeakKeyDictionary[Engine, dict[str, int]] = WeakKeyDictionary()
 _lock = threading.Lock()
@@ -31,15 +35,19 @@ def count(engine: Engine, kind: str) -> int:
         return _counts.get(engine, {}).get(kind, 0)
 
 
-def _kind(row: object) -> str | None:
+def _kind(row: object, session: Session) -> str | None:
     if isinstance(row, Team | TeamMember | TeamHoliday):
         return ROSTER
-    return CUSTOMERS if isinstance(row, Customer) else None
+    if isinstance(row, Customer) and (row not in session.dirty or any(
+            inspect(row).attrs[name].history.has_changes() for name in CUSTOMER_NAMING)):
+        return CUSTOMERS
+    return None
 
 
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _context: object) -> None:
-    kinds = {_kind(row) for row in (*session.new, *session.dirty, *session.deleted)} - {None}
+    rows = (*session.new, *session.dirty, *session.deleted)
+    kinds = {_kind(row, session) for row in rows} - {None}
     if kinds:
         session.info.setdefault(_KEY, set()).update(kinds)
 

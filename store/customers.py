@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from store.models import STAGES, TIERS, Activity, Customer, StageChange
@@ -37,9 +37,8 @@ class Match:
 def match(session: Session, *, team_id: int, name: str, limit: int = 5) -> Match:
     """The customer with this name, else those whose names contain it (or it contains)."""
     key = name_key(name)
-    exact = session.exec(
-        select(Customer).where(Customer.team_id == team_id, Customer.key == key)
-    ).first()
+    exact = session.exec(_BY_KEY, params={  # type: ignore[call-overload]
+        "team_id": team_id, "key": key}).first()
     if exact is not None or not key:
         return Match(exact, ())
     pattern = "%" + key.replace("\\", "").replace("%", "").replace("_", "") + "%"
@@ -48,6 +47,11 @@ def match(session: Session, *, team_id: int, name: str, limit: int = 5) -> Match
         .order_by(Customer.name).limit(limit)
     ).all()
     return Match(None, tuple(close))
+
+
+# Built once: each /log's follow-up looks its customer up by name.
+_BY_KEY = select(Customer).where(Customer.team_id == bindparam("team_id"),
+                                 Customer.key == bindparam("key"))
 
 
 def names_in(session: Session, *, team_id: int, text: str) -> list[str]:

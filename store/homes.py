@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, event, exists, false, inspect, or_, true, update
+from sqlalchemy import and_, bindparam, event, exists, false, inspect, or_, true, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import SessionTransaction
@@ -120,6 +120,12 @@ def _touched(marks: Marks, row: object, session: Session) -> None:
         marks.admins_of.add(row.id)
 
 
+def mark(session: Session, row: object) -> None:
+    """Owe the marks `row` makes (as if a flush had written it) to this transaction's commit:
+    for a change a Core statement made, which the flush never sees."""
+    _touched(_marks(session), row, session)
+
+
 def _changed(row: object, attribute: str) -> bool:
     return inspect(row).attrs[attribute].history.has_changes()
 
@@ -141,7 +147,7 @@ def _mark_on_commit(session: Session) -> None:
     session.flush()  # rows added since the last flush are collected too
     marks = session.info.pop(_KEY, None)
     if marks:
-        session.execute(mark_statement(marks))
+        session.execute(*_one_rep(marks) or (mark_statement(marks),))
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -190,6 +196,35 @@ def mark_statement(marks: Marks) -> object:
                                                     _person(), TM.c.team_id == R.c.team_id,
                                                     TM.c.is_manager == true()))))))
     return update(HV).where(HV.c.stale == false(), or_(*whose)).values(stale=True)
+
+
+def _one_rep(marks: Marks) -> tuple[object, dict] | None:
+    """A /log's marks (its rep, and the managers of its team), as mark_statement would mark
+    them, by a statement built once: building it was most of a /log follow-up's commit."""
+    if len(marks.users) != 1 or len(marks.managers_of) > 1 or any((
+            marks.members_of, marks.admins_of, marks.admins_of_teams, marks.members,
+            marks.reviews)):
+        return None
+    [(workspace_id, users)] = marks.users.items()
+    if len(users) != 1:
+        return None
+    params = {"rep_workspace": workspace_id, "rep_user": next(iter(users))}
+    if not marks.managers_of:
+        return _REP, params
+    return _REP_AND_MANAGERS, {**params, "rep_team": next(iter(marks.managers_of))}
+
+
+def _rep_statements() -> tuple[object, object]:
+    # (Not named as HomeView's columns: an UPDATE reserves those names for its SET values.)
+    rep = and_(HV.c.workspace_id == bindparam("rep_workspace"),
+               HV.c.user_id == bindparam("rep_user"))
+    managers = exists(core_select(1).select_from(M.join(TM, TM.c.member_id == M.c.id)).where(
+        _person(), TM.c.team_id == bindparam("rep_team"), TM.c.is_manager == true()))
+    return (update(HV).where(HV.c.stale == false(), rep).values(stale=True),
+            update(HV).where(HV.c.stale == false(), or_(rep, managers)).values(stale=True))
+
+
+_REP, _REP_AND_MANAGERS = _rep_statements()
 
 
 # ----------------------------------------------------------------- the rows

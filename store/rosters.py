@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from store.models import (
@@ -134,3 +136,37 @@ def stored_profiles(session: Session, *, workspace_id: str,
                 found[user_id] = StoredProfile(tz, locale, tz_override, locale_override,
                                                checked, team_tz or "UTC")
     return found
+
+
+@dataclass(frozen=True)
+class LogTeam:
+    """The team a person logs for (as teams.team_for_user finds it), only what a /log's
+    follow-up reads of it (bot/services/activity.py)."""
+
+    id: int
+    workspace_id: str
+    tz: str
+    currency: str
+    holiday_country: str | None
+
+
+def log_team(session: Session, *, workspace_id: str, user_id: str) -> LogTeam | None:
+    """teams.team_for_user's answer as plain values: a Core read of five columns where the
+    ORM built a Team (about half of a follow-up's team lookup)."""
+    row = session.execute(_LOG_TEAM, {"workspace_id": workspace_id,
+                                      "user_id": user_id}).first()
+    return LogTeam(*row) if row is not None else None
+
+
+def _log_team():  # type: ignore[no-untyped-def]
+    t, tm, m = Team.__table__.c, TeamMember.__table__.c, Member.__table__.c
+    return (core_select(t.id, t.workspace_id, t.tz, t.currency, t.holiday_country)
+            .select_from(Team.__table__.join(TeamMember.__table__, tm.team_id == t.id)
+                         .join(Member.__table__, m.id == tm.member_id))
+            .where(m.workspace_id == bindparam("workspace_id"),
+                   m.user_id == bindparam("user_id"))
+            .order_by(tm.is_manager, t.id)  # as team_for_user: a rep's team before one managed
+            .limit(1))
+
+
+_LOG_TEAM = _log_team()  # built once, as teams._TEAM_FOR_USER

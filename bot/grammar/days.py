@@ -76,10 +76,33 @@ def _parser(lang: str, base: datetime, order: str) -> DateDataParser:
 
 def dp_day(text: str, lang: str, base: datetime, order: str = "MDY",
            any_period: bool = False) -> date | None:
-    data = _parser(lang, base, order).get_date_data(text)
-    if data.date_obj is None or not (any_period or data.period in ("day", "time")):
+    period, day = _dp_read(text, lang, base, order)
+    if day is None or not (any_period or period in ("day", "time")):
         return None
-    return data.date_obj.date()
+    return day
+
+
+# What dateparser made of a phrase on a given day: (period, date). Its parser is built per
+# reference time (`now`, so afresh for every /log) and asked anew: ~3 ms of CPU for a
+# `demo Globex on monday`. A reading that depends on the day only (all but a time of day:
+# `3 hours ago` may cross midnight) is the same all that day, so it is kept for it.
+_READS: dict[tuple[str, str, date, str], tuple[str | None, date | None]] = {}
+_READS_MAX = 4096  # phrases x days; past it, start over
+
+
+def _dp_read(text: str, lang: str, base: datetime, order: str
+             ) -> tuple[str | None, date | None]:
+    key = (text, lang, base.date(), order)
+    hit = _READS.get(key)
+    if hit is not None:
+        return hit
+    data = _parser(lang, base, order).get_date_data(text)
+    found = (data.period, data.date_obj.date() if data.date_obj is not None else None)
+    if data.period != "time":
+        if len(_READS) >= _READS_MAX:
+            _READS.clear()
+        _READS[key] = found
+    return found
 
 
 def dp_checked(text: str, lang: str, base: datetime, order: str, month: int, dom: int,

@@ -13,13 +13,14 @@ from sqlmodel import Session
 from bot.calendar.periods import week_bounds, week_period
 from bot.calendar.workdays import is_working_day, person_working, working_days
 from bot.deps import Deps, Who
+from bot.followups import FOLLOW_UPS
 from bot.grammar.log import LogCommand, LogEntry, parse_log
 from bot.scoring.facts import RepFacts
 from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.points import day_points
-from bot.scoring.rules import DEFAULT_RULES, Rules
+from bot.scoring.rules import DEFAULT_RULES
 from bot.services import log_cache
-from store import activity, away, customers, teams
+from store import activity, away, customers, rosters, teams
 from store.activity import NO_TOTAL, KindTotal
 from store.models import Activity, Customer, Team
 
@@ -73,7 +74,7 @@ def follow_up(deps: Deps, who: Who, activity_id: int) -> Logged | None:
     only). None when the log was undone before its confirmation could be shown (the undo's
     reply said so)."""
     with deps.sessions() as session:
-        team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=who.user_id)
+        team = rosters.log_team(session, workspace_id=who.workspace_id, user_id=who.user_id)
         row = activity.claim_settle(session, activity_id=activity_id)
         claimed = row is not None
         row = row or activity.get(session, workspace_id=who.workspace_id,
@@ -81,7 +82,7 @@ def follow_up(deps: Deps, who: Who, activity_id: int) -> Logged | None:
         if row is None or row.deleted_at is not None:
             return None
         found = _settle(session, deps, row, team, who.profile.tz) if claimed else None
-    with deps.sessions() as session:
+        session.commit()  # the write ends here; the reads go on in the same session
         return logged(session, deps, who, row, created=True, link=found, team=team)
 
 
@@ -100,12 +101,21 @@ def repair(deps: Deps, activity_id: int) -> bool:
 
 
 def owed(deps: Deps, *, before: datetime) -> list[int]:
-    """Logs recorded before `before` whose follow-up is still owed (see `repair`)."""
+    """Logs recorded before `before` whose follow-up is still owed (see `repair`), less
+    those this process's follow-up pool still has queued (bot/followups.py: it settles them,
+    and their confirmations need what it finds)."""
     with deps.sessions() as session:
-        return activity.settle_owed(session, before=before)
+        found = activity.settle_owed(session, before=before)
+    queued = FOLLOW_UPS.settling()
+    return [i for i in found if queued_key(deps, i) not in queued]
 
 
-def _settle(session: Session, deps: Deps, row: Activity, team: Team | None,
+def queued_key(deps: Deps, activity_id: int) -> tuple[int, int]:
+    """A log as the follow-up pool names it (one process may serve several databases)."""
+    return id(deps.engine), activity_id
+
+
+def _settle(session: Session, deps: Deps, row: Activity, team: Team | rosters.LogTeam | None,
             tz: ZoneInfo) -> customers.Link | None:
     """The row's team as it is now (the ack used a cached one), and its customer linked."""
     if row.team_id != (team.id if team else None):
@@ -131,7 +141,7 @@ def save(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> Logge
 
 
 def logged(session: Session, deps: Deps, who: Who, row: Activity, *, created: bool,
-           link: customers.Link | None, team: Team | None) -> Logged:
+           link: customers.Link | None, team: Team | rosters.LogTeam | None) -> Logged:
     """How `row` moved the day and the week it falls in, by the team's own rules and
     calendar (its holidays, make-up working days and days off), as the week's card counts."""
     week_start, week_end = week_bounds(row.occurred_on)
@@ -140,7 +150,7 @@ def logged(session: Session, deps: Deps, who: Who, row: Activity, *, created: bo
                                              week_start=week_start, week_end=week_end)
     # The team's rules, days off and reps' joining dates from memory (log_cache.py).
     calendar = log_cache.calendar_of(deps, team.id) if team is not None else None
-    rules = Rules.from_mapping(calendar.rules) if calendar is not None else DEFAULT_RULES
+    rules = calendar.rules if calendar is not None else DEFAULT_RULES
     today = who.today(deps.clock)
     # The week's working days for this rep (from the day they joined, as on the card); its
     # pace is judged by those up to today, so a back-dated week shows as complete.

@@ -20,6 +20,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine
 
 from bot.deps import Deps, Who
+from bot.scoring.rules import Rules
 from store import alerts, changes, customers, teams
 
 TTL = 30.0  # seconds
@@ -55,10 +56,11 @@ def team_of(deps: Deps, who: Who) -> LogTeam | None:
 
 @dataclass(frozen=True)
 class TeamCalendar:
-    """What a /log confirmation needs of its team besides the row: its scoring rule
-    overrides, its own days off and when each rep joined (bot/services/activity.py)."""
+    """What a /log confirmation needs of its team besides the row: its scoring rules (the
+    defaults with its overrides), its own days off and when each rep joined
+    (bot/services/activity.py)."""
 
-    rules: dict
+    rules: Rules  # built here once: Rules.from_mapping cost ~1 ms of CPU per confirmation
     days_off: frozenset[date]
     joined: dict[str, datetime]
 
@@ -66,7 +68,8 @@ class TeamCalendar:
 def calendar_of(deps: Deps, team_id: int) -> TeamCalendar:
     def load() -> TeamCalendar:
         with deps.sessions() as session:
-            return TeamCalendar(teams.rule_overrides(session, team_id=team_id),
+            return TeamCalendar(Rules.from_mapping(teams.rule_overrides(session,
+                                                                        team_id=team_id)),
                                 frozenset(d.day for d in teams.days_off(session,
                                                                         team_id=team_id)),
                                 alerts.joined(session, team_id=team_id))

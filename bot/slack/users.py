@@ -23,7 +23,21 @@ from store.privacy import is_pseudonym
 log = logging.getLogger(__name__)
 PROFILE_TTL = timedelta(hours=24)
 RETRY_AFTER_FAILURE = timedelta(minutes=5)
-QUICK_TIMEOUT = 1.5  # seconds
+# Before an ack, per socket operation (connecting, then each read of the answer): at worst
+# about twice this, well within Slack's 3 seconds with the rest of the request.
+QUICK_TIMEOUT = 1.0  # seconds
+
+
+class _RetryRefusedOnly(ConnectionErrorRetryHandler):
+    """Before the ack: one retry when the connection failed at once (refused, reset), none
+    after a timeout. slack_sdk's handler retried a connect timeout (a URLError): with the
+    rest of the request that passed Slack's 3 seconds under load, and Bolt answered 404."""
+
+    def _can_retry(self, *, error: Exception | None = None, **kwargs: object) -> bool:
+        reason = getattr(error, "reason", None)  # urllib wraps a connect timeout in URLError
+        if isinstance(error, TimeoutError) or isinstance(reason, TimeoutError):
+            return False
+        return super()._can_retry(error=error, **kwargs)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,7 @@ class UserDirectory:
         self._clock = clock
         self._cache: dict[tuple[str, str], tuple[Profile, datetime]] = {}
         self._lock = threading.Lock()
+        self._stand_ins: set[tuple[str, str]] = set()  # users.info timed out before an ack
 
     def forget(self, workspace_id: str, user_id: str) -> None:
         """Drop the cached profile (after a time zone or language is set in Pacer)."""
@@ -106,8 +121,21 @@ class UserDirectory:
             self._cache.update(fresh)
         return len(fresh)
 
-    def profile(self, client: WebClient, workspace_id: str, user_id: str) -> Profile:
-        """Fresh from memory, else the DB, else users.info (then remembered for a day)."""
+    def settle(self, client: WebClient, workspace_id: str, user_id: str) -> None:
+        """After the ack: if users.info timed out before it (and what was known stood in),
+        ask Slack again with a usual timeout, so the person's next request has their real
+        zone and language. (Rate-limited, Slack is asked again after RETRY_AFTER_FAILURE.)"""
+        with self._lock:
+            if (workspace_id, user_id) not in self._stand_ins:
+                return
+            self._stand_ins.discard((workspace_id, user_id))
+            self._cache.pop((workspace_id, user_id), None)
+        self.profile(client, workspace_id, user_id, quick=False)
+
+    def profile(self, client: WebClient, workspace_id: str, user_id: str, *,
+                quick: bool = True) -> Profile:
+        """Fresh from memory, else the DB, else users.info (then remembered for a day).
+        `quick` (before an ack): one short try at users.info (see _fetch)."""
         if is_pseudonym(user_id):
             return Profile(tz=zone(None), locale=None)  # forgotten: nobody to ask Slack about
         now = self._clock.now()
@@ -127,7 +155,11 @@ class UserDirectory:
             checked = checked.replace(tzinfo=now.tzinfo)  # SQLite drops the offset
         ttl = PROFILE_TTL
         if checked is None or now - checked > PROFILE_TTL:
-            fetched = self._fetch(client, user_id)
+            fetched = self._fetch(client, user_id, quick=quick)
+            if isinstance(fetched, TimeoutError):
+                with self._lock:  # the follow-up after the ack may ask again (`settle`)
+                    self._stand_ins.add((workspace_id, user_id))
+                fetched = None
             if fetched is None:
                 ttl = RETRY_AFTER_FAILURE  # stand in with what we know, ask Slack again soon
             else:
@@ -146,17 +178,25 @@ class UserDirectory:
         return profile
 
     @staticmethod
-    def _fetch(client: WebClient, user_id: str) -> SlackUser | None:
-        # This runs before the ack: a rate-limited users.info must not hold the reply past
-        # Slack's 3 seconds, so no Retry-After waits here, one quick try and a short timeout.
-        quick = WebClient(token=client.token, base_url=client.base_url, timeout=QUICK_TIMEOUT,
-                          retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])
+    def _fetch(client: WebClient, user_id: str, *, quick: bool = True
+               ) -> SlackUser | TimeoutError | None:
+        """None when Slack refused or failed; the TimeoutError when it did not answer in time.
+        Never waits out a Retry-After: `quick` runs before an ack, and the other (`settle`)
+        on a follow-up thread that other people's confirmations wait for."""
+        # Before the ack: a slow users.info must not hold the reply past Slack's 3 seconds,
+        # so one short try and no retry after a timeout (a refused connection is tried once
+        # more: that fails at once).
+        retry = _RetryRefusedOnly(max_retry_count=1) if quick else ConnectionErrorRetryHandler()
+        quick_client = WebClient(token=client.token, base_url=client.base_url,
+                                 timeout=QUICK_TIMEOUT if quick else client.timeout,
+                                 retry_handlers=[retry])
         try:
-            user = quick.users_info(user=user_id, include_locale=True)["user"]
+            user = quick_client.users_info(user=user_id, include_locale=True)["user"]
         except (SlackApiError, SlackClientError, KeyError, OSError) as exc:
             # Not fatal: the team's time zone stands in until Slack answers again.
             log.warning("users.info failed for %s: %s", user_id, exc)
-            return None
+            reason = getattr(exc, "reason", exc)  # urllib wraps a connect timeout
+            return reason if isinstance(reason, TimeoutError) else None
         return SlackUser(tz=user.get("tz"), locale=user.get("locale"), slack_admin=bool(
             not user.get("deleted") and not user.get("is_bot") and any(
                 user.get(flag) is True for flag in SLACK_ADMIN_FLAGS)))

@@ -5,6 +5,7 @@ settles a log whose follow-up never ran."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.jobs.log_followups import GRACE
 from bot.jobs.registry import run_job
 from bot.services import activity as logs
 from bot.slack.signing import command_body, sign
-from bot.slack.users import Profile, zone
+from bot.slack.users import QUICK_TIMEOUT, Profile, zone
 from store import teams
 from store.models import Activity, Customer
 from tests.conftest import CHANNEL, SECRET, USERS, WORKSPACE, Bot, make_deps
@@ -156,3 +157,86 @@ def test_the_job_settles_a_log_whose_follow_up_never_ran(bot: Bot) -> None:
     [row] = logs_of(bot)
     assert not row.settle_pending and customer_names(bot) == ["华为"]
     assert run_job(deps, "log-followups", now=later).sent == 0  # once
+
+
+class SlowSlack(FakeSlack):
+    """Slack whose users.info answers later than the bot waits before an ack (the first
+    `slow` times), as under heavy load."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.slow, self.asked = 2, 0
+        self.gate = threading.Event()  # never set: each slow answer waits out its timeout
+
+    def handle(self, path: str, args: dict, token: str) -> tuple[int, dict, dict]:
+        if path.endswith("/users.info"):
+            self.asked += 1
+            if self.slow > 0:
+                self.slow -= 1
+                self.gate.wait(QUICK_TIMEOUT + 0.5)
+        return super().handle(path, args, token)
+
+
+def test_a_slow_users_info_is_not_retried_before_the_ack(tmp_path: Path, clock) -> None:  # noqa: ANN001
+    fake = SlowSlack(users=USERS, team_id=WORKSPACE).start()
+    settings, deps = make_deps(f"sqlite:///{tmp_path / 'slow.db'}", fake, clock)
+    with deps.sessions() as session:
+        teams.create_team(session, workspace_id=WORKSPACE, name="East", channel_id=CHANNEL,
+                          managers=["U0MEI"], members=["U0ALICE"], tz="Asia/Shanghai",
+                          currency="CNY", now=clock.now())
+    bot = Bot(settings, deps, fake)
+    try:
+        # Retried, the timed-out users.info took two timeouts: past Slack's 3 seconds
+        # with the rest, and Bolt answered 404 "unhandled request".
+        ack = raw_log(bot, "visit Acme Corp", fake.response_url("slow"))
+        assert (ack.status, ack.body) == (200, {})
+        assert fake.asked == 1  # one try, given up after its timeout
+        bot.settle()
+        [confirmation] = fake.find("response_url")
+        assert "Logged *1 visit* with Acme Corp" in confirmation.args["text"]
+        # The team's zone stood in; after the ack, the follow-up asked Slack again (slow
+        # once more, then retried as usual) and Alice's own zone is remembered.
+        assert (fake.slow, fake.asked) == (0, 2)
+        profile = deps.users.cached(WORKSPACE, "U0ALICE")
+        assert profile is not None and profile.tz == zone("America/New_York")
+    finally:
+        bot.close()
+        fake.stop()
+    assert fake.problems == [], fake.problems
+
+
+def test_before_the_ack_a_timeout_is_not_retried_a_refused_connection_is() -> None:
+    from urllib.error import URLError
+
+    from bot.slack.users import _RetryRefusedOnly
+
+    handler = _RetryRefusedOnly(max_retry_count=1)
+
+    def retried(error: Exception) -> bool:
+        return handler._can_retry(state=None, request=None, response=None, error=error)
+
+    assert not retried(URLError(TimeoutError("timed out")))  # connecting timed out
+    assert not retried(TimeoutError("timed out"))  # the answer timed out
+    assert retried(URLError(ConnectionRefusedError(111, "refused")))
+    assert retried(ConnectionResetError())
+
+
+def test_the_job_leaves_a_follow_up_still_queued_to_the_pool(held: Bot) -> None:
+    # Under a burst the follow-ups trail the acks past the job's grace. Settled by the job,
+    # a log's confirmation (sent by the pool all the same) lost its new-customer note.
+    raw_log(held, "visit Acme", held.fake.response_url("hold"))
+    assert held.fake.holding.wait(10)
+    raw_log(held, "visit Globex", held.fake.response_url("second"))  # queued behind it
+    queued = logs_of(held)[-1]
+    assert queued.settle_pending
+    later = held.deps.clock.now() + 2 * GRACE
+    assert run_job(held.deps, "log-followups", now=later).sent == 0
+    assert logs_of(held)[-1].settle_pending
+    held.fake.release.set()
+    held.settle()
+    second = held.fake.find("response_url")[-1]
+    assert second.path == "/response/second"
+    assert "New customer *Globex* added to your leads" in json.dumps(second.args["blocks"],
+                                                                    ensure_ascii=False)
+    assert not logs_of(held)[-1].settle_pending
+    assert run_job(held.deps, "log-followups", now=later).sent == 0

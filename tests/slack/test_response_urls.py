@@ -1,0 +1,77 @@
+"""Confirmations posted to response_urls over kept-alive connections (bot/slack/response_urls.py):
+the body is what Bolt's respond sends, a connection is reused, and one the other end closed
+meanwhile is replaced without losing or repeating the message."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from slack_bolt import Respond
+
+from bot.slack import response_urls
+
+
+class Slack:
+    """A response_url host that records each message and the connection (client port) it
+    came on; with
+    `hang_up`, it closes each connection after answering (without saying so)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, dict, int]] = []
+        self.hang_up = False
+        slack = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                slack.messages.append((self.path, json.loads(body), self.client_address[1]))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+                if slack.hang_up:
+                    self.close_connection = True
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture
+def slack() -> Iterator[Slack]:
+    found = Slack()
+    yield found
+    found.server.shutdown()
+    found.server.server_close()
+
+
+def test_messages_go_as_respond_sends_them_on_one_connection(slack: Slack) -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]
+    response_urls.send(Respond(response_url=slack.url + "/r/1"), response_type="ephemeral",
+                       text="hi", blocks=blocks)
+    response_urls.send(Respond(response_url=slack.url + "/r/2?x=1"), text="no blocks",
+                       blocks=[])
+    (first, one, c1), (second, two, c2) = slack.messages
+    assert (first, one) == ("/r/1", {"response_type": "ephemeral", "text": "hi",
+                                     "blocks": blocks})
+    assert (second, two) == ("/r/2?x=1", {"text": "no blocks"})  # as Bolt: no empty blocks
+    assert c1 == c2  # kept alive
+
+
+def test_a_connection_closed_meanwhile_is_replaced_and_nothing_is_sent_twice(
+        slack: Slack) -> None:
+    slack.hang_up = True
+    for i in range(3):
+        response_urls.send(Respond(response_url=f"{slack.url}/r/{i}"), text=str(i))
+    assert [path for path, _, _ in slack.messages] == ["/r/0", "/r/1", "/r/2"]
+    assert len({port for _, _, port in slack.messages}) == 3  # a new connection each time
