@@ -33,14 +33,16 @@ class KillingSlack(FakeSlack):
         self.key, self.victim = key, 0
         self.killed = threading.Event()
 
-    def answer(self, method: str, args: dict, token: str = "") -> dict:
-        body = super().answer(method, args, token)
+    def handle(self, path: str, args: dict, token: str) -> tuple[int, dict, dict]:
+        # Killed once the call is recorded (answered and checked), before the reply is sent:
+        # killing inside `answer` raced the test, which could look before the record was made.
+        reply = super().handle(path, args, token)
         meta = args.get("metadata") or {}
-        if (method == "chat.postMessage" and self.victim and not self.killed.is_set()
+        if (path.endswith("/chat.postMessage") and self.victim and not self.killed.is_set()
                 and (meta.get("event_payload") or {}).get("key") == self.key):
             os.kill(self.victim, signal.SIGKILL)
             self.killed.set()
-        return body
+        return reply
 
 
 def posts_of(fake: FakeSlack, key: str) -> list[Call]:
