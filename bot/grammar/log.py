@@ -360,6 +360,13 @@ class _Parser:
                 new_customer, run_open = flag, False
                 field_after_kind |= i > kind_idx
                 continue
+            if (it.type == "word" and it.key in self.lex.kinds and i > 0
+                    and items[i - 1].type == "word" and _NUMBERISH.fullmatch(items[i - 1].key)):
+                # "/log visit Acme 3 calls": a second activity with its count, which would
+                # otherwise end up in the customer's name ("Acme 3 calls"). One per /log.
+                word = self.body[items[i - 1].start:it.end]
+                raise self.fail("ambiguous", self.example(replace={i - 1: "", i: ""}),
+                                field="kind", word=word)
             n = self._count(it, kind, adjacent=abs(i - kind_idx) == 1)
             if n is not None:
                 if not 1 <= n <= MAX_COUNT:

@@ -394,6 +394,9 @@ def test_actions(text: str, action: str, period: str | None) -> None:
         ("deal Acme 5k new existing", "ambiguous", {"field": "new_customer"}),
         ("list foo", "ambiguous", {"word": "foo", "field": "period"}),
         ("undo everything", "ambiguous", {"word": "everything", "field": "undo"}),
+        # A second activity with its count would have become part of the customer's name.
+        ("visit Acme 3 calls", "ambiguous", {"word": "3 calls", "field": "kind"}),
+        ("拜访 阿里巴巴 3 电话", "ambiguous", {"word": "3 电话", "field": "kind"}),
     ],
 )
 def test_errors(text: str, code: str, params: dict[str, str]) -> None:
@@ -417,6 +420,7 @@ def test_errors(text: str, code: str, params: dict[str, str]) -> None:
         ("lead yesterday", "/log lead Acme yesterday"),
         ("拜访 华为 周五", "/log 拜访 华为 今天"),
         ('visit "Acme', '/log visit "Acme"'),
+        ("visit Acme 2 demos yesterday", "/log visit Acme yesterday"),
     ],
 )
 def test_error_examples(text: str, example: str) -> None:
