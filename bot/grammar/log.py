@@ -360,12 +360,13 @@ class _Parser:
                 new_customer, run_open = flag, False
                 field_after_kind |= i > kind_idx
                 continue
-            if (it.type == "word" and it.key in self.lex.kinds and i > 0
-                    and items[i - 1].type == "word" and _NUMBERISH.fullmatch(items[i - 1].key)):
+            if (it.type == "word" and _NUMBERISH.fullmatch(it.key) and i + 1 < len(items)
+                    and items[i + 1].type == "word" and items[i + 1].key in self.lex.kinds):
                 # "/log visit Acme 3 calls": a second activity with its count, which would
-                # otherwise end up in the customer's name ("Acme 3 calls"). One per /log.
-                word = self.body[items[i - 1].start:it.end]
-                raise self.fail("ambiguous", self.example(replace={i - 1: "", i: ""}),
+                # otherwise end up in a new customer's name ("Acme 3 calls") or, after a
+                # known one, in the note, uncounted. One activity per /log.
+                word = self.body[it.start:items[i + 1].end]
+                raise self.fail("ambiguous", self.example(replace={i: "", i + 1: ""}),
                                 field="kind", word=word)
             n = self._count(it, kind, adjacent=abs(i - kind_idx) == 1)
             if n is not None:

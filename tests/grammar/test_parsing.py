@@ -516,3 +516,15 @@ def test_a_due_clause_on_anything_but_a_payment_is_not_swallowed() -> None:
     with pytest.raises(LogParseError) as err:
         parse_log("visit Acme of 80k", now=NOW, tz=SHANGHAI)
     assert err.value.code == "amount_not_allowed"
+
+
+def test_a_second_activity_after_a_known_customer_is_refused_not_kept_as_a_note() -> None:
+    """After a customer the team knows, the rest of the line is the note: "3 calls" there was
+    kept as a note and never counted."""
+    with pytest.raises(LogParseError) as info:
+        parse_log("visit Acme 3 calls", now=NOW, tz=SHANGHAI, customers=["Acme"])
+    assert (info.value.code, info.value.params["word"]) == ("ambiguous", "3 calls")
+    assert info.value.example == "/log visit Acme"
+    entry = parse_log("visit Acme discussed 3 calls", now=NOW, tz=SHANGHAI,
+                      customers=["Acme"]).entry
+    assert entry is not None and entry.note == "discussed 3 calls"  # a note is the rep's own
