@@ -194,11 +194,15 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
     # window (see `followup_windows`), the customers won BEFORE it began and not lost by its
     # end, and which of them got a follow-up log in it. The month of signing expects none: a
     # deal signed on the 30th cannot owe a follow-up by the 31st (the signing was the contact).
+    # A week is owed by the customers won before its (last day's) month began: a week inside
+    # the month of signing owes nothing, as that month does not (the week's report said
+    # "behind" on a follow-up the month's scorecard rightly did not ask for).
     followup = _FOLLOWUP
     for first, last in followup_windows(period):
         until = _local_midnight(_next(last), tz)
         won_by = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won",
-                                SC.c.at < _local_midnight(first, tz), _live_change(SC))
+                                SC.c.at < _local_midnight(last.replace(day=1), tz),
+                                _live_change(SC))
         followed = exists().where(followup.c.customer_id == C.c.id,
                                   followup.c.kind == "followup", _live(followup),
                                   followup.c.occurred_on >= first,

@@ -233,7 +233,12 @@ def check_followups_per_customer_per_month(session: Session, team_id: int) -> No
     assert (q4.signed_customers, q4.signed_followed_up) == (2 + 2 + 3, 0 + 1 + 0)
     week = Period("week", d(11, 16), d(11, 22), "2026-W47")
     w47 = scoring.rep_facts(session, team_id=team_id, period=week, user_ids=["U0ALICE"])
-    assert (w47["U0ALICE"].signed_customers, w47["U0ALICE"].signed_followed_up) == (3, 1)
+    # A week in November owes what November owes: Globex (followed up on the 20th) and
+    # Wonnofollow, not Acme, won on 10 Nov (it counted, and the Friday report said "behind").
+    assert (w47["U0ALICE"].signed_customers, w47["U0ALICE"].signed_followed_up) == (2, 1)
+    dec = Period("week", d(11, 30), d(12, 6), "2026-W49")  # ends in December: Acme owes too
+    w49 = scoring.rep_facts(session, team_id=team_id, period=dec, user_ids=["U0ALICE"])
+    assert w49["U0ALICE"].signed_customers == 3
     assert scoring.followup_windows(Q4) == [(d(10, 1), d(10, 31)), (d(11, 1), d(11, 30)),
                                             (d(12, 1), d(12, 31))]
     assert scoring.followup_windows(week) == [(d(11, 16), d(11, 22))]
