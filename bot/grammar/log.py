@@ -360,7 +360,8 @@ class _Parser:
                 new_customer, run_open = flag, False
                 field_after_kind |= i > kind_idx
                 continue
-            if (it.type == "word" and _NUMBERISH.fullmatch(it.key) and i + 1 < len(items)
+            if (it.type == "word" and i + 1 < len(items)
+                    and (_NUMBERISH.fullmatch(it.key) or _COUNT_RE.fullmatch(it.key))
                     and items[i + 1].type == "word" and items[i + 1].key in self.lex.kinds):
                 # "/log visit Acme 3 calls": a second activity with its count, which would
                 # otherwise end up in a new customer's name ("Acme 3 calls") or, after a

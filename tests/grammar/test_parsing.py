@@ -397,6 +397,8 @@ def test_actions(text: str, action: str, period: str | None) -> None:
         # A second activity with its count would have become part of the customer's name.
         ("visit Acme 3 calls", "ambiguous", {"word": "3 calls", "field": "kind"}),
         ("拜访 阿里巴巴 3 电话", "ambiguous", {"word": "3 电话", "field": "kind"}),
+        ("拜访 华为 2次演示", "ambiguous", {"word": "2次演示", "field": "kind"}),
+        ("visit Acme x2 demos", "ambiguous", {"word": "x2 demos", "field": "kind"}),
     ],
 )
 def test_errors(text: str, code: str, params: dict[str, str]) -> None:
