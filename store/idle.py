@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, Select, case, func, or_, select
@@ -122,17 +122,17 @@ def lead_touches(session: Session, *, team_id: int, since: datetime, until: date
                C.c.created_at <= until, *chosen)
         .subquery("leads")
     )
-    open_leads = select(leads.c.id).where(or_(leads.c.closed_at.is_(None),
-                                              leads.c.closed_at >= since))
-
+    # Filtered once (the closing moment is several correlated subqueries per customer, so a
+    # second pass over them in an IN cost a fifth of this read).
     lead_rows = session.exec(
         select(leads.c.id, leads.c.owner, leads.c.created_at, leads.c.closed_at)
-        .where(leads.c.id.in_(open_leads)).order_by(leads.c.id)
+        .where(or_(leads.c.closed_at.is_(None), leads.c.closed_at >= since))
+        .order_by(leads.c.id)
     ).all()
     times: dict[int, list[datetime]] = {row.id: [] for row in lead_rows}
-    # The later reads take these leads by id: re-reading `open_leads` (its closing moment is
+    # The later reads take these leads by id: re-reading the leads (their closing moment is
     # several correlated subqueries per customer) cost more than the reads themselves.
-    open_leads = sorted(times)  # type: ignore[assignment]
+    open_leads = sorted(times)
     # The touch time is per log, and so is the output: SQL picks and orders the logs, and the
     # local-day arithmetic happens here (a join to a VALUES table of days made SQLite scan
     # it once per log: 300 ms for one team's month instead of a few).
@@ -145,8 +145,9 @@ def lead_touches(session: Session, *, team_id: int, since: datetime, until: date
                        or_(A.c.recorded_at <= until, A.c.occurred_on < last_day), *where))
 
     def read(statement: Select) -> None:
-        for customer_id, day, recorded in session.exec(statement):
-            at = ends.touch(_as_date(day), _as_utc(recorded))
+        touch = ends.touch
+        for customer_id, day, recorded in session.exec(statement).all():
+            at = touch(day, recorded)
             if at <= until:
                 times[customer_id].append(at)
 
@@ -173,8 +174,9 @@ def lead_touches(session: Session, *, team_id: int, since: datetime, until: date
         select(SC.c.customer_id, SC.c.at, SC.c.to_stage)
         .where(SC.c.customer_id.in_(open_leads), SC.c.at <= until, _live_change(SC))
         .order_by(SC.c.customer_id, SC.c.at, SC.c.id)
-    ):
-        changes[customer_id].append((_as_utc(at), stage))
+    ).all():
+        changes[customer_id].append((at.replace(tzinfo=UTC) if at.tzinfo is None
+                                     else at.astimezone(UTC), stage))
     return [LeadTouches(customer_id=row.id, owner=row.owner, created_at=_as_utc(row.created_at),
                         touches=tuple(sorted(times[row.id])),
                         closed_at=_as_utc(row.closed_at) if row.closed_at else None,
@@ -254,13 +256,21 @@ class _DayEnds:
 
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
-        self.next_midnight: dict[date, datetime] = {}
+        # By the day as read (a date, or SQLite's text): its next local midnight, naive UTC
+        # and aware UTC, so a naive `recorded` (SQLite's) is compared before being made aware.
+        self.next_midnight: dict[date | str, tuple[datetime, datetime]] = {}
 
-    def touch(self, day: date, recorded: datetime) -> datetime:
+    def touch(self, day: date | str, recorded: datetime) -> datetime:
         ends = self.next_midnight.get(day)
         if ends is None:
-            ends = self.next_midnight[day] = _local_midnight(_next(day), self.tz)
-        return ends - timedelta(seconds=1) if recorded >= ends else recorded
+            aware = _local_midnight(_next(_as_date(day)), self.tz)
+            ends = self.next_midnight[day] = (aware.replace(tzinfo=None), aware)
+        if recorded.tzinfo is None:  # SQLite: naive UTC
+            if recorded >= ends[0]:
+                return ends[1] - timedelta(seconds=1)
+            return recorded.replace(tzinfo=UTC)
+        recorded = recorded.astimezone(UTC)
+        return ends[1] - timedelta(seconds=1) if recorded >= ends[1] else recorded
 
 
 def _as_date(value: date | str) -> date:
