@@ -230,6 +230,9 @@ def _superseded_left_out(touches: Select, tz: ZoneInfo, after: datetime,
 
 
 _OPENED, _CLOSING = SC.alias("opened"), SC.alias("closing")  # built once (store/scoring.py)
+# Before any stage change: a lead never moved to an open stage counts from its first closing
+# (one COALESCE: an "IS NULL OR >=" made SQLite run the latest-opening subquery twice).
+_NEVER = datetime(1, 1, 1)
 
 
 def _closed_at() -> ColumnElement[datetime]:
@@ -244,7 +247,7 @@ def _closed_at() -> ColumnElement[datetime]:
     first_closed = (select(func.min(closing.c.at))
                     .where(closing.c.customer_id == C.c.id,
                            closing.c.to_stage.in_(CLOSED_STAGES), _live_change(closing),
-                           or_(last_open.is_(None), closing.c.at >= last_open))
+                           closing.c.at >= func.coalesce(last_open, _NEVER))
                     .correlate(C).scalar_subquery())
     return case((C.c.stage.in_(CLOSED_STAGES), func.coalesce(first_closed, C.c.stage_changed_at)),
                 else_=None)
