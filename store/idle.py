@@ -108,7 +108,8 @@ def lead_touches(session: Session, *, team_id: int, since: datetime, until: date
     tracked. With `only`, just those of these leads (store/idle_gaps.py picks the ones that
     may have lapsed). With `after`, a touch before another touch that is before `after` is
     left out: it changes no lapse from `after` on (`lapses(after=...)`), and a lead's years of
-    touches need not travel to Python for a month's report."""
+    touches need not travel to Python for a month's report; so is a stage change before
+    such a touch but the last (or last few at one moment)."""
     tz = _team_tz(session, team_id)
     since, until = _as_utc(since), _as_utc(until)
     closed_at = _closed_at()
@@ -151,6 +152,7 @@ def lead_touches(session: Session, *, team_id: int, since: datetime, until: date
             if at <= until:
                 times[customer_id].append(at)
 
+    superseded: dict[int, datetime] = {}  # a lead's latest touch before `after`
     if after is None:
         read(touches(open_leads))
     else:
@@ -169,6 +171,7 @@ def lead_touches(session: Session, *, team_id: int, since: datetime, until: date
             latest = max((t for t in at if t <= after), default=None)
             if latest is not None:
                 times[lead] = [t for t in at if t >= latest]
+                superseded[lead] = latest
     changes: dict[int, list[tuple[datetime, str]]] = {row.id: [] for row in lead_rows}
     for customer_id, at, stage in session.exec(
         select(SC.c.customer_id, SC.c.at, SC.c.to_stage)
@@ -177,6 +180,14 @@ def lead_touches(session: Session, *, team_id: int, since: datetime, until: date
     ).all():
         changes[customer_id].append((at.replace(tzinfo=UTC) if at.tzinfo is None
                                      else at.astimezone(UTC), stage))
+    # Of the stage changes before a lead's latest touch before `after`, `lapses` needs only
+    # the last (whether the lead was watched then; its clock restarts at that touch): those
+    # at its moment are kept, as `lapses` orders changes at one moment by their stage.
+    for lead, latest in superseded.items():
+        moves = changes[lead]
+        if moves and moves[0][0] < latest:
+            last = max(at for at, _ in moves if at < latest)
+            changes[lead] = [move for move in moves if move[0] >= last]
     return [LeadTouches(customer_id=row.id, owner=row.owner, created_at=_as_utc(row.created_at),
                         touches=tuple(sorted(times[row.id])),
                         closed_at=_as_utc(row.closed_at) if row.closed_at else None,
