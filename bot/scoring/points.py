@@ -6,7 +6,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from bot.calendar.workdays import Working, after_working_hours, working_hours_between
+from bot.calendar.workdays import (
+    Working,
+    WorkingClock,
+    after_working_hours,
+    working_hours_between,
+)
 from bot.scoring.facts import LeadTouches, Period, RepFacts
 from bot.scoring.gaps import ahead_at_most
 from bot.scoring.rules import DEFAULT_RULES, Rules
@@ -61,7 +66,7 @@ def idle_hours(since: datetime, now: datetime, *, tz: tzinfo = UTC,
 def lapses(lead: LeadTouches, *, now: datetime, hours: int = 48, tz: tzinfo = UTC,
            working: Working | None = None,
            stages: tuple[str, ...] = DEFAULT_RULES.points.idle_lead_stages,
-           after: datetime | None = None) -> list[datetime]:
+           after: datetime | None = None, clock: WorkingClock | None = None) -> list[datetime]:
     """The moments `lead` had waited `hours` of working time for a follow-up: one per lapse.
 
     The rule (seed 001 "超48小时未跟进线索 → -10分", SPEC §2), the same wherever it is applied
@@ -81,7 +86,8 @@ def lapses(lead: LeadTouches, *, now: datetime, hours: int = 48, tz: tzinfo = UT
       Nothing counts after the lead closed or after `now`.
     Without `working` every day counts; with no stage history (`lead.stages` empty) the lead
     is watched for its whole open life. With `after`, lapses before it are not looked for (a
-    report asks only about its period; a lead's earlier gaps cost calendar work).
+    report asks only about its period; a lead's earlier gaps cost calendar work). `clock`: the
+    calendar of `tz` and `working`, kept for many leads (`points_breakdown`).
     """
     end = now if lead.closed_at is None else min(now, lead.closed_at)
     events = sorted([(at, "") for at in lead.touches] + list(lead.stages))
@@ -90,17 +96,25 @@ def lapses(lead: LeadTouches, *, now: datetime, hours: int = 48, tz: tzinfo = UT
     found: list[datetime] = []
 
     limit = timedelta(hours=hours)
+    clock = clock or WorkingClock(tz, working or _every_day)  # type: ignore[arg-type]
+    ahead: dict[tuple[int, int], timedelta] = {}  # ahead_at_most's bound by the years
 
     def check(until: datetime) -> None:
+        if not watched or (after is not None and until <= after):
+            return  # any lapse in this gap would be before `after`
         # A gap too short in real time to hold `hours` of working time needs no calendar
         # (bot/scoring/gaps.py): most gaps between touches are, and the calendar is the cost.
-        if after is not None and until <= after:
-            return  # any lapse in this gap would be before `after`
-        if watched and not (until - since <= limit
-                            and until - since <= limit - ahead_at_most(tz, since, until)):
-            mark = lapse_mark(since, hours=hours, tz=tz, working=working)
-            if mark is not None and mark < until:
-                found.append(mark)
+        gap = until - since
+        if gap <= limit:
+            years = (since.year, until.year)  # all ahead_at_most looks at (its span_bounds)
+            most = ahead.get(years)
+            if most is None:
+                most = ahead[years] = ahead_at_most(tz, since, until)
+            if gap <= limit - most:
+                return
+        mark = clock.after(since, hours)
+        if mark is not None and mark < until:
+            found.append(mark)
 
     for at, stage in events:
         if at > end:
@@ -183,11 +197,12 @@ def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: P
     """
     p = rules.points
     start = datetime.combine(period.start, time(0), tzinfo=tz)  # no lapse before is charged
+    clock = WorkingClock(tz, working or _every_day)  # type: ignore[arg-type]
     charged = tuple(sorted(
         (Lapse(lead.customer_id, at, at.astimezone(tz).date())
          for lead in leads if lead.owner == facts.user_id
          for at in lapses(lead, now=now, hours=p.idle_lead_hours, tz=tz, working=working,
-                          stages=p.idle_lead_stages, after=start)
+                          stages=p.idle_lead_stages, after=start, clock=clock)
          if period.start <= at.astimezone(tz).date() <= period.end),
         key=lambda lapse: (lapse.at, lapse.customer_id)))
     lapses_by_day: dict[date, int] = {}

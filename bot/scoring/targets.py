@@ -71,7 +71,7 @@ def prorate(value: Decimal, *, period: Period, joined_at: date) -> Decimal:
 
 def target_for(metric: str, *, member: Member, period: Period, manual: Target | None = None,
                fallback_history: Sequence[Decimal] = (), fallback_span: int | None = None,
-               rules: Rules = DEFAULT_RULES) -> Target | None:
+               rules: Rules = DEFAULT_RULES, own_span: int | None = None) -> Target | None:
     """The target that applies to `member` for `metric` in `period`.
 
     A manual target wins and is taken as set (the manager knew the start date). Otherwise the
@@ -79,12 +79,13 @@ def target_for(metric: str, *, member: Member, period: Period, manual: Target | 
     average rep, `fallback_span` months long) when they have none, pro-rated if they joined
     during the period (rates are not pro-rated), rounded as a person would set it. None when
     there is nothing to forecast from, or fewer than MIN_HISTORY_MONTHS months of it.
+    `own_span`: the member's `history_span` when known (a report asks for every metric).
     """
     if manual is not None:
         return manual
     rate = metric in rules.targets.rate_metrics
     months = rules.targets.history_months
-    span = history_span(member.history, months)
+    span = history_span(member.history, months) if own_span is None else own_span
     history = member.history.get(metric, ()) if span else None
     if history is None:  # no activity of their own yet: the fallback (e.g. the average rep)
         history, span = tuple(fallback_history), (

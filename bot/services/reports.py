@@ -182,12 +182,15 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
         member = members.get(user) or Member(user_id=user, joined_at=period.start)
         if member.joined_at > period.end and not _active(rep_facts):
             continue  # not on the team yet in this period
-        span = history_span(member.history, rules.targets.history_months) or fallback_span
+        own = history_span(member.history, rules.targets.history_months)
+        span = own or fallback_span
 
-        def forecast_of(metric: str, p: Period, member: Member = member) -> Target | None:
+        def forecast_of(metric: str, p: Period, member: Member = member,
+                        own: int = own) -> Target | None:
             return _positive(target_for(metric, member=member, period=p,
                                         fallback_history=fallback.get(metric, ()),
-                                        fallback_span=fallback_span, rules=rules))
+                                        fallback_span=fallback_span, rules=rules,
+                                        own_span=own))
 
         as_set = {metric: resolver.target(user, metric, period, forecast_of, member.joined_at)
                   for metric in TARGET_METRICS}
