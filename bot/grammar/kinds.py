@@ -123,3 +123,12 @@ def kind_label(kind_id: str, lang: str, kinds: Sequence[Kind] = DEFAULT_KINDS) -
             aliases = k.zh if lang == "zh" else k.en
             return aliases[0] if aliases else k.id
     return kind_id
+
+
+# What `/log list` takes after it (today, week or month), in both languages.
+LIST_PERIODS: Mapping[str, str] = MappingProxyType({
+    "today": "today", "day": "today", "今天": "today", "今日": "today",
+    "week": "week", "this week": "week", "本周": "week", "这周": "week", "本星期": "week",
+    "这星期": "week", "month": "month", "this month": "month", "本月": "month",
+    "这个月": "month", "这月": "month",
+})

@@ -23,6 +23,7 @@ from bot.grammar.kinds import (
     CHINESE,
     DEFAULT_KINDS,
     DUE_KINDS,
+    LIST_PERIODS,
     Kind,
     LogCommand,
     LogEntry,
@@ -55,12 +56,6 @@ _COUNT_RE = re.compile(
     rf"[x×*](\d+)|(\d+)[x×]|(\d+|{_CN_NUM})(?:次|个|通|回|趟)|(\d+)\s*times", re.I)
 # A word that looks like a number: never taken for a kind, nor for a customer name.
 _NUMBERISH = re.compile(r"-?[¥￥$]?[\d.,]*\d[\d.,]*(?:[kmbw千万亿元])?", re.I)
-_PERIODS = {
-    "today": "today", "day": "today", "今天": "today", "今日": "today",
-    "week": "week", "this week": "week", "本周": "week", "这周": "week", "本星期": "week",
-    "这星期": "week", "month": "month", "this month": "month", "本月": "month",
-    "这个月": "month", "这月": "month",
-}
 _ACTION_RE = re.compile(
     r"(?P<help>help|帮助|\?|？)|(?P<undo>undo|撤销|撤回)|(?P<list>list|列表)", re.I)
 _FILLER_RE = re.compile(r"^(?:(?:with|at)\s+|[了和跟与]\s*)", re.I)
@@ -242,7 +237,7 @@ def _parse_action(body: str, lang: str) -> LogCommand | None:
         if rest and rest.lower() not in ("last", "上一条", "上条", "最后一条"):
             raise LogParseError("ambiguous", f"/log {m[0]}", word=rest, field="undo", lang=lang)
         return LogCommand("undo")
-    period = _PERIODS.get(re.sub(r"\s+", " ", rest.lower())) if rest else "week"
+    period = LIST_PERIODS.get(re.sub(r"\s+", " ", rest.lower())) if rest else "week"
     if period is None:
         raise LogParseError("ambiguous", f"/log {m[0]} {'本周' if lang == 'zh' else 'week'}",
                             word=rest, field="period", lang=lang)
@@ -360,15 +355,13 @@ class _Parser:
                 new_customer, run_open = flag, False
                 field_after_kind |= i > kind_idx
                 continue
-            if (it.type == "word" and i + 1 < len(items)
-                    and (_NUMBERISH.fullmatch(it.key) or _COUNT_RE.fullmatch(it.key))
-                    and items[i + 1].type == "word" and items[i + 1].key in self.lex.kinds):
-                # "/log visit Acme 3 calls": a second activity with its count, which would
-                # otherwise end up in a new customer's name ("Acme 3 calls") or, after a
-                # known one, in the note, uncounted. One activity per /log.
-                word = self.body[it.start:items[i + 1].end]
+            nxt = items[i + 1] if i + 1 < len(items) else None
+            if (nxt is not None and nxt.type == it.type == "word" and nxt.key in self.lex.kinds
+                    and (_NUMBERISH.fullmatch(it.key) or _COUNT_RE.fullmatch(it.key))):
+                # "visit Acme 3 calls": a second activity, else taken into a new customer's
+                # name or, after a known one, the note, uncounted. One activity per /log.
                 raise self.fail("ambiguous", self.example(replace={i: "", i + 1: ""}),
-                                field="kind", word=word)
+                                field="kind", word=self.body[it.start:nxt.end])
             n = self._count(it, kind, adjacent=abs(i - kind_idx) == 1)
             if n is not None:
                 if not 1 <= n <= MAX_COUNT:
