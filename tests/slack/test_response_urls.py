@@ -23,6 +23,7 @@ class Slack:
     def __init__(self) -> None:
         self.messages: list[tuple[str, dict, int]] = []
         self.hang_up = False
+        self.status = 200
         slack = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,7 +35,7 @@ class Slack:
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 slack.messages.append((self.path, json.loads(body), self.client_address[1]))
-                self.send_response(200)
+                self.send_response(slack.status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -75,3 +76,16 @@ def test_a_connection_closed_meanwhile_is_replaced_and_nothing_is_sent_twice(
         response_urls.send(Respond(response_url=f"{slack.url}/r/{i}"), text=str(i))
     assert [path for path, _, _ in slack.messages] == ["/r/0", "/r/1", "/r/2"]
     assert len({port for _, _, port in slack.messages}) == 3  # a new connection each time
+
+
+def test_a_refused_message_is_logged_not_raised_and_the_connection_still_serves(
+        slack: Slack, caplog: pytest.LogCaptureFixture) -> None:
+    """An expired response_url (Slack answers 404 after 30 minutes or five uses): the worker
+    logs it and goes on; the next message goes out on the same connection."""
+    slack.status = 404
+    response_urls.send(Respond(response_url=f"{slack.url}/r/old"), text="late")
+    slack.status = 200
+    response_urls.send(Respond(response_url=f"{slack.url}/r/new"), text="next")
+    assert "response_url answered 404" in caplog.text
+    (_, _, c1), (path, _, c2) = slack.messages
+    assert path == "/r/new" and c1 == c2
