@@ -15,8 +15,7 @@ import pytest
 from jinja2 import meta
 
 from bot.calendar.periods import PERIOD_OF
-from bot.grammar.kinds import DEFAULT_KINDS, ERROR_CODES
-from bot.grammar.log import _PERIODS
+from bot.grammar.kinds import DEFAULT_KINDS, ERROR_CODES, LIST_PERIODS
 from bot.i18n import (
     LANGS,
     Raw,
@@ -150,7 +149,7 @@ DYNAMIC: dict[str, Iterable] = {
     "checkin.what.{}": checkin_render.COUNT_FIELDS,
     "brief.field.{}": brief_render.TEXT_FIELDS,
     "brief.hint.{}": brief_render.TEXT_FIELDS,
-    "log.period_{}": set(_PERIODS.values()),
+    "log.period_{}": set(LIST_PERIODS.values()),
     "pacer.outcome_{}": ("done", "denied"),  # store.models.AuditEntry.outcome
     "pacer.usage_{}": pacer.TEAM_SUBCOMMANDS,
     "lead.usage_{}": set(lead.EDITS.values()),
