@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import bindparam
-from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from store.models import (
@@ -158,15 +157,14 @@ def log_team(session: Session, *, workspace_id: str, user_id: str) -> LogTeam | 
     return LogTeam(*row) if row is not None else None
 
 
-def _log_team():  # type: ignore[no-untyped-def]
-    t, tm, m = Team.__table__.c, TeamMember.__table__.c, Member.__table__.c
-    return (core_select(t.id, t.workspace_id, t.tz, t.currency, t.holiday_country)
-            .select_from(Team.__table__.join(TeamMember.__table__, tm.team_id == t.id)
-                         .join(Member.__table__, m.id == tm.member_id))
-            .where(m.workspace_id == bindparam("workspace_id"),
-                   m.user_id == bindparam("user_id"))
-            .order_by(tm.is_manager, t.id)  # as team_for_user: a rep's team before one managed
-            .limit(1))
-
-
-_LOG_TEAM = _log_team()  # built once, as teams._TEAM_FOR_USER
+# The team a person logs for (teams.team_for_user): the one they are a rep on, else one they
+# manage. Built once: every /log's follow-up asks it, and building it cost more than running it.
+TEAM_FOR_USER = (select(Team)
+                 .join(TeamMember, TeamMember.team_id == Team.id)
+                 .join(Member, Member.id == TeamMember.member_id)
+                 .where(Member.workspace_id == bindparam("workspace_id"),
+                        Member.user_id == bindparam("user_id"))
+                 .order_by(TeamMember.is_manager, Team.id))
+# The same query narrowed to the five columns `log_team` reads: one copy of the rule.
+_LOG_TEAM = TEAM_FOR_USER.with_only_columns(
+    Team.id, Team.workspace_id, Team.tz, Team.currency, Team.holiday_country).limit(1)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -170,17 +169,8 @@ def team_for_channel(session: Session, *, workspace_id: str,
 
 def team_for_user(session: Session, *, workspace_id: str, user_id: str) -> Team | None:
     """The team a person logs for: the one they are a rep on, else one they manage."""
-    return session.exec(_TEAM_FOR_USER, params={  # type: ignore[call-overload]
+    return session.exec(rosters.TEAM_FOR_USER, params={  # type: ignore[call-overload]
         "workspace_id": workspace_id, "user_id": user_id}).first()
-
-
-# Built once: every /log's follow-up asks it, and building it cost more than running it.
-_TEAM_FOR_USER = (select(Team)
-                  .join(TeamMember, TeamMember.team_id == Team.id)
-                  .join(Member, Member.id == TeamMember.member_id)
-                  .where(Member.workspace_id == bindparam("workspace_id"),
-                         Member.user_id == bindparam("user_id"))
-                  .order_by(TeamMember.is_manager, Team.id))
 
 
 def all_teams(session: Session, *, workspace_id: str | None = None) -> list[Team]:
