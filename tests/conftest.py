@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import json
 import os
 import threading
@@ -125,6 +126,10 @@ class Bot:
                 received = dict(response.headers)
         except urllib.error.HTTPError as exc:
             status, raw, received = exc.code, exc.read().decode(), dict(exc.headers)
+        except TimeoutError:
+            # A request that hangs is a bug to find: show where every thread of the app was.
+            faulthandler.dump_traceback(all_threads=True)
+            raise
         try:
             parsed: dict | str = json.loads(raw) if raw else {}
         except ValueError:
