@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import faulthandler
 import json
 import os
+import sys
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -82,6 +83,18 @@ class Reply:
         return json.dumps(self.body, ensure_ascii=False)
 
 
+def _print_threads() -> None:
+    """Every thread's stack, each distinct one once with how many threads share it."""
+    names = {t.ident: t.name for t in threading.enumerate()}
+    stacks: dict[str, list[str]] = {}
+    for ident, frame in sys._current_frames().items():
+        stacks.setdefault("".join(traceback.format_stack(frame)), []).append(
+            names.get(ident, str(ident)))
+    for stack, threads in stacks.items():
+        print(f"--- {len(threads)} thread(s): {', '.join(threads[:5])}\n{stack}",
+              file=sys.stderr)
+
+
 class _Listeners(ThreadPoolExecutor):
     """Bolt's listener pool, remembering what is still running so a test can wait for it."""
 
@@ -128,7 +141,7 @@ class Bot:
             status, raw, received = exc.code, exc.read().decode(), dict(exc.headers)
         except TimeoutError:
             # A request that hangs is a bug to find: show where every thread of the app was.
-            faulthandler.dump_traceback(all_threads=True)
+            _print_threads()
             raise
         try:
             parsed: dict | str = json.loads(raw) if raw else {}
@@ -189,6 +202,9 @@ class Bot:
     def close(self) -> None:
         self.listeners.shutdown(wait=True)
         self.server.close()
+        # waitress's close() leaves its worker threads waiting for work: hundreds of tests
+        # left thousands of them parked in each xdist worker.
+        self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
 
 
 def make_deps(database_url: str, fake: FakeSlack, clock: FixedClock) -> tuple[Settings, Deps]:
