@@ -10,6 +10,7 @@ import base64
 import contextlib
 import itertools
 import json
+import socket
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -28,6 +29,35 @@ class Call:
 
 
 DEFAULT_USER = {"tz": "UTC", "locale": "en-US"}
+
+
+class _Server(ThreadingHTTPServer):
+    """Closes its kept-alive connections when stopped. ThreadingHTTPServer leaves each to its
+    handler thread, which went on answering a client that kept it (response_urls.py keeps
+    one per host): after a stop, and another emulator started on the same port, what was
+    sent to the new one was recorded by the old."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request, client_address) -> None:  # noqa: ANN001
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:  # noqa: ANN001
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def hang_up(self) -> None:
+        with self._open_lock:
+            still_open, self._open = list(self._open), set()
+        for connection in still_open:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class SlackEmulator:
@@ -84,7 +114,7 @@ class SlackEmulator:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -93,6 +123,7 @@ class SlackEmulator:
         if self._server:
             self._server.shutdown()
             self._server.server_close()
+            self._server.hang_up()
 
     @property
     def base(self) -> str:

@@ -13,6 +13,7 @@ import pytest
 from slack_bolt import Respond
 
 from bot.slack import response_urls
+from bot.slack.emulator import SlackEmulator
 
 
 class Slack:
@@ -89,3 +90,17 @@ def test_a_refused_message_is_logged_not_raised_and_the_connection_still_serves(
     assert "response_url answered 404" in caplog.text
     (_, _, c1), (path, _, c2) = slack.messages
     assert path == "/r/new" and c1 == c2
+
+
+def test_a_stopped_emulator_answers_no_more_on_kept_connections() -> None:
+    """The Slack emulator (the console's, and the tests' fake) hangs up its kept-alive
+    connections when stopped: one kept here went on being answered by the stopped emulator,
+    so a message for a new one on the same port was recorded by the old."""
+    emulator = SlackEmulator().start()
+    url = emulator.base + "/response/1"
+    response_urls.send(Respond(response_url=url), text="first")
+    assert len(emulator.calls) == 1
+    emulator.stop()
+    with pytest.raises(ConnectionError):  # the kept one is gone, and nothing listens now
+        response_urls.send(Respond(response_url=url), text="second")
+    assert len(emulator.calls) == 1
