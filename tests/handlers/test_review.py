@@ -91,7 +91,9 @@ class Cycle(World):
         return answer
 
     def settle(self, quiet: float = 0.25, timeout: float = 5.0) -> None:
-        """Wait until nothing has been posted for `quiet` seconds (the listener is done)."""
+        """Until every listener has finished its work after the ack, then nothing has been
+        posted for `quiet` seconds."""
+        self.bot.settle(timeout=30.0)  # a loaded machine outlasted a quiet spell alone
         deadline = time.monotonic() + timeout
         seen, since = -1, time.monotonic()
         while time.monotonic() < deadline:
@@ -204,6 +206,7 @@ def record(cycle: Cycle, rep: str, period: str, manager: str = "U0MEI", **change
     view = cycle.open_form(talk.RECORD_OPEN, str(review.id), manager)
     answer = cycle.submit(view, {**RECORD, **changes}, manager)
     assert answer["response_action"] == "update", answer
+    cycle.settle()  # the rep's DM goes after the ack: a loaded machine read posts first
     return answer
 
 
@@ -211,6 +214,7 @@ def confirm(cycle: Cycle, rep: str, period: str, comment: str = "") -> dict:
     view = cycle.open_form(talk.CONFIRM_OPEN, str(cycle.review(rep, period).id), rep)
     answer = cycle.submit(view, {"comment": comment}, rep)
     assert answer["response_action"] == "update", answer
+    cycle.settle()  # as in `record`
     return answer
 
 
