@@ -10,7 +10,11 @@ First, the issue's figure: a month of scorecards for every rep beside the floor 
 of the month's logs), and their ratio.
 
 Run: .venv/bin/python benchmarks/scoring.py [--reps 1000] [--days 365] [--no-sqlite]
-     [--only-month]
+     [--only-month] [--db-path FILE] [--profile FILE]
+
+--db-path FILE: the SQLite database is FILE, seeded only when it has no teams yet and kept
+afterwards (to compare code on one seed without seeding again); --profile FILE: cProfile one
+more run of the month of scorecards into FILE (read it with `python -m pstats FILE`).
 """
 
 from __future__ import annotations
@@ -91,9 +95,15 @@ def month_of_scorecards(engine: Engine, team_ids: list[int]) -> None:
         pre_wall, pre_cpu = timed_cpu("  the same with the SQL lapse prefilter",
                                       lambda: cards(True), lambda r: f"{r} scorecards",
                                       repeat=1)
-    print(f"  ratio to the floor: {wall / floor_wall:.0f}x wall, {cpu / floor_cpu:.0f}x CPU;"
-          f" with the prefilter {pre_wall / floor_wall:.0f}x wall,"
-          f" {pre_cpu / floor_cpu:.0f}x CPU", flush=True)
+        print(f"  ratio to the floor: {wall / floor_wall:.0f}x wall, {cpu / floor_cpu:.0f}x"
+              f" CPU; with the prefilter {pre_wall / floor_wall:.0f}x wall,"
+              f" {pre_cpu / floor_cpu:.0f}x CPU", flush=True)
+        if profile:
+            import cProfile  # noqa: PLC0415 - only when asked
+
+            cProfile.runctx("cards(False)", globals(), {"cards": cards},
+                            filename=f"{profile}.{engine.dialect.name}")
+            print(f"  profile of one more run: {profile}.{engine.dialect.name}", flush=True)
 
 
 def reads(engine: Engine, team_ids: list[int]) -> dict[str, float]:
@@ -152,13 +162,18 @@ def run(url: str, label: str, reps: int, days: int) -> None:
     print(f"\n== {label}: {reps} reps, {days} days", flush=True)
     engine = db.make_engine(url)
     db.upgrade(engine)
-    started = time.perf_counter()
-    counts = seed(engine, reps=reps, days=days, end=END)
-    seconds = time.perf_counter() - started
-    print(f"  seeded in {seconds:.1f} s: {counts.teams} teams, {counts.members} members, "
-          f"{counts.customers} customers, {counts.stage_changes} stage changes, "
-          f"{counts.activities} activities ({counts.activities / seconds:,.0f} logs/s)",
-          flush=True)
+    with Session(engine) as s:
+        seeded = s.exec(select(func.count()).select_from(Team.__table__)).scalar()
+    if seeded:
+        print(f"  kept: {seeded} teams seeded before", flush=True)
+    else:
+        started = time.perf_counter()
+        counts = seed(engine, reps=reps, days=days, end=END)
+        seconds = time.perf_counter() - started
+        print(f"  seeded in {seconds:.1f} s: {counts.teams} teams, {counts.members} members, "
+              f"{counts.customers} customers, {counts.stage_changes} stage changes, "
+              f"{counts.activities} activities ({counts.activities / seconds:,.0f} logs/s)",
+              flush=True)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))  # what autovacuum does on a live server
@@ -189,15 +204,38 @@ def run(url: str, label: str, reps: int, days: int) -> None:
     engine.dispose()
 
 
+def _option(name: str) -> str | None:
+    """The value of `name VALUE` on the command line, taken out of it (seed's parser does not
+    know it)."""
+    if name not in sys.argv:
+        return None
+    at = sys.argv.index(name)
+    value = sys.argv[at + 1]
+    del sys.argv[at:at + 2]
+    return value
+
+
 def main() -> None:
-    global only_month
+    global only_month, profile
     only_month = "--only-month" in sys.argv  # the issue's figure alone (skips the reads)
     if only_month:
         sys.argv.remove("--only-month")
-    on_each_database(run, description=__doc__.splitlines()[0])
+    profile = _option("--profile")
+    db_path = _option("--db-path")
+    if db_path is None:
+        on_each_database(run, description=__doc__.splitlines()[0])
+        return
+
+    def kept(url: str, label: str, reps: int, days: int) -> None:
+        if url.startswith("sqlite"):
+            url, label = f"sqlite:///{Path(db_path).resolve()}", f"SQLite {db_path} (kept)"
+        run(url, label, reps, days)
+
+    on_each_database(kept, description=__doc__.splitlines()[0])
 
 
 only_month = False
+profile: str | None = None
 
 
 if __name__ == "__main__":

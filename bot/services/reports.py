@@ -17,7 +17,7 @@ from sqlmodel import Session
 from bot.calendar.periods import PERIOD_OF, previous, quarter_period, year_period
 from bot.calendar.workdays import is_working_day, person_working, working_days
 from bot.scoring.compare import Comparison, compare
-from bot.scoring.facts import Member, Period, Qualitative, RepFacts, Target
+from bot.scoring.facts import LeadTouches, Member, Period, Qualitative, RepFacts, Target
 from bot.scoring.funnel import Funnel, funnel
 from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.leaderboard import Honour, Leaderboard, honours, leaderboard
@@ -27,7 +27,7 @@ from bot.scoring.rules import Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.targets import TargetResolver
-from store import alerts, annual, history, idle_gaps, ratings, reviews, teams
+from store import alerts, annual, history, idle_gaps, idle_touches, ratings, reviews, teams
 from store import away as away_store
 from store import idle as idle_store
 from store import scoring as facts_store
@@ -119,22 +119,38 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
     facts = facts_store.rep_facts_many(session, team_ids=ids, period=period)
     # Every team's forecast history in one read, or none while their logs did not change.
     roster = history.members_many(session, team_ids=ids, history_end=_history_end(period))
+    # Every team's leads for the idle-lead rule in a few reads (unless prefiltered).
+    touches = {} if prefilter else idle_touches.lead_touches_many(
+        session, windows={team.id: _lead_window(team, period, now) for team in teams})
     return {team.id: team_report(session, team=team, period=period, now=now,
                                  rules=rules[team.id], facts=facts[team.id],
                                  roster=roster[team.id],
-                                 lead_ids=leads.get(team.id, set()) if prefilter else None)
+                                 lead_ids=leads.get(team.id, set()) if prefilter else None,
+                                 leads=touches.get(team.id))
             for team in teams}
+
+
+def _lead_window(team: Team, period: Period, now: datetime) -> tuple[datetime, datetime,
+                                                                     datetime]:
+    """(since, until, after) of the leads `team_report` reads for `period` as of `now`
+    (store/idle.py `lead_touches`)."""
+    tz = ZoneInfo(team.tz)
+    since = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
+    until = min(now, datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=tz))
+    return since - timedelta(days=3), until, since
 
 
 def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                 rules: Rules | None = None, user_ids: list[str] | None = None,
                 lead_ids: Collection[int] | None = None,
                 facts: dict[str, RepFacts] | None = None,
-                roster: list[Member] | None = None) -> TeamReport:
+                roster: list[Member] | None = None,
+                leads: list[LeadTouches] | None = None) -> TeamReport:
     """The team's numbers for `period` as of `now`. `lead_ids`: only these leads can have
     lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can. `facts`:
     the team's `rep_facts` for the period when read already (for many teams at once); `roster`,
-    its `members` (with their history) likewise."""
+    its `members` (with their history) likewise, and `leads`, its `lead_touches` (all of its
+    leads: with `lead_ids` None)."""
     rules = rules or rules_for(session, team.id)
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
@@ -150,11 +166,10 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     if facts is None:
         facts = facts_store.rep_facts(session, team_id=team.id, period=period,
                                       user_ids=user_ids)
-    since = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
-    leads = idle_store.lead_touches(session, team_id=team.id, since=since - timedelta(days=3),
-                                     until=min(now, datetime.combine(
-                                         period.end + timedelta(days=1), time(0), tzinfo=tz)),
-                                     only=lead_ids, after=since)
+    if leads is None:
+        since, until, after = _lead_window(team, period, now)
+        leads = idle_store.lead_touches(session, team_id=team.id, since=since, until=until,
+                                         only=lead_ids, after=after)
     owned: dict[str, list] = {}  # points_breakdown takes the owner's leads of these
     for lead in leads:
         owned.setdefault(lead.owner, []).append(lead)

@@ -28,6 +28,8 @@ class Activity(SQLModel, table=True):
         # by kind (benchmarks/scoring.py measured both).
         Index("ix_activity_team_day", "team_id", "occurred_on"),
         Index("ix_activity_customer_kind_day", "customer_id", "kind", "occurred_on"),
+        # The idle-lead rule reads the last weeks of each lead's logs (migration 0026).
+        Index("ix_activity_customer_day", "customer_id", "occurred_on"),
         Index("ix_activity_settle_pending", "settle_pending"),
     )
 
