@@ -29,50 +29,75 @@ class FollowUps:
     (concurrent.futures joins its threads); `wait` lets tests and the console see it done."""
 
     THREADS = 2
+    BATCH = 16  # the most follow-ups one runner takes at once
 
     def __init__(self) -> None:
         self._pool: Executor | None = None
         self._pending: set[Future] = set()
-        self._queues: dict[object, deque] = {}  # per person, while a runner works on it
+        self._queue: deque[tuple[object, Callable[..., None], tuple, object]] = deque()
+        self._busy: set[object] = set()  # the people whose follow-ups a runner has in hand
+        self._runners = 0
         self._settling: set[object] = set()  # the logs queued follow-ups will settle
         self._lock = threading.Lock()
 
     def submit(self, key: object, fn: Callable[..., None], /, *args: object,
                settles: object = None) -> None:
-        """Run `fn(*args)` after the follow-ups of the same `key` (a person) submitted
-        before it: one person's run one at a time, in order, on one thread, so a person
-        waiting on a slow Slack never holds a second thread. `settles`: the log it will
-        settle, which the `log-followups` repair then leaves to it (see `settling`)."""
+        """Owe `fn` the follow-up `args`. A runner takes every follow-up queued (up to
+        BATCH) of the people no other runner has in hand, and calls each `fn` once with the
+        list of their `args`, in the order submitted: so the follow-ups queued together
+        share one transaction (handlers/log.py: confirm), and one person's (`key`) still run
+        one after the other, in order, on one thread. `settles`: the log it will settle,
+        which the `log-followups` repair then leaves to it (see `settling`)."""
         with self._lock:
             if settles is not None:
                 self._settling.add(settles)
-            queue = self._queues.get(key)
-            if queue is not None:  # a runner is on this person's queue: it takes this too
-                queue.append((fn, args, settles))
-                return
-            self._queues[key] = deque([(fn, args, settles)])
+            self._queue.append((key, fn, args, settles))
+            if self._runners >= self.THREADS:
+                return  # a runner takes it when done with what it has
+            self._runners += 1
             if self._pool is None:
                 self._pool = with_context(ThreadPoolExecutor(
                     max_workers=self.THREADS, thread_name_prefix="log-follow-up"))
-            future = self._pool.submit(self._run, key)
+            future = self._pool.submit(self._run)
             self._pending.add(future)
         future.add_done_callback(self._done)
 
-    def _run(self, key: object) -> None:
+    def _take(self) -> list[tuple[object, Callable[..., None], tuple, object]]:
+        """Under the lock: the queued follow-ups of the people no other runner holds (those
+        stay queued, in order, for the runner that holds them), a share of them: the other
+        runners take the rest, and their confirmations go out beside this one's."""
+        share = min(self.BATCH, -(-len(self._queue) // self.THREADS))
+        held, taken, left = set(self._busy), [], deque()
+        for item in self._queue:
+            if item[0] in held or len(taken) >= share:
+                left.append(item)
+            else:
+                taken.append(item)
+                self._busy.add(item[0])
+        self._queue = left
+        return taken
+
+    def _run(self) -> None:
         while True:
             with self._lock:
-                queue = self._queues[key]
-                if not queue:
-                    del self._queues[key]
+                batch = self._take()
+                if not batch:
+                    self._runners -= 1
                     return
-                fn, args, settles = queue.popleft()
             try:
-                fn(*args)
-            except Exception:  # noqa: BLE001 - the person's next follow-ups still run
-                log.exception("a /log follow-up failed")
+                calls: dict[Callable[..., None], list[tuple]] = {}
+                for _, fn, args, _ in batch:
+                    calls.setdefault(fn, []).append(args)
+                for fn, items in calls.items():
+                    try:
+                        fn(items)
+                    except Exception:  # noqa: BLE001 - the next follow-ups still run
+                        log.exception("a /log follow-up failed")
             finally:
                 with self._lock:
-                    self._settling.discard(settles)
+                    for key, _, _, settles in batch:
+                        self._busy.discard(key)
+                        self._settling.discard(settles)
 
     def settling(self) -> frozenset[object]:
         """The logs whose follow-ups are queued or running in this process. Under a burst
