@@ -109,6 +109,27 @@ _CLAIM = select(Activity).from_statement(
     .returning(*Activity.__table__.c))
 
 
+def claim_settle_many(session: Session, *, activity_ids: list[int]) -> dict[int, Activity]:
+    """`claim_settle` for the rows of the /log follow-ups queued together, in one UPDATE:
+    the rows claimed, by id (those settled already are not among them)."""
+    if len(activity_ids) == 1:
+        row = claim_settle(session, activity_id=activity_ids[0])
+        return {row.id: row} if row is not None else {}
+    rows = session.execute(_CLAIM_MANY, {"activity_ids": list(activity_ids)},
+                           execution_options={"populate_existing": True}).scalars().all()
+    for row in rows:
+        homes.mark(session, row)
+    return {row.id: row for row in rows}
+
+
+_CLAIM_MANY = select(Activity).from_statement(
+    update(Activity.__table__)
+    .where(Activity.__table__.c.id.in_(bindparam("activity_ids", expanding=True)),
+           Activity.__table__.c.settle_pending.is_(True))
+    .values(settle_pending=False)
+    .returning(*Activity.__table__.c))
+
+
 def settle_owed(session: Session, *, before: datetime, limit: int = 200) -> list[int]:
     """Rows whose follow-up is still owed and was recorded before `before`: left by a
     process that died after the ack (newer ones are most likely in a live worker's hands)."""

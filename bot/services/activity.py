@@ -81,16 +81,19 @@ def follow_ups(deps: Deps, logs: list[tuple[Who, int]]) -> list[Logged | None]:
     totals; then say how each counts (reads only; a person's totals for a day read once).
     None for a log undone before its confirmation could be shown (the undo's reply said so)."""
     with deps.sessions() as session:
-        teams_of: dict[tuple[str, str], rosters.LogTeam | None] = {}
+        people: dict[str, set[str]] = {}
+        for who, _ in logs:
+            people.setdefault(who.workspace_id, set()).add(who.user_id)
+        teams_of = {(workspace_id, user_id): team
+                    for workspace_id, users in people.items()
+                    for user_id, team in rosters.log_teams(session, workspace_id=workspace_id,
+                                                           user_ids=users).items()}
+        claimed_rows = activity.claim_settle_many(session, activity_ids=[i for _, i in logs])
         settled: list[tuple[Who, Activity, customers.Link | None,
                             rosters.LogTeam | None] | None] = []
         for who, activity_id in logs:
-            person = (who.workspace_id, who.user_id)
-            if person not in teams_of:
-                teams_of[person] = rosters.log_team(session, workspace_id=who.workspace_id,
-                                                    user_id=who.user_id)
-            team = teams_of[person]
-            row = activity.claim_settle(session, activity_id=activity_id)
+            team = teams_of[who.workspace_id, who.user_id]
+            row = claimed_rows.get(activity_id)
             claimed = row is not None
             row = row or activity.get(session, workspace_id=who.workspace_id,
                                       activity_id=activity_id)  # the repair job settled it

@@ -13,6 +13,7 @@ from bot.followups import FollowUps
 from bot.grammar.log import parse_log
 from bot.services import activity as logs
 from bot.slack.users import Profile, zone
+from store import rosters, teams
 from tests.conftest import WORKSPACE, Bot
 from tests.handlers.test_log_followups import customer_names, logs_of
 
@@ -106,3 +107,17 @@ def test_logs_settled_together_share_one_commit_and_find_each_others_customers(
     assert [row.settle_pending for row in logs_of(bot)] == [False, False, False]
     assert customer_names(bot) == ["Initech", "华为"]
     assert logs.follow_ups(deps, queued[:1])[0].link is None  # settled once: not again
+
+
+def test_the_teams_of_several_people_read_together_are_each_ones_log_team(bot: Bot) -> None:
+    with bot.deps.sessions() as session:
+        teams.create_team(session, workspace_id=WORKSPACE, name="West", channel_id="C0WEST",
+                          managers=["U0ALICE"], members=["U0MEI", "U0NEW"], tz="UTC",
+                          currency="USD", now=bot.deps.clock.now())
+        people = ["U0ALICE", "U0BO", "U0MEI", "U0NEW", "U0STRAY"]
+        together = rosters.log_teams(session, workspace_id=WORKSPACE, user_ids=people)
+        alone = {user: rosters.log_team(session, workspace_id=WORKSPACE, user_id=user)
+                 for user in people}
+    assert together == alone
+    assert together["U0STRAY"] is None and together["U0MEI"].currency == "USD"
+    assert together["U0ALICE"].currency == "CNY"  # a rep on East before a manager of West
