@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -23,6 +24,10 @@ class FollowUps:
       confirmations trail the burst by as much (their response_url stays good 30 minutes);
     - a slow Slack answering response_url holds these threads only, never a listener thread
       an ack needs.
+    The follow-ups queued together run together (one transaction for them all: cheaper per
+    log than one each), and while acks keep coming they wait (at most DEFER), so a burst's
+    acks do not share the CPU and SQLite's one writer with its follow-ups; a slow Slack
+    answering one confirmation holds the others taken with it (each runner sends in order).
     Bounded threads, unbounded queue: each item is a few ids, and the database, not this
     queue, is what keeps a log (a process that dies with items queued leaves rows the
     `log-followups` job settles). At a normal exit the queue is worked off first
@@ -30,15 +35,18 @@ class FollowUps:
 
     THREADS = 2
     BATCH = 16  # the most follow-ups one runner takes at once
+    QUIET = 0.02  # seconds without a new /log ack: the burst is over, or there was none
+    DEFER = 3.0  # seconds: under a burst, the longest a follow-up waits for it to end
 
     def __init__(self) -> None:
         self._pool: Executor | None = None
         self._pending: set[Future] = set()
-        self._queue: deque[tuple[object, Callable[..., None], tuple, object]] = deque()
+        self._queue: deque[tuple[object, Callable[..., None], tuple, object, float]] = deque()
         self._busy: set[object] = set()  # the people whose follow-ups a runner has in hand
         self._runners = 0
         self._settling: set[object] = set()  # the logs queued follow-ups will settle
         self._lock = threading.Lock()
+        self._last = 0.0  # when the latest follow-up was submitted (its ack just went out)
 
     def submit(self, key: object, fn: Callable[..., None], /, *args: object,
                settles: object = None) -> None:
@@ -46,12 +54,15 @@ class FollowUps:
         BATCH) of the people no other runner has in hand, and calls each `fn` once with the
         list of their `args`, in the order submitted: so the follow-ups queued together
         share one transaction (handlers/log.py: confirm), and one person's (`key`) still run
-        one after the other, in order, on one thread. `settles`: the log it will settle,
-        which the `log-followups` repair then leaves to it (see `settling`)."""
+        one after the other, in order, on one thread. The acks come first: while they keep
+        coming (a burst), a follow-up waits up to DEFER for a QUIET moment. `settles`: the
+        log it will settle, which the `log-followups` repair then leaves to it (see
+        `settling`)."""
         with self._lock:
             if settles is not None:
                 self._settling.add(settles)
-            self._queue.append((key, fn, args, settles))
+            self._last = time.monotonic()
+            self._queue.append((key, fn, args, settles, self._last))
             if self._runners >= self.THREADS:
                 return  # a runner takes it when done with what it has
             self._runners += 1
@@ -62,31 +73,51 @@ class FollowUps:
             self._pending.add(future)
         future.add_done_callback(self._done)
 
-    def _take(self) -> list[tuple[object, Callable[..., None], tuple, object]]:
+    def _take(self, queued_before: float | None
+              ) -> tuple[list[tuple[object, Callable[..., None], tuple, object, float]], bool]:
         """Under the lock: the queued follow-ups of the people no other runner holds (those
         stay queued, in order, for the runner that holds them), a share of them: the other
-        runners take the rest, and their confirmations go out beside this one's."""
+        runners take the rest, and their confirmations go out beside this one's. With
+        `queued_before`, only those queued before it. Also: whether any is left to take."""
         share = min(self.BATCH, -(-len(self._queue) // self.THREADS))
-        held, taken, left = set(self._busy), [], deque()
+        held, taken, left, waiting = set(self._busy), [], deque(), False
         for item in self._queue:
             if item[0] in held or len(taken) >= share:
                 left.append(item)
+            elif queued_before is not None and item[4] > queued_before:
+                left.append(item)  # its person's later ones are younger still
+                waiting = True
             else:
                 taken.append(item)
                 self._busy.add(item[0])
         self._queue = left
-        return taken
+        return taken, waiting
+
+    def _next(self) -> list[tuple[object, Callable[..., None], tuple, object, float]]:
+        """Under the lock: the next follow-ups to run (none: this runner is done). While
+        acks keep coming, only those that waited DEFER; the rest once it is QUIET."""
+        while True:
+            now = time.monotonic()
+            burst = now - self._last < self.QUIET
+            batch, waiting = self._take(now - self.DEFER if burst else None)
+            if batch or not waiting:
+                return batch
+            self._lock.release()
+            try:
+                time.sleep(self.QUIET)
+            finally:
+                self._lock.acquire()
 
     def _run(self) -> None:
         while True:
             with self._lock:
-                batch = self._take()
+                batch = self._next()
                 if not batch:
                     self._runners -= 1
                     return
             try:
                 calls: dict[Callable[..., None], list[tuple]] = {}
-                for _, fn, args, _ in batch:
+                for _, fn, args, _, _ in batch:
                     calls.setdefault(fn, []).append(args)
                 for fn, items in calls.items():
                     try:
@@ -95,7 +126,7 @@ class FollowUps:
                         log.exception("a /log follow-up failed")
             finally:
                 with self._lock:
-                    for key, _, _, settles in batch:
+                    for key, _, _, settles, _ in batch:
                         self._busy.discard(key)
                         self._settling.discard(settles)
 

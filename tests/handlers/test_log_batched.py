@@ -5,6 +5,7 @@ transaction (bot/services/activity.py: follow_ups), each confirmed exactly once.
 from __future__ import annotations
 
 import threading
+import time
 
 from sqlalchemy import event
 
@@ -121,3 +122,25 @@ def test_the_teams_of_several_people_read_together_are_each_ones_log_team(bot: B
     assert together == alone
     assert together["U0STRAY"] is None and together["U0MEI"].currency == "USD"
     assert together["U0ALICE"].currency == "CNY"  # a rep on East before a manager of West
+
+
+def test_follow_ups_wait_while_acks_keep_coming_at_most_defer() -> None:
+    pool = FollowUps()
+    pool.QUIET, pool.DEFER = 0.05, 0.6
+    ran: list[tuple[float, str]] = []
+
+    def fn(items: list[tuple]) -> None:
+        ran.extend((time.monotonic(), item) for (item,) in items)
+
+    started = time.monotonic()
+    for i in range(40):  # a burst: a new ack every 20 ms for 0.8 s
+        pool.submit(f"p{i}", fn, f"log{i}")
+        time.sleep(0.02)
+    ended = time.monotonic()
+    pool.wait()
+    assert sorted(item for _, item in ran) == sorted(f"log{i}" for i in range(40))
+    first = min(at for at, item in ran if item == "log0")
+    assert first - started >= 0.6  # not during the burst, before DEFER
+    assert first < ended  # but once DEFER passed, while the burst went on
+    last = max(at for at, _ in ran)
+    assert last >= ended  # the rest when it was over
