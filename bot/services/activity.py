@@ -61,8 +61,11 @@ def record(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> int
     The row's customer link and App Home marks are owed until `follow_up` (or, if this
     process dies first, the `log-followups` job) does them. Returns the new row's id."""
     team = log_cache.team_of(deps, who)
-    with deps.sessions() as session:
-        return activity.insert_once(session, workspace_id=who.workspace_id,
+    # A Core connection, not a session: nothing here is an entity, and the session's own
+    # work (its events, its commit) ran while this held SQLite's one writer, which the other
+    # acks queue on.
+    with deps.engine.begin() as connection:
+        return activity.insert_once(connection, workspace_id=who.workspace_id,
                                     user_id=who.user_id, team_id=team.id if team else None,
                                     entry=entry, text=text, source=source,
                                     now=deps.clock.now())
