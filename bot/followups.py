@@ -35,6 +35,7 @@ class FollowUps:
 
     THREADS = 2
     BATCH = 16  # the most follow-ups one runner takes at once
+    BURST_BATCH = 4  # ... while acks keep coming: SQLite's one writer is not held long
     QUIET = 0.02  # seconds without a new /log ack: the burst is over, or there was none
     DEFER = 3.0  # seconds: under a burst, the longest a follow-up waits for it to end
 
@@ -79,7 +80,8 @@ class FollowUps:
         stay queued, in order, for the runner that holds them), a share of them: the other
         runners take the rest, and their confirmations go out beside this one's. With
         `queued_before`, only those queued before it. Also: whether any is left to take."""
-        share = min(self.BATCH, -(-len(self._queue) // self.THREADS))
+        most = self.BATCH if queued_before is None else self.BURST_BATCH
+        share = min(most, -(-len(self._queue) // self.THREADS))
         held, taken, left, waiting = set(self._busy), [], deque(), False
         for item in self._queue:
             if item[0] in held or len(taken) >= share:
