@@ -8,6 +8,7 @@ import threading
 import time
 
 from sqlalchemy import event
+from sqlmodel import select
 
 from bot.deps import Who
 from bot.followups import FollowUps
@@ -15,7 +16,9 @@ from bot.grammar.log import parse_log
 from bot.services import activity as logs
 from bot.slack.users import Profile, zone
 from store import rosters, teams
-from tests.conftest import WORKSPACE, Bot
+from store.models import HomeView
+from tests.conftest import CHANNEL, USERS, WORKSPACE, Bot, make_deps
+from tests.fakes import FakeSlack
 from tests.handlers.test_log_followups import customer_names, logs_of
 
 
@@ -74,7 +77,31 @@ def test_one_persons_follow_ups_never_run_on_two_threads_at_once() -> None:
 
 def test_logs_settled_together_share_one_commit_and_find_each_others_customers(
         bot: Bot) -> None:
+    settled_together(bot)
+
+
+def test_logs_settled_together_on_postgres(pg_url: str, clock) -> None:  # noqa: ANN001
+    fake = FakeSlack(users=USERS, team_id=WORKSPACE).start()
+    settings, deps = make_deps(pg_url, fake, clock)
+    with deps.sessions() as session:
+        teams.create_team(session, workspace_id=WORKSPACE, name="East", channel_id=CHANNEL,
+                          managers=["U0MEI"], members=["U0ALICE", "U0BO"], tz="Asia/Shanghai",
+                          currency="CNY", now=clock.now())
+    bot = Bot(settings, deps, fake)
+    try:
+        settled_together(bot)
+    finally:
+        bot.close()
+        fake.stop()
+        deps.engine.dispose()
+
+
+def settled_together(bot: Bot) -> None:
     deps = bot.deps
+    with deps.sessions() as session:  # Alice's and Bo's Homes, open and up to date
+        for user in ("U0ALICE", "U0BO"):
+            session.add(HomeView(workspace_id=WORKSPACE, user_id=user,
+                                 opened_at=deps.clock.now(), published_at=deps.clock.now()))
     alice = Who(WORKSPACE, "U0ALICE", Profile(tz=zone("America/New_York"), locale="en-US"))
     bo = Who(WORKSPACE, "U0BO", Profile(tz=zone("Asia/Shanghai"), locale="zh-CN"))
     queued = []
@@ -107,6 +134,9 @@ def test_logs_settled_together_share_one_commit_and_find_each_others_customers(
     assert (visit.day_total.count, call.day_total.count) == (1, 1)  # a visit, a call
     assert [row.settle_pending for row in logs_of(bot)] == [False, False, False]
     assert customer_names(bot) == ["Initech", "华为"]
+    with deps.sessions() as session:  # both marked stale by the one commit
+        assert sorted(session.exec(select(HomeView.user_id).where(HomeView.stale))) == [
+            "U0ALICE", "U0BO"]
     assert logs.follow_ups(deps, queued[:1])[0].link is None  # settled once: not again
 
 
