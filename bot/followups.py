@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -23,56 +24,113 @@ class FollowUps:
       confirmations trail the burst by as much (their response_url stays good 30 minutes);
     - a slow Slack answering response_url holds these threads only, never a listener thread
       an ack needs.
+    The follow-ups queued together run together (one transaction for them all: cheaper per
+    log than one each), and while acks keep coming they wait (at most DEFER), so a burst's
+    acks do not share the CPU and SQLite's one writer with its follow-ups; a slow Slack
+    answering one confirmation holds the others taken with it (each runner sends in order).
     Bounded threads, unbounded queue: each item is a few ids, and the database, not this
     queue, is what keeps a log (a process that dies with items queued leaves rows the
     `log-followups` job settles). At a normal exit the queue is worked off first
     (concurrent.futures joins its threads); `wait` lets tests and the console see it done."""
 
     THREADS = 2
+    BATCH = 16  # the most follow-ups one runner takes at once
+    BURST_BATCH = 4  # ... while acks keep coming: SQLite's one writer is not held long
+    QUIET = 0.02  # seconds without a new /log ack: the burst is over, or there was none
+    DEFER = 3.0  # seconds: under a burst, the longest a follow-up waits for it to end
 
     def __init__(self) -> None:
         self._pool: Executor | None = None
         self._pending: set[Future] = set()
-        self._queues: dict[object, deque] = {}  # per person, while a runner works on it
+        self._queue: deque[tuple[object, Callable[..., None], tuple, object, float]] = deque()
+        self._busy: set[object] = set()  # the people whose follow-ups a runner has in hand
+        self._runners = 0
         self._settling: set[object] = set()  # the logs queued follow-ups will settle
         self._lock = threading.Lock()
+        self._last = 0.0  # when the latest follow-up was submitted (its ack just went out)
 
     def submit(self, key: object, fn: Callable[..., None], /, *args: object,
                settles: object = None) -> None:
-        """Run `fn(*args)` after the follow-ups of the same `key` (a person) submitted
-        before it: one person's run one at a time, in order, on one thread, so a person
-        waiting on a slow Slack never holds a second thread. `settles`: the log it will
-        settle, which the `log-followups` repair then leaves to it (see `settling`)."""
+        """Owe `fn` the follow-up `args`. A runner takes every follow-up queued (up to
+        BATCH) of the people no other runner has in hand, and calls each `fn` once with the
+        list of their `args`, in the order submitted: so the follow-ups queued together
+        share one transaction (handlers/log.py: confirm), and one person's (`key`) still run
+        one after the other, in order, on one thread. The acks come first: while they keep
+        coming (a burst), a follow-up waits up to DEFER for a QUIET moment. `settles`: the
+        log it will settle, which the `log-followups` repair then leaves to it (see
+        `settling`)."""
         with self._lock:
             if settles is not None:
                 self._settling.add(settles)
-            queue = self._queues.get(key)
-            if queue is not None:  # a runner is on this person's queue: it takes this too
-                queue.append((fn, args, settles))
-                return
-            self._queues[key] = deque([(fn, args, settles)])
+            self._last = time.monotonic()
+            self._queue.append((key, fn, args, settles, self._last))
+            if self._runners >= self.THREADS:
+                return  # a runner takes it when done with what it has
+            self._runners += 1
             if self._pool is None:
                 self._pool = with_context(ThreadPoolExecutor(
                     max_workers=self.THREADS, thread_name_prefix="log-follow-up"))
-            future = self._pool.submit(self._run, key)
+            future = self._pool.submit(self._run)
             self._pending.add(future)
         future.add_done_callback(self._done)
 
-    def _run(self, key: object) -> None:
+    def _take(self, queued_before: float | None
+              ) -> tuple[list[tuple[object, Callable[..., None], tuple, object, float]], bool]:
+        """Under the lock: the queued follow-ups of the people no other runner holds (those
+        stay queued, in order, for the runner that holds them), a share of them: the other
+        runners take the rest, and their confirmations go out beside this one's. With
+        `queued_before`, only those queued before it. Also: whether any is left to take."""
+        most = self.BATCH if queued_before is None else self.BURST_BATCH
+        share = min(most, -(-len(self._queue) // self.THREADS))
+        held, taken, left, waiting = set(self._busy), [], deque(), False
+        for item in self._queue:
+            if item[0] in held or len(taken) >= share:
+                left.append(item)
+            elif queued_before is not None and item[4] > queued_before:
+                left.append(item)  # its person's later ones are younger still
+                waiting = True
+            else:
+                taken.append(item)
+                self._busy.add(item[0])
+        self._queue = left
+        return taken, waiting
+
+    def _next(self) -> list[tuple[object, Callable[..., None], tuple, object, float]]:
+        """Under the lock: the next follow-ups to run (none: this runner is done). While
+        acks keep coming, only those that waited DEFER; the rest once it is QUIET."""
+        while True:
+            now = time.monotonic()
+            burst = now - self._last < self.QUIET
+            batch, waiting = self._take(now - self.DEFER if burst else None)
+            if batch or not waiting:
+                return batch
+            self._lock.release()
+            try:
+                time.sleep(self.QUIET)
+            finally:
+                self._lock.acquire()
+
+    def _run(self) -> None:
         while True:
             with self._lock:
-                queue = self._queues[key]
-                if not queue:
-                    del self._queues[key]
+                batch = self._next()
+                if not batch:
+                    self._runners -= 1
                     return
-                fn, args, settles = queue.popleft()
             try:
-                fn(*args)
-            except Exception:  # noqa: BLE001 - the person's next follow-ups still run
-                log.exception("a /log follow-up failed")
+                calls: dict[Callable[..., None], list[tuple]] = {}
+                for _, fn, args, _, _ in batch:
+                    calls.setdefault(fn, []).append(args)
+                for fn, items in calls.items():
+                    try:
+                        fn(items)
+                    except Exception:  # noqa: BLE001 - the next follow-ups still run
+                        log.exception("a /log follow-up failed")
             finally:
                 with self._lock:
-                    self._settling.discard(settles)
+                    for key, _, _, settles, _ in batch:
+                        self._busy.discard(key)
+                        self._settling.discard(settles)
 
     def settling(self) -> frozenset[object]:
         """The logs whose follow-ups are queued or running in this process. Under a burst

@@ -60,25 +60,50 @@ def handle_log(ack: Ack, command: dict, client: WebClient, respond: Respond, *,
                           respond, client, settles=logs.queued_key(deps, activity_id))
 
 
-def confirm(deps: Deps, who: Who, activity_id: int, respond: Respond,
-            client: WebClient | None = None) -> None:
-    """After the ack, on the follow-up pool (bot/followups.py): settle the log (customer
-    link, App Home marks) and send its confirmation. One person's follow-ups run one at a
-    time, in order, so a quick second log finds the customer the first one created, and
-    their confirmations don't cross. A failure is logged: a log not settled stays owed to
-    the `log-followups` job."""
+def confirm(follow_ups: list[tuple[Deps, Who, int, Respond, WebClient | None]]) -> None:
+    """After the ack, on the follow-up pool (bot/followups.py), for the logs queued
+    together: settle them (customer link, App Home marks: one transaction for them all) and
+    send each its confirmation. One person's follow-ups run one at a time, in order, so a
+    quick second log finds the customer the first one created, and their confirmations
+    don't cross. If settling them together fails, each is tried alone; a failure is logged:
+    a log not settled stays owed to the `log-followups` job."""
+    by_deps: dict[int, list[tuple[Deps, Who, int, Respond, WebClient | None]]] = {}
+    for item in follow_ups:  # one process may serve several databases
+        by_deps.setdefault(id(item[0]), []).append(item)
+    for items in by_deps.values():
+        deps = items[0][0]
+        try:
+            shown = logs.follow_ups(deps, [(who, activity_id) for _, who, activity_id, *_
+                                           in items])
+        except Exception:  # noqa: BLE001 - on a pool thread: nobody else would hear of it
+            log.exception("the follow-ups of %d logs failed together; now one by one",
+                          len(items))
+            for item in items:
+                _confirm_one(*item)
+            continue
+        for (_, who, activity_id, respond, client), logged in zip(items, shown, strict=True):
+            _send(deps, who, activity_id, respond, client, logged)
+
+
+def _confirm_one(deps: Deps, who: Who, activity_id: int, respond: Respond,
+                 client: WebClient | None) -> None:
     try:
         logged = logs.follow_up(deps, who, activity_id)
+    except Exception:  # noqa: BLE001 - on a pool thread: nobody else would hear of it
+        log.exception("the follow-up of log %s failed", activity_id)
+        return
+    _send(deps, who, activity_id, respond, client, logged)
+
+
+def _send(deps: Deps, who: Who, activity_id: int, respond: Respond, client: WebClient | None,
+          logged: logs.Logged | None) -> None:
+    try:
         if logged is not None:  # else undone before this could be shown: the undo said so
             response_urls.send(respond, **render.log_saved_blocks(who.lang, logged))
         if client is not None:  # a profile Slack did not give before the ack: ask again
             deps.users.settle(client, who.workspace_id, who.user_id)
     except Exception:  # noqa: BLE001 - on a pool thread: nobody else would hear of it
-        log.exception("the follow-up of log %s failed", activity_id)
-
-
-
-
+        log.exception("the confirmation of log %s failed", activity_id)
 
 
 def handle_undo(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient, *,

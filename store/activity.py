@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, func, update
+from sqlalchemy import Connection, bindparam, case, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -61,14 +61,15 @@ def add(session: Session, *, workspace_id: str, user_id: str, team_id: int | Non
     return Saved(row, created=True)
 
 
-def insert_once(session: Session, *, workspace_id: str, user_id: str, team_id: int | None,
-                entry: LogEntry, text: str, source: str, now: datetime) -> int | None:
+def insert_once(session: Session | Connection, *, workspace_id: str, user_id: str,
+                team_id: int | None, entry: LogEntry, text: str, source: str, now: datetime
+                ) -> int | None:
     """/log's one statement before its ack: the row, unless a request with the same source
     (Slack's trigger_id: a retry) is recorded already (then None). One INSERT ... ON CONFLICT
     DO NOTHING RETURNING id, no read first and no savepoint; being Core, it is not seen by the
     App Home marks (store/homes.py), which `claim_settle` owes after the ack with the rest."""
-    statement = _INSERT_ONCE["postgresql" if session.get_bind().dialect.name == "postgresql"
-                             else "sqlite"]
+    bind = session.get_bind() if isinstance(session, Session) else session
+    statement = _INSERT_ONCE["postgresql" if bind.dialect.name == "postgresql" else "sqlite"]
     return session.execute(statement, {
         "workspace_id": workspace_id, "user_id": user_id, "team_id": team_id,
         "kind": entry.kind, "count": entry.count, "customer": entry.customer,
@@ -104,6 +105,27 @@ def claim_settle(session: Session, *, activity_id: int) -> Activity | None:
 _CLAIM = select(Activity).from_statement(
     update(Activity.__table__)
     .where(Activity.__table__.c.id == bindparam("activity_id"),
+           Activity.__table__.c.settle_pending.is_(True))
+    .values(settle_pending=False)
+    .returning(*Activity.__table__.c))
+
+
+def claim_settle_many(session: Session, *, activity_ids: list[int]) -> dict[int, Activity]:
+    """`claim_settle` for the rows of the /log follow-ups queued together, in one UPDATE:
+    the rows claimed, by id (those settled already are not among them)."""
+    if len(activity_ids) == 1:
+        row = claim_settle(session, activity_id=activity_ids[0])
+        return {row.id: row} if row is not None else {}
+    rows = session.execute(_CLAIM_MANY, {"activity_ids": list(activity_ids)},
+                           execution_options={"populate_existing": True}).scalars().all()
+    for row in rows:
+        homes.mark(session, row)
+    return {row.id: row for row in rows}
+
+
+_CLAIM_MANY = select(Activity).from_statement(
+    update(Activity.__table__)
+    .where(Activity.__table__.c.id.in_(bindparam("activity_ids", expanding=True)),
            Activity.__table__.c.settle_pending.is_(True))
     .values(settle_pending=False)
     .returning(*Activity.__table__.c))

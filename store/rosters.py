@@ -159,12 +159,34 @@ def log_team(session: Session, *, workspace_id: str, user_id: str) -> LogTeam | 
 
 # The team a person logs for (teams.team_for_user): the one they are a rep on, else one they
 # manage. Built once: every /log's follow-up asks it, and building it cost more than running it.
-TEAM_FOR_USER = (select(Team)
-                 .join(TeamMember, TeamMember.team_id == Team.id)
-                 .join(Member, Member.id == TeamMember.member_id)
-                 .where(Member.workspace_id == bindparam("workspace_id"),
-                        Member.user_id == bindparam("user_id"))
+_MEMBERSHIPS = (select(Team)
+                .join(TeamMember, TeamMember.team_id == Team.id)
+                .join(Member, Member.id == TeamMember.member_id)
+                .where(Member.workspace_id == bindparam("workspace_id")))
+TEAM_FOR_USER = (_MEMBERSHIPS.where(Member.user_id == bindparam("user_id"))
                  .order_by(TeamMember.is_manager, Team.id))
 # The same query narrowed to the five columns `log_team` reads: one copy of the rule.
 _LOG_TEAM = TEAM_FOR_USER.with_only_columns(
     Team.id, Team.workspace_id, Team.tz, Team.currency, Team.holiday_country).limit(1)
+
+
+def log_teams(session: Session, *, workspace_id: str, user_ids: Iterable[str]
+              ) -> dict[str, LogTeam | None]:
+    """`log_team` for several people of a workspace in one read (the /log follow-ups queued
+    together): each person's first row in TEAM_FOR_USER's order; None for one on no team."""
+    wanted = sorted(set(user_ids))
+    if len(wanted) == 1:
+        return {wanted[0]: log_team(session, workspace_id=workspace_id, user_id=wanted[0])}
+    found: dict[str, LogTeam | None] = dict.fromkeys(wanted)
+    for user_id, *team in session.execute(_LOG_TEAMS, {"workspace_id": workspace_id,
+                                                       "user_ids": wanted}).all():
+        if found[user_id] is None:  # the first row: the team they log for
+            found[user_id] = LogTeam(*team)
+    return found
+
+
+# The same rule for many people: their rows in TEAM_FOR_USER's order, person by person.
+_LOG_TEAMS = (_MEMBERSHIPS.where(col(Member.user_id).in_(bindparam("user_ids", expanding=True)))
+              .with_only_columns(Member.user_id, Team.id, Team.workspace_id, Team.tz,
+                                 Team.currency, Team.holiday_country)
+              .order_by(Member.user_id, TeamMember.is_manager, Team.id))

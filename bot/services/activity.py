@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -60,30 +61,61 @@ def record(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> int
     The row's customer link and App Home marks are owed until `follow_up` (or, if this
     process dies first, the `log-followups` job) does them. Returns the new row's id."""
     team = log_cache.team_of(deps, who)
-    with deps.sessions() as session:
-        return activity.insert_once(session, workspace_id=who.workspace_id,
+    # A Core connection, not a session: nothing here is an entity, and the session's own
+    # work (its events, its commit) ran while this held SQLite's one writer, which the other
+    # acks queue on.
+    with deps.engine.begin() as connection:
+        return activity.insert_once(connection, workspace_id=who.workspace_id,
                                     user_id=who.user_id, team_id=team.id if team else None,
                                     entry=entry, text=text, source=source,
                                     now=deps.clock.now())
 
 
 def follow_up(deps: Deps, who: Who, activity_id: int) -> Logged | None:
-    """/log's part after its ack: settle the row (its team read afresh, its customer linked,
-    App Homes marked stale: one short write transaction, so the acks' INSERTs, which queue
-    for SQLite's one writer, don't wait behind the totals), then say how it counts (reads
-    only). None when the log was undone before its confirmation could be shown (the undo's
-    reply said so)."""
+    """/log's part after its ack for one log (see `follow_ups`)."""
+    return follow_ups(deps, [(who, activity_id)])[0]
+
+
+def follow_ups(deps: Deps, logs: list[tuple[Who, int]]) -> list[Logged | None]:
+    """/log's part after its ack, for the logs queued together (bot/followups.py), in their
+    order: settle each row (its team read afresh, its customer linked, App Homes marked
+    stale) in ONE short write transaction for them all (one commit, one UPDATE of the
+    Homes), so the acks' INSERTs, which queue for SQLite's one writer, don't wait behind the
+    totals; then say how each counts (reads only; a person's totals for a day read once).
+    None for a log undone before its confirmation could be shown (the undo's reply said so)."""
     with deps.sessions() as session:
-        team = rosters.log_team(session, workspace_id=who.workspace_id, user_id=who.user_id)
-        row = activity.claim_settle(session, activity_id=activity_id)
-        claimed = row is not None
-        row = row or activity.get(session, workspace_id=who.workspace_id,
-                                  activity_id=activity_id)  # the repair job settled it
-        if row is None or row.deleted_at is not None:
-            return None
-        found = _settle(session, deps, row, team, who.profile.tz) if claimed else None
+        people: dict[str, set[str]] = {}
+        for who, _ in logs:
+            people.setdefault(who.workspace_id, set()).add(who.user_id)
+        teams_of = {(workspace_id, user_id): team
+                    for workspace_id, users in people.items()
+                    for user_id, team in rosters.log_teams(session, workspace_id=workspace_id,
+                                                           user_ids=users).items()}
+        claimed_rows = activity.claim_settle_many(session, activity_ids=[i for _, i in logs])
+        settled: list[tuple[Who, Activity, customers.Link | None,
+                            rosters.LogTeam | None] | None] = []
+        for who, activity_id in logs:
+            team = teams_of[who.workspace_id, who.user_id]
+            row = claimed_rows.get(activity_id)
+            claimed = row is not None
+            row = row or activity.get(session, workspace_id=who.workspace_id,
+                                      activity_id=activity_id)  # the repair job settled it
+            if row is None or row.deleted_at is not None:
+                settled.append(None)
+                continue
+            found = _settle(session, deps, row, team, who.profile.tz) if claimed else None
+            settled.append((who, row, found, team))
         session.commit()  # the write ends here; the reads go on in the same session
-        return logged(session, deps, who, row, created=True, link=found, team=team)
+        seen: dict[tuple, Any] = {}
+        shown: list[Logged | None] = []
+        for one in settled:
+            if one is None:
+                shown.append(None)
+                continue
+            who, row, found, team = one
+            shown.append(logged(session, deps, who, row, created=True, link=found, team=team,
+                                seen=seen))
+        return shown
 
 
 def repair(deps: Deps, activity_id: int) -> bool:
@@ -141,13 +173,21 @@ def save(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> Logge
 
 
 def logged(session: Session, deps: Deps, who: Who, row: Activity, *, created: bool,
-           link: customers.Link | None, team: Team | rosters.LogTeam | None) -> Logged:
+           link: customers.Link | None, team: Team | rosters.LogTeam | None,
+           seen: dict[tuple, Any] | None = None) -> Logged:
     """How `row` moved the day and the week it falls in, by the team's own rules and
-    calendar (its holidays, make-up working days and days off), as the week's card counts."""
+    calendar (its holidays, make-up working days and days off), as the week's card counts.
+    `seen`: what earlier calls in the same read already read (follow_ups: a person's
+    totals for a day, their away days in a week), kept there for the next."""
+    seen = {} if seen is None else seen
     week_start, week_end = week_bounds(row.occurred_on)
-    day, week = activity.day_and_week_totals(session, workspace_id=who.workspace_id,
-                                             user_id=who.user_id, day=row.occurred_on,
-                                             week_start=week_start, week_end=week_end)
+    person = (who.workspace_id, who.user_id)
+    key = ("totals", *person, row.occurred_on)
+    if key not in seen:
+        seen[key] = activity.day_and_week_totals(session, workspace_id=who.workspace_id,
+                                                 user_id=who.user_id, day=row.occurred_on,
+                                                 week_start=week_start, week_end=week_end)
+    day, week = seen[key]
     # The team's rules, days off and reps' joining dates from memory (log_cache.py).
     calendar = log_cache.calendar_of(deps, team.id) if team is not None else None
     rules = calendar.rules if calendar is not None else DEFAULT_RULES
@@ -156,8 +196,12 @@ def logged(session: Session, deps: Deps, who: Who, row: Activity, *, created: bo
     # pace is judged by those up to today, so a back-dated week shows as complete.
     if team is not None and calendar is not None:
         # The rep's working days: the team's (cached) less their away days (/pacer away).
-        spans = away.spans(session, workspace_id=team.workspace_id, user_ids=[who.user_id],
-                           start=week_start, end_day=week_end).get(who.user_id, ())
+        key = ("away", team.workspace_id, who.user_id, week_start)
+        if key not in seen:
+            seen[key] = away.spans(session, workspace_id=team.workspace_id,
+                                   user_ids=[who.user_id], start=week_start,
+                                   end_day=week_end).get(who.user_id, ())
+        spans = seen[key]
         working = person_working(lambda d: is_working_day(
             d, country=team.holiday_country, days_off=calendar.days_off), spans)
         days = [d for d in _days(week_start, week_end) if working(d)]

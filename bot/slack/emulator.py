@@ -90,6 +90,13 @@ class SlackEmulator:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                # The headers and the body go out in two writes: with Nagle's algorithm the
+                # body waited for the client's delayed ACK, 40 ms per answer on a kept-alive
+                # connection (Slack answers at once).
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
                 data = self.rfile.read(length)

@@ -1,0 +1,176 @@
+"""/log's follow-ups queued together: a runner of the follow-up pool takes them at once
+(bot/followups.py), in order, one person's never on two threads, and settles them in one
+transaction (bot/services/activity.py: follow_ups), each confirmed exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import event
+from sqlmodel import select
+
+from bot.deps import Who
+from bot.followups import FollowUps
+from bot.grammar.log import parse_log
+from bot.services import activity as logs
+from bot.slack.users import Profile, zone
+from store import rosters, teams
+from store.models import HomeView
+from tests.conftest import CHANNEL, USERS, WORKSPACE, Bot, make_deps
+from tests.fakes import FakeSlack
+from tests.handlers.test_log_followups import customer_names, logs_of
+
+
+def test_follow_ups_queued_behind_a_busy_runner_are_taken_together_in_order() -> None:
+    pool = FollowUps()
+    pool.THREADS = 1
+    gate, started = threading.Event(), threading.Event()
+    calls: list[list[tuple]] = []
+
+    def fn(items: list[tuple]) -> None:
+        calls.append(items)
+        started.set()
+        gate.wait(10)
+
+    pool.submit("alice", fn, "a1", settles="a1")
+    assert started.wait(10)
+    for key, item in (("bo", "b1"), ("cai", "c1"), ("alice", "a2"), ("bo", "b2")):
+        pool.submit(key, fn, item, settles=item)
+    assert pool.settling() == {"a1", "b1", "c1", "a2", "b2"}
+    gate.set()
+    pool.wait()
+    assert calls == [[("a1",)], [("b1",), ("c1",), ("a2",), ("b2",)]]
+    assert pool.settling() == frozenset()
+
+
+def test_one_persons_follow_ups_never_run_on_two_threads_at_once() -> None:
+    pool = FollowUps()
+    running: dict[str, int] = {}
+    overlap: list[str] = []
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def fn(items: list[tuple]) -> None:
+        people = {key for key, _ in items}
+        with lock:
+            for key in people:
+                if running.get(key):
+                    overlap.append(key)
+                running[key] = running.get(key, 0) + 1
+            seen.extend(item for _, item in items)
+        threading.Event().wait(0.002)
+        with lock:
+            for key in people:
+                running[key] -= 1
+
+    for i in range(300):
+        key = f"p{i % 7}"
+        pool.submit(key, fn, key, f"{key}:{i}")
+    pool.wait()
+    assert overlap == []
+    assert sorted(seen) == sorted(f"p{i % 7}:{i}" for i in range(300))  # each once
+    for person in (f"p{k}" for k in range(7)):  # and each person's in their order
+        mine = [int(s.split(":")[1]) for s in seen if s.startswith(person + ":")]
+        assert mine == sorted(mine)
+
+
+def test_logs_settled_together_share_one_commit_and_find_each_others_customers(
+        bot: Bot) -> None:
+    settled_together(bot)
+
+
+def test_logs_settled_together_on_postgres(pg_url: str, clock) -> None:  # noqa: ANN001
+    fake = FakeSlack(users=USERS, team_id=WORKSPACE).start()
+    settings, deps = make_deps(pg_url, fake, clock)
+    with deps.sessions() as session:
+        teams.create_team(session, workspace_id=WORKSPACE, name="East", channel_id=CHANNEL,
+                          managers=["U0MEI"], members=["U0ALICE", "U0BO"], tz="Asia/Shanghai",
+                          currency="CNY", now=clock.now())
+    bot = Bot(settings, deps, fake)
+    try:
+        settled_together(bot)
+    finally:
+        bot.close()
+        fake.stop()
+        deps.engine.dispose()
+
+
+def settled_together(bot: Bot) -> None:
+    deps = bot.deps
+    with deps.sessions() as session:  # Alice's and Bo's Homes, open and up to date
+        for user in ("U0ALICE", "U0BO"):
+            session.add(HomeView(workspace_id=WORKSPACE, user_id=user,
+                                 opened_at=deps.clock.now(), published_at=deps.clock.now()))
+    alice = Who(WORKSPACE, "U0ALICE", Profile(tz=zone("America/New_York"), locale="en-US"))
+    bo = Who(WORKSPACE, "U0BO", Profile(tz=zone("Asia/Shanghai"), locale="zh-CN"))
+    queued = []
+    for n, (who, text) in enumerate(((alice, "visit Initech"), (bo, "拜访 华为"),
+                                     (alice, "call Initech"))):
+        entry = parse_log(text, now=deps.clock.now(), tz=who.profile.tz, currency="CNY",
+                          customers=[], rep_lang="en" if who is alice else "zh").entry
+        queued.append((who, logs.record(deps, who, entry, text, f"trigger-{n}")))
+    writes: list[str] = []  # the transactions that wrote, as they commit
+
+    def wrote(conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            conn.info["test_wrote"] = True
+
+    def committed(conn) -> None:  # noqa: ANN001
+        if conn.info.pop("test_wrote", False):
+            writes.append("commit")
+
+    event.listen(deps.engine, "before_cursor_execute", wrote)
+    event.listen(deps.engine, "commit", committed)
+    try:
+        visit, huawei, call = logs.follow_ups(deps, queued)
+    finally:
+        event.remove(deps.engine, "before_cursor_execute", wrote)
+        event.remove(deps.engine, "commit", committed)
+    assert writes == ["commit"]  # the three settled in one write transaction
+    assert visit.link.created and not call.link.created  # the call found the visit's lead
+    assert call.link.customer.id == visit.link.customer.id
+    assert huawei.link.created
+    assert (visit.day_total.count, call.day_total.count) == (1, 1)  # a visit, a call
+    assert [row.settle_pending for row in logs_of(bot)] == [False, False, False]
+    assert customer_names(bot) == ["Initech", "华为"]
+    with deps.sessions() as session:  # both marked stale by the one commit
+        assert sorted(session.exec(select(HomeView.user_id).where(HomeView.stale))) == [
+            "U0ALICE", "U0BO"]
+    assert logs.follow_ups(deps, queued[:1])[0].link is None  # settled once: not again
+
+
+def test_the_teams_of_several_people_read_together_are_each_ones_log_team(bot: Bot) -> None:
+    with bot.deps.sessions() as session:
+        teams.create_team(session, workspace_id=WORKSPACE, name="West", channel_id="C0WEST",
+                          managers=["U0ALICE"], members=["U0MEI", "U0NEW"], tz="UTC",
+                          currency="USD", now=bot.deps.clock.now())
+        people = ["U0ALICE", "U0BO", "U0MEI", "U0NEW", "U0STRAY"]
+        together = rosters.log_teams(session, workspace_id=WORKSPACE, user_ids=people)
+        alone = {user: rosters.log_team(session, workspace_id=WORKSPACE, user_id=user)
+                 for user in people}
+    assert together == alone
+    assert together["U0STRAY"] is None and together["U0MEI"].currency == "USD"
+    assert together["U0ALICE"].currency == "CNY"  # a rep on East before a manager of West
+
+
+def test_follow_ups_wait_while_acks_keep_coming_at_most_defer() -> None:
+    pool = FollowUps()
+    pool.QUIET, pool.DEFER = 0.05, 0.6
+    ran: list[tuple[float, str]] = []
+
+    def fn(items: list[tuple]) -> None:
+        ran.extend((time.monotonic(), item) for (item,) in items)
+
+    started = time.monotonic()
+    for i in range(40):  # a burst: a new ack every 20 ms for 0.8 s
+        pool.submit(f"p{i}", fn, f"log{i}")
+        time.sleep(0.02)
+    ended = time.monotonic()
+    pool.wait()
+    assert sorted(item for _, item in ran) == sorted(f"log{i}" for i in range(40))
+    first = min(at for at, item in ran if item == "log0")
+    assert first - started >= 0.6  # not during the burst, before DEFER
+    assert first < ended  # but once DEFER passed, while the burst went on
+    last = max(at for at, _ in ran)
+    assert last >= ended  # the rest when it was over
