@@ -38,7 +38,8 @@ DEFAULT_KINDS: tuple[Kind, ...] = (
     Kind("followup", ("followup", "follow-up", "follow_up", "follow up"), ("回访", "跟进")),
     Kind("lead", ("lead",), ("线索",), needs_customer=True),
     Kind(
-        "deal", ("deal", "won"), ("签约", "成交"),
+        # "signed": 签约's own English, which reps typed and got "not a kind I know".
+        "deal", ("deal", "won", "signed", "signing"), ("签约", "成交"),
         needs_amount=True, needs_customer=True, tracks_new_customer=True,
     ),
     Kind("payment", ("payment", "collected"), ("回款",), needs_amount=True, needs_customer=True),

@@ -56,6 +56,9 @@ def error(text: str, *, now: datetime = NOW, tz: ZoneInfo = SHANGHAI) -> LogPars
         ("deal Acme 120k new",
          dict(kind="deal", customer="Acme", amount=Decimal(120000), new_customer=True)),
         ("payment Acme 50,000", dict(kind="payment", customer="Acme", amount=Decimal(50000))),
+        # 签约 in English: was "not a kind I know", with "/log visit signed Acme 120k" to try.
+        ("signed Acme 120k", dict(kind="deal", customer="Acme", amount=Decimal(120000))),
+        ("signing Acme 5k yesterday", dict(kind="deal", customer="Acme", amount=Decimal(5000))),
         ("拜访 阿里巴巴 昨天", dict(kind="visit", customer="阿里巴巴", day=date(2026, 11, 17))),
         ("电话 3 前天", dict(kind="call", count=3, customer=None, day=date(2026, 11, 16))),
         ("签约 腾讯 12万 新客户",
