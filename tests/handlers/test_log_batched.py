@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
+from slack_bolt import Respond
 from sqlalchemy import event
 from sqlmodel import select
 
@@ -15,6 +16,7 @@ from bot.followups import FollowUps
 from bot.grammar.log import parse_log
 from bot.services import activity as logs
 from bot.slack.users import Profile, zone
+from handlers.log import confirm
 from store import rosters, teams
 from store.models import HomeView
 from tests.conftest import CHANNEL, USERS, WORKSPACE, Bot, make_deps
@@ -156,21 +158,57 @@ def test_the_teams_of_several_people_read_together_are_each_ones_log_team(bot: B
 
 def test_follow_ups_wait_while_acks_keep_coming_at_most_defer() -> None:
     pool = FollowUps()
-    pool.QUIET, pool.DEFER = 0.05, 0.6
+    # QUIET well above the 20 ms between acks: a busy machine oversleeps a sleep(0.02).
+    pool.QUIET, pool.DEFER = 0.25, 0.6
     ran: list[tuple[float, str]] = []
 
     def fn(items: list[tuple]) -> None:
         ran.extend((time.monotonic(), item) for (item,) in items)
 
     started = time.monotonic()
-    for i in range(40):  # a burst: a new ack every 20 ms for 0.8 s
+    for i in range(50):  # a burst: a new ack every 20 ms for 1 s or more
         pool.submit(f"p{i}", fn, f"log{i}")
         time.sleep(0.02)
     ended = time.monotonic()
     pool.wait()
-    assert sorted(item for _, item in ran) == sorted(f"log{i}" for i in range(40))
+    assert sorted(item for _, item in ran) == sorted(f"log{i}" for i in range(50))
     first = min(at for at, item in ran if item == "log0")
     assert first - started >= 0.6  # not during the burst, before DEFER
     assert first < ended  # but once DEFER passed, while the burst went on
     last = max(at for at, _ in ran)
     assert last >= ended  # the rest when it was over
+
+
+def test_a_batch_that_fails_is_settled_and_confirmed_one_log_at_a_time(bot: Bot) -> None:
+    """The follow-ups taken together fail (here the database refuses their shared claim):
+    each is then tried alone, so every log is still settled and confirmed once."""
+    deps = bot.deps
+    alice = Who(WORKSPACE, "U0ALICE", Profile(tz=zone("America/New_York"), locale="en-US"))
+    bo = Who(WORKSPACE, "U0BO", Profile(tz=zone("Asia/Shanghai"), locale="zh-CN"))
+    items = []
+    for n, (who, text) in enumerate(((alice, "visit Initech"), (bo, "拜访 华为"))):
+        entry = parse_log(text, now=deps.clock.now(), tz=who.profile.tz, currency="CNY",
+                          customers=[], rep_lang="en" if who is alice else "zh").entry
+        activity_id = logs.record(deps, who, entry, text, f"trigger-{n}")
+        items.append((deps, who, activity_id,
+                      Respond(response_url=bot.fake.response_url(f"batch-{n}")), None))
+
+    refused = []
+
+    def refuse_the_shared_claim(conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        upper = statement.upper()
+        if upper.lstrip().startswith("UPDATE ACTIVITIES") and " IN (" in upper:
+            refused.append(statement)  # the claim of several rows (one row's: "id = ?")
+            raise RuntimeError("the database refused the batch")
+
+    event.listen(deps.engine, "before_cursor_execute", refuse_the_shared_claim)
+    try:
+        confirm(items)
+    finally:
+        event.remove(deps.engine, "before_cursor_execute", refuse_the_shared_claim)
+    assert len(refused) == 1  # the batch was tried, refused, and not tried again
+    sent = {c.path: c.args["text"] for c in bot.fake.find("response_url")}
+    assert "Initech" in sent["/response/batch-0"] and "华为" in sent["/response/batch-1"]
+    assert len(bot.fake.find("response_url")) == 2  # each once
+    assert [row.settle_pending for row in logs_of(bot)] == [False, False]
+    assert customer_names(bot) == ["Initech", "华为"]
