@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.app import create_app
@@ -202,9 +203,13 @@ class Bot:
     def close(self) -> None:
         self.listeners.shutdown(wait=True)
         self.server.close()
-        # waitress's close() leaves its worker threads waiting for work: hundreds of tests
-        # left thousands of them parked in each xdist worker.
+        # waitress's close() leaves its worker threads waiting for work, and its loop polling
+        # whatever connections are left in its map: once their file descriptors are closed
+        # and reused by a later test's sockets, that stale loop could read a later test's
+        # request (which then hung). Close them all, so the loop ends, and wait for it.
         self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        wasyncore.close_all(self.server._map)
+        self.thread.join(timeout=5)
 
 
 def make_deps(database_url: str, fake: FakeSlack, clock: FixedClock) -> tuple[Settings, Deps]:
