@@ -225,16 +225,27 @@ def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
-@pytest.fixture
-def bot(database_url: str, fake_slack: FakeSlack, clock: FixedClock) -> Iterator[Bot]:
-    settings, deps = make_deps(database_url, fake_slack, clock)
+@contextlib.contextmanager
+def east_bot(database_url: str, fake: FakeSlack, clock: FixedClock,
+             members: tuple[str, ...] = ("U0ALICE", "U0BO")) -> Iterator[Bot]:
+    """The app on `database_url` with one team, East (Shanghai, CNY): Mei manages `members`."""
+    settings, deps = make_deps(database_url, fake, clock)
     with deps.sessions() as session:
         teams.create_team(session, workspace_id=WORKSPACE, name="East", channel_id=CHANNEL,
-                          managers=["U0MEI"], members=["U0ALICE", "U0BO"], tz="Asia/Shanghai",
+                          managers=["U0MEI"], members=list(members), tz="Asia/Shanghai",
                           currency="CNY", now=clock.now())
-    running = Bot(settings, deps, fake_slack)
-    yield running
-    running.close()
+    running = Bot(settings, deps, fake)
+    try:
+        yield running
+    finally:
+        running.close()
+        deps.engine.dispose()
+
+
+@pytest.fixture
+def bot(database_url: str, fake_slack: FakeSlack, clock: FixedClock) -> Iterator[Bot]:
+    with east_bot(database_url, fake_slack, clock) as running:
+        yield running
     assert fake_slack.problems == [], fake_slack.problems
 
 

@@ -11,6 +11,7 @@ from slack_bolt import Respond
 from sqlalchemy import event
 from sqlmodel import select
 
+from bot.clock import FixedClock
 from bot.deps import Who
 from bot.followups import FollowUps
 from bot.grammar.log import parse_log
@@ -19,7 +20,7 @@ from bot.slack.users import Profile, zone
 from handlers.log import confirm
 from store import rosters, teams
 from store.models import HomeView
-from tests.conftest import CHANNEL, USERS, WORKSPACE, Bot, make_deps
+from tests.conftest import WORKSPACE, Bot, east_bot
 from tests.fakes import FakeSlack
 from tests.handlers.test_log_followups import customer_names, logs_of
 
@@ -82,20 +83,10 @@ def test_logs_settled_together_share_one_commit_and_find_each_others_customers(
     settled_together(bot)
 
 
-def test_logs_settled_together_on_postgres(pg_url: str, clock) -> None:  # noqa: ANN001
-    fake = FakeSlack(users=USERS, team_id=WORKSPACE).start()
-    settings, deps = make_deps(pg_url, fake, clock)
-    with deps.sessions() as session:
-        teams.create_team(session, workspace_id=WORKSPACE, name="East", channel_id=CHANNEL,
-                          managers=["U0MEI"], members=["U0ALICE", "U0BO"], tz="Asia/Shanghai",
-                          currency="CNY", now=clock.now())
-    bot = Bot(settings, deps, fake)
-    try:
+def test_logs_settled_together_on_postgres(pg_url: str, fake_slack: FakeSlack,
+                                           clock: FixedClock) -> None:
+    with east_bot(pg_url, fake_slack, clock) as bot:
         settled_together(bot)
-    finally:
-        bot.close()
-        fake.stop()
-        deps.engine.dispose()
 
 
 def settled_together(bot: Bot) -> None:

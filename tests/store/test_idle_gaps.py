@@ -68,16 +68,22 @@ def calendar(rng: random.Random) -> Working:
     return lambda day: is_working_day(day, country="CN", days_off=days_off)
 
 
+def random_moment(rng: random.Random, back_days: int) -> tuple[Period, datetime]:
+    """A month (or a week of it) ending within `back_days` of END, and a moment in or after it."""
+    month = month_period(END - timedelta(days=rng.randrange(back_days)))
+    period = (month if rng.random() < 0.7 else
+              Period("week", month.start + timedelta(days=7),
+                     month.start + timedelta(days=13), "w"))
+    now = datetime.combine(period.start + timedelta(days=rng.randrange(40)),
+                           time(rng.randrange(24), rng.randrange(60)), tzinfo=UTC)
+    return period, now
+
+
 def compare(session: Session, teams: list[Team], rng: random.Random) -> int:
     """Old and new charged lapses of random periods, clocks and rules; how many there were."""
     seen = 0
     for _ in range(3):
-        month = month_period(END - timedelta(days=rng.randrange(100)))
-        period = (month if rng.random() < 0.7 else
-                  Period("week", month.start + timedelta(days=7),
-                         month.start + timedelta(days=13), "w"))
-        now = datetime.combine(period.start + timedelta(days=rng.randrange(40)),
-                               time(rng.randrange(24), rng.randrange(60)), tzinfo=UTC)
+        period, now = random_moment(rng, back_days=100)
         hours = rng.choice((24, 48, 48, 72))
         stages = rng.choice((("lead", "contacted"), ("lead",), ("lead", "contacted", "demo")))
         rules = Rules.from_mapping({"points": {"idle_lead_hours": hours,

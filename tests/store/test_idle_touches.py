@@ -9,19 +9,17 @@ on SQLite and on PostgreSQL when PACER_TEST_POSTGRES_URL is set."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from benchmarks.seed import seed
-from bot.calendar.periods import month_period
-from bot.scoring.facts import Period
 from bot.services.reports import _lead_window
 from store import db, idle
 from store.idle_touches import lead_touches_many
 from store.models import Team
-from tests.store.test_idle_gaps import END
+from tests.store.test_idle_gaps import END, random_moment
 
 
 def world(url: str) -> tuple[Session, list[Team]]:
@@ -37,12 +35,7 @@ def compare(session: Session, teams: list[Team], rng: random.Random) -> int:
     assert len({t.tz for t in teams}) < len(teams)  # a zone's teams are read together
     seen = 0
     for _ in range(4):
-        month = month_period(END - timedelta(days=rng.randrange(110)))
-        period = (month if rng.random() < 0.7 else
-                  Period("week", month.start + timedelta(days=7),
-                         month.start + timedelta(days=13), "w"))
-        now = datetime.combine(period.start + timedelta(days=rng.randrange(40)),
-                               time(rng.randrange(24), rng.randrange(60)), tzinfo=UTC)
+        period, now = random_moment(rng, back_days=110)
         windows = {t.id: _lead_window(t, period, now - timedelta(
             hours=rng.choice((0, 0, 30)))) for t in teams}
         many = lead_touches_many(session, windows=windows)
