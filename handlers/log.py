@@ -117,7 +117,7 @@ def handle_undo(ack: Ack, body: dict, action: dict, respond: Respond, client: We
             respond(text=t(who.lang, "log.undo_not_yours"), response_type="ephemeral",
                     replace_original=False)
             return
-        changed = logs.undo(session, deps, row)
+        changed = logs.undo(session, deps, row, tz=who.profile.tz)
         currency = logs.currency(session, who)
     reply = render.undone_text(who.lang, row, currency) if changed else t(
         who.lang, "log.undo_already")
@@ -173,7 +173,7 @@ def undo_last(deps: Deps, who: Who) -> dict:
         row = activity.last_live(session, workspace_id=who.workspace_id, user_id=who.user_id)
         if row is None:
             return notice_blocks(t(who.lang, "log.undo_nothing"))
-        logs.undo(session, deps, row)
+        logs.undo(session, deps, row, tz=who.profile.tz)
         currency = logs.currency(session, who)
     return notice_blocks(render.undone_text(who.lang, row, currency))
 

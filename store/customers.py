@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
-from store.models import STAGES, TIERS, Activity, Customer, StageChange
+from store.models import STAGES, TIERS, Activity, Customer, StageChange, Team
 
 OPEN_STAGES = STAGES[:6]
 # Stages a log makes obvious (SPEC §1: "logs advance the stage where it is obvious").
@@ -187,9 +188,12 @@ def link_activity(session: Session, row: Activity, *, team_id: int, touched_at: 
     return Link(customer=customer, created=created, moved_to=moved)
 
 
-def unlink_undone(session: Session, row: Activity, *, now: datetime) -> None:
+def unlink_undone(session: Session, row: Activity, *, now: datetime,
+                  tz: ZoneInfo | None = None) -> None:
     """An undone log takes back what it did to its customer: a stage move it caused (if
-    nothing moved the lead since), or the customer itself if the log created it alone."""
+    nothing moved the lead since), or the customer itself if the log created it alone, and
+    the lead's last touch is its live logs' again (`latest_touch` in `tz`: the undoer's, the
+    zone their logs were stamped in; None, the team's)."""
     if row.customer_id is None:
         return
     customer = session.get(Customer, row.customer_id)
@@ -212,6 +216,31 @@ def unlink_undone(session: Session, row: Activity, *, now: datetime) -> None:
     if changes and changes[0].cause == cause and changes[0].from_stage:
         set_stage(session, customer, stage=changes[0].from_stage, now=now,
                   by_user_id=row.user_id, cause=f"undo:{cause}")
+    # The lead's last touch is its live logs' again: left at the undone log's, the idle-lead
+    # alerts (store/idle.py: waiting) counted the lead's wait from a touch that no longer was.
+    customer.last_touched_at = latest_touch(session, customer, tz)
+    session.add(customer)
+
+
+def latest_touch(session: Session, customer: Customer,
+                 tz: ZoneInfo | None = None) -> datetime | None:
+    """When the customer's live logs last touched it, as a log's follow-up dates its touch
+    (bot/services/activity.py: _touched_at): when recorded, or for a back-dated log the last
+    second of its day in `tz` (None: the team's zone). The latest is among the logs of the
+    latest day: a log is recorded on or after its day, so it touched after every earlier day
+    had ended. (Another rep's log of that day, stamped in their own zone, may come out hours
+    apart; the follow-up does not keep the zone it used.) None: no live log."""
+    live = (Activity.customer_id == customer.id, Activity.deleted_at.is_(None))
+    day = session.exec(select(func.max(Activity.occurred_on)).where(*live)).one()
+    if day is None:
+        return None
+    zone = tz or ZoneInfo(session.exec(select(Team.tz).where(Team.id == customer.team_id)
+                                       ).one())
+    day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(
+        UTC) - timedelta(seconds=1)
+    recorded = session.exec(select(func.max(Activity.recorded_at))
+                            .where(*live, Activity.occurred_on == day)).one()
+    return min(_aware(recorded), day_end) if recorded is not None else day_end
 
 
 def history(session: Session, customer_id: int, limit: int = 20) -> list[StageChange]:

@@ -249,15 +249,16 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite drops the offset
 
 
-def undo(session: Session, deps: Deps, row: Activity) -> bool:
-    """Undo a log (and what it did to its customer); False if it was undone already."""
+def undo(session: Session, deps: Deps, row: Activity, tz: ZoneInfo | None = None) -> bool:
+    """Undo a log (and what it did to its customer); False if it was undone already. `tz`:
+    the zone its logs were stamped in (the undoer's own: only they undo their logs)."""
     changed = activity.soft_delete(session, activity=row, now=deps.clock.now())
     if changed:
         # Read again after the write, which waited for any follow-up settling this row: its
         # customer link, if that follow-up made one, is what the undo takes back.
         row = activity.get(session, workspace_id=row.workspace_id, activity_id=row.id,
                            fresh=True) or row
-        customers.unlink_undone(session, row, now=deps.clock.now())
+        customers.unlink_undone(session, row, now=deps.clock.now(), tz=tz)
     return changed
 
 

@@ -6,7 +6,7 @@ import json
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import text as sql
@@ -14,7 +14,8 @@ from sqlmodel import select
 
 from bot.render.log import UNDO_ACTION
 from bot.slack.signing import command_body, sign
-from store.models import Activity
+from store import idle
+from store.models import Activity, Customer
 from tests.conftest import SECRET, WORKSPACE, Bot
 
 
@@ -270,3 +271,26 @@ def test_a_conversation_without_objections_is_logged_and_meets_the_kbi(bot: Bot)
     alice, bo = facts["U0ALICE"], facts["U0BO"]
     assert (alice.conversations, alice.conversations_with_objections) == (2, 1)
     assert (bo.conversations, bo.conversations_with_objections) == (1, 1)
+
+
+def test_an_undone_touch_gives_the_lead_back_its_earlier_last_touch(bot: Bot) -> None:
+    """The idle-lead alerts count a lead's wait from its last touch: an undone log must not
+    leave the lead looking touched when it was not."""
+    bot.command("visit Acme")  # Wed 18 Nov 02:00 UTC (Tue evening in New York)
+    first = bot.deps.clock.now()
+    bot.deps.clock.set(first + timedelta(days=2))
+    value = undo_value(bot.command("call Acme"))
+
+    def acme() -> Customer:
+        with bot.deps.sessions() as session:
+            return session.exec(select(Customer).where(Customer.name == "Acme")).one()
+
+    assert acme().last_touched_at.replace(tzinfo=None) == (first + timedelta(days=2)).replace(
+        tzinfo=None)
+    bot.click(UNDO_ACTION, value)
+    bot.settle()
+    assert acme().last_touched_at.replace(tzinfo=None) == first.replace(tzinfo=None)
+    with bot.deps.sessions() as session:  # the alerts' view: waiting since the visit
+        [lead] = idle.waiting(session, team_id=acme().team_id, stages=["contacted"],
+                              quiet_since=first + timedelta(days=3))
+    assert lead.since == first
