@@ -249,6 +249,16 @@ def bot(database_url: str, fake_slack: FakeSlack, clock: FixedClock) -> Iterator
     assert fake_slack.problems == [], fake_slack.problems
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def bot_on_each_database(request: pytest.FixtureRequest, database_url: str,
+                         fake_slack: FakeSlack, clock: FixedClock) -> Iterator[Bot]:
+    """`bot`, once on SQLite and once on PostgreSQL (skipped, saying why, without one)."""
+    url = database_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with east_bot(url, fake_slack, clock) as running:
+        yield running
+    assert fake_slack.problems == [], fake_slack.problems
+
+
 POSTGRES_URL = os.environ.get("PACER_TEST_POSTGRES_URL", "")
 
 

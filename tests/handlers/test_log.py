@@ -12,13 +12,11 @@ from decimal import Decimal
 from sqlalchemy import text as sql
 from sqlmodel import select
 
-from bot.clock import FixedClock
 from bot.render.log import UNDO_ACTION
 from bot.slack.signing import command_body, sign
 from store import idle
 from store.models import Activity, Customer
-from tests.conftest import SECRET, WORKSPACE, Bot, east_bot
-from tests.fakes import FakeSlack
+from tests.conftest import SECRET, WORKSPACE, Bot
 
 
 def rows(bot: Bot, *, live_only: bool = True) -> list[Activity]:
@@ -275,19 +273,11 @@ def test_a_conversation_without_objections_is_logged_and_meets_the_kbi(bot: Bot)
     assert (bo.conversations, bo.conversations_with_objections) == (1, 1)
 
 
-def test_an_undone_touch_gives_the_lead_back_its_earlier_last_touch(bot: Bot) -> None:
+def test_an_undone_touch_gives_the_lead_back_its_earlier_last_touch(
+        bot_on_each_database: Bot) -> None:
     """The idle-lead alerts count a lead's wait from its last touch: an undone log must not
     leave the lead looking touched when it was not."""
-    undone_touch(bot)
-
-
-def test_an_undone_touch_on_postgres(pg_url: str, fake_slack: FakeSlack,
-                                     clock: FixedClock) -> None:
-    with east_bot(pg_url, fake_slack, clock) as bot:
-        undone_touch(bot)
-
-
-def undone_touch(bot: Bot) -> None:
+    bot = bot_on_each_database
     bot.command("visit Acme")  # Wed 18 Nov 02:00 UTC (Tue evening in New York)
     first = bot.deps.clock.now()
     bot.deps.clock.set(first + timedelta(days=2))

@@ -11,7 +11,6 @@ from slack_bolt import Respond
 from sqlalchemy import event
 from sqlmodel import select
 
-from bot.clock import FixedClock
 from bot.deps import Who
 from bot.followups import FollowUps
 from bot.grammar.log import parse_log
@@ -20,8 +19,7 @@ from bot.slack.users import Profile, zone
 from handlers.log import confirm
 from store import rosters, teams
 from store.models import HomeView
-from tests.conftest import WORKSPACE, Bot, east_bot
-from tests.fakes import FakeSlack
+from tests.conftest import WORKSPACE, Bot
 from tests.handlers.test_log_followups import customer_names, logs_of
 
 
@@ -79,17 +77,8 @@ def test_one_persons_follow_ups_never_run_on_two_threads_at_once() -> None:
 
 
 def test_logs_settled_together_share_one_commit_and_find_each_others_customers(
-        bot: Bot) -> None:
-    settled_together(bot)
-
-
-def test_logs_settled_together_on_postgres(pg_url: str, fake_slack: FakeSlack,
-                                           clock: FixedClock) -> None:
-    with east_bot(pg_url, fake_slack, clock) as bot:
-        settled_together(bot)
-
-
-def settled_together(bot: Bot) -> None:
+        bot_on_each_database: Bot) -> None:
+    bot = bot_on_each_database
     deps = bot.deps
     with deps.sessions() as session:  # Alice's and Bo's Homes, open and up to date
         for user in ("U0ALICE", "U0BO"):
