@@ -68,9 +68,12 @@ def timed_cpu(label: str, fn: Callable[[], object], rows: Callable[[object], str
 
 
 def month_of_scorecards(engine: Engine, team_ids: list[int]) -> None:
-    """The issue's figure: a month of scorecards for every rep (the month-end job's work,
-    `team_reports`), beside the floor, one GROUP BY of the month's logs for all reps, timed in
-    the same run; and their ratio."""
+    """The issue's figure: a month of scorecards for every rep, beside the floor, one GROUP BY
+    of the month's logs for all reps, timed in the same run; and their ratio. Twice: all teams
+    at once (`team_reports`, set-based; only this benchmark calls it so far) and one team at a
+    time (`team_report`), which is how the scheduled reports, the App Home and `/scorecard`
+    compute them (bot/jobs/reports.py: TeamRun; the reports job also computes the period
+    before for each team)."""
     now = datetime(2026, 12, 1, 9, tzinfo=UTC)
     A = Activity.__table__
     with Session(engine) as s:
@@ -98,6 +101,15 @@ def month_of_scorecards(engine: Engine, team_ids: list[int]) -> None:
         print(f"  ratio to the floor: {wall / floor_wall:.0f}x wall, {cpu / floor_cpu:.0f}x"
               f" CPU; with the prefilter {pre_wall / floor_wall:.0f}x wall,"
               f" {pre_cpu / floor_cpu:.0f}x CPU", flush=True)
+
+        def one_by_one() -> int:
+            return sum(len(team_report(s, team=team, period=MONTH, now=now).reps)
+                       for team in teams)
+
+        each_wall, each_cpu = timed_cpu("the same one team at a time (team_report, as the jobs)",
+                                        one_by_one, lambda r: f"{r} scorecards", repeat=2)
+        print(f"  ratio to the floor: {each_wall / floor_wall:.0f}x wall,"
+              f" {each_cpu / floor_cpu:.0f}x CPU", flush=True)
         if profile:
             import cProfile  # noqa: PLC0415 - only when asked
 
