@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
+from store.idle import _DayEnds
 from store.models import STAGES, TIERS, Activity, Customer, StageChange, Team
-from store.scoring import _local_midnight, _next
 
 OPEN_STAGES = STAGES[:6]
 # Stages a log makes obvious (SPEC §1: "logs advance the stage where it is obvious").
@@ -237,10 +237,9 @@ def latest_touch(session: Session, customer: Customer,
         return None
     zone = tz or ZoneInfo(session.exec(select(Team.tz).where(Team.id == customer.team_id)
                                        ).one())
-    day_end = _local_midnight(_next(day), zone) - timedelta(seconds=1)
     recorded = session.exec(select(func.max(Activity.recorded_at))
                             .where(*live, Activity.occurred_on == day)).one()
-    return min(_aware(recorded), day_end) if recorded is not None else day_end
+    return _DayEnds(zone).touch(day, recorded)  # the idle-lead rule's own dating of a touch
 
 
 def history(session: Session, customer_id: int, limit: int = 20) -> list[StageChange]:
