@@ -133,10 +133,8 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
 def _lead_window(team: Team, period: Period, now: datetime) -> tuple[datetime, datetime,
                                                                      datetime]:
     """(since, until, after) of the leads `team_report` reads for `period` as of `now`
-    (store/idle.py `lead_touches`)."""
-    tz = ZoneInfo(team.tz)
-    since = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
-    until = min(now, datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=tz))
+    (store/idle.py `lead_touches`): the lapse window, its leads read from 3 days before."""
+    since, until = lapse_windows(team, period, now)
     return since - timedelta(days=3), until, since
 
 
