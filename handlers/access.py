@@ -9,8 +9,12 @@ from sqlmodel import Session
 
 from bot.deps import Deps, Who
 from bot.errors import Refused
+from bot.i18n import Raw, format_period, t
 from bot.permissions import Actor, Decision, decide
-from store import audit, teams
+from bot.render.blocks import notice_blocks
+from bot.scoring.facts import Period
+from store import alerts, audit, teams
+from store.models import Team
 
 
 def may_view(session: Session, deps: Deps, who: Who, subject: str,
@@ -25,6 +29,24 @@ def may_view(session: Session, deps: Deps, who: Who, subject: str,
                      action=action, target=subject, outcome="denied", now=deps.clock.now(),
                      detail=decision.reason)
     return actor, subject_teams, decision
+
+
+def no_card(session: Session, who: Who, team: Team, subject: str, period: Period, *,
+            command: str) -> dict:
+    """The private reply when `subject` has no card (`command`: /scorecard or /target) in
+    `period`. A manager of the team is not scored: they get a rep's card as an example (this
+    said "joined the team after it" to a manager asking for their own, which was false);
+    anyone else joined after the period."""
+    label = format_period(period.label, who.lang)
+    if team.id not in teams.actor(session, workspace_id=who.workspace_id,
+                                  user_id=subject).manages:
+        return notice_blocks(t(who.lang, "score.not_yet", user=Raw(f"<@{subject}>"),
+                               period=label))
+    reps = sorted(alerts.joined(session, team_id=team.id))
+    return notice_blocks(t(
+        who.lang, "score.manager_no_card", user=Raw(f"<@{subject}>"), team=team.name,
+        command=command, rep=Raw(f"<@{reps[0]}>") if reps else None,
+        typed="week" if period.kind == "week" else period.label))
 
 
 def refuse(deps: Deps, who: Who, action: str, target: str, reason: str) -> NoReturn:

@@ -19,6 +19,7 @@ from bot.render.blocks import notice_blocks
 from bot.render.charts import score_trend_png
 from bot.services.reports import recommendations, rules_for, team_report
 from bot.slack.text import tokens, user_id
+from handlers.access import no_card
 from store import audit, teams
 from store.models import Team
 
@@ -124,8 +125,7 @@ def scorecard_reply(session: Session, deps: Deps, who: Who, subject: str,
     before = team_report(session, team=team, period=previous(period), now=now, rules=rules)
     rep = report.reps.get(subject)
     if rep is None:
-        return notice_blocks(t(who.lang, "score.not_yet", user=Raw(f"<@{subject}>"),
-                               period=format_period(period.label, who.lang))), None
+        return no_card(session, who, team, subject, period, command="/scorecard"), None
     manager = actor.is_admin or team.id in actor.manages
     recs = recommendations(session, team=team, user_id=subject, period=period, now=now,
                            rules=rules) if manager else ()

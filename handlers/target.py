@@ -20,6 +20,7 @@ from bot.render.blocks import notice_blocks
 from bot.scoring.facts import Period
 from bot.services.reports import rules_for, team_report
 from bot.slack.text import tokens, too_long, user_id
+from handlers.access import no_card
 from store import audit, targets, teams
 from store.models import TargetRow, max_length
 
@@ -221,6 +222,9 @@ def show(deps: Deps, who: Who, subject: str, period: Period) -> dict:
         team = teams.team_for_user(session, workspace_id=who.workspace_id, user_id=subject)
         if team is None:
             return notice_blocks(t(who.lang, "target.no_team"))
+        if team.id in teams.actor(session, workspace_id=who.workspace_id,
+                                  user_id=subject).manages:  # not a rep: no targets
+            return no_card(session, who, team, subject, period, command="/target")
         report = team_report(session, team=team, period=period, now=deps.clock.now(),
                              rules=rules_for(session, team.id), user_ids=[subject])
     rep = report.reps.get(subject)

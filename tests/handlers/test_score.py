@@ -168,3 +168,20 @@ def test_the_review_says_which_leads_conversion_and_collection_count(bot: Bot) -
     assert "· 75% · of the 4 leads created in this period, 3 won by the card's date" in card
     assert ("· 43% · CN¥60,000 paid on time of CN¥140,000 falling due in this period, unpaid "
             "receivables included") in card
+
+
+def test_a_manager_asking_for_their_own_card_is_told_managers_have_none(bot: Bot) -> None:
+    """A manager's `/scorecard` said "Nothing for December 2026: @Mei joined the team after
+    it", which was false: managers are not scored. Now it says so, with a rep's card and the
+    team's ranking as the commands to type; a rep who joined after a period still hears that."""
+    seed_month(bot)
+    bot.command("", command="/scorecard", user="U0MEI")
+    reply = text_of(bot)
+    assert "<@U0MEI> 是 *East* 的经理，经理本人没有绩效卡" in reply, reply
+    assert "`/scorecard` <@U0ALICE> `2026-11`" in reply
+    assert "`/leaderboard 2026-11`" in reply and "之后才加入" not in reply
+    bot.command("week", command="/target", user="U0MEI")
+    assert "经理本人没有目标。查看销售的：`/target` <@U0ALICE> `week`" in text_of(bot, 2)
+    bot.command("2026-10", command="/scorecard")  # Alice joined in November
+    assert "Nothing for October 2026: <@U0ALICE> joined the team after it." in text_of(bot, 3)
+    assert bot.fake.problems == []
