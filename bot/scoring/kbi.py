@@ -28,11 +28,16 @@ class KbiPace:
     denominator: int  # ratio: customers, deals or conversations judged; count: the target
 
 
-def _count(kbi: str, done: int, target: int, elapsed: int, working_days: int) -> KbiPace:
+def _count(kbi: str, done: int, target: int, elapsed: int, working_days: int, *,
+           due_at_end: bool = False) -> KbiPace:
+    """`due_at_end`: each of the target is owed once by the period's end, any day (a signed
+    customer's monthly follow-up), so what is due by now rounds down: rounded up, one
+    customer's follow-up was "behind" from the month's first morning."""
     if target <= 0:
         return KbiPace(kbi, "count", done, 0, 0, NO_DATA, done, 0)
     share = max(0, min(elapsed, working_days))
-    expected = math.ceil(target * share / working_days) if working_days else target
+    rounded = math.floor if due_at_end else math.ceil
+    expected = rounded(target * share / working_days) if working_days else target
     ahead = done >= target or done > expected
     status = AHEAD if ahead else ON_PACE if done == expected else BEHIND
     return KbiPace(kbi, "count", done, expected, target, status, done, target)
@@ -69,5 +74,5 @@ def kbi_pace(facts: RepFacts, *, period: Period, working_days: int, working_days
         _ratio("objections", facts.conversations_with_objections, facts.conversations,
                k.objection_share),
         _count("followups", facts.signed_followed_up, followup_target, working_days_elapsed,
-               working_days),
+               working_days, due_at_end=True),
     )

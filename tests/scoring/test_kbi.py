@@ -93,8 +93,14 @@ def test_objections_after_each_conversation(conversations: int, logged: int,
                           "status"), [
     (NOV, 21, 21, 5, 5, 5, "ahead"),
     (NOV, 21, 21, 5, 4, 5, "behind"),
-    (NOV, 21, 10, 6, 3, 6, "on_pace"),
-    (NOV, 21, 10, 6, 2, 6, "behind"),
+    # Each is owed by the month's end: by the 10th of 21 working days, 2 of 6 (rounded down).
+    (NOV, 21, 10, 6, 3, 6, "ahead"),
+    (NOV, 21, 10, 6, 2, 6, "on_pace"),
+    (NOV, 21, 10, 6, 1, 6, "behind"),
+    # One customer's follow-up is not "behind" on the month's first day, only at its end.
+    (NOV, 21, 1, 1, 0, 1, "on_pace"),
+    (NOV, 21, 20, 1, 0, 1, "on_pace"),
+    (NOV, 21, 21, 1, 0, 1, "behind"),
     # A quarter counts customer-months (store/scoring.followup_windows): two customers signed
     # before it (3 months each) and one in its first month (2) expect 8 follow-ups, not 3.
     (Q4, 64, 64, 3 + 3 + 2, 8, 8, "ahead"),
