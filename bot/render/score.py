@@ -261,7 +261,9 @@ def leaderboard_blocks(lang: str, *, report: TeamReport, board: Leaderboard, in_
               period=Raw(period_name(lang, report)))
     if not board.standings or all(not s.value for s in board.standings):
         # No points to rank, but the honours still stand (a first month's sales star).
-        blocks = [section(f"*{title}*"), section(t(lang, "score.board_empty"))]
+        # "No data" was untrue of a team that logged all week without earning a point.
+        empty = "score.board_empty_points" if board.metric == "points" else "score.board_empty"
+        blocks = [section(f"*{title}*"), section(t(lang, empty))]
     else:
         medal = {1: "🥇", 2: "🥈", 3: "🥉"}
         lines = [f"{medal.get(s.rank, f'{s.rank}.')} <@{s.user_id}> · "

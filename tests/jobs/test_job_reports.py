@@ -341,4 +341,7 @@ def test_an_empty_points_board_still_names_the_sales_star(world: World) -> None:
     result = run(world, "month-end", local(SHANGHAI, "2026-10-08 09:00"))
     assert result.failed == 0, result.lines
     [board] = [p for p in posts(world, "C0SALES") if "行为积分" in p["text"]]
-    assert "本期排行榜暂无数据" in board["blocks"] and "销冠：<@U0BO>" in board["blocks"]
+    assert "销冠：<@U0BO>" in board["blocks"]
+    # Not "no data" (there was a deal): what earns points, and which command logs it.
+    assert "本期还没有行为积分：积分来自拜访 3 次以上的日子和需求分析报告" in board["blocks"]
+    assert "`/log 需求分析报告 华为`" in board["blocks"] and "暂无数据" not in board["blocks"]
