@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.idle import _DayEnds
 from store.models import STAGES, TIERS, Activity, Customer, StageChange, Team
@@ -54,6 +54,21 @@ def match(session: Session, *, team_id: int, name: str, limit: int = 5) -> Match
 # Built once: each /log's follow-up looks its customer up by name.
 _BY_KEY = select(Customer).where(Customer.team_id == bindparam("team_id"),
                                  Customer.key == bindparam("key"))
+
+
+def exact_many(session: Session, *, team_id: int, names: list[str]) -> dict[str, Customer]:
+    """`match`'s exact answers for several names in one read, by name key (a name with no
+    exact customer is not among them): the /log follow-ups queued together read their
+    customers at once, before linking any (each `match` after a link flushed it first)."""
+    keys = sorted({k for k in map(name_key, names) if k})
+    if not keys:
+        return {}
+    return {customer.key: customer for customer in session.exec(  # type: ignore[call-overload]
+        _BY_KEYS, params={"team_id": team_id, "keys": keys}).all()}
+
+
+_BY_KEYS = select(Customer).where(Customer.team_id == bindparam("team_id"),
+                                  col(Customer.key).in_(bindparam("keys", expanding=True)))
 
 
 def names_in(session: Session, *, team_id: int, text: str) -> list[str]:
