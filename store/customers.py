@@ -44,16 +44,18 @@ def match(session: Session, *, team_id: int, name: str, limit: int = 5) -> Match
     if exact is not None or not key:
         return Match(exact, ())
     pattern = "%" + key.replace("\\", "").replace("%", "").replace("_", "") + "%"
-    close = session.exec(
-        select(Customer).where(Customer.team_id == team_id, Customer.key.like(pattern))
-        .order_by(Customer.name).limit(limit)
-    ).all()
+    close = session.exec(_CLOSE, params={  # type: ignore[call-overload]
+        "team_id": team_id, "pattern": pattern, "limit": limit}).all()
     return Match(None, tuple(close))
 
 
-# Built once: each /log's follow-up looks its customer up by name.
+# Built once: each /log's follow-up looks its customer up by name (and, with no exact one,
+# at the close names).
 _BY_KEY = select(Customer).where(Customer.team_id == bindparam("team_id"),
                                  Customer.key == bindparam("key"))
+_CLOSE = (select(Customer).where(Customer.team_id == bindparam("team_id"),
+                                 col(Customer.key).like(bindparam("pattern")))
+          .order_by(Customer.name).limit(bindparam("limit")))
 
 
 def exact_many(session: Session, *, team_id: int, names: list[str]) -> dict[str, Customer]:

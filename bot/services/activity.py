@@ -158,14 +158,24 @@ def _settle(session: Session, deps: Deps, row: Activity, team: Team | rosters.Lo
             ) -> customers.Link | None:
     """The row's team as it is now (the ack used a cached one), and its customer linked.
     `known`: customers already read by (team id, name key) (`_customers_named`); a name not
-    there is matched as ever (it may be new, close to others, or made by an earlier log of
-    the same batch)."""
+    there is matched as link_activity matches it (it may be new, close to others, or made by
+    an earlier log of the same batch), without flushing first."""
     if row.team_id != (team.id if team else None):
         row.team_id = team.id if team else None
     if row.deleted_at is not None or team is None or not row.customer:
         return None  # undone before its follow-up: the undo took back nothing to take back
-    customer = (known or {}).get((team.id, customers.name_key(row.customer)))
-    return customers.link_activity(session, row, team_id=team.id, customer=customer,
+    customer, new = None, False
+    if known is not None:
+        customer = known.get((team.id, customers.name_key(row.customer)))
+        if customer is None:
+            # Not flushed first: what is pending (links, touches, stage moves; a customer
+            # made here is flushed when made) is nothing a match by name reads.
+            with session.no_autoflush:
+                found = customers.match(session, team_id=team.id, name=row.customer)
+            if found.ambiguous:
+                return customers.Link(candidates=found.candidates)
+            customer, new = found.exact, found.exact is None
+    return customers.link_activity(session, row, team_id=team.id, customer=customer, new=new,
                                    touched_at=_touched_at(deps.clock.now(), tz, row))
 
 
