@@ -82,17 +82,24 @@ class FollowUps:
         `queued_before`, only those queued before it. Also: whether any is left to take."""
         most = self.BATCH if queued_before is None else self.BURST_BATCH
         share = min(most, -(-len(self._queue) // self.THREADS))
-        held, taken, left, waiting = set(self._busy), [], deque(), False
-        for item in self._queue:
-            if item[0] in held or len(taken) >= share:
+        held, taken, left, waiting = set(self._busy), [], [], False
+        queue = self._queue
+        # The queue is in the order submitted, so the first item too young to take has only
+        # younger ones behind it, and once the share is taken the rest stay: the scan stops
+        # there. (Under a burst the queue holds seconds of acks, and each runner looks at it
+        # every QUIET: going through all of it each time cost about 0.2 ms of CPU per /log.)
+        while queue and len(taken) < share:
+            item = queue.popleft()
+            if item[0] in held:
                 left.append(item)
             elif queued_before is not None and item[4] > queued_before:
-                left.append(item)  # its person's later ones are younger still
+                queue.appendleft(item)  # its person's later ones are younger still
                 waiting = True
+                break
             else:
                 taken.append(item)
                 self._busy.add(item[0])
-        self._queue = left
+        queue.extendleft(reversed(left))
         return taken, waiting
 
     def _next(self) -> list[tuple[object, Callable[..., None], tuple, object, float]]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.idle import _DayEnds
 from store.models import STAGES, TIERS, Activity, Customer, StageChange, Team
@@ -44,16 +44,33 @@ def match(session: Session, *, team_id: int, name: str, limit: int = 5) -> Match
     if exact is not None or not key:
         return Match(exact, ())
     pattern = "%" + key.replace("\\", "").replace("%", "").replace("_", "") + "%"
-    close = session.exec(
-        select(Customer).where(Customer.team_id == team_id, Customer.key.like(pattern))
-        .order_by(Customer.name).limit(limit)
-    ).all()
+    close = session.exec(_CLOSE, params={  # type: ignore[call-overload]
+        "team_id": team_id, "pattern": pattern, "limit": limit}).all()
     return Match(None, tuple(close))
 
 
-# Built once: each /log's follow-up looks its customer up by name.
+# Built once: each /log's follow-up looks its customer up by name (and, with no exact one,
+# at the close names).
 _BY_KEY = select(Customer).where(Customer.team_id == bindparam("team_id"),
                                  Customer.key == bindparam("key"))
+_CLOSE = (select(Customer).where(Customer.team_id == bindparam("team_id"),
+                                 col(Customer.key).like(bindparam("pattern")))
+          .order_by(Customer.name).limit(bindparam("limit")))
+
+
+def exact_many(session: Session, *, team_id: int, names: list[str]) -> dict[str, Customer]:
+    """`match`'s exact answers for several names in one read, by name key (a name with no
+    exact customer is not among them): the /log follow-ups queued together read their
+    customers at once, before linking any (each `match` after a link flushed it first)."""
+    keys = sorted({k for k in map(name_key, names) if k})
+    if not keys:
+        return {}
+    return {customer.key: customer for customer in session.exec(  # type: ignore[call-overload]
+        _BY_KEYS, params={"team_id": team_id, "keys": keys}).all()}
+
+
+_BY_KEYS = select(Customer).where(Customer.team_id == bindparam("team_id"),
+                                  col(Customer.key).in_(bindparam("keys", expanding=True)))
 
 
 def names_in(session: Session, *, team_id: int, text: str) -> list[str]:

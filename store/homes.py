@@ -147,7 +147,7 @@ def _mark_on_commit(session: Session) -> None:
     session.flush()  # rows added since the last flush are collected too
     marks = session.info.pop(_KEY, None)
     if marks:
-        session.execute(*_one_rep(marks) or (mark_statement(marks),))
+        session.execute(*_reps(marks) or (mark_statement(marks),))
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -198,33 +198,41 @@ def mark_statement(marks: Marks) -> object:
     return update(HV).where(HV.c.stale == false(), or_(*whose)).values(stale=True)
 
 
-def _one_rep(marks: Marks) -> tuple[object, dict] | None:
-    """A /log's marks (its rep, and the managers of its team), as mark_statement would mark
-    them, by a statement built once: building it was most of a /log follow-up's commit."""
+def _reps(marks: Marks) -> tuple[object, dict] | None:
+    """The marks of /logs (their reps, and the managers of their team: one workspace, one
+    team), as mark_statement would mark them, by a statement built once: building it was
+    most of a /log follow-up's commit, one log's or a batch's (bot/followups.py)."""
     if len(marks.users) != 1 or len(marks.managers_of) > 1 or any((
             marks.members_of, marks.admins_of, marks.admins_of_teams, marks.members,
             marks.reviews)):
         return None
     [(workspace_id, users)] = marks.users.items()
-    if len(users) != 1:
+    if not users or len(users) > MANY:
         return None
-    params = {"rep_workspace": workspace_id, "rep_user": next(iter(users))}
+    if len(users) == 1:
+        params: dict = {"rep_workspace": workspace_id, "rep_user": next(iter(users))}
+        statements = (_REP, _REP_AND_MANAGERS)
+    else:
+        params = {"rep_workspace": workspace_id, "rep_users": sorted(users)}
+        statements = (_REPS, _REPS_AND_MANAGERS)
     if not marks.managers_of:
-        return _REP, params
-    return _REP_AND_MANAGERS, {**params, "rep_team": next(iter(marks.managers_of))}
+        return statements[0], params
+    return statements[1], {**params, "rep_team": next(iter(marks.managers_of))}
 
 
-def _rep_statements() -> tuple[object, object]:
-    # (Not named as HomeView's columns: an UPDATE reserves those names for its SET values.)
-    rep = and_(HV.c.workspace_id == bindparam("rep_workspace"),
-               HV.c.user_id == bindparam("rep_user"))
+def _rep_statements(rep: object) -> tuple[object, object]:
     managers = exists(core_select(1).select_from(M.join(TM, TM.c.member_id == M.c.id)).where(
         _person(), TM.c.team_id == bindparam("rep_team"), TM.c.is_manager == true()))
     return (update(HV).where(HV.c.stale == false(), rep).values(stale=True),
             update(HV).where(HV.c.stale == false(), or_(rep, managers)).values(stale=True))
 
 
-_REP, _REP_AND_MANAGERS = _rep_statements()
+# (Not named as HomeView's columns: an UPDATE reserves those names for its SET values.)
+_REP, _REP_AND_MANAGERS = _rep_statements(and_(HV.c.workspace_id == bindparam("rep_workspace"),
+                                               HV.c.user_id == bindparam("rep_user")))
+_REPS, _REPS_AND_MANAGERS = _rep_statements(and_(
+    HV.c.workspace_id == bindparam("rep_workspace"),
+    HV.c.user_id.in_(bindparam("rep_users", expanding=True))))
 
 
 # ----------------------------------------------------------------- the rows

@@ -37,7 +37,14 @@ def fold(text: str) -> str:
     """Width-fold each character alone (NFKC where it gives exactly one character):
     `，`->`,`, `８`->`8`, `￥`->`¥`. Own code rather than NFKC on the whole line, which can
     change its length (`㎡` -> `m2`) and so every offset after it."""
-    return "".join(n if len(n := unicodedata.normalize("NFKC", c)) == 1 else c for c in text)
+    if text.isascii():
+        return text  # NFKC leaves every ASCII character as it is
+    return "".join(map(_fold_char, text))
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(c: str) -> str:
+    return n if len(n := unicodedata.normalize("NFKC", c)) == 1 else c
 
 
 @dataclass(frozen=True)
@@ -52,21 +59,25 @@ def pieces(folded: str, skip: Sequence[Span] = ()) -> list[Piece]:
     """Each CJK character alone (Chinese has no spaces), each run of other non-space
     characters (edge punctuation split off), quoted text and `skip` spans as barriers."""
     barriers = [m.span() for m in _QUOTE_RE.finditer(folded)] + list(skip)
+    starts = {b[0] for b in barriers}
+    # Whether each character is CJK, asked once (a line with none: no regex per character).
+    cjk = [bool(CJK.match(c)) for c in folded] if CJK.search(folded) else [False] * len(
+        folded)
     out: list[Piece] = []
     i, n = 0, len(folded)
     while i < n:
-        if bar := next((b for b in barriers if b[0] <= i < b[1]), None):
+        if barriers and (bar := next((b for b in barriers if b[0] <= i < b[1]), None)):
             out.append(Piece(bar[0], bar[1], "quote", folded[bar[0]:bar[1]]))
             i = bar[1]
         elif folded[i].isspace():
             i += 1
-        elif CJK.match(folded[i]) or folded[i] in _EDGE_PUNCT:
-            out.append(Piece(i, i + 1, "cjk" if CJK.match(folded[i]) else "punct", folded[i]))
+        elif cjk[i] or folded[i] in _EDGE_PUNCT:
+            out.append(Piece(i, i + 1, "cjk" if cjk[i] else "punct", folded[i]))
             i += 1
         else:
             j = i
-            while (j < n and not folded[j].isspace() and not CJK.match(folded[j])
-                   and not any(b[0] == j for b in barriers)):
+            while (j < n and not folded[j].isspace() and not cjk[j]
+                   and j not in starts):
                 j += 1
             k = j  # trailing punctuation is a piece of its own: "Monday," -> "Monday" ","
             while k > i + 1 and folded[k - 1] in _EDGE_PUNCT:

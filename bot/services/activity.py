@@ -92,6 +92,9 @@ def follow_ups(deps: Deps, logs: list[tuple[Who, int]]) -> list[Logged | None]:
                     for user_id, team in rosters.log_teams(session, workspace_id=workspace_id,
                                                            user_ids=users).items()}
         claimed_rows = activity.claim_settle_many(session, activity_ids=[i for _, i in logs])
+        known = _customers_named(session, [
+            (teams_of[who.workspace_id, who.user_id], claimed_rows.get(activity_id))
+            for who, activity_id in logs])
         settled: list[tuple[Who, Activity, customers.Link | None,
                             rosters.LogTeam | None] | None] = []
         for who, activity_id in logs:
@@ -103,10 +106,13 @@ def follow_ups(deps: Deps, logs: list[tuple[Who, int]]) -> list[Logged | None]:
             if row is None or row.deleted_at is not None:
                 settled.append(None)
                 continue
-            found = _settle(session, deps, row, team, who.profile.tz) if claimed else None
+            found = _settle(session, deps, row, team, who.profile.tz,
+                            known=known) if claimed else None
             settled.append((who, row, found, team))
         session.commit()  # the write ends here; the reads go on in the same session
         seen: dict[tuple, Any] = {}
+        _away_of_many(session, [(who, row, team) for who, row, _, team in
+                                filter(None, settled)], seen)
         shown: list[Logged | None] = []
         for one in settled:
             if one is None:
@@ -148,14 +154,63 @@ def queued_key(deps: Deps, activity_id: int) -> tuple[int, int]:
 
 
 def _settle(session: Session, deps: Deps, row: Activity, team: Team | rosters.LogTeam | None,
-            tz: ZoneInfo) -> customers.Link | None:
-    """The row's team as it is now (the ack used a cached one), and its customer linked."""
+            tz: ZoneInfo, known: dict[tuple[int, str], Customer] | None = None
+            ) -> customers.Link | None:
+    """The row's team as it is now (the ack used a cached one), and its customer linked.
+    `known`: customers already read by (team id, name key) (`_customers_named`); a name not
+    there is matched as link_activity matches it (it may be new, close to others, or made by
+    an earlier log of the same batch), without flushing first."""
     if row.team_id != (team.id if team else None):
         row.team_id = team.id if team else None
     if row.deleted_at is not None or team is None or not row.customer:
         return None  # undone before its follow-up: the undo took back nothing to take back
-    return customers.link_activity(session, row, team_id=team.id,
+    customer, new = None, False
+    if known is not None:
+        customer = known.get((team.id, customers.name_key(row.customer)))
+        if customer is None:
+            # Not flushed first: what is pending (links, touches, stage moves; a customer
+            # made here is flushed when made) is nothing a match by name reads.
+            with session.no_autoflush:
+                found = customers.match(session, team_id=team.id, name=row.customer)
+            if found.ambiguous:
+                return customers.Link(candidates=found.candidates)
+            customer, new = found.exact, found.exact is None
+    return customers.link_activity(session, row, team_id=team.id, customer=customer, new=new,
                                    touched_at=_touched_at(deps.clock.now(), tz, row))
+
+
+def _customers_named(session: Session, rows: list[tuple[rosters.LogTeam | None,
+                                                         Activity | None]]
+                     ) -> dict[tuple[int, str], Customer]:
+    """The customers the claimed rows name exactly (customers.match's exact answer), by (team
+    id, name key): one read per team for a batch of follow-ups, before any is linked. (Each
+    `match` in turn flushed the links before it and read once per log.)"""
+    names: dict[int, list[str]] = {}
+    for team, row in rows:
+        if team is not None and row is not None and row.customer and row.deleted_at is None:
+            names.setdefault(team.id, []).append(row.customer)
+    return {(team_id, key): customer for team_id, named in names.items()
+            for key, customer in customers.exact_many(session, team_id=team_id,
+                                                      names=named).items()}
+
+
+def _away_of_many(session: Session, rows: list[tuple[Who, Activity,
+                                                     rosters.LogTeam | None]],
+                  seen: dict[tuple, Any]) -> None:
+    """The away days `logged` reads for each row (its rep's, in its week), for all of them in
+    one read per workspace and week, put in `seen` where `logged` looks first."""
+    wanted: dict[tuple[str, date, date], set[str]] = {}
+    for who, row, team in rows:
+        if team is not None:
+            wanted.setdefault((team.workspace_id, *week_bounds(row.occurred_on)),
+                              set()).add(who.user_id)
+    for (workspace_id, week_start, week_end), users in wanted.items():
+        if len(users) == 1:
+            continue  # `logged` reads one person's itself, by the same statement
+        found = away.spans(session, workspace_id=workspace_id, user_ids=sorted(users),
+                           start=week_start, end_day=week_end)
+        for user_id in users:
+            seen[("away", workspace_id, user_id, week_start)] = found.get(user_id, ())
 
 
 def save(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> Logged:

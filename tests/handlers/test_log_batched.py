@@ -18,7 +18,7 @@ from bot.services import activity as logs
 from bot.slack.users import Profile, zone
 from handlers.log import confirm
 from store import rosters, teams
-from store.models import HomeView
+from store.models import Activity, Customer, HomeView, StageChange
 from tests.conftest import WORKSPACE, Bot
 from tests.handlers.test_log_followups import customer_names, logs_of
 
@@ -192,3 +192,71 @@ def test_a_batch_that_fails_is_settled_and_confirmed_one_log_at_a_time(bot: Bot)
     assert len(bot.fake.find("response_url")) == 2  # each once
     assert [row.settle_pending for row in logs_of(bot)] == [False, False]
     assert customer_names(bot) == ["Initech", "华为"]
+
+
+def _settled_state(bot: Bot, team_id: int) -> tuple[list, list, list]:
+    """Per log of `team_id` in order: its customer's name and whether it was new business;
+    the team's customers with their stages; their stage moves."""
+    with bot.deps.sessions() as session:
+        names = {c.id: c.name for c in session.exec(select(Customer).where(
+            Customer.team_id == team_id))}
+        rows = [(names.get(row.customer_id), row.new_customer, row.settle_pending)
+                for row in session.exec(select(Activity).where(Activity.team_id == team_id)
+                                        .order_by(Activity.id))]
+        leads = sorted((c.name, c.stage) for c in session.exec(select(Customer).where(
+            Customer.team_id == team_id)))
+        moves = sorted((names[m.customer_id], m.from_stage or "", m.to_stage)
+                       for m in session.exec(select(StageChange))
+                       if m.customer_id in names)
+    return rows, leads, moves
+
+
+def test_a_batch_links_its_logs_as_one_log_at_a_time_does(bot_on_each_database: Bot) -> None:
+    """A batch reads its customers by name at once, before linking any (and matches a name
+    it did not find without flushing first): the links, the new-business flags and the
+    stage moves are those the repair job's one-at-a-time settling makes of the same logs."""
+    bot = bot_on_each_database
+    deps = bot.deps
+    with deps.sessions() as session:
+        west = teams.create_team(session, workspace_id=WORKSPACE, name="West",
+                                 channel_id="C0WEST", managers=["U0MEI"],
+                                 members=["U0KAI", "U0LIN"], tz="Asia/Shanghai",
+                                 currency="CNY", now=deps.clock.now())
+        east_id = teams.team_for_user(session, workspace_id=WORKSPACE, user_id="U0ALICE").id
+    # (the team's first or second rep, text): a lead known before the batch, one made in it
+    # and found again, a close name (ambiguous), deals on one lead, a name in another case.
+    lines = [(0, "visit Globex")]
+    batch = [(0, "demo Globex"), (0, "visit Acme Corp"), (1, "deal Acme 120k"),
+             (0, "deal Acme Corp 50k"), (1, "deal Acme Corp 30k"), (1, "call Initech"),
+             (0, "call initech"), (1, "visit Globex")]
+    tz = zone("Asia/Shanghai")
+
+    def record(user: str, text: str, n: str) -> int:
+        entry = parse_log(text, now=deps.clock.now(), tz=tz, currency="CNY",
+                          customers=[], rep_lang="en").entry
+        return logs.record(deps, Who(WORKSPACE, user, Profile(tz=tz, locale="en-US")), entry,
+                           text, n)
+
+    def who(user: str) -> Who:
+        return Who(WORKSPACE, user, Profile(tz=tz, locale="en-US"))
+
+    for team_reps, settle in ((("U0ALICE", "U0BO"), "batch"), (("U0KAI", "U0LIN"), "alone")):
+        for n, (rep, text) in enumerate(lines):  # settled before: known to the batch's read
+            logs.follow_ups(deps, [(who(team_reps[rep]), record(team_reps[rep], text,
+                                                                 f"{settle}-before-{n}"))])
+        queued = [(who(team_reps[rep]), record(team_reps[rep], text, f"{settle}-{n}"))
+                  for n, (rep, text) in enumerate(batch)]
+        if settle == "batch":
+            shown = logs.follow_ups(deps, queued)
+            ambiguous = shown[2].link
+            assert ambiguous.customer is None
+            assert [c.name for c in ambiguous.candidates] == ["Acme Corp"]
+            assert shown[1].link.created and not shown[3].link.created
+            assert shown[0].link.moved_to == "demo"
+        else:
+            assert all(logs.repair(deps, activity_id) for _, activity_id in queued)
+    batched, alone = _settled_state(bot, east_id), _settled_state(bot, west.id)
+    assert batched == alone
+    rows = batched[0]
+    assert rows[1][0] == "Globex" and rows[3][0] is None  # demo Globex; the ambiguous deal
+    assert [new for _, new, _ in rows[4:6]] == [True, False]  # the lead's first deal only
