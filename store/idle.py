@@ -277,8 +277,7 @@ def _as_date(value: date | str) -> date:
 # local day on; of those before, the latest day's (a log touches by the end of its day, so an
 # earlier day's touch before that day began, which one at least of the latest day's does but
 # for logs recorded before their day: then `_exactly` reads the lead's older ones); its stage
-# changes after `after`, and its last two at or before it (SQL orders their text: two in one
-# second are read again, `_exactly`). Tested against every touch: tests/store/test_idle_touches.py.
+# changes after `after`, and its last two at or before it (two in one second: read again).
 
 
 class _as_text(FunctionElement):  # noqa: N801 - reads as the SQL it stands for
@@ -327,8 +326,8 @@ def _statement(teams: int, chosen: bool) -> Select:
     """`lead_touches_many`'s read of `teams` windows (parameters `team_id_0`, `since_0`...:
     built and compiled once), of the leads in `only` if `chosen`. A row per lead: id, team,
     owner, created, closed, its logs from `first_day` on and of its last day before ("day
-    recorded", comma-separated), its stage changes after `upto` and its last at or before it
-    ("at stage"), and the one before that."""
+    recorded", comma-separated), its stage changes after `upto` and its last two at or before
+    it ("at stage")."""
     selects = [select(*(bindparam(f"{name}_{i}", type_=kind).label(name)
                         for name, kind in _WINDOW)) for i in range(teams)]
     P = (selects[0] if teams == 1 else union_all(*selects)).cte("windows")
@@ -347,11 +346,12 @@ def _statement(teams: int, chosen: bool) -> Select:
                 .correlate(C, P).scalar_subquery())
     changes = (select(SC.c.id).where(SC.c.customer_id == C.c.id, _live_change(SC))
                .correlate(C, P))
-    latest = (select(SC.c.at, SC.c.to_stage)
-              .where(SC.c.customer_id == C.c.id, SC.c.at <= P.c.upto, _live_change(SC))
-              .order_by(SC.c.at.desc(), SC.c.to_stage.desc()).correlate(C, P))
     log = _joined(_as_text(A.c.occurred_on), _as_text(A.c.recorded_at))
     move = _joined(_as_text(SC.c.at), SC.c.to_stage)
+    last_two = (select(move.label("move"))
+                .where(SC.c.customer_id == C.c.id, SC.c.at <= P.c.upto, _live_change(SC))
+                .order_by(SC.c.at.desc(), SC.c.to_stage.desc()).limit(2)
+                .correlate(C, P).subquery("last_two"))
     return (
         select(C.c.id, C.c.team_id, C.c.owner_user_id, _text(C.c.created_at),
                type_coerce(_closed_at(), String).label("closed_at"),
@@ -363,10 +363,8 @@ def _statement(teams: int, chosen: bool) -> Select:
                     log).label("quiet"),
                _all(changes.where(SC.c.at > P.c.upto, SC.c.at <= P.c.until),
                     move).label("moves"),
-               latest.with_only_columns(move).limit(1)
-               .scalar_subquery().label("moved"),
-               latest.with_only_columns(_as_text(SC.c.at)).limit(1).offset(1)
-               .scalar_subquery().label("moved_before"))
+               select(func.aggregate_strings(last_two.c.move, ",")).scalar_subquery()
+               .label("moved"))
         .join_from(C, P, C.c.team_id == P.c.team_id)
         .where(C.c.owner_user_id.is_not(None), C.c.created_at <= P.c.until,
                *([C.c.id.in_(bindparam("only", expanding=True))] if chosen else []),
@@ -422,8 +420,7 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple[datetime,
         leads = []
         unsure: list[int] = []  # their latest day's logs may not be their latest touch
         tied: list[int] = []  # their last two stage changes share a second
-        for lead, _, owner, created, closed, later, quiet, moves, moved, moved_before in (
-                team_rows):
+        for lead, _, owner, created, closed, later, quiet, moves, moved in team_rows:
             closed_at = _moment(closed) if closed else None
             if closed_at is not None and closed_at < since:
                 continue
@@ -448,10 +445,13 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple[datetime,
             if before:
                 touches.insert(0, max(before))
             stages = []
-            if moved:
-                at, stage = moved.rsplit(" ", 1)
+            if moved:  # the last two at or before `upto`, in no order
+                last, _, other = moved.partition(",")
+                if other > last:
+                    last, other = other, last
+                at, stage = last.rsplit(" ", 1)
                 stages.append((_moment(at), stage))
-                if moved_before and moved_before[:19] >= moved[:19]:
+                if other[:19] == last[:19]:
                     tied.append(lead)
             if moves:
                 stages.extend(sorted((_moment(at), stage) for at, stage in (
