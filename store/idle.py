@@ -325,7 +325,7 @@ _WINDOW = (("team_id", Integer), ("since", DateTime(timezone=True)),
 def _statement(teams: int, chosen: bool) -> Select:
     """`lead_touches_many`'s read of `teams` windows (parameters `team_id_0`, `since_0`...:
     built and compiled once), of the leads in `only` if `chosen`. A row per lead: id, team,
-    owner, created, closed, its logs from `first_day` on and of its last day before ("day
+    owner, created, closed, its logs of its last day before `first_day` and from it on ("day
     recorded", comma-separated), its stage changes after `upto` and its last two at or before
     it ("at stage")."""
     selects = [select(*(bindparam(f"{name}_{i}", type_=kind).label(name)
@@ -338,7 +338,7 @@ def _statement(teams: int, chosen: bool) -> Select:
              .correlate(C, P).exists())
     logs = (select(A.c.id).where(A.c.customer_id == C.c.id, _live(A))
             .correlate(C, P))
-    older = A.alias("older")
+    older = A.alias("older")  # its last day of logs before `first_day`
     last_day = (select(older.c.occurred_on)
                 .where(older.c.customer_id == C.c.id, _live(older),
                        older.c.occurred_on < P.c.first_day)
@@ -355,12 +355,10 @@ def _statement(teams: int, chosen: bool) -> Select:
     return (
         select(C.c.id, C.c.team_id, C.c.owner_user_id, _text(C.c.created_at),
                type_coerce(_closed_at(), String).label("closed_at"),
-               _all(logs.where(A.c.occurred_on >= P.c.first_day,
+               _all(logs.where(A.c.occurred_on >= func.coalesce(last_day, P.c.first_day),
                                A.c.occurred_on <= P.c.last_day,
                                (A.c.recorded_at <= P.c.until) | (A.c.occurred_on < P.c.last_day)),
-                    log).label("later"),
-               _all(logs.where(A.c.occurred_on == last_day),
-                    log).label("quiet"),
+                    log).label("logs"),
                _all(changes.where(SC.c.at > P.c.upto, SC.c.at <= P.c.until),
                     move).label("moves"),
                select(func.aggregate_strings(last_two.c.move, ",")).scalar_subquery()
@@ -385,6 +383,7 @@ def lead_touches_many(session: Session, *,
     zones = {team_id: ZoneInfo(tz) for team_id, tz in session.exec(
         select(T.c.id, T.c.tz).where(T.c.id.in_(sorted(windows)))).all()}
     bounds: dict[int, tuple[datetime, datetime, datetime]] = {}
+    first_days: dict[int, date] = {}
     params: dict[str, object] = {} if only is None else {"only": sorted(only)}
     for i, team_id in enumerate(sorted(windows)):
         if team_id not in zones:
@@ -395,17 +394,16 @@ def lead_touches_many(session: Session, *,
         last_day = until.astimezone(tz).date()
         # Logs dated before `first_day` touch before `after` and by `until` (at the end of
         # their day at the latest); stage changes up to `upto` are before both.
-        first_day = min(after.astimezone(tz).date(), last_day)
+        first_day = first_days[team_id] = min(after.astimezone(tz).date(), last_day)
         row = (team_id, since, until, min(after, until), first_day, last_day)
         params.update({f"{name}_{i}": value
                        for (name, _), value in zip(_WINDOW, row, strict=True)})
     rows = session.exec(_statement(len(windows), only is not None), params=params).all()
-    return _assemble(session, rows, bounds, zones)
+    return _assemble(session, rows, bounds, zones, first_days)
 
 
-def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple[datetime, datetime,
-                                                                         datetime]],
-              zones: Mapping[int, ZoneInfo]) -> dict[int, list[LeadTouches]]:
+def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple], zones: Mapping[
+        int, ZoneInfo], first_days: Mapping[int, date]) -> dict[int, list[LeadTouches]]:
     """The leads of the statement's rows (see `_statement`), by team."""
     found: dict[int, list[LeadTouches]] = {team_id: [] for team_id in bounds}
     by_team: dict[int, list] = {team_id: [] for team_id in bounds}
@@ -420,28 +418,32 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple[datetime,
         leads = []
         unsure: list[int] = []  # their latest day's logs may not be their latest touch
         tied: list[int] = []  # their last two stage changes share a second
-        for lead, _, owner, created, closed, later, quiet, moves, moved in team_rows:
+        first = first_days[team_id].isoformat()
+        for lead, _, owner, created, closed, logs, moves, moved in team_rows:
             closed_at = _moment(closed) if closed else None
             if closed_at is not None and closed_at < since:
                 continue
             before: list[datetime] = []  # touches at or before `upto`
             touches: list[datetime] = []  # and after, up to `until`
-            if quiet:
-                before = [touch(text[:10], text[11:]) for text in quiet.split(",")]
-                day = quiet[:10]
-                begins = midnights.get(day)
-                if begins is None:
-                    begins = midnights[day] = _local_midnight(_as_date(day), tz)
-                if max(before) < begins:  # logged before its day began: rare
-                    unsure.append(lead)
-            if later:
-                for text in later.split(","):
+            if logs:
+                latest, day = None, ""  # the touch of the last day before `first`
+                for text in logs.split(","):
                     at = touch(text[:10], text[11:])
-                    if at <= upto:
+                    if text[:10] < first:
+                        day = text[:10]
+                        latest = at if latest is None or at > latest else latest
+                    elif at <= upto:
                         before.append(at)
                     elif at <= until:
                         touches.append(at)
                 touches.sort()
+                if latest is not None:
+                    before.append(latest)
+                    begins = midnights.get(day)
+                    if begins is None:
+                        begins = midnights[day] = _local_midnight(_as_date(day), tz)
+                    if latest < begins:  # logged before its day began: rare
+                        unsure.append(lead)
             if before:
                 touches.insert(0, max(before))
             stages = []
@@ -458,7 +460,7 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple[datetime,
                     text.rsplit(" ", 1) for text in moves.split(","))))
             leads.append([lead, owner, created, closed_at, touches, stages])
         if unsure or tied:
-            _exactly(session, leads, unsure, tied, tz, upto, until)
+            _exactly(session, leads, unsure, tied, tz, upto, until, first_days[team_id])
         found[team_id] = [
             LeadTouches(customer_id=lead, owner=owner, created_at=_moment(created),
                         touches=tuple(touches), closed_at=closed_at, stages=tuple(stages))
@@ -467,17 +469,14 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple[datetime,
 
 
 def _exactly(session: Session, leads: list[list], unsure: list[int], tied: list[int],
-             tz: ZoneInfo, upto: datetime, until: datetime) -> None:
-    """The latest touch at or before `upto` of the `unsure` leads, from all their older logs,
-    and the last stage changes at or before it of the `tied` ones (a second with several:
-    SQL's order of text may not be their order), in place."""
+             tz: ZoneInfo, upto: datetime, until: datetime, first_day: date) -> None:
+    """In place: the latest touch at or before `upto` of the `unsure` leads, from all their
+    older logs, and the last stage change of the `tied` ones (SQL ordered text)."""
     touch = _DayEnds(tz).touch
     latest: dict[int, datetime] = {}
     if unsure:
-        last_day = until.astimezone(tz).date()
-        first_day = min(upto.astimezone(tz).date(), last_day)
-        for lead, day, recorded in session.exec(
-                _touches(unsure, last_day, until, A.c.occurred_on < first_day)).all():
+        for lead, day, recorded in session.exec(_touches(
+                unsure, until.astimezone(tz).date(), until, A.c.occurred_on < first_day)).all():
             at = touch(day, recorded)
             if lead not in latest or at > latest[lead]:
                 latest[lead] = at
