@@ -11,8 +11,8 @@ shortcut, in a zone with daylight saving time (America/New_York: the clocks went
 - several logs on the latest day before the period, back-dated and not;
 - two stage changes within one second at or before `after` (SQL's order of their text is not
   theirs), and stage changes exactly at `after`; a touch exactly at `after`;
-- a lead reopened (won, then back to lead), one closed before the period, one with no stage
-  change at all;
+- a lead reopened (won, then back to lead), one closed before the period, one closed before
+  it whose lost reason was edited in it, one with no stage change at all;
 - the rep away for some days (their working days, `person_working`).
 """
 
@@ -124,6 +124,12 @@ def _build(session: Session, tz: str) -> World:
     w.lead(w.local(date(2026, 9, 1), 10), stage="lost",
            changes=((w.local(date(2026, 9, 1), 10), "lead"), (w.local(date(2026, 10, 3), 9),
                                                              "lost")))
+    # Lost before the period, its reason edited in it (lost -> lost: still closed then): SQL's
+    # first test keeps it (a change since), the closing moment leaves it out.
+    w.lead(w.local(date(2026, 9, 1), 10), stage="lost",
+           changes=((w.local(date(2026, 9, 1), 10), "lead"), (w.local(date(2026, 10, 3), 9),
+                                                             "lost"),
+                    (w.local(nov2, 9), "lost")))
     # No stage change at all: watched for its whole life; and one created in the period.
     w.lead(w.local(date(2026, 10, 10), 10), changes=(),
            logs=((date(2026, 10, 27), w.local(date(2026, 10, 27), 10)),))
