@@ -10,6 +10,7 @@ so the stepping below is our own.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -232,31 +233,60 @@ _ONE_DAY = timedelta(days=1)
 
 
 class WorkingClock:
-    """`after_working_hours` for one zone and calendar, remembering each day it looked at:
-    a report asks it about the same few days for each of a rep's leads (tens of thousands of
-    times for a month's reports), and the day's test and bounds were most of the cost."""
+    """`after_working_hours` for one zone and calendar, remembering what it found: a report
+    asks it about the same few weeks for each of a rep's leads (tens of thousands of times for a
+    month's reports). For each day a count starts on, it keeps the working days that follow,
+    with the working time up to the end of each, until they hold the count: the day it ends on
+    is then a binary search, not a walk through the days."""
 
     def __init__(self, tz: ZoneInfo, working: Working) -> None:
         self.tz, self.working = tz, working
         # A local day -> its first moment and end in UTC, or None if it is not working.
         self.days: dict[date, tuple[datetime, datetime] | None] = {}
+        # (a local day, hours) -> its bounds, and of the working days after it (SEARCH_DAYS *
+        # 7 from it at most) until they hold `hours`: the working time to the end of each, and
+        # each one's first moment.
+        self.ahead: dict[tuple[date, float], tuple[tuple[datetime, datetime] | None,
+                                                   list[timedelta], list[datetime]]] = {}
+
+    def _bounds(self, day: date) -> tuple[datetime, datetime] | None:
+        days = self.days
+        if day in days:
+            return days[day]
+        bounds = days[day] = _day_in_utc(day, self.tz) if self.working(day) else None
+        return bounds
+
+    def _ahead(self, day: date, hours: float) -> tuple:
+        found = self.ahead.get((day, hours))
+        if found is None:
+            full = timedelta(hours=hours)
+            held, total, firsts = [], timedelta(0), []
+            following = day
+            for _ in range(SEARCH_DAYS * 7 - 1):
+                if total >= full:
+                    break
+                following += _ONE_DAY
+                bounds = self._bounds(following)
+                if bounds is not None:
+                    total += bounds[1] - bounds[0]
+                    held.append(total)
+                    firsts.append(bounds[0])
+            found = self.ahead[(day, hours)] = (self._bounds(day), held, firsts)
+        return found
 
     def after(self, start: datetime, hours: float) -> datetime | None:
         left = timedelta(hours=hours)
         start = start.astimezone(UTC)  # real hours (see working_hours_between); UTC answer
-        day = start.astimezone(self.tz).date()
-        days = self.days
-        for _ in range(SEARCH_DAYS * 7):
-            if day in days:
-                bounds = days[day]
-            else:
-                bounds = days[day] = _day_in_utc(day, self.tz) if self.working(day) else None
-            if bounds is not None:
-                midnight, ends = bounds
-                begins = start if start >= midnight else midnight
-                if ends > begins:
-                    if ends - begins >= left:
-                        return begins + left
-                    left -= ends - begins
-            day += _ONE_DAY
-        return None
+        bounds, held, firsts = self._ahead(start.astimezone(self.tz).date(), hours)
+        if bounds is not None:  # `start`'s own day, from `start` on
+            midnight, ends = bounds
+            begins = start if start >= midnight else midnight
+            if ends > begins:
+                if ends - begins >= left:
+                    return begins + left
+                left -= ends - begins
+        # The first working day after it whose end holds what is left.
+        k = bisect_left(held, left)
+        if k == len(held):
+            return None
+        return firsts[k] + (left - (held[k - 1] if k else timedelta(0)))

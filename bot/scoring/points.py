@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from threading import Lock
 
 from bot.calendar.workdays import (
     Working,
@@ -91,41 +93,67 @@ def lapses(lead: LeadTouches, *, now: datetime, hours: int = 48, tz: tzinfo = UT
     """
     end = now if lead.closed_at is None else min(now, lead.closed_at)
     events = sorted([(at, "") for at in lead.touches] + list(lead.stages))
+    events.append((end, None))  # the last gap: up to the end (or `now`)
     watched = not lead.stages
     since = lead.created_at
     found: list[datetime] = []
 
     limit = timedelta(hours=hours)
     clock = clock or WorkingClock(tz, working or _every_day)  # type: ignore[arg-type]
-    ahead: dict[tuple[int, int], timedelta] = {}  # ahead_at_most's bound by the years
-
-    def check(until: datetime) -> None:
-        if not watched or (after is not None and until <= after):
-            return  # any lapse in this gap would be before `after`
-        # A gap too short in real time to hold `hours` of working time needs no calendar
-        # (bot/scoring/gaps.py): most gaps between touches are, and the calendar is the cost.
-        gap = until - since
-        if gap <= limit:
-            years = (since.year, until.year)  # all ahead_at_most looks at (its span_bounds)
-            most = ahead.get(years)
-            if most is None:
-                most = ahead[years] = ahead_at_most(tz, since, until)
-            if gap <= limit - most:
-                return
-        mark = clock.after(since, hours)
-        if mark is not None and mark < until:
-            found.append(mark)
-
     for at, stage in events:
-        if at > end:
-            break
-        if at >= since:  # an imported touch dated before creation moves nothing
-            check(at)
+        if stage is None:
+            at = end
+        elif at > end:
+            at, stage = end, None  # nothing counts after the end
+        if at >= since or stage is None:  # an imported touch dated before creation moves nothing
+            if watched and (after is None or at > after):  # else any lapse is before `after`
+                # A gap too short in real time to hold `hours` of working time needs no
+                # calendar (bot/scoring/gaps.py): the calendar is the cost.
+                gap = at - since
+                if gap > limit or gap > limit - _ahead(tz, since, at):
+                    mark = clock.after(since, hours)
+                    if mark is not None and mark < at:
+                        found.append(mark)
+            if stage is None:
+                break
             since = at
         if stage:
             watched = stage in stages
-    check(end)
     return found
+
+
+# The last few calendars' clocks (WorkingClock): a team's reps without away days share its
+# working-day test (bot/calendar/workdays.py `person_working`), and so the days their leads'
+# counts start on; a test is expected to answer the same for as long as it is passed.
+_CLOCKS: OrderedDict[tuple[tzinfo, Working], WorkingClock] = OrderedDict()
+
+
+_CLOCKS_LOCK = Lock()
+
+
+def _clock(tz: tzinfo, working: Working) -> WorkingClock:
+    key = (tz, working)
+    with _CLOCKS_LOCK:
+        clock = _CLOCKS.get(key)
+        if clock is None:
+            clock = _CLOCKS[key] = WorkingClock(tz, working)  # type: ignore[arg-type]
+            while len(_CLOCKS) > 16:
+                _CLOCKS.popitem(last=False)
+        else:
+            _CLOCKS.move_to_end(key)
+    return clock
+
+
+_AHEAD: dict[tuple[tzinfo, int, int], timedelta] = {}
+
+
+def _ahead(tz: tzinfo, since: datetime, until: datetime) -> timedelta:
+    """`ahead_at_most(tz, since, until)`, by the years it looks at (its span_bounds)."""
+    key = (tz, since.year, until.year)
+    most = _AHEAD.get(key)
+    if most is None:
+        most = _AHEAD[key] = ahead_at_most(tz, since, until)
+    return most
 
 
 @dataclass(frozen=True)
@@ -196,15 +224,20 @@ def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: P
     leads this rep owns, each charged on the local day (in `tz`) its 48th working hour ended.
     """
     p = rules.points
-    start = datetime.combine(period.start, time(0), tzinfo=tz)  # no lapse before is charged
-    clock = WorkingClock(tz, working or _every_day)  # type: ignore[arg-type]
-    charged = tuple(sorted(
-        (Lapse(lead.customer_id, at, at.astimezone(tz).date())
-         for lead in leads if lead.owner == facts.user_id
-         for at in lapses(lead, now=now, hours=p.idle_lead_hours, tz=tz, working=working,
-                          stages=p.idle_lead_stages, after=start, clock=clock)
-         if period.start <= at.astimezone(tz).date() <= period.end),
-        key=lambda lapse: (lapse.at, lapse.customer_id)))
+    # No lapse before the period's first local midnight is charged (in UTC: compared with
+    # UTC moments, a moment of another zone is converted at every comparison).
+    start = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
+    clock = _clock(tz, working or _every_day)
+    found = []
+    for lead in leads:
+        if lead.owner != facts.user_id:
+            continue
+        for at in lapses(lead, now=now, hours=p.idle_lead_hours, tz=tz, working=working,
+                         stages=p.idle_lead_stages, after=start, clock=clock):
+            day = at.astimezone(tz).date()
+            if period.start <= day <= period.end:
+                found.append(Lapse(lead.customer_id, at, day))
+    charged = tuple(sorted(found, key=lambda lapse: (lapse.at, lapse.customer_id)))
     lapses_by_day: dict[date, int] = {}
     for lapse in charged:
         lapses_by_day[lapse.day] = lapses_by_day.get(lapse.day, 0) + 1

@@ -27,7 +27,7 @@ from bot.scoring.rules import Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.targets import TargetResolver
-from store import alerts, annual, history, idle_gaps, idle_touches, ratings, reviews, teams
+from store import alerts, annual, history, idle_gaps, ratings, reviews, teams
 from store import away as away_store
 from store import idle as idle_store
 from store import scoring as facts_store
@@ -120,7 +120,7 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
     # Every team's forecast history in one read, or none while their logs did not change.
     roster = history.members_many(session, team_ids=ids, history_end=_history_end(period))
     # Every team's leads for the idle-lead rule in a few reads (unless prefiltered).
-    touches = {} if prefilter else idle_touches.lead_touches_many(
+    touches = {} if prefilter else idle_store.lead_touches_many(
         session, windows={team.id: _lead_window(team, period, now) for team in teams})
     return {team.id: team_report(session, team=team, period=period, now=now,
                                  rules=rules[team.id], facts=facts[team.id],
