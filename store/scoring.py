@@ -4,8 +4,8 @@ each lead, monthly history for the rolling forecast, the funnel and leaderboard 
 Every function reads one team. Periods are local dates in the team's time zone; datetimes
 going in and out are aware UTC. Soft-deleted logs are ignored everywhere, and so are the
 stage changes such logs caused (their cause is ``log:<id>``). Time zones are applied in
-Python, not in SQL (SQLite has none): local midnights are computed here and either bound as
-parameters or joined as a small VALUES table of days, so the same SQL runs on SQLite and
+Python, not in SQL (SQLite has none): local midnights are computed here and bound as
+parameters, and instants are placed on local days here, so the same SQL runs on SQLite and
 PostgreSQL.
 """
 
@@ -18,13 +18,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Date,
-    DateTime,
     Integer,
     and_,
     case,
     cast,
-    column,
     distinct,
     exists,
     false,
@@ -32,7 +29,6 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
-    values,
 )
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
@@ -89,7 +85,9 @@ def rep_facts_many(session: Session, *, team_ids: Collection[int],
 
 def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
                user_ids: Sequence[str] | None) -> dict[int, dict[str, RepFacts]]:
-    """`rep_facts` of `teams`, all in zone `tz`; every fact is keyed by (team, person)."""
+    """`rep_facts` of `teams`, all in zone `tz`; every fact is keyed by (team, person). Four
+    reads (and the reps): the period's logs, what fell due in it, the customers, the
+    proposals."""
     start_at, end_at = _local_midnight(period.start, tz), _local_midnight(_next(period.end), tz)
     who: list[ColumnElement[bool]] = []
     owned = [C.c.team_id.in_(teams), C.c.owner_user_id.is_not(None)]
@@ -100,121 +98,72 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
             A.c.occurred_on <= period.end, *who]
 
     Key = tuple[int, str]  # (team, person)
-    fields: dict[Key, dict] = defaultdict(dict)
+    fields: dict[Key, dict] = {}
     day_counts: dict[Key, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    new_ids: dict[Key, set] = defaultdict(set)  # new business: customers, typed names
 
-    # Logs per user, local day and kind; the period's totals are sums of these few rows.
-    for team, user, day, kind, n in session.exec(
-        select(A.c.team_id, A.c.user_id, A.c.occurred_on, A.c.kind, func.sum(A.c.count))
-        .where(*acts).group_by(A.c.team_id, A.c.user_id, A.c.occurred_on, A.c.kind)
-    ):
-        day_counts[team, user][day][kind] = int(n)
-        totals[team, user][kind] += int(n)
-
-    # Results and KBI facts of the period's logs, one row per user.
-    deal, payment = A.c.kind == "deal", A.c.kind == "payment"
-    new = A.c.new_customer.is_not(False)  # null counts as new business
-    linked = A.c.customer_id.is_not(None)
-    conversation = and_(A.c.kind.in_(CONVERSATION_KINDS), linked)
-    demo, objection = _DEMO, _OBJECTION
-    had_demo = exists().where(demo.c.customer_id == A.c.customer_id, demo.c.kind == "demo",
-                              _live(demo), demo.c.occurred_on <= A.c.occurred_on)
-    # Handled: an objection log for the customer that day, or logged with "no objections".
-    objected = or_(A.c.no_objections.is_(True), exists().where(
-        objection.c.customer_id == A.c.customer_id, objection.c.kind == "objection",
-        _live(objection), objection.c.occurred_on == A.c.occurred_on))
-    for row in session.exec(
-        select(
-            A.c.team_id, A.c.user_id,
-            _sum_money(and_(deal, new), A.c.amount).label("sales_new"),
-            _sum_money(and_(deal, A.c.new_customer.is_(False)), A.c.amount).label("sales_repeat"),
-            _count_if(deal).label("deals"),
-            _new_customers().label("new_customers"),
-            _sum_money(payment, A.c.amount).label("collected"),
-            _count_if(and_(deal, linked, had_demo)).label("deals_with_demo"),
-            _sum_if(conversation, A.c.count).label("conversations"),
-            _sum_if(and_(conversation, objected), A.c.count).label("objections"),
-        ).where(*acts).group_by(A.c.team_id, A.c.user_id)
-    ):
-        fields[row.team_id, row.user_id].update(
-            sales_new=money(row.sales_new, ZERO), sales_repeat=money(row.sales_repeat, ZERO),
-            deals=int(row.deals), new_customers=int(row.new_customers),
-            collected=money(row.collected, ZERO), deals_with_demo=int(row.deals_with_demo),
-            conversations=int(row.conversations),
-            conversations_with_objections=int(row.objections))
+    # The period's logs in one read: per user, local day and kind (a new-business deal also
+    # per customer, as new_customers counts each once), their counts and the sums the results
+    # and KBI facts are made of; the period's totals are sums of these few rows.
+    for team, user, day, kind, new_id, new_name, n, rows, new, repeat, demo, linked, \
+            objected in session.exec(_period_logs(acts)):
+        key, n = (team, user), int(n)
+        counts = day_counts[key][day]
+        counts[kind] = counts.get(kind, 0) + n
+        totals[key][kind] += n
+        mine = fields.get(key)
+        if mine is None:
+            mine = fields[key] = dict(sales_new=ZERO, sales_repeat=ZERO, deals=0,
+                                      new_customers=0, collected=ZERO, deals_with_demo=0,
+                                      conversations=0, conversations_with_objections=0)
+        if kind == "deal":
+            mine["sales_new"] += money(new, ZERO)
+            mine["sales_repeat"] += money(repeat, ZERO)
+            mine["deals"] += int(rows)
+            mine["deals_with_demo"] += int(demo)
+            if new_id is not None:
+                new_ids[key].add(("id", new_id))
+            if new_name is not None:
+                new_ids[key].add(("name", new_name))
+        elif kind == "payment":
+            mine["collected"] += money(new, ZERO) + money(repeat, ZERO)
+        if kind in CONVERSATION_KINDS:
+            mine["conversations"] += int(linked)
+            mine["conversations_with_objections"] += int(objected)
+    for key, customers in new_ids.items():
+        fields[key]["new_customers"] = len(customers)
+    fields = defaultdict(dict, fields)
 
     # On-time collection (回款及时率): every receivable that fell due in the period, paid or
     # not, and what of it was paid by its due date (`receivables`).
     for key, (due_total, paid) in _receivables(session, teams, period, who).items():
         fields[key].update(due_total=due_total, paid_on_time=paid)
 
-    # Lead conversion (线索转化率) as a cohort: the leads the rep owns created in the period,
-    # and of THOSE, how many had been won (a live move to won) by the period's end, which is the
-    # card's date (a card before the end counts what is there by now); lost: of those not won,
-    # the ones at lost then.
-    won = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won", SC.c.at < end_at,
-                         _live_change(SC))
-    lost = and_(~won, func.coalesce(_stage_before(end_at), "") == "lost")
-    for team, owner, n, n_won, n_lost in session.exec(
-        select(C.c.team_id, C.c.owner_user_id, func.count(), _count_if(won), _count_if(lost))
-        .where(*owned, C.c.created_at >= start_at, C.c.created_at < end_at)
-        .group_by(C.c.team_id, C.c.owner_user_id)
-    ):
-        fields[team, owner].update(leads_created=int(n), leads_won=int(n_won),
-                                   leads_lost=int(n_lost))
+    # The owners' customers in one read (`_customer_counts`): lead conversion and follow-up
+    # after signing.
+    for team, owner, n, n_won, n_lost, *windows in session.exec(
+            _customer_counts(owned, period, tz, start_at, end_at)):
+        if n:
+            fields[team, owner].update(leads_created=int(n), leads_won=int(n_won),
+                                       leads_lost=int(n_lost))
+        signed = sum(int(s) for s in windows[0::2])
+        if signed:
+            fields[team, owner].update(signed_customers=signed,
+                                       signed_followed_up=sum(int(f) for f in windows[1::2]))
 
-    # Discovery rounds before each proposal reached in the period: the local day of the
-    # (latest) move to proposal comes from joining the period's days by their UTC bounds.
-    # Outer joins to the VALUES table keep SQLite from driving the join from it.
-    days = _days(period.start, period.end, tz)
-    proposals = (
-        select(SC.c.customer_id, C.c.team_id, C.c.owner_user_id.label("owner"),
-               func.max(days.c.day).label("day"))
-        .select_from(SC.join(C, C.c.id == SC.c.customer_id)
-                     .outerjoin(days, and_(SC.c.at >= days.c.starts, SC.c.at < days.c.ends)))
-        .where(*owned, SC.c.to_stage == "proposal", SC.c.at >= start_at, SC.c.at < end_at,
-               _moved(SC), _live_change(SC))
-        .group_by(SC.c.customer_id, C.c.team_id, C.c.owner_user_id)
-        .subquery("proposals")
-    )
+    # Discovery rounds before each proposal reached in the period: the discovery logs of
+    # each customer per day to the period's end, counted here up to the local day of its
+    # (latest) move to proposal.
     rounds: dict[Key, list[int]] = defaultdict(list)
-    p = proposals.c
-    for team, owner, _customer, n in session.exec(
-        select(p.team_id, p.owner, p.customer_id, func.coalesce(func.sum(A.c.count), 0))
-        .select_from(proposals.outerjoin(A, and_(
-            A.c.customer_id == proposals.c.customer_id, A.c.kind == "discovery", _live(A),
-            A.c.occurred_on <= proposals.c.day)))
-        .group_by(p.team_id, p.owner, p.customer_id)
-        .order_by(p.team_id, p.owner, p.customer_id)
-    ):
-        rounds[team, owner].append(int(n))
-
-    # Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month: in each
-    # window (see `followup_windows`), the customers won BEFORE it began and not lost by its
-    # end, and which of them got a follow-up log in it. The month of signing expects none: a
-    # deal signed on the 30th cannot owe a follow-up by the 31st (the signing was the contact).
-    # A week is owed by the customers won before its (last day's) month began: a week inside
-    # the month of signing owes nothing, as that month does not (the week's report said
-    # "behind" on a follow-up the month's scorecard rightly did not ask for).
-    followup = _FOLLOWUP
-    for first, last in followup_windows(period):
-        until = _local_midnight(_next(last), tz)
-        won_by = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won",
-                                SC.c.at < _local_midnight(last.replace(day=1), tz),
-                                _live_change(SC))
-        followed = exists().where(followup.c.customer_id == C.c.id,
-                                  followup.c.kind == "followup", _live(followup),
-                                  followup.c.occurred_on >= first,
-                                  followup.c.occurred_on <= last)
-        not_lost = func.coalesce(_stage_before(until), "") != "lost"
-        for team, owner, signed, followed_up in session.exec(
-            select(C.c.team_id, C.c.owner_user_id, func.count(), _count_if(followed))
-            .where(*owned, won_by, not_lost).group_by(C.c.team_id, C.c.owner_user_id)
-        ):
-            mine = fields[team, owner]
-            mine["signed_customers"] = mine.get("signed_customers", 0) + int(signed)
-            mine["signed_followed_up"] = mine.get("signed_followed_up", 0) + int(followed_up)
+    before: dict[tuple[int, str, int], int] = {}
+    for team, owner, customer, at, day, n in session.exec(
+            _proposal_discoveries(owned, period, start_at, end_at)):
+        found = before.setdefault((team, owner, customer), 0)
+        if day is not None and _as_date(day) <= _as_utc(at).astimezone(tz).date():
+            before[team, owner, customer] = found + int(n)
+    for (team, owner, _customer), n in before.items():
+        rounds[team, owner].append(n)
 
     if user_ids is not None:
         people = {(team, user) for team in teams for user in user_ids}
@@ -254,17 +203,27 @@ def receivables(session: Session, *, team_id: int, period: Period,
 def _receivables(session: Session, teams: list[int], period: Period,
                  who: Sequence[ColumnElement[bool]]) -> dict[tuple[int, str],
                                                              tuple[Decimal, Decimal]]:
-    """`receivables` of `teams`, keyed by (team, rep)."""
-    kinds = (A.c.kind == "receivable") | ((A.c.kind == "payment") & A.c.due_on.is_not(None))
+    """`receivables` of `teams`, keyed by (team, rep). What falls due in the period: a log
+    with a due date in it (a receivable, or a payment), or a receivable without one logged in
+    it; so each branch reads an index of the team's logs by day (ix_activity_team_due,
+    ix_activity_team_day). The logs in the order they were made (a payment and the receivable
+    it names count it once, whichever came first), sorted here: ORDER BY id made SQLite read
+    all of the team's logs in id order instead."""
     due_on = func.coalesce(A.c.due_on, A.c.occurred_on)
+    falls_due = or_(
+        and_(A.c.due_on >= period.start, A.c.due_on <= period.end,
+             A.c.kind.in_(("receivable", "payment"))),
+        and_(A.c.due_on.is_(None), A.c.kind == "receivable", A.c.occurred_on >= period.start,
+             A.c.occurred_on <= period.end))
     owed: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     paid: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-    for team, user, customer_id, name, kind, amount, amount_due, due, day in session.exec(
-        select(A.c.team_id, A.c.user_id, A.c.customer_id, A.c.customer, A.c.kind, A.c.amount,
-               A.c.amount_due, due_on.label("due"), A.c.occurred_on)
-        .where(A.c.team_id.in_(teams), _live(A), kinds, A.c.currency.is_(None),
-               A.c.amount.is_not(None), due_on >= period.start, due_on <= period.end, *who)
-        .order_by(A.c.id)
+    for _id, team, user, customer_id, name, kind, amount, amount_due, due, day in sorted(
+        session.exec(
+            select(A.c.id, A.c.team_id, A.c.user_id, A.c.customer_id, A.c.customer, A.c.kind,
+                   A.c.amount, A.c.amount_due, due_on.label("due"), A.c.occurred_on)
+            .where(A.c.team_id.in_(teams), _live(A), falls_due, A.c.currency.is_(None),
+                   A.c.amount.is_not(None), *who)
+        ), key=lambda row: row[0]
     ):
         amount, due = money(amount, ZERO), _as_date(due)
         customer = customer_id if customer_id is not None else (name or "").casefold()
@@ -344,6 +303,109 @@ def leaderboard_values(session: Session, *, team_id: int, period: Period,
 # --- SQL building blocks -----------------------------------------------------------------
 
 
+def _period_logs(acts: list[ColumnElement[bool]]):  # type: ignore[no-untyped-def]
+    """The logs `acts` picks, per team, user, day, kind, new-business customer (id; typed
+    name when not linked; both null but for a new-business deal): (..., counts, logs, amounts
+    of new business, of repeat business (the team's currency only), deals whose customer had
+    a demo by then, counts naming a customer, of those the handled objections). Grouped over
+    a subquery: PostgreSQL takes a CASE in GROUP BY for another unless its parameters match."""
+    deal = A.c.kind == "deal"
+    new = A.c.new_customer.is_not(False)  # null counts as new business
+    linked = A.c.customer_id.is_not(None)
+    team_money = A.c.currency.is_(None)
+    demo, objection = _DEMO, _OBJECTION
+    had_demo = exists().where(demo.c.customer_id == A.c.customer_id, demo.c.kind == "demo",
+                              _live(demo), demo.c.occurred_on <= A.c.occurred_on)
+    # Handled: an objection log for the customer that day, or logged with "no objections".
+    objected = or_(A.c.no_objections.is_(True), exists().where(
+        objection.c.customer_id == A.c.customer_id, objection.c.kind == "objection",
+        _live(objection), objection.c.occurred_on == A.c.occurred_on))
+    conversation = and_(A.c.kind.in_(CONVERSATION_KINDS), linked)
+    logs = select(
+        A.c.team_id, A.c.user_id, A.c.occurred_on.label("day"), A.c.kind, A.c.count,
+        case((and_(deal, new), A.c.customer_id)).label("new_id"),
+        case((and_(deal, new, A.c.customer_id.is_(None)), func.lower(A.c.customer)))
+        .label("new_name"),
+        type_coerce(case((and_(new, team_money), A.c.amount)), MONEY).label("new"),
+        type_coerce(case((and_(A.c.new_customer.is_(False), team_money), A.c.amount)), MONEY)
+        .label("repeat"),
+        case((and_(deal, linked, had_demo), 1), else_=0).label("with_demo"),
+        case((linked, A.c.count), else_=0).label("linked"),
+        case((and_(conversation, objected), A.c.count), else_=0).label("objected"),
+    ).where(*acts).subquery("logs")
+    g = logs.c
+    keys = (g.team_id, g.user_id, g.day, g.kind, g.new_id, g.new_name)
+    return select(*keys, func.sum(g.count), func.count(), func.sum(g.new), func.sum(g.repeat),
+                  func.sum(g.with_demo), func.sum(g.linked), func.sum(g.objected)
+                  ).group_by(*keys)
+
+
+def _customer_counts(owned: list[ColumnElement[bool]], period: Period, tz: ZoneInfo,
+                     start_at: datetime, end_at: datetime):  # type: ignore[no-untyped-def]
+    """Per team and owner of the customers `owned` picks: (..., leads created in the period,
+    of those won by its end, lost then; and per follow-up window signed customers, of those
+    followed up).
+
+    Lead conversion (线索转化率) as a cohort: the leads the rep owns created in the period, and
+    of THOSE, how many had been won (a live move to won) by the period's end, which is the
+    card's date (a card before the end counts what is there by now); lost: of those not won,
+    the ones at lost then.
+
+    Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month: in each
+    window (see `followup_windows`), the customers won BEFORE it began and not lost by its
+    end, and which of them got a follow-up log in it. The month of signing expects none: a
+    deal signed on the 30th cannot owe a follow-up by the 31st (the signing was the contact).
+    A week is owed by the customers won before its (last day's) month began: a week inside
+    the month of signing owes nothing, as that month does not (the week's report said
+    "behind" on a follow-up the month's scorecard rightly did not ask for)."""
+    created = and_(C.c.created_at >= start_at, C.c.created_at < end_at)
+    won = _won_before(end_at)
+    lost = and_(~won, func.coalesce(_stage_before(end_at), "") == "lost")
+    counts = [_count_if(created), _count_if(and_(created, won)), _count_if(and_(created, lost))]
+    followup = _FOLLOWUP
+    for first, last in followup_windows(period):
+        signed = and_(_won_before(_local_midnight(last.replace(day=1), tz)),
+                      func.coalesce(_stage_before(_local_midnight(_next(last), tz)), "")
+                      != "lost")
+        followed = exists().where(followup.c.customer_id == C.c.id,
+                                  followup.c.kind == "followup", _live(followup),
+                                  followup.c.occurred_on >= first,
+                                  followup.c.occurred_on <= last)
+        counts += [_count_if(signed), _count_if(and_(followed, signed))]
+    return (select(C.c.team_id, C.c.owner_user_id, *counts).where(*owned)
+            .group_by(C.c.team_id, C.c.owner_user_id))
+
+
+def _proposal_discoveries(owned: list[ColumnElement[bool]], period: Period,
+                          start_at: datetime, end_at: datetime):  # type: ignore[no-untyped-def]
+    """Each customer `owned` picks that moved to proposal in the period (the instant of its
+    latest move there) with its discovery log counts per day to the period's end:
+    (team, owner, customer, moved at, day, count), the day None without any."""
+    proposals = (
+        select(SC.c.customer_id, C.c.team_id, C.c.owner_user_id.label("owner"),
+               func.max(SC.c.at).label("at"))
+        .select_from(SC.join(C, C.c.id == SC.c.customer_id))
+        .where(*owned, SC.c.to_stage == "proposal", SC.c.at >= start_at, SC.c.at < end_at,
+               _moved(SC), _live_change(SC))
+        .group_by(SC.c.customer_id, C.c.team_id, C.c.owner_user_id)
+        .subquery("proposals")
+    )
+    p = proposals.c
+    return (select(p.team_id, p.owner, p.customer_id, p.at, A.c.occurred_on,
+                   func.sum(A.c.count))
+            .select_from(proposals.outerjoin(A, and_(
+                A.c.customer_id == p.customer_id, A.c.kind == "discovery", _live(A),
+                A.c.occurred_on <= period.end)))
+            .group_by(p.team_id, p.owner, p.customer_id, p.at, A.c.occurred_on)
+            .order_by(p.team_id, p.owner, p.customer_id))
+
+
+def _won_before(moment: datetime) -> ColumnElement[bool]:
+    """The customer had a live move to won before `moment`."""
+    return exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won", SC.c.at < moment,
+                          _live_change(SC))
+
+
 def _live(table) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
     return table.c.deleted_at.is_(None)
 
@@ -389,22 +451,6 @@ def _stage_before(moment: datetime) -> ColumnElement[str]:
             .where(change.c.customer_id == C.c.id, change.c.at < moment, _live_change(change))
             .order_by(change.c.at.desc(), change.c.id.desc())
             .limit(1).correlate(C).scalar_subquery())
-
-
-def _days(first: date, last: date, tz: ZoneInfo):  # type: ignore[no-untyped-def]
-    """A VALUES table of local days with their UTC bounds (`starts`, `ends`: the next local
-    midnight) and last second, so SQL can place instants on local days without time zone
-    support of its own (SQLite has none)."""
-    rows = []
-    day = first
-    starts = _local_midnight(first, tz)
-    while day <= last:
-        ends = _local_midnight(_next(day), tz)
-        rows.append((day, starts, ends, ends - timedelta(seconds=1)))
-        day, starts = _next(day), ends
-    return values(column("day", Date), column("starts", DateTime(timezone=True)),
-                  column("ends", DateTime(timezone=True)),
-                  column("last_second", DateTime(timezone=True)), name="days").data(rows).cte()
 
 
 # --- small helpers -------------------------------------------------------------------------
