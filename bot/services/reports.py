@@ -189,7 +189,7 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     fallback = _team_average_history(members.values())
     fallback_span = history_span(fallback, rules.targets.history_months)
     resolver = TargetResolver.load(session, team=team, period=period, reps=len(members),
-                                   rules=rules)
+                                   rules=rules, off=off)
     reps = {}
     for user, rep_facts in facts.items():
         member = members.get(user) or Member(user_id=user, joined_at=period.start)
