@@ -15,11 +15,14 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    Date,
     Integer,
     and_,
+    bindparam,
     case,
     cast,
     distinct,
@@ -89,13 +92,15 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
     reads (and the reps): the period's logs, what fell due in it, the customers, the
     proposals."""
     start_at, end_at = _local_midnight(period.start, tz), _local_midnight(_next(period.end), tz)
-    who: list[ColumnElement[bool]] = []
-    owned = [C.c.team_id.in_(teams), C.c.owner_user_id.is_not(None)]
-    if user_ids is not None:
-        who.append(A.c.user_id.in_(list(user_ids)))
-        owned.append(C.c.owner_user_id.in_(list(user_ids)))
-    acts = [A.c.team_id.in_(teams), _live(A), A.c.occurred_on >= period.start,
-            A.c.occurred_on <= period.end, *who]
+    users = user_ids is not None
+    windows = followup_windows(period)
+    # The statements are built once (`_period_logs`, ...) and take these as parameters.
+    params = dict(teams=teams, users=list(user_ids or ()), start=period.start, end=period.end,
+                  start_at=start_at, end_at=end_at)
+    for i, (first, last) in enumerate(windows):
+        params.update({f"first_{i}": first, f"last_{i}": last,
+                       f"won_by_{i}": _local_midnight(last.replace(day=1), tz),
+                       f"until_{i}": _local_midnight(_next(last), tz)})
 
     Key = tuple[int, str]  # (team, person)
     fields: dict[Key, dict] = {}
@@ -107,7 +112,7 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
     # per customer, as new_customers counts each once), their counts and the sums the results
     # and KBI facts are made of; the period's totals are sums of these few rows.
     for team, user, day, kind, new_id, new_name, n, rows, new, repeat, demo, linked, \
-            objected in session.exec(_period_logs(acts)):
+            objected in session.exec(_period_logs(users), params=params):
         key, n = (team, user), int(n)
         counts = day_counts[key][day]
         counts[kind] = counts.get(kind, 0) + n
@@ -137,20 +142,20 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
 
     # On-time collection (回款及时率): every receivable that fell due in the period, paid or
     # not, and what of it was paid by its due date (`receivables`).
-    for key, (due_total, paid) in _receivables(session, teams, period, who).items():
+    for key, (due_total, paid) in _receivables(session, params, users).items():
         fields[key].update(due_total=due_total, paid_on_time=paid)
 
     # The owners' customers in one read (`_customer_counts`): lead conversion and follow-up
     # after signing.
-    for team, owner, n, n_won, n_lost, *windows in session.exec(
-            _customer_counts(owned, period, tz, start_at, end_at)):
+    for team, owner, n, n_won, n_lost, *per_window in session.exec(
+            _customer_counts(users, len(windows)), params=params):
         if n:
             fields[team, owner].update(leads_created=int(n), leads_won=int(n_won),
                                        leads_lost=int(n_lost))
-        signed = sum(int(s) for s in windows[0::2])
+        signed = sum(int(s) for s in per_window[0::2])
         if signed:
             fields[team, owner].update(signed_customers=signed,
-                                       signed_followed_up=sum(int(f) for f in windows[1::2]))
+                                       signed_followed_up=sum(int(f) for f in per_window[1::2]))
 
     # Discovery rounds before each proposal reached in the period: the discovery logs of
     # each customer per day to the period's end, counted here up to the local day of its
@@ -158,7 +163,7 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
     rounds: dict[Key, list[int]] = defaultdict(list)
     before: dict[tuple[int, str, int], int] = {}
     for team, owner, customer, at, day, n in session.exec(
-            _proposal_discoveries(owned, period, start_at, end_at)):
+            _proposal_discoveries(users), params=params):
         found = before.setdefault((team, owner, customer), 0)
         if day is not None and _as_date(day) <= _as_utc(at).astimezone(tz).date():
             before[team, owner, customer] = found + int(n)
@@ -185,7 +190,7 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
 
 
 def receivables(session: Session, *, team_id: int, period: Period,
-                who: Sequence[ColumnElement[bool]] = ()) -> dict[str, tuple[Decimal, Decimal]]:
+                user_ids: Sequence[str] | None = None) -> dict[str, tuple[Decimal, Decimal]]:
     """Per rep, (due, paid on time) of the receivables due in the period (回款及时率 = paid on
     time / due), in the team's currency. A receivable is one customer's amount owed by a day:
     - a `receivable` log (`/log receivable Acme 80k due Nov 30`, 应收账款): its amount, due on
@@ -196,35 +201,21 @@ def receivables(session: Session, *, team_id: int, period: Period,
     Payments made on or before the due date count as on time, up to what was owed; later ones
     and overpayment do not. Payments without a due date are money collected, not judged here.
     """
-    return {user: due for (_, user), due in _receivables(session, [team_id], period,
-                                                         who).items()}
+    return {user: due for (_, user), due in _receivables(session, dict(
+        teams=[team_id], users=list(user_ids or ()), start=period.start, end=period.end),
+        user_ids is not None).items()}
 
 
-def _receivables(session: Session, teams: list[int], period: Period,
-                 who: Sequence[ColumnElement[bool]]) -> dict[tuple[int, str],
-                                                             tuple[Decimal, Decimal]]:
-    """`receivables` of `teams`, keyed by (team, rep). What falls due in the period: a log
-    with a due date in it (a receivable, or a payment), or a receivable without one logged in
-    it; so each branch reads an index of the team's logs by day (ix_activity_team_due,
-    ix_activity_team_day). The logs in the order they were made (a payment and the receivable
-    it names count it once, whichever came first), sorted here: ORDER BY id made SQLite read
-    all of the team's logs in id order instead."""
-    due_on = func.coalesce(A.c.due_on, A.c.occurred_on)
-    falls_due = or_(
-        and_(A.c.due_on >= period.start, A.c.due_on <= period.end,
-             A.c.kind.in_(("receivable", "payment"))),
-        and_(A.c.due_on.is_(None), A.c.kind == "receivable", A.c.occurred_on >= period.start,
-             A.c.occurred_on <= period.end))
+def _receivables(session: Session, params: dict, users: bool) -> dict[tuple[int, str],
+                                                                      tuple[Decimal, Decimal]]:
+    """`receivables` of the teams (`_rep_facts`' parameters teams, start, end; users, with
+    `users`), keyed by (team, rep). The logs in the order they were made (a payment and the
+    receivable it names count it once, whichever came first), sorted here: ORDER BY id made
+    SQLite read all of the team's logs in id order (`_falling_due`)."""
     owed: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     paid: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     for _id, team, user, customer_id, name, kind, amount, amount_due, due, day in sorted(
-        session.exec(
-            select(A.c.id, A.c.team_id, A.c.user_id, A.c.customer_id, A.c.customer, A.c.kind,
-                   A.c.amount, A.c.amount_due, due_on.label("due"), A.c.occurred_on)
-            .where(A.c.team_id.in_(teams), _live(A), falls_due, A.c.currency.is_(None),
-                   A.c.amount.is_not(None), *who)
-        ), key=lambda row: row[0]
-    ):
+            session.exec(_falling_due(users), params=params), key=lambda row: row[0]):
         amount, due = money(amount, ZERO), _as_date(due)
         customer = customer_id if customer_id is not None else (name or "").casefold()
         owes = amount if kind == "receivable" else money(amount_due, None) or amount
@@ -255,23 +246,29 @@ def followup_windows(period: Period) -> list[tuple[date, date]]:
     return windows
 
 
-def funnel(session: Session, *, team_id: int, period: Period) -> list[FunnelLead]:
+def funnel(session: Session, *, team_id: int, period: Period,
+           tz: ZoneInfo | None = None) -> list[FunnelLead]:
     """The cohort of leads created in the period (team-local days), each with every stage it
     has reached so far (live stage changes at any time, the stage it was created at
-    included). Unowned leads have owner ""."""
-    tz = _team_tz(session, team_id)
-    start_at, end_at = _local_midnight(period.start, tz), _local_midnight(_next(period.end), tz)
+    included). Unowned leads have owner "". `tz`: the team's zone, when known already."""
+    tz = tz or _team_tz(session, team_id)
     reached: dict[tuple[int, str], set[str]] = {}
-    for customer_id, owner, stage in session.exec(
-        select(C.c.id, C.c.owner_user_id, SC.c.to_stage).distinct()
-        .select_from(C.join(SC, SC.c.customer_id == C.c.id))
-        .where(C.c.team_id == team_id, C.c.created_at >= start_at, C.c.created_at < end_at,
-               _live_change(SC))
-        .order_by(C.c.id)
-    ):
+    for customer_id, owner, stage in session.exec(_funnel_stages(), params=dict(
+            team=team_id, start_at=_local_midnight(period.start, tz),
+            end_at=_local_midnight(_next(period.end), tz))):
         reached.setdefault((customer_id, owner or ""), set()).add(stage)
     return [FunnelLead(customer_id=cid, owner=owner, reached=frozenset(stages))
             for (cid, owner), stages in reached.items()]
+
+
+@cache
+def _funnel_stages():  # type: ignore[no-untyped-def]
+    """`funnel`'s read: (customer, owner, stage reached), built once."""
+    return (select(C.c.id, C.c.owner_user_id, SC.c.to_stage).distinct()
+            .select_from(C.join(SC, SC.c.customer_id == C.c.id))
+            .where(C.c.team_id == bindparam("team"), C.c.created_at >= _at("start_at"),
+                   C.c.created_at < _at("end_at"), _live_change(SC))
+            .order_by(C.c.id))
 
 
 def leaderboard_values(session: Session, *, team_id: int, period: Period,
@@ -303,12 +300,34 @@ def leaderboard_values(session: Session, *, team_id: int, period: Period,
 # --- SQL building blocks -----------------------------------------------------------------
 
 
-def _period_logs(acts: list[ColumnElement[bool]]):  # type: ignore[no-untyped-def]
-    """The logs `acts` picks, per team, user, day, kind, new-business customer (id; typed
-    name when not linked; both null but for a new-business deal): (..., counts, logs, amounts
-    of new business, of repeat business (the team's currency only), deals whose customer had
-    a demo by then, counts naming a customer, of those the handled objections). Grouped over
-    a subquery: PostgreSQL takes a CASE in GROUP BY for another unless its parameters match."""
+# The reads of `_rep_facts`, built once each (for each shape): building them anew cost
+# more than SQLite's work in some (benchmarks/scoring.py, profiled). Their parameters: teams
+# (ids), users (ids, with `users`), start and end (the period's days), start_at and end_at
+# (its UTC bounds), and per follow-up window i first_i and last_i (its days), won_by_i (the
+# UTC start of its last day's month) and until_i (its UTC end).
+_TEAMS = bindparam("teams", expanding=True)
+_USERS = bindparam("users", expanding=True)
+_START, _END = bindparam("start", type_=Date), bindparam("end", type_=Date)
+
+
+def _owned(users: bool) -> list[ColumnElement[bool]]:
+    """The teams' customers with an owner (one of `users`, with `users`)."""
+    return [C.c.team_id.in_(_TEAMS), C.c.owner_user_id.is_not(None),
+            *([C.c.owner_user_id.in_(_USERS)] if users else [])]
+
+
+def _at(name: str):  # type: ignore[no-untyped-def]
+    """An instant parameter, typed as the instants it is compared with."""
+    return bindparam(name, type_=SC.c.at.type)
+
+
+@cache
+def _period_logs(users: bool):  # type: ignore[no-untyped-def]
+    """The period's logs, per team, user, day, kind, new-business customer (id; typed name
+    when not linked; both null but for a new-business deal): (..., counts, logs, amounts of
+    new business, of repeat business (the team's currency only), deals whose customer had a
+    demo by then, counts naming a customer, of those the handled objections). Grouped over a
+    subquery: PostgreSQL takes a CASE in GROUP BY for another unless its parameters match."""
     deal = A.c.kind == "deal"
     new = A.c.new_customer.is_not(False)  # null counts as new business
     linked = A.c.customer_id.is_not(None)
@@ -332,7 +351,9 @@ def _period_logs(acts: list[ColumnElement[bool]]):  # type: ignore[no-untyped-de
         case((and_(deal, linked, had_demo), 1), else_=0).label("with_demo"),
         case((linked, A.c.count), else_=0).label("linked"),
         case((and_(conversation, objected), A.c.count), else_=0).label("objected"),
-    ).where(*acts).subquery("logs")
+    ).where(A.c.team_id.in_(_TEAMS), _live(A), A.c.occurred_on >= _START,
+            A.c.occurred_on <= _END, *([A.c.user_id.in_(_USERS)] if users else [])
+            ).subquery("logs")
     g = logs.c
     keys = (g.team_id, g.user_id, g.day, g.kind, g.new_id, g.new_name)
     return select(*keys, func.sum(g.count), func.count(), func.sum(g.new), func.sum(g.repeat),
@@ -340,11 +361,10 @@ def _period_logs(acts: list[ColumnElement[bool]]):  # type: ignore[no-untyped-de
                   ).group_by(*keys)
 
 
-def _customer_counts(owned: list[ColumnElement[bool]], period: Period, tz: ZoneInfo,
-                     start_at: datetime, end_at: datetime):  # type: ignore[no-untyped-def]
-    """Per team and owner of the customers `owned` picks: (..., leads created in the period,
-    of those won by its end, lost then; and per follow-up window signed customers, of those
-    followed up).
+@cache
+def _customer_counts(users: bool, windows: int):  # type: ignore[no-untyped-def]
+    """Per team and owner of the customers: (..., leads created in the period, of those won
+    by its end, lost then; and per follow-up window signed customers, of those followed up).
 
     Lead conversion (线索转化率) as a cohort: the leads the rep owns created in the period, and
     of THOSE, how many had been won (a live move to won) by the period's end, which is the
@@ -358,35 +378,35 @@ def _customer_counts(owned: list[ColumnElement[bool]], period: Period, tz: ZoneI
     A week is owed by the customers won before its (last day's) month began: a week inside
     the month of signing owes nothing, as that month does not (the week's report said
     "behind" on a follow-up the month's scorecard rightly did not ask for)."""
+    start_at, end_at = _at("start_at"), _at("end_at")
     created = and_(C.c.created_at >= start_at, C.c.created_at < end_at)
     won = _won_before(end_at)
     lost = and_(~won, func.coalesce(_stage_before(end_at), "") == "lost")
     counts = [_count_if(created), _count_if(and_(created, won)), _count_if(and_(created, lost))]
     followup = _FOLLOWUP
-    for first, last in followup_windows(period):
-        signed = and_(_won_before(_local_midnight(last.replace(day=1), tz)),
-                      func.coalesce(_stage_before(_local_midnight(_next(last), tz)), "")
-                      != "lost")
+    for i in range(windows):
+        signed = and_(_won_before(_at(f"won_by_{i}")),
+                      func.coalesce(_stage_before(_at(f"until_{i}")), "") != "lost")
         followed = exists().where(followup.c.customer_id == C.c.id,
                                   followup.c.kind == "followup", _live(followup),
-                                  followup.c.occurred_on >= first,
-                                  followup.c.occurred_on <= last)
+                                  followup.c.occurred_on >= bindparam(f"first_{i}", type_=Date),
+                                  followup.c.occurred_on <= bindparam(f"last_{i}", type_=Date))
         counts += [_count_if(signed), _count_if(and_(followed, signed))]
-    return (select(C.c.team_id, C.c.owner_user_id, *counts).where(*owned)
+    return (select(C.c.team_id, C.c.owner_user_id, *counts).where(*_owned(users))
             .group_by(C.c.team_id, C.c.owner_user_id))
 
 
-def _proposal_discoveries(owned: list[ColumnElement[bool]], period: Period,
-                          start_at: datetime, end_at: datetime):  # type: ignore[no-untyped-def]
-    """Each customer `owned` picks that moved to proposal in the period (the instant of its
-    latest move there) with its discovery log counts per day to the period's end:
-    (team, owner, customer, moved at, day, count), the day None without any."""
+@cache
+def _proposal_discoveries(users: bool):  # type: ignore[no-untyped-def]
+    """Each customer that moved to proposal in the period (the instant of its latest move
+    there) with its discovery log counts per day to the period's end: (team, owner, customer,
+    moved at, day, count), the day None without any."""
     proposals = (
         select(SC.c.customer_id, C.c.team_id, C.c.owner_user_id.label("owner"),
                func.max(SC.c.at).label("at"))
         .select_from(SC.join(C, C.c.id == SC.c.customer_id))
-        .where(*owned, SC.c.to_stage == "proposal", SC.c.at >= start_at, SC.c.at < end_at,
-               _moved(SC), _live_change(SC))
+        .where(*_owned(users), SC.c.to_stage == "proposal", SC.c.at >= _at("start_at"),
+               SC.c.at < _at("end_at"), _moved(SC), _live_change(SC))
         .group_by(SC.c.customer_id, C.c.team_id, C.c.owner_user_id)
         .subquery("proposals")
     )
@@ -395,13 +415,29 @@ def _proposal_discoveries(owned: list[ColumnElement[bool]], period: Period,
                    func.sum(A.c.count))
             .select_from(proposals.outerjoin(A, and_(
                 A.c.customer_id == p.customer_id, A.c.kind == "discovery", _live(A),
-                A.c.occurred_on <= period.end)))
+                A.c.occurred_on <= _END)))
             .group_by(p.team_id, p.owner, p.customer_id, p.at, A.c.occurred_on)
             .order_by(p.team_id, p.owner, p.customer_id))
 
 
-def _won_before(moment: datetime) -> ColumnElement[bool]:
-    """The customer had a live move to won before `moment`."""
+@cache
+def _falling_due(users: bool):  # type: ignore[no-untyped-def]
+    """The logs that fall due in the period, for `_receivables`: a log with a due date in it
+    (a receivable, or a payment), or a receivable without one logged in it; so each branch
+    reads an index of the team's logs by day (ix_activity_team_due, ix_activity_team_day)."""
+    falls_due = or_(
+        and_(A.c.due_on >= _START, A.c.due_on <= _END, A.c.kind.in_(("receivable", "payment"))),
+        and_(A.c.due_on.is_(None), A.c.kind == "receivable", A.c.occurred_on >= _START,
+             A.c.occurred_on <= _END))
+    return (select(A.c.id, A.c.team_id, A.c.user_id, A.c.customer_id, A.c.customer, A.c.kind,
+                   A.c.amount, A.c.amount_due,
+                   func.coalesce(A.c.due_on, A.c.occurred_on).label("due"), A.c.occurred_on)
+            .where(A.c.team_id.in_(_TEAMS), _live(A), falls_due, A.c.currency.is_(None),
+                   A.c.amount.is_not(None), *([A.c.user_id.in_(_USERS)] if users else [])))
+
+
+def _won_before(moment) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """The customer had a live move to won before `moment` (an instant parameter)."""
     return exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won", SC.c.at < moment,
                           _live_change(SC))
 
@@ -444,8 +480,9 @@ def _new_customers() -> ColumnElement[int]:
                                         func.lower(A.c.customer))))))
 
 
-def _stage_before(moment: datetime) -> ColumnElement[str]:
-    """The customer's stage just before `moment`: its latest live change before it."""
+def _stage_before(moment: datetime | ColumnElement) -> ColumnElement[str]:
+    """The customer's stage just before `moment` (an instant, or a parameter of one): its
+    latest live change before it."""
     change = _LATEST
     return (select(change.c.to_stage)
             .where(change.c.customer_id == C.c.id, change.c.at < moment, _live_change(change))

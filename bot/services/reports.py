@@ -230,7 +230,8 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     return TeamReport(
         team_id=team.id, team_name=team.name, currency=team.currency, period=period,
         as_of=as_of, in_progress=in_progress, working_days=len(elapsed), reps=reps,
-        funnel=funnel(facts_store.funnel(session, team_id=team.id, period=period), rules=rules),
+        funnel=funnel(facts_store.funnel(session, team_id=team.id, period=period, tz=tz),
+                      rules=rules),
         honours=honours(list(facts.values()), period=period, members=members.values(),
                         scores={u: r.card.total for u, r in reps.items()},
                         satisfaction={u: (r.qualitative.satisfaction if r.qualitative else None)
