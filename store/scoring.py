@@ -222,9 +222,9 @@ def receivables(session: Session, *, team_id: int, period: Period,
 def _receivables(session: Session, params: dict, users: bool) -> dict[tuple[int, str],
                                                                       tuple[Decimal, Decimal]]:
     """`receivables` of the teams (`_rep_facts`' parameters teams, start, end; users, with
-    `users`), keyed by (team, rep). The logs in the order they were made (a payment and the
-    receivable it names count it once, whichever came first), sorted here: ORDER BY id made
-    SQLite read all of the team's logs in id order (`_falling_due`)."""
+    `users`), keyed by (team, rep). The logs are taken in the order they were made, as what a
+    receivable and a payment naming it add up to depends on it; sorted here: ORDER BY id
+    made SQLite read all of the team's logs in id order (`_falling_due`)."""
     owed: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     paid: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     for _id, team, user, customer_id, name, kind, amount, amount_due, due, day in sorted(
