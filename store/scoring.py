@@ -63,10 +63,13 @@ LEADERBOARD_METRICS = ("sales", "new", "touches")
 
 
 def rep_facts(session: Session, *, team_id: int, period: Period,
-              user_ids: Sequence[str] | None = None) -> dict[str, RepFacts]:
+              user_ids: Sequence[str] | None = None,
+              tz: ZoneInfo | None = None) -> dict[str, RepFacts]:
     """One RepFacts per rep of the team (zeros for those who logged nothing) and per anyone
-    else with results in the team in the period; with `user_ids`, exactly those people."""
-    return _rep_facts(session, [team_id], _team_tz(session, team_id), period, user_ids)[team_id]
+    else with results in the team in the period; with `user_ids`, exactly those people.
+    `tz`: the team's zone, when known already."""
+    return _rep_facts(session, [team_id], tz or _team_tz(session, team_id), period,
+                      user_ids)[team_id]
 
 
 def rep_facts_many(session: Session, *, team_ids: Collection[int],

@@ -68,7 +68,7 @@ class TargetResolver:
                  for metric, (t, at) in every_month.items()}
         share = Decimal(1)
         if off is None:
-            off = [d.day for d in teams.days_off(session, team_id=team.id)]
+            off = teams.day_off_dates(session, team_id=team.id)
         if period.kind == "week":
             month = month_period(period.start)
             in_month = working_days(month.start, month.end, country=team.holiday_country,
