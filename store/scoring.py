@@ -30,9 +30,10 @@ from store.scoring_sql import (
     A,
     C,
     _count_if,
-    _customer_counts,
     _falling_due,
+    _followups,
     _funnel_stages,
+    _lead_cohort,
     _live,
     _live_change,
     _moved,
@@ -156,17 +157,16 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
     for key, (due_total, paid) in _receivables(session, params, users).items():
         fields[key].update(due_total=due_total, paid_on_time=paid)
 
-    # The owners' customers in one read (`_customer_counts`): lead conversion and follow-up
-    # after signing.
-    for team, owner, n, n_won, n_lost, *per_window in session.exec(
-            _customer_counts(users, len(windows)), params=params):
-        if n:
-            fields[team, owner].update(leads_created=int(n), leads_won=int(n_won),
-                                       leads_lost=int(n_lost))
-        signed = sum(int(s) for s in per_window[0::2])
-        if signed:
-            fields[team, owner].update(signed_customers=signed,
-                                       signed_followed_up=sum(int(f) for f in per_window[1::2]))
+    # Lead conversion (`_lead_cohort`) and follow-up after signing (`_followups`).
+    for team, owner, n, n_won, n_lost in session.exec(_lead_cohort(users), params=params):
+        fields[team, owner].update(leads_created=int(n), leads_won=int(n_won),
+                                   leads_lost=int(n_lost))
+    for i in range(len(windows)):
+        for team, owner, signed, followed_up in session.exec(_followups(users, i),
+                                                             params=params):
+            mine = fields[team, owner]
+            mine["signed_customers"] = mine.get("signed_customers", 0) + int(signed)
+            mine["signed_followed_up"] = mine.get("signed_followed_up", 0) + int(followed_up)
 
     # Discovery rounds before each proposal reached in the period: the discovery logs of
     # each customer per day to the period's end, counted here up to the local day of its

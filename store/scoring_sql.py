@@ -98,40 +98,40 @@ def _period_logs(users: bool):  # type: ignore[no-untyped-def]
 
 
 @cache
-def _customer_counts(users: bool, windows: int):  # type: ignore[no-untyped-def]
-    """Per team and owner of the customers: (..., leads created in the period, of those won
-    by its end, lost then; and per follow-up window signed customers, of those followed up).
-
-    Lead conversion (线索转化率) as a cohort: the leads the rep owns created in the period, and
-    of THOSE, how many had been won (a live move to won) by the period's end, which is the
-    card's date (a card before the end counts what is there by now); lost: of those not won,
-    the ones at lost then.
-
-    Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month: in each
-    window (see `followup_windows`), the customers won BEFORE it began and not lost by its
-    end, and which of them got a follow-up log in it. The month of signing expects none: a
-    deal signed on the 30th cannot owe a follow-up by the 31st (the signing was the contact).
-    A week is owed by the customers won before its (last day's) month began: a week inside
-    the month of signing owes nothing, as that month does not (the week's report said
-    "behind" on a follow-up the month's scorecard rightly did not ask for)."""
+def _lead_cohort(users: bool):  # type: ignore[no-untyped-def]
+    """Lead conversion (线索转化率) as a cohort, per team and owner: the leads the rep owns
+    created in the period, and of THOSE, how many had been won (a live move to won) by the
+    period's end, which is the card's date (a card before the end counts what is there by
+    now); lost: of those not won, the ones at lost then. (Not one read with the follow-ups:
+    merged, PostgreSQL checked every customer's stage changes, 2x the time of the two, 20x
+    once its plan for the prepared statement was the generic one.)"""
     start_at, end_at = _at("start_at"), _at("end_at")
-    created = and_(C.c.created_at >= start_at, C.c.created_at < end_at)
     won = _won_before(end_at)
     lost = and_(~won, func.coalesce(_stage_before(end_at), "") == "lost")
-    counts = [_count_if(created), _count_if(and_(created, won)), _count_if(and_(created, lost))]
-    followup = _FOLLOWUP
-    for i in range(windows):
-        signed = and_(_won_before(_at(f"won_by_{i}")),
-                      func.coalesce(_stage_before(_at(f"until_{i}")), "") != "lost")
-        followed = exists().where(followup.c.customer_id == C.c.id,
-                                  followup.c.kind == "followup", _live(followup),
-                                  followup.c.occurred_on >= bindparam(f"first_{i}", type_=Date),
-                                  followup.c.occurred_on <= bindparam(f"last_{i}", type_=Date))
-        counts += [_count_if(signed), _count_if(and_(followed, signed))]
-    # Only the customers created in the period or won by its end count for anything (a
-    # window's are won before it ends): the others, most, are passed over at one lookup.
-    return (select(C.c.team_id, C.c.owner_user_id, *counts)
-            .where(*_owned(users), or_(created, won))
+    return (select(C.c.team_id, C.c.owner_user_id, func.count(), _count_if(won),
+                   _count_if(lost))
+            .where(*_owned(users), C.c.created_at >= start_at, C.c.created_at < end_at)
+            .group_by(C.c.team_id, C.c.owner_user_id))
+
+
+@cache
+def _followups(users: bool, window: int):  # type: ignore[no-untyped-def]
+    """Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month, per
+    team and owner: in follow-up window `window` (see `followup_windows`), the customers won
+    BEFORE it began and not lost by its end, and which of them got a follow-up log in it. The
+    month of signing expects none: a deal signed on the 30th cannot owe a follow-up by the
+    31st (the signing was the contact). A week is owed by the customers won before its (last
+    day's) month began: a week inside the month of signing owes nothing, as that month does
+    not (the week's report said "behind" on a follow-up the month's scorecard rightly did not
+    ask for)."""
+    followup, i = _FOLLOWUP, window
+    followed = exists().where(followup.c.customer_id == C.c.id, followup.c.kind == "followup",
+                              _live(followup),
+                              followup.c.occurred_on >= bindparam(f"first_{i}", type_=Date),
+                              followup.c.occurred_on <= bindparam(f"last_{i}", type_=Date))
+    not_lost = func.coalesce(_stage_before(_at(f"until_{i}")), "") != "lost"
+    return (select(C.c.team_id, C.c.owner_user_id, func.count(), _count_if(followed))
+            .where(*_owned(users), _won_before(_at(f"won_by_{i}")), not_lost)
             .group_by(C.c.team_id, C.c.owner_user_id))
 
 
