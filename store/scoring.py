@@ -4,8 +4,8 @@ each lead, monthly history for the rolling forecast, the funnel and leaderboard 
 Every function reads one team. Periods are local dates in the team's time zone; datetimes
 going in and out are aware UTC. Soft-deleted logs are ignored everywhere, and so are the
 stage changes such logs caused (their cause is ``log:<id>``). Time zones are applied in
-Python, not in SQL (SQLite has none): local midnights are computed here and either bound as
-parameters or joined as a small VALUES table of days, so the same SQL runs on SQLite and
+Python, not in SQL (SQLite has none): local midnights are computed here and bound as
+parameters, and instants are placed on local days here, so the same SQL runs on SQLite and
 PostgreSQL.
 """
 
@@ -17,42 +17,38 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Date,
-    DateTime,
-    Integer,
-    and_,
-    case,
-    cast,
-    column,
-    distinct,
-    exists,
-    false,
-    func,
-    or_,
-    select,
-    type_coerce,
-    values,
-)
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy import false, select
 from sqlmodel import Session
 
 from bot.scoring.facts import ZERO, FunnelLead, Period, RepFacts
-from store.db import MONEY, money
-from store.models import Activity, Customer, StageChange, Team, TeamMember
+from store.db import money
 from store.models import Member as MemberRow
+from store.models import Team, TeamMember
+from store.scoring_sql import (
+    CONVERSATION_KINDS,
+    SC,
+    A,
+    C,
+    _count_if,
+    _falling_due,
+    _followups,
+    _funnel_stages,
+    _lead_cohort,
+    _live,
+    _live_change,
+    _moved,
+    _new_customers,
+    _period_logs,
+    _proposal_discoveries,
+    _stage_before,
+    _sum_if,
+    _sum_money,
+)
 
-A = Activity.__table__
-C = Customer.__table__
-SC = StageChange.__table__
-# Aliases built once: building one copies every column of the table, which cost more than
-# running the queries when each call made its own (benchmarks/scoring.py's month, profiled).
-_DEMO, _OBJECTION, _FOLLOWUP, _UNDONE = (A.alias(n) for n in ("demo", "objection", "followup",
-                                                              "undone"))
-_LATEST = SC.alias("latest")
+# store/history.py and store/idle*.py import these from here, as before they moved.
+REEXPORTED = (SC, C, _count_if, _live_change, _moved, _stage_before)
 
 TOUCH_KINDS = ("call", "visit", "email")
-CONVERSATION_KINDS = ("visit", "call", "demo", "discovery")
 LEARNING_KINDS = ("training", "certification")
 OPEN_STAGES = ("lead", "contacted", "discovery", "demo", "proposal", "negotiation")
 CLOSED_STAGES = ("won", "lost")
@@ -64,10 +60,13 @@ LEADERBOARD_METRICS = ("sales", "new", "touches")
 
 
 def rep_facts(session: Session, *, team_id: int, period: Period,
-              user_ids: Sequence[str] | None = None) -> dict[str, RepFacts]:
+              user_ids: Sequence[str] | None = None,
+              tz: ZoneInfo | None = None) -> dict[str, RepFacts]:
     """One RepFacts per rep of the team (zeros for those who logged nothing) and per anyone
-    else with results in the team in the period; with `user_ids`, exactly those people."""
-    return _rep_facts(session, [team_id], _team_tz(session, team_id), period, user_ids)[team_id]
+    else with results in the team in the period; with `user_ids`, exactly those people.
+    `tz`: the team's zone, when known already."""
+    return _rep_facts(session, [team_id], tz or _team_tz(session, team_id), period,
+                      user_ids)[team_id]
 
 
 def rep_facts_many(session: Session, *, team_ids: Collection[int],
@@ -87,134 +86,100 @@ def rep_facts_many(session: Session, *, team_ids: Collection[int],
     return found
 
 
+_FACT_KINDS = frozenset(("deal", "payment", *CONVERSATION_KINDS))  # the logs with more than counts
+
+
+def _no_facts() -> dict:
+    """The results and KBI facts of the period's logs of someone who logged no such thing."""
+    return dict(sales_new=ZERO, sales_repeat=ZERO, deals=0, new_customers=0, collected=ZERO,
+                deals_with_demo=0, conversations=0, conversations_with_objections=0)
+
+
 def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
                user_ids: Sequence[str] | None) -> dict[int, dict[str, RepFacts]]:
-    """`rep_facts` of `teams`, all in zone `tz`; every fact is keyed by (team, person)."""
+    """`rep_facts` of `teams`, all in zone `tz`; every fact is keyed by (team, person). Four
+    reads (and the reps): the period's logs, what fell due in it, the customers, the
+    proposals."""
     start_at, end_at = _local_midnight(period.start, tz), _local_midnight(_next(period.end), tz)
-    who: list[ColumnElement[bool]] = []
-    owned = [C.c.team_id.in_(teams), C.c.owner_user_id.is_not(None)]
-    if user_ids is not None:
-        who.append(A.c.user_id.in_(list(user_ids)))
-        owned.append(C.c.owner_user_id.in_(list(user_ids)))
-    acts = [A.c.team_id.in_(teams), _live(A), A.c.occurred_on >= period.start,
-            A.c.occurred_on <= period.end, *who]
+    users = user_ids is not None
+    windows = followup_windows(period)
+    # The statements are built once (`_period_logs`, ...) and take these as parameters.
+    params = dict(teams=teams, users=list(user_ids or ()), start=period.start, end=period.end,
+                  start_at=start_at, end_at=end_at)
+    for i, (first, last) in enumerate(windows):
+        params.update({f"first_{i}": first, f"last_{i}": last,
+                       f"won_by_{i}": _local_midnight(last.replace(day=1), tz),
+                       f"until_{i}": _local_midnight(_next(last), tz)})
 
     Key = tuple[int, str]  # (team, person)
-    fields: dict[Key, dict] = defaultdict(dict)
+    fields: dict[Key, dict] = {}
     day_counts: dict[Key, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    new_ids: dict[Key, set] = defaultdict(set)  # new business: customers, typed names
 
-    # Logs per user, local day and kind; the period's totals are sums of these few rows.
-    for team, user, day, kind, n in session.exec(
-        select(A.c.team_id, A.c.user_id, A.c.occurred_on, A.c.kind, func.sum(A.c.count))
-        .where(*acts).group_by(A.c.team_id, A.c.user_id, A.c.occurred_on, A.c.kind)
-    ):
-        day_counts[team, user][day][kind] = int(n)
-        totals[team, user][kind] += int(n)
-
-    # Results and KBI facts of the period's logs, one row per user.
-    deal, payment = A.c.kind == "deal", A.c.kind == "payment"
-    new = A.c.new_customer.is_not(False)  # null counts as new business
-    linked = A.c.customer_id.is_not(None)
-    conversation = and_(A.c.kind.in_(CONVERSATION_KINDS), linked)
-    demo, objection = _DEMO, _OBJECTION
-    had_demo = exists().where(demo.c.customer_id == A.c.customer_id, demo.c.kind == "demo",
-                              _live(demo), demo.c.occurred_on <= A.c.occurred_on)
-    # Handled: an objection log for the customer that day, or logged with "no objections".
-    objected = or_(A.c.no_objections.is_(True), exists().where(
-        objection.c.customer_id == A.c.customer_id, objection.c.kind == "objection",
-        _live(objection), objection.c.occurred_on == A.c.occurred_on))
-    for row in session.exec(
-        select(
-            A.c.team_id, A.c.user_id,
-            _sum_money(and_(deal, new), A.c.amount).label("sales_new"),
-            _sum_money(and_(deal, A.c.new_customer.is_(False)), A.c.amount).label("sales_repeat"),
-            _count_if(deal).label("deals"),
-            _new_customers().label("new_customers"),
-            _sum_money(payment, A.c.amount).label("collected"),
-            _count_if(and_(deal, linked, had_demo)).label("deals_with_demo"),
-            _sum_if(conversation, A.c.count).label("conversations"),
-            _sum_if(and_(conversation, objected), A.c.count).label("objections"),
-        ).where(*acts).group_by(A.c.team_id, A.c.user_id)
-    ):
-        fields[row.team_id, row.user_id].update(
-            sales_new=money(row.sales_new, ZERO), sales_repeat=money(row.sales_repeat, ZERO),
-            deals=int(row.deals), new_customers=int(row.new_customers),
-            collected=money(row.collected, ZERO), deals_with_demo=int(row.deals_with_demo),
-            conversations=int(row.conversations),
-            conversations_with_objections=int(row.objections))
+    # The period's logs in one read, each with what the results and KBI facts take of it,
+    # summed here: per user, local day and kind for the points, per user for the rest. Not
+    # grouped in SQL: its sort cost more than these 1,500 rows a team-month take here.
+    counted: dict[tuple[int, str, date, str], int] = {}  # (team, person, day, kind): count
+    for team, user, day, kind, n, new_id, new_name, new, repeat, demo, linked, \
+            objected in session.exec(_period_logs(users), params=params):
+        at = (team, user, day, kind)
+        counted[at] = counted.get(at, 0) + n
+        if kind not in _FACT_KINDS:
+            continue
+        mine = fields.get(at[:2]) or fields.setdefault(at[:2], _no_facts())
+        if kind == "deal":
+            mine["sales_new"] += money(new, ZERO)
+            mine["sales_repeat"] += money(repeat, ZERO)
+            mine["deals"] += 1
+            mine["deals_with_demo"] += demo
+            if new_id is not None:
+                new_ids[at[:2]].add(("id", new_id))
+            if new_name is not None:
+                new_ids[at[:2]].add(("name", new_name))
+        elif kind == "payment":
+            mine["collected"] += money(new, ZERO) + money(repeat, ZERO)
+        else:  # a conversation's kind
+            mine["conversations"] += linked
+            mine["conversations_with_objections"] += objected
+    for (team, user, day, kind), n in counted.items():
+        key = (team, user)
+        day_counts[key][day][kind] = n
+        totals[key][kind] += n
+        if key not in fields:
+            fields[key] = _no_facts()
+    for key, customers in new_ids.items():
+        fields[key]["new_customers"] = len(customers)
+    fields = defaultdict(dict, fields)
 
     # On-time collection (回款及时率): every receivable that fell due in the period, paid or
     # not, and what of it was paid by its due date (`receivables`).
-    for key, (due_total, paid) in _receivables(session, teams, period, who).items():
+    for key, (due_total, paid) in _receivables(session, params, users).items():
         fields[key].update(due_total=due_total, paid_on_time=paid)
 
-    # Lead conversion (线索转化率) as a cohort: the leads the rep owns created in the period,
-    # and of THOSE, how many had been won (a live move to won) by the period's end, which is the
-    # card's date (a card before the end counts what is there by now); lost: of those not won,
-    # the ones at lost then.
-    won = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won", SC.c.at < end_at,
-                         _live_change(SC))
-    lost = and_(~won, func.coalesce(_stage_before(end_at), "") == "lost")
-    for team, owner, n, n_won, n_lost in session.exec(
-        select(C.c.team_id, C.c.owner_user_id, func.count(), _count_if(won), _count_if(lost))
-        .where(*owned, C.c.created_at >= start_at, C.c.created_at < end_at)
-        .group_by(C.c.team_id, C.c.owner_user_id)
-    ):
+    # Lead conversion (`_lead_cohort`) and follow-up after signing (`_followups`).
+    for team, owner, n, n_won, n_lost in session.exec(_lead_cohort(users), params=params):
         fields[team, owner].update(leads_created=int(n), leads_won=int(n_won),
                                    leads_lost=int(n_lost))
-
-    # Discovery rounds before each proposal reached in the period: the local day of the
-    # (latest) move to proposal comes from joining the period's days by their UTC bounds.
-    # Outer joins to the VALUES table keep SQLite from driving the join from it.
-    days = _days(period.start, period.end, tz)
-    proposals = (
-        select(SC.c.customer_id, C.c.team_id, C.c.owner_user_id.label("owner"),
-               func.max(days.c.day).label("day"))
-        .select_from(SC.join(C, C.c.id == SC.c.customer_id)
-                     .outerjoin(days, and_(SC.c.at >= days.c.starts, SC.c.at < days.c.ends)))
-        .where(*owned, SC.c.to_stage == "proposal", SC.c.at >= start_at, SC.c.at < end_at,
-               _moved(SC), _live_change(SC))
-        .group_by(SC.c.customer_id, C.c.team_id, C.c.owner_user_id)
-        .subquery("proposals")
-    )
-    rounds: dict[Key, list[int]] = defaultdict(list)
-    p = proposals.c
-    for team, owner, _customer, n in session.exec(
-        select(p.team_id, p.owner, p.customer_id, func.coalesce(func.sum(A.c.count), 0))
-        .select_from(proposals.outerjoin(A, and_(
-            A.c.customer_id == proposals.c.customer_id, A.c.kind == "discovery", _live(A),
-            A.c.occurred_on <= proposals.c.day)))
-        .group_by(p.team_id, p.owner, p.customer_id)
-        .order_by(p.team_id, p.owner, p.customer_id)
-    ):
-        rounds[team, owner].append(int(n))
-
-    # Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month: in each
-    # window (see `followup_windows`), the customers won BEFORE it began and not lost by its
-    # end, and which of them got a follow-up log in it. The month of signing expects none: a
-    # deal signed on the 30th cannot owe a follow-up by the 31st (the signing was the contact).
-    # A week is owed by the customers won before its (last day's) month began: a week inside
-    # the month of signing owes nothing, as that month does not (the week's report said
-    # "behind" on a follow-up the month's scorecard rightly did not ask for).
-    followup = _FOLLOWUP
-    for first, last in followup_windows(period):
-        until = _local_midnight(_next(last), tz)
-        won_by = exists().where(SC.c.customer_id == C.c.id, SC.c.to_stage == "won",
-                                SC.c.at < _local_midnight(last.replace(day=1), tz),
-                                _live_change(SC))
-        followed = exists().where(followup.c.customer_id == C.c.id,
-                                  followup.c.kind == "followup", _live(followup),
-                                  followup.c.occurred_on >= first,
-                                  followup.c.occurred_on <= last)
-        not_lost = func.coalesce(_stage_before(until), "") != "lost"
-        for team, owner, signed, followed_up in session.exec(
-            select(C.c.team_id, C.c.owner_user_id, func.count(), _count_if(followed))
-            .where(*owned, won_by, not_lost).group_by(C.c.team_id, C.c.owner_user_id)
-        ):
+    for i in range(len(windows)):
+        for team, owner, signed, followed_up in session.exec(_followups(users, i),
+                                                             params=params):
             mine = fields[team, owner]
             mine["signed_customers"] = mine.get("signed_customers", 0) + int(signed)
             mine["signed_followed_up"] = mine.get("signed_followed_up", 0) + int(followed_up)
+
+    # Discovery rounds before each proposal reached in the period: the discovery logs of
+    # each customer per day to the period's end, counted here up to the local day of its
+    # (latest) move to proposal.
+    rounds: dict[Key, list[int]] = defaultdict(list)
+    before: dict[tuple[int, str, int], int] = {}
+    for team, owner, customer, at, day, n in session.exec(
+            _proposal_discoveries(users), params=params):
+        found = before.setdefault((team, owner, customer), 0)
+        if day is not None and _as_date(day) <= _as_utc(at).astimezone(tz).date():
+            before[team, owner, customer] = found + int(n)
+    for (team, owner, _customer), n in before.items():
+        rounds[team, owner].append(n)
 
     if user_ids is not None:
         people = {(team, user) for team in teams for user in user_ids}
@@ -226,7 +191,8 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
         kinds = totals.get(key, {})
         result[key[0]][key[1]] = RepFacts(
             user_id=key[1],
-            day_counts={d: dict(k) for d, k in sorted(day_counts.get(key, {}).items())},
+            day_counts={d: dict(sorted(k.items()))
+                        for d, k in sorted(day_counts.get(key, {}).items())},
             totals=dict(sorted(kinds.items())),
             discovery_rounds=tuple(rounds.get(key, ())),
             learning=sum(kinds.get(k, 0) for k in LEARNING_KINDS),
@@ -236,7 +202,7 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
 
 
 def receivables(session: Session, *, team_id: int, period: Period,
-                who: Sequence[ColumnElement[bool]] = ()) -> dict[str, tuple[Decimal, Decimal]]:
+                user_ids: Sequence[str] | None = None) -> dict[str, tuple[Decimal, Decimal]]:
     """Per rep, (due, paid on time) of the receivables due in the period (回款及时率 = paid on
     time / due), in the team's currency. A receivable is one customer's amount owed by a day:
     - a `receivable` log (`/log receivable Acme 80k due Nov 30`, 应收账款): its amount, due on
@@ -247,25 +213,21 @@ def receivables(session: Session, *, team_id: int, period: Period,
     Payments made on or before the due date count as on time, up to what was owed; later ones
     and overpayment do not. Payments without a due date are money collected, not judged here.
     """
-    return {user: due for (_, user), due in _receivables(session, [team_id], period,
-                                                         who).items()}
+    return {user: due for (_, user), due in _receivables(session, dict(
+        teams=[team_id], users=list(user_ids or ()), start=period.start, end=period.end),
+        user_ids is not None).items()}
 
 
-def _receivables(session: Session, teams: list[int], period: Period,
-                 who: Sequence[ColumnElement[bool]]) -> dict[tuple[int, str],
-                                                             tuple[Decimal, Decimal]]:
-    """`receivables` of `teams`, keyed by (team, rep)."""
-    kinds = (A.c.kind == "receivable") | ((A.c.kind == "payment") & A.c.due_on.is_not(None))
-    due_on = func.coalesce(A.c.due_on, A.c.occurred_on)
+def _receivables(session: Session, params: dict, users: bool) -> dict[tuple[int, str],
+                                                                      tuple[Decimal, Decimal]]:
+    """`receivables` of the teams (`_rep_facts`' parameters teams, start, end; users, with
+    `users`), keyed by (team, rep). The logs are taken in the order they were made, as what a
+    receivable and a payment naming it add up to depends on it; sorted here: ORDER BY id
+    made SQLite read all of the team's logs in id order (`_falling_due`)."""
     owed: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     paid: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-    for team, user, customer_id, name, kind, amount, amount_due, due, day in session.exec(
-        select(A.c.team_id, A.c.user_id, A.c.customer_id, A.c.customer, A.c.kind, A.c.amount,
-               A.c.amount_due, due_on.label("due"), A.c.occurred_on)
-        .where(A.c.team_id.in_(teams), _live(A), kinds, A.c.currency.is_(None),
-               A.c.amount.is_not(None), due_on >= period.start, due_on <= period.end, *who)
-        .order_by(A.c.id)
-    ):
+    for _id, team, user, customer_id, name, kind, amount, amount_due, due, day in sorted(
+            session.exec(_falling_due(users), params=params), key=lambda row: row[0]):
         amount, due = money(amount, ZERO), _as_date(due)
         customer = customer_id if customer_id is not None else (name or "").casefold()
         owes = amount if kind == "receivable" else money(amount_due, None) or amount
@@ -296,20 +258,16 @@ def followup_windows(period: Period) -> list[tuple[date, date]]:
     return windows
 
 
-def funnel(session: Session, *, team_id: int, period: Period) -> list[FunnelLead]:
+def funnel(session: Session, *, team_id: int, period: Period,
+           tz: ZoneInfo | None = None) -> list[FunnelLead]:
     """The cohort of leads created in the period (team-local days), each with every stage it
     has reached so far (live stage changes at any time, the stage it was created at
-    included). Unowned leads have owner ""."""
-    tz = _team_tz(session, team_id)
-    start_at, end_at = _local_midnight(period.start, tz), _local_midnight(_next(period.end), tz)
+    included). Unowned leads have owner "". `tz`: the team's zone, when known already."""
+    tz = tz or _team_tz(session, team_id)
     reached: dict[tuple[int, str], set[str]] = {}
-    for customer_id, owner, stage in session.exec(
-        select(C.c.id, C.c.owner_user_id, SC.c.to_stage).distinct()
-        .select_from(C.join(SC, SC.c.customer_id == C.c.id))
-        .where(C.c.team_id == team_id, C.c.created_at >= start_at, C.c.created_at < end_at,
-               _live_change(SC))
-        .order_by(C.c.id)
-    ):
+    for customer_id, owner, stage in session.exec(_funnel_stages(), params=dict(
+            team=team_id, start_at=_local_midnight(period.start, tz),
+            end_at=_local_midnight(_next(period.end), tz))):
         reached.setdefault((customer_id, owner or ""), set()).add(stage)
     return [FunnelLead(customer_id=cid, owner=owner, reached=frozenset(stages))
             for (cid, owner), stages in reached.items()]
@@ -339,72 +297,6 @@ def leaderboard_values(session: Session, *, team_id: int, period: Period,
         if value or user in result:  # someone off the reps' list only with something to show
             result[user] = value
     return result
-
-
-# --- SQL building blocks -----------------------------------------------------------------
-
-
-def _live(table) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
-    return table.c.deleted_at.is_(None)
-
-
-def _live_change(change) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
-    """A stage change not caused by a log that was since undone (soft-deleted)."""
-    log_id = case((change.c.cause.like("log:%"), cast(func.substr(change.c.cause, 5), Integer)))
-    undone = _UNDONE
-    return ~exists().where(undone.c.id == log_id, undone.c.deleted_at.is_not(None))
-
-
-def _moved(change) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
-    """A real move (lost -> lost only edits the lost reason)."""
-    return or_(change.c.from_stage.is_(None), change.c.from_stage != change.c.to_stage)
-
-
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _sum_if(condition: ColumnElement[bool], value: ColumnElement) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
-
-
-def _sum_money(condition: ColumnElement[bool], value: ColumnElement) -> ColumnElement:
-    """A sum of the team's money: an amount in another currency is not added in."""
-    return func.sum(type_coerce(case((and_(condition, A.c.currency.is_(None)), value)), MONEY))
-
-
-def _new_customers() -> ColumnElement[int]:
-    """Distinct customers of new-business deals; a deal not linked to a customer record
-    counts by its typed name."""
-    new_deal = and_(A.c.kind == "deal", A.c.new_customer.is_not(False))
-    return (func.count(distinct(case((new_deal, A.c.customer_id))))
-            + func.count(distinct(case((and_(new_deal, A.c.customer_id.is_(None)),
-                                        func.lower(A.c.customer))))))
-
-
-def _stage_before(moment: datetime) -> ColumnElement[str]:
-    """The customer's stage just before `moment`: its latest live change before it."""
-    change = _LATEST
-    return (select(change.c.to_stage)
-            .where(change.c.customer_id == C.c.id, change.c.at < moment, _live_change(change))
-            .order_by(change.c.at.desc(), change.c.id.desc())
-            .limit(1).correlate(C).scalar_subquery())
-
-
-def _days(first: date, last: date, tz: ZoneInfo):  # type: ignore[no-untyped-def]
-    """A VALUES table of local days with their UTC bounds (`starts`, `ends`: the next local
-    midnight) and last second, so SQL can place instants on local days without time zone
-    support of its own (SQLite has none)."""
-    rows = []
-    day = first
-    starts = _local_midnight(first, tz)
-    while day <= last:
-        ends = _local_midnight(_next(day), tz)
-        rows.append((day, starts, ends, ends - timedelta(seconds=1)))
-        day, starts = _next(day), ends
-    return values(column("day", Date), column("starts", DateTime(timezone=True)),
-                  column("ends", DateTime(timezone=True)),
-                  column("last_second", DateTime(timezone=True)), name="days").data(rows).cte()
 
 
 # --- small helpers -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -57,6 +58,29 @@ def manual_targets(session: Session, *, team_id: int,
             metric=row.metric, value=Decimal(row.value),
             source="team" if row.user_id == TEAM_DEFAULT else "manual", reason=row.reason)
     return found
+
+
+def of_periods(session: Session, *, team_id: int, periods: Iterable[str]
+               ) -> tuple[dict[str, dict[str, dict[str, Target]]],
+                          dict[str, tuple[Target, datetime]]]:
+    """`manual_targets` of each of `periods` (labels: {label: ...}, every one present) and
+    `every_month`, in one read (a report reads them for a period and those around it)."""
+    labels = list(dict.fromkeys(periods))
+    by_label: dict[str, dict[str, dict[str, Target]]] = {label: {} for label in labels}
+    every: dict[str, tuple[Target, datetime]] = {}
+    T = TargetRow.__table__
+    for user, metric, period, value, reason, set_at in session.exec(
+        select(T.c.user_id, T.c.metric, T.c.period, T.c.value, T.c.reason, T.c.set_at)
+        .where(T.c.team_id == team_id, T.c.period.in_([*labels, EVERY_MONTH]))
+        .order_by(T.c.id)
+    ):
+        target = Target(metric=metric, value=Decimal(value),
+                        source="team" if user == TEAM_DEFAULT else "manual", reason=reason)
+        if period in by_label:
+            by_label[period].setdefault(user, {})[metric] = target
+        if period == EVERY_MONTH and user == TEAM_DEFAULT:
+            every[metric] = (target, set_at)
+    return by_label, every
 
 
 def every_month(session: Session, *, team_id: int) -> dict[str, tuple[Target, datetime]]:

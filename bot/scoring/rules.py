@@ -78,7 +78,10 @@ class Weights:
     learning: float = 0.0
 
     def items(self) -> tuple[tuple[str, float], ...]:
-        return tuple((f.name, getattr(self, f.name)) for f in dataclasses.fields(self))
+        return tuple((name, getattr(self, name)) for name in _WEIGHT_NAMES)
+
+
+_WEIGHT_NAMES = tuple(f.name for f in dataclasses.fields(Weights))  # every scorecard asks
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.leaderboard import Honour, Leaderboard, honours, leaderboard
 from bot.scoring.points import PointsBreakdown, points_breakdown
 from bot.scoring.recommend import GradeRecord, Recommendation, recommend
-from bot.scoring.rules import Rules
+from bot.scoring.rules import DEFAULT_RULES, Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.targets import TargetResolver
@@ -90,7 +90,10 @@ class TeamReport:
 
 
 def rules_for(session: Session, team_id: int) -> Rules:
-    return Rules.from_mapping(teams.rule_overrides(session, team_id=team_id))
+    """The team's rules: the defaults themselves when it overrides none (most teams; merging
+    nothing into them anew took 0.4 ms a team)."""
+    overrides = teams.rule_overrides(session, team_id=team_id)
+    return Rules.from_mapping(overrides) if overrides else DEFAULT_RULES
 
 
 def lapse_windows(team: Team, period: Period, now: datetime) -> tuple[datetime, datetime]:
@@ -154,7 +157,7 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     today = now.astimezone(tz).date()
     as_of = min(today, period.end)
     in_progress = period.start <= today <= period.end  # the last day too: not over yet
-    off = [d.day for d in teams.days_off(session, team_id=team.id)]
+    off = teams.day_off_dates(session, team_id=team.id)
     all_days = working_days(period.start, period.end, country=team.holiday_country,
                             days_off=off)
     elapsed = [d for d in all_days if d <= as_of]
@@ -163,7 +166,7 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     members = {m.user_id: m for m in roster}
     if facts is None:
         facts = facts_store.rep_facts(session, team_id=team.id, period=period,
-                                      user_ids=user_ids)
+                                      user_ids=user_ids, tz=tz)
     if leads is None:
         since, until, after = _lead_window(team, period, now)
         leads = idle_store.lead_touches(session, team_id=team.id, since=since, until=until,
@@ -189,8 +192,10 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     fallback = _team_average_history(members.values())
     fallback_span = history_span(fallback, rules.targets.history_months)
     resolver = TargetResolver.load(session, team=team, period=period, reps=len(members),
-                                   rules=rules)
+                                   rules=rules, off=off)
     reps = {}
+    # First day -> (working days, those elapsed), of the reps without leave.
+    on_team: dict[date, tuple[list[date], list[date]]] = {}
     for user, rep_facts in facts.items():
         member = members.get(user) or Member(user_id=user, joined_at=period.start)
         if member.joined_at > period.end and not _active(rep_facts):
@@ -212,8 +217,15 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                                   tz=tz, rules=rules, working=person)
         # Someone who joined during the period is measured from their first day, and nobody
         # on their away days: their (pro-rated) target is due over their own working days.
-        own_days = [d for d in all_days if d >= member.joined_at and person(d)]
-        own_elapsed = [d for d in own_days if d <= as_of]
+        spans = gone.get(user, ())
+        first = max(member.joined_at, period.start)  # the days counted are in the period
+        found = on_team.get(first) if not spans else None
+        if found is None:
+            days = [d for d in all_days if d >= first and person(d)]
+            found = (days, [d for d in days if d <= as_of])
+            if not spans:  # the same for everyone without leave who joined by then
+                on_team[first] = found
+        own_days, own_elapsed = found
         share = (Decimal(len(own_elapsed)) / Decimal(len(own_days))
                  if in_progress and own_days else 1)
         rep_targets = {metric: _to_date(t, share, metric, rules) for metric, t in as_set.items()}
@@ -230,7 +242,8 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     return TeamReport(
         team_id=team.id, team_name=team.name, currency=team.currency, period=period,
         as_of=as_of, in_progress=in_progress, working_days=len(elapsed), reps=reps,
-        funnel=funnel(facts_store.funnel(session, team_id=team.id, period=period), rules=rules),
+        funnel=funnel(facts_store.funnel(session, team_id=team.id, period=period, tz=tz),
+                      rules=rules),
         honours=honours(list(facts.values()), period=period, members=members.values(),
                         scores={u: r.card.total for u, r in reps.items()},
                         satisfaction={u: (r.qualitative.satisfaction if r.qualitative else None)

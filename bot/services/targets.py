@@ -49,23 +49,26 @@ class TargetResolver:
     rules: Rules
     days: tuple = ()  # the team's working days from the earliest period around to the last
     away: dict[str, tuple[Span, ...]] = field(default_factory=dict)  # user -> spells
+    _quarters: dict[date, Period] = field(default_factory=dict, repr=False)  # month -> quarter
 
     @classmethod
     def load(cls, session: Session, *, team: Team, period: Period, reps: int,
-             rules: Rules) -> TargetResolver:
+             rules: Rules, off: list[date] | None = None) -> TargetResolver:
+        """`off`: the team's days off (store/teams.py `days_off`), when read already."""
         tz = ZoneInfo(team.tz)
         around = [period, month_period(period.start), quarter_period(period.start)]
         if period.kind == "quarter":
             around += months_of(period)
         if period.kind == "year":
             around += months_of(period) + quarters_of(period)
-        by_label = {p.label: targets.manual_targets(session, team_id=team.id, period=p.label)
-                    for p in around}
+        by_label, every_month = targets.of_periods(session, team_id=team.id,
+                                                   periods=[p.label for p in around])
         every = {metric: (t, (at if at.tzinfo else at.replace(tzinfo=ZoneInfo("UTC")))
                           .astimezone(tz).date())
-                 for metric, (t, at) in targets.every_month(session, team_id=team.id).items()}
+                 for metric, (t, at) in every_month.items()}
         share = Decimal(1)
-        off = [d.day for d in teams.days_off(session, team_id=team.id)]
+        if off is None:
+            off = teams.day_off_dates(session, team_id=team.id)
         if period.kind == "week":
             month = month_period(period.start)
             in_month = working_days(month.start, month.end, country=team.holiday_country,
@@ -153,8 +156,14 @@ class TargetResolver:
     def _month(self, user: str, metric: str, period: Period, forecast: Forecast,
                joined: date | None) -> Target | None:
         """A month's target as set, before any leave of the rep's is taken off it."""
+        quarter = self._quarters.get(period.start)
+        if quarter is None:
+            quarter = self._quarters[period.start] = quarter_period(period.start)
+        month_set, quarter_set = self.by_label.get(period.label), self.by_label.get(quarter.label)
+        every = self.every_month.get(metric)
+        if not month_set and not quarter_set and (every is None or every[1] > period.end):
+            return forecast(metric, period)  # nothing set for it at any level (most months)
         rate = self._rate(metric)
-        quarter = quarter_period(period.start)
         for who in (user, targets.TEAM_DEFAULT, targets.TEAM):  # the rep's own overrides
             if (found := self.explicit(who, metric, period)) is not None:
                 return found

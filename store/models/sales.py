@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Index, Numeric, UniqueConstraint
+from sqlalchemy import Column, Index, Numeric, UniqueConstraint, text
 from sqlalchemy import false as sql_false
 from sqlmodel import Field, SQLModel
 
@@ -30,6 +30,9 @@ class Activity(SQLModel, table=True):
         Index("ix_activity_customer_kind_day", "customer_id", "kind", "occurred_on"),
         # The idle-lead rule reads the last weeks of each lead's logs (migration 0026).
         Index("ix_activity_customer_day", "customer_id", "occurred_on"),
+        # The on-time collection KBI reads what falls due in a period (migration 0029).
+        Index("ix_activity_team_due", "team_id", "due_on", sqlite_where=text("due_on IS NOT NULL"),
+              postgresql_where=text("due_on IS NOT NULL")),
         Index("ix_activity_settle_pending", "settle_pending"),
     )
 

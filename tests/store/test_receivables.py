@@ -65,3 +65,33 @@ def test_the_receivable_due_after_the_period_waits(book: tuple[Session, int]) ->
     facts = scoring.rep_facts(session, team_id=team_id, period=dec, user_ids=["U0ALICE"])
     assert (facts["U0ALICE"].due_total, facts["U0ALICE"].paid_on_time) == (
         Decimal(10_000), Decimal(0))
+
+
+def test_receivables_per_rep_of_everyone_or_of_some(book: tuple[Session, int]) -> None:
+    """`receivables` on its own: every rep with something due, or only the ones asked for."""
+    session, team_id = book
+    both = (Decimal(80_000 + 40_000 + 10_000), Decimal(50_000 + 10_000))
+    assert scoring.receivables(session, team_id=team_id, period=NOV) == {"U0ALICE": both}
+    assert scoring.receivables(session, team_id=team_id, period=NOV,
+                               user_ids=["U0ALICE"]) == {"U0ALICE": both}
+    assert scoring.receivables(session, team_id=team_id, period=NOV, user_ids=["U0BOB"]) == {}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_logs_count_in_the_order_they_were_made(backend: str,
+                                                    request: pytest.FixtureRequest) -> None:
+    """An invoice without a due date (due on its day) and, logged after it, the payment that
+    names it: owed once and paid on time, as the logs were made. The two come out of the
+    database by different indexes (one by day, one by due date; SQLite hands the second's
+    first), so `_receivables` sorts them: the other way round the invoice is owed twice."""
+    url = request.getfixturevalue("database_url" if backend == "sqlite" else "pg_url")
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    with db.session_factory(engine)() as session:
+        w = World(session)
+        w.customer("Umbrella", local(d(8, 1)))
+        w.log("receivable", d(11, 20), "Umbrella", amount=10_000)
+        w.log("payment", d(11, 19), "Umbrella", amount=10_000, due=10_000, due_on=d(11, 20))
+        assert scoring.receivables(session, team_id=w.team.id, period=NOV) == {
+            "U0ALICE": (Decimal(10_000), Decimal(10_000))}
+    engine.dispose()

@@ -34,6 +34,11 @@ def test_team_defaults_and_own_targets_are_kept_apart(database_url: str) -> None
         [(metric, (default, at))] = targets.every_month(s, team_id=team.id).items()
         assert (metric, default.value, default.source) == ("sales", Decimal(500000), "team")
         assert at.replace(tzinfo=UTC) == NOW
+        # The report's read of them all at once: the same, a label without any present too.
+        by_label, every = targets.of_periods(s, team_id=team.id,
+                                             periods=["2026-11", "2026-Q4", "2026-11"])
+        assert by_label == {"2026-11": november, "2026-Q4": {}}
+        assert every == targets.every_month(s, team_id=team.id)
         assert targets.clear_target(s, team_id=team.id, user_id=targets.TEAM_DEFAULT,
                                     metric="sales", period=targets.EVERY_MONTH)
         assert targets.every_month(s, team_id=team.id) == {}
@@ -69,3 +74,50 @@ def test_an_older_team_wide_target_is_still_shared_between_the_reps(database_url
         assert shared.target("U0C", "sales", november, no_forecast).value == Decimal(50000)
         nobody = TargetResolver.load(s, team=team, period=november, reps=0, rules=DEFAULT_RULES)
         assert nobody.target("U0A", "sales", november, no_forecast) is None
+
+
+def test_a_month_without_any_target_set_is_the_forecast_and_one_with_is_not(
+        database_url: str) -> None:
+    """TargetResolver's short cut: a month with nothing set for it or its quarter at any level
+    (and no every-month default in force yet) is the forecast, asked once."""
+    from bot.calendar.periods import month_period
+    from bot.scoring.facts import Target
+    from bot.scoring.rules import DEFAULT_RULES
+    from bot.services.targets import TargetResolver
+
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    with Session(engine) as s:
+        team = teams.create_team(s, workspace_id="T0", name="East", channel_id="C0",
+                                 managers=["U0MEI"], members=["U0A", "U0B"],
+                                 tz="Asia/Shanghai", currency="CNY", now=NOW)
+        targets.set_target(s, team_id=team.id, user_id=targets.TEAM_DEFAULT, metric="touches",
+                           period=targets.EVERY_MONTH, value=Decimal(90), reason="",
+                           by_user_id="U0MEI", now=NOW)
+        targets.set_target(s, team_id=team.id, user_id="U0B", metric="sales", period="2026-Q4",
+                           value=Decimal(300000), reason="", by_user_id="U0MEI", now=NOW)
+        s.commit()
+        asked = []
+
+        def forecast(metric, period):  # noqa: ANN001, ANN202
+            asked.append((metric, period.label))
+            return Target(metric, Decimal(7), "forecast")
+
+        october, november = (month_period(datetime(2026, m, 1).date()) for m in (10, 11))
+        resolver = TargetResolver.load(s, team=team, period=october, reps=2, rules=DEFAULT_RULES,
+                                       off=[])
+        # October: the every-month default was set in November, so not in force; U0B's Q4
+        # target is a third of it.
+        assert resolver.target("U0A", "touches", october, forecast).source == "forecast"
+        assert resolver.target("U0B", "sales", october, forecast).value == Decimal(100000)
+        assert resolver.target("U0A", "sales", october, forecast).source == "forecast"
+        assert asked == [("touches", "2026-10"), ("sales", "2026-10")]
+        assert resolver.target("U0A", "touches", november, forecast).value == Decimal(90)
+        empty = TargetResolver.load(s, team=team, period=month_period(datetime(2026, 6, 1).date()),
+                                    reps=2, rules=DEFAULT_RULES)
+        june = month_period(datetime(2026, 6, 1).date())
+        assert empty.target("U0B", "sales", june, forecast).value == Decimal(7)
+        january = month_period(datetime(2027, 1, 1).date())  # only the default in force
+        later = TargetResolver.load(s, team=team, period=january, reps=2, rules=DEFAULT_RULES)
+        assert later.target("U0A", "touches", january, forecast).value == Decimal(90)
+        assert later.target("U0A", "sales", january, forecast).value == Decimal(7)
