@@ -30,7 +30,7 @@ class Activity(SQLModel, table=True):
         Index("ix_activity_customer_kind_day", "customer_id", "kind", "occurred_on"),
         # The idle-lead rule reads the last weeks of each lead's logs (migration 0026).
         Index("ix_activity_customer_day", "customer_id", "occurred_on"),
-        # The on-time collection KBI reads what falls due in a period (migration 0029).
+        # The on-time collection KBI reads what falls due in a period (migration 0028).
         Index("ix_activity_team_due", "team_id", "due_on", sqlite_where=text("due_on IS NOT NULL"),
               postgresql_where=text("due_on IS NOT NULL")),
         Index("ix_activity_settle_pending", "settle_pending"),

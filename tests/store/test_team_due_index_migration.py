@@ -1,4 +1,4 @@
-"""Migration 0029: activities' partial index by team and due date. The on-time collection
+"""Migration 0028: activities' partial index by team and due date. The on-time collection
 KBI's read of what falls due in a period goes through it (and the index by team and day for
 the invoices without a due date) on SQLite, not through all of the team's logs; the
 migration goes down and up again cleanly on both databases."""

@@ -5,7 +5,7 @@ all of the team's logs (a year: 19,000 a team at 1,000 reps) for some 70 (3.2 ms
 a team-month on SQLite; benchmarks/scoring.py). Partial: logs without a due date (all but
 payments and receivables) are not in it, so the inserts of the others do not pay for it.
 
-Revision ID: 0029
+Revision ID: 0028
 Revises: 0027
 Create Date: 2026-12-06 03:40:00
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029"
+revision = "0028"
 down_revision = "0027"
 branch_labels = None
 depends_on = None
