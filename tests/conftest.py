@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from waitress import wasyncore
 from waitress.server import create_server
@@ -260,6 +260,19 @@ def bot_on_each_database(request: pytest.FixtureRequest, database_url: str,
 
 
 POSTGRES_URL = os.environ.get("PACER_TEST_POSTGRES_URL", "")
+
+
+def seeded_engine(request: pytest.FixtureRequest, tmp_path: Path, dialect: str,
+                  **seed_args: object) -> Engine:
+    """A migrated database on `dialect` ("sqlite", or a scratch PostgreSQL one: skipped
+    without a server), seeded by benchmarks/seed.py with `seed_args`."""
+    from benchmarks.seed import seed
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'seeded.db'}" if dialect == "sqlite"
+                            else request.getfixturevalue("pg_url"))
+    db.upgrade(engine)
+    seed(engine, **seed_args)
+    return engine
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from slack_bolt import Respond
 from sqlalchemy import event
 from sqlmodel import select
@@ -74,6 +75,23 @@ def test_one_persons_follow_ups_never_run_on_two_threads_at_once() -> None:
     for person in (f"p{k}" for k in range(7)):  # and each person's in their order
         mine = [int(s.split(":")[1]) for s in seen if s.startswith(person + ":")]
         assert mine == sorted(mine)
+
+
+def test_a_follow_up_that_raises_is_logged_and_the_next_ones_still_run(
+        caplog: pytest.LogCaptureFixture) -> None:
+    pool = FollowUps()
+    pool.THREADS = 1
+    done: list[tuple] = []
+
+    def boom(items: list[tuple]) -> None:
+        raise RuntimeError("boom")
+
+    pool.submit("alice", boom, "a1", settles="a1")
+    pool.submit("alice", lambda items: done.extend(items), "a2", settles="a2")
+    pool.wait()
+    assert done == [("a2",)]
+    assert "a /log follow-up failed" in caplog.text and "boom" in caplog.text
+    assert pool.settling() == frozenset()  # neither is left marked as being settled here
 
 
 def test_logs_settled_together_share_one_commit_and_find_each_others_customers(
@@ -192,6 +210,38 @@ def test_a_batch_that_fails_is_settled_and_confirmed_one_log_at_a_time(bot: Bot)
     assert len(bot.fake.find("response_url")) == 2  # each once
     assert [row.settle_pending for row in logs_of(bot)] == [False, False]
     assert customer_names(bot) == ["Initech", "华为"]
+
+
+def test_a_log_that_fails_alone_too_stays_owed_and_the_others_are_confirmed(
+        bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """The batch fails, and so does one of its logs alone: that one is logged, left
+    unsettled for the `log-followups` job, and not confirmed; the other is, once."""
+    deps = bot.deps
+    alice = Who(WORKSPACE, "U0ALICE", Profile(tz=zone("America/New_York"), locale="en-US"))
+    bo = Who(WORKSPACE, "U0BO", Profile(tz=zone("Asia/Shanghai"), locale="zh-CN"))
+    items = []
+    for n, (who, text) in enumerate(((alice, "visit Initech"), (bo, "拜访 华为"))):
+        entry = parse_log(text, now=deps.clock.now(), tz=who.profile.tz, currency="CNY",
+                          customers=[], rep_lang="en" if who is alice else "zh").entry
+        activity_id = logs.record(deps, who, entry, text, f"trigger-{n}")
+        items.append((deps, who, activity_id,
+                      Respond(response_url=bot.fake.response_url(f"alone-{n}")), None))
+    bos_log = items[1][2]
+
+    def refuse_bos_claims(conn, _cursor, statement, parameters, *_args) -> None:  # noqa: ANN001
+        upper = statement.upper()
+        if upper.lstrip().startswith("UPDATE ACTIVITIES") and (
+                " IN (" in upper or bos_log in tuple(parameters or ())):
+            raise RuntimeError("the database refused it")
+
+    event.listen(deps.engine, "before_cursor_execute", refuse_bos_claims)
+    try:
+        confirm(items)
+    finally:
+        event.remove(deps.engine, "before_cursor_execute", refuse_bos_claims)
+    assert [c.path for c in bot.fake.find("response_url")] == ["/response/alone-0"]
+    assert f"the follow-up of log {bos_log} failed" in caplog.text
+    assert [row.settle_pending for row in logs_of(bot)] == [False, True]  # Bo's still owed
 
 
 def _settled_state(bot: Bot, team_id: int) -> tuple[list, list, list]:

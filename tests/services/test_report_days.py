@@ -11,13 +11,14 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, select
 
-from benchmarks.seed import WORKSPACE, seed
+from benchmarks.seed import WORKSPACE
 from bot.calendar.periods import month_period
 from bot.calendar.workdays import is_away, working_days
 from bot.scoring.rules import DEFAULT_RULES, Rules
 from bot.services.reports import rules_for, team_report
-from store import away, db, teams
+from store import away, teams
 from store.models import Team
+from tests.conftest import seeded_engine
 
 END = date(2026, 11, 30)
 
@@ -25,10 +26,7 @@ END = date(2026, 11, 30)
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_own_working_days_days_off_and_rules(request, tmp_path,  # noqa: ANN001
                                              dialect: str) -> None:
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'd.db'}" if dialect == "sqlite"
-                            else request.getfixturevalue("pg_url"))
-    db.upgrade(engine)
-    seed(engine, reps=20, days=40, end=END, rng_seed=5)
+    engine = seeded_engine(request, tmp_path, dialect, reps=20, days=40, end=END, rng_seed=5)
     with Session(engine) as session:
         team = session.exec(select(Team).order_by(Team.id)).first()
         for day in (date(2026, 11, 27), date(2026, 11, 11)):

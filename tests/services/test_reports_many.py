@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, select
 
-from benchmarks.seed import seed
 from bot.calendar.periods import PERIOD_OF
 from bot.services.reports import team_report, team_reports
 from store import db
 from store import scoring as facts_store
 from store.models import Team
+from tests.conftest import seeded_engine
 
 END = date(2026, 11, 30)
 
@@ -23,10 +23,7 @@ END = date(2026, 11, 30)
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_many_teams_at_once_give_each_teams_own_report(request, tmp_path,  # noqa: ANN001
                                                        dialect: str) -> None:
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'r.db'}" if dialect == "sqlite"
-                            else request.getfixturevalue("pg_url"))
-    db.upgrade(engine)
-    seed(engine, reps=70, days=150, end=END, rng_seed=11)
+    engine = seeded_engine(request, tmp_path, dialect, reps=70, days=150, end=END, rng_seed=11)
     with Session(engine) as session:
         teams = list(session.exec(select(Team).order_by(Team.id)).all())
         assert len({t.tz for t in teams}) < len(teams)  # some queries read several teams
