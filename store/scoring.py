@@ -246,10 +246,13 @@ def _receivables(session: Session, params: dict, users: bool) -> dict[tuple[int,
 
 
 def followup_windows(period: Period) -> list[tuple[date, date]]:
-    """The windows the follow-up KBI counts in, both ends inclusive: a week is one window (its
-    target is pro rata, bot/scoring/kbi.py); a month, quarter or year, each calendar month."""
+    """The windows the follow-up KBI counts in, both ends inclusive: a month, quarter or
+    year, each calendar month; a week, its (last day's) month up to its end (its target is
+    pro rata, bot/scoring/kbi.py): a customer is owed one follow-up a month, so one followed
+    up in an earlier week of the month is done in this one too (counting the week alone,
+    every later week of the month read "0 (target 1) · behind" for a customer followed up)."""
     if period.kind == "week":
-        return [(period.start, period.end)]
+        return [(period.end.replace(day=1), period.end)]
     windows, first = [], period.start
     while first <= period.end:
         last = min(_add_months(first.replace(day=1), 1) - timedelta(days=1), period.end)

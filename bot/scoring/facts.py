@@ -74,9 +74,10 @@ class RepFacts:
     # Follow-up after signing (定期回访, 签约后每月1次), per customer per calendar month
     # (store/scoring.followup_windows): a month, quarter or year counts each of its calendar
     # months, a customer once in every month by whose end it had been won (a live move to won)
-    # and was not lost; a week counts once the customers won by its end and not lost then.
+    # and was not lost; a week counts once the customers its (last day's) month owes.
     signed_customers: int = 0  # those customer-months (a week: customers)
-    signed_followed_up: int = 0  # ... with a follow-up log (anyone's) in that month (week)
+    signed_followed_up: int = 0  # ... with a follow-up log (anyone's) in that month (a week:
+    #                              in its month up to its end)
     # Learning: training and certification logs.
     learning: int = 0
 

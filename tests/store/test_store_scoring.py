@@ -238,10 +238,17 @@ def check_followups_per_customer_per_month(session: Session, team_id: int) -> No
     assert (w47["U0ALICE"].signed_customers, w47["U0ALICE"].signed_followed_up) == (2, 1)
     dec = Period("week", d(11, 30), d(12, 6), "2026-W49")  # ends in December: Acme owes too
     w49 = scoring.rep_facts(session, team_id=team_id, period=dec, user_ids=["U0ALICE"])
-    assert w49["U0ALICE"].signed_customers == 3
+    # December's follow-ups are owed afresh: Globex's of 20 Nov was November's.
+    assert (w49["U0ALICE"].signed_customers, w49["U0ALICE"].signed_followed_up) == (3, 0)
+    # A customer is owed one a month: Globex, followed up on the 20th, is done the next week
+    # too (it read "0 (target 1) · behind" there).
+    late = Period("week", d(11, 23), d(11, 29), "2026-W48")
+    w48 = scoring.rep_facts(session, team_id=team_id, period=late, user_ids=["U0ALICE"])
+    assert (w48["U0ALICE"].signed_customers, w48["U0ALICE"].signed_followed_up) == (2, 1)
     assert scoring.followup_windows(Q4) == [(d(10, 1), d(10, 31)), (d(11, 1), d(11, 30)),
                                             (d(12, 1), d(12, 31))]
-    assert scoring.followup_windows(week) == [(d(11, 16), d(11, 22))]
+    assert scoring.followup_windows(week) == [(d(11, 1), d(11, 22))]
+    assert scoring.followup_windows(dec) == [(d(12, 1), d(12, 6))]
 
 
 def names(session: Session, ids: list[int]) -> list[str]:
