@@ -177,9 +177,9 @@ def test_follow_ups_wait_while_acks_keep_coming_at_most_defer() -> None:
     assert last >= ended  # the rest when it was over
 
 
-def test_a_batch_that_fails_is_settled_and_confirmed_one_log_at_a_time(bot: Bot) -> None:
-    """The follow-ups taken together fail (here the database refuses their shared claim):
-    each is then tried alone, so every log is still settled and confirmed once."""
+def _two_logs(bot: Bot, name: str) -> list[tuple]:
+    """Alice's "visit Initech" and Bo's "拜访 华为", recorded as before their acks, as the
+    follow-up pool hands them to `confirm` (their confirmations to /response/NAME-0 and -1)."""
     deps = bot.deps
     alice = Who(WORKSPACE, "U0ALICE", Profile(tz=zone("America/New_York"), locale="en-US"))
     bo = Who(WORKSPACE, "U0BO", Profile(tz=zone("Asia/Shanghai"), locale="zh-CN"))
@@ -189,7 +189,15 @@ def test_a_batch_that_fails_is_settled_and_confirmed_one_log_at_a_time(bot: Bot)
                           customers=[], rep_lang="en" if who is alice else "zh").entry
         activity_id = logs.record(deps, who, entry, text, f"trigger-{n}")
         items.append((deps, who, activity_id,
-                      Respond(response_url=bot.fake.response_url(f"batch-{n}")), None))
+                      Respond(response_url=bot.fake.response_url(f"{name}-{n}")), None))
+    return items
+
+
+def test_a_batch_that_fails_is_settled_and_confirmed_one_log_at_a_time(bot: Bot) -> None:
+    """The follow-ups taken together fail (here the database refuses their shared claim):
+    each is then tried alone, so every log is still settled and confirmed once."""
+    deps = bot.deps
+    items = _two_logs(bot, "batch")
 
     refused = []
 
@@ -217,15 +225,7 @@ def test_a_log_that_fails_alone_too_stays_owed_and_the_others_are_confirmed(
     """The batch fails, and so does one of its logs alone: that one is logged, left
     unsettled for the `log-followups` job, and not confirmed; the other is, once."""
     deps = bot.deps
-    alice = Who(WORKSPACE, "U0ALICE", Profile(tz=zone("America/New_York"), locale="en-US"))
-    bo = Who(WORKSPACE, "U0BO", Profile(tz=zone("Asia/Shanghai"), locale="zh-CN"))
-    items = []
-    for n, (who, text) in enumerate(((alice, "visit Initech"), (bo, "拜访 华为"))):
-        entry = parse_log(text, now=deps.clock.now(), tz=who.profile.tz, currency="CNY",
-                          customers=[], rep_lang="en" if who is alice else "zh").entry
-        activity_id = logs.record(deps, who, entry, text, f"trigger-{n}")
-        items.append((deps, who, activity_id,
-                      Respond(response_url=bot.fake.response_url(f"alone-{n}")), None))
+    items = _two_logs(bot, "alone")
     bos_log = items[1][2]
 
     def refuse_bos_claims(conn, _cursor, statement, parameters, *_args) -> None:  # noqa: ANN001
