@@ -193,10 +193,19 @@ def _two_logs(bot: Bot, name: str) -> list[tuple]:
     return items
 
 
+def _confirm_refusing(bot: Bot, items: list[tuple], refuse) -> None:  # noqa: ANN001
+    """`confirm(items)` while `refuse` (a before_cursor_execute listener that raises) sees
+    every statement the database is sent."""
+    event.listen(bot.deps.engine, "before_cursor_execute", refuse)
+    try:
+        confirm(items)
+    finally:
+        event.remove(bot.deps.engine, "before_cursor_execute", refuse)
+
+
 def test_a_batch_that_fails_is_settled_and_confirmed_one_log_at_a_time(bot: Bot) -> None:
     """The follow-ups taken together fail (here the database refuses their shared claim):
     each is then tried alone, so every log is still settled and confirmed once."""
-    deps = bot.deps
     items = _two_logs(bot, "batch")
 
     refused = []
@@ -207,11 +216,7 @@ def test_a_batch_that_fails_is_settled_and_confirmed_one_log_at_a_time(bot: Bot)
             refused.append(statement)  # the claim of several rows (one row's: "id = ?")
             raise RuntimeError("the database refused the batch")
 
-    event.listen(deps.engine, "before_cursor_execute", refuse_the_shared_claim)
-    try:
-        confirm(items)
-    finally:
-        event.remove(deps.engine, "before_cursor_execute", refuse_the_shared_claim)
+    _confirm_refusing(bot, items, refuse_the_shared_claim)
     assert len(refused) == 1  # the batch was tried, refused, and not tried again
     sent = {c.path: c.args["text"] for c in bot.fake.find("response_url")}
     assert "Initech" in sent["/response/batch-0"] and "华为" in sent["/response/batch-1"]
@@ -224,7 +229,6 @@ def test_a_log_that_fails_alone_too_stays_owed_and_the_others_are_confirmed(
         bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     """The batch fails, and so does one of its logs alone: that one is logged, left
     unsettled for the `log-followups` job, and not confirmed; the other is, once."""
-    deps = bot.deps
     items = _two_logs(bot, "alone")
     bos_log = items[1][2]
 
@@ -234,11 +238,7 @@ def test_a_log_that_fails_alone_too_stays_owed_and_the_others_are_confirmed(
                 " IN (" in upper or bos_log in tuple(parameters or ())):
             raise RuntimeError("the database refused it")
 
-    event.listen(deps.engine, "before_cursor_execute", refuse_bos_claims)
-    try:
-        confirm(items)
-    finally:
-        event.remove(deps.engine, "before_cursor_execute", refuse_bos_claims)
+    _confirm_refusing(bot, items, refuse_bos_claims)
     assert [c.path for c in bot.fake.find("response_url")] == ["/response/alone-0"]
     assert f"the follow-up of log {bos_log} failed" in caplog.text
     assert [row.settle_pending for row in logs_of(bot)] == [False, True]  # Bo's still owed
