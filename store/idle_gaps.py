@@ -12,7 +12,7 @@ exact rule. Every other lead provably has no lapse there. Window functions need 
 
 The SQL is deliberately conservative, never wrong the other way:
 - a touch's time (the log's recorded time, or for a back-dated log the last second of its
-  local day: store/idle.py `_DayEnds`) needs the team's time zone, which SQLite lacks: SQL uses
+  local day: store/lead_life.py `_DayEnds`) needs the team's time zone, which SQLite lacks: SQL uses
   the midpoint of the zone's offsets over the window, so it is off by at most half their range
   (`margin`), and a gap's length by twice that, which the threshold allows for;
 - a touch that might fall outside the lead's life or the window is left out (fewer events only
@@ -45,7 +45,7 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from bot.calendar.zones import span_bounds
-from store.idle import _closed_at, epoch, touch_epoch
+from store.lead_life import _closed_at, epoch, touch_epoch
 from store.models import Team
 from store.scoring import SC, A, C, _live, _live_change
 

@@ -1,6 +1,6 @@
-"""A report's lead touches (store/idle.py `lead_touches(after=...)`, `lead_touches_many`) send
-only a lead's latest touch and stage change at or before `after` and what follows: the charged
-lapses stay those of every touch and stage change walked with the calendar
+"""A report's lead touches (store/idle.py `lead_touches(after=...)`, store/lead_life.py
+`lead_touches_many`) send only a lead's latest touch and stage change at or before `after` and
+what follows: the charged lapses stay those of every touch and stage change walked with the calendar
 (tests/store/test_idle_gaps.py `reference_lapses`), on hand-made leads at the edges of that
 shortcut, in a zone with daylight saving time (America/New_York: the clocks went back on
 2026-11-01, the first day of the period) and one without:
@@ -31,7 +31,7 @@ from bot.scoring.facts import Period, RepFacts
 from bot.scoring.points import points_breakdown
 from bot.scoring.rules import Rules
 from bot.services.reports import _lead_window
-from store import db, idle
+from store import db, idle, lead_life
 from store.models import Activity, Customer, StageChange, Team, Workspace
 from tests.store.test_idle_gaps import reference_lapses
 from tests.store.test_idle_touches import left_out
@@ -178,14 +178,14 @@ def _compare(url: str) -> int:
 def _spied(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How many leads took the exact way (`_exactly`): the hand-made ones must."""
     seen = {"unsure": 0, "tied": 0}
-    exactly = idle._exactly
+    exactly = lead_life._exactly
 
     def spy(session, leads, unsure, tied, *args):  # noqa: ANN001, ANN202
         seen["unsure"] += len(unsure)
         seen["tied"] += len(tied)
         return exactly(session, leads, unsure, tied, *args)
 
-    monkeypatch.setattr(idle, "_exactly", spy)
+    monkeypatch.setattr(lead_life, "_exactly", spy)
     return seen
 
 

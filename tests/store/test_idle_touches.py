@@ -1,4 +1,4 @@
-"""Every team's lead touches read together (store/idle.py `lead_touches_many`, the
+"""Every team's lead touches read together (store/lead_life.py `lead_touches_many`, the
 month-end reports) are exactly those read one team at a time (store/idle.py `lead_touches`; the
 reports built on them: tests/services/test_reports_many.py), and both are what every touch and
 stage change (`lead_touches` without `after`) leaves once those superseded before `after` are
