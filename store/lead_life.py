@@ -283,17 +283,23 @@ def lead_touches_many(session: Session, *,
 
 def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple], zones: Mapping[
         int, ZoneInfo], first_days: Mapping[int, date]) -> dict[int, list[LeadTouches]]:
-    """The leads of the statement's rows (see `_statement`), by team."""
+    """The leads of the statement's rows (see `_statement`), by team.
+
+    A log's touch is decided on its text (`_utc_text`, whose order is time order): only the
+    touches kept become datetimes (parsing every log was half of this function's cost)."""
     found: dict[int, list[LeadTouches]] = {team_id: [] for team_id in bounds}
     by_team: dict[int, list] = {team_id: [] for team_id in bounds}
     for row in rows:
         by_team[row[1]].append(row)
+    parse = datetime.fromisoformat
     for team_id, team_rows in by_team.items():
         since, until, after = bounds[team_id]
         upto = min(after, until)
+        upto_text, until_text = _utc_text(upto), _utc_text(until)
         tz = zones[team_id]
-        touch = _DayEnds(tz).touch
-        midnights: dict[str, datetime] = {}
+        # A log's day -> its next local midnight and the second before it, and its own
+        # midnight, as text.
+        days: dict[str, tuple[str, str, str]] = {}
         leads = []
         unsure: list[int] = []  # their latest day's logs may not be their latest touch
         tied: list[int] = []  # their last two stage changes share a second
@@ -302,29 +308,36 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple], zones: 
             closed_at = _moment(closed) if closed else None
             if closed_at is not None and closed_at < since:
                 continue
-            before: list[datetime] = []  # touches at or before `upto`
-            touches: list[datetime] = []  # and after, up to `until`
+            latest = ""  # the latest touch at or before `upto`
+            kept: list[str] = []  # the touches after it, up to `until`
             if logs:
-                latest, day = None, ""  # the touch of the last day before `first`
+                older = ""  # the latest touch of the last day before `first`
+                older_day = ""
                 for text in logs.split(","):
-                    at = touch(text[:10], text[11:])
-                    if text[:10] < first:
-                        day = text[:10]
-                        latest = at if latest is None or at > latest else latest
-                    elif at <= upto:
-                        before.append(at)
-                    elif at <= until:
-                        touches.append(at)
-                touches.sort()
-                if latest is not None:
-                    before.append(latest)
-                    begins = midnights.get(day)
-                    if begins is None:
-                        begins = midnights[day] = _local_midnight(_as_date(day), tz)
-                    if latest < begins:  # logged before its day began: rare
+                    day, recorded = text[:10], text[11:]
+                    if len(recorded) != 26:
+                        recorded = _utc_text(_moment(recorded))
+                    ends = days.get(day)
+                    if ends is None:
+                        ends = days[day] = _day_texts(day, tz)
+                    at = ends[1] if recorded >= ends[0] else recorded
+                    if day < first:
+                        older_day = day
+                        if at > older:
+                            older = at
+                    elif at <= upto_text:
+                        if at > latest:
+                            latest = at
+                    elif at <= until_text:
+                        kept.append(at)
+                kept.sort()
+                if older:
+                    latest = max(latest, older)
+                    if older < days[older_day][2]:  # logged before its day began: rare
                         unsure.append(lead)
-            if before:
-                touches.insert(0, max(before))
+            if latest:
+                kept.insert(0, latest)
+            touches = [parse(text + "+00:00") for text in kept]
             stages = []
             if moved:  # the last two at or before `upto`, in no order
                 last, _, other = moved.partition(",")
@@ -345,6 +358,22 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple], zones: 
                         touches=tuple(touches), closed_at=closed_at, stages=tuple(stages))
             for lead, owner, created, closed_at, touches, stages in sorted(leads)]
     return found
+
+
+def _utc_text(at: datetime) -> str:
+    """A UTC moment as SQLite stores it, with every digit ("YYYY-MM-DD HH:MM:SS.ffffff"): such
+    texts sort as their moments do (a stored text of 19 characters is the same moment as its
+    26-character form, but sorts before it)."""
+    return at.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+def _day_texts(day: str, tz: ZoneInfo) -> tuple[str, str, str]:
+    """A local day's next midnight, the second before it (the touch of a log of that day
+    recorded later: `_DayEnds`) and its own midnight, as `_utc_text`."""
+    this = date.fromisoformat(day)
+    ends = _local_midnight(_next(this), tz)
+    return (_utc_text(ends), _utc_text(ends - timedelta(seconds=1)),
+            _utc_text(_local_midnight(this, tz)))
 
 
 def _exactly(session: Session, leads: list[list], unsure: list[int], tied: list[int],
