@@ -10,8 +10,9 @@ so the stepping below is our own.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -230,14 +231,31 @@ def after_working_hours(start: datetime, hours: float, tz: ZoneInfo,
 
 
 _ONE_DAY = timedelta(days=1)
+_ONE_MICROSECOND = timedelta(microseconds=1)
+_ZERO = timedelta(0)
+_BLOCK = 64  # local days per block of a WorkingClock's table
+_LAST_BLOCK = date.max.toordinal() // _BLOCK - SEARCH_DAYS  # a count from beyond it: walked
+
+
+@dataclass(frozen=True)
+class _Block:
+    """_BLOCK local days from the one of ordinal `index * _BLOCK`: each day's first moment
+    (UTC; one more entry, the block's end), the working time from the block's start to it (one
+    more: to the block's end) and whether its UTC offset stays the same all day."""
+
+    starts: list[datetime]
+    held: list[timedelta]
+    steady: list[bool]
 
 
 class WorkingClock:
     """`after_working_hours` for one zone and calendar, remembering what it found: a report
     asks it about the same few weeks for each of a rep's leads (tens of thousands of times for a
-    month's reports). For each day a count starts on, it keeps the working days that follow,
-    with the working time up to the end of each, until they hold the count: the day it ends on
-    is then a binary search, not a walk through the days."""
+    month's reports). It keeps blocks of _BLOCK local days (`_Block`): each day's first moment
+    in UTC and the working time from the block's start to it. A count is then a binary search
+    for its start and one for its end, with no zone arithmetic; a count starting on a day whose
+    UTC offset changes takes the older way (`_after_walking`): for each day a count starts on,
+    the working days that follow, with the working time up to the end of each."""
 
     def __init__(self, tz: ZoneInfo, working: Working) -> None:
         self.tz, self.working = tz, working
@@ -248,6 +266,8 @@ class WorkingClock:
         # each one's first moment.
         self.ahead: dict[tuple[date, float], tuple[tuple[datetime, datetime] | None,
                                                    list[timedelta], list[datetime]]] = {}
+        self.blocks: dict[int, _Block] = {}  # by the ordinal of their first day // _BLOCK
+        self.lengths: dict[float, timedelta] = {}  # hours -> as a timedelta
 
     def _bounds(self, day: date) -> tuple[datetime, datetime] | None:
         days = self.days
@@ -274,9 +294,66 @@ class WorkingClock:
             found = self.ahead[(day, hours)] = (self._bounds(day), held, firsts)
         return found
 
+    def _block(self, index: int) -> _Block:
+        block = self.blocks.get(index)
+        if block is None:
+            first = date.fromordinal(index * _BLOCK)
+            starts, held, steady = [], [], []
+            total = timedelta(0)
+            for k in range(_BLOCK):
+                day = first + timedelta(days=k)
+                begins, ends = _day_in_utc(day, self.tz)
+                starts.append(begins)
+                held.append(total)
+                if self._bounds(day) is not None:
+                    total += ends - begins
+                # One UTC offset all day: its moments are on it in local time too.
+                steady.append(begins.astimezone(self.tz).utcoffset()
+                              == (ends - _ONE_MICROSECOND).astimezone(self.tz).utcoffset())
+            starts.append(ends)
+            held.append(total)
+            block = self.blocks[index] = _Block(starts, held, steady)
+        return block
+
     def after(self, start: datetime, hours: float) -> datetime | None:
-        left = timedelta(hours=hours)
         start = start.astimezone(UTC)  # real hours (see working_hours_between); UTC answer
+        # The block of its local day, which is its UTC day, the one before or the one after.
+        index = start.toordinal() // _BLOCK
+        if hours <= 0 or not 1 < index < _LAST_BLOCK:
+            return self._after_walking(start, hours)
+        block = self._block(index)
+        i = bisect_right(block.starts, start) - 1
+        if i < 0:
+            index -= 1
+            block = self._block(index)
+            i = bisect_right(block.starts, start) - 1
+        elif i == _BLOCK:
+            index += 1
+            block = self._block(index)
+            i = 0
+        if not block.steady[i]:
+            return self._after_walking(start, hours)
+        held = block.held
+        target = held[i] + (start - block.starts[i] if held[i + 1] > held[i] else _ZERO)
+        left = self.lengths.get(hours)
+        if left is None:
+            left = self.lengths[hours] = timedelta(hours=hours)
+        target += left
+        last = index * _BLOCK + i + SEARCH_DAYS * 7 - 1  # the last day the walk looks at
+        while target > held[_BLOCK]:  # it ends in a later block
+            target -= held[_BLOCK]
+            index += 1
+            if index * _BLOCK > last:
+                return None
+            block = self._block(index)
+            held, i = block.held, 0
+        j = bisect_left(held, target, i + 1) - 1  # the working day it ends on
+        if index * _BLOCK + j > last:
+            return None
+        return block.starts[j] + (target - held[j])
+
+    def _after_walking(self, start: datetime, hours: float) -> datetime | None:
+        left = timedelta(hours=hours)
         bounds, held, firsts = self._ahead(start.astimezone(self.tz).date(), hours)
         if bounds is not None:  # `start`'s own day, from `start` on
             midnight, ends = bounds

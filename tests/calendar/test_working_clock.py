@@ -33,8 +33,11 @@ def walked(start: datetime, hours: float, tz: ZoneInfo, working) -> datetime | N
     return None
 
 
+# Beirut and Havana change their clocks at midnight (a local day then begins twice or not at
+# all), Lord Howe by half an hour.
 @pytest.mark.parametrize("zone", ["America/New_York", "Europe/Berlin", "Asia/Shanghai",
-                                  "Australia/Lord_Howe", "UTC"])
+                                  "Australia/Lord_Howe", "Asia/Beirut", "America/Havana",
+                                  "America/Santiago", "UTC"])
 def test_the_clock_finds_what_the_walk_finds(zone: str) -> None:
     tz = ZoneInfo(zone)
     rng = random.Random(zone)
@@ -43,6 +46,13 @@ def test_the_clock_finds_what_the_walk_finds(zone: str) -> None:
     away = person_working(team, [(date(2026, 11, 2), date(2026, 11, 13))])
     never = lambda day: not (date(2026, 9, 1) <= day <= date(2027, 12, 1))  # noqa: E731
     checked, nones = 0, 0
+    # The zone's clock changes in the months looked at (by the hour), and the local midnights
+    # around them: starts near them are where the days' bounds are odd.
+    hourly = [datetime(2026, 9, 1, tzinfo=UTC) + timedelta(hours=h) for h in range(150 * 24)]
+    changes = [at for before, at in zip(hourly, hourly[1:], strict=False)
+               if before.astimezone(tz).utcoffset() != at.astimezone(tz).utcoffset()]
+    changes += [datetime.combine(at.astimezone(tz).date() + timedelta(days=d), time(0),
+                                 tzinfo=tz).astimezone(UTC) for at in changes for d in (0, 1)]
     for working in (team, away, never, lambda day: True):
         clock = WorkingClock(tz, working)  # one clock for many starts, as for a team's leads
         for _ in range(400):
@@ -54,6 +64,8 @@ def test_the_clock_finds_what_the_walk_finds(zone: str) -> None:
                 datetime.combine(base.astimezone(tz).date(), time(0), tzinfo=tz)
                 - timedelta(microseconds=1),
                 datetime(2026, 11, 1, 5, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC),
+                rng.choice(changes) + timedelta(minutes=rng.randrange(-90, 90)) if changes
+                else base,
             ))
             hours = rng.choice((48, 48, 24, 72, 0.5, 23.999))
             assert clock.after(start, hours) == walked(start, hours, tz, working), (
