@@ -93,33 +93,41 @@ def lapses(lead: LeadTouches, *, now: datetime, hours: int = 48, tz: tzinfo = UT
     """
     end = now if lead.closed_at is None else min(now, lead.closed_at)
     events = sorted([(at, "") for at in lead.touches] + list(lead.stages))
-    events.append((end, None))  # the last gap: up to the end (or `now`)
     watched = not lead.stages
     since = lead.created_at
     found: list[datetime] = []
 
-    limit = timedelta(hours=hours)
+    limit = _LIMITS.get(hours)
+    if limit is None:
+        limit = _LIMITS[hours] = timedelta(hours=hours)
     clock = clock or WorkingClock(tz, working or _every_day)  # type: ignore[arg-type]
     for at, stage in events:
-        if stage is None:
-            at = end
-        elif at > end:
-            at, stage = end, None  # nothing counts after the end
-        if at >= since or stage is None:  # an imported touch dated before creation moves nothing
+        if at > end:
+            break  # nothing counts after the end
+        if at >= since:  # an imported touch dated before creation moves nothing
             if watched and (after is None or at > after):  # else any lapse is before `after`
-                # A gap too short in real time to hold `hours` of working time needs no
-                # calendar (bot/scoring/gaps.py): the calendar is the cost.
-                gap = at - since
-                if gap > limit or gap > limit - _ahead(tz, since, at):
-                    mark = clock.after(since, hours)
-                    if mark is not None and mark < at:
-                        found.append(mark)
-            if stage is None:
-                break
+                _gap(found, since, at, limit, hours, tz, clock)
             since = at
         if stage:
             watched = stage in stages
+    if watched and (after is None or end > after):  # the last gap: up to the end (or `now`)
+        _gap(found, since, end, limit, hours, tz, clock)
     return found
+
+
+_LIMITS: dict[float, timedelta] = {}  # hours -> as a timedelta
+
+
+def _gap(found: list[datetime], since: datetime, at: datetime, limit: timedelta, hours: float,
+         tz: tzinfo, clock: WorkingClock) -> None:
+    """Into `found`: the lapse of a watched wait from `since` to `at`, if it had one."""
+    # A gap too short in real time to hold `hours` of working time needs no calendar
+    # (bot/scoring/gaps.py): the calendar is the cost.
+    gap = at - since
+    if gap > limit or gap > limit - _ahead(tz, since, at):
+        mark = clock.after(since, hours)
+        if mark is not None and mark < at:
+            found.append(mark)
 
 
 # The last few calendars' clocks (WorkingClock): a team's reps without away days share its
@@ -145,6 +153,7 @@ def _clock(tz: tzinfo, working: Working) -> WorkingClock:
 
 
 _AHEAD: dict[tuple[tzinfo, int, int], timedelta] = {}
+_TWO_DAYS = timedelta(days=2)
 
 
 def _ahead(tz: tzinfo, since: datetime, until: datetime) -> timedelta:
@@ -227,6 +236,9 @@ def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: P
     # No lapse before the period's first local midnight is charged (in UTC: compared with
     # UTC moments, a moment of another zone is converted at every comparison).
     start = datetime.combine(period.start, time(0), tzinfo=tz).astimezone(UTC)
+    # Found before this, a lapse is on a local day before the period's (no zone is 2 days
+    # from UTC): it needs no conversion to be left out.
+    early = start - _TWO_DAYS
     clock = _clock(tz, working or _every_day)
     found = []
     for lead in leads:
@@ -234,6 +246,8 @@ def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: P
             continue
         for at in lapses(lead, now=now, hours=p.idle_lead_hours, tz=tz, working=working,
                          stages=p.idle_lead_stages, after=start, clock=clock):
+            if at < early:
+                continue
             day = at.astimezone(tz).date()
             if period.start <= day <= period.end:
                 found.append(Lapse(lead.customer_id, at, day))
