@@ -279,8 +279,9 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple], zones: 
         int, ZoneInfo], first_days: Mapping[int, date]) -> dict[int, list[LeadTouches]]:
     """The leads of the statement's rows (see `_statement`), by team.
 
-    A log's touch is decided on its text (`_utc_text`, whose order is time order): only the
-    touches kept become datetimes (parsing every log was half of this function's cost)."""
+    A log's touch is decided on its text (`_utc_text` with its offset: such texts sort as
+    their moments do): only the touches kept become datetimes (parsing every log was half of
+    this function's cost)."""
     found: dict[int, list[LeadTouches]] = {team_id: [] for team_id in bounds}
     by_team: dict[int, list] = {team_id: [] for team_id in bounds}
     for row in rows:
@@ -289,7 +290,8 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple], zones: 
     for team_id, team_rows in by_team.items():
         since, until, after = bounds[team_id]
         upto = min(after, until)
-        upto_text, until_text = _utc_text(upto), _utc_text(until)
+        upto_bound = _utc_text(upto)  # as SQLAlchemy binds it
+        upto_text, until_text = upto_bound + _UTC, _utc_text(until) + _UTC
         tz = zones[team_id]
         # A log's day -> its next local midnight and the second before it, and its own
         # midnight, as text.
@@ -308,9 +310,9 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple], zones: 
                 older = ""  # the latest touch of the last day before `first`
                 older_day = ""
                 for text in logs.split(","):
-                    day, recorded = text[:10], text[11:]
-                    if len(recorded) != 26:
-                        recorded = _utc_text(_moment(recorded))
+                    day, recorded = text[:10], text[11:] + _UTC
+                    if len(recorded) != 32:
+                        recorded = _utc_text(_moment(text[11:])) + _UTC
                     ends = days.get(day)
                     if ends is None:
                         ends = days[day] = _day_texts(day, tz)
@@ -331,7 +333,7 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple], zones: 
                         unsure.append(lead)
             if latest:
                 kept.insert(0, latest)
-            touches = [parse(text + "+00:00") for text in kept]
+            touches = list(map(parse, kept))
             stages = []
             if moves:
                 moved = []  # those at or before `upto`: only the last counts (`lapses`)
@@ -340,7 +342,7 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple], zones: 
                     at, stage = text.rsplit(" ", 1)
                     # As SQL compared them: SQLite as text, with `upto` bound as `_utc_text`;
                     # PostgreSQL as moments (its text is `_utc_text`'s).
-                    if at > upto_text:
+                    if at > upto_bound:
                         later.append((_moment(at), stage))
                     else:
                         moved.append(text)
@@ -356,14 +358,18 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple], zones: 
                         tied.append(lead)
                 later.sort()
                 stages.extend(later)
-            leads.append([lead, owner, created, closed_at, touches, stages])
+            leads.append([lead, owner, parse(created + _UTC) if len(created) == 26
+                          else _moment(created), closed_at, touches, stages])
         if unsure or tied:
             _exactly(session, leads, unsure, tied, tz, upto, until, first_days[team_id])
         found[team_id] = [
-            LeadTouches(customer_id=lead, owner=owner, created_at=_moment(created),
+            LeadTouches(customer_id=lead, owner=owner, created_at=created,
                         touches=tuple(touches), closed_at=closed_at, stages=tuple(stages))
             for lead, owner, created, closed_at, touches, stages in sorted(leads)]
     return found
+
+
+_UTC = "+00:00"  # a moment's offset, as `datetime.fromisoformat` reads it
 
 
 def _utc_text(at: datetime) -> str:
@@ -378,8 +384,8 @@ def _day_texts(day: str, tz: ZoneInfo) -> tuple[str, str, str]:
     recorded later: `_DayEnds`) and its own midnight, as `_utc_text`."""
     this = date.fromisoformat(day)
     ends = _local_midnight(_next(this), tz)
-    return (_utc_text(ends), _utc_text(ends - timedelta(seconds=1)),
-            _utc_text(_local_midnight(this, tz)))
+    return (_utc_text(ends) + _UTC, _utc_text(ends - timedelta(seconds=1)) + _UTC,
+            _utc_text(_local_midnight(this, tz)) + _UTC)
 
 
 def _exactly(session: Session, leads: list[list], unsure: list[int], tied: list[int],
