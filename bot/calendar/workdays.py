@@ -321,7 +321,7 @@ class WorkingClock:
         index = start.toordinal() // _BLOCK
         if hours <= 0 or not 1 < index < _LAST_BLOCK:
             return self._after_walking(start, hours)
-        block = self._block(index)
+        block = self.blocks.get(index) or self._block(index)
         i = bisect_right(block.starts, start) - 1
         if i < 0:
             index -= 1
