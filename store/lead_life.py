@@ -358,8 +358,10 @@ def _assemble(session: Session, rows: list, bounds: Mapping[int, tuple], zones: 
                         tied.append(lead)
                 later.sort()
                 stages.extend(later)
-            leads.append([lead, owner, parse(created + _UTC) if len(created) == 26
-                          else _moment(created), closed_at, touches, stages])
+            # SQLite's text, mostly of 26 characters; PostgreSQL's datetime.
+            created = (parse(created + _UTC) if type(created) is str and len(created) == 26
+                       else _moment(created))
+            leads.append([lead, owner, created, closed_at, touches, stages])
         if unsure or tied:
             _exactly(session, leads, unsure, tied, tz, upto, until, first_days[team_id])
         found[team_id] = [
