@@ -38,6 +38,7 @@ from store.scoring_sql import (
     _live_change,
     _moved,
     _new_customers,
+    _objection_days,
     _period_logs,
     _proposal_discoveries,
     _stage_before,
@@ -86,9 +87,6 @@ def rep_facts_many(session: Session, *, team_ids: Collection[int],
     return found
 
 
-_FACT_KINDS = frozenset(("deal", "payment", *CONVERSATION_KINDS))  # the logs with more than counts
-
-
 def _no_facts() -> dict:
     """The results and KBI facts of the period's logs of someone who logged no such thing."""
     return dict(sales_new=ZERO, sales_repeat=ZERO, deals=0, new_customers=0, collected=ZERO,
@@ -113,41 +111,54 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
 
     Key = tuple[int, str]  # (team, person)
     fields: dict[Key, dict] = {}
-    day_counts: dict[Key, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    # Logs per person, local day and kind (for the points), summed here, not grouped in SQL:
+    # its sort cost more than these 1,500 rows a team-month take here.
+    day_counts: dict[Key, dict[date, dict[str, int]]] = {}
     new_ids: dict[Key, set] = defaultdict(set)  # new business: customers, typed names
-
-    # The period's logs in one read, each with what the results and KBI facts take of it,
-    # summed here: per user, local day and kind for the points, per user for the rest. Not
-    # grouped in SQL: its sort cost more than these 1,500 rows a team-month take here.
-    counted: dict[tuple[int, str, date, str], int] = {}  # (team, person, day, kind): count
-    for team, user, day, kind, n, new_id, new_name, new, repeat, demo, linked, \
-            objected in session.exec(_period_logs(users), params=params):
-        at = (team, user, day, kind)
-        counted[at] = counted.get(at, 0) + n
-        if kind not in _FACT_KINDS:
-            continue
-        mine = fields.get(at[:2]) or fields.setdefault(at[:2], _no_facts())
-        if kind == "deal":
+    # Conversations naming a customer, not logged with "no objections": (team, person,
+    # customer, day) -> count; handled when an objection log names the customer that day.
+    pending: dict[tuple[int, str, int, date], int] = {}
+    objections: set[tuple[int, date]] = set()  # (customer, day) of the objection logs
+    for team, user, day, kind, n, customer, no_objections, new_id, new_name, new, repeat, \
+            demo in session.exec(_period_logs(users), params=params):
+        key = (team, user)
+        days = day_counts.get(key)
+        if days is None:
+            days = day_counts[key] = {}
+            fields[key] = _no_facts()
+        kinds = days.get(day)
+        if kinds is None:
+            kinds = days[day] = {}
+        kinds[kind] = kinds.get(kind, 0) + n
+        if kind in CONVERSATION_KINDS:
+            if customer is not None:
+                mine = fields[key]
+                mine["conversations"] += n
+                if no_objections:
+                    mine["conversations_with_objections"] += n
+                else:
+                    at = (team, user, customer, day)
+                    pending[at] = pending.get(at, 0) + n
+        elif kind == "objection":
+            if customer is not None:
+                objections.add((customer, day))
+        elif kind == "deal":
+            mine = fields[key]
             mine["sales_new"] += money(new, ZERO)
             mine["sales_repeat"] += money(repeat, ZERO)
             mine["deals"] += 1
             mine["deals_with_demo"] += demo
             if new_id is not None:
-                new_ids[at[:2]].add(("id", new_id))
+                new_ids[key].add(("id", new_id))
             if new_name is not None:
-                new_ids[at[:2]].add(("name", new_name))
+                new_ids[key].add(("name", new_name))
         elif kind == "payment":
-            mine["collected"] += money(new, ZERO) + money(repeat, ZERO)
-        else:  # a conversation's kind
-            mine["conversations"] += linked
-            mine["conversations_with_objections"] += objected
-    for (team, user, day, kind), n in counted.items():
-        key = (team, user)
-        day_counts[key][day][kind] = n
-        totals[key][kind] += n
-        if key not in fields:
-            fields[key] = _no_facts()
+            fields[key]["collected"] += money(new, ZERO) + money(repeat, ZERO)
+    if users and pending:  # the objection logs of people not asked about count too
+        objections.update(session.exec(_objection_days(), params=params))
+    for (team, user, customer, day), n in pending.items():
+        if (customer, day) in objections:
+            fields[team, user]["conversations_with_objections"] += n
     for key, customers in new_ids.items():
         fields[key]["new_customers"] = len(customers)
     fields = defaultdict(dict, fields)
@@ -185,14 +196,17 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
         people = {(team, user) for team in teams for user in user_ids}
     else:
         people = ({(team, user) for team, reps in _reps_many(session, teams).items()
-                   for user in reps} | set(fields) | set(day_counts) | set(rounds))
+                   for user in reps} | set(fields) | set(rounds))
     result: dict[int, dict[str, RepFacts]] = {team: {} for team in teams}
     for key in sorted(people):
-        kinds = totals.get(key, {})
+        days = day_counts.get(key, {})
+        kinds: dict[str, int] = {}
+        for counts in days.values():
+            for kind, n in counts.items():
+                kinds[kind] = kinds.get(kind, 0) + n
         result[key[0]][key[1]] = RepFacts(
             user_id=key[1],
-            day_counts={d: dict(sorted(k.items()))
-                        for d, k in sorted(day_counts.get(key, {}).items())},
+            day_counts={d: dict(sorted(k.items())) for d, k in sorted(days.items())},
             totals=dict(sorted(kinds.items())),
             discovery_rounds=tuple(rounds.get(key, ())),
             learning=sum(kinds.get(k, 0) for k in LEARNING_KINDS),
