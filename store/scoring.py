@@ -74,6 +74,14 @@ def rep_facts_many(session: Session, *, team_ids: Collection[int],
                    period: Period) -> dict[int, dict[str, RepFacts]]:
     """`rep_facts` of many teams, by team id: each query reads all the teams of a time zone at
     once (the month-end reports' scorecards), not one team at a time."""
+    found: dict[int, dict[str, RepFacts]] = {}
+    for tz, ids in _zones(session, team_ids).items():
+        found.update(_rep_facts(session, ids, tz, period, None))
+    return found
+
+
+def _zones(session: Session, team_ids: Collection[int]) -> dict[ZoneInfo, list[int]]:
+    """The teams by time zone (their local days bound the reads), each zone's sorted."""
     T = Team.__table__
     zones: dict[str, list[int]] = defaultdict(list)
     for team_id, tz in session.exec(select(T.c.id, T.c.tz).where(T.c.id.in_(list(team_ids)))):
@@ -81,10 +89,7 @@ def rep_facts_many(session: Session, *, team_ids: Collection[int],
     missing = set(team_ids) - {t for ids in zones.values() for t in ids}
     if missing:
         raise LookupError(f"no team with id {min(missing)}")
-    found: dict[int, dict[str, RepFacts]] = {}
-    for tz, ids in sorted(zones.items()):
-        found.update(_rep_facts(session, sorted(ids), ZoneInfo(tz), period, None))
-    return found
+    return {ZoneInfo(tz): sorted(ids) for tz, ids in sorted(zones.items())}
 
 
 def _no_facts() -> dict:
@@ -280,14 +285,28 @@ def funnel(session: Session, *, team_id: int, period: Period,
     """The cohort of leads created in the period (team-local days), each with every stage it
     has reached so far (live stage changes at any time, the stage it was created at
     included). Unowned leads have owner "". `tz`: the team's zone, when known already."""
-    tz = tz or _team_tz(session, team_id)
-    reached: dict[tuple[int, str], set[str]] = {}
-    for customer_id, owner, stage in session.exec(_funnel_stages(), params=dict(
-            team=team_id, start_at=_local_midnight(period.start, tz),
+    return _funnel(session, [team_id], tz or _team_tz(session, team_id), period)[team_id]
+
+
+def funnel_many(session: Session, *, team_ids: Collection[int],
+                period: Period) -> dict[int, list[FunnelLead]]:
+    """`funnel` of many teams, by team id: one read per time zone, not one per team."""
+    found: dict[int, list[FunnelLead]] = {}
+    for tz, ids in _zones(session, team_ids).items():
+        found.update(_funnel(session, ids, tz, period))
+    return found
+
+
+def _funnel(session: Session, teams: list[int], tz: ZoneInfo,
+            period: Period) -> dict[int, list[FunnelLead]]:
+    reached: dict[int, dict[tuple[int, str], set[str]]] = {team: {} for team in teams}
+    for team, customer_id, owner, stage in session.exec(_funnel_stages(), params=dict(
+            teams=teams, start_at=_local_midnight(period.start, tz),
             end_at=_local_midnight(_next(period.end), tz))):
-        reached.setdefault((customer_id, owner or ""), set()).add(stage)
-    return [FunnelLead(customer_id=cid, owner=owner, reached=frozenset(stages))
-            for (cid, owner), stages in reached.items()]
+        reached[team].setdefault((customer_id, owner or ""), set()).add(stage)
+    return {team: [FunnelLead(customer_id=cid, owner=owner, reached=frozenset(stages))
+                   for (cid, owner), stages in leads.items()]
+            for team, leads in reached.items()}
 
 
 def leaderboard_values(session: Session, *, team_id: int, period: Period,

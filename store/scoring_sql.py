@@ -238,9 +238,9 @@ def _stage_before(moment: datetime | ColumnElement) -> ColumnElement[str]:
 
 @cache
 def _funnel_stages():  # type: ignore[no-untyped-def]
-    """`funnel`'s read: (customer, owner, stage reached), built once."""
-    return (select(C.c.id, C.c.owner_user_id, SC.c.to_stage).distinct()
+    """`funnel`'s read: (team, customer, owner, stage reached), built once."""
+    return (select(C.c.team_id, C.c.id, C.c.owner_user_id, SC.c.to_stage).distinct()
             .select_from(C.join(SC, SC.c.customer_id == C.c.id))
-            .where(C.c.team_id == bindparam("team"), C.c.created_at >= _at("start_at"),
+            .where(C.c.team_id.in_(_TEAMS), C.c.created_at >= _at("start_at"),
                    C.c.created_at < _at("end_at"), _live_change(SC))
             .order_by(C.c.id))
