@@ -55,6 +55,11 @@ def make_engine(url: str) -> Engine:
     # enough to be compiled, which took 0.7 s of a 0.78 s statement; a month of scorecards
     # for 300 reps took 3.2-3.3 s without it, 4.4-9 s with it. Set at connection start
     # (libpq's options), so no statement and no rollback can undo it.
+    # Prepared statements (psycopg prepares a statement run 5 times) stay, with PostgreSQL's
+    # generic plans: plan_cache_mode=force_custom_plan (or prepare_threshold=None) made the
+    # reports' reads slower, not faster (1,000 reps, one team at a time: a week's 4.3 -> 4.9 s
+    # of statements, a quarter's 5.3 -> 6.6 s); only the idle-lead read (store/idle.py) is
+    # faster planned for its parameters (a week's 40 -> 29 ms a team), a matter for that read.
     return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
 
 

@@ -38,6 +38,7 @@ from store.scoring_sql import (
     _live_change,
     _moved,
     _new_customers,
+    _objection_days,
     _period_logs,
     _proposal_discoveries,
     _stage_before,
@@ -73,6 +74,14 @@ def rep_facts_many(session: Session, *, team_ids: Collection[int],
                    period: Period) -> dict[int, dict[str, RepFacts]]:
     """`rep_facts` of many teams, by team id: each query reads all the teams of a time zone at
     once (the month-end reports' scorecards), not one team at a time."""
+    found: dict[int, dict[str, RepFacts]] = {}
+    for tz, ids in _zones(session, team_ids).items():
+        found.update(_rep_facts(session, ids, tz, period, None))
+    return found
+
+
+def _zones(session: Session, team_ids: Collection[int]) -> dict[ZoneInfo, list[int]]:
+    """The teams by time zone (their local days bound the reads), each zone's sorted."""
     T = Team.__table__
     zones: dict[str, list[int]] = defaultdict(list)
     for team_id, tz in session.exec(select(T.c.id, T.c.tz).where(T.c.id.in_(list(team_ids)))):
@@ -80,13 +89,7 @@ def rep_facts_many(session: Session, *, team_ids: Collection[int],
     missing = set(team_ids) - {t for ids in zones.values() for t in ids}
     if missing:
         raise LookupError(f"no team with id {min(missing)}")
-    found: dict[int, dict[str, RepFacts]] = {}
-    for tz, ids in sorted(zones.items()):
-        found.update(_rep_facts(session, sorted(ids), ZoneInfo(tz), period, None))
-    return found
-
-
-_FACT_KINDS = frozenset(("deal", "payment", *CONVERSATION_KINDS))  # the logs with more than counts
+    return {ZoneInfo(tz): sorted(ids) for tz, ids in sorted(zones.items())}
 
 
 def _no_facts() -> dict:
@@ -113,41 +116,54 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
 
     Key = tuple[int, str]  # (team, person)
     fields: dict[Key, dict] = {}
-    day_counts: dict[Key, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    totals: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    # Logs per person, local day and kind (for the points), summed here, not grouped in SQL:
+    # its sort cost more than these 1,500 rows a team-month take here.
+    day_counts: dict[Key, dict[date, dict[str, int]]] = {}
     new_ids: dict[Key, set] = defaultdict(set)  # new business: customers, typed names
-
-    # The period's logs in one read, each with what the results and KBI facts take of it,
-    # summed here: per user, local day and kind for the points, per user for the rest. Not
-    # grouped in SQL: its sort cost more than these 1,500 rows a team-month take here.
-    counted: dict[tuple[int, str, date, str], int] = {}  # (team, person, day, kind): count
-    for team, user, day, kind, n, new_id, new_name, new, repeat, demo, linked, \
-            objected in session.exec(_period_logs(users), params=params):
-        at = (team, user, day, kind)
-        counted[at] = counted.get(at, 0) + n
-        if kind not in _FACT_KINDS:
-            continue
-        mine = fields.get(at[:2]) or fields.setdefault(at[:2], _no_facts())
-        if kind == "deal":
+    # Conversations naming a customer, not logged with "no objections": (team, person,
+    # customer, day) -> count; handled when an objection log names the customer that day.
+    pending: dict[tuple[int, str, int, date], int] = {}
+    objections: set[tuple[int, date]] = set()  # (customer, day) of the objection logs
+    for team, user, day, kind, n, customer, no_objections, new_id, new_name, new, repeat, \
+            demo in session.exec(_period_logs(users), params=params):
+        key = (team, user)
+        days = day_counts.get(key)
+        if days is None:
+            days = day_counts[key] = {}
+            fields[key] = _no_facts()
+        kinds = days.get(day)
+        if kinds is None:
+            kinds = days[day] = {}
+        kinds[kind] = kinds.get(kind, 0) + n
+        if kind in CONVERSATION_KINDS:
+            if customer is not None:
+                mine = fields[key]
+                mine["conversations"] += n
+                if no_objections:
+                    mine["conversations_with_objections"] += n
+                else:
+                    at = (team, user, customer, day)
+                    pending[at] = pending.get(at, 0) + n
+        elif kind == "objection":
+            if customer is not None:
+                objections.add((customer, day))
+        elif kind == "deal":
+            mine = fields[key]
             mine["sales_new"] += money(new, ZERO)
             mine["sales_repeat"] += money(repeat, ZERO)
             mine["deals"] += 1
             mine["deals_with_demo"] += demo
             if new_id is not None:
-                new_ids[at[:2]].add(("id", new_id))
+                new_ids[key].add(("id", new_id))
             if new_name is not None:
-                new_ids[at[:2]].add(("name", new_name))
+                new_ids[key].add(("name", new_name))
         elif kind == "payment":
-            mine["collected"] += money(new, ZERO) + money(repeat, ZERO)
-        else:  # a conversation's kind
-            mine["conversations"] += linked
-            mine["conversations_with_objections"] += objected
-    for (team, user, day, kind), n in counted.items():
-        key = (team, user)
-        day_counts[key][day][kind] = n
-        totals[key][kind] += n
-        if key not in fields:
-            fields[key] = _no_facts()
+            fields[key]["collected"] += money(new, ZERO) + money(repeat, ZERO)
+    if users and pending:  # the objection logs of people not asked about count too
+        objections.update(session.exec(_objection_days(), params=params))
+    for (team, user, customer, day), n in pending.items():
+        if (customer, day) in objections:
+            fields[team, user]["conversations_with_objections"] += n
     for key, customers in new_ids.items():
         fields[key]["new_customers"] = len(customers)
     fields = defaultdict(dict, fields)
@@ -185,14 +201,17 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
         people = {(team, user) for team in teams for user in user_ids}
     else:
         people = ({(team, user) for team, reps in _reps_many(session, teams).items()
-                   for user in reps} | set(fields) | set(day_counts) | set(rounds))
+                   for user in reps} | set(fields) | set(rounds))
     result: dict[int, dict[str, RepFacts]] = {team: {} for team in teams}
     for key in sorted(people):
-        kinds = totals.get(key, {})
+        days = day_counts.get(key, {})
+        kinds: dict[str, int] = {}
+        for counts in days.values():
+            for kind, n in counts.items():
+                kinds[kind] = kinds.get(kind, 0) + n
         result[key[0]][key[1]] = RepFacts(
             user_id=key[1],
-            day_counts={d: dict(sorted(k.items()))
-                        for d, k in sorted(day_counts.get(key, {}).items())},
+            day_counts={d: dict(sorted(k.items())) for d, k in sorted(days.items())},
             totals=dict(sorted(kinds.items())),
             discovery_rounds=tuple(rounds.get(key, ())),
             learning=sum(kinds.get(k, 0) for k in LEARNING_KINDS),
@@ -266,14 +285,28 @@ def funnel(session: Session, *, team_id: int, period: Period,
     """The cohort of leads created in the period (team-local days), each with every stage it
     has reached so far (live stage changes at any time, the stage it was created at
     included). Unowned leads have owner "". `tz`: the team's zone, when known already."""
-    tz = tz or _team_tz(session, team_id)
-    reached: dict[tuple[int, str], set[str]] = {}
-    for customer_id, owner, stage in session.exec(_funnel_stages(), params=dict(
-            team=team_id, start_at=_local_midnight(period.start, tz),
+    return _funnel(session, [team_id], tz or _team_tz(session, team_id), period)[team_id]
+
+
+def funnel_many(session: Session, *, team_ids: Collection[int],
+                period: Period) -> dict[int, list[FunnelLead]]:
+    """`funnel` of many teams, by team id: one read per time zone, not one per team."""
+    found: dict[int, list[FunnelLead]] = {}
+    for tz, ids in _zones(session, team_ids).items():
+        found.update(_funnel(session, ids, tz, period))
+    return found
+
+
+def _funnel(session: Session, teams: list[int], tz: ZoneInfo,
+            period: Period) -> dict[int, list[FunnelLead]]:
+    reached: dict[int, dict[tuple[int, str], set[str]]] = {team: {} for team in teams}
+    for team, customer_id, owner, stage in session.exec(_funnel_stages(), params=dict(
+            teams=teams, start_at=_local_midnight(period.start, tz),
             end_at=_local_midnight(_next(period.end), tz))):
-        reached.setdefault((customer_id, owner or ""), set()).add(stage)
-    return [FunnelLead(customer_id=cid, owner=owner, reached=frozenset(stages))
-            for (cid, owner), stages in reached.items()]
+        reached[team].setdefault((customer_id, owner or ""), set()).add(stage)
+    return {team: [FunnelLead(customer_id=cid, owner=owner, reached=frozenset(stages))
+                   for (cid, owner), stages in leads.items()]
+            for team, leads in reached.items()}
 
 
 def leaderboard_values(session: Session, *, team_id: int, period: Period,

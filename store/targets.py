@@ -60,27 +60,36 @@ def manual_targets(session: Session, *, team_id: int,
     return found
 
 
-def of_periods(session: Session, *, team_id: int, periods: Iterable[str]
-               ) -> tuple[dict[str, dict[str, dict[str, Target]]],
-                          dict[str, tuple[Target, datetime]]]:
+Stored = tuple[dict[str, dict[str, dict[str, Target]]], dict[str, tuple[Target, datetime]]]
+
+
+def of_periods(session: Session, *, team_id: int, periods: Iterable[str]) -> Stored:
     """`manual_targets` of each of `periods` (labels: {label: ...}, every one present) and
     `every_month`, in one read (a report reads them for a period and those around it)."""
+    return of_periods_many(session, team_ids=[team_id], periods=periods)[team_id]
+
+
+def of_periods_many(session: Session, *, team_ids: Iterable[int],
+                    periods: Iterable[str]) -> dict[int, Stored]:
+    """`of_periods` of many teams, by team id, in one read (the reports of every team)."""
     labels = list(dict.fromkeys(periods))
-    by_label: dict[str, dict[str, dict[str, Target]]] = {label: {} for label in labels}
-    every: dict[str, tuple[Target, datetime]] = {}
+    found: dict[int, Stored] = {team: ({label: {} for label in labels}, {})
+                                for team in team_ids}
     T = TargetRow.__table__
-    for user, metric, period, value, reason, set_at in session.exec(
-        select(T.c.user_id, T.c.metric, T.c.period, T.c.value, T.c.reason, T.c.set_at)
-        .where(T.c.team_id == team_id, T.c.period.in_([*labels, EVERY_MONTH]))
+    for team, user, metric, period, value, reason, set_at in session.exec(
+        select(T.c.team_id, T.c.user_id, T.c.metric, T.c.period, T.c.value, T.c.reason,
+               T.c.set_at)
+        .where(T.c.team_id.in_(list(found)), T.c.period.in_([*labels, EVERY_MONTH]))
         .order_by(T.c.id)
     ):
+        by_label, every = found[team]
         target = Target(metric=metric, value=Decimal(value),
                         source="team" if user == TEAM_DEFAULT else "manual", reason=reason)
         if period in by_label:
             by_label[period].setdefault(user, {})[metric] = target
         if period == EVERY_MONTH and user == TEAM_DEFAULT:
             every[metric] = (target, set_at)
-    return by_label, every
+    return found
 
 
 def every_month(session: Session, *, team_id: int) -> dict[str, tuple[Target, datetime]]:

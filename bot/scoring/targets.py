@@ -26,13 +26,16 @@ def history_span(history: Mapping[str, Sequence[Decimal]], months: int = 12) -> 
     """How many of the trailing `months` months lie on or after the first month with any
     activity at all (any metric): the history a forecast stands on. Months before it are the
     zero-fill of a rep (or team) that was not there yet."""
-    columns = [list(v)[-months:] for v in history.values() if v]
-    length = max((len(c) for c in columns), default=0)
-    padded = [[Decimal(0)] * (length - len(c)) + c for c in columns]
-    for i in range(length):
-        if any(c[i] for c in padded):
-            return length - i
-    return 0
+    # The months are right-aligned (the latest last), so a metric whose first non-zero month
+    # is j of its n trailing months says n - j; the history's span is the longest of these.
+    span = 0
+    for values in history.values():
+        trailing = tuple(values)[-months:]
+        for j, value in enumerate(trailing):
+            if value:
+                span = max(span, len(trailing) - j)
+                break
+    return span
 
 
 def sensible(metric: str, value: Decimal, rules: Rules = DEFAULT_RULES) -> Decimal | None:

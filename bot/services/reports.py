@@ -17,7 +17,7 @@ from sqlmodel import Session
 from bot.calendar.periods import PERIOD_OF, previous, quarter_period, year_period
 from bot.calendar.workdays import is_working_day, person_working, working_days
 from bot.scoring.compare import Comparison, compare
-from bot.scoring.facts import LeadTouches, Member, Period, Qualitative, RepFacts, Target
+from bot.scoring.facts import FunnelLead, LeadTouches, Member, Period, Qualitative, RepFacts, Target
 from bot.scoring.funnel import Funnel, funnel
 from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.leaderboard import Honour, Leaderboard, honours, leaderboard
@@ -26,7 +26,7 @@ from bot.scoring.recommend import GradeRecord, Recommendation, recommend
 from bot.scoring.rules import DEFAULT_RULES, Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
-from bot.services.targets import TargetResolver
+from bot.services.targets import Stored, TargetResolver
 from store import alerts, annual, history, idle_gaps, ratings, reviews, teams
 from store import away as away_store
 from store import idle as idle_store
@@ -125,11 +125,14 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
     # Every team's leads for the idle-lead rule in a few reads (unless prefiltered).
     touches = {} if prefilter else idle_store.lead_touches_many(
         session, windows={team.id: _lead_window(team, period, now) for team in teams})
+    cohorts = facts_store.funnel_many(session, team_ids=ids, period=period)
+    stored = TargetResolver.read_many(session, team_ids=ids, period=period)
     return {team.id: team_report(session, team=team, period=period, now=now,
                                  rules=rules[team.id], facts=facts[team.id],
                                  roster=roster[team.id],
                                  lead_ids=leads.get(team.id, set()) if prefilter else None,
-                                 leads=touches.get(team.id))
+                                 leads=touches.get(team.id), cohort=cohorts[team.id],
+                                 stored=stored[team.id])
             for team in teams}
 
 
@@ -146,12 +149,15 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                 lead_ids: Collection[int] | None = None,
                 facts: dict[str, RepFacts] | None = None,
                 roster: list[Member] | None = None,
-                leads: list[LeadTouches] | None = None) -> TeamReport:
+                leads: list[LeadTouches] | None = None,
+                cohort: list[FunnelLead] | None = None,
+                stored: Stored | None = None) -> TeamReport:
     """The team's numbers for `period` as of `now`. `lead_ids`: only these leads can have
     lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can. `facts`:
     the team's `rep_facts` for the period when read already (for many teams at once); `roster`,
-    its `members` (with their history) likewise, and `leads`, its `lead_touches` (all of its
-    leads: with `lead_ids` None)."""
+    its `members` (with their history) likewise, `leads`, its `lead_touches` (all of its
+    leads: with `lead_ids` None), `cohort`, its `funnel`, and `stored`, its targets
+    (bot/services/targets.py `TargetResolver.read_many`)."""
     rules = rules or rules_for(session, team.id)
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
@@ -192,7 +198,7 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     fallback = _team_average_history(members.values())
     fallback_span = history_span(fallback, rules.targets.history_months)
     resolver = TargetResolver.load(session, team=team, period=period, reps=len(members),
-                                   rules=rules, off=off)
+                                   rules=rules, off=off, stored=stored)
     reps = {}
     # First day -> (working days, those elapsed), of the reps without leave.
     on_team: dict[date, tuple[list[date], list[date]]] = {}
@@ -242,7 +248,8 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     return TeamReport(
         team_id=team.id, team_name=team.name, currency=team.currency, period=period,
         as_of=as_of, in_progress=in_progress, working_days=len(elapsed), reps=reps,
-        funnel=funnel(facts_store.funnel(session, team_id=team.id, period=period, tz=tz),
+        funnel=funnel(cohort if cohort is not None
+                      else facts_store.funnel(session, team_id=team.id, period=period, tz=tz),
                       rules=rules),
         honours=honours(list(facts.values()), period=period, members=members.values(),
                         scores={u: r.card.total for u, r in reps.items()},

@@ -37,6 +37,8 @@ from store import rosters, targets, teams
 from store.models import Team
 
 Forecast = Callable[[str, Period], Target | None]
+# A team's stored targets (store/targets.py `of_periods`) and its people's away spells.
+Stored = tuple[targets.Stored, dict[str, tuple[Span, ...]]]
 _CENTS = Decimal("0.01")
 
 
@@ -53,16 +55,15 @@ class TargetResolver:
 
     @classmethod
     def load(cls, session: Session, *, team: Team, period: Period, reps: int,
-             rules: Rules, off: list[date] | None = None) -> TargetResolver:
-        """`off`: the team's days off (store/teams.py `days_off`), when read already."""
+             rules: Rules, off: list[date] | None = None,
+             stored: Stored | None = None) -> TargetResolver:
+        """`off`: the team's days off (store/teams.py `days_off`), when read already;
+        `stored`: what `read_many` read of the team's targets and away spells."""
         tz = ZoneInfo(team.tz)
-        around = [period, month_period(period.start), quarter_period(period.start)]
-        if period.kind == "quarter":
-            around += months_of(period)
-        if period.kind == "year":
-            around += months_of(period) + quarters_of(period)
-        by_label, every_month = targets.of_periods(session, team_id=team.id,
-                                                   periods=[p.label for p in around])
+        around = _around(period)
+        if stored is None:
+            stored = cls.read_many(session, team_ids=[team.id], period=period)[team.id]
+        (by_label, every_month), away = stored
         every = {metric: (t, (at if at.tzinfo else at.replace(tzinfo=ZoneInfo("UTC")))
                           .astimezone(tz).date())
                  for metric, (t, at) in every_month.items()}
@@ -76,10 +77,24 @@ class TargetResolver:
             in_week = [d for d in in_month if period.start <= d <= period.end]
             share = Decimal(len(in_week)) / len(in_month) if in_month else Decimal(0)
         start, end = min(p.start for p in around), max(p.end for p in around)
-        away = rosters.away(session, team_id=team.id, since=start).get(team.id, {})
         days = tuple(working_days(start, end, country=team.holiday_country, days_off=off)
                      if away else ())
         return cls(by_label, every, reps, share, rules, days, away)
+
+    @staticmethod
+    def read_many(session: Session, *, team_ids: list[int],
+                  period: Period) -> dict[int, Stored]:
+        """What `load` reads of each team, by team id, in two reads for all of them: the
+        targets of `period` and those around it, and the away spells from their start."""
+        around = _around(period)
+        found = targets.of_periods_many(session, team_ids=team_ids,
+                                        periods=[p.label for p in around])
+        since = min(p.start for p in around)
+        if len(team_ids) == 1:
+            spells = rosters.away(session, team_id=team_ids[0], since=since)
+        else:
+            spells = rosters.away(session, since=since)
+        return {team: (found[team], spells.get(team, {})) for team in team_ids}
 
     def there(self, user: str, period: Period) -> Decimal:
         """The share of `period`'s working days `user` is not away: 1 without leave."""
@@ -175,3 +190,14 @@ class TargetResolver:
                     _CENTS, ROUND_HALF_UP)
                 return Target(metric, value, "from_quarter", whole.reason)
         return forecast(metric, period)
+
+
+def _around(period: Period) -> list[Period]:
+    """`period` and the periods its targets can come from (its month and quarter; a
+    quarter's months; a year's months and quarters)."""
+    around = [period, month_period(period.start), quarter_period(period.start)]
+    if period.kind == "quarter":
+        around += months_of(period)
+    if period.kind == "year":
+        around += months_of(period) + quarters_of(period)
+    return around

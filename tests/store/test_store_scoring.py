@@ -221,6 +221,9 @@ def check_rep_facts(session: Session, team_id: int) -> None:
     assert isinstance(alice.sales_new, Decimal)
     only = scoring.rep_facts(session, team_id=team_id, period=NOV, user_ids=["U0BO", "U0X"])
     assert only == {"U0BO": BO, "U0X": RepFacts(user_id="U0X")}
+    # Asked about Alice alone, Mei's objection still marks Alice's Acme call and demo handled.
+    assert scoring.rep_facts(session, team_id=team_id, period=NOV,
+                             user_ids=["U0ALICE"]) == {"U0ALICE": ALICE}
 
 
 def check_followups_per_customer_per_month(session: Session, team_id: int) -> None:
