@@ -20,7 +20,6 @@ from bot.errors import Usage
 from bot.i18n import DEFAULT_LANG, LANGS, t
 from bot.render.blocks import apology_view, usage_blocks
 from bot.slack.client import web_client
-from bot.slack.listener_runner import prompt
 from handlers import register_all
 
 log = logging.getLogger(__name__)
@@ -63,7 +62,6 @@ def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
         listener_executor=logs.with_context(listener_executor or ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="listener")),
     )
-    prompt(app)  # the HTTP answer goes out when the listener acks, not up to 10 ms later
     app.use(logs.label_request)
 
     # deps is keyword-only: Bolt injects the error handler's other arguments by name.
