@@ -53,6 +53,10 @@ SHAPE: dict[str, tuple] = {
                      "authorizations[].team_id", "authorizations[].enterprise_id"),
                     (str, None)),
 }
+# SHAPE with each path's first key, in SHAPE's order: a path is looked into only when the
+# body has that key (about 0.1 ms of CPU per request to walk all of them).
+_SHAPE_BY_HEAD = [(path.split(".")[0].removesuffix("[]"), path, allowed)
+                  for path, allowed in SHAPE.items()]
 # What each kind of envelope cannot do without.
 REQUIRED = {"view_submission": ("view",), "view_closed": ("view",),
             "block_actions": ("actions",), "event_callback": ("event", "event.type")}
@@ -121,7 +125,9 @@ def shape_problems(body: dict) -> list[str]:
     problems = [f"{path}: required for {body['type']}"
                 for path in REQUIRED.get(body.get("type"), ())  # type: ignore[arg-type]
                 if all(value is None for value in _values(body, path))]
-    for path, allowed in SHAPE.items():
+    for head, path, allowed in _SHAPE_BY_HEAD:
+        if head not in body:  # nothing at `path` (a /log's form body has few of the keys)
+            continue
         for value in _values(body, path):
             if not any(value is None if kind is None else isinstance(value, kind)
                        for kind in allowed):
