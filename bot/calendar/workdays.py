@@ -248,6 +248,13 @@ class _Block:
     steady: list[bool]
 
 
+@lru_cache(maxsize=64)
+def hours_length(hours: float) -> timedelta:
+    """`hours` as a timedelta, kept: the lapse rule asks for the same one tens of thousands of
+    times in a month's reports (bot/scoring/points.py `lapses`, `WorkingClock.after`)."""
+    return timedelta(hours=hours)
+
+
 class WorkingClock:
     """`after_working_hours` for one zone and calendar, remembering what it found: a report
     asks it about the same few weeks for each of a rep's leads (tens of thousands of times for a
@@ -267,7 +274,6 @@ class WorkingClock:
         self.ahead: dict[tuple[date, float], tuple[tuple[datetime, datetime] | None,
                                                    list[timedelta], list[datetime]]] = {}
         self.blocks: dict[int, _Block] = {}  # by the ordinal of their first day // _BLOCK
-        self.lengths: dict[float, timedelta] = {}  # hours -> as a timedelta
 
     def _bounds(self, day: date) -> tuple[datetime, datetime] | None:
         days = self.days
@@ -335,10 +341,7 @@ class WorkingClock:
             return self._after_walking(start, hours)
         held = block.held
         target = held[i] + (start - block.starts[i] if held[i + 1] > held[i] else _ZERO)
-        left = self.lengths.get(hours)
-        if left is None:
-            left = self.lengths[hours] = timedelta(hours=hours)
-        target += left
+        target += hours_length(hours)
         last = index * _BLOCK + i + SEARCH_DAYS * 7 - 1  # the last day the walk looks at
         while target > held[_BLOCK]:  # it ends in a later block
             target -= held[_BLOCK]

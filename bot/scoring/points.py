@@ -12,6 +12,7 @@ from bot.calendar.workdays import (
     Working,
     WorkingClock,
     after_working_hours,
+    hours_length,
     working_hours_between,
 )
 from bot.scoring.facts import LeadTouches, Period, RepFacts
@@ -97,9 +98,7 @@ def lapses(lead: LeadTouches, *, now: datetime, hours: int = 48, tz: tzinfo = UT
     since = lead.created_at
     found: list[datetime] = []
 
-    limit = _LIMITS.get(hours)
-    if limit is None:
-        limit = _LIMITS[hours] = timedelta(hours=hours)
+    limit = hours_length(hours)
     clock = clock or WorkingClock(tz, working or _every_day)  # type: ignore[arg-type]
     for at, stage in events:
         if at > end:
@@ -113,9 +112,6 @@ def lapses(lead: LeadTouches, *, now: datetime, hours: int = 48, tz: tzinfo = UT
     if watched and (after is None or end > after):  # the last gap: up to the end (or `now`)
         _gap(found, since, end, limit, hours, tz, clock)
     return found
-
-
-_LIMITS: dict[float, timedelta] = {}  # hours -> as a timedelta
 
 
 def _gap(found: list[datetime], since: datetime, at: datetime, limit: timedelta, hours: float,
