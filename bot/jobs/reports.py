@@ -258,7 +258,8 @@ def _scored(board: Leaderboard) -> Leaderboard:
     """In a channel only those with points above zero are listed: a public zero or a negative
     (lapses) would name the reps who struggled, which the reports only ever count, and a medal
     for a negative score (ranked third behind two zeros) would read as a joke."""
-    return replace(board, standings=tuple(s for s in board.standings if s.value > 0))
+    return replace(board, standings=tuple(s for s in board.standings if s.value > 0),
+                   below_zero=sum(1 for s in board.standings if s.value < 0))
 
 
 def _scorecard(run: TeamRun, user_id: str) -> dict:

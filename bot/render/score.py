@@ -261,8 +261,11 @@ def leaderboard_blocks(lang: str, *, report: TeamReport, board: Leaderboard, in_
               period=Raw(period_name(lang, report)))
     if not board.standings or all(not s.value for s in board.standings):
         # No points to rank, but the honours still stand (a first month's sales star).
-        # "No data" was untrue of a team that logged all week without earning a point.
-        empty = "score.board_empty_points" if board.metric == "points" else "score.board_empty"
+        # "No data" was untrue of a team that logged all week without earning a point, and
+        # "no points yet" of one whose visit days were outweighed by idle leads.
+        empty = ("score.board_empty" if board.metric != "points"
+                 else "score.board_none_above_zero" if board.below_zero
+                 else "score.board_empty_points")
         blocks = [section(f"*{title}*"), section(t(lang, empty))]
     else:
         medal = {1: "🥇", 2: "🥈", 3: "🥉"}

@@ -30,6 +30,9 @@ class Leaderboard:
     metric: str  # points | sales | new | touches
     period: Period
     standings: tuple[Standing, ...]  # best first; ties in user id order
+    # Reps a public board leaves off for points below zero (bot/jobs/reports.py `_scored`):
+    # counted so that an empty board does not say nobody has points when some lost them.
+    below_zero: int = 0
 
 
 def rank(values: Mapping[str, Number]) -> tuple[Standing, ...]:

@@ -22,7 +22,7 @@ from bot.jobs import reports as job_reports
 from bot.scoring.grades import GRADES
 from bot.scoring.recommend import Recommendation
 from bot.services.reports import team_report
-from store import activity, briefs, targets, teams
+from store import activity, briefs, customers, targets, teams
 from store.models import Member
 from tests.conftest import WORKSPACE
 from tests.fakes import FakeSlack
@@ -345,3 +345,35 @@ def test_an_empty_points_board_still_names_the_sales_star(world: World) -> None:
     # Not "no data" (there was a deal): what earns points, and which command logs it.
     assert "本期还没有行为积分：积分来自拜访 3 次以上的日子和需求分析报告" in board["blocks"]
     assert "`/log 需求分析报告 华为`" in board["blocks"] and "暂无数据" not in board["blocks"]
+
+
+def test_a_board_with_only_lost_points_does_not_say_there_are_none(world: World) -> None:
+    """Console month: visit days (+20 each) outweighed by leads left idle (-10 each), every rep
+    below zero. The channel board said "no behaviour points yet in this period", untrue of
+    reps whose cards showed them. It lists nobody still, and says that nobody is above zero
+    and what earns and costs points."""
+    world.backdate(datetime(2026, 8, 1, tzinfo=UTC))
+    log(world, "U0BO", "visit", date(2026, 9, 1), count=3)  # a day of 3+ visits: +20
+    with world.deps.sessions() as s:  # three leads never followed up: -10 each
+        team = teams.get_team(s, workspace_id=WORKSPACE, name="East")
+        for name in ("Acme", "Brightline", "Corvid"):
+            customers.create(s, workspace_id=WORKSPACE, team_id=team.id, name=name,
+                             owner_user_id="U0BO", by_user_id="U0BO",
+                             now=local(SHANGHAI, "2026-09-01 10:00").astimezone(UTC))
+    result = run(world, "month-end", local(SHANGHAI, "2026-10-08 09:00"))
+    assert result.failed == 0, result.lines
+    [board] = [p for p in posts(world, "C0SALES") if "行为积分" in p["text"]]
+    assert "本期还没有人的行为积分高于零" in board["blocks"]
+    assert "本期还没有行为积分" not in board["blocks"] and "U0BO" not in board["blocks"]
+    [card] = [p for p in posts(world, "DU0BO") if "2026年9月" in p["text"]]
+    assert "*行为积分 -10*" in card["blocks"]  # +20 - 3 × 10
+
+
+def test_the_board_counts_who_it_leaves_off_below_zero() -> None:
+    from bot.scoring.leaderboard import leaderboard
+
+    board = leaderboard("points", [], period=month_period(date(2026, 11, 1)),
+                        points={"U0BO": 0, "U0ALICE": -20, "U0DAN": 30, "U0EVE": -5})
+    assert job_reports._scored(board).below_zero == 2
+    zeros = leaderboard("points", [], period=board.period, points={"U0BO": 0})
+    assert job_reports._scored(zeros).below_zero == 0
