@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -129,8 +130,8 @@ def has_written(session: Session) -> bool:
     return session.execute(text("SELECT txid_current_if_assigned()")).scalar() is not None
 
 
-def keep(engine: Engine, results: Mapping[int, tuple[int, str, datetime, Collection[datetime]]]
-         ) -> bool:
+def keep(engine: Engine | Connection,
+         results: Mapping[int, tuple[int, str, datetime, Collection[datetime]]]) -> bool:
     """Keep each lead's lapses (customer id -> (event version, fingerprint, since, lapses)),
     in a short transaction of its own on a connection of its own, so a report that only reads
     stays a reader; a failure (a busy or read-only database, a lead deleted meanwhile, two
@@ -139,6 +140,8 @@ def keep(engine: Engine, results: Mapping[int, tuple[int, str, datetime, Collect
     two writers of one lead take turns (PostgreSQL) and its lapses are theirs alone."""
     if not results:
         return True
+    if not isinstance(engine, Engine):  # a session on its caller's connection: kept later
+        return False
     ids = sorted(results)
     dialect = engine.dialect.name
     insert = (sqlite if dialect == "sqlite" else postgresql).insert
