@@ -201,3 +201,31 @@ def test_a_failed_write_leaves_the_report_whole(tmp_path, request, monkeypatch) 
         assert _stale(session, teams_, period, NOW) > 0  # nothing was kept
     read_only.dispose()
     engine.dispose()
+
+
+def test_leave_written_after_the_lapses_were_read_is_computed_as_before(
+        tmp_path, request, monkeypatch) -> None:  # noqa: ANN001
+    """A rep's away spell the lapse read did not see (written in between): the report reads
+    the team's leads afresh, on the rep's own calendar."""
+    engine = seeded_engine(request, tmp_path, "sqlite", reps=20, days=60, end=END, rng_seed=4)
+    with Session(engine) as session:
+        team = session.exec(select(Team).order_by(Team.id)).first()
+        rep = session.exec(select(Customer.owner_user_id).where(
+            Customer.team_id == team.id, Customer.owner_user_id.is_not(None))).first()
+        away.add(session, workspace_id=team.workspace_id, user_id=rep, first=date(2026, 11, 9),
+                 last=date(2026, 11, 20), reason="leave", set_by="U0BOSS", now=NOW)
+        session.commit()
+        period = PERIOD_OF["month"](END)
+        expected = _fresh(session, [team], period, NOW, monkeypatch)[team.id]
+        monkeypatch.setattr(lapse_store, "away_owners", lambda *_a, **_k: {})
+        assert reports.team_report(session, team=team, period=period, now=NOW) == expected
+        kept = reports.team_reports(session, teams=[team], period=period, now=NOW)
+        assert kept[team.id] == expected
+        # Taken from the store, the rep's lapses would be the team calendar's: not theirs.
+        found = kept_lapses.report_lapses_many(
+            session, teams_=[team], rules={team.id: DEFAULT_RULES},
+            windows={team.id: reports._lead_window(team, period, NOW)},
+            away_days=(period.start, period.end), now=NOW)[team.id].found
+        assert sorted(at for _, at in found[rep]) != [
+            lapse.at for lapse in expected.reps[rep].points.lapses]
+    engine.dispose()
