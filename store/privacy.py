@@ -136,6 +136,12 @@ TABLES: dict[str, Table] = {
     "tick_claims": Table(workspace=None, not_personal=("owner",)),
     # A count of changes per team (migration 0025's triggers): nothing personal.
     "activity_revisions": Table(workspace=None),
+    # A count of changes per lead (migration 0029's triggers), and each lead's idle-lead
+    # lapses kept (store/lapse_store.py): moments and counts, no person (who is charged is
+    # the customer's owner, read with them); deleted with their customer (foreign key).
+    "lead_event_versions": Table(workspace=None),
+    "lead_lapse_states": Table(),
+    "lead_lapses": Table(),
     # When the person opened and was last shown their App Home: only about them.
     "home_views": Table(people=("user_id",), forget=ERASE),
     # A person's leave (/pacer away): only about them; and who turned on Slack's status.

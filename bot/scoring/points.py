@@ -221,12 +221,15 @@ class PointsBreakdown:
 
 def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: Period,
                      now: datetime, tz: tzinfo, rules: Rules = DEFAULT_RULES,
-                     working: Working | None = None) -> PointsBreakdown:
+                     working: Working | None = None,
+                     lapsed: Iterable[tuple[int, datetime]] = ()) -> PointsBreakdown:
     """Behaviour points for `facts.user_id` over `period`.
 
     Visit days and reports come from `facts.day_counts` (days outside the period are ignored);
     lapses (see `lapses`: watched stages, the team's working hours via `working`) from the
     leads this rep owns, each charged on the local day (in `tz`) its 48th working hour ended.
+    `lapsed`: more of this rep's lapses, found already by the same rule (customer id, moment:
+    the kept ones, bot/services/kept_lapses.py), charged alike.
     """
     p = rules.points
     # No lapse before the period's first local midnight is charged (in UTC: compared with
@@ -247,6 +250,10 @@ def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: P
             day = at.astimezone(tz).date()
             if period.start <= day <= period.end:
                 found.append(Lapse(lead.customer_id, at, day))
+    for customer_id, at in lapsed:
+        day = at.astimezone(tz).date()
+        if period.start <= day <= period.end:
+            found.append(Lapse(customer_id, at, day))
     charged = tuple(sorted(found, key=lambda lapse: (lapse.at, lapse.customer_id)))
     lapses_by_day: dict[date, int] = {}
     for lapse in charged:

@@ -26,6 +26,7 @@ from bot.scoring.recommend import GradeRecord, Recommendation, recommend
 from bot.scoring.rules import DEFAULT_RULES, Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
+from bot.services.kept_lapses import ReportLapses, report_lapses_many
 from bot.services.targets import Stored, TargetResolver
 from store import alerts, annual, history, idle_gaps, ratings, reviews, teams
 from store import away as away_store
@@ -122,9 +123,13 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
     facts = facts_store.rep_facts_many(session, team_ids=ids, period=period)
     # Every team's forecast history in one read, or none while their logs did not change.
     roster = history.members_many(session, team_ids=ids, history_end=_history_end(period))
-    # Every team's leads for the idle-lead rule in a few reads (unless prefiltered).
-    touches = {} if prefilter else idle_store.lead_touches_many(
-        session, windows={team.id: _lead_window(team, period, now) for team in teams})
+    # Every team's lapses kept, the others' leads in a few reads (unless prefiltered).
+    windows = {team.id: _lead_window(team, period, now) for team in teams}
+    kept = None if prefilter else report_lapses_many(
+        session, teams_=teams, rules=rules, windows=windows, away_days=_away_days(period),
+        now=now)
+    touches = ({} if prefilter else {t: k.leads for t, k in kept.items()} if kept
+               else idle_store.lead_touches_many(session, windows=windows))
     cohorts = facts_store.funnel_many(session, team_ids=ids, period=period)
     stored = TargetResolver.read_many(session, team_ids=ids, period=period)
     return {team.id: team_report(session, team=team, period=period, now=now,
@@ -132,7 +137,7 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
                                  roster=roster[team.id],
                                  lead_ids=leads.get(team.id, set()) if prefilter else None,
                                  leads=touches.get(team.id), cohort=cohorts[team.id],
-                                 stored=stored[team.id])
+                                 stored=stored[team.id], kept=kept[team.id] if kept else None)
             for team in teams}
 
 
@@ -144,6 +149,11 @@ def _lead_window(team: Team, period: Period, now: datetime) -> tuple[datetime, d
     return since - timedelta(days=3), until, since
 
 
+def _away_days(period: Period) -> tuple[date, date]:
+    """The days whose away spells `team_report` reads for `period`."""
+    return period.start - timedelta(days=31), period.end
+
+
 def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                 rules: Rules | None = None, user_ids: list[str] | None = None,
                 lead_ids: Collection[int] | None = None,
@@ -151,13 +161,14 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                 roster: list[Member] | None = None,
                 leads: list[LeadTouches] | None = None,
                 cohort: list[FunnelLead] | None = None,
-                stored: Stored | None = None) -> TeamReport:
+                stored: Stored | None = None, kept: ReportLapses | None = None) -> TeamReport:
     """The team's numbers for `period` as of `now`. `lead_ids`: only these leads can have
     lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can. `facts`:
     the team's `rep_facts` for the period when read already (for many teams at once); `roster`,
     its `members` (with their history) likewise, `leads`, its `lead_touches` (all of its
     leads: with `lead_ids` None), `cohort`, its `funnel`, and `stored`, its targets
-    (bot/services/targets.py `TargetResolver.read_many`)."""
+    (bot/services/targets.py `TargetResolver.read_many`); `kept`, its lapses kept
+    (bot/services/kept_lapses.py: then `leads` are its away reps' alone)."""
     rules = rules or rules_for(session, team.id)
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
@@ -173,6 +184,17 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     if facts is None:
         facts = facts_store.rep_facts(session, team_id=team.id, period=period,
                                       user_ids=user_ids, tz=tz)
+    # Each rep's away days (/pacer away) in the period: not working days for them.
+    gone = away_store.spans(session, workspace_id=team.workspace_id, user_ids=list(facts),
+                            start=_away_days(period)[0], end_day=period.end)
+    if leads is None and lead_ids is None:
+        found = report_lapses_many(session, teams_=[team], rules={team.id: rules},
+                                   windows={team.id: _lead_window(team, period, now)},
+                                   away_days=_away_days(period), now=now)
+        kept = found[team.id] if found else None
+        leads = kept.leads if kept else None
+    if kept is not None and not {user for user, spans in gone.items() if spans} <= kept.away:
+        kept = leads = None  # an away spell written since the lapses were read: as before
     if leads is None:
         since, until, after = _lead_window(team, period, now)
         leads = idle_store.lead_touches(session, team_id=team.id, since=since, until=until,
@@ -189,10 +211,6 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
             found = known[day] = is_working_day(day, country=team.holiday_country,
                                                 days_off=off_days)
         return found
-
-    # Each rep's away days (/pacer away) in the period: not working days for them.
-    gone = away_store.spans(session, workspace_id=team.workspace_id, user_ids=list(facts),
-                            start=period.start - timedelta(days=31), end_day=period.end)
 
     qualitative = _qualitative(session, team.id, period)
     fallback = _team_average_history(members.values())
@@ -220,7 +238,8 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                   for metric in TARGET_METRICS}
         person = person_working(working, gone.get(user, ()))
         points = points_breakdown(rep_facts, owned.get(user, ()), period=period, now=now,
-                                  tz=tz, rules=rules, working=person)
+                                  tz=tz, rules=rules, working=person,
+                                  lapsed=kept.found.get(user, ()) if kept else ())
         # Someone who joined during the period is measured from their first day, and nobody
         # on their away days: their (pro-rated) target is due over their own working days.
         spans = gone.get(user, ())

@@ -8,6 +8,7 @@ from __future__ import annotations
 from store.models.away import AwaySpell, AwayStatusTeam
 from store.models.calibration import ActionItem, Calibration, CalibrationPair
 from store.models.columns import max_length, utc_column
+from store.models.lapses import LeadEventVersion, LeadLapse, LeadLapseState
 from store.models.prefs import DigestItem, MemberPrefs
 from store.models.review import (
     AnnualReview,
@@ -30,7 +31,8 @@ __all__ = [
     "AuditEntry",
     "AwaySpell", "AwayStatusTeam", "Brief",
     "Calibration", "CalibrationPair", "Checkin", "Customer", "Delivery", "DigestItem",
-    "HomeView", "ImprovementPlan", "Member", "MemberLevel", "MemberPrefs", "PeerRating",
+    "HomeView", "ImprovementPlan", "LeadEventVersion", "LeadLapse", "LeadLapseState",
+    "Member", "MemberLevel", "MemberPrefs", "PeerRating",
     "PlanCheck", "Rating", "Review", "ReviewEvent", "ReviewRecord", "SeenEvent",
     "StageChange", "TargetRow", "Team", "TeamHoliday", "TeamMember", "TickClaim", "Workspace",
     "max_length", "utc_column",

@@ -102,7 +102,8 @@ class StageChange(SQLModel, table=True):
     from_stage: str | None = Field(default=None, max_length=16)
     to_stage: str = Field(max_length=16)
     by_user_id: str | None = Field(default=None, max_length=32)
-    cause: str = Field(default="manual", max_length=64)  # manual | log:<id> | import
+    # manual | log:<id> | import; indexed for the lapse triggers (migration 0029)
+    cause: str = Field(default="manual", max_length=64, index=True)
     at: datetime = Field(sa_column=utc_column(nullable=False))
 
 

@@ -140,6 +140,22 @@ def test_lapse_is_charged_on_the_local_day_it_began() -> None:
                             tz=SHANGHAI).lapses[0].day == date(2026, 11, 5)
 
 
+def test_lapses_found_already_are_charged_as_the_leads_own() -> None:
+    """The kept lapses (bot/services/kept_lapses.py) come as (customer id, moment): charged
+    on their local day, in the period only, in order with the leads' own."""
+    idle = lead(49, 110, customer=7)  # lapses on Nov 4, 6 and 8 (UTC)
+    own = points_breakdown(RepFacts("U1"), [idle], period=NOV, now=T0 + 200 * H, tz=SHANGHAI)
+    kept = [(x.customer_id, x.at) for x in own.lapses]
+    outside = [(9, datetime(2026, 10, 31, 15, tzinfo=UTC)),  # 31 Oct 23:00 in Shanghai
+               (9, datetime(2026, 11, 30, 16, tzinfo=UTC))]  # 1 Dec 00:00 in Shanghai
+    found = points_breakdown(RepFacts("U1"), [], period=NOV, now=T0 + 200 * H, tz=SHANGHAI,
+                             lapsed=[*reversed(kept), *outside])
+    assert found == own
+    both = points_breakdown(RepFacts("U1"), [lead(customer=5)], period=NOV, now=T0 + 200 * H,
+                            tz=SHANGHAI, lapsed=kept)
+    assert [x.customer_id for x in both.lapses] == [5, 7, 7, 7]  # one moment: by customer
+
+
 def test_lapses_outside_the_period_are_not_charged() -> None:
     late_oct = LeadTouches(1, "U1", datetime(2026, 10, 27, tzinfo=UTC), ())  # lapses Oct 29
     b = points_breakdown(RepFacts("U1"), [late_oct], period=NOV, now=T0, tz=UTC)
