@@ -254,22 +254,27 @@ def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: P
     days = sorted({d for d in facts.day_counts if period.start <= d <= period.end}
                   | set(lapses_by_day))
     rows = []
+    # Summed as the rows are made (one pass, not one per sum: 1,000 reps' month, profiled).
+    visit_days = visit_points = reports = report_points = lapse_points = 0
     for day in days:
         counts = facts.day_counts.get(day, {})
-        visits, reports = counts.get("visit", 0), counts.get("report", 0)
+        visits, logged = counts.get("visit", 0), counts.get("report", 0)
         idle = lapses_by_day.get(day, 0)
-        if not (visits or reports or idle):
+        if not (visits or logged or idle):
             continue
-        rows.append(DayPoints(
+        row = DayPoints(
             day=day, visits=visits,
             visit_bonus=p.visit_day_points if visits >= p.visit_day_threshold else 0,
-            reports=reports, report_points=reports * p.report_points,
-            lapses=idle, lapse_points=idle * p.idle_lead_points))
-    visit_points = sum(r.visit_bonus for r in rows)
-    report_points = sum(r.report_points for r in rows)
-    lapse_points = sum(r.lapse_points for r in rows)
+            reports=logged, report_points=logged * p.report_points,
+            lapses=idle, lapse_points=idle * p.idle_lead_points)
+        rows.append(row)
+        visit_days += 1 if row.visit_bonus else 0
+        visit_points += row.visit_bonus
+        reports += logged
+        report_points += row.report_points
+        lapse_points += row.lapse_points
     return PointsBreakdown(
         user_id=facts.user_id, period=period, days=tuple(rows), lapses=charged,
-        visit_days=sum(1 for r in rows if r.visit_bonus), visit_day_points=visit_points,
-        reports=sum(r.reports for r in rows), report_points=report_points,
+        visit_days=visit_days, visit_day_points=visit_points,
+        reports=reports, report_points=report_points,
         lapse_points=lapse_points, total=visit_points + report_points + lapse_points)
