@@ -125,8 +125,12 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
     talks: dict[Key, list[int]] = {}
     pending: dict[tuple[int, str, int, date], int] = {}
     objections: set[tuple[int, date]] = set()  # (customer, day) of the objection logs
-    for team, user, day, kind, n, customer, no_objections in session.exec(
-            _period_logs(users), params=params):
+    dates: dict[object, date] = {}  # a day as the driver hands it (SQLite: text) -> date
+    for team, user, raw, kind, n, customer, no_objections in _driver_rows(
+            session, _period_logs(users), params):
+        day = dates.get(raw)
+        if day is None:
+            day = dates[raw] = _as_date(raw)
         key = (team, user)
         days = day_counts.get(key)
         if days is None:
@@ -345,6 +349,18 @@ def leaderboard_values(session: Session, *, team_id: int, period: Period,
 
 
 # --- small helpers -------------------------------------------------------------------------
+
+
+def _driver_rows(session: Session, statement, params: dict) -> list[tuple]:  # noqa: ANN001
+    """`statement`'s rows as the database driver hands them, without SQLAlchemy's rows and
+    type processing (SQLite gives days as text, booleans as 0 and 1): for reads of many
+    plain rows, where those were a third of the time (`_period_logs`, 75,000 rows for 1,000
+    reps' month)."""
+    result = session.connection().execute(statement, params)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 def _team_tz(session: Session, team_id: int) -> ZoneInfo:
