@@ -39,6 +39,7 @@ from store.scoring_sql import (
     _moved,
     _new_customers,
     _objection_days,
+    _period_deals,
     _period_logs,
     _proposal_discoveries,
     _stage_before,
@@ -115,55 +116,67 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
                        f"until_{i}": _local_midnight(_next(last), tz)})
 
     Key = tuple[int, str]  # (team, person)
-    fields: dict[Key, dict] = {}
     # Logs per person, local day and kind (for the points), summed here, not grouped in SQL:
     # its sort cost more than these 1,500 rows a team-month take here.
     day_counts: dict[Key, dict[date, dict[str, int]]] = {}
-    new_ids: dict[Key, set] = defaultdict(set)  # new business: customers, typed names
-    # Conversations naming a customer, not logged with "no objections": (team, person,
-    # customer, day) -> count; handled when an objection log names the customer that day.
+    # Conversations naming a customer: per person [all, handled]; those not logged with "no
+    # objections", per (team, person, customer, day), handled when an objection log names
+    # the customer that day.
+    talks: dict[Key, list[int]] = {}
     pending: dict[tuple[int, str, int, date], int] = {}
     objections: set[tuple[int, date]] = set()  # (customer, day) of the objection logs
-    for team, user, day, kind, n, customer, no_objections, new_id, new_name, new, repeat, \
-            demo in session.exec(_period_logs(users), params=params):
+    dates: dict[object, date] = {}  # a day as the driver hands it (SQLite: text) -> date
+    for team, user, raw, kind, n, customer, no_objections in _driver_rows(
+            session, _period_logs(users), params):
+        day = dates.get(raw)
+        if day is None:
+            day = dates[raw] = _as_date(raw)
         key = (team, user)
         days = day_counts.get(key)
         if days is None:
             days = day_counts[key] = {}
-            fields[key] = _no_facts()
         kinds = days.get(day)
         if kinds is None:
-            kinds = days[day] = {}
-        kinds[kind] = kinds.get(kind, 0) + n
+            days[day] = {kind: n}
+        else:
+            kinds[kind] = kinds.get(kind, 0) + n
+        if customer is None:
+            continue
         if kind in CONVERSATION_KINDS:
-            if customer is not None:
-                mine = fields[key]
-                mine["conversations"] += n
-                if no_objections:
-                    mine["conversations_with_objections"] += n
-                else:
-                    at = (team, user, customer, day)
-                    pending[at] = pending.get(at, 0) + n
+            mine = talks.get(key)
+            if mine is None:
+                mine = talks[key] = [0, 0]
+            mine[0] += n
+            if no_objections:
+                mine[1] += n
+            else:
+                at = (team, user, customer, day)
+                pending[at] = pending.get(at, 0) + n
         elif kind == "objection":
-            if customer is not None:
-                objections.add((customer, day))
-        elif kind == "deal":
-            mine = fields[key]
+            objections.add((customer, day))
+    if users and pending:  # the objection logs of people not asked about count too
+        objections.update(session.exec(_objection_days(), params=params))
+    for (team, user, customer, day), n in pending.items():
+        if (customer, day) in objections:
+            talks[team, user][1] += n
+    fields: dict[Key, dict] = {key: _no_facts() for key in day_counts}
+    for key, (n, handled) in talks.items():
+        fields[key].update(conversations=n, conversations_with_objections=handled)
+    new_ids: dict[Key, set] = defaultdict(set)  # new business: customers, typed names
+    for team, user, kind, new_id, new_name, new, repeat, demo in session.exec(
+            _period_deals(users), params=params):
+        mine = fields[team, user]
+        if kind == "deal":
             mine["sales_new"] += money(new, ZERO)
             mine["sales_repeat"] += money(repeat, ZERO)
             mine["deals"] += 1
             mine["deals_with_demo"] += demo
             if new_id is not None:
-                new_ids[key].add(("id", new_id))
+                new_ids[team, user].add(("id", new_id))
             if new_name is not None:
-                new_ids[key].add(("name", new_name))
-        elif kind == "payment":
-            fields[key]["collected"] += money(new, ZERO) + money(repeat, ZERO)
-    if users and pending:  # the objection logs of people not asked about count too
-        objections.update(session.exec(_objection_days(), params=params))
-    for (team, user, customer, day), n in pending.items():
-        if (customer, day) in objections:
-            fields[team, user]["conversations_with_objections"] += n
+                new_ids[team, user].add(("name", new_name))
+        else:
+            mine["collected"] += money(new, ZERO) + money(repeat, ZERO)
     for key, customers in new_ids.items():
         fields[key]["new_customers"] = len(customers)
     fields = defaultdict(dict, fields)
@@ -336,6 +349,18 @@ def leaderboard_values(session: Session, *, team_id: int, period: Period,
 
 
 # --- small helpers -------------------------------------------------------------------------
+
+
+def _driver_rows(session: Session, statement, params: dict) -> list[tuple]:  # noqa: ANN001
+    """`statement`'s rows as the database driver hands them, without SQLAlchemy's rows and
+    type processing (SQLite gives days as text, booleans as 0 and 1): for reads of many
+    plain rows, where those were a third of the time (`_period_logs`, 75,000 rows for 1,000
+    reps' month)."""
+    result = session.connection().execute(statement, params)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 def _team_tz(session: Session, team_id: int) -> ZoneInfo:

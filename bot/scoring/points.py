@@ -183,6 +183,12 @@ class DayPoints:
         return self.visit_bonus + self.report_points + self.lapse_points
 
 
+# Days as made before, shared: a day's points are a value, and most reps' days repeat one
+# of a few hundred (day, visits, reports, lapses); making each anew (a frozen dataclass, 5 us)
+# was most of `points_breakdown`'s time without lapses (1,000 reps' month: 24,000 days).
+_DAYS: dict[tuple, DayPoints] = {}
+
+
 @dataclass(frozen=True)
 class PointsBreakdown:
     """One rep's behaviour points for one period, with where each point came from."""
@@ -261,22 +267,29 @@ def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: P
     days = sorted({d for d in facts.day_counts if period.start <= d <= period.end}
                   | set(lapses_by_day))
     rows = []
+    # Summed as the rows are made (one pass, not one per sum: 1,000 reps' month, profiled).
+    visit_days = visit_points = reports = report_points = lapse_points = 0
     for day in days:
         counts = facts.day_counts.get(day, {})
-        visits, reports = counts.get("visit", 0), counts.get("report", 0)
+        visits, logged = counts.get("visit", 0), counts.get("report", 0)
         idle = lapses_by_day.get(day, 0)
-        if not (visits or reports or idle):
+        if not (visits or logged or idle):
             continue
-        rows.append(DayPoints(
-            day=day, visits=visits,
-            visit_bonus=p.visit_day_points if visits >= p.visit_day_threshold else 0,
-            reports=reports, report_points=reports * p.report_points,
-            lapses=idle, lapse_points=idle * p.idle_lead_points))
-    visit_points = sum(r.visit_bonus for r in rows)
-    report_points = sum(r.report_points for r in rows)
-    lapse_points = sum(r.lapse_points for r in rows)
+        key = (day, visits, p.visit_day_points if visits >= p.visit_day_threshold else 0,
+               logged, logged * p.report_points, idle, idle * p.idle_lead_points)
+        row = _DAYS.get(key)
+        if row is None:
+            if len(_DAYS) >= 50_000:
+                _DAYS.clear()
+            row = _DAYS[key] = DayPoints(*key)
+        rows.append(row)
+        visit_days += 1 if row.visit_bonus else 0
+        visit_points += row.visit_bonus
+        reports += logged
+        report_points += row.report_points
+        lapse_points += row.lapse_points
     return PointsBreakdown(
         user_id=facts.user_id, period=period, days=tuple(rows), lapses=charged,
-        visit_days=sum(1 for r in rows if r.visit_bonus), visit_day_points=visit_points,
-        reports=sum(r.reports for r in rows), report_points=report_points,
+        visit_days=visit_days, visit_day_points=visit_points,
+        reports=reports, report_points=report_points,
         lapse_points=lapse_points, total=visit_points + report_points + lapse_points)

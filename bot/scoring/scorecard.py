@@ -85,6 +85,7 @@ class _Measure:
 
 
 _NO_DATA = _Measure(None, None, None)
+_UNRATED = Qualitative()
 
 
 def _clamp(value: float, top: float) -> float:
@@ -198,10 +199,10 @@ def scorecard(facts: RepFacts, *, period: Period,
     kind = MONTHLY if period.kind in ("week", "month") else REVIEW
     weights = [(n, w) for n, w in getattr(rules.scores, kind).items() if w > 0]
     configured = sum(w for _, w in weights)
+    due = points_target(working_days, rules)
     measures = {
-        name: _measure(name, facts, targets=targets or {}, points=points,
-                       points_target=points_target(working_days, rules),
-                       qualitative=qualitative or Qualitative(), period=period, rules=rules)
+        name: _measure(name, facts, targets=targets or {}, points=points, points_target=due,
+                       qualitative=qualitative or _UNRATED, period=period, rules=rules)
         for name, _ in weights}
     with_data = sum(w for n, w in weights if measures[n].score is not None)
     measured_parts = RESULT_PARTS  # a month's results, a review's quantitative part

@@ -267,3 +267,18 @@ def test_the_watched_stages_are_rules_and_must_be_open_stages() -> None:
     assert rules.points.idle_lead_stages == ("lead",)
     with pytest.raises(ValueError, match="idle_lead_stages"):
         Rules.from_mapping({"points": {"idle_lead_stages": ["lead", "won"]}})
+
+
+def test_equal_days_of_different_reps_are_one_day_of_points() -> None:
+    """A day's points are a value: two reps with the same logs on a day share it (a month of
+    reports makes 24,000 of them), and the rules still say what each is worth."""
+    day = date(2026, 11, 3)
+    ann = RepFacts(user_id="U1", day_counts={day: {"visit": 3, "report": 1}})
+    bob = RepFacts(user_id="U2", day_counts={day: {"visit": 3, "report": 1, "call": 2}})
+    a, b = (points_breakdown(f, (), period=NOV, now=T0 + 40 * 24 * H, tz=SHANGHAI)
+            for f in (ann, bob))
+    assert a.days[0] is b.days[0]
+    assert (a.total, a.days[0].visit_bonus, a.days[0].report_points) == (50, 20, 30)
+    richer = Rules.from_mapping({"points": {"report_points": 40}})
+    c = points_breakdown(ann, (), period=NOV, now=T0 + 40 * 24 * H, tz=SHANGHAI, rules=richer)
+    assert (c.total, c.days[0].report_points) == (60, 40)
