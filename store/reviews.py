@@ -119,7 +119,7 @@ def active_of(session: Session, *, team_ids: list[int],
         select(*STEP_COLUMNS).where(col(Review.team_id).in_(team_ids),
                                     or_(Review.status != FINAL,
                                         Review.final_at >= utc(final_since)))
-        .order_by(Review.team_id, Review.id)).tuples():
+        .order_by(Review.team_id, Review.id)).all():
         review = ReviewSteps._make(row)
         found[review.team_id].append(review)
     return found
