@@ -37,6 +37,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -118,9 +119,10 @@ def run_calibration(deps: Deps, *, now: datetime, team: str | None = None) -> Ru
         # Nothing stored to read: no session either (most teams, every minute).
         with deps.sessions() if read else nullcontext() as session:
             found = cal.team_occurrences(session, info, start, end, read=read)
+        moments: dict[tuple, datetime] = {}  # the team's pairs share their meetings' times
         for occ in found:
-            result.add(_before(deps, client, occ, now))
-            result.add(_after(deps, client, occ, now))
+            _before(deps, client, occ, now, result, moments)
+            _after(deps, client, occ, now, result, moments)
         result.add(_digest(deps, client, info, now))
         return result
 
@@ -137,26 +139,45 @@ def ledger_period(occ: cal.Occurrence, what: str, at: datetime | None = None) ->
     """The ledger period of a calibration's message: what, the pair and slot, and a UTC
     stamp when the message belongs to one moment (a moved time re-arms it)."""
     period = f"{what}:t{occ.pair.team_id}:{occ.pair.rep}:{occ.slot}"
-    return f"{period}@{at.astimezone(UTC):%Y%m%dT%H%M}" if at else period
+    return f"{period}@{_stamp(at)}" if at else period
 
 
-def _before(deps: Deps, client: WebClient, occ: cal.Occurrence, now: datetime) -> RunResult:
-    result = RunResult()
+@lru_cache(maxsize=4096)
+def _stamp(at: datetime) -> str:
+    """A moment as ledger periods name it (formatted once: every pair's messages of every
+    tick name their meeting's moment, and most pairs of a team share it)."""
+    return f"{at.astimezone(UTC):%Y%m%dT%H%M}"
+
+
+def _moment(moments: dict[tuple, datetime], of: Callable[[cal.Occurrence], datetime],
+            occ: cal.Occurrence) -> datetime:
+    """`of(occ)` (cal.day_ahead, cal.next_working_moment): a function of the team's zone and
+    calendar and the meeting's time only, so worked out once for the team's pairs meeting
+    then (`moments`: one team's, for one run)."""
+    key = (of, occ.at)
+    found = moments.get(key)
+    if found is None:
+        found = moments[key] = of(occ)
+    return found
+
+
+def _before(deps: Deps, client: WebClient, occ: cal.Occurrence, now: datetime,
+            result: RunResult, moments: dict[tuple, datetime]) -> None:
     if not occ.open or occ.recorded or occ.adhoc or now >= occ.at:
-        return result
-    for kind, due_at in (("dayahead", cal.day_ahead(occ)), ("hourbefore", occ.at - HOUR_BEFORE)):
+        return
+    for kind, due_at in (("dayahead", _moment(moments, cal.day_ahead, occ)),
+                         ("hourbefore", occ.at - HOUR_BEFORE)):
         if occ.set_at <= due_at <= now:
             send_packs(deps, client, occ, kind, ledger_period(occ, kind, occ.at),
                        now=now, result=result, due_at=due_at)
-    return result
 
 
-def _after(deps: Deps, client: WebClient, occ: cal.Occurrence, now: datetime) -> RunResult:
-    result = RunResult()
+def _after(deps: Deps, client: WebClient, occ: cal.Occurrence, now: datetime,
+           result: RunResult, moments: dict[tuple, datetime]) -> None:
     if not occ.open or occ.recorded:
-        return result
+        return
     pair = occ.pair
-    nudge_at = cal.next_working_moment(occ)
+    nudge_at = _moment(moments, cal.next_working_moment, occ)
     minutes_at = occ.at + MINUTES_AFTER
     if minutes_at <= now < nudge_at:
         profile = deps.users.profile(client, pair.info.workspace_id, pair.manager)
@@ -172,7 +193,6 @@ def _after(deps: Deps, client: WebClient, occ: cal.Occurrence, now: datetime) ->
                     now=now, answered=False, result=result, catch_up=LATE_CATCH_UP,
                     message=lambda p=profile, v=person: render.nudge_blocks(
                         p.lang, occ, viewer=v, tz=p.tz))
-    return result
 
 
 def _digest_moment(info: TeamInfo, monday: date) -> datetime | None:

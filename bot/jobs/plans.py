@@ -32,7 +32,7 @@ from store.models import ImprovementPlan, Review
 OVERDUE_DAYS = 5
 
 
-def open_after(run: Run, review: Review) -> None:
+def open_after(run: Run, review: reviews.ReviewState) -> None:
     """The plans a final review calls for: a PIP (a final D, or C after C), and for a
     quarter, a satisfaction plan when the customer survey is below the team's baseline."""
     start = run.now.astimezone(run.tz).date()

@@ -38,7 +38,7 @@ from bot.calendar.workdays import (
 )
 from bot.deps import Deps
 from bot.jobs.away_status import status_away
-from bot.jobs.outbox import Due, RunResult, deliver, each_rep
+from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver, each_rep
 from bot.render.reminders import brief_request_blocks, checkin_reminder_blocks
 from bot.services.teams import TeamInfo, team_infos
 from store import briefs, checkins, prefs
@@ -101,6 +101,9 @@ class Reminder:
             at = self.at(info)
             for day, due_at, stale_at, period in due_days(info, profile.tz, user_id):
                 due = Due(self.job, info, user_id, period, due_at, stale_at=stale_at)
+                if (not info.away_status and now > due_at + CATCH_UP
+                        and due.key in deps.final_keys()):
+                    continue  # missed, and final already: `deliver` would return (most reps)
                 done = answered(info.workspace_id, day, user_id)
                 if info.away_status and status_away(deps, client, due, now=now, result=result,
                                                     answered=done):

@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.calendar.periods import month_period, parse_period, previous, quarter_period
 from bot.calendar.workdays import end_of_day, previous_working_day
@@ -99,9 +99,9 @@ def run_review(deps: Deps, *, now: datetime, team: str | None = None) -> RunResu
     # reads a tick rather than one per team, and a chunk's reviews in memory at a time.
     order = [info.id for info in team_infos(deps, team) if info.id in reviewing]
     position = {team_id: i for i, team_id in enumerate(order)}
-    loaded: dict[int, list[Review]] = {}
+    loaded: dict[int, list[store.ReviewState]] = {}
 
-    def reviews_of(team_id: int) -> list[Review]:
+    def reviews_of(team_id: int) -> list[store.ReviewState]:
         if team_id not in loaded:
             chunk = order[position[team_id]:position[team_id] + REVIEW_CHUNK]
             with deps.sessions() as session:
@@ -109,8 +109,10 @@ def run_review(deps: Deps, *, now: datetime, team: str | None = None) -> RunResu
                                               final_since=now - RECENT))
         return loaded.pop(team_id)
 
+    calendar: dict[tuple, object] = {}  # the teams' shared dates (Run.calendar)
+
     def visit(client: PacedClient, info: TeamInfo) -> RunResult:
-        run = Run(deps, client, info, now)
+        run = Run(deps, client, info, now, calendar=calendar)
         opened = _open_reviews(run)
         found, found_plans = [], []
         if info.id in position:
@@ -118,8 +120,15 @@ def run_review(deps: Deps, *, now: datetime, team: str | None = None) -> RunResu
         if opened:  # read again, with the reviews just opened
             with deps.sessions() as session:
                 found = store.active(session, team_id=info.id, final_since=now - RECENT)
+        quiet: set[tuple] = set()  # states of reviews found with no step due this tick
         for review in found:
+            state = _waiting_state(review)
+            if state in quiet:
+                continue  # the team's reviews share their dates: one like it had none due
+            before = run.due_steps
             _review_steps(run, review)
+            if state is not None and run.due_steps == before:
+                quiet.add(state)
         if info.id in planning:
             with deps.sessions() as session:
                 found_plans = plan_store.plans(session, team_id=info.id, since=now - RECENT)
@@ -143,18 +152,32 @@ def covered_by_quarter(month: Period) -> bool:
     return month.end == quarter_period(month.end).end
 
 
+def _openings(run: Run) -> list[tuple[Period, datetime, date, datetime]]:
+    """The periods whose reviews open by the team's calendar around now: each with the
+    moment they open, the self-assessment's due day and the end of that day (when it is too
+    late to open them). The same for the teams sharing a zone and calendar (Run.calendar)."""
+    info = run.info
+    key = ("openings", info.tz, info.country, info.days_off)
+    if key not in run.calendar:
+        today = run.now.astimezone(run.tz).date()
+        found = []
+        for period_of in (month_period, quarter_period):
+            ended = previous(period_of(today))
+            if period_of is month_period and covered_by_quarter(ended):
+                continue  # the quarter's review covers its last month
+            self_due = run.add_days(ended.end, SELF_DAYS)
+            found.append((ended, run.nine(run.add_days(ended.end, 1)), self_due,
+                          end_of_day(self_due, run.tz)))
+        run.calendar[key] = found
+    return run.calendar[key]  # type: ignore[return-value]
+
+
 def _open_reviews(run: Run) -> int:
     """Opens the reviews due to open; how many it opened."""
     info, now = run.info, run.now
     opened = 0
-    today = now.astimezone(run.tz).date()
-    for period_of in (month_period, quarter_period):
-        ended = previous(period_of(today))
-        if period_of is month_period and covered_by_quarter(ended):
-            continue  # the quarter's review covers its last month
-        open_at = run.nine(run.add_days(ended.end, 1))
-        self_due = run.add_days(ended.end, SELF_DAYS)
-        if now < open_at or now >= end_of_day(self_due, run.tz) or info.created_at > open_at:
+    for ended, open_at, self_due, late_at in _openings(run):
+        if now < open_at or now >= late_at or info.created_at > open_at:
             continue
         with run.deps.sessions() as session:
             done = store.reviewed(session, team_id=info.id, period=ended.label)
@@ -185,7 +208,22 @@ def _open_reviews(run: Run) -> int:
 Fresh = Callable[[Callable[[str, Review], dict]], Callable[[str], dict]]
 
 
-def _review_steps(run: Run, review: Review) -> None:
+def _waiting_state(review: store.ReviewState) -> tuple | None:
+    """A review still before its rating (waiting for the self-assessment or the rating: most
+    active reviews, every minute) has only the requests, reminders and escalations of those
+    two steps, whose moments follow from these dates and the team's calendar, not from the
+    rep: when one review of the team in this state has no step due, neither has another in
+    the same state. None for any other review (each is looked at on its own)."""
+    if (review.status not in (store.SELF, store.RATING) or review.rated_at is not None
+            or review.talk_at is not None or review.recorded_at is not None
+            or review.appealed_at is not None or review.decided_at is not None
+            or review.final_at is not None):
+        return None
+    return (review.status, review.period_end, review.self_due, review.rating_due,
+            review.self_at)
+
+
+def _review_steps(run: Run, review: store.ReviewState) -> None:
     info, rid, ref = run.info, review.id, f"r{review.id}"
     rep, managers = review.user_id, run.managers
     self_in, rated = review.self_at is not None, review.rated_at is not None
@@ -250,7 +288,7 @@ def _review_steps(run: Run, review: Review) -> None:
         _final_steps(run, review, fresh)
 
 
-def _talk_steps(run: Run, review: Review, fresh: Fresh) -> None:
+def _talk_steps(run: Run, review: store.ReviewState, fresh: Fresh) -> None:
     """The conversation: the rep's note, moves, the manager's pack, the prompt to record."""
     rid, ref, rep, manager = review.id, f"r{review.id}", review.user_id, review.talk_with
     talk_at, recorded = store.utc(review.talk_at), review.recorded_at is not None
@@ -309,7 +347,8 @@ def _pack(run: Run, rid: int, user: str) -> dict:
                                  rep_tz=run.zone(review.user_id))
 
 
-def _record_steps(run: Run, review: Review, fresh: Fresh) -> Review:
+def _record_steps(run: Run, review: store.ReviewState,
+                  fresh: Fresh) -> store.ReviewState:
     """The record to the rep, its confirmation (or overdue), and the appeal window."""
     rid, ref, rep = review.id, f"r{review.id}", review.user_id
     # A record changes only until the rep answers it: after that, nothing to look up each tick.
@@ -370,7 +409,7 @@ def _record_message(run: Run, lang: str, review: Review) -> dict:
                               items=items, edited=latest.version > 1)
 
 
-def _appeal_steps(run: Run, review: Review, fresh: Fresh) -> None:
+def _appeal_steps(run: Run, review: store.ReviewState, fresh: Fresh) -> None:
     rid, ref, decided = review.id, f"r{review.id}", review.decided_at is not None
     hr = run.admins
     appealed = store.utc(review.appealed_at)
@@ -390,7 +429,7 @@ def _appeal_steps(run: Run, review: Review, fresh: Fresh) -> None:
                  lang, review=r, step="appeal", owners=hr, due=r.decision_due)))
 
 
-def _final_steps(run: Run, review: Review, fresh: Fresh) -> None:
+def _final_steps(run: Run, review: store.ReviewState, fresh: Fresh) -> None:
     """What a final grade calls for, the next working morning: plans; for a quarter, the
     recommendations from the final grades (seed 003 §二(三)), and an S's prompts."""
     at = run.settled(store.utc(review.final_at))

@@ -55,19 +55,22 @@ class Run:
     now: datetime
     result: RunResult = field(default_factory=RunResult)
     job: str = JOB  # the ledger's job name (the year end runs through here too)
+    due_steps: int = 0  # steps `send` found within their window (due, not long past)
+    # What follows from a calendar alone (see add_days), shared by a job run's teams.
+    calendar: dict[tuple, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.info.tz)
-        self._days: dict[tuple[date, int], date] = {}
 
     def add_days(self, day: date, count: int) -> date:
-        """`add_working_days` on the team's days, remembered for the run: the team's reviews
-        share their dates (period end, due days), and every step's moment is worked out on
-        every tick."""
-        key = (day, count)
-        if key not in self._days:
-            self._days[key] = add_working_days(day, count, self.info.working)
-        return self._days[key]
+        """`add_working_days` on the team's days, remembered for the job run (`calendar`):
+        the reviews share their dates (period end, due days), most teams their calendar, and
+        every step's moment is worked out on every tick."""
+        key = (self.info.country, self.info.days_off, day, count)
+        found = self.calendar.get(key)
+        if found is None:
+            found = self.calendar[key] = add_working_days(day, count, self.info.working)
+        return found  # type: ignore[return-value]
 
     @property
     def managers(self) -> tuple[str, ...]:
@@ -118,6 +121,7 @@ class Run:
         escalation actually sent is written to the review's history."""
         if due_at > self.now or self.now - due_at > window + LOOKBACK:
             return
+        self.due_steps += 1
         dues = {user: Due(self.job, self.info, user, f"{step}:{ref}", due_at)
                 for user in dict.fromkeys(r for r in recipients if r)}
         # Steps stay due for days: read the ledger first, so a tick that has nothing new to
