@@ -187,6 +187,7 @@ class DayPoints:
 # of a few hundred (day, visits, reports, lapses); making each anew (a frozen dataclass, 5 us)
 # was most of `points_breakdown`'s time without lapses (1,000 reps' month: 24,000 days).
 _DAYS: dict[tuple, DayPoints] = {}
+DAYS_KEPT = 50_000  # then forgotten all at once (a few MB)
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,7 @@ def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: P
                logged, logged * p.report_points, idle, idle * p.idle_lead_points)
         row = _DAYS.get(key)
         if row is None:
-            if len(_DAYS) >= 50_000:
+            if len(_DAYS) >= DAYS_KEPT:
                 _DAYS.clear()
             row = _DAYS[key] = DayPoints(*key)
         rows.append(row)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.calendar.workdays import is_working_day
+from bot.scoring import points
 from bot.scoring.facts import LeadTouches, Period, RepFacts
 from bot.scoring.points import day_points, lapses, points_breakdown, touches_pace
 from bot.scoring.rules import Rules
@@ -282,3 +283,14 @@ def test_equal_days_of_different_reps_are_one_day_of_points() -> None:
     richer = Rules.from_mapping({"points": {"report_points": 40}})
     c = points_breakdown(ann, (), period=NOV, now=T0 + 40 * 24 * H, tz=SHANGHAI, rules=richer)
     assert (c.total, c.days[0].report_points) == (60, 40)
+
+
+def test_the_days_kept_are_forgotten_past_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(points, "DAYS_KEPT", 1)
+    monkeypatch.setattr(points, "_DAYS", {})
+    rep = RepFacts(user_id="U1", day_counts={date(2026, 11, 3): {"visit": 3},
+                                             date(2026, 11, 4): {"report": 1}})
+    found = points_breakdown(rep, (), period=NOV, now=T0 + 40 * 24 * H, tz=SHANGHAI)
+    assert [(d.day.day, d.visit_bonus, d.report_points) for d in found.days] == [
+        (3, 20, 0), (4, 0, 30)]
+    assert len(points._DAYS) == 1  # the second day's made the first's go

@@ -10,6 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.grammar.kinds import LogEntry
@@ -347,9 +348,23 @@ def check_leaderboard(session: Session, team_id: int) -> None:
         board("points")
 
 
+def check_no_objections(session: Session, team_id: int) -> None:
+    """A conversation logged with "no objections" (无异议) is handled, as the database hands
+    the flag back (SQLite: 0 or 1). Last of the checks: it changes Alice's Nov 2 visit."""
+    visit = session.exec(select(Activity).where(
+        Activity.kind == "visit", Activity.occurred_on == d(11, 2),
+        Activity.customer_id.is_not(None))).scalars().one()
+    visit.no_objections = True
+    session.flush()
+    for only in (None, ["U0ALICE"]):
+        alice = scoring.rep_facts(session, team_id=team_id, period=NOV, user_ids=only)
+        assert (alice["U0ALICE"].conversations,
+                alice["U0ALICE"].conversations_with_objections) == (10, 3)
+
+
 CHECKS: tuple[Callable[[Session, int], None], ...] = (
     check_rep_facts, check_followups_per_customer_per_month, check_lead_touches, check_waiting,
-    check_members, check_funnel, check_leaderboard)
+    check_members, check_funnel, check_leaderboard, check_no_objections)
 
 
 def built(url: str) -> Iterator[tuple[Session, int]]:
