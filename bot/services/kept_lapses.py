@@ -54,7 +54,7 @@ class ReportLapses:
 
 def team_working(team: Team, off: list[date]) -> Working:
     """The team's working-day test, remembered day by day (the clock asks about the same days
-    for every lead): the same as bot/services/reports.py `team_report`'s."""
+    for every lead): the kept lapses' and `team_report`'s (bot/services/reports.py)."""
     days_off = frozenset(off)
     known: dict[date, bool] = {}
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.calendar.periods import PERIOD_OF, previous, quarter_period, year_period
-from bot.calendar.workdays import is_working_day, person_working, working_days
+from bot.calendar.workdays import person_working, working_days
 from bot.scoring.compare import Comparison, compare
 from bot.scoring.facts import FunnelLead, LeadTouches, Member, Period, Qualitative, RepFacts, Target
 from bot.scoring.funnel import Funnel, funnel
@@ -26,7 +26,7 @@ from bot.scoring.recommend import GradeRecord, Recommendation, recommend
 from bot.scoring.rules import DEFAULT_RULES, Rules
 from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
-from bot.services.kept_lapses import ReportLapses, report_lapses_many
+from bot.services.kept_lapses import ReportLapses, report_lapses_many, team_working
 from bot.services.targets import Stored, TargetResolver
 from store import alerts, annual, history, idle_gaps, ratings, reviews, teams
 from store import away as away_store
@@ -202,15 +202,7 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     owned: dict[str, list] = {}  # points_breakdown takes the owner's leads of these
     for lead in leads:
         owned.setdefault(lead.owner, []).append(lead)
-    off_days = frozenset(off)  # the idle-lead clock runs on the team's working days only
-    known: dict[date, bool] = {}  # the idle clock asks about the same days for every lead
-
-    def working(day: date) -> bool:
-        found = known.get(day)
-        if found is None:
-            found = known[day] = is_working_day(day, country=team.holiday_country,
-                                                days_off=off_days)
-        return found
+    working = team_working(team, off)  # the idle-lead clock runs on the team's working days
 
     qualitative = _qualitative(session, team.id, period)
     fallback = _team_average_history(members.values())
