@@ -185,3 +185,22 @@ def test_a_manager_asking_for_their_own_card_is_told_managers_have_none(bot: Bot
     bot.command("2026-10", command="/scorecard")  # Alice joined in November
     assert "Nothing for October 2026: <@U0ALICE> joined the team after it." in text_of(bot, 3)
     assert bot.fake.problems == []
+
+
+def test_a_parts_comparison_is_of_that_parts_scores_not_its_amounts(bot: Bot) -> None:
+    """Found playing a month: the Sales line read "score 86.7 · team avg 93,333.3, best
+    150,000", the team's sales amounts beside a score. October, closed: Alice 120k of 100k
+    scores 120; Bo 40万 of 500k scores 80. The team's sales scores average 100, best 120."""
+    for user, text in (("U0ALICE", "set <@U0ALICE> sales 100k 2026-10 first month"),
+                       ("U0BO", "set <@U0BO> sales 500k 2026-10 第一个月")):
+        reply = bot.command(text, command="/target", user="U0MEI")
+        assert user in json.dumps(reply.body), reply.body
+    bot.command("deal Acme 120k new 2026-10-20")
+    bot.command("签约 腾讯 40万 新客户 10月20日", user="U0BO")
+    bot.command("2026-10", command="/scorecard")
+    card = json.loads(text_of(bot))
+    sales = next(line for line in card["blocks"][3]["text"]["text"].splitlines()
+                 if line.startswith("*Sales*"))
+    assert "score *120*" in sales, sales
+    assert sales.endswith("_last –, team avg 100, best 120_"), sales
+    assert bot.fake.problems == []
