@@ -204,3 +204,36 @@ def test_a_parts_comparison_is_of_that_parts_scores_not_its_amounts(bot: Bot) ->
     assert "score *120*" in sales, sales
     assert sales.endswith("_last –, team avg 100, best 120_"), sales
     assert bot.fake.problems == []
+
+
+def test_teams_sharing_a_channel_each_get_their_own_board(bot: Bot) -> None:
+    """Found playing a month: East and "West Coast" post to one channel; Mei manages both and
+    `/leaderboard` there showed whichever team came first (an empty board). A rep gets their
+    own team's; Mei is asked which, with her own line back, and names it; a rep can't ask for
+    a team that isn't theirs outside its channel."""
+    from datetime import UTC, datetime
+
+    with bot.deps.sessions() as s:
+        teams.create_team(s, workspace_id=WORKSPACE, name="West Coast", channel_id=CHANNEL,
+                          managers=["U0MEI"], members=["U0STRAY"], tz="Asia/Shanghai",
+                          currency="CNY", now=datetime(2026, 11, 18, tzinfo=UTC))
+    seed_month(bot)
+    bot.command("deal Initech 90k new", user="U0STRAY")
+    bot.command("month sales", command="/leaderboard", user="U0STRAY")
+    west = json.dumps(bot.responses(1)[-1].args, ensure_ascii=False)
+    assert "U0STRAY" in west and "U0BO" not in west and "U0ALICE" not in west
+    bot.command("month sales", command="/leaderboard")
+    east = json.dumps(bot.responses(2)[-1].args, ensure_ascii=False)
+    assert "U0ALICE" in east and "U0BO" in east and "U0STRAY" not in east
+    asked = bot.command("week sales", command="/leaderboard", user="U0MEI")  # in the ack
+    assert "East, West Coast" in asked.text and '`/leaderboard week sales East`' in asked.text
+    assert asked.body["response_type"] == "ephemeral"
+    bot.command('month sales "West Coast"', command="/leaderboard", user="U0MEI")
+    named = bot.responses(3)[-1].args
+    assert "U0STRAY" in json.dumps(named) and named["response_type"] == "in_channel"
+    with bot.deps.sessions() as s:
+        teams.set_channel(s, workspace_id=WORKSPACE, name="West Coast", channel_id="C0WEST")
+    refused = bot.command("month West Coast", command="/leaderboard").text
+    assert "West Coast*'s leaderboard is for its members" in refused
+    assert "U0STRAY" not in refused
+    assert bot.fake.problems == []
