@@ -135,6 +135,8 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
 
     def visit(client: PacedClient, info: TeamInfo) -> RunResult:
         result = RunResult()
+        if not info.reps:  # no one to report on: "everyone logged 👏" over nobody said nothing
+            return result
         tz = ZoneInfo(info.tz)
         friday = last_friday(now.astimezone(tz).date())
         due_at = at_local(friday, info.report_at, tz)
@@ -198,6 +200,8 @@ def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: 
     def run(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
         def visit(client: PacedClient, info: TeamInfo) -> RunResult:
             result = RunResult()
+            if not info.reps:  # no scorecards: no overview of nobody, no empty board
+                return result
             tz = ZoneInfo(info.tz)
             ended = previous(period_of(now.astimezone(tz).date()))
             due_at = at_local(add_working_days(ended.end, 1, info.working), PERIOD_END_TIME, tz)

@@ -167,6 +167,22 @@ def test_a_team_without_a_channel_gets_only_the_dms(world: World) -> None:
     assert "Your week" in posts(world, "DU0STRAY")[0]["text"]
 
 
+def test_a_team_with_no_reps_gets_no_reports(world: World) -> None:
+    """Found playing a month: the reps moved from the demo team to East, and the demo team
+    still posted a Friday summary of nobody to the shared channel, "everyone logged this
+    week 👏", and a month-end overview and board of nobody."""
+    with world.deps.sessions() as s:
+        teams.create_team(s, workspace_id=WORKSPACE, name="Empty", channel_id="C0EMPTY",
+                          managers=["U0MEI"], members=[], tz="Asia/Shanghai",
+                          currency="CNY", now=datetime(2026, 8, 1, tzinfo=UTC))
+    friday = jobs.run_job(world.deps, "friday-report", now=local(SHANGHAI, "2026-11-20 17:00"),
+                          team="Empty")
+    month = jobs.run_job(world.deps, "month-end", now=local(SHANGHAI, "2026-12-01 09:00"),
+                         team="Empty")
+    assert (friday.sent, month.sent) == (0, 0)
+    assert posts(world, "C0EMPTY") == [] and posts(world, "DU0MEI") == []
+
+
 # ----------------------------------------------------------------- month-end, quarter-end
 
 @pytest.fixture
