@@ -184,6 +184,17 @@ def test_a_manager_asking_for_their_own_card_is_told_managers_have_none(bot: Bot
     assert "经理本人没有目标。查看销售的：`/target` <@U0ALICE> `week`" in text_of(bot, 2)
     bot.command("2026-10", command="/scorecard")  # Alice joined in November
     assert "Nothing for October 2026: <@U0ALICE> joined the team after it." in text_of(bot, 3)
+    # Managing an empty team too, made first: both named, the rep still from East.
+    from datetime import UTC, datetime
+
+    with bot.deps.sessions() as s:
+        teams.create_team(s, workspace_id=WORKSPACE, name="Atlas", channel_id=CHANNEL,
+                          managers=["U0MEI"], members=[], tz="Asia/Shanghai",
+                          currency="CNY", now=datetime(2026, 11, 18, tzinfo=UTC))
+    bot.command("", command="/scorecard", user="U0MEI")
+    reply = text_of(bot, 4)
+    assert "<@U0MEI> 是 *Atlas, East* 的经理" in reply, reply
+    assert "`/scorecard` <@U0ALICE> `2026-11`" in reply
     assert bot.fake.problems == []
 
 
