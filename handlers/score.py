@@ -17,6 +17,7 @@ from bot.permissions import decide
 from bot.render import score as render
 from bot.render.blocks import notice_blocks
 from bot.render.charts import score_trend_png
+from bot.scoring.leaderboard import in_public
 from bot.services.reports import recommendations, rules_for, team_report
 from bot.slack.text import tokens, user_id
 from handlers.access import no_card
@@ -75,9 +76,11 @@ def handle_leaderboard(ack: Ack, command: dict, respond: Respond, client: WebCli
         rules = rules_for(session, team.id)
         report = team_report(session, team=team, period=period, now=deps.clock.now(),
                              rules=rules)
+    in_channel = channel == team.channel_id
+    board = report.board(metric, rules)
     respond(**render.leaderboard_blocks(who.lang, report=report,
-                                        board=report.board(metric, rules),
-                                        in_channel=channel == team.channel_id))
+                                        board=in_public(board) if in_channel else board,
+                                        in_channel=in_channel))
 
 
 def _board_team(session: Session, who: Who, channel: str | None, named: list[str], *,

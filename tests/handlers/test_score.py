@@ -248,3 +248,20 @@ def test_teams_sharing_a_channel_each_get_their_own_board(bot: Bot) -> None:
     assert "West Coast*'s leaderboard is for its members" in refused
     assert "U0STRAY" not in refused
     assert bot.fake.problems == []
+
+
+def test_leaderboard_typed_in_the_channel_lists_only_points_above_zero(bot: Bot) -> None:
+    """Found playing a month: the month-end board in the channel left off reps at or below
+    zero, but `/leaderboard` typed in that channel gave medals to -40, -100 and -190. Now
+    both show the channel the same board; asked elsewhere (privately) it lists everyone."""
+    bot.command("3 visits Acme")  # Alice: a day with 3+ visits, +20
+    bot.command("电话 阿里巴巴", user="U0BO")  # Bo: no points
+    bot.command("", command="/leaderboard")
+    public = json.dumps(bot.responses(1)[-1].args, ensure_ascii=False)
+    assert "🥇 <@U0ALICE> · 20" in public and "U0BO" not in public
+    with bot.deps.sessions() as session:
+        teams.set_channel(session, workspace_id=WORKSPACE, name="East", channel_id="C0OTHER")
+    bot.command("", command="/leaderboard")
+    private = bot.responses(2)[-1].args
+    assert private["response_type"] == "ephemeral"
+    assert "<@U0BO> · 0" in json.dumps(private, ensure_ascii=False)
