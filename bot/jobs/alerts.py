@@ -175,6 +175,8 @@ def _under(value: float | None) -> bool:
 # ----------------------------------------------------------------- growth
 
 def _growth(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
+    if not info.reps:  # an emptied team: "no growth for two weeks" would coach nobody
+        return RunResult()
     tz = ZoneInfo(info.tz)
     monday = week_bounds(now.astimezone(tz).date())[0]
     day = first_working_day(monday, monday + timedelta(days=6), info.working)
