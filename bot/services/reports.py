@@ -28,10 +28,11 @@ from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.kept_lapses import ReportLapses, report_lapses_many, team_working
 from bot.services.targets import Stored, TargetResolver
-from store import alerts, annual, history, idle_gaps, ratings, reviews, teams
+from store import alerts, annual, history, idle_gaps, ratings, reviews, rosters, teams
 from store import away as away_store
 from store import idle as idle_store
 from store import scoring as facts_store
+from store.lead_life import collector_paused
 from store.models import Team
 
 MONEY = ("sales", "sales_new", "sales_repeat")
@@ -112,6 +113,12 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
     all of them first picks the leads that may have lapsed (store/idle_gaps.py) and only those
     are read; it pays where few leads lapse, and costs more than it saves where half of them
     do (benchmarks/scoring.py's seed: see its figures)."""
+    with collector_paused():  # see `team_report`
+        return _team_reports(session, teams=teams, period=period, now=now, prefilter=prefilter)
+
+
+def _team_reports(session: Session, *, teams: list[Team], period: Period, now: datetime,
+                  prefilter: bool) -> dict[int, TeamReport]:
     rules = {team.id: rules_for(session, team.id) for team in teams}
     leads: dict[int, set[int]] = {}
     if prefilter:
@@ -125,9 +132,12 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
     roster = history.members_many(session, team_ids=ids, history_end=_history_end(period))
     # Every team's lapses kept, the others' leads in a few reads (unless prefiltered).
     windows = {team.id: _lead_window(team, period, now) for team in teams}
+    # Every team's days off in one read, for the lapses' fingerprint and the report alike.
+    found_off = rosters.days_off(session, team_ids=ids)
+    offs = {team_id: found_off.get(team_id, []) for team_id in ids}
     kept = None if prefilter else report_lapses_many(
         session, teams_=teams, rules=rules, windows=windows, away_days=_away_days(period),
-        now=now)
+        now=now, offs=offs)
     touches = ({} if prefilter else {t: k.leads for t, k in kept.items()} if kept
                else idle_store.lead_touches_many(session, windows=windows))
     cohorts = facts_store.funnel_many(session, team_ids=ids, period=period)
@@ -137,7 +147,8 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
                                  roster=roster[team.id],
                                  lead_ids=leads.get(team.id, set()) if prefilter else None,
                                  leads=touches.get(team.id), cohort=cohorts[team.id],
-                                 stored=stored[team.id], kept=kept[team.id] if kept else None)
+                                 stored=stored[team.id], kept=kept[team.id] if kept else None,
+                                 off=offs[team.id])
             for team in teams}
 
 
@@ -161,20 +172,39 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                 roster: list[Member] | None = None,
                 leads: list[LeadTouches] | None = None,
                 cohort: list[FunnelLead] | None = None,
-                stored: Stored | None = None, kept: ReportLapses | None = None) -> TeamReport:
+                stored: Stored | None = None, kept: ReportLapses | None = None,
+                off: list[date] | None = None) -> TeamReport:
     """The team's numbers for `period` as of `now`. `lead_ids`: only these leads can have
     lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can. `facts`:
     the team's `rep_facts` for the period when read already (for many teams at once); `roster`,
     its `members` (with their history) likewise, `leads`, its `lead_touches` (all of its
     leads: with `lead_ids` None), `cohort`, its `funnel`, and `stored`, its targets
     (bot/services/targets.py `TargetResolver.read_many`); `kept`, its lapses kept
-    (bot/services/kept_lapses.py: then `leads` are its away reps' alone)."""
+    (bot/services/kept_lapses.py: then `leads` are its away reps' alone); `off`, its days off
+    (store/teams.py `day_off_dates`).
+
+    Python's cycle collector is held off meanwhile (store/lead_life.py `collector_paused`):
+    a report builds tens of thousands of objects without cycles (rows, facts, days, lapses,
+    targets), and the collector walked them again and again for nothing."""
+    with collector_paused():
+        return _team_report(session, team=team, period=period, now=now, rules=rules,
+                            user_ids=user_ids, lead_ids=lead_ids, facts=facts, roster=roster,
+                            leads=leads, cohort=cohort, stored=stored, kept=kept, off=off)
+
+
+def _team_report(session: Session, *, team: Team, period: Period, now: datetime,
+                 rules: Rules | None, user_ids: list[str] | None,
+                 lead_ids: Collection[int] | None, facts: dict[str, RepFacts] | None,
+                 roster: list[Member] | None, leads: list[LeadTouches] | None,
+                 cohort: list[FunnelLead] | None, stored: Stored | None,
+                 kept: ReportLapses | None, off: list[date] | None) -> TeamReport:
     rules = rules or rules_for(session, team.id)
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
     as_of = min(today, period.end)
     in_progress = period.start <= today <= period.end  # the last day too: not over yet
-    off = teams.day_off_dates(session, team_id=team.id)
+    if off is None:  # read once, for the kept lapses' fingerprint too
+        off = teams.day_off_dates(session, team_id=team.id)
     all_days = working_days(period.start, period.end, country=team.holiday_country,
                             days_off=off)
     elapsed = [d for d in all_days if d <= as_of]
@@ -190,7 +220,8 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
     if leads is None and lead_ids is None:
         found = report_lapses_many(session, teams_=[team], rules={team.id: rules},
                                    windows={team.id: _lead_window(team, period, now)},
-                                   away_days=_away_days(period), now=now)
+                                   away_days=_away_days(period), now=now,
+                                   offs={team.id: off})
         kept = found[team.id] if found else None
         leads = kept.leads if kept else None
     if kept is not None and not {user for user, spans in gone.items() if spans} <= kept.away:
