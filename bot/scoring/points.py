@@ -170,20 +170,11 @@ class Lapse:
     day: date  # the owner's local day it began, the day it is charged to
 
 
+# The kept lapses' Lapse(customer_id, at, day) is made without its frozen `__init__` (three
+# `object.__setattr__` calls): the same value at a sixth of the cost (a month of 1,000 reps'
+# reports makes 24,000; `points_breakdown`).
 _new = object.__new__
-
-
 _WHEN = attrgetter("at", "customer_id")  # the order lapses are charged in
-
-
-def _lapse(customer_id: int, at: datetime, day: date) -> Lapse:
-    """`Lapse(customer_id, at, day)`, made without its frozen `__init__` (three
-    `object.__setattr__` calls): the same value at a sixth of the cost, for the kept lapses
-    (a month of 1,000 reps' reports makes 24,000; `points_breakdown` makes them so inline)."""
-    lapse = _new(Lapse)
-    made = lapse.__dict__
-    made["customer_id"], made["at"], made["day"] = customer_id, at, day
-    return lapse
 
 
 # (zone, period) -> the period's local days and their UTC bounds (`_local_days`), the last few.
@@ -311,7 +302,7 @@ def points_breakdown(facts: RepFacts, leads: Iterable[LeadTouches], *, period: P
     if lapsed:
         bounds, plain = _local_days(tz, period)
         last, first_day, last_day = len(plain), period.start, period.end
-        for customer_id, at in lapsed:  # `_local_days`, `_lapse`, inline: 24,000 a month
+        for customer_id, at in lapsed:  # `_local_days` and `_new`, inline: 24,000 a month
             i = bisect_right(bounds, at) - 1
             day = plain[i] if 0 <= i < last else None
             if day is None:

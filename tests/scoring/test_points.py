@@ -318,7 +318,8 @@ def test_kept_lapses_are_charged_on_their_local_day_across_clock_changes(zone: s
 
 def test_kept_lapses_are_lapses_like_any_other() -> None:
     at = datetime(2026, 11, 3, 4, 5, tzinfo=UTC)
-    made = points._lapse(7, at, date(2026, 11, 3))
+    made = points_breakdown(RepFacts(user_id="U1"), (), period=NOV, now=T0, tz=SHANGHAI,
+                            lapsed=[(7, at)]).lapses[0]
     assert made == points.Lapse(7, at, date(2026, 11, 3))
     assert hash(made) == hash(points.Lapse(7, at, date(2026, 11, 3)))
     assert repr(made) == repr(points.Lapse(7, at, date(2026, 11, 3)))
