@@ -344,3 +344,11 @@ def test_kept_lapses_on_a_clock_change_day_are_charged_on_their_local_day() -> N
                              lapsed=[(n, at) for n, at in enumerate(moments)])
     assert [(x.at, x.day) for x in found.lapses] == [
         (at, at.astimezone(berlin).date()) for at in moments[:4]]
+
+
+def test_the_local_days_kept_are_the_last_few() -> None:
+    points._LOCAL_DAYS.clear()
+    for day in range(1, 70):
+        points._local_days(SHANGHAI, Period("x", date(2026, 1, day % 28 + 1),
+                                            date(2026, 3, day % 28 + 1), str(day)))
+    assert len(points._LOCAL_DAYS) == 64
