@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from weakref import WeakKeyDictionary
@@ -138,6 +138,26 @@ def _unpack(packed: dict[str, array], months: int) -> History:
             for user, values in packed.items()}
 
 
+class _Decimals(dict):
+    """The Decimals of packed numbers, made once each (a Decimal is a value, shared safely):
+    a month of reports unpacks 72,000 numbers, most of them ones seen before (zeros, small
+    counts), and a hit is a lookup in C where making one was a call and a Decimal."""
+
+    def __init__(self, make: Callable[[int], Decimal]) -> None:
+        super().__init__({_NOTHING: ZERO})
+        self.make = make
+
+    def __missing__(self, n: int) -> Decimal:
+        if len(self) >= _DECIMALS_KEPT:
+            self.clear()
+            self[_NOTHING] = ZERO
+        found = self[n] = self.make(n)
+        return found
+
+
+_DECIMALS_KEPT = 200_000  # then forgotten all at once (a few MB)
+
+
 def _cents(n: int) -> Decimal:
     return ZERO if n == _NOTHING else Decimal(n).scaleb(-2)
 
@@ -148,7 +168,9 @@ def _count(n: int) -> Decimal:
 
 # Each metric's place in a packed history and how its numbers read back, chosen once (not
 # per number: a month of reports unpacks 72,000 of them).
-_READERS = tuple((i, m, _cents if _MONEY[m] else _count) for i, m in enumerate(HISTORY_METRICS))
+_READ_CENTS, _READ_COUNT = _Decimals(_cents).__getitem__, _Decimals(_count).__getitem__
+_READERS = tuple((i, m, _READ_CENTS if _MONEY[m] else _READ_COUNT)
+                 for i, m in enumerate(HISTORY_METRICS))
 
 
 def history_of(session: Session, reps: Mapping[int, Sequence[str]], history_end: date,

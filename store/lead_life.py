@@ -274,16 +274,17 @@ def lead_touches_many(session: Session, *,
         params.update({f"{name}_{i}": value
                        for (name, _), value in zip(_WINDOW, row, strict=True)})
     rows = session.exec(_statement(len(windows), only is not None), params=params).all()
-    with _collector_paused():
+    with collector_paused():
         return _assemble(session, rows, bounds, zones, first_days)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cycle collector held off while many objects without cycles are built (a
     month's leads for 1,000 reps: 31,000 leads and ten times as many lists and tuples): in a
     report's process it walked the whole heap again and again for nothing, a quarter of the
-    assembly's CPU (340 -> 260 ms)."""
+    assembly's CPU (340 -> 260 ms). bot/services/reports.py holds it off for a whole report
+    too."""
     if not gc.isenabled():  # the caller's choice, kept
         yield
         return

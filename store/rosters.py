@@ -4,7 +4,7 @@ of teams, instead of a few queries per team."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -60,13 +60,17 @@ def rosters(session: Session, *, workspace_id: str | None = None,
 
 
 def days_off(session: Session, *, workspace_id: str | None = None,
-             team_id: int | None = None) -> dict[int, list[date]]:
-    """Every team's own days off (of the workspace, or the one team), by team id: one read."""
+             team_id: int | None = None,
+             team_ids: Collection[int] | None = None) -> dict[int, list[date]]:
+    """Every team's own days off (of the workspace, the one team, or the teams `team_ids`),
+    by team id: one read."""
     out: dict[int, list[date]] = {}
-    for found_team, day in session.exec(_scope(
-            select(TeamHoliday.team_id, TeamHoliday.day)
-            .join(Team, Team.id == TeamHoliday.team_id), workspace_id, team_id)
-            .order_by(TeamHoliday.team_id, TeamHoliday.day)).all():
+    query = (select(TeamHoliday.team_id, TeamHoliday.day)
+             .join(Team, Team.id == TeamHoliday.team_id))
+    if team_ids is not None:
+        query = query.where(col(TeamHoliday.team_id).in_(sorted(team_ids)))
+    for found_team, day in session.exec(_scope(query, workspace_id, team_id)
+                                        .order_by(TeamHoliday.team_id, TeamHoliday.day)).all():
         out.setdefault(found_team, []).append(day)
     return out
 

@@ -224,7 +224,9 @@ def _rep_facts(session: Session, teams: list[int], tz: ZoneInfo, period: Period,
                 kinds[kind] = kinds.get(kind, 0) + n
         result[key[0]][key[1]] = RepFacts(
             user_id=key[1],
-            day_counts={d: dict(sorted(k.items())) for d, k in sorted(days.items())},
+            # A day of one kind is its own sorted dict (made here, shared by nobody).
+            day_counts={d: k if len(k) == 1 else dict(sorted(k.items()))
+                        for d, k in sorted(days.items())},
             totals=dict(sorted(kinds.items())),
             discovery_rounds=tuple(rounds.get(key, ())),
             learning=sum(kinds.get(k, 0) for k in LEARNING_KINDS),

@@ -28,7 +28,7 @@ class KbiPace:
     denominator: int  # ratio: customers, deals or conversations judged; count: the target
 
 
-def _count(kbi: str, done: int, target: int, elapsed: int, working_days: int, *,
+def _count(kbi: str, done: int, target: int, elapsed: int, working_days: int,
            due_at_end: bool = False) -> KbiPace:
     """`due_at_end`: each of the target is owed once by the period's end, any day (a signed
     customer's monthly follow-up), so what is due by now rounds down: rounded up, one
@@ -67,12 +67,31 @@ def kbi_pace(facts: RepFacts, *, period: Period, working_days: int, working_days
     followup_target = (facts.signed_customers if months >= 1
                        else math.ceil(facts.signed_customers * months))
     return (
-        _count("touches", touches, touch_target, working_days_elapsed, working_days),
-        _ratio("discovery", sum(1 for r in facts.discovery_rounds if r >= k.discovery_rounds),
-               len(facts.discovery_rounds), k.discovery_share),
-        _ratio("demo", facts.deals_with_demo, facts.deals, k.demo_share),
-        _ratio("objections", facts.conversations_with_objections, facts.conversations,
-               k.objection_share),
-        _count("followups", facts.signed_followed_up, followup_target, working_days_elapsed,
-               working_days, due_at_end=True),
+        _kept(_count, "touches", touches, touch_target, working_days_elapsed, working_days),
+        _kept(_ratio, "discovery", sum(1 for r in facts.discovery_rounds
+                                       if r >= k.discovery_rounds),
+              len(facts.discovery_rounds), k.discovery_share),
+        _kept(_ratio, "demo", facts.deals_with_demo, facts.deals, k.demo_share),
+        _kept(_ratio, "objections", facts.conversations_with_objections, facts.conversations,
+              k.objection_share),
+        _kept(_count, "followups", facts.signed_followed_up, followup_target,
+              working_days_elapsed, working_days, True),
     )
+
+
+# Paces as made before, shared: a pace is a value of a few whole numbers (and a target
+# share), and most reps' repeat one made already (a month of 1,000 reps asks for 5,000); each
+# made anew (a frozen dataclass) was most of `kbi_pace`'s time. Keyed by the numbers' types
+# too: a count of 3.0 is not made a count of 3.
+_PACES: dict[tuple, KbiPace] = {}
+PACES_KEPT = 50_000  # then forgotten all at once
+
+
+def _kept(make, *args) -> KbiPace:  # noqa: ANN001, ANN002
+    key = (make, *args, *map(type, args))
+    found = _PACES.get(key)
+    if found is None:
+        if len(_PACES) >= PACES_KEPT:
+            _PACES.clear()
+        found = _PACES[key] = make(*args)
+    return found

@@ -109,13 +109,15 @@ def _kept_since(start: datetime) -> datetime:
 
 def report_lapses_many(session: Session, *, teams_: list[Team], rules: Mapping[int, Rules],
                        windows: Mapping[int, tuple[datetime, datetime, datetime]],
-                       away_days: tuple[date, date], now: datetime
+                       away_days: tuple[date, date], now: datetime,
+                       offs: Mapping[int, list[date]] | None = None
                        ) -> dict[int, ReportLapses] | None:
     """Each team's lapses for its report window (team id -> (since, until, after): store/idle.py
     `lead_touches`), as of `now`; None when they cannot come from the store (the report then
     reads its leads as before): a `now` past the store's horizon, or a session that has
     written (its reads include its own uncommitted writes). `away_days`: the days whose away
-    spells change a rep's calendar (the report's)."""
+    spells change a rep's calendar (the report's); `offs`: each team's days off when read
+    already (store/teams.py `day_off_dates`; the report needs them too)."""
     if now > lapse_store.HORIZON or not teams_ or lapse_store.has_written(session):
         return None
     away = lapse_store.away_owners(session, workspace_ids={t.workspace_id for t in teams_},
@@ -123,7 +125,8 @@ def report_lapses_many(session: Session, *, teams_: list[Team], rules: Mapping[i
     calendars: dict[int, tuple[str, Working, ZoneInfo]] = {}
     views: dict[int, lapse_store.Window] = {}
     for team in teams_:
-        off = teams.day_off_dates(session, team_id=team.id)
+        off = (offs[team.id] if offs is not None
+               else teams.day_off_dates(session, team_id=team.id))
         calendars[team.id] = (fingerprint(team, off, rules[team.id]), team_working(team, off),
                               ZoneInfo(team.tz))
         _, until, after = windows[team.id]

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.calendar.periods import PERIOD_OF, previous, quarter_period, year_period
-from bot.calendar.workdays import person_working, working_days
+from bot.calendar.workdays import Span, person_working, working_days
 from bot.scoring.compare import Comparison, compare
 from bot.scoring.facts import FunnelLead, LeadTouches, Member, Period, Qualitative, RepFacts, Target
 from bot.scoring.funnel import Funnel, funnel
@@ -28,10 +28,11 @@ from bot.scoring.scorecard import Scorecard, scorecard
 from bot.scoring.targets import Attainment, attainment, history_span, target_for
 from bot.services.kept_lapses import ReportLapses, report_lapses_many, team_working
 from bot.services.targets import Stored, TargetResolver
-from store import alerts, annual, history, idle_gaps, ratings, reviews, teams
+from store import alerts, annual, history, idle_gaps, ratings, reviews, rosters, teams
 from store import away as away_store
 from store import idle as idle_store
 from store import scoring as facts_store
+from store.lead_life import collector_paused
 from store.models import Team
 
 MONEY = ("sales", "sales_new", "sales_repeat")
@@ -123,6 +124,12 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
     all of them first picks the leads that may have lapsed (store/idle_gaps.py) and only those
     are read; it pays where few leads lapse, and costs more than it saves where half of them
     do (benchmarks/scoring.py's seed: see its figures)."""
+    with collector_paused():  # see `team_report`
+        return _team_reports(session, teams=teams, period=period, now=now, prefilter=prefilter)
+
+
+def _team_reports(session: Session, *, teams: list[Team], period: Period, now: datetime,
+                  prefilter: bool) -> dict[int, TeamReport]:
     rules = {team.id: rules_for(session, team.id) for team in teams}
     leads: dict[int, set[int]] = {}
     if prefilter:
@@ -136,19 +143,33 @@ def team_reports(session: Session, *, teams: list[Team], period: Period, now: da
     roster = history.members_many(session, team_ids=ids, history_end=_history_end(period))
     # Every team's lapses kept, the others' leads in a few reads (unless prefiltered).
     windows = {team.id: _lead_window(team, period, now) for team in teams}
+    # Every team's days off in one read, for the lapses' fingerprint and the report alike.
+    found_off = rosters.days_off(session, team_ids=ids)
+    offs = {team_id: found_off.get(team_id, []) for team_id in ids}
     kept = None if prefilter else report_lapses_many(
         session, teams_=teams, rules=rules, windows=windows, away_days=_away_days(period),
-        now=now)
+        now=now, offs=offs)
     touches = ({} if prefilter else {t: k.leads for t, k in kept.items()} if kept
                else idle_store.lead_touches_many(session, windows=windows))
     cohorts = facts_store.funnel_many(session, team_ids=ids, period=period)
     stored = TargetResolver.read_many(session, team_ids=ids, period=period)
+    # Everyone's away spells in one read per workspace, not one per team.
+    people: dict[str, set[str]] = {}
+    for team in teams:
+        people.setdefault(team.workspace_id, set()).update(facts[team.id])
+    spells = {workspace: away_store.spans(session, workspace_id=workspace,
+                                          user_ids=sorted(users), start=_away_days(period)[0],
+                                          end_day=period.end)
+              for workspace, users in people.items()}
     return {team.id: team_report(session, team=team, period=period, now=now,
                                  rules=rules[team.id], facts=facts[team.id],
                                  roster=roster[team.id],
                                  lead_ids=leads.get(team.id, set()) if prefilter else None,
                                  leads=touches.get(team.id), cohort=cohorts[team.id],
-                                 stored=stored[team.id], kept=kept[team.id] if kept else None)
+                                 stored=stored[team.id], kept=kept[team.id] if kept else None,
+                                 off=offs[team.id],
+                                 gone={user: found for user, found in spells[
+                                     team.workspace_id].items() if user in facts[team.id]})
             for team in teams}
 
 
@@ -172,20 +193,43 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                 roster: list[Member] | None = None,
                 leads: list[LeadTouches] | None = None,
                 cohort: list[FunnelLead] | None = None,
-                stored: Stored | None = None, kept: ReportLapses | None = None) -> TeamReport:
+                stored: Stored | None = None, kept: ReportLapses | None = None,
+                off: list[date] | None = None,
+                gone: dict[str, tuple[Span, ...]] | None = None) -> TeamReport:
     """The team's numbers for `period` as of `now`. `lead_ids`: only these leads can have
     lapsed in the period (store/idle_gaps.py `lapse_candidates`); None: any lead can. `facts`:
     the team's `rep_facts` for the period when read already (for many teams at once); `roster`,
     its `members` (with their history) likewise, `leads`, its `lead_touches` (all of its
     leads: with `lead_ids` None), `cohort`, its `funnel`, and `stored`, its targets
     (bot/services/targets.py `TargetResolver.read_many`); `kept`, its lapses kept
-    (bot/services/kept_lapses.py: then `leads` are its away reps' alone)."""
+    (bot/services/kept_lapses.py: then `leads` are its away reps' alone); `off`, its days off
+    (store/teams.py `day_off_dates`); `gone`, its people's away spells in the period (those of
+    `facts`' people: store/away.py `spans`).
+
+    Python's cycle collector is held off meanwhile (store/lead_life.py `collector_paused`):
+    a report builds tens of thousands of objects without cycles (rows, facts, days, lapses,
+    targets), and the collector walked them again and again for nothing."""
+    with collector_paused():
+        return _team_report(session, team=team, period=period, now=now, rules=rules,
+                            user_ids=user_ids, lead_ids=lead_ids, facts=facts, roster=roster,
+                            leads=leads, cohort=cohort, stored=stored, kept=kept, off=off,
+                            gone=gone)
+
+
+def _team_report(session: Session, *, team: Team, period: Period, now: datetime,
+                 rules: Rules | None, user_ids: list[str] | None,
+                 lead_ids: Collection[int] | None, facts: dict[str, RepFacts] | None,
+                 roster: list[Member] | None, leads: list[LeadTouches] | None,
+                 cohort: list[FunnelLead] | None, stored: Stored | None,
+                 kept: ReportLapses | None, off: list[date] | None,
+                 gone: dict[str, tuple[Span, ...]] | None) -> TeamReport:
     rules = rules or rules_for(session, team.id)
     tz = ZoneInfo(team.tz)
     today = now.astimezone(tz).date()
     as_of = min(today, period.end)
     in_progress = period.start <= today <= period.end  # the last day too: not over yet
-    off = teams.day_off_dates(session, team_id=team.id)
+    if off is None:  # read once, for the kept lapses' fingerprint too
+        off = teams.day_off_dates(session, team_id=team.id)
     all_days = working_days(period.start, period.end, country=team.holiday_country,
                             days_off=off)
     elapsed = [d for d in all_days if d <= as_of]
@@ -196,12 +240,14 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
         facts = facts_store.rep_facts(session, team_id=team.id, period=period,
                                       user_ids=user_ids, tz=tz)
     # Each rep's away days (/pacer away) in the period: not working days for them.
-    gone = away_store.spans(session, workspace_id=team.workspace_id, user_ids=list(facts),
-                            start=_away_days(period)[0], end_day=period.end)
+    if gone is None:
+        gone = away_store.spans(session, workspace_id=team.workspace_id, user_ids=list(facts),
+                                start=_away_days(period)[0], end_day=period.end)
     if leads is None and lead_ids is None:
         found = report_lapses_many(session, teams_=[team], rules={team.id: rules},
                                    windows={team.id: _lead_window(team, period, now)},
-                                   away_days=_away_days(period), now=now)
+                                   away_days=_away_days(period), now=now,
+                                   offs={team.id: off})
         kept = found[team.id] if found else None
         leads = kept.leads if kept else None
     if kept is not None and not {user for user, spans in gone.items() if spans} <= kept.away:
@@ -237,8 +283,11 @@ def team_report(session: Session, *, team: Team, period: Period, now: datetime,
                                         fallback_span=fallback_span, rules=rules,
                                         own_span=own))
 
-        as_set = {metric: resolver.target(user, metric, period, forecast_of, member.joined_at)
-                  for metric in TARGET_METRICS}
+        if resolver.forecast_only(user, period):  # the same, without asking 7 times
+            as_set = {metric: forecast_of(metric, period) for metric in TARGET_METRICS}
+        else:
+            as_set = {metric: resolver.target(user, metric, period, forecast_of,
+                                              member.joined_at) for metric in TARGET_METRICS}
         person = person_working(working, gone.get(user, ()))
         points = points_breakdown(rep_facts, owned.get(user, ()), period=period, now=now,
                                   tz=tz, rules=rules, working=person,

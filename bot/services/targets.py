@@ -168,12 +168,26 @@ class TargetResolver:
         return Target(metric, value, "from_months" if period.kind == "quarter"
                       else "from_quarters")
 
+    def forecast_only(self, user: str, period: Period) -> bool:
+        """Whether `target(user, metric, period, forecast)` is `forecast(metric, period)`
+        for every metric: a month with nothing set for it at any level (most months) and
+        `user` not away in it (a report asks 7 metrics of 1,000 reps)."""
+        if period.kind != "month" or self.away.get(user):
+            return False
+        quarter = self._quarter(period)
+        return (not self.by_label.get(period.label) and not self.by_label.get(quarter.label)
+                and all(day > period.end for _, day in self.every_month.values()))
+
+    def _quarter(self, month: Period) -> Period:
+        quarter = self._quarters.get(month.start)
+        if quarter is None:
+            quarter = self._quarters[month.start] = quarter_period(month.start)
+        return quarter
+
     def _month(self, user: str, metric: str, period: Period, forecast: Forecast,
                joined: date | None) -> Target | None:
         """A month's target as set, before any leave of the rep's is taken off it."""
-        quarter = self._quarters.get(period.start)
-        if quarter is None:
-            quarter = self._quarters[period.start] = quarter_period(period.start)
+        quarter = self._quarter(period)
         month_set, quarter_set = self.by_label.get(period.label), self.by_label.get(quarter.label)
         every = self.every_month.get(metric)
         if not month_set and not quarter_set and (every is None or every[1] > period.end):

@@ -114,3 +114,20 @@ def test_followups_per_signed_customer(period: Period, days: int, elapsed: int, 
     facts = RepFacts("U1", signed_customers=signed, signed_followed_up=followed)
     k = pace(facts, period, days, elapsed)["followups"]
     assert (k.target, k.status) == (target, status)
+
+
+def test_equal_paces_are_one_value_and_keep_their_numbers_types(monkeypatch) -> None:  # noqa: ANN001
+    from bot.scoring import kbi  # noqa: PLC0415 - its private cache
+
+    period = Period("month", date(2026, 11, 1), date(2026, 11, 30), "2026-11")
+    ann = RepFacts(user_id="U1", totals={"call": 30}, deals=2, deals_with_demo=1)
+    bob = RepFacts(user_id="U2", totals={"visit": 30}, deals=2, deals_with_demo=1)
+    a, b = (kbi_pace(f, period=period, working_days=20, working_days_elapsed=10)
+            for f in (ann, bob))
+    assert a == b and all(x is y for x, y in zip(a, b, strict=True))
+    assert kbi._kept(kbi._count, "touches", 3.0, 5, 1, 2).done == 3.0
+    assert type(kbi._kept(kbi._count, "touches", 3, 5, 1, 2).done) is int
+    monkeypatch.setattr(kbi, "PACES_KEPT", 1)
+    monkeypatch.setattr(kbi, "_PACES", {})
+    assert kbi_pace(ann, period=period, working_days=20, working_days_elapsed=10) == a
+    assert len(kbi._PACES) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -294,3 +295,60 @@ def test_the_days_kept_are_forgotten_past_the_bound(monkeypatch: pytest.MonkeyPa
     assert [(d.day.day, d.visit_bonus, d.report_points) for d in found.days] == [
         (3, 20, 0), (4, 0, 30)]
     assert len(points._DAYS) == 1  # the second day's made the first's go
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/Santiago", "Australia/Lord_Howe",
+                                  "Asia/Kathmandu", "America/Havana", "Pacific/Apia", "UTC"])
+def test_kept_lapses_are_charged_on_their_local_day_across_clock_changes(zone: str) -> None:
+    """The kept lapses' local days come from a search among the period's local midnights
+    (`_local_days`), not a zone conversion each: every moment, clock changes and moments
+    outside the period included, lands on the day the conversion gives."""
+    tz = ZoneInfo(zone)
+    for start, end in ((date(2026, 3, 1), date(2026, 4, 30)),
+                       (date(2026, 9, 1), date(2026, 11, 30))):
+        bounds, days = points._local_days(tz, Period("x", start, end, "x"))
+        at = datetime.combine(start - timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+        while at < datetime.combine(end + timedelta(days=3), datetime.min.time(), tzinfo=UTC):
+            i = bisect_right(bounds, at) - 1
+            if 0 <= i < len(days) and days[i] is not None:
+                assert days[i] == at.astimezone(tz).date(), at
+            at += timedelta(minutes=13, seconds=7)
+        assert sum(1 for d in days if d is None) <= 2  # only the clock changes' days
+
+
+def test_kept_lapses_are_lapses_like_any_other() -> None:
+    at = datetime(2026, 11, 3, 4, 5, tzinfo=UTC)
+    made = points_breakdown(RepFacts(user_id="U1"), (), period=NOV, now=T0, tz=SHANGHAI,
+                            lapsed=[(7, at)]).lapses[0]
+    assert made == points.Lapse(7, at, date(2026, 11, 3))
+    assert hash(made) == hash(points.Lapse(7, at, date(2026, 11, 3)))
+    assert repr(made) == repr(points.Lapse(7, at, date(2026, 11, 3)))
+    with pytest.raises(AttributeError):
+        made.at = at  # type: ignore[misc]
+    rep = RepFacts(user_id="U1", day_counts={date(2026, 11, 3): {"visit": 1}})
+    found = points_breakdown(rep, (), period=NOV, now=T0 + 40 * 24 * H, tz=SHANGHAI,
+                             lapsed=[(9, datetime(2026, 11, 30, 17, tzinfo=UTC)),  # Dec 1
+                                     (8, datetime(2026, 11, 30, 15, 59, tzinfo=UTC)), (7, at)])
+    assert [(x.customer_id, x.day) for x in found.lapses] == [
+        (7, date(2026, 11, 3)), (8, date(2026, 11, 30))]
+
+
+def test_kept_lapses_on_a_clock_change_day_are_charged_on_their_local_day() -> None:
+    berlin, october = ZoneInfo("Europe/Berlin"), Period("month", date(2026, 10, 1),
+                                                        date(2026, 10, 31), "2026-10")
+    moments = [datetime(2026, 10, 24, 22, 30, tzinfo=UTC), datetime(2026, 10, 25, 0, 30,
+               tzinfo=UTC), datetime(2026, 10, 25, 22, 59, tzinfo=UTC),
+               datetime(2026, 10, 25, 23, 0, tzinfo=UTC), datetime(2026, 10, 31, 23, 0,
+                                                                   tzinfo=UTC)]
+    found = points_breakdown(RepFacts(user_id="U1"), (), period=october, now=T0, tz=berlin,
+                             lapsed=[(n, at) for n, at in enumerate(moments)])
+    assert [(x.at, x.day) for x in found.lapses] == [
+        (at, at.astimezone(berlin).date()) for at in moments[:4]]
+
+
+def test_the_local_days_kept_are_the_last_few() -> None:
+    points._LOCAL_DAYS.clear()
+    for day in range(1, 70):
+        points._local_days(SHANGHAI, Period("x", date(2026, 1, day % 28 + 1),
+                                            date(2026, 3, day % 28 + 1), str(day)))
+    assert len(points._LOCAL_DAYS) == 64

@@ -115,3 +115,16 @@ def test_every_kind_of_write_to_a_teams_logs_moves_its_revision(world) -> None: 
         else "SELECT count(*) FROM information_schema.triggers"
         " WHERE trigger_name LIKE 'activity_revision_%'")).scalar()
     assert triggers == 3  # a later migration that copies `activities` must put them back
+
+
+def test_the_unpacked_numbers_kept_are_forgotten_past_the_bound(monkeypatch) -> None:  # noqa: ANN001
+    from decimal import Decimal  # noqa: PLC0415
+
+    from store import history as kept  # noqa: PLC0415
+
+    monkeypatch.setattr(kept, "_DECIMALS_KEPT", 3)
+    numbers = kept._Decimals(kept._count)
+    assert [numbers[n] for n in (1, 2, 3, kept._NOTHING)] == [Decimal(1), Decimal(2),
+                                                               Decimal(3), kept.ZERO]
+    assert numbers[kept._NOTHING] is kept.ZERO and len(numbers) <= 3
+    assert str(kept._Decimals(kept._cents)[12345]) == "123.45"

@@ -121,3 +121,52 @@ def test_a_month_without_any_target_set_is_the_forecast_and_one_with_is_not(
         later = TargetResolver.load(s, team=team, period=january, reps=2, rules=DEFAULT_RULES)
         assert later.target("U0A", "touches", january, forecast).value == Decimal(90)
         assert later.target("U0A", "sales", january, forecast).value == Decimal(7)
+
+
+def test_forecast_only_says_so_exactly_when_every_metric_is_the_forecast(
+        database_url: str) -> None:
+    """bot/services/reports.py asks `forecast_only` once per rep instead of `target` for each
+    metric: where it says yes, every metric's target must be the forecast; where targets are
+    set (month, quarter, every month in force), for leave, or not a month, it says no."""
+    from bot.calendar.periods import month_period, quarter_period
+    from bot.scoring.facts import Target
+    from bot.scoring.rules import DEFAULT_RULES
+    from bot.services.reports import TARGET_METRICS
+    from bot.services.targets import TargetResolver
+
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    with Session(engine) as s:
+        team = teams.create_team(s, workspace_id="T0", name="East", channel_id="C0",
+                                 managers=["U0MEI"], members=["U0A", "U0B"],
+                                 tz="Asia/Shanghai", currency="CNY", now=NOW)
+        targets.set_target(s, team_id=team.id, user_id=targets.TEAM_DEFAULT, metric="touches",
+                           period=targets.EVERY_MONTH, value=Decimal(90), reason="",
+                           by_user_id="U0MEI", now=NOW)
+        targets.set_target(s, team_id=team.id, user_id="U0B", metric="sales", period="2026-Q4",
+                           value=Decimal(300000), reason="", by_user_id="U0MEI", now=NOW)
+        targets.set_target(s, team_id=team.id, user_id="U0A", metric="sales", period="2026-08",
+                           value=Decimal(5000), reason="", by_user_id="U0MEI", now=NOW)
+        s.commit()
+
+        def forecast(metric, period):  # noqa: ANN001, ANN202
+            return Target(metric, Decimal(7), "forecast")
+
+        said = {}
+        for month in (6, 8, 10, 11):
+            period = month_period(datetime(2026, month, 1).date())
+            resolver = TargetResolver.load(s, team=team, period=period, reps=2,
+                                           rules=DEFAULT_RULES, off=[])
+            for user in ("U0A", "U0B"):
+                said[month, user] = resolver.forecast_only(user, period)
+                if said[month, user]:
+                    assert all(resolver.target(user, m, period, forecast) == forecast(m, period)
+                               for m in TARGET_METRICS)
+            resolver.away = {"U0A": ((period.start, period.start),)}
+            assert not resolver.forecast_only("U0A", period)
+        assert said == {(6, "U0A"): True, (6, "U0B"): True, (8, "U0A"): False,
+                        (8, "U0B"): False, (10, "U0A"): False, (10, "U0B"): False,
+                        (11, "U0A"): False, (11, "U0B"): False}
+        q3 = quarter_period(datetime(2026, 7, 1).date())
+        assert not TargetResolver.load(s, team=team, period=q3, reps=2, rules=DEFAULT_RULES,
+                                       off=[]).forecast_only("U0B", q3)
