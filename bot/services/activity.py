@@ -20,7 +20,7 @@ from bot.scoring.facts import RepFacts
 from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.points import day_points
 from bot.scoring.rules import DEFAULT_RULES
-from bot.services import log_cache
+from bot.services import log_cache, log_writes
 from store import activity, away, customers, rosters, teams
 from store.activity import NO_TOTAL, KindTotal
 from store.models import Activity, Customer, Team
@@ -61,14 +61,12 @@ def record(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> int
     The row's customer link and App Home marks are owed until `follow_up` (or, if this
     process dies first, the `log-followups` job) does them. Returns the new row's id."""
     team = log_cache.team_of(deps, who)
-    # A Core connection, not a session: nothing here is an entity, and the session's own
-    # work (its events, its commit) ran while this held SQLite's one writer, which the other
-    # acks queue on.
-    with deps.engine.begin() as connection:
-        return activity.insert_once(connection, workspace_id=who.workspace_id,
-                                    user_id=who.user_id, team_id=team.id if team else None,
-                                    entry=entry, text=text, source=source,
-                                    now=deps.clock.now())
+    # Not a session: nothing here is an entity, and the session's own work (its events, its
+    # commit) ran while this held SQLite's one writer, which the other acks queue on. The
+    # /logs that queue meanwhile are committed together (bot/services/log_writes.py).
+    return log_writes.INSERTS.insert(deps.engine, activity.once_values(
+        workspace_id=who.workspace_id, user_id=who.user_id, team_id=team.id if team else None,
+        entry=entry, text=text, source=source, now=deps.clock.now()))
 
 
 def follow_up(deps: Deps, who: Who, activity_id: int) -> Logged | None:
@@ -113,6 +111,8 @@ def follow_ups(deps: Deps, logs: list[tuple[Who, int]]) -> list[Logged | None]:
         seen: dict[tuple, Any] = {}
         _away_of_many(session, [(who, row, team) for who, row, _, team in
                                 filter(None, settled)], seen)
+        _totals_of_many(session, [(who, row) for who, row, _, _ in filter(None, settled)],
+                        seen)
         shown: list[Logged | None] = []
         for one in settled:
             if one is None:
@@ -211,6 +211,23 @@ def _away_of_many(session: Session, rows: list[tuple[Who, Activity,
                            start=week_start, end_day=week_end)
         for user_id in users:
             seen[("away", workspace_id, user_id, week_start)] = found.get(user_id, ())
+
+
+def _totals_of_many(session: Session, rows: list[tuple[Who, Activity]],
+                    seen: dict[tuple, Any]) -> None:
+    """The totals `logged` reads for each row (its rep's, for its day and week), for all of
+    them in one read per workspace, put in `seen` where `logged` looks first."""
+    wanted: dict[str, dict[tuple, tuple[str, date, date, date]]] = {}
+    for who, row in rows:
+        key = ("totals", who.workspace_id, who.user_id, row.occurred_on)
+        wanted.setdefault(who.workspace_id, {})[key] = (who.user_id, row.occurred_on,
+                                                        *week_bounds(row.occurred_on))
+    for workspace_id, parts in wanted.items():
+        if len(parts) == 1:
+            continue  # `logged` reads one person's day itself, by the same query
+        found = activity.day_and_week_totals_many(session, workspace_id=workspace_id,
+                                                  wanted=list(parts.values()))
+        seen.update(zip(parts, found, strict=True))
 
 
 def save(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> Logged:
