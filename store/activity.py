@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
@@ -16,8 +15,6 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    literal_column,
-    union_all,
     update,
 )
 from sqlalchemy import select as core_select
@@ -282,53 +279,21 @@ def day_and_week_totals(session: Session, *, workspace_id: str, user_id: str, da
     return days, weeks
 
 
-def day_and_week_totals_many(session: Session, *, workspace_id: str,
-                             wanted: list[tuple[str, date, date, date]]
-                             ) -> list[tuple[dict[str, KindTotal], dict[str, KindTotal]]]:
-    """`day_and_week_totals` for each (user_id, day, week_start, week_end) of `wanted`, in
-    its order, in one statement: each its own query, as there, joined by UNION ALL (the
-    confirmations of /logs followed up together: one read where each was one)."""
-    found: list[tuple[dict[str, KindTotal], dict[str, KindTotal]]] = [({}, {}) for _ in wanted]
-    for start in range(0, len(wanted), _MANY_PARTS):
-        part = wanted[start:start + _MANY_PARTS]
-        params: dict[str, object] = {"workspace_id": workspace_id}
-        for i, (user_id, day, week_start, week_end) in enumerate(part):
-            params.update({f"user_id_{i}": user_id, f"day_{i}": day,
-                           f"week_start_{i}": week_start, f"week_end_{i}": week_end})
-        for i, kind, d, da, w, wa in session.execute(_day_and_week_many(len(part)), params):
-            days, weeks = found[start + i]
-            if d:
-                days[kind] = KindTotal(int(d), money(da))
-            weeks[kind] = KindTotal(int(w), money(wa))
-    return found
-
-
-_MANY_PARTS = 32  # the most queries one UNION ALL joins (a batch of follow-ups is 16 at most)
-
-
-def _day_and_week(part: int | None = None):  # type: ignore[no-untyped-def]
+def _day_and_week():  # type: ignore[no-untyped-def]
     # On the table's columns, not the model's: a Core statement skips the ORM's compile
     # step (nothing here is an entity).
     a = Activity.__table__.c
-    name = "" if part is None else f"_{part}"
-    on_day = a.occurred_on == bindparam(f"day{name}")
+    on_day = a.occurred_on == bindparam("day")
     money = case((a.currency.is_(None), a.amount), else_=None)  # as team_money()
-    label = () if part is None else (literal_column(str(part)).label("part"),)
-    return (core_select(*label, a.kind,
+    return (core_select(a.kind,
                         func.sum(case((on_day, a.count), else_=0)),
                         func.sum(case((on_day, money), else_=None)),
                         func.sum(a.count), func.sum(money))
             .where(a.workspace_id == bindparam("workspace_id"),
-                   a.user_id == bindparam(f"user_id{name}"), a.deleted_at.is_(None),
-                   a.occurred_on >= bindparam(f"week_start{name}"),
-                   a.occurred_on <= bindparam(f"week_end{name}"))
+                   a.user_id == bindparam("user_id"), a.deleted_at.is_(None),
+                   a.occurred_on >= bindparam("week_start"),
+                   a.occurred_on <= bindparam("week_end"))
             .group_by(a.kind))
-
-
-@cache
-def _day_and_week_many(parts: int):  # type: ignore[no-untyped-def]
-    """`parts` of `_day_and_week`, numbered, in one UNION ALL; built once for each count."""
-    return union_all(*(_day_and_week(i) for i in range(parts)))
 
 
 # Built once: every /log confirmation runs it, and building it was most of its cost.

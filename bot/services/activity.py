@@ -111,8 +111,6 @@ def follow_ups(deps: Deps, logs: list[tuple[Who, int]]) -> list[Logged | None]:
         seen: dict[tuple, Any] = {}
         _away_of_many(session, [(who, row, team) for who, row, _, team in
                                 filter(None, settled)], seen)
-        _totals_of_many(session, [(who, row) for who, row, _, _ in filter(None, settled)],
-                        seen)
         shown: list[Logged | None] = []
         for one in settled:
             if one is None:
@@ -211,23 +209,6 @@ def _away_of_many(session: Session, rows: list[tuple[Who, Activity,
                            start=week_start, end_day=week_end)
         for user_id in users:
             seen[("away", workspace_id, user_id, week_start)] = found.get(user_id, ())
-
-
-def _totals_of_many(session: Session, rows: list[tuple[Who, Activity]],
-                    seen: dict[tuple, Any]) -> None:
-    """The totals `logged` reads for each row (its rep's, for its day and week), for all of
-    them in one read per workspace, put in `seen` where `logged` looks first."""
-    wanted: dict[str, dict[tuple, tuple[str, date, date, date]]] = {}
-    for who, row in rows:
-        key = ("totals", who.workspace_id, who.user_id, row.occurred_on)
-        wanted.setdefault(who.workspace_id, {})[key] = (who.user_id, row.occurred_on,
-                                                        *week_bounds(row.occurred_on))
-    for workspace_id, parts in wanted.items():
-        if len(parts) == 1:
-            continue  # `logged` reads one person's day itself, by the same query
-        found = activity.day_and_week_totals_many(session, workspace_id=workspace_id,
-                                                  wanted=list(parts.values()))
-        seen.update(zip(parts, found, strict=True))
 
 
 def save(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> Logged:

@@ -118,36 +118,6 @@ def test_writes_queued_together_are_answered_each_and_an_error_is_its_own(
     assert inserts._queue == [] and not inserts._writing
 
 
-def test_totals_of_several_people_read_together_are_each_ones_own(engine: Engine) -> None:
-    """The confirmations of /logs followed up together read their totals in one statement
-    (store/activity.py: day_and_week_totals_many): each (person, day, week) as its own
-    read gives it, amounts in another currency and undone logs left out as there."""
-    entries = [*ENTRIES, LogEntry("visit", 3, None, date(2026, 11, 18), None, None, None),
-               LogEntry("deal", 1, "Acme", date(2026, 11, 9), Decimal("0.10"), True, None),
-               LogEntry("deal", 1, "Acme", date(2026, 11, 18), Decimal("0.20"), None, None)]
-    rows = [_values(e, f"s{i}-{user}", user_id=user) for user in ("UA", "UB", "UC")
-            for i, e in enumerate(entries) if not (user == "UC" and i % 2)]
-    ids = activity.insert_once_many(engine, rows)
-    with engine.begin() as connection:  # one undone log
-        connection.execute(Activity.__table__.update().where(Activity.__table__.c.id == ids[0])
-                           .values(deleted_at=NOW))
-    wanted = [(user, day, date(2026, 11, 16), date(2026, 11, 22))
-              for user in ("UA", "UB", "UC", "UNONE")
-              for day in (date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18))]
-    wanted += [("UA", date(2026, 11, 9), date(2026, 11, 9), date(2026, 11, 15))]
-    with db.session_factory(engine)() as session:
-        together = activity.day_and_week_totals_many(session, workspace_id="T1",
-                                                     wanted=wanted)
-        alone = [activity.day_and_week_totals(session, workspace_id="T1", user_id=user,
-                                              day=day, week_start=start, week_end=end)
-                 for user, day, start, end in wanted]
-        assert together == alone
-        assert any(days for days, _ in alone) and ({}, {}) in alone
-        many = wanted * 3  # more than one UNION ALL holds
-        assert activity.day_and_week_totals_many(session, workspace_id="T1",
-                                                 wanted=many) == alone * 3
-
-
 def test_a_write_stopped_by_more_than_an_error_is_no_answer_of_recorded_already(
         monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
     """A leader stopped mid-write (not by a row's error) leaves none of its batch to read as
