@@ -7,11 +7,12 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, Numeric, event, inspect, text
 from sqlmodel import Session, create_engine
@@ -49,7 +50,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
-        _queue_writers(engine)
+        _WRITERS[engine] = _queue_writers(engine)
         return engine
     # No JIT: the reports' statements (correlated subqueries per lead) are estimated dear
     # enough to be compiled, which took 0.7 s of a 0.78 s statement; a month of scorecards
@@ -64,9 +65,18 @@ def make_engine(url: str) -> Engine:
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_WRITERS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
 
 
-def _queue_writers(engine: Engine) -> None:
+def writing(engine: Engine) -> AbstractContextManager[object]:
+    """The writer queue of `_queue_writers`, held around a write made on a raw DBAPI
+    connection, which SQLAlchemy's events do not see (store/activity.py: insert_once_many).
+    Nothing on PostgreSQL."""
+    lock = _WRITERS.get(engine)
+    return lock if lock is not None else nullcontext()
+
+
+def _queue_writers(engine: Engine) -> threading.RLock:
     """SQLite lets one writer in at a time; the others sleep and retry with a growing back-off
     (its busy timeout), so under a burst of /logs one can lose the race again and again, for
     seconds. Within a process, writers queue on one lock instead, from their first write to
@@ -102,6 +112,7 @@ def _queue_writers(engine: Engine) -> None:
     event.listen(engine, "rollback", lambda conn: _done(conn.info))
     # A connection handed back to the pool without either (it never should be) frees it too.
     event.listen(engine.pool, "checkin", lambda dbapi_conn, record: _done(record.info))
+    return lock
 
 
 def session_factory(engine: Engine) -> Callable[[], Iterator[Session]]:

@@ -147,6 +147,28 @@ def test_text_format_is_one_readable_line_with_the_id() -> None:
     assert inside.endswith("WARNING pacer.test [abc123] inside one")
 
 
+def test_waitress_saying_its_queue_is_deep_is_written_at_most_once_a_second() -> None:
+    """waitress warns for every request that finds its threads busy: a line per /log under a
+    burst. One a second is kept; other loggers' lines are not held back."""
+    stream = io.StringIO()
+    handler = logs.configure(fmt="text", stream=stream)
+    queue = logging.getLogger("waitress.queue")
+    try:
+        for depth in (3, 4, 5):
+            queue.warning("Task queue depth is %d", depth)
+        logging.getLogger("pacer.test").warning("one")
+        logging.getLogger("pacer.test").warning("two")
+        record = queue.makeRecord(queue.name, logging.WARNING, "f", 1, "Task queue depth is %d",
+                                  (9,), None)
+        record.created += 1.5  # a second and a half later
+        queue.handle(record)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    found = stream.getvalue().splitlines()
+    assert [line.split("] ", 1)[1] for line in found] == [
+        "Task queue depth is 3", "one", "two", "Task queue depth is 9"]
+
+
 def test_a_scheduled_run_writes_its_run_id_on_its_lines(
         database_url: str, fake_slack: FakeSlack) -> None:
     wed_0931_shanghai = datetime(2026, 11, 18, 1, 31, tzinfo=UTC)

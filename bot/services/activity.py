@@ -20,7 +20,7 @@ from bot.scoring.facts import RepFacts
 from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.points import day_points
 from bot.scoring.rules import DEFAULT_RULES
-from bot.services import log_cache
+from bot.services import log_cache, log_writes
 from store import activity, away, customers, rosters, teams
 from store.activity import NO_TOTAL, KindTotal
 from store.models import Activity, Customer, Team
@@ -61,14 +61,12 @@ def record(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> int
     The row's customer link and App Home marks are owed until `follow_up` (or, if this
     process dies first, the `log-followups` job) does them. Returns the new row's id."""
     team = log_cache.team_of(deps, who)
-    # A Core connection, not a session: nothing here is an entity, and the session's own
-    # work (its events, its commit) ran while this held SQLite's one writer, which the other
-    # acks queue on.
-    with deps.engine.begin() as connection:
-        return activity.insert_once(connection, workspace_id=who.workspace_id,
-                                    user_id=who.user_id, team_id=team.id if team else None,
-                                    entry=entry, text=text, source=source,
-                                    now=deps.clock.now())
+    # Not a session: nothing here is an entity, and the session's own work (its events, its
+    # commit) ran while this held SQLite's one writer, which the other acks queue on. The
+    # /logs that queue meanwhile are committed together (bot/services/log_writes.py).
+    return log_writes.INSERTS.insert(deps.engine, activity.once_values(
+        workspace_id=who.workspace_id, user_id=who.user_id, team_id=team.id if team else None,
+        entry=entry, text=text, source=source, now=deps.clock.now()))
 
 
 def follow_up(deps: Deps, who: Who, activity_id: int) -> Logged | None:

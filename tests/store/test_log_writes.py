@@ -1,0 +1,135 @@
+"""/log's write before its ack, several committed together on the driver's own connection
+(store/activity.py: insert_once_many, bot/services/log_writes.py): the rows are the ones
+SQLAlchemy's execution of the same INSERT writes, on SQLite and PostgreSQL; a source recorded
+already (a Slack retry) is None, in the same batch too; one row's error is its own."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.grammar.kinds import LogEntry
+from bot.services import log_writes
+from store import activity, db
+from store.models import Activity
+from store.workspaces import ensure_workspace
+
+NOW = datetime(2026, 11, 18, 2, 0, 3, 123456, tzinfo=UTC)
+ENTRIES = [
+    LogEntry("visit", 1, "Acme Corp", date(2026, 11, 17), None, None, None),
+    LogEntry("deal", 1, "腾讯", date(2026, 11, 18), Decimal("120000.50"), True, "续约"),
+    LogEntry("payment", 2, None, date(2026, 11, 16), Decimal("50000"), False, None,
+             amount_due=Decimal("80000.25"), due_on=date(2026, 11, 30), currency="USD",
+             no_objections=True),
+]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, database_url: str) -> Engine:
+    url = database_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    with db.session_factory(engine)() as session:
+        ensure_workspace(session, workspace_id="T1", now=NOW)
+    return engine
+
+
+def _values(entry: LogEntry, source: str, user_id: str = "U1") -> dict[str, object]:
+    return activity.once_values(workspace_id="T1", user_id=user_id, team_id=None,
+                                entry=entry, text=f"/log {entry.kind}", source=source,
+                                now=NOW)
+
+
+def _rows(engine: Engine, prefix: str) -> list[dict]:
+    table = Activity.__table__
+    with engine.connect() as connection:
+        found = connection.execute(select(table).where(table.c.source.like(f"{prefix}%"))
+                                   .order_by(table.c.source)).mappings().all()
+    return [{k: v for k, v in row.items() if k not in ("id", "source")} for row in found]
+
+
+def test_rows_written_together_are_those_sqlalchemy_writes(engine: Engine) -> None:
+    for i, entry in enumerate(ENTRIES):
+        with engine.begin() as connection:
+            activity.insert_once(connection, workspace_id="T1", user_id="U1", team_id=None,
+                                 entry=entry, text=f"/log {entry.kind}", source=f"a{i}",
+                                 now=NOW)
+    ids = activity.insert_once_many(engine, [_values(e, f"b{i}") for i, e in
+                                             enumerate(ENTRIES)])
+    assert all(isinstance(i, int) for i in ids) and len(set(ids)) == 3
+    assert _rows(engine, "b") == _rows(engine, "a")
+    with engine.connect() as connection:  # the text columns byte for byte, as stored
+        stored = connection.exec_driver_sql(
+            "SELECT source, CAST(recorded_at AS TEXT), CAST(occurred_on AS TEXT), "
+            "CAST(amount AS TEXT), CAST(due_on AS TEXT) FROM activities ORDER BY id").all()
+    assert [tuple(r[1:]) for r in stored[:3]] == [tuple(r[1:]) for r in stored[3:]]
+
+
+def test_a_source_recorded_already_is_none_in_the_same_batch_too(engine: Engine) -> None:
+    first = activity.insert_once_many(engine, [_values(ENTRIES[0], "t1")])
+    again = activity.insert_once_many(engine, [_values(ENTRIES[1], "t2"),
+                                               _values(ENTRIES[1], "t1"),
+                                               _values(ENTRIES[2], "t2")])
+    assert first[0] is not None and again[0] is not None and again[1:] == [None, None]
+    assert len(_rows(engine, "t")) == 2
+
+
+def test_a_failed_batch_keeps_nothing(engine: Engine) -> None:
+    bad = {**_values(ENTRIES[0], "x2"), "kind": None}  # NOT NULL
+    with pytest.raises(Exception):  # noqa: B017, PT011 - the driver's own IntegrityError
+        activity.insert_once_many(engine, [_values(ENTRIES[0], "x1"), bad])
+    assert _rows(engine, "x") == []
+    assert activity.insert_once_many(engine, [_values(ENTRIES[0], "x1")])[0] is not None
+
+
+def test_writes_queued_together_are_answered_each_and_an_error_is_its_own(
+        engine: Engine) -> None:
+    """Many threads at once (each a listener before its ack): each gets its own row's id,
+    a retried source None, and the one bad row its error; all good rows are kept."""
+    inserts = log_writes.GroupInserts()
+    answers: dict[int, object] = {}
+    start = threading.Barrier(12)
+
+    def one(i: int) -> None:
+        row = _values(ENTRIES[i % 3], f"g{i % 10}", user_id=f"U{i}")
+        if i == 5:
+            row["kind"] = None  # NOT NULL: this request alone fails
+        start.wait()
+        try:
+            answers[i] = inserts.insert(engine, row)
+        except Exception as error:  # noqa: BLE001 - what the request would raise
+            answers[i] = error
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert isinstance(answers.pop(5), Exception)
+    ids = {i: a for i, a in answers.items() if a is not None}
+    # g0 and g1 were sent twice (i = 0/10, 1/11): one of each pair is the retry
+    assert sorted(i % 10 for i in ids) == [0, 1, 2, 3, 4, 6, 7, 8, 9]
+    assert len(set(ids.values())) == 9 and all(isinstance(v, int) for v in ids.values())
+    assert len(_rows(engine, "g")) == 9
+    assert inserts._queue == [] and not inserts._writing
+
+
+def test_a_write_stopped_by_more_than_an_error_is_no_answer_of_recorded_already(
+        monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    """A leader stopped mid-write (not by a row's error) leaves none of its batch to read as
+    'recorded already' (None: no confirmation, the log silently unconfirmed): each raises."""
+    class Stop(BaseException):
+        pass
+
+    def stopped(engine: Engine, rows: list) -> list:
+        raise Stop
+
+    monkeypatch.setattr(activity, "insert_once_many", stopped)
+    inserts = log_writes.GroupInserts()
+    with pytest.raises(Stop):
+        inserts.insert(db.make_engine(database_url), _values(ENTRIES[0], "z1"))
+    assert inserts._queue == [] and not inserts._writing
