@@ -18,7 +18,7 @@ import pytest
 from bot.cli import main
 from bot.clock import FixedClock
 from bot.jobs import registry as jobs
-from bot.jobs.scheduler import FirstTick, Scheduler, tick_all
+from bot.jobs.scheduler import YOUNG_COLLECTION, FirstTick, Scheduler, tick_all
 from store import teams
 from tests.conftest import WORKSPACE, make_deps
 from tests.fakes import FakeSlack
@@ -76,7 +76,7 @@ def test_after_the_first_tick_what_is_alive_is_frozen_once(
     process holds once every job has run once, failed or not; not before, and once only."""
     _, deps = make_deps(database_url, fake_slack, FixedClock(WED_0931_SHANGHAI))
     frozen: list[int] = []
-    real = gc.freeze
+    real, threshold = gc.freeze, gc.get_threshold()
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1) or real())
     names = [job.name for job in jobs.runnable()]
     first = FirstTick()
@@ -90,6 +90,7 @@ def test_after_the_first_tick_what_is_alive_is_frozen_once(
         monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1) or real())
         assert scheduler.tick(names[-1]) is not None
         assert frozen == [1] and first.over and gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION
         scheduler.tick(names[0])
         tick_all(deps, first_tick=first)
         assert frozen == [1]  # once only
@@ -99,6 +100,7 @@ def test_after_the_first_tick_what_is_alive_is_frozen_once(
         assert counted.over and frozen == [1, 1]
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
     deps.engine.dispose()
 
 
