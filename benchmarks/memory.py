@@ -72,7 +72,7 @@ migrated = "alembic" in sys.modules
 from benchmarks.tick import StubSlack  # in process: a tick's thousands of calls cost nothing
 
 deps._clients.update({"T0BENCH": StubSlack()})
-tick_all(deps, first_tick=FirstTick())  # as `pacer run`'s first tick (then a freeze)
+tick_all(deps, first_tick=FirstTick().start())  # as `pacer run`: frozen at start and after
 ticked = rss()
 from bot.render.charts import score_trend_png
 

@@ -19,8 +19,9 @@ floor measured in the same run: the bare queries that build every team's informa
 members with their zones, days off: three joined reads) and a read of the ledger's sent keys.
 A tick is run in a fresh process's state ("cold": a new Deps, as after a restart: no delivery
 key and no profile in memory) and again ("warm": the process remembers final delivery keys and
-profiles, as `pacer run` does between ticks, and has frozen what its first tick left alive out
-of the cycle collector's reach, as `pacer run` does: bot/jobs/scheduler.py FirstTick).
+profiles, as `pacer run` does between ticks). As `pacer run`, the process freezes what is
+alive out of the cycle collector's reach when it has started and after its first tick
+(bot/jobs/scheduler.py FirstTick).
 
 Memory (benchmarks/memory.py): the RSS of a fresh process step by step through what `pacer
 run` does: its modules imported; started (migrations checked, the Bolt app and its server
@@ -261,7 +262,7 @@ def worker(url: str, at: str, fresh: str) -> None:
     this process's share, print what it cost (one JSON line)."""
     import json
     deps, slack = bench_deps(url, SETTLE)
-    settle, first = time.process_time(), FirstTick()
+    settle, first = time.process_time(), FirstTick().start()  # as `pacer run` starts
     if fresh != "fresh":
         tick_all(deps, first_tick=first)  # every team (unclaimed): every code path met
         deps.final_keys().clear()
@@ -413,7 +414,8 @@ def main() -> None:
                     del deps
                     gc.collect()
                     deps, slack = bench_deps(url, now)
-                    counter, first = count_statements(deps.engine), FirstTick()
+                    counter = count_statements(deps.engine)
+                    first = FirstTick().start()  # as `pacer run` starts (not timed)
                 calls = slack.calls
                 fig = run_tick(deps, now, counter, first)
                 print(f"  {name:<12} tick, {state}: CPU {fig.cpu:6.2f} s, wall {fig.wall:6.2f} s,"

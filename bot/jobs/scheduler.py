@@ -38,19 +38,21 @@ log = logging.getLogger(__name__)
 TICK = timedelta(minutes=1)
 
 
-YOUNG_COLLECTION = 10_000  # allocations between young collections after the first tick
+YOUNG_COLLECTION = 10_000  # allocations between young collections, once started
 
 
 class FirstTick:
-    """Whether this process's first tick is over: once every job has run once, what is alive
-    is long-lived (imported modules, SQLAlchemy's caches, the remembered final delivery keys
-    and profiles, hundreds of thousands of entries at 2,000 teams), and `gc.freeze()` moves it
-    out of reach of the cycle collector, whose full collections otherwise walked all of it
-    about once a tick: 0.1 s of a 0.8 s idle tick at 500 teams (benchmarks/tick.py). A
-    collection first, so no garbage is frozen. Frozen objects are still freed when their last
-    reference goes (a profile or team information replaced later); only a reference cycle
-    among them is never collected, which the first tick's survivors rarely are. Then young
-objects are collected less often (YOUNG_COLLECTION)."""
+    """What is alive once the process has started (imported modules, the app, SQLAlchemy's
+    caches), and again once every job has run once (the remembered final delivery keys and
+    profiles, hundreds of thousands of entries at 2,000 teams), is long-lived: `gc.freeze()`
+    moves it out of reach of the cycle collector, whose full collections otherwise walked all
+    of it about once a warm tick (0.1 s of a 0.8 s idle tick at 500 teams, benchmarks/tick.py)
+    and six times in the first (0.65 s of 2.9 s). A collection first, so no garbage is frozen.
+    Frozen objects are still freed when their last reference goes (a profile or team
+    information replaced later); only a reference cycle among them is never collected, which
+    long-lived objects rarely are. Young objects are collected every YOUNG_COLLECTION
+    allocations, not 700: a tick's short-lived rows and results made 120 collections of them
+    at 500 teams (0.03 s of a 0.6 s tick), 5 so; what waits for a collection stays small."""
 
     def __init__(self, names: Iterable[str] | None = None) -> None:
         self._left = set(names if names is not None else (job.name for job in jobs.runnable()))
@@ -60,6 +62,11 @@ objects are collected less often (YOUNG_COLLECTION)."""
     def over(self) -> bool:
         return not self._left
 
+    def start(self) -> FirstTick:
+        """The process has started, before its first tick (Scheduler.start)."""
+        _freeze("started")
+        return self
+
     def ran(self, name: str) -> None:
         """Job `name` has run (done or failed); after the last of the first tick's, freeze."""
         with self._lock:
@@ -68,20 +75,22 @@ objects are collected less often (YOUNG_COLLECTION)."""
             self._left.discard(name)
             if self._left:
                 return
-        gc.collect()
-        gc.freeze()
-        # Young objects collected every YOUNG_COLLECTION allocations, not 700: a tick's
-        # short-lived rows and results made 120 collections of it at 500 teams (0.03 s of a
-        # 0.6 s tick), 5 with this; what waits for a collection stays small.
-        gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
-        log.info("first tick over: %d long-lived objects kept from the cycle collector",
-                 gc.get_freeze_count())
+        _freeze("first tick over")
+
+
+def _freeze(when: str) -> None:
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
+    log.info("%s: %d long-lived objects kept from the cycle collector", when,
+             gc.get_freeze_count())
 
 
 class Scheduler:
     def __init__(self, deps: Deps, *, tick: timedelta = TICK,
                  claims: TickClaims | None = None, first_tick: FirstTick | None = None) -> None:
-        """`first_tick`: freeze what is alive after it (`pacer run`); tests leave it out."""
+        """`first_tick`: freeze what is alive at the start and after the first tick (`pacer
+        run`); tests leave it out."""
         self.deps = deps
         self.first_tick = first_tick
         self.tick_every = tick
@@ -100,6 +109,8 @@ class Scheduler:
         return result
 
     def start(self) -> Scheduler:
+        if self.first_tick is not None:
+            self.first_tick.start()
         try:  # counted by the other processes from their next minute on
             self.shared.claims.join(self.deps)
         except Exception:  # noqa: BLE001 - the first tick claims (and says it) anyway

@@ -98,6 +98,14 @@ def test_after_the_first_tick_what_is_alive_is_frozen_once(
         counted = FirstTick()
         tick_all(deps, first_tick=counted)
         assert counted.over and frozen == [1, 1]
+        gc.set_threshold(*threshold)
+        assert FirstTick().start() and frozen == [1, 1, 1]  # started: frozen before a tick
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION
+        starts: list[FirstTick] = []
+        started = FirstTick()
+        monkeypatch.setattr(started, "start", lambda: starts.append(started) or started)
+        Scheduler(deps, tick=timedelta(hours=1), first_tick=started).start().shutdown()
+        assert starts == [started]
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
