@@ -21,6 +21,7 @@ from bot.calendar.workdays import (
     SEARCH_DAYS,
     Span,
     Working,
+    WorkingClock,
     at_local,
     end_of_day,
     is_away,
@@ -137,6 +138,10 @@ def waiting_over_many(session: Session, *, teams: Mapping[int, Clock], now: date
                       clock.tz, now - timedelta(hours=clock.hours + 24), now))
         for team_id, clock in teams.items()}, began_from=began_from)
     _MARKS.turn(now)
+    # One WorkingClock (what lapse_mark counts with, remembering the days it has seen) per
+    # zone, calendar and leave: a clock per lead built its weeks of days again for each (after
+    # a restart, 64 days for each of 2,800 waiting leads at 500 teams: 0.6 s).
+    counters: dict[tuple, WorkingClock] = {}
     found: dict[int, list[Waiting]] = {}
     for team_id, clock in teams.items():
         found[team_id] = []
@@ -145,8 +150,15 @@ def waiting_over_many(session: Session, *, teams: Mapping[int, Clock], now: date
             owner_working = person_working(clock.working, spans)
 
             def compute(lead: store.IdleLead = lead, working: Working = owner_working,
-                        clock: Clock = clock) -> datetime | None:
-                return lapse_mark(lead.since, hours=clock.hours, tz=clock.tz, working=working)
+                        clock: Clock = clock, spans: tuple = tuple(spans)) -> datetime | None:
+                if clock.calendar is None:
+                    return lapse_mark(lead.since, hours=clock.hours, tz=clock.tz,
+                                      working=working)
+                key = (clock.tz, clock.calendar, spans)
+                counter = counters.get(key)
+                if counter is None:
+                    counter = counters[key] = WorkingClock(clock.tz, working)  # type: ignore[arg-type]
+                return counter.after(lead.since, clock.hours)
 
             if clock.calendar is None:
                 mark = compute()
