@@ -42,9 +42,16 @@ def no_card(session: Session, who: Who, team: Team, subject: str, period: Period
                                   user_id=subject).manages:
         return notice_blocks(t(who.lang, "score.not_yet", user=Raw(f"<@{subject}>"),
                                period=label))
-    reps = sorted(alerts.joined(session, team_id=team.id))
+    # Every team they manage, and a rep from the first that has one: the first team alone
+    # could be an emptied one ("manages Demo Sales" and no rep to show, in a month played).
+    managed = [found for found in teams.all_teams(session, workspace_id=who.workspace_id)
+               if found.id in teams.actor(session, workspace_id=who.workspace_id,
+                                          user_id=subject).manages]
+    reps = next((sorted(joined) for found in managed
+                 if (joined := alerts.joined(session, team_id=found.id))), [])
     return notice_blocks(t(
-        who.lang, "score.manager_no_card", user=Raw(f"<@{subject}>"), team=team.name,
+        who.lang, "score.manager_no_card", user=Raw(f"<@{subject}>"),
+        team=", ".join(found.name for found in managed),
         command=command, rep=Raw(f"<@{reps[0]}>") if reps else None,
         typed="week" if period.kind == "week" else period.label))
 

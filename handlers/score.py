@@ -17,6 +17,7 @@ from bot.permissions import decide
 from bot.render import score as render
 from bot.render.blocks import notice_blocks
 from bot.render.charts import score_trend_png
+from bot.scoring.leaderboard import in_public
 from bot.services.reports import recommendations, rules_for, team_report
 from bot.slack.text import tokens, user_id
 from handlers.access import no_card
@@ -51,6 +52,7 @@ def handle_leaderboard(ack: Ack, command: dict, respond: Respond, client: WebCli
     args = tokens(command.get("text") or "")
     today = who.today(deps.clock)
     period, metric = month_period(today), "points"
+    named = []  # words that are neither a metric nor a period: a team's name, perhaps
     for word in args:
         if word.lower() in ("help", "帮助", "?"):
             ack(**notice_blocks(t(who.lang, "score.help")))
@@ -60,14 +62,13 @@ def handle_leaderboard(ack: Ack, command: dict, respond: Respond, client: WebCli
         elif (found := parse_period(word, today)) is not None:
             period = found
         else:
-            raise Usage("score.board_usage", word=word)
-    ack()
+            named.append(word)
     channel = command.get("channel_id")
     with deps.sessions() as session:
-        team = (teams.team_for_channel(session, workspace_id=who.workspace_id,
-                                       channel_id=channel)
-                or teams.team_for_user(session, workspace_id=who.workspace_id,
-                                       user_id=who.user_id))
+        # Which team, before the ack: a word that names none is answered in the ack itself.
+        team = _board_team(session, who, channel, named,
+                           typed=[w for w in args if w not in named])
+        ack()
         if team is None:
             respond(**notice_blocks(t(who.lang, "score.not_on_team",
                                       user=Raw(f"<@{who.user_id}>"))))
@@ -75,9 +76,41 @@ def handle_leaderboard(ack: Ack, command: dict, respond: Respond, client: WebCli
         rules = rules_for(session, team.id)
         report = team_report(session, team=team, period=period, now=deps.clock.now(),
                              rules=rules)
+    in_channel = channel == team.channel_id
+    board = report.board(metric, rules)
     respond(**render.leaderboard_blocks(who.lang, report=report,
-                                        board=report.board(metric, rules),
-                                        in_channel=channel == team.channel_id))
+                                        board=in_public(board) if in_channel else board,
+                                        in_channel=in_channel))
+
+
+def _board_team(session: Session, who: Who, channel: str | None, named: list[str], *,
+                typed: list[str]) -> Team | None:
+    """Whose board `/leaderboard` shows: the team named (one of the asker's, the channel's,
+    or any for an admin); else the channel's team, narrowed to the asker's own where several
+    teams post to one channel; else the asker's team, a rep's before a managed one. Where
+    several remain it asks rather than guess (a manager of two teams sharing a channel got
+    the first team's board, an empty one)."""
+    actor = teams.actor(session, workspace_id=who.workspace_id, user_id=who.user_id)
+    every = teams.all_teams(session, workspace_id=who.workspace_id)
+    if named:
+        name = " ".join(named)
+        team = next((t for t in every if t.name.casefold() == name.casefold()), None)
+        if team is None:
+            raise Usage("score.board_usage", word=named[0])
+        if not (actor.is_admin or team.id in actor.teams or team.channel_id == channel):
+            raise Usage("score.board_not_yours", team=team.name)
+        return team
+    here = [t for t in every if channel and t.channel_id == channel]
+    candidates = [t for t in here if t.id in actor.teams] or here
+    if not here:
+        mine = [t for t in every if t.id in actor.teams]
+        candidates = [t for t in mine if t.id not in actor.manages] or mine
+    if len(candidates) > 1:
+        names = [t.name for t in candidates]
+        quoted = f'"{names[0]}"' if " " in names[0] else names[0]
+        raise Usage("score.board_which", teams=", ".join(names),
+                    example=" ".join(["/leaderboard", *typed, quoted]))
+    return candidates[0] if candidates else None
 
 
 LISTENERS = [

@@ -223,6 +223,8 @@ def _days(info: TeamInfo, now: datetime) -> _Days:
 
 
 def _growth(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
+    if not info.reps:  # an emptied team: "no growth for two weeks" would coach nobody
+        return RunResult()
     days = _days(info, now)
     if days.growth_at is None or not _in_window(days.growth_at, now):
         return RunResult()

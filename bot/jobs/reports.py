@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from functools import cache, cached_property
 from zoneinfo import ZoneInfo
@@ -46,7 +45,7 @@ from bot.jobs.outbox import Due, PacedClient, RunResult, deliver, each_team, kno
 from bot.render import reports as render
 from bot.render.score import leaderboard_blocks, scorecard_blocks
 from bot.scoring.facts import Period
-from bot.scoring.leaderboard import Leaderboard
+from bot.scoring.leaderboard import in_public
 from bot.services.reports import TeamReport, recommendations, rules_for, team_report
 from bot.services.teams import TeamInfo, channel_langs
 from store import actions, briefs, teams
@@ -135,6 +134,8 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
 
     def visit(client: PacedClient, info: TeamInfo) -> RunResult:
         result = RunResult()
+        if not info.reps:  # no one to report on: "everyone logged 👏" over nobody said nothing
+            return result
         tz = ZoneInfo(info.tz)
         friday = last_friday(now.astimezone(tz).date())
         due_at = at_local(friday, info.report_at, tz)
@@ -179,7 +180,7 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
                 deps, client, dues[-1], now=now, result=result,
                 message=lambda: run.channel_post(lambda lang: render.week_summary_blocks(
                     lang, report=run.report, before=run.before,
-                    board=_scored(run.report.board("points", run.rules)), top=BOARD_TOP,
+                    board=in_public(run.report.board("points", run.rules)), top=BOARD_TOP,
                     name_quiet=run.info.name_quiet_reps, away=away())))
         _settle(deps, FRIDAY_REPORT, info, due_at, now, dues)
         return result
@@ -198,6 +199,8 @@ def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: 
     def run(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
         def visit(client: PacedClient, info: TeamInfo) -> RunResult:
             result = RunResult()
+            if not info.reps:  # no scorecards: no overview of nobody, no empty board
+                return result
             tz = ZoneInfo(info.tz)
             ended = previous(period_of(now.astimezone(tz).date()))
             due_at = at_local(add_working_days(ended.end, 1, info.working), PERIOD_END_TIME, tz)
@@ -221,7 +224,7 @@ def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: 
                     deps, client, dues[-1], now=now, result=result,
                     message=lambda: run.channel_post(lambda lang: leaderboard_blocks(
                         lang, report=run.report,
-                        board=_scored(run.report.board("points", run.rules)),
+                        board=in_public(run.report.board("points", run.rules)),
                         in_channel=True)))
             _settle(deps, job, info, due_at, now, dues)
             return result
@@ -252,14 +255,6 @@ def _settle(deps: Deps, job: str, info: TeamInfo, due_at: datetime, now: datetim
             due.key in final or (due.channel is None and is_pseudonym(due.user_id))
             for due in dues):
         final.add(_settled_mark(job, info, due_at))
-
-
-def _scored(board: Leaderboard) -> Leaderboard:
-    """In a channel only those with points above zero are listed: a public zero or a negative
-    (lapses) would name the reps who struggled, which the reports only ever count, and a medal
-    for a negative score (ranked third behind two zeros) would read as a joke."""
-    return replace(board, standings=tuple(s for s in board.standings if s.value > 0),
-                   below_zero=sum(1 for s in board.standings if s.value < 0))
 
 
 def _scorecard(run: TeamRun, user_id: str) -> dict:

@@ -193,7 +193,7 @@ def scorecard_blocks(lang: str, *, report: TeamReport, rep: RepReport, before: T
         line = _part_line(lang, part, report.currency, rep,
                           report.in_progress or report.period.kind == "week")
         if part.has_data:
-            c = report.compare(rep.user_id, part.name, before)
+            c = report.compare_part(rep.user_id, part.name, before)
             line += " · " + t(lang, "score.part_compare", previous=_num(c.previous, lang),
                               average=_num(c.team_average, lang), best=_num(c.team_best, lang))
         lines.append(line)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from bot.scoring.facts import Member, Period, RepFacts
@@ -30,9 +30,18 @@ class Leaderboard:
     metric: str  # points | sales | new | touches
     period: Period
     standings: tuple[Standing, ...]  # best first; ties in user id order
-    # Reps a public board leaves off for points below zero (bot/jobs/reports.py `_scored`):
-    # counted so that an empty board does not say nobody has points when some lost them.
+    # Reps a public board leaves off for points below zero (`in_public`): counted so that an
+    # empty board does not say nobody has points when some lost them.
     below_zero: int = 0
+
+
+def in_public(board: Leaderboard) -> Leaderboard:
+    """The board as a channel sees it: only those above zero. A public zero or a negative
+    (lapses) would name the reps who struggled, which the reports only ever count, and a
+    medal for a negative score (ranked third behind two zeros) would read as a joke. The
+    scheduled posts and `/leaderboard` typed in the team's channel alike."""
+    return replace(board, standings=tuple(s for s in board.standings if s.value > 0),
+                   below_zero=sum(1 for s in board.standings if s.value < 0))
 
 
 def rank(values: Mapping[str, Number]) -> tuple[Standing, ...]:

@@ -84,6 +84,17 @@ class TeamReport:
         earlier = before.values(metric).get(user_id) if before else None
         return compare(self.values(metric), user_id, earlier)
 
+    def part_scores(self, part: str) -> dict[str, float | None]:
+        """One scorecard part's score per rep (None where the part has no data). Not
+        `values`: a part named like a metric ("sales") would get the metric's amount."""
+        return {user: (p.score if (p := rep.card.part(part)) else None)
+                for user, rep in self.reps.items()}
+
+    def compare_part(self, user_id: str, part: str, before: TeamReport | None) -> Comparison:
+        """A part's score against the rep's last period and the team's scores of that part."""
+        earlier = before.part_scores(part).get(user_id) if before else None
+        return compare(self.part_scores(part), user_id, earlier)
+
     def board(self, metric: str, rules: Rules) -> Leaderboard:
         return leaderboard(metric, [r.facts for r in self.reps.values()], period=self.period,
                            points={u: r.points.total for u, r in self.reps.items()},

@@ -184,4 +184,84 @@ def test_a_manager_asking_for_their_own_card_is_told_managers_have_none(bot: Bot
     assert "经理本人没有目标。查看销售的：`/target` <@U0ALICE> `week`" in text_of(bot, 2)
     bot.command("2026-10", command="/scorecard")  # Alice joined in November
     assert "Nothing for October 2026: <@U0ALICE> joined the team after it." in text_of(bot, 3)
+    # Managing an empty team too, made first: both named, the rep still from East.
+    from datetime import UTC, datetime
+
+    with bot.deps.sessions() as s:
+        teams.create_team(s, workspace_id=WORKSPACE, name="Atlas", channel_id=CHANNEL,
+                          managers=["U0MEI"], members=[], tz="Asia/Shanghai",
+                          currency="CNY", now=datetime(2026, 11, 18, tzinfo=UTC))
+    bot.command("", command="/scorecard", user="U0MEI")
+    reply = text_of(bot, 4)
+    assert "<@U0MEI> 是 *Atlas, East* 的经理" in reply, reply
+    assert "`/scorecard` <@U0ALICE> `2026-11`" in reply
     assert bot.fake.problems == []
+
+
+def test_a_parts_comparison_is_of_that_parts_scores_not_its_amounts(bot: Bot) -> None:
+    """Found playing a month: the Sales line read "score 86.7 · team avg 93,333.3, best
+    150,000", the team's sales amounts beside a score. October, closed: Alice 120k of 100k
+    scores 120; Bo 40万 of 500k scores 80. The team's sales scores average 100, best 120."""
+    for user, text in (("U0ALICE", "set <@U0ALICE> sales 100k 2026-10 first month"),
+                       ("U0BO", "set <@U0BO> sales 500k 2026-10 第一个月")):
+        reply = bot.command(text, command="/target", user="U0MEI")
+        assert user in json.dumps(reply.body), reply.body
+    bot.command("deal Acme 120k new 2026-10-20")
+    bot.command("签约 腾讯 40万 新客户 10月20日", user="U0BO")
+    bot.command("2026-10", command="/scorecard")
+    card = json.loads(text_of(bot))
+    sales = next(line for line in card["blocks"][3]["text"]["text"].splitlines()
+                 if line.startswith("*Sales*"))
+    assert "score *120*" in sales, sales
+    assert sales.endswith("_last –, team avg 100, best 120_"), sales
+    assert bot.fake.problems == []
+
+
+def test_teams_sharing_a_channel_each_get_their_own_board(bot: Bot) -> None:
+    """Found playing a month: East and "West Coast" post to one channel; Mei manages both and
+    `/leaderboard` there showed whichever team came first (an empty board). A rep gets their
+    own team's; Mei is asked which, with her own line back, and names it; a rep can't ask for
+    a team that isn't theirs outside its channel."""
+    from datetime import UTC, datetime
+
+    with bot.deps.sessions() as s:
+        teams.create_team(s, workspace_id=WORKSPACE, name="West Coast", channel_id=CHANNEL,
+                          managers=["U0MEI"], members=["U0STRAY"], tz="Asia/Shanghai",
+                          currency="CNY", now=datetime(2026, 11, 18, tzinfo=UTC))
+    seed_month(bot)
+    bot.command("deal Initech 90k new", user="U0STRAY")
+    bot.command("month sales", command="/leaderboard", user="U0STRAY")
+    west = json.dumps(bot.responses(1)[-1].args, ensure_ascii=False)
+    assert "U0STRAY" in west and "U0BO" not in west and "U0ALICE" not in west
+    bot.command("month sales", command="/leaderboard")
+    east = json.dumps(bot.responses(2)[-1].args, ensure_ascii=False)
+    assert "U0ALICE" in east and "U0BO" in east and "U0STRAY" not in east
+    asked = bot.command("week sales", command="/leaderboard", user="U0MEI")  # in the ack
+    assert "East, West Coast" in asked.text and '`/leaderboard week sales East`' in asked.text
+    assert asked.body["response_type"] == "ephemeral"
+    bot.command('month sales "West Coast"', command="/leaderboard", user="U0MEI")
+    named = bot.responses(3)[-1].args
+    assert "U0STRAY" in json.dumps(named) and named["response_type"] == "in_channel"
+    with bot.deps.sessions() as s:
+        teams.set_channel(s, workspace_id=WORKSPACE, name="West Coast", channel_id="C0WEST")
+    refused = bot.command("month West Coast", command="/leaderboard").text
+    assert "West Coast*'s leaderboard is for its members" in refused
+    assert "U0STRAY" not in refused
+    assert bot.fake.problems == []
+
+
+def test_leaderboard_typed_in_the_channel_lists_only_points_above_zero(bot: Bot) -> None:
+    """Found playing a month: the month-end board in the channel left off reps at or below
+    zero, but `/leaderboard` typed in that channel gave medals to -40, -100 and -190. Now
+    both show the channel the same board; asked elsewhere (privately) it lists everyone."""
+    bot.command("3 visits Acme")  # Alice: a day with 3+ visits, +20
+    bot.command("电话 阿里巴巴", user="U0BO")  # Bo: no points
+    bot.command("", command="/leaderboard")
+    public = json.dumps(bot.responses(1)[-1].args, ensure_ascii=False)
+    assert "🥇 <@U0ALICE> · 20" in public and "U0BO" not in public
+    with bot.deps.sessions() as session:
+        teams.set_channel(session, workspace_id=WORKSPACE, name="East", channel_id="C0OTHER")
+    bot.command("", command="/leaderboard")
+    private = bot.responses(2)[-1].args
+    assert private["response_type"] == "ephemeral"
+    assert "<@U0BO> · 0" in json.dumps(private, ensure_ascii=False)

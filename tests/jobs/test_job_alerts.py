@@ -277,6 +277,17 @@ def test_growth_waits_until_the_team_has_three_weeks(world: World) -> None:
     assert tick(world, MONDAY).sent == 0
 
 
+def test_no_growth_alert_for_a_team_with_no_reps(world: World) -> None:
+    """Found playing a month: the reps moved to another team, and their old, empty team's
+    manager still heard "new-customer growth under 5% two weeks running" (0, 0, 0)."""
+    with world.deps.sessions() as s:
+        teams.create_team(s, workspace_id=WORKSPACE, name="Empty", channel_id="C0EMPTY",
+                          managers=["U0MEI"], members=[], tz="Asia/Shanghai",
+                          currency="CNY", now=datetime(2026, 9, 1, tzinfo=UTC))
+    assert jobs.run_job(world.deps, "alerts", now=MONDAY, team="Empty").sent == 0
+    assert world.to("U0MEI") == []
+
+
 def test_growth_rule() -> None:
     assert growth(50, 52) == pytest.approx(0.04)
     assert growth(0, 0) == 0.0 and growth(0, 3) is None and growth(10, 5) == -0.5

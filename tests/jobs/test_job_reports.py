@@ -20,6 +20,7 @@ from bot.grammar.kinds import LogEntry
 from bot.jobs import registry as jobs
 from bot.jobs import reports as job_reports
 from bot.scoring.grades import GRADES
+from bot.scoring.leaderboard import in_public
 from bot.scoring.recommend import Recommendation
 from bot.services.reports import team_report
 from store import activity, briefs, customers, targets, teams
@@ -165,6 +166,22 @@ def test_a_team_without_a_channel_gets_only_the_dms(world: World) -> None:
     result = jobs.run_job(world.deps, "friday-report", now=at, team="West")
     assert result.sent == 1 and len(posts(world, "DU0STRAY")) == 1
     assert "Your week" in posts(world, "DU0STRAY")[0]["text"]
+
+
+def test_a_team_with_no_reps_gets_no_reports(world: World) -> None:
+    """Found playing a month: the reps moved from the demo team to East, and the demo team
+    still posted a Friday summary of nobody to the shared channel, "everyone logged this
+    week 👏", and a month-end overview and board of nobody."""
+    with world.deps.sessions() as s:
+        teams.create_team(s, workspace_id=WORKSPACE, name="Empty", channel_id="C0EMPTY",
+                          managers=["U0MEI"], members=[], tz="Asia/Shanghai",
+                          currency="CNY", now=datetime(2026, 8, 1, tzinfo=UTC))
+    friday = jobs.run_job(world.deps, "friday-report", now=local(SHANGHAI, "2026-11-20 17:00"),
+                          team="Empty")
+    month = jobs.run_job(world.deps, "month-end", now=local(SHANGHAI, "2026-12-01 09:00"),
+                         team="Empty")
+    assert (friday.sent, month.sent) == (0, 0)
+    assert posts(world, "C0EMPTY") == [] and posts(world, "DU0MEI") == []
 
 
 # ----------------------------------------------------------------- month-end, quarter-end
@@ -326,10 +343,10 @@ def test_the_channel_board_lists_only_points_above_zero() -> None:
 
     board = leaderboard("points", [], period=month_period(date(2026, 11, 1)),
                         points={"U0BO": 0, "U0CARLOS": 0, "U0ALICE": -20, "U0DAN": 30})
-    shown = job_reports._scored(board)
+    shown = in_public(board)
     assert [(s.rank, s.user_id, s.value) for s in shown.standings] == [(1, "U0DAN", 30)]
     none = leaderboard("points", [], period=board.period, points={"U0BO": 0, "U0ALICE": -20})
-    assert job_reports._scored(none).standings == ()
+    assert in_public(none).standings == ()
 
 
 def test_an_empty_points_board_still_names_the_sales_star(world: World) -> None:
@@ -374,6 +391,6 @@ def test_the_board_counts_who_it_leaves_off_below_zero() -> None:
 
     board = leaderboard("points", [], period=month_period(date(2026, 11, 1)),
                         points={"U0BO": 0, "U0ALICE": -20, "U0DAN": 30, "U0EVE": -5})
-    assert job_reports._scored(board).below_zero == 2
+    assert in_public(board).below_zero == 2
     zeros = leaderboard("points", [], period=board.period, points={"U0BO": 0})
-    assert job_reports._scored(zeros).below_zero == 0
+    assert in_public(zeros).below_zero == 0
