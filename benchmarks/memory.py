@@ -55,7 +55,7 @@ from bot.app import create_app
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.deps import Deps
-from bot.jobs.scheduler import tick_all
+from bot.jobs.scheduler import FirstTick, tick_all
 from bot.slack.emulator import SlackEmulator
 from bot.slack.server import HttpServer
 from store import db
@@ -72,7 +72,7 @@ migrated = "alembic" in sys.modules
 from benchmarks.tick import StubSlack  # in process: a tick's thousands of calls cost nothing
 
 deps._clients.update({"T0BENCH": StubSlack()})
-tick_all(deps)
+tick_all(deps, first_tick=FirstTick().start())  # as `pacer run`: frozen at start and after
 ticked = rss()
 from bot.render.charts import score_trend_png
 

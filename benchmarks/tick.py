@@ -19,7 +19,9 @@ floor measured in the same run: the bare queries that build every team's informa
 members with their zones, days off: three joined reads) and a read of the ledger's sent keys.
 A tick is run in a fresh process's state ("cold": a new Deps, as after a restart: no delivery
 key and no profile in memory) and again ("warm": the process remembers final delivery keys and
-profiles, as `pacer run` does between ticks).
+profiles, as `pacer run` does between ticks). As `pacer run`, the process freezes what is
+alive out of the cycle collector's reach when it has started and after its first tick
+(bot/jobs/scheduler.py FirstTick).
 
 Memory (benchmarks/memory.py): the RSS of a fresh process step by step through what `pacer
 run` does: its modules imported; started (migrations checked, the Bolt app and its server
@@ -51,6 +53,7 @@ claims are emptied, so every run does the same work, cold.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import resource
@@ -74,7 +77,7 @@ from bot.clock import FixedClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.deps import Deps  # noqa: E402
 from bot.jobs import outbox  # noqa: E402
-from bot.jobs.scheduler import tick_all  # noqa: E402
+from bot.jobs.scheduler import FirstTick, tick_all  # noqa: E402
 from bot.services.teams import SharedTick  # noqa: E402
 from bot.services.tick_claims import TickClaims  # noqa: E402
 from store import db  # noqa: E402
@@ -174,11 +177,12 @@ def count_statements(engine: Engine) -> list[int]:
     return counter
 
 
-def run_tick(deps: Deps, now: datetime, counter: list[int]) -> Figure:
-    """Every job once at `now`, sharing the teams' information as the scheduler does."""
+def run_tick(deps: Deps, now: datetime, counter: list[int], first: FirstTick) -> Figure:
+    """Every job once at `now`, sharing the teams' information as the scheduler does, and
+    counted as `pacer run` counts its first tick (after it, long-lived objects are frozen)."""
     deps.clock = FixedClock(now)
     before, cpu, wall = counter[0], time.process_time(), time.perf_counter()
-    results = tick_all(deps)
+    results = tick_all(deps, first_tick=first)
     figure = Figure(time.process_time() - cpu, time.perf_counter() - wall, counter[0] - before)
     figure.sent = {name: r.sent for name, r in results.items() if r and r.sent}
     return figure
@@ -258,9 +262,9 @@ def worker(url: str, at: str, fresh: str) -> None:
     this process's share, print what it cost (one JSON line)."""
     import json
     deps, slack = bench_deps(url, SETTLE)
-    settle = time.process_time()
+    settle, first = time.process_time(), FirstTick().start()  # as `pacer run` starts
     if fresh != "fresh":
-        tick_all(deps)  # every team (unclaimed): each process meets every code path
+        tick_all(deps, first_tick=first)  # every team (unclaimed): every code path met
         deps.final_keys().clear()
     shared = SharedTick(TickClaims())
     settle = time.process_time() - settle
@@ -269,7 +273,7 @@ def worker(url: str, at: str, fresh: str) -> None:
     print("ready", flush=True)
     sys.stdin.readline()
     cpu, wall = time.process_time(), time.perf_counter()
-    results = tick_all(deps, shared)
+    results = tick_all(deps, shared, first)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     claim = shared.claims.last
     print(json.dumps({"cpu": cpu, "wall": wall, "teams": len(shared.mine),
@@ -406,10 +410,14 @@ def main() -> None:
             for state in ("cold", "warm"):
                 if state == "cold":  # a restarted process: no keys, no profiles in memory
                     deps.engine.dispose()
+                    gc.unfreeze()  # nor anything frozen after a first tick
+                    del deps
+                    gc.collect()
                     deps, slack = bench_deps(url, now)
                     counter = count_statements(deps.engine)
+                    first = FirstTick().start()  # as `pacer run` starts (not timed)
                 calls = slack.calls
-                fig = run_tick(deps, now, counter)
+                fig = run_tick(deps, now, counter, first)
                 print(f"  {name:<12} tick, {state}: CPU {fig.cpu:6.2f} s, wall {fig.wall:6.2f} s,"
                       f" {fig.statements:7d} statements, {slack.calls - calls} Slack calls; "
                       f"CPU {fig.cpu / max(base.cpu, 1e-3):.0f}x the floor"

@@ -213,7 +213,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from bot.app import LISTENER_THREADS, create_app
-    from bot.jobs.scheduler import Scheduler
+    from bot.jobs.scheduler import FirstTick, Scheduler
     from bot.slack.server import HttpServer, SocketModeServer, serve_until_stopped
 
     deps = Deps.build(settings, clock=_run_clock(settings))
@@ -226,7 +226,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         _token_workspace_installed(deps)
     server = (SocketModeServer(app, settings.app_token) if socket_mode else
               HttpServer(app, port=settings.port, ready=lambda: db.readiness(deps.engine)))
-    scheduler = Scheduler(deps).start()
+    scheduler = Scheduler(deps, first_tick=FirstTick()).start()
     return serve_until_stopped(server, listeners=listeners, stop_scheduler=scheduler.shutdown,
                                grace=settings.shutdown_grace)
 

@@ -42,13 +42,21 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
-from bot.calendar.periods import month_period, previous, quarter_period, week_bounds, week_period
+from bot.calendar.periods import (
+    Period,
+    month_period,
+    previous,
+    quarter_period,
+    week_bounds,
+    week_period,
+)
 from bot.calendar.workdays import (
     WEDNESDAY,
     at_local,
@@ -174,18 +182,57 @@ def _under(value: float | None) -> bool:
 
 # ----------------------------------------------------------------- growth
 
+class _Days(NamedTuple):
+    """An alert's days for a team on one local day: a function of the team's zone and
+    calendar only, so worked out once for the teams sharing them (_days)."""
+
+    today: date
+    monday: date
+    growth_at: datetime | None  # the week's first working day, GROWTH_TIME
+    wednesday: date
+    pace_at: datetime  # the week's Wednesday, PACE_TIME (whether a working day or not)
+    pace_day: bool  # Wednesday is a working day
+    bunched: tuple[tuple[Period, datetime | None], ...]  # the month and quarter before
+
+
+# (zone, country, days off, local day) -> _Days: every team asks each minute, most share.
+_DAYS: dict[tuple[str, str | None, frozenset[date], date], _Days] = {}
+DAYS_MAX = 4096  # forgotten all at once past it
+
+
+def _days(info: TeamInfo, now: datetime) -> _Days:
+    tz = ZoneInfo(info.tz)
+    today = now.astimezone(tz).date()
+    key = (info.tz, info.country, info.days_off, today)
+    found = _DAYS.get(key)
+    if found is None:
+        if len(_DAYS) >= DAYS_MAX:
+            _DAYS.clear()
+        monday = week_bounds(today)[0]
+        day = first_working_day(monday, monday + timedelta(days=6), info.working)
+        wednesday = weekday_on_or_before(today, WEDNESDAY)
+        bunched = []
+        for period_of in (month_period, quarter_period):
+            period = previous(period_of(today))
+            first = first_working_day(period.end + timedelta(days=1), today, info.working)
+            bunched.append((period, None if first is None else at_local(first, BUNCHED_TIME, tz)))
+        found = _DAYS[key] = _Days(
+            today, monday, None if day is None else at_local(day, GROWTH_TIME, tz), wednesday,
+            at_local(wednesday, PACE_TIME, tz), info.working(wednesday), tuple(bunched))
+    return found
+
+
 def _growth(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
     if not info.reps:  # an emptied team: "no growth for two weeks" would coach nobody
         return RunResult()
-    tz = ZoneInfo(info.tz)
-    monday = week_bounds(now.astimezone(tz).date())[0]
-    day = first_working_day(monday, monday + timedelta(days=6), info.working)
-    if day is None or not _in_window(at_local(day, GROWTH_TIME, tz), now):
+    days = _days(info, now)
+    if days.growth_at is None or not _in_window(days.growth_at, now):
         return RunResult()
+    tz, monday = ZoneInfo(info.tz), days.monday
     weeks = [week_period(monday - timedelta(weeks=k)) for k in (3, 2, 1)]
     if info.created_at > at_local(weeks[0].start, time(0), tz):
         return RunResult()  # Pacer has not seen the three weeks
-    due_at, period = at_local(day, GROWTH_TIME, tz), week_period(monday).label
+    due_at, period = days.growth_at, week_period(monday).label
     owed = _owed(deps, info, alert="growth", period=period, due_at=due_at)
     if not owed:
         return RunResult()
@@ -275,45 +322,47 @@ def _idle(deps: Deps, client: WebClient, info: TeamInfo, now: datetime,
                 batches[due_at].append(lead)
         for due_at, batch in sorted(batches.items()):
             period = f"{due_at:%Y%m%dT%H}"
-            lines = [LeadLine(name=lead.name, owner=lead.owner, stage=lead.stage,
-                              key=lead.key, since=lead.since, hours=lead.hours)
-                     for lead in batch]
             if alert == IDLE_HOURS:
-                result.add(_idle_to_owners(deps, client, info, now, due_at, period, lines,
+                result.add(_idle_to_owners(deps, client, info, now, due_at, period, batch,
                                            hours))
             else:
                 result.add(_to_managers(
                     deps, client, info, now=now, alert=f"idle{alert}", period=period,
                     due_at=due_at,
-                    message=lambda lang, lines=lines, hours=hours: idle_manager_blocks(
-                        lang, team=info.name, leads=lines, hours=hours)))
+                    message=lambda lang, batch=batch, hours=hours: idle_manager_blocks(
+                        lang, team=info.name, leads=_lines(batch), hours=hours)))
     return result
 
 
+def _lines(leads: list[Waiting]) -> list[LeadLine]:
+    """The leads as a message lists them, built only for a message sent: the hours each has
+    waited are counted day by day (most of a tick's leads are in alerts already sent)."""
+    return [LeadLine(name=lead.name, owner=lead.owner, stage=lead.stage, key=lead.key,
+                     since=lead.since, hours=lead.hours) for lead in leads]
+
+
 def _idle_to_owners(deps: Deps, client: WebClient, info: TeamInfo, now: datetime,
-                    due_at: datetime, period: str, lines: list[LeadLine],
+                    due_at: datetime, period: str, leads: list[Waiting],
                     hours: int) -> RunResult:
     result = RunResult()
-    by_owner: dict[str, list[LeadLine]] = defaultdict(list)
-    for line in lines:
-        by_owner[line.owner].append(line)
+    by_owner: dict[str, list[Waiting]] = defaultdict(list)
+    for lead in leads:
+        by_owner[lead.owner].append(lead)
     for owner, own in sorted(by_owner.items()):
         profile = deps.users.profile(client, info.workspace_id, owner)
         deliver(deps, client, _due(info, owner, f"idle{IDLE_HOURS}", period, due_at), now=now,
                 answered=False, result=result,
                 message=lambda own=own, profile=profile: idle_rep_blocks(
-                    profile.lang, leads=own, hours=hours, tz=profile.tz))
+                    profile.lang, leads=_lines(own), hours=hours, tz=profile.tz))
     return result
 
 
 # ----------------------------------------------------------------- mid-week pace
 
 def _pace(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
-    tz = ZoneInfo(info.tz)
-    today = now.astimezone(tz).date()
-    wednesday = weekday_on_or_before(today, WEDNESDAY)
-    due_at = at_local(wednesday, PACE_TIME, tz)
-    if not info.working(wednesday) or not _in_window(due_at, now) or not info.reps:
+    days = _days(info, now)
+    tz, wednesday, due_at = ZoneInfo(info.tz), days.wednesday, days.pace_at
+    if not days.pace_day or not _in_window(due_at, now) or not info.reps:
         return RunResult()
     week = week_period(wednesday)
     owed = _owed(deps, info, alert="pace", period=week.label, due_at=due_at)
@@ -350,15 +399,10 @@ def _pace(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunRe
 
 def _bunched(deps: Deps, client: WebClient, info: TeamInfo, now: datetime) -> RunResult:
     result = RunResult()
-    tz = ZoneInfo(info.tz)
-    today = now.astimezone(tz).date()
     currency = ""
-    for period_of in (month_period, quarter_period):
-        period = previous(period_of(today))
-        day = first_working_day(period.end + timedelta(days=1), today, info.working)
-        if day is None or not _in_window(at_local(day, BUNCHED_TIME, tz), now):
+    for period, due_at in _days(info, now).bunched:
+        if due_at is None or not _in_window(due_at, now):
             continue
-        due_at = at_local(day, BUNCHED_TIME, tz)
         owed = _owed(deps, info, alert="bunched", period=period.label, due_at=due_at)
         if not owed:
             continue

@@ -45,7 +45,7 @@ from slack_sdk import WebClient
 from bot.calendar.periods import week_bounds, week_period
 from bot.calendar.workdays import at_local, next_working_day, previous_working_day
 from bot.deps import Deps
-from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver, each_team
+from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver, dm_key, each_team
 from bot.render import actions as render_actions
 from bot.render import calibrate as render
 from bot.services import calibration as cal
@@ -186,10 +186,13 @@ def _after(deps: Deps, client: WebClient, occ: cal.Occurrence, now: datetime,
                 now=now, answered=False, result=result, catch_up=LATE_CATCH_UP,
                 message=lambda: render.minutes_prompt_blocks(profile.lang, occ, tz=profile.tz))
     if not occ.adhoc and nudge_at <= now:
+        period = ledger_period(occ, "nudge", occ.at)
+        missed, final = now > nudge_at + LATE_CATCH_UP, deps.final_keys()
         for person in (pair.rep, pair.manager):
             profile = deps.users.profile(client, pair.info.workspace_id, person)
-            deliver(deps, client, Due(JOB, pair.info, person,
-                                      ledger_period(occ, "nudge", occ.at), nudge_at),
+            if missed and dm_key(JOB, pair.info.workspace_id, person, period) in final:
+                continue  # missed, and final already: `deliver` would return (most pairs)
+            deliver(deps, client, Due(JOB, pair.info, person, period, nudge_at),
                     now=now, answered=False, result=result, catch_up=LATE_CATCH_UP,
                     message=lambda p=profile, v=person: render.nudge_blocks(
                         p.lang, occ, viewer=v, tz=p.tz))

@@ -104,6 +104,11 @@ class RunResult:
                 f"gave up {self.gave_up}{extra}")
 
 
+# What a visit of `each_rep` returns when nothing happened for the rep (most reps of a tick):
+# not added up. Never changed.
+NOTHING = RunResult()
+
+
 # ----------------------------------------------------------------- one delivery
 
 @dataclass(frozen=True)
@@ -123,7 +128,7 @@ class Due:
     @property
     def key(self) -> str:
         whom = f"#{self.channel}" if self.channel else self.user_id
-        return f"{self.job}:{self.team.workspace_id}:{whom}:{self.period}"
+        return dm_key(self.job, self.team.workspace_id, whom, self.period)
 
     def ledger(self) -> dict:
         # The key holds the whole period; the period column is a label for people reading
@@ -131,6 +136,12 @@ class Due:
         return {"key": self.key, "job": self.job, "workspace_id": self.team.workspace_id,
                 "team_id": self.team.id, "user_id": None if self.channel else self.user_id,
                 "period": self.period[:max_length(Delivery, "period")], "due_at": self.due_at}
+
+
+def dm_key(job: str, workspace_id: str, user_id: str, period: str) -> str:
+    """The ledger key of a DM (Due.key), for a job that checks a rep's key before building
+    their Due."""
+    return f"{job}:{workspace_id}:{user_id}:{period}"
 
 
 def _error_text(exc: Exception) -> str:
@@ -385,7 +396,9 @@ def each_rep(deps: Deps, team: str | None, job: str,
         remember_final(deps, job, info)
         for user_id in info.reps:
             try:
-                result.add(visit(client, info, user_id))
+                found = visit(client, info, user_id)
+                if found is not NOTHING:
+                    result.add(found)
             except Exception:  # noqa: BLE001 - log it, count it, carry on with the others
                 log.exception("%s: could not handle %s of team %s", job, user_id, info.name)
                 result.failed += 1

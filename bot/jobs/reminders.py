@@ -38,7 +38,7 @@ from bot.calendar.workdays import (
 )
 from bot.deps import Deps
 from bot.jobs.away_status import status_away
-from bot.jobs.outbox import CATCH_UP, Due, RunResult, deliver, each_rep
+from bot.jobs.outbox import CATCH_UP, NOTHING, Due, RunResult, deliver, dm_key, each_rep
 from bot.render.reminders import brief_request_blocks, checkin_reminder_blocks
 from bot.services.teams import TeamInfo, team_infos
 from store import briefs, checkins, prefs
@@ -82,28 +82,33 @@ class Reminder:
 
         # The days due by now, with their moments, for each team, zone and leave: the same
         # for most of a team's reps, so worked out once for them.
-        moments: dict[tuple, list[tuple[date, datetime, datetime, str]]] = {}
+        moments: dict[tuple, list[tuple[date, datetime, datetime, str, bool]]] = {}
 
         def due_days(info: TeamInfo, tz: ZoneInfo,
-                     user_id: str) -> list[tuple[date, datetime, datetime, str]]:
+                     user_id: str) -> list[tuple[date, datetime, datetime, str, bool]]:
             key = (info.id, tz, info.away.get(user_id, ()))
             if key not in moments:
                 at = self.at(info)
                 # Held by quiet hours past its day, a day's reminder is dropped, not sent late.
-                moments[key] = [(day, due_at, end_of_day(day, tz), self.period(day))
+                # Last: missed (past the catch-up window) and the team does not read statuses.
+                moments[key] = [(day, due_at, end_of_day(day, tz), self.period(day),
+                                 not info.away_status and now > due_at + CATCH_UP)
                                 for day in self.days(info, now.astimezone(tz).date(), user_id)
                                 if (due_at := at_local(day, at, tz)) <= now]
             return moments[key]
 
+        final = deps.final_keys()  # the same set all run (deliver reads it too)
+
         def visit(client: WebClient, info: TeamInfo, user_id: str) -> RunResult:
-            result = RunResult()
+            result = NOTHING  # a RunResult of its own once anything is owed
             profile = deps.users.profile(client, info.workspace_id, user_id)
             at = self.at(info)
-            for day, due_at, stale_at, period in due_days(info, profile.tz, user_id):
-                due = Due(self.job, info, user_id, period, due_at, stale_at=stale_at)
-                if (not info.away_status and now > due_at + CATCH_UP
-                        and due.key in deps.final_keys()):
+            for day, due_at, stale_at, period, missed in due_days(info, profile.tz, user_id):
+                if missed and dm_key(self.job, info.workspace_id, user_id, period) in final:
                     continue  # missed, and final already: `deliver` would return (most reps)
+                if result is NOTHING:
+                    result = RunResult()
+                due = Due(self.job, info, user_id, period, due_at, stale_at=stale_at)
                 done = answered(info.workspace_id, day, user_id)
                 if info.away_status and status_away(deps, client, due, now=now, result=result,
                                                     answered=done):

@@ -178,31 +178,31 @@ def occurrences(session: Session, pair: Pair, start: datetime, end: datetime,
     if stored is None:
         stored = store.rows(session, team_id=pair.team_id, rep=pair.rep,
                             start=start - timedelta(days=31), end=end + timedelta(days=31))
-    by_slot = {row.slot: row for row in stored}
-    found = [_from_row(pair, row) for row in stored
-             if start <= aware(row.scheduled_at) <= end and row.status != store.CANCELLED]
-    for slot, at in _slot_moments(pair, start, end, {} if moments is None else moments):
-        if slot in by_slot:
-            continue
-        # None before the team existed (a cadence anchored earlier, or a new team).
-        if at is not None and max(start, pair.info.created_at) <= at <= end:
-            found.append(Occurrence(pair, slot, at, store.SCHEDULED, pair.cadence_set_at))
+    by_slot = {row.slot: row for row in stored}  # most pairs: none, in order already below
+    found = [Occurrence(pair, slot, at, store.SCHEDULED, pair.cadence_set_at) for slot, at in
+             _held_slots(pair, start, end, {} if moments is None else moments)
+             if slot not in by_slot]
+    if not stored:
+        return found
+    found += [_from_row(pair, row) for row in stored
+              if start <= aware(row.scheduled_at) <= end and row.status != store.CANCELLED]
     return sorted(found, key=lambda o: (o.at, o.slot))
 
 
-def _slot_moments(pair: Pair, start: datetime, end: datetime,
-                  moments: dict) -> list[tuple[str, datetime | None]]:
-    """The pair's cadence slots from start to end with their moments (UTC; None: a leave
-    skips it), worked out once for the team's pairs with one cadence and the same leave."""
-    away = pair.info.away
-    key = (pair.cadence, away.get(pair.rep, ()), away.get(pair.manager, ()), start, end)
-    if key not in moments:
-        tz, working = pair.tz, pair.working
-        # A slot shifted past a holiday week can land a week later: look back for it.
+def _held_slots(pair: Pair, start: datetime, end: datetime,
+                moments: dict) -> list[tuple[str, datetime]]:
+    """The pair's cadence slots held from start to end (UTC, by moment and slot; none before
+    the team existed), worked out once for the team's pairs with one cadence and leave."""
+    away, first = pair.info.away, max(start, pair.info.created_at)
+    key = (pair.cadence, away.get(pair.rep, ()), away.get(pair.manager, ()), start, end, first)
+    if key not in moments:  # a slot moved past a holiday week can land a week later
+        tz = pair.tz
         slots = pair.cadence.slots(start.astimezone(tz).date() - timedelta(days=14),
                                    end.astimezone(tz).date())
-        held = [(slot, pair.cadence.held_at(slot, working)) for slot in slots]
-        moments[key] = [(s.isoformat(), at.astimezone(UTC) if at else None) for s, at in held]
+        held = [(s.isoformat(), at.astimezone(UTC)) for s in slots
+                if (at := pair.cadence.held_at(s, pair.working)) is not None]
+        moments[key] = sorted(((s, at) for s, at in held if first <= at <= end),
+                              key=lambda one: (one[1], one[0]))
     return moments[key]
 
 

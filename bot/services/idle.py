@@ -21,6 +21,7 @@ from bot.calendar.workdays import (
     SEARCH_DAYS,
     Span,
     Working,
+    WorkingClock,
     at_local,
     end_of_day,
     is_away,
@@ -127,15 +128,20 @@ def waiting_over_many(session: Session, *, teams: Mapping[int, Clock], now: date
     too long before it to lapse so late are not read (a month of old lapses each minute)."""
     # Working hours never exceed wall-clock hours (bar a DST change, bot/scoring/gaps.py), so
     # SQL can leave out the leads quiet for less than `hours` minus that: the rest are few.
+    bounds: dict[tuple, datetime | None] = {}  # teams sharing a calendar share their bound
     began_from = {} if lapsed_from is None else {
         team_id: at for team_id, clock in teams.items()
-        if (at := _began_from(clock, lapsed_from)) is not None}
+        if (at := _began_from_shared(bounds, clock, lapsed_from)) is not None}
     leads = store.waiting_many(session, teams={
         team_id: (clock.rules.points.idle_lead_stages,
                   now - timedelta(hours=clock.hours) + ahead_at_most(
                       clock.tz, now - timedelta(hours=clock.hours + 24), now))
         for team_id, clock in teams.items()}, began_from=began_from)
     _MARKS.turn(now)
+    # One WorkingClock (what lapse_mark counts with, remembering the days it has seen) per
+    # zone, calendar and leave: a clock per lead built its weeks of days again for each (after
+    # a restart, 64 days for each of 2,800 waiting leads at 500 teams: 0.6 s).
+    counters: dict[tuple, WorkingClock] = {}
     found: dict[int, list[Waiting]] = {}
     for team_id, clock in teams.items():
         found[team_id] = []
@@ -144,8 +150,15 @@ def waiting_over_many(session: Session, *, teams: Mapping[int, Clock], now: date
             owner_working = person_working(clock.working, spans)
 
             def compute(lead: store.IdleLead = lead, working: Working = owner_working,
-                        clock: Clock = clock) -> datetime | None:
-                return lapse_mark(lead.since, hours=clock.hours, tz=clock.tz, working=working)
+                        clock: Clock = clock, spans: tuple = tuple(spans)) -> datetime | None:
+                if clock.calendar is None:
+                    return lapse_mark(lead.since, hours=clock.hours, tz=clock.tz,
+                                      working=working)
+                key = (clock.tz, clock.calendar, spans)
+                counter = counters.get(key)
+                if counter is None:
+                    counter = counters[key] = WorkingClock(clock.tz, working)  # type: ignore[arg-type]
+                return counter.after(lead.since, clock.hours)
 
             if clock.calendar is None:
                 mark = compute()
@@ -160,12 +173,29 @@ def waiting_over_many(session: Session, *, teams: Mapping[int, Clock], now: date
     return found
 
 
+def _began_from_shared(bounds: dict[tuple, datetime | None], clock: Clock,
+                       lapsed_from: datetime) -> datetime | None:
+    """`_began_from`, worked out once for the teams with the same hours, zone, calendar
+    (`clock.calendar`: what `clock.working` is made of) and leave: most teams of a tick share
+    one (counting back day by day for each of 2,000 teams was a fifth of the alerts job)."""
+    if clock.calendar is None:
+        return _began_from(clock, lapsed_from)
+    key = (clock.hours, clock.tz, clock.calendar, _all_away(clock), lapsed_from)
+    if key not in bounds:
+        bounds[key] = _began_from(clock, lapsed_from)
+    return bounds[key]
+
+
+def _all_away(clock: Clock) -> tuple[Span, ...]:
+    return tuple(span for spans in clock.away.values() for span in spans)
+
+
 def _began_from(clock: Clock, lapsed_from: datetime) -> datetime | None:
     """A moment before which a wait has passed `clock.hours` of working time before
     `lapsed_from`, whoever owns the lead: counted back on the days the team works and nobody
     of it is away (each owner works those days at least, so has waited as long or longer),
     with a day to spare. None when no such moment is found in the calendar's search."""
-    away = tuple(span for spans in clock.away.values() for span in spans)
+    away = _all_away(clock)
     end = lapsed_from.astimezone(UTC)
     day, total = end.astimezone(clock.tz).date(), timedelta(0)
     need = timedelta(hours=clock.hours + 24)

@@ -3,6 +3,7 @@ the same path as the tick."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -17,7 +18,7 @@ import pytest
 from bot.cli import main
 from bot.clock import FixedClock
 from bot.jobs import registry as jobs
-from bot.jobs.scheduler import Scheduler
+from bot.jobs.scheduler import YOUNG_COLLECTION, FirstTick, Scheduler, tick_all
 from store import teams
 from tests.conftest import WORKSPACE, make_deps
 from tests.fakes import FakeSlack
@@ -67,6 +68,75 @@ def test_a_failing_job_is_logged_and_the_tick_survives(
         assert Scheduler(deps).tick("checkin-reminder") is None
     assert "scheduled job checkin-reminder failed" in caplog.text
     deps.engine.dispose()
+
+
+def test_after_the_first_tick_what_is_alive_is_frozen_once(
+        database_url: str, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pacer run`'s scheduler (and benchmarks/tick.py through tick_all) freeze what the
+    process holds once every job has run once, failed or not; not before, and once only."""
+    _, deps = make_deps(database_url, fake_slack, FixedClock(WED_0931_SHANGHAI))
+    frozen: list[int] = []
+    real, threshold = gc.freeze, gc.get_threshold()
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1) or real())
+    names = [job.name for job in jobs.runnable()]
+    first = FirstTick()
+    scheduler = Scheduler(deps, first_tick=first)
+    try:
+        monkeypatch.setattr(jobs, "run_job", lambda *a, **k: 1 / 0)  # every run fails ...
+        for name in names[:-1]:
+            assert scheduler.tick(name) is None
+        assert frozen == [] and not first.over
+        monkeypatch.undo()  # ... the last one runs, and the tick is over
+        monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1) or real())
+        assert scheduler.tick(names[-1]) is not None
+        assert frozen == [1] and first.over and gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION
+        scheduler.tick(names[0])
+        tick_all(deps, first_tick=first)
+        assert frozen == [1]  # once only
+        assert Scheduler(deps).first_tick is None  # tests' schedulers freeze nothing
+        counted = FirstTick()
+        tick_all(deps, first_tick=counted)
+        assert counted.over and frozen == [1, 1]
+        gc.set_threshold(*threshold)
+        assert FirstTick().start() and frozen == [1, 1, 1]  # started: frozen before a tick
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION
+        starts: list[FirstTick] = []
+        started = FirstTick()
+        monkeypatch.setattr(started, "start", lambda: starts.append(started) or started)
+        Scheduler(deps, tick=timedelta(hours=1), first_tick=started).start().shutdown()
+        assert starts == [started]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    deps.engine.dispose()
+
+
+def test_pacer_run_freezes_after_its_first_tick(
+        cli_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pacer run` gives its scheduler a FirstTick (the server and the scheduler stubbed)."""
+    import bot.jobs.scheduler as scheduler_module
+    import bot.slack.server as server_module
+
+    built: list[dict] = []
+
+    class Started:
+        def __init__(self, deps: object, **kwargs: object) -> None:
+            built.append(kwargs)
+
+        def start(self) -> Started:
+            return self
+
+        def shutdown(self, wait: bool = True) -> None:
+            pass
+
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setattr(scheduler_module, "Scheduler", Started)
+    monkeypatch.setattr(server_module, "HttpServer", lambda *a, **k: None)
+    monkeypatch.setattr(server_module, "serve_until_stopped", lambda *a, **k: 0)
+    assert main(["run"]) == 0
+    assert len(built) == 1 and isinstance(built[0]["first_tick"], FirstTick)
+    assert not built[0]["first_tick"].over
 
 
 # ----------------------------------------------------------------- pacer jobs
