@@ -76,6 +76,20 @@ def test_an_older_team_wide_target_is_still_shared_between_the_reps(database_url
         assert nobody.target("U0A", "sales", november, no_forecast) is None
 
 
+def _east_with_targets(s: Session):  # noqa: ANN202
+    """East with U0A and U0B: 90 touches every month from November (set then), and U0B's
+    2026-Q4 sales 300,000."""
+    team = teams.create_team(s, workspace_id="T0", name="East", channel_id="C0",
+                             managers=["U0MEI"], members=["U0A", "U0B"],
+                             tz="Asia/Shanghai", currency="CNY", now=NOW)
+    targets.set_target(s, team_id=team.id, user_id=targets.TEAM_DEFAULT, metric="touches",
+                       period=targets.EVERY_MONTH, value=Decimal(90), reason="",
+                       by_user_id="U0MEI", now=NOW)
+    targets.set_target(s, team_id=team.id, user_id="U0B", metric="sales", period="2026-Q4",
+                       value=Decimal(300000), reason="", by_user_id="U0MEI", now=NOW)
+    return team
+
+
 def test_a_month_without_any_target_set_is_the_forecast_and_one_with_is_not(
         database_url: str) -> None:
     """TargetResolver's short cut: a month with nothing set for it or its quarter at any level
@@ -88,14 +102,7 @@ def test_a_month_without_any_target_set_is_the_forecast_and_one_with_is_not(
     engine = db.make_engine(database_url)
     db.upgrade(engine)
     with Session(engine) as s:
-        team = teams.create_team(s, workspace_id="T0", name="East", channel_id="C0",
-                                 managers=["U0MEI"], members=["U0A", "U0B"],
-                                 tz="Asia/Shanghai", currency="CNY", now=NOW)
-        targets.set_target(s, team_id=team.id, user_id=targets.TEAM_DEFAULT, metric="touches",
-                           period=targets.EVERY_MONTH, value=Decimal(90), reason="",
-                           by_user_id="U0MEI", now=NOW)
-        targets.set_target(s, team_id=team.id, user_id="U0B", metric="sales", period="2026-Q4",
-                           value=Decimal(300000), reason="", by_user_id="U0MEI", now=NOW)
+        team = _east_with_targets(s)
         s.commit()
         asked = []
 
@@ -137,14 +144,7 @@ def test_forecast_only_says_so_exactly_when_every_metric_is_the_forecast(
     engine = db.make_engine(database_url)
     db.upgrade(engine)
     with Session(engine) as s:
-        team = teams.create_team(s, workspace_id="T0", name="East", channel_id="C0",
-                                 managers=["U0MEI"], members=["U0A", "U0B"],
-                                 tz="Asia/Shanghai", currency="CNY", now=NOW)
-        targets.set_target(s, team_id=team.id, user_id=targets.TEAM_DEFAULT, metric="touches",
-                           period=targets.EVERY_MONTH, value=Decimal(90), reason="",
-                           by_user_id="U0MEI", now=NOW)
-        targets.set_target(s, team_id=team.id, user_id="U0B", metric="sales", period="2026-Q4",
-                           value=Decimal(300000), reason="", by_user_id="U0MEI", now=NOW)
+        team = _east_with_targets(s)
         targets.set_target(s, team_id=team.id, user_id="U0A", metric="sales", period="2026-08",
                            value=Decimal(5000), reason="", by_user_id="U0MEI", now=NOW)
         s.commit()
