@@ -158,7 +158,8 @@ DYNAMIC: dict[str, Iterable] = {
     "reports.brief_{}": reports_render.BRIEF_FIELDS,
     "reports.total_{}": reports_render._totals(None),
     "score.part_{}": [name for name, _ in Weights().items()],
-    "score.kbi_{}": _codes("bot/scoring/kbi.py", r'_(?:count|ratio)\(\s*"(\w+)"'),
+    # `_count("touches", ...)`, or `_kept(_count, "touches", ...)` where paces are shared.
+    "score.kbi_{}": _codes("bot/scoring/kbi.py", r'_(?:count|ratio)(?:\(|,)\s*"(\w+)"'),
     "score.band_{}": (targets.BELOW, targets.ON_TARGET, targets.ABOVE, targets.NO_TARGET),
     "score.pace_{}": (targets.BELOW, targets.ON_TARGET, targets.ABOVE),
     "score.board_{}": leaderboard.METRICS,
