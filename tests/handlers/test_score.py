@@ -265,3 +265,15 @@ def test_leaderboard_typed_in_the_channel_lists_only_points_above_zero(bot: Bot)
     private = bot.responses(2)[-1].args
     assert private["response_type"] == "ephemeral"
     assert "<@U0BO> · 0" in json.dumps(private, ensure_ascii=False)
+
+
+def test_help_and_someone_on_no_team_get_a_private_answer(bot: Bot) -> None:
+    for command in ("/scorecard", "/leaderboard"):
+        reply = bot.command("help", command=command)
+        assert "`/leaderboard week sales`" in reply.text and reply.body["response_type"] == (
+            "ephemeral")
+    with bot.deps.sessions() as session:  # not East's channel: whose board is by the asker
+        teams.set_channel(session, workspace_id=WORKSPACE, name="East", channel_id="C0OTHER")
+    bot.command("", command="/leaderboard", user="U0STRAY")
+    assert "<@U0STRAY> isn't on a Pacer team yet" in text_of(bot)
+    assert bot.fake.problems == []
