@@ -38,15 +38,14 @@ def no_card(session: Session, who: Who, team: Team, subject: str, period: Period
     said "joined the team after it" to a manager asking for their own, which was false);
     anyone else joined after the period."""
     label = format_period(period.label, who.lang)
-    if team.id not in teams.actor(session, workspace_id=who.workspace_id,
-                                  user_id=subject).manages:
+    manages = teams.actor(session, workspace_id=who.workspace_id, user_id=subject).manages
+    if team.id not in manages:
         return notice_blocks(t(who.lang, "score.not_yet", user=Raw(f"<@{subject}>"),
                                period=label))
     # Every team they manage, and a rep from the first that has one: the first team alone
     # could be an emptied one ("manages Demo Sales" and no rep to show, in a month played).
     managed = [found for found in teams.all_teams(session, workspace_id=who.workspace_id)
-               if found.id in teams.actor(session, workspace_id=who.workspace_id,
-                                          user_id=subject).manages]
+               if found.id in manages]
     reps = next((sorted(joined) for found in managed
                  if (joined := alerts.joined(session, team_id=found.id))), [])
     return notice_blocks(t(
