@@ -262,15 +262,21 @@ def bot_on_each_database(request: pytest.FixtureRequest, database_url: str,
 POSTGRES_URL = os.environ.get("PACER_TEST_POSTGRES_URL", "")
 
 
-def seeded_engine(request: pytest.FixtureRequest, tmp_path: Path, dialect: str,
-                  **seed_args: object) -> Engine:
-    """A migrated database on `dialect` ("sqlite", or a scratch PostgreSQL one: skipped
-    without a server), seeded by benchmarks/seed.py with `seed_args`."""
-    from benchmarks.seed import seed
-
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'seeded.db'}" if dialect == "sqlite"
+def migrated_engine(request: pytest.FixtureRequest, tmp_path: Path, dialect: str) -> Engine:
+    """A migrated database on `dialect`: "sqlite" (a file in `tmp_path`), or a scratch
+    PostgreSQL one (skipped, saying why, without a server)."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'migrated.db'}" if dialect == "sqlite"
                             else request.getfixturevalue("pg_url"))
     db.upgrade(engine)
+    return engine
+
+
+def seeded_engine(request: pytest.FixtureRequest, tmp_path: Path, dialect: str,
+                  **seed_args: object) -> Engine:
+    """`migrated_engine`, seeded by benchmarks/seed.py with `seed_args`."""
+    from benchmarks.seed import seed
+
+    engine = migrated_engine(request, tmp_path, dialect)
     seed(engine, **seed_args)
     return engine
 

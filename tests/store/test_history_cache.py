@@ -13,8 +13,9 @@ from sqlalchemy import text, update
 from sqlmodel import Session, select
 
 from benchmarks.seed import seed
-from store import db, history, imports
+from store import history, imports
 from store.models import Activity, Team
+from tests.conftest import migrated_engine
 
 END = date(2026, 11, 30)
 QUARTER = date(2026, 10, 1)  # Q4's forecast: the twelve months to September
@@ -27,10 +28,7 @@ def fresh(session: Session, teams: list[Team]) -> dict[int, list]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def world(request, tmp_path):  # noqa: ANN001, ANN201
-    url = (f"sqlite:///{tmp_path / 'h.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("pg_url"))
-    engine = db.make_engine(url)
-    db.upgrade(engine)
+    engine = migrated_engine(request, tmp_path, request.param)
     seed(engine, reps=40, days=200, end=END, rng_seed=3)
     if request.param == "postgresql":  # the seed sets ids itself: move the sequences on
         with engine.begin() as conn:

@@ -11,18 +11,16 @@ import pytest
 from sqlalchemy import delete, func, insert, text, update
 from sqlmodel import Session, select
 
-from store import db, lapse_store
+from store import lapse_store
 from store.models import Activity, Customer, LeadEventVersion, LeadLapse, StageChange, Team
+from tests.conftest import migrated_engine
 
 NOW = datetime(2026, 11, 18, 2, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def world(request, tmp_path):  # noqa: ANN001, ANN201
-    url = (f"sqlite:///{tmp_path / 'l.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("pg_url"))
-    engine = db.make_engine(url)
-    db.upgrade(engine)
+    engine = migrated_engine(request, tmp_path, request.param)
     with Session(engine) as session:
         session.execute(text("INSERT INTO workspaces (id, name, created_at)"
                              " VALUES ('T1', 'acme', :now)"), {"now": NOW})
