@@ -104,12 +104,12 @@ def slack_kind(body: dict) -> str:
     return kind
 
 
-def label_request(body: dict, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
-    """Bolt global middleware: names the request for the access line bot/slack/server.py writes."""
+def label_request(body: dict) -> None:
+    """Names the request for the access line bot/slack/server.py writes (called by Pacer's
+    global middleware, bot/app.py)."""
     info = CURRENT.get()
     if info is not None:
         info.kind = slack_kind(body)
-    next()
 
 
 class RequestIdFilter(logging.Filter):

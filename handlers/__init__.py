@@ -6,6 +6,7 @@ except those helpers."""
 from __future__ import annotations
 
 from slack_bolt import App
+from slack_bolt.middleware import Middleware
 
 from bot.deps import Deps
 from handlers import (
@@ -34,11 +35,12 @@ MODULES = (log, checkin, brief, lead, pacer, rate, score, target, calibrate, cal
            actions, review, review_talk, review_plans, workspace, home, stale)
 
 
-def register_all(app: App, deps: Deps, on_error: registry.ErrorHandler | None = None) -> None:
+def register_all(app: App, deps: Deps, on_error: registry.ErrorHandler | None = None,
+                 here: Middleware | None = None) -> None:
     """Every module's listeners, in MODULES' order; `on_error` answers what fails after an
-    ack (handlers/registry.py)."""
+    ack, `here` runs a listener on the request's thread (handlers/registry.py)."""
     for module in MODULES:
-        registry.register(app, deps, module.LISTENERS, on_error)
+        registry.register(app, deps, module.LISTENERS, on_error, here)
 
 
 def commands() -> set[str]:

@@ -20,6 +20,7 @@ from bot.render.blocks import notice_blocks
 from bot.services import activity as logs
 from bot.slack import response_urls
 from bot.slack.text import row_id
+from handlers.registry import on_request_thread
 from store import activity, customers, teams
 from store.models import Activity
 
@@ -29,6 +30,7 @@ COMMAND = "/log"
 PICK = re.compile(rf"^{render.PICK_ACTION}")
 
 
+@on_request_thread  # it returns right after its ack: the follow-up is queued
 def handle_log(ack: Ack, command: dict, client: WebClient, respond: Respond, *,
                deps: Deps) -> None:
     """Before the ack only what makes the log durable: read it (team and customer names from

@@ -23,6 +23,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.kwargs_injection import Args
+from slack_bolt.middleware import Middleware
 
 from bot.deps import Deps
 
@@ -74,12 +75,26 @@ def bind(listener: Callable[..., Any], deps: Deps,
     return handle
 
 
+def on_request_thread(listener: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a listener that returns right after its ack (nothing slow left to do): Bolt
+    runs it on the request's own thread rather than handing it to its listener pool and
+    polling for the ack (bot/app.py: ListenerExecutor). Its HTTP response goes out when it
+    returns, so work after its ack must be handed on (a /log's follow-up is queued)."""
+    listener.on_request_thread = True  # type: ignore[attr-defined]
+    return listener
+
+
 def register(app: App, deps: Deps, listeners: Iterable[Listener],
-             on_error: ErrorHandler | None = None) -> None:
+             on_error: ErrorHandler | None = None, here: Middleware | None = None) -> None:
+    """`here`: the listener middleware that runs a listener marked `on_request_thread` on
+    the request's thread (bot/app.py: RUN_HERE); without it, every listener runs as Bolt
+    runs it."""
     for kind, key, listener in listeners:
         if kind not in KINDS:
             raise ValueError(f"unknown listener kind {kind!r} for {key!r}")
-        getattr(app, kind)(key)(bind(listener, deps, on_error))
+        extra = {"middleware": [here]} if here is not None and getattr(
+            listener, "on_request_thread", False) else {}
+        getattr(app, kind)(key, **extra)(bind(listener, deps, on_error))
 
 
 def keys(listeners: Iterable[Listener], kind: str) -> set[str]:

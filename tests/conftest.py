@@ -199,6 +199,12 @@ class Bot:
         while (running := self.listeners.running.copy()) and time.monotonic() < deadline:
             wait(running, timeout=deadline - time.monotonic())
         FOLLOW_UPS.wait(max(0.0, deadline - time.monotonic()))
+        # wait() waits for the runners it saw; a log queued meanwhile may be taken by a
+        # runner started after its look (the one holding its person's logs): until none is
+        # left queued or running.
+        while FOLLOW_UPS.settling() and time.monotonic() < deadline:
+            time.sleep(0.005)
+            FOLLOW_UPS.wait(max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
         self.listeners.shutdown(wait=True)
