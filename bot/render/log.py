@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.calendar.periods import week_bounds
@@ -30,11 +31,37 @@ def what(lang: str, kind: str, count: int) -> str:
 def _summary(lang: str, *, kind: str, count: int, customer: str | None, day: date,
              amount: Decimal | None, new_customer: bool | None, currency: str,
              year: bool = False, no_objections: bool = False) -> dict:
-    return {"what": Raw(what(lang, kind, count)), "customer": customer,
-            "day": Raw(format_day(day, lang, year=year)),
-            "amount": Raw(format_money(amount, currency, lang)) if amount is not None else "",
+    return {"what": Raw(_what(lang, kind, count)), "customer": customer,
+            "day": Raw(_day(day, lang, year)),
+            "amount": Raw(_money(str(amount), currency, lang)) if amount is not None else "",
             "new_customer": new_customer, "amount_due": "", "due": "",
             "no_objections": no_objections}
+
+
+# A confirmation's texts that hold nothing a person typed, kept once made: /log's
+# confirmations say the same few counts, days, sums and paces over and over, and making
+# them (a catalogue's template, CLDR's formats) was most of a confirmation's rendering.
+# (Amounts by their exact text: `str` of a Decimal gives it back digit for digit.)
+@lru_cache(maxsize=1024, typed=True)
+def _what(lang: str, kind: str, count: int) -> str:
+    return what(lang, kind, count)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _day(day: date, lang: str, year: bool = False) -> str:
+    return format_day(day, lang, year=year)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _money(amount: str, currency: str, lang: str) -> str:
+    return format_money(Decimal(amount), currency, lang)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _points(lang: str, day: str, week_label: str, points: int, touches: int, target: int,
+            status: str) -> str:
+    return t(lang, "log.points", day=Raw(day), week_label=Raw(week_label), points=points,
+             touches=touches, target=target, status=Raw(t(lang, f"status.{status}")))
 
 
 def log_saved_blocks(lang: str, logged: Logged) -> dict:
@@ -52,9 +79,9 @@ def log_saved_blocks(lang: str, logged: Logged) -> dict:
                       year=activity.occurred_on.year != today.year,
                       no_objections=bool(activity.no_objections))
     if activity.amount_due is not None:
-        fields["amount_due"] = Raw(format_money(activity.amount_due, currency, lang))
+        fields["amount_due"] = Raw(_money(str(activity.amount_due), currency, lang))
     if activity.due_on is not None:
-        fields["due"] = Raw(format_day(activity.due_on, lang))
+        fields["due"] = Raw(_day(activity.due_on, lang))
     headline = ("✅ " if created else "↩️ ") + t(lang, "log.saved", **fields)
     blocks = [section(headline)]
     if activity.note:
@@ -62,24 +89,24 @@ def log_saved_blocks(lang: str, logged: Logged) -> dict:
     day = activity.occurred_on
     monday = week_bounds(day)[0]
     labels = {
-        "day": Raw(t(lang, "log.day_today") if day == today else format_day(
-            day, lang, year=day.year != today.year)),
-        "week_label": Raw(t(lang, "log.week_this") if week_bounds(day) == week_bounds(today)
-                          else t(lang, "log.week_of", start=Raw(format_day(
-                              monday, lang, year=monday.year != today.year)))),
+        "day": Raw(t(lang, "log.day_today") if day == today else _day(
+            day, lang, day.year != today.year)),
+        "week_label": Raw(t(lang, "log.week_this") if monday == week_bounds(today)[0]
+                          else t(lang, "log.week_of", start=Raw(_day(
+                              monday, lang, monday.year != today.year)))),
     }
     if activity.amount is not None and not foreign:
         line = t(lang, "log.totals_amount", **labels,
-                 today=Raw(what(lang, activity.kind, day_total.count)),
-                 week=Raw(what(lang, activity.kind, week_total.count)),
-                 today_amount=Raw(format_money(day_total.amount or 0, currency, lang)),
-                 week_amount=Raw(format_money(week_total.amount or 0, currency, lang)))
+                 today=Raw(_what(lang, activity.kind, day_total.count)),
+                 week=Raw(_what(lang, activity.kind, week_total.count)),
+                 today_amount=Raw(_money(str(day_total.amount or 0), currency, lang)),
+                 week_amount=Raw(_money(str(week_total.amount or 0), currency, lang)))
     else:
         line = t(lang, "log.totals", **labels,
-                 today=Raw(what(lang, activity.kind, day_total.count)),
-                 week=Raw(what(lang, activity.kind, week_total.count)))
-    notes = [line, t(lang, "log.points", **labels, points=points, touches=pace.done,
-                     target=pace.target, status=Raw(t(lang, f"status.{pace.status}")))]
+                 today=Raw(_what(lang, activity.kind, day_total.count)),
+                 week=Raw(_what(lang, activity.kind, week_total.count)))
+    notes = [line, _points(lang, labels["day"], labels["week_label"], points, pace.done,
+                           pace.target, pace.status)]
     if foreign and activity.amount is not None:
         notes.insert(0, t(lang, "log.foreign_currency", currency=foreign,
                           team_currency=currency))
