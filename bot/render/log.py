@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from bot.calendar.periods import week_bounds
 from bot.grammar.kinds import kind_label
 from bot.grammar.log import LogParseError
-from bot.i18n import Raw, format_day, format_money, t
+from bot.i18n import Raw, format_day, format_money, slack_escape, t
 from bot.render.blocks import SECTION_LIMIT, context, error_section, message, section
 
 if TYPE_CHECKING:
@@ -57,6 +57,29 @@ def _money(amount: str, currency: str, lang: str) -> str:
     return format_money(Decimal(amount), currency, lang)
 
 
+_CUSTOMER = Raw("\x00customer\x00")  # where the headline's customer goes (see _saved)
+
+
+def _saved(lang: str, fields: dict) -> str:
+    """t(lang, "log.saved", **fields), kept once made with the customer's name left out (the
+    one thing in it a person typed: it is put in afresh, escaped as t escapes it)."""
+    customer = fields["customer"]
+    if not customer:
+        return _saved_kept(lang, tuple((k, type(v), v) for k, v in fields.items()))
+    if type(customer) is not str or "\x00" in customer:
+        return t(lang, "log.saved", **fields)
+    text = _saved_kept(lang, tuple((k, type(v), v) for k, v in
+                                   {**fields, "customer": _CUSTOMER}.items()))
+    if text.startswith(_CUSTOMER) or text.endswith(_CUSTOMER):  # t would strip its spaces
+        return t(lang, "log.saved", **fields)
+    return text.replace(_CUSTOMER, slack_escape(customer))
+
+
+@lru_cache(maxsize=1024)
+def _saved_kept(lang: str, fields: tuple[tuple[str, type, object], ...]) -> str:
+    return t(lang, "log.saved", **{k: v for k, _, v in fields})
+
+
 @lru_cache(maxsize=1024, typed=True)
 def _points(lang: str, day: str, week_label: str, points: int, touches: int, target: int,
             status: str) -> str:
@@ -82,7 +105,7 @@ def log_saved_blocks(lang: str, logged: Logged) -> dict:
         fields["amount_due"] = Raw(_money(str(activity.amount_due), currency, lang))
     if activity.due_on is not None:
         fields["due"] = Raw(_day(activity.due_on, lang))
-    headline = ("✅ " if created else "↩️ ") + t(lang, "log.saved", **fields)
+    headline = ("✅ " if created else "↩️ ") + _saved(lang, fields)
     blocks = [section(headline)]
     if activity.note:
         blocks.append(section("> " + t(lang, "log.note", note=activity.note)))

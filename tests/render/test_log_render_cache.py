@@ -26,3 +26,18 @@ def test_kept_texts_are_made_afresh_for_values_equal_but_printed_differently() -
             assert render._day(date(2026, 11, 18), lang, year) == format_day(
                 date(2026, 11, 18), lang, year=year)
         assert render._what(lang, "visit", 1) == render.what(lang, "visit", 1)
+
+
+def test_the_headline_kept_without_its_customer_is_t_with_it() -> None:
+    for lang in ("en", "zh"):
+        for customer in ("Acme Corp", "Smith & Sons <b>", " spaced ", "", None,
+                         Raw("<@U1>"), "a\x00b"):
+            for new in (True, False, None):
+                fields = {"what": Raw("2 visits"), "customer": customer,
+                          "day": Raw("Wed 18 Nov"), "amount": Raw("CN¥120,000"),
+                          "new_customer": new, "amount_due": "", "due": "",
+                          "no_objections": new is None}
+                assert render._saved(lang, fields) == t(lang, "log.saved", **fields)
+    for new in (True, 1, False, 0):  # kept apart by type: each as t makes it
+        one = dict(fields, customer="Acme", new_customer=new)
+        assert render._saved("en", one) == t("en", "log.saved", **one)
