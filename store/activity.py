@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from weakref import WeakKeyDictionary
 
@@ -298,6 +298,53 @@ def _day_and_week():  # type: ignore[no-untyped-def]
 
 # Built once: every /log confirmation runs it, and building it was most of its cost.
 _DAY_AND_WEEK = _day_and_week()
+
+
+def day_and_week_totals_many(session: Session, *, workspace_id: str, user_ids: list[str],
+                             week_start: date, week_end: date
+                             ) -> dict[tuple[str, date], tuple[dict[str, KindTotal],
+                                                              dict[str, KindTotal]]]:
+    """`day_and_week_totals` for several people's logs in one week (the /log follow-ups
+    queued together) in one read: by (person, day of the week), what `day_and_week_totals`
+    gives for that person and day. The week's sums add up the days' (amounts are whole
+    cents, /log's grammar reads no other: a day's sum read as a float, as SQLite gives it,
+    is that many cents, as the week's summed in SQL is)."""
+    by_day: dict[tuple[str, date], dict[str, KindTotal]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    amounts: dict[tuple[str, str], Decimal] = {}
+    # By kind, as SQLite's GROUP BY kind gives them, whatever the database's order.
+    for user_id, kind, day, count, amount in sorted(session.execute(_DAY_AND_WEEK_MANY, {
+            "workspace_id": workspace_id, "user_ids": sorted(set(user_ids)),
+            "week_start": week_start, "week_end": week_end}).all(),
+            key=lambda r: (r[0], r[1], r[2])):
+        amount = money(amount)
+        counts[user_id, kind] = counts.get((user_id, kind), 0) + int(count)
+        if amount is not None:
+            amounts[user_id, kind] = amounts.get((user_id, kind), 0) + amount
+        if count:
+            by_day.setdefault((user_id, day), {})[kind] = KindTotal(int(count), amount)
+    weeks: dict[str, dict[str, KindTotal]] = {}
+    for (user_id, kind), count in counts.items():
+        weeks.setdefault(user_id, {})[kind] = KindTotal(count, amounts.get((user_id, kind)))
+    days = [week_start + timedelta(days=i) for i in range((week_end - week_start).days + 1)]
+    return {(user_id, day): (by_day.get((user_id, day), {}), weeks.get(user_id, {}))
+            for user_id in set(user_ids) for day in days}
+
+
+# Each person's sums per kind and day of the week (the rows _DAY_AND_WEEK sums for one).
+_MONEY = case((Activity.__table__.c.currency.is_(None), Activity.__table__.c.amount),
+              else_=None)  # as team_money()
+_DAY_AND_WEEK_MANY = (
+    core_select(Activity.__table__.c.user_id, Activity.__table__.c.kind,
+                Activity.__table__.c.occurred_on, func.sum(Activity.__table__.c.count),
+                func.sum(_MONEY))
+    .where(Activity.__table__.c.workspace_id == bindparam("workspace_id"),
+           Activity.__table__.c.user_id.in_(bindparam("user_ids", expanding=True)),
+           Activity.__table__.c.deleted_at.is_(None),
+           Activity.__table__.c.occurred_on >= bindparam("week_start"),
+           Activity.__table__.c.occurred_on <= bindparam("week_end"))
+    .group_by(Activity.__table__.c.user_id, Activity.__table__.c.kind,
+              Activity.__table__.c.occurred_on))
 
 
 def list_between(session: Session, *, workspace_id: str, user_id: str, start: date,

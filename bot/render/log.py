@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.calendar.periods import week_bounds
 from bot.grammar.kinds import kind_label
 from bot.grammar.log import LogParseError
-from bot.i18n import Raw, format_day, format_money, t
+from bot.i18n import Raw, format_day, format_money, slack_escape, t
 from bot.render.blocks import SECTION_LIMIT, context, error_section, message, section
 
 if TYPE_CHECKING:
@@ -30,11 +31,60 @@ def what(lang: str, kind: str, count: int) -> str:
 def _summary(lang: str, *, kind: str, count: int, customer: str | None, day: date,
              amount: Decimal | None, new_customer: bool | None, currency: str,
              year: bool = False, no_objections: bool = False) -> dict:
-    return {"what": Raw(what(lang, kind, count)), "customer": customer,
-            "day": Raw(format_day(day, lang, year=year)),
-            "amount": Raw(format_money(amount, currency, lang)) if amount is not None else "",
+    return {"what": Raw(_what(lang, kind, count)), "customer": customer,
+            "day": Raw(_day(day, lang, year)),
+            "amount": Raw(_money(str(amount), currency, lang)) if amount is not None else "",
             "new_customer": new_customer, "amount_due": "", "due": "",
             "no_objections": no_objections}
+
+
+# A confirmation's texts that hold nothing a person typed, kept once made: /log's
+# confirmations say the same few counts, days, sums and paces over and over, and making
+# them (a catalogue's template, CLDR's formats) was most of a confirmation's rendering.
+# (Amounts by their exact text: `str` of a Decimal gives it back digit for digit.)
+@lru_cache(maxsize=1024, typed=True)
+def _what(lang: str, kind: str, count: int) -> str:
+    return what(lang, kind, count)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _day(day: date, lang: str, year: bool = False) -> str:
+    return format_day(day, lang, year=year)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _money(amount: str, currency: str, lang: str) -> str:
+    return format_money(Decimal(amount), currency, lang)
+
+
+_CUSTOMER = Raw("\x00customer\x00")  # where the headline's customer goes (see _saved)
+
+
+def _saved(lang: str, fields: dict) -> str:
+    """t(lang, "log.saved", **fields), kept once made with the customer's name left out (the
+    one thing in it a person typed: it is put in afresh, escaped as t escapes it)."""
+    customer = fields["customer"]
+    if not customer:
+        return _saved_kept(lang, tuple((k, type(v), v) for k, v in fields.items()))
+    if type(customer) is not str or "\x00" in customer:
+        return t(lang, "log.saved", **fields)
+    text = _saved_kept(lang, tuple((k, type(v), v) for k, v in
+                                   {**fields, "customer": _CUSTOMER}.items()))
+    if text.startswith(_CUSTOMER) or text.endswith(_CUSTOMER):  # t would strip its spaces
+        return t(lang, "log.saved", **fields)
+    return text.replace(_CUSTOMER, slack_escape(customer))
+
+
+@lru_cache(maxsize=1024)
+def _saved_kept(lang: str, fields: tuple[tuple[str, type, object], ...]) -> str:
+    return t(lang, "log.saved", **{k: v for k, _, v in fields})
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _points(lang: str, day: str, week_label: str, points: int, touches: int, target: int,
+            status: str) -> str:
+    return t(lang, "log.points", day=Raw(day), week_label=Raw(week_label), points=points,
+             touches=touches, target=target, status=Raw(t(lang, f"status.{status}")))
 
 
 def log_saved_blocks(lang: str, logged: Logged) -> dict:
@@ -52,34 +102,34 @@ def log_saved_blocks(lang: str, logged: Logged) -> dict:
                       year=activity.occurred_on.year != today.year,
                       no_objections=bool(activity.no_objections))
     if activity.amount_due is not None:
-        fields["amount_due"] = Raw(format_money(activity.amount_due, currency, lang))
+        fields["amount_due"] = Raw(_money(str(activity.amount_due), currency, lang))
     if activity.due_on is not None:
-        fields["due"] = Raw(format_day(activity.due_on, lang))
-    headline = ("✅ " if created else "↩️ ") + t(lang, "log.saved", **fields)
+        fields["due"] = Raw(_day(activity.due_on, lang))
+    headline = ("✅ " if created else "↩️ ") + _saved(lang, fields)
     blocks = [section(headline)]
     if activity.note:
         blocks.append(section("> " + t(lang, "log.note", note=activity.note)))
     day = activity.occurred_on
     monday = week_bounds(day)[0]
     labels = {
-        "day": Raw(t(lang, "log.day_today") if day == today else format_day(
-            day, lang, year=day.year != today.year)),
-        "week_label": Raw(t(lang, "log.week_this") if week_bounds(day) == week_bounds(today)
-                          else t(lang, "log.week_of", start=Raw(format_day(
-                              monday, lang, year=monday.year != today.year)))),
+        "day": Raw(t(lang, "log.day_today") if day == today else _day(
+            day, lang, day.year != today.year)),
+        "week_label": Raw(t(lang, "log.week_this") if monday == week_bounds(today)[0]
+                          else t(lang, "log.week_of", start=Raw(_day(
+                              monday, lang, monday.year != today.year)))),
     }
     if activity.amount is not None and not foreign:
         line = t(lang, "log.totals_amount", **labels,
-                 today=Raw(what(lang, activity.kind, day_total.count)),
-                 week=Raw(what(lang, activity.kind, week_total.count)),
-                 today_amount=Raw(format_money(day_total.amount or 0, currency, lang)),
-                 week_amount=Raw(format_money(week_total.amount or 0, currency, lang)))
+                 today=Raw(_what(lang, activity.kind, day_total.count)),
+                 week=Raw(_what(lang, activity.kind, week_total.count)),
+                 today_amount=Raw(_money(str(day_total.amount or 0), currency, lang)),
+                 week_amount=Raw(_money(str(week_total.amount or 0), currency, lang)))
     else:
         line = t(lang, "log.totals", **labels,
-                 today=Raw(what(lang, activity.kind, day_total.count)),
-                 week=Raw(what(lang, activity.kind, week_total.count)))
-    notes = [line, t(lang, "log.points", **labels, points=points, touches=pace.done,
-                     target=pace.target, status=Raw(t(lang, f"status.{pace.status}")))]
+                 today=Raw(_what(lang, activity.kind, day_total.count)),
+                 week=Raw(_what(lang, activity.kind, week_total.count)))
+    notes = [line, _points(lang, labels["day"], labels["week_label"], points, pace.done,
+                           pace.target, pace.status)]
     if foreign and activity.amount is not None:
         notes.insert(0, t(lang, "log.foreign_currency", currency=foreign,
                           team_currency=currency))

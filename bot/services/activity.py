@@ -95,6 +95,7 @@ def follow_ups(deps: Deps, logs: list[tuple[Who, int]]) -> list[Logged | None]:
             for who, activity_id in logs])
         settled: list[tuple[Who, Activity, customers.Link | None,
                             rosters.LogTeam | None] | None] = []
+        matched: dict[tuple[int, str], customers.Match] = {}
         for who, activity_id in logs:
             team = teams_of[who.workspace_id, who.user_id]
             row = claimed_rows.get(activity_id)
@@ -104,13 +105,14 @@ def follow_ups(deps: Deps, logs: list[tuple[Who, int]]) -> list[Logged | None]:
             if row is None or row.deleted_at is not None:
                 settled.append(None)
                 continue
-            found = _settle(session, deps, row, team, who.profile.tz,
-                            known=known) if claimed else None
+            found = _settle(session, deps, row, team, who.profile.tz, known=known,
+                            matched=matched) if claimed else None
             settled.append((who, row, found, team))
         session.commit()  # the write ends here; the reads go on in the same session
         seen: dict[tuple, Any] = {}
-        _away_of_many(session, [(who, row, team) for who, row, _, team in
-                                filter(None, settled)], seen)
+        live = [(who, row, team) for who, row, _, team in filter(None, settled)]
+        _totals_of_many(session, live, seen)
+        _away_of_many(session, live, seen)
         shown: list[Logged | None] = []
         for one in settled:
             if one is None:
@@ -152,29 +154,43 @@ def queued_key(deps: Deps, activity_id: int) -> tuple[int, int]:
 
 
 def _settle(session: Session, deps: Deps, row: Activity, team: Team | rosters.LogTeam | None,
-            tz: ZoneInfo, known: dict[tuple[int, str], Customer] | None = None
+            tz: ZoneInfo, known: dict[tuple[int, str], Customer] | None = None,
+            matched: dict[tuple[int, str], customers.Match] | None = None
             ) -> customers.Link | None:
     """The row's team as it is now (the ack used a cached one), and its customer linked.
     `known`: customers already read by (team id, name key) (`_customers_named`); a name not
     there is matched as link_activity matches it (it may be new, close to others, or made by
-    an earlier log of the same batch), without flushing first."""
+    an earlier log of the same batch), without flushing first. `matched`: those matches
+    for the batch by (team id, name key), until a log of the batch makes a customer of the
+    team (which a match may then find)."""
     if row.team_id != (team.id if team else None):
         row.team_id = team.id if team else None
     if row.deleted_at is not None or team is None or not row.customer:
         return None  # undone before its follow-up: the undo took back nothing to take back
     customer, new = None, False
     if known is not None:
-        customer = known.get((team.id, customers.name_key(row.customer)))
+        key = (team.id, customers.name_key(row.customer))
+        customer = known.get(key)
         if customer is None:
-            # Not flushed first: what is pending (links, touches, stage moves; a customer
-            # made here is flushed when made) is nothing a match by name reads.
-            with session.no_autoflush:
-                found = customers.match(session, team_id=team.id, name=row.customer)
+            found = matched.get(key) if matched is not None else None
+            if found is None:
+                # Not flushed first: what is pending (links, touches, stage moves; a customer
+                # made here is flushed when made) is nothing a match by name reads.
+                with session.no_autoflush:
+                    found = customers.match(session, team_id=team.id, name=row.customer)
+                if matched is not None:
+                    matched[key] = found
             if found.ambiguous:
                 return customers.Link(candidates=found.candidates)
             customer, new = found.exact, found.exact is None
-    return customers.link_activity(session, row, team_id=team.id, customer=customer, new=new,
+    link = customers.link_activity(session, row, team_id=team.id, customer=customer, new=new,
                                    touched_at=_touched_at(deps.clock.now(), tz, row))
+    if link.created:  # a new name of the team: the batch's later logs find it by it
+        if known is not None:
+            known[team.id, customers.name_key(row.customer)] = link.customer
+        for key in [key for key in matched or () if key[0] == team.id]:
+            del matched[key]  # type: ignore[union-attr]  # (a match may find it now)
+    return link
 
 
 def _customers_named(session: Session, rows: list[tuple[rosters.LogTeam | None,
@@ -190,6 +206,26 @@ def _customers_named(session: Session, rows: list[tuple[rosters.LogTeam | None,
     return {(team_id, key): customer for team_id, named in names.items()
             for key, customer in customers.exact_many(session, team_id=team_id,
                                                       names=named).items()}
+
+
+def _totals_of_many(session: Session, rows: list[tuple[Who, Activity,
+                                                       rosters.LogTeam | None]],
+                    seen: dict[tuple, Any]) -> None:
+    """The day's and week's totals `logged` reads for each row (its rep's, on its day), for
+    all of them in one read per workspace and week, put in `seen` where `logged` looks
+    first."""
+    wanted: dict[tuple[str, date, date], set[tuple[str, date]]] = {}
+    for who, row, _ in rows:
+        wanted.setdefault((who.workspace_id, *week_bounds(row.occurred_on)),
+                          set()).add((who.user_id, row.occurred_on))
+    for (workspace_id, week_start, week_end), days in wanted.items():
+        if len(days) == 1:
+            continue  # `logged` reads one person's day itself, by its own statement
+        found = activity.day_and_week_totals_many(
+            session, workspace_id=workspace_id, user_ids=[user_id for user_id, _ in days],
+            week_start=week_start, week_end=week_end)
+        for user_id, day in days:
+            seen[("totals", workspace_id, user_id, day)] = found[user_id, day]
 
 
 def _away_of_many(session: Session, rows: list[tuple[Who, Activity,
