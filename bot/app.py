@@ -42,6 +42,8 @@ BOLT_LOG.addFilter(_QuietTokenWarning())
 
 def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
                listener_executor: Executor | None = None) -> App:
+    # `socket_mode` no longer changes the app (Bolt's signature check is off either way:
+    # HTTP requests are checked in bot/slack/request.py); kept for its callers.
     oauth = None
     if deps.installations is not None:
         from bot.slack.install import oauth_settings
