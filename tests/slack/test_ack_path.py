@@ -4,7 +4,7 @@ on the request's own thread (bot/app.py, bot/slack/request.py, handlers/registry
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 import pytest
 from slack_bolt.middleware.request_verification import RequestVerification
@@ -100,3 +100,23 @@ def test_a_marked_listener_runs_at_once_and_keeps_its_error_in_the_future() -> N
     future = executor.submit(failing)
     assert isinstance(future.exception(), RuntimeError)
     assert bot_app._HERE.get() is False
+
+
+def test_shutting_the_listener_executor_down_shuts_its_pool_down() -> None:
+    """A graceful stop (bot/slack/server.py) waits for the listeners on the pool."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    executor = bot_app.ListenerExecutor(pool)
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "done"
+
+    future = executor.submit(slow)
+    started.wait(5)
+    threading.Timer(0.05, release.set).start()
+    executor.shutdown(wait=True)
+    assert future.done() and future.result() == "done"
+    with pytest.raises(RuntimeError):  # the pool takes no new work
+        executor.submit(slow)
