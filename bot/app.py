@@ -40,10 +40,10 @@ BOLT_LOG = logging.getLogger("pacer.bolt")
 BOLT_LOG.addFilter(_QuietTokenWarning())
 
 
-def create_app(settings: Settings, deps: Deps, *, socket_mode: bool = False,
+def create_app(settings: Settings, deps: Deps, *,
                listener_executor: Executor | None = None) -> App:
-    # `socket_mode` no longer changes the app (Bolt's signature check is off either way:
-    # HTTP requests are checked in bot/slack/request.py); kept for its callers.
+    """The same app for HTTP and Socket Mode: Bolt's signature check is off either way (an
+    HTTP request's is checked in bot/slack/request.py; a Socket Mode frame has none)."""
     oauth = None
     if deps.installations is not None:
         from bot.slack.install import oauth_settings

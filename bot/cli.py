@@ -221,7 +221,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     socket_mode = bool(settings.app_token)
     # Our own pool, so a stop can wait for the work listeners do after their ack.
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
-    app = create_app(settings, deps, socket_mode=socket_mode, listener_executor=listeners)
+    app = create_app(settings, deps, listener_executor=listeners)
     if not settings.oauth:
         _token_workspace_installed(deps)
     server = (SocketModeServer(app, settings.app_token) if socket_mode else
