@@ -279,16 +279,19 @@ def day_and_week_totals(session: Session, *, workspace_id: str, user_id: str, da
     return days, weeks
 
 
+# team_money() on the table's columns, not the model's: a Core statement skips the ORM's
+# compile step (nothing in /log's confirmation reads is an entity).
+_TEAM_MONEY = case((Activity.__table__.c.currency.is_(None), Activity.__table__.c.amount),
+                   else_=None)
+
+
 def _day_and_week():  # type: ignore[no-untyped-def]
-    # On the table's columns, not the model's: a Core statement skips the ORM's compile
-    # step (nothing here is an entity).
     a = Activity.__table__.c
     on_day = a.occurred_on == bindparam("day")
-    money = case((a.currency.is_(None), a.amount), else_=None)  # as team_money()
     return (core_select(a.kind,
                         func.sum(case((on_day, a.count), else_=0)),
-                        func.sum(case((on_day, money), else_=None)),
-                        func.sum(a.count), func.sum(money))
+                        func.sum(case((on_day, _TEAM_MONEY), else_=None)),
+                        func.sum(a.count), func.sum(_TEAM_MONEY))
             .where(a.workspace_id == bindparam("workspace_id"),
                    a.user_id == bindparam("user_id"), a.deleted_at.is_(None),
                    a.occurred_on >= bindparam("week_start"),
@@ -331,20 +334,20 @@ def day_and_week_totals_many(session: Session, *, workspace_id: str, user_ids: l
             for user_id in set(user_ids) for day in days}
 
 
-# Each person's sums per kind and day of the week (the rows _DAY_AND_WEEK sums for one).
-_MONEY = case((Activity.__table__.c.currency.is_(None), Activity.__table__.c.amount),
-              else_=None)  # as team_money()
-_DAY_AND_WEEK_MANY = (
-    core_select(Activity.__table__.c.user_id, Activity.__table__.c.kind,
-                Activity.__table__.c.occurred_on, func.sum(Activity.__table__.c.count),
-                func.sum(_MONEY))
-    .where(Activity.__table__.c.workspace_id == bindparam("workspace_id"),
-           Activity.__table__.c.user_id.in_(bindparam("user_ids", expanding=True)),
-           Activity.__table__.c.deleted_at.is_(None),
-           Activity.__table__.c.occurred_on >= bindparam("week_start"),
-           Activity.__table__.c.occurred_on <= bindparam("week_end"))
-    .group_by(Activity.__table__.c.user_id, Activity.__table__.c.kind,
-              Activity.__table__.c.occurred_on))
+def _day_and_week_many():  # type: ignore[no-untyped-def]
+    """Each person's sums per kind and day of the week (the rows _DAY_AND_WEEK sums for
+    one)."""
+    a = Activity.__table__.c
+    return (core_select(a.user_id, a.kind, a.occurred_on, func.sum(a.count),
+                        func.sum(_TEAM_MONEY))
+            .where(a.workspace_id == bindparam("workspace_id"),
+                   a.user_id.in_(bindparam("user_ids", expanding=True)),
+                   a.deleted_at.is_(None), a.occurred_on >= bindparam("week_start"),
+                   a.occurred_on <= bindparam("week_end"))
+            .group_by(a.user_id, a.kind, a.occurred_on))
+
+
+_DAY_AND_WEEK_MANY = _day_and_week_many()
 
 
 def list_between(session: Session, *, workspace_id: str, user_id: str, start: date,
