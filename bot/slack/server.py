@@ -99,13 +99,6 @@ class HttpServer:
     written its replies, then close what is left."""
 
     POLL = 0.2  # seconds; the trigger pipe wakes the loop sooner whenever a reply is ready
-    # Seconds the loop lets pass after each turn before it polls again, so one turn takes
-    # what a burst brings (new connections, requests, replies ready) together. Each turn
-    # asks every open connection whether it is readable and writable: at 50 concurrent
-    # /logs, a turn for every single event was most of this thread's 0.6-0.7 ms of CPU per
-    # /log (benchmarks/ack_vs_bolt.py; about 0.45-0.5 ms with this). Adds at most this
-    # much to a reply's way out.
-    GATHER = 0.002
 
     def __init__(self, app: App, *, port: int, host: str = "0.0.0.0", threads: int = 16,
                  ready: Callable[[], str | None] | None = None) -> None:
@@ -124,8 +117,11 @@ class HttpServer:
         log.info("serving HTTP on %s:%s (%s, GET /healthz, GET /readyz)",
                  self.server.effective_host, self.port, self.paths)
         while not stop.is_set():
+            # Turn after turn, as waitress's own loop: a reply goes out as soon as it is
+            # ready. (A 2 ms pause after each turn, so that one turn took what a burst
+            # brought, saved this thread about 0.15 ms of CPU per /log but held the replies
+            # back: at 50 clients it halved /log's throughput, benchmarks/ack_vs_bolt.py.)
             wasyncore.loop(timeout=self.POLL, map=self._map, count=1)
-            time.sleep(self.GATHER)
         # New connections are refused from here on; idle keep-alive ones are closed.
         wasyncore.dispatcher.close(self.server)
         for channel in list(self.server.active_channels.values()):

@@ -181,29 +181,3 @@ def test_work_outlasting_the_grace_period_is_cut_short_and_says_so(tmp_path: Pat
         if bot.poll() is None:
             bot.kill()
         fake.stop()
-
-
-def test_the_http_loop_lets_events_gather_between_turns(monkeypatch) -> None:  # noqa: ANN001
-    # Each turn of waitress's loop asks every open connection what it waits for: turns
-    # back to back, one per event, cost the loop's thread most of its CPU under load.
-    from slack_bolt import App
-
-    from bot.slack import server
-
-    app = App(signing_secret="s", token="xoxb-test", token_verification_enabled=False)
-    http = server.HttpServer(app, port=0, host="127.0.0.1")
-    stop = threading.Event()
-    turns: list[float] = []
-
-    def turn(**_: object) -> None:  # a turn that finds work at once
-        turns.append(time.monotonic())
-        if len(turns) == 6:
-            stop.set()
-
-    monkeypatch.setattr(server.wasyncore, "loop", turn)
-    try:
-        http.serve(stop)
-    finally:
-        http.close()
-    gaps = [later - earlier for earlier, later in zip(turns, turns[1:], strict=False)]
-    assert min(gaps) >= server.HttpServer.GATHER > 0
