@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from slack_bolt import Respond
@@ -15,6 +16,7 @@ from sqlmodel import select
 from bot.deps import Who
 from bot.followups import FollowUps
 from bot.grammar.log import parse_log
+from bot.jobs.log_followups import GRACE
 from bot.services import activity as logs
 from bot.slack.users import Profile, zone
 from handlers.log import confirm
@@ -175,6 +177,12 @@ def test_follow_ups_wait_while_acks_keep_coming_at_most_defer() -> None:
     assert first < ended  # but once DEFER passed, while the burst went on
     last = max(at for at, _ in ran)
     assert last >= ended  # the rest when it was over
+
+
+def test_a_deferred_follow_up_is_never_old_enough_for_another_processs_repair() -> None:
+    # Another process's `log-followups` job settles logs older than GRACE without the
+    # confirmation's customer note: a burst must not hold one back that long.
+    assert timedelta(seconds=FollowUps.DEFER) < GRACE
 
 
 def _two_logs(bot: Bot, name: str) -> list[tuple]:
