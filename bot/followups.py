@@ -39,7 +39,10 @@ class FollowUps:
     # log in batches of 16, 0.5 ms in batches of 64 (after a burst of 3,000 /logs).
     BATCH = 64
     BURST_BATCH = 16  # ... while acks keep coming: SQLite's one writer is not held long
-    QUIET = 0.02  # seconds without a new /log ack: the burst is over, or there was none
+    # Seconds: two acks within it are a burst; none for as long, and the burst is over. Not
+    # shorter: a pause of some tens of ms within a burst (a WAL checkpoint, a client's own
+    # pause) let runners take whole batches while acks came, and /log's p99 rose by half.
+    QUIET = 0.1
     # Seconds: under a burst, the longest a follow-up waits for it to end. Below the repair's
     # grace (bot/jobs/log_followups.py: GRACE), so that another process's repair does not
     # take a log queued here, whose confirmation needs what settling it finds.
@@ -54,6 +57,7 @@ class FollowUps:
         self._settling: set[object] = set()  # the logs queued follow-ups will settle
         self._lock = threading.Lock()
         self._last = 0.0  # when the latest follow-up was submitted (its ack just went out)
+        self._previous = 0.0  # ... and the one before it
 
     def submit(self, key: object, fn: Callable[..., None], /, *args: object,
                settles: object = None) -> None:
@@ -68,7 +72,7 @@ class FollowUps:
         with self._lock:
             if settles is not None:
                 self._settling.add(settles)
-            self._last = time.monotonic()
+            self._previous, self._last = self._last, time.monotonic()
             self._queue.append((key, fn, args, settles, self._last))
             if self._runners >= self.THREADS:
                 return  # a runner takes it when done with what it has
@@ -113,7 +117,8 @@ class FollowUps:
         acks keep coming, only those that waited DEFER; the rest once it is QUIET."""
         while True:
             now = time.monotonic()
-            burst = now - self._last < self.QUIET
+            # The latest two acks within QUIET: a burst (a lone /log is confirmed at once).
+            burst = now - self._previous < self.QUIET
             batch, waiting = self._take(now - self.DEFER if burst else None)
             if batch or not waiting:
                 return batch

@@ -172,11 +172,22 @@ def test_follow_ups_wait_while_acks_keep_coming_at_most_defer() -> None:
     ended = time.monotonic()
     pool.wait()
     assert sorted(item for _, item in ran) == sorted(f"log{i}" for i in range(50))
-    first = min(at for at, item in ran if item == "log0")
+    # The first came alone (nothing told it a burst was starting): confirmed at once.
+    assert min(at for at, item in ran if item == "log0") - started < 0.6
+    first = min(at for at, item in ran if item == "log1")
     assert first - started >= 0.6  # not during the burst, before DEFER
     assert first < ended  # but once DEFER passed, while the burst went on
     last = max(at for at, _ in ran)
     assert last >= ended  # the rest when it was over
+
+
+def test_a_lone_follow_up_does_not_wait_for_quiet() -> None:
+    pool = FollowUps()
+    pool.QUIET = pool.DEFER = 30.0  # were it taken for a burst, it would wait 30 s
+    ran: list[str] = []
+    pool.submit("p", lambda items: ran.extend(item for (item,) in items), "log")
+    pool.wait(timeout=5)
+    assert ran == ["log"]
 
 
 def test_a_deferred_follow_up_is_never_old_enough_for_another_processs_repair() -> None:
