@@ -40,8 +40,9 @@ class FollowUps:
     BATCH = 64
     BURST_BATCH = 16  # ... while acks keep coming: SQLite's one writer is not held long
     # Seconds: two acks within it are a burst; none for as long, and the burst is over. Not
-    # shorter: a pause of some tens of ms within a burst (a WAL checkpoint, a client's own
-    # pause) let runners take whole batches while acks came, and /log's p99 rose by half.
+    # shorter: a pause of some tens of ms within a burst (a group commit that slow, say:
+    # bot/services/log_writes.py) let runners take whole batches while acks came, and
+    # /log's p99 rose by half.
     QUIET = 0.1
     # Seconds: under a burst, the longest a follow-up waits for it to end. Below the repair's
     # grace (bot/jobs/log_followups.py: GRACE), so that another process's repair does not
