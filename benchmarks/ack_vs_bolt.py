@@ -13,6 +13,7 @@ p50/p95/p99, throughput, the ratios Pacer/floor and floor/bare, each server's CP
 and memory.
 
 Run: .venv/bin/python benchmarks/ack_vs_bolt.py [REQUESTS] [CLIENTS] [ROUNDS]
+(with DATABASE_URL=postgresql://…, on a new database on that server, dropped at the end)
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.seed import scratch_postgres  # noqa: E402
 from bot.slack.emulator import SlackEmulator  # noqa: E402
 from bot.slack.signing import command_body, sign  # noqa: E402
 
@@ -131,6 +134,14 @@ def main() -> None:
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     clients = int(sys.argv[2]) if len(sys.argv) > 2 else 50
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+    url = os.environ.get("DATABASE_URL", "")
+    with ExitStack() as stack:
+        if url.startswith(("postgres://", "postgresql")):  # a new database each run
+            url = stack.enter_context(scratch_postgres(url))[0]
+        bench(requests, clients, rounds, url)
+
+
+def bench(requests: int, clients: int, rounds: int, url: str) -> None:
     users = {f"U{i:04d}": {"tz": "Asia/Shanghai" if i % 2 else "America/New_York",
                            "locale": "zh-CN" if i % 2 else "en-US"} for i in range(clients)}
     fake = SlackEmulator(users=users, team_id="T0BENCH").start()
@@ -138,7 +149,7 @@ def main() -> None:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PACER_"))},
            "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
            "SLACK_API_URL": fake.api_url, "LOG_LEVEL": "WARNING",
-           "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.db"}
+           "DATABASE_URL": url or f"sqlite:///{workdir}/bench.db"}
     pacer = [sys.executable, "-m", "bot"]
     subprocess.run([*pacer, "team", "create", "Bench", "--channel", "C1", "--manager",
                     "U9999", "--members", ",".join(users), "--tz", "Asia/Shanghai",

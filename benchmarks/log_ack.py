@@ -1,8 +1,9 @@
 """How fast /log is acknowledged under concurrent load, on the production HTTP server.
 
-Starts the real app on waitress against a loopback fake Slack and a fresh SQLite (or
-DATABASE_URL), then sends signed `/log` commands from CLIENTS threads and prints latency
-percentiles. Run: .venv/bin/python benchmarks/log_ack.py [REQUESTS] [CLIENTS]
+Starts the real app on waitress against a loopback fake Slack and a fresh SQLite (or, with
+DATABASE_URL, a new database on its PostgreSQL server, dropped at the end), then sends signed
+`/log` commands from CLIENTS threads and prints latency percentiles.
+Run: .venv/bin/python benchmarks/log_ack.py [REQUESTS] [CLIENTS]
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from waitress.server import create_server  # noqa: E402
 
+from benchmarks.seed import scratch_postgres  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.deps import Deps  # noqa: E402
+from bot.followups import FOLLOW_UPS  # noqa: E402
 from bot.slack.emulator import SlackEmulator  # noqa: E402
 from bot.slack.server import wsgi_app  # noqa: E402
 from bot.slack.signing import command_body, sign  # noqa: E402
@@ -37,10 +41,17 @@ TEXTS = ["visit Acme Corp", "3 calls yesterday", "deal Acme 120k new", "拜访 �
 def main() -> None:
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     clients = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    with ExitStack() as stack:
+        if url.startswith(("postgres://", "postgresql")):  # a new database each run
+            url = stack.enter_context(scratch_postgres(url))[0]
+        bench(requests, clients, url)
+
+
+def bench(requests: int, clients: int, url: str) -> None:
     users = {f"U{i:04d}": {"tz": "Asia/Shanghai" if i % 2 else "America/New_York",
                            "locale": "zh-CN" if i % 2 else "en-US"} for i in range(clients)}
     fake = SlackEmulator(users=users, team_id="T0BENCH").start()
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     settings = Settings(database_url=url, bot_token="xoxb-bench", signing_secret="s",
                         slack_api_url=fake.api_url)
     deps = Deps.build(settings)
@@ -81,6 +92,7 @@ def main() -> None:
     print(f"  p50 {q[49]:.1f} ms   p95 {q[94]:.1f} ms   p99 {q[98]:.1f} ms   "
           f"max {latencies[-1]:.1f} ms   throughput {requests / elapsed:.0f} req/s   "
           f"not acknowledged: {len(failures)}")
+    FOLLOW_UPS.wait(timeout=120)  # the confirmations, before their Slack and database go
     server.close()
     fake.stop()
 

@@ -14,7 +14,8 @@ import os
 import random
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -209,15 +210,23 @@ def on_each_database(run: Callable[[str, str, int, int], None], *, description: 
         path = Path(tempfile.mkdtemp()) / "bench.db"
         run(f"sqlite:///{path}", f"SQLite {path}", reps, days)
     base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgres://", "postgresql")):
-        return
+    if base.startswith(("postgres://", "postgresql")):
+        with scratch_postgres(base) as (url, name):
+            run(url, f"PostgreSQL {name}", reps, days)
+
+
+@contextmanager
+def scratch_postgres(base: str) -> Iterator[tuple[str, str]]:
+    """(url, name) of a new, empty database on `base`'s PostgreSQL server, dropped on the way
+    out: each run starts as empty as SQLite's temporary file (a second run on `base` itself
+    would find the first one's teams and rows)."""
     admin = create_engine(db.normalise_url(base), isolation_level="AUTOCOMMIT")
     name = f"pacer_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        url = make_url(db.normalise_url(base)).set(database=name)
-        run(url.render_as_string(hide_password=False), f"PostgreSQL {name}", reps, days)
+        yield make_url(db.normalise_url(base)).set(database=name).render_as_string(
+            hide_password=False), name
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
