@@ -86,6 +86,24 @@ def test_a_failed_batch_keeps_nothing(engine: Engine) -> None:
     assert activity.insert_once_many(engine, [_values(ENTRIES[0], "x1")])[0] is not None
 
 
+def test_the_connection_goes_back_to_the_pool_as_it_came(engine: Engine) -> None:
+    """On PostgreSQL the batch is sent in one pipeline with the connection in autocommit
+    mode: after a batch and after a failed one it is back out of autocommit and idle, so the
+    next transaction on it still rolls back."""
+    bad = {**_values(ENTRIES[0], "c3"), "kind": None}  # NOT NULL
+    assert activity.insert_once_many(engine, [_values(ENTRIES[0], "c1")])[0] is not None
+    with pytest.raises(Exception):  # noqa: B017, PT011 - the driver's own IntegrityError
+        activity.insert_once_many(engine, [_values(ENTRIES[0], "c2"), bad])
+    assert engine.pool.checkedout() == 0
+    with engine.connect() as connection:  # the pool's one connection, the write's
+        if engine.dialect.name == "postgresql":
+            assert connection.connection.driver_connection.autocommit is False
+        connection.execute(Activity.__table__.insert().values(
+            **{**_values(ENTRIES[0], "c4"), "settle_pending": False}))
+        connection.rollback()
+    assert [r["user_id"] for r in _rows(engine, "c")] == ["U1"]  # c1 alone
+
+
 def test_writes_queued_together_are_answered_each_and_an_error_is_its_own(
         engine: Engine) -> None:
     """Many threads at once (each a listener before its ack): each gets its own row's id,
