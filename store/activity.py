@@ -145,12 +145,12 @@ def _insert_pipelined(engine: Engine, sql: str, params: list) -> list[int | None
     """PostgreSQL: BEGIN, the rows' INSERTs and COMMIT sent together in psycopg's pipeline
     mode, one round trip to the server, where a statement at a time took one per row and
     another for the commit. Every ack queued behind a group commit waits for its write, and
-    under a burst each round trip also waits for the GIL back from the busy request threads:
-    `benchmarks/ack_vs_bolt.py` on PostgreSQL, 14 runs alternating with the code before, /log's
-    p99 a median 130 -> 122 ms, within 1.5x of the floor's in 12 runs, not 10 (README,
-    Performance). BEGIN and COMMIT are sent as statements, so the
-    connection is in autocommit mode for the while (in a transaction psycopg would commit
-    in a round trip of its own); it goes back to the pool as it came."""
+    under a burst each round trip also waits for the GIL back from the busy request threads.
+    `benchmarks/ack_vs_bolt.py` on PostgreSQL, 14 runs alternating with the code before:
+    /log's p99 a median 130 -> 122 ms, within 1.5x of the floor's in 12 runs, not 10 (README,
+    Performance). BEGIN and COMMIT are sent as statements, so the connection is in
+    autocommit mode for the while (in a transaction, psycopg's commit would be a round trip
+    of its own); it goes back to the pool as it came, out of autocommit."""
     from psycopg.pq import TransactionStatus
 
     raw = engine.raw_connection()
