@@ -156,9 +156,7 @@ def _insert_pipelined(engine: Engine, sql: str, params: list) -> list[int | None
     raw = engine.raw_connection()
     conn = raw.driver_connection
     try:
-        if conn.info.transaction_status != TransactionStatus.IDLE:
-            conn.rollback()
-        conn.autocommit = True
+        conn.autocommit = True  # the pool hands it over idle (its rollback on return)
         transaction, inserts = conn.cursor(), conn.cursor()
         try:
             with conn.pipeline():
