@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.idle import _DayEnds
@@ -192,10 +193,8 @@ def link_activity(session: Session, row: Activity, *, team_id: int, touched_at: 
         customer = found.exact
     cause = f"log:{row.id}"
     if customer is None:
-        customer = create(session, workspace_id=row.workspace_id, team_id=team_id,
-                          name=row.customer or "", owner_user_id=row.user_id, now=touched_at,
-                          by_user_id=row.user_id, cause=cause)
-        created = True
+        customer, created = _create_unless_made(session, row, team_id=team_id,
+                                                touched_at=touched_at, cause=cause)
     row.customer_id = customer.id
     if row.kind == "deal" and row.new_customer is None:
         row.new_customer = not has_won_before(session, customer_id=customer.id,
@@ -204,6 +203,27 @@ def link_activity(session: Session, row: Activity, *, team_id: int, touched_at: 
     moved = touch(session, customer, kind=row.kind, at=touched_at, by_user_id=row.user_id,
                   cause=cause)
     return Link(customer=customer, created=created, moved_to=moved)
+
+
+def _create_unless_made(session: Session, row: Activity, *, team_id: int,
+                        touched_at: datetime, cause: str) -> tuple[Customer, bool]:
+    """The log's new customer, and True; or, when another transaction made one of that name
+    in the meantime (two reps' follow-ups settling the same new name at once, in two
+    processes or on two follow-up threads), that one, and False. Both read the name as new
+    before either wrote; the second INSERT then waits for the first transaction (SQLite's
+    one writer, PostgreSQL's row lock) and meets the unique key. The savepoint keeps the
+    rest of the transaction: before, the whole batch of follow-ups failed, was settled again
+    log by log, and logged an ERROR with a traceback."""
+    try:
+        with session.begin_nested():
+            return create(session, workspace_id=row.workspace_id, team_id=team_id,
+                          name=row.customer or "", owner_user_id=row.user_id,
+                          now=touched_at, by_user_id=row.user_id, cause=cause), True
+    except IntegrityError:
+        made = match(session, team_id=team_id, name=row.customer or "").exact
+        if made is None:
+            raise  # not the name's key: an error of its own
+        return made, False
 
 
 def unlink_undone(session: Session, row: Activity, *, now: datetime,

@@ -185,7 +185,8 @@ def _settle(session: Session, deps: Deps, row: Activity, team: Team | rosters.Lo
             customer, new = found.exact, found.exact is None
     link = customers.link_activity(session, row, team_id=team.id, customer=customer, new=new,
                                    touched_at=_touched_at(deps.clock.now(), tz, row))
-    if link.created:  # a new name of the team: the batch's later logs find it by it
+    if link.created or new:  # a new name of the team (made here or just now elsewhere):
+        # the batch's later logs find it by it
         if known is not None:
             known[team.id, customers.name_key(row.customer)] = link.customer
         for key in [key for key in matched or () if key[0] == team.id]:
