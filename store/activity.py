@@ -119,8 +119,6 @@ def insert_once_many(engine: Engine, rows: list[dict[str, object]]) -> list[int 
     for row in rows:
         values = [processors[k](row[k]) if k in processors else row[k] for k in keys]
         params.append(values if positional else dict(zip(keys, values, strict=True)))
-    if engine.dialect.name == "postgresql":
-        return _insert_pipelined(engine, sql, params)
     raw = engine.raw_connection()
     try:
         with db.writing(engine):  # the writer queue SQLAlchemy's events keep for the rest
@@ -141,42 +139,40 @@ def insert_once_many(engine: Engine, rows: list[dict[str, object]]) -> list[int 
         raw.close()
 
 
-def _insert_pipelined(engine: Engine, sql: str, params: list) -> list[int | None]:
-    """PostgreSQL: BEGIN, the rows' INSERTs and COMMIT sent together in psycopg's pipeline
-    mode, one round trip to the server, where a statement at a time took one per row and
-    another for the commit. Every ack queued behind a group commit waits for its write, and
-    under a burst each round trip also waits for the GIL back from the busy request threads.
-    `benchmarks/ack_vs_bolt.py` on PostgreSQL, 14 runs alternating with the code before:
-    /log's p99 a median 130 -> 122 ms, within 1.5x of the floor's in 12 runs, not 10 (README,
-    Performance). BEGIN and COMMIT are sent as statements, so the connection is in
-    autocommit mode for the while (in a transaction, psycopg's commit would be a round trip
-    of its own); it goes back to the pool as it came, out of autocommit."""
-    from psycopg.pq import TransactionStatus
+def insert_once_alone(engine: Engine, row: dict[str, object]) -> int | None:
+    """PostgreSQL: `insert_once` for one /log before its ack, as one statement that commits
+    itself, on a connection of db.log_writers's pool. Its id, or None where its source was
+    recorded already. Each /log writes alone: PostgreSQL commits the /logs that come at once
+    together itself (one flush of its log for the backends waiting on it). The group commit
+    SQLite needs (bot/services/log_writes.py) made one thread write for all of them, which
+    under a burst waited for its share of the GIL with every ack queued behind it (README,
+    Performance: the thirteenth round). A connection found dead (the server restarted; the
+    pool does not ping) is replaced and the statement sent once more: its conflict clause
+    keeps a row the first sending wrote from being written twice (that log would then go
+    unconfirmed, as a retry is; the `log-followups` job still settles it)."""
+    from psycopg import OperationalError
 
-    raw = engine.raw_connection()
-    conn = raw.driver_connection
+    sql, keys, processors, _ = _raw_insert(engine.dialect)
+    params = {k: processors[k](row[k]) if k in processors else row[k] for k in keys}
+    writers = db.log_writers(engine)
     try:
-        conn.autocommit = True  # the pool hands it over idle (its rollback on return)
-        transaction, inserts = conn.cursor(), conn.cursor()
-        try:
-            with conn.pipeline():
-                transaction.execute("BEGIN")
-                inserts.executemany(sql, params, returning=True)
-                transaction.execute("COMMIT")
-        except BaseException:  # an aborted transaction is left open: close it
-            if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
-                conn.execute("ROLLBACK")
-            raise
-        ids: list[int | None] = []
-        while True:  # one result per row: its id, or no row where the source was recorded
-            found = inserts.fetchone()
-            ids.append(found[0] if found is not None else None)
-            if not inserts.nextset():
-                return ids
+        return _send_alone(writers, sql, params)
+    except OperationalError:  # on a connection found dead, closed now: once more
+        return _send_alone(writers, sql, params)
+
+
+def _send_alone(writers: Engine, sql: str, params: dict[str, object]) -> int | None:
+    from psycopg import OperationalError
+
+    raw = writers.raw_connection()
+    try:
+        found = raw.driver_connection.execute(sql, params).fetchone()
+    except OperationalError:
+        raw.invalidate()  # closed, not back to the pool
+        raise
     finally:
-        if not conn.closed:
-            conn.autocommit = False
         raw.close()
+    return found[0] if found is not None else None
 
 
 _RawInsert = tuple[str, tuple[str, ...], dict[str, Callable[[object], object]], bool]

@@ -64,6 +64,33 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
 
 
+LOG_WRITERS = 10  # connections a process keeps for /log's writes (PostgreSQL)
+_LOG_WRITERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_LOG_WRITERS_LOCK = threading.Lock()
+
+
+def log_writers(engine: Engine) -> Engine:
+    """PostgreSQL: the pool /log's write before its ack takes its connection from
+    (store/activity.py: insert_once_alone), made once per engine and disposed with it.
+    Its own, because it differs from the engine's: each statement commits itself
+    (autocommit), so nothing is reset on return; and no ping at checkout (a round trip, and
+    a wait for the GIL after it, before every /log): a connection found dead is replaced
+    and the statement sent again. At most LOG_WRITERS connections: more /logs at once wait
+    for one, so three processes hold at most 75 with the engine's own (15 each), under
+    PostgreSQL's default 100."""
+    with _LOG_WRITERS_LOCK:
+        found = _LOG_WRITERS.get(engine)
+        if found is not None:
+            return found
+        found = create_engine(engine.url, pool_size=LOG_WRITERS, max_overflow=0,
+                              pool_pre_ping=False, pool_reset_on_return=None,
+                              isolation_level="AUTOCOMMIT",
+                              connect_args={"options": "-c jit=off"})
+        _LOG_WRITERS[engine] = found
+    event.listen(engine, "engine_disposed", lambda _engine: found.dispose())
+    return found
+
+
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _WRITERS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
 

@@ -8,7 +8,9 @@ while it does wait, and the next leader (the first of them) writes all of theirs
 transaction (store/activity.py: insert_once_many). Nobody's ack waits for more than the
 write in hand and then its own. If the transaction of several fails, each is written alone
 again, so one row's error is that row's request's alone.
-Own code: neither SQLAlchemy nor SQLite offers a group commit.
+Own code: neither SQLAlchemy nor SQLite offers a group commit. PostgreSQL does it itself
+(the commits that come at once flush its log together), so there each /log writes alone
+(store/activity.py: insert_once_alone).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class GroupInserts:
     def insert(self, engine: Engine, row: dict[str, object]) -> int | None:
         """`row` (store/activity.py: once_values) inserted and committed unless its source is
         recorded already: its id, else None."""
+        if engine.dialect.name == "postgresql":
+            return activity.insert_once_alone(engine, row)
         mine = _Write(engine, row)
         with self._lock:
             self._queue.append(mine)

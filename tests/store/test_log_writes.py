@@ -1,7 +1,8 @@
 """/log's write before its ack, several committed together on the driver's own connection
-(store/activity.py: insert_once_many, bot/services/log_writes.py): the rows are the ones
-SQLAlchemy's execution of the same INSERT writes, on SQLite and PostgreSQL; a source recorded
-already (a Slack retry) is None, in the same batch too; one row's error is its own."""
+(store/activity.py: insert_once_many, bot/services/log_writes.py; on PostgreSQL each alone,
+insert_once_alone): the rows are the ones SQLAlchemy's execution of the same INSERT writes,
+on SQLite and PostgreSQL; a source recorded already (a Slack retry) is None, in the same
+batch too; one row's error is its own."""
 
 from __future__ import annotations
 
@@ -62,11 +63,16 @@ def test_rows_written_together_are_those_sqlalchemy_writes(engine: Engine) -> No
                                              enumerate(ENTRIES)])
     assert all(isinstance(i, int) for i in ids) and len(set(ids)) == 3
     assert _rows(engine, "b") == _rows(engine, "a")
+    inserts = log_writes.GroupInserts()  # on PostgreSQL each alone (insert_once_alone)
+    for i, entry in enumerate(ENTRIES):
+        assert isinstance(inserts.insert(engine, _values(entry, f"c{i}")), int)
+    assert _rows(engine, "c") == _rows(engine, "a")
     with engine.connect() as connection:  # the text columns byte for byte, as stored
         stored = connection.exec_driver_sql(
             "SELECT source, CAST(recorded_at AS TEXT), CAST(occurred_on AS TEXT), "
             "CAST(amount AS TEXT), CAST(due_on AS TEXT) FROM activities ORDER BY id").all()
-    assert [tuple(r[1:]) for r in stored[:3]] == [tuple(r[1:]) for r in stored[3:]]
+    as_stored = [tuple(r[1:]) for r in stored]
+    assert as_stored[:3] == as_stored[3:6] == as_stored[6:]
 
 
 def test_a_source_recorded_already_is_none_in_the_same_batch_too(engine: Engine) -> None:
@@ -86,22 +92,26 @@ def test_a_failed_batch_keeps_nothing(engine: Engine) -> None:
     assert activity.insert_once_many(engine, [_values(ENTRIES[0], "x1")])[0] is not None
 
 
-def test_the_connection_goes_back_to_the_pool_as_it_came(engine: Engine) -> None:
-    """On PostgreSQL the batch is sent in one pipeline with the connection in autocommit
-    mode: after a batch and after a failed one it is back out of autocommit and idle, so the
-    next transaction on it still rolls back."""
-    bad = {**_values(ENTRIES[0], "c3"), "kind": None}  # NOT NULL
-    assert activity.insert_once_many(engine, [_values(ENTRIES[0], "c1")])[0] is not None
-    with pytest.raises(Exception):  # noqa: B017, PT011 - the driver's own IntegrityError
-        activity.insert_once_many(engine, [_values(ENTRIES[0], "c2"), bad])
-    assert engine.pool.checkedout() == 0
-    with engine.connect() as connection:  # the pool's one connection, the write's
-        if engine.dialect.name == "postgresql":
-            assert connection.connection.driver_connection.autocommit is False
-        connection.execute(Activity.__table__.insert().values(
-            **{**_values(ENTRIES[0], "c4"), "settle_pending": False}))
-        connection.rollback()
-    assert [r["user_id"] for r in _rows(engine, "c")] == ["U1"]  # c1 alone
+def test_a_dead_writer_connection_is_replaced_and_the_log_written(engine: Engine) -> None:
+    """PostgreSQL: each /log writes alone on a connection of db.log_writers's pool, which
+    does not ping: one the server closed (a restart) fails once, is dropped, and the
+    statement goes again on a new one. The pool goes with the engine."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's /logs are written together (bot/services/log_writes.py)")
+    first = activity.insert_once_alone(engine, _values(ENTRIES[0], "d1"))
+    writers = db.log_writers(engine)
+    assert writers.pool.checkedin() == 1 and writers.pool.checkedout() == 0
+    with engine.connect() as connection:  # the server closes the writer's connection
+        connection.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    second = activity.insert_once_alone(engine, _values(ENTRIES[1], "d2"))
+    again = activity.insert_once_alone(engine, _values(ENTRIES[1], "d2"))  # a retry
+    assert isinstance(first, int) and isinstance(second, int) and again is None
+    assert len(_rows(engine, "d")) == 2
+    assert writers.pool.checkedin() == 1  # the dead one dropped, the new one kept
+    engine.dispose()
+    assert writers.pool.checkedin() == 0
 
 
 def test_writes_queued_together_are_answered_each_and_an_error_is_its_own(
