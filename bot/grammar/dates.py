@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from text_to_num import text2num
 
+from bot.grammar.dates_zh import CHARS as ZH_CHARS
 from bot.grammar.dates_zh import glue_guard, read_zh
 from bot.grammar.days import (
     NO_SUCH_DAY,
@@ -42,7 +43,7 @@ from bot.grammar.days import (
     valid,
     weekday_check,
 )
-from bot.grammar.lexer import CJK, Span, fold, pieces, scan
+from bot.grammar.lexer import CJK, Piece, Span, fold, pieces, scan
 
 MAX_PIECES = 14  # 二〇二五年十一月二十日 is 11 CJK pieces; "the first monday of last month" 6
 
@@ -351,7 +352,18 @@ def scan_dates(line: str, local: datetime, *, lang: str = "en", skip: tuple[Span
             return glue_guard(r, w, local.date())
         return r
 
-    return [((w.start, w.end), r) for w, r in scan(pieces(folded, skip), MAX_PIECES, accept)]
+    return [((w.start, w.end), r) for w, r in scan(pieces(folded, skip), MAX_PIECES, accept,
+                                                   _may_hold_date)]
+
+
+def _may_hold_date(piece: Piece) -> bool:
+    """Whether a date phrase `_read` reads can hold this piece: each of its characters is one
+    of zh's date phrases (`read_zh`), or each of its words is English date vocabulary (the
+    gate of `_read_en`). Asked once a piece, where `_read` was asked of every window (9 a
+    line, the line's costliest part)."""
+    text = piece.text.lower().replace("’", "'")
+    return (all(c in ZH_CHARS for c in text)
+            or all(not w or w in _EN_VOCAB or _EN_TOKEN.fullmatch(w) for w in text.split(",")))
 
 
 # A word only a date phrase has: left over unread, it is refused rather than let into the

@@ -31,7 +31,7 @@ _WD = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "�
        "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _SHIFT = {"上上": -2, "上": -1, "这": 0, "本": 0, "下": 1, "下下": 2}
 _WD_RE = r"(?:周|星期|礼拜)([1-7一二三四五六日天])"
-_CHARS = set("零〇一二两三四五六七八九十百千年月日号號周週星期礼拜天上下本这個个今昨明前后"
+CHARS = set("零〇一二两三四五六七八九十百千年月日号號周週星期礼拜天上下本这個个今昨明前后"
              "大去以之半末初底中最近几早晚午凌晨傍夜点分过整") | set("0123456789 ,/-.()（）")
 _TIME = r"(?:早上|上午|中午|下午|傍晚|晚上|夜里|凌晨)?(?:\d{1,2}点(?:\d{1,2}分|半|整)?)?"
 # dateparser reads 今天 昨天 前天 大前天 明天 后天 大后天; own map: 今日 本日 昨日 前日 明日 后日.
@@ -50,7 +50,7 @@ def zh_numerals(p: str) -> str:
 
 
 def read_zh(p: str, today: date, base: datetime) -> Read | None:  # noqa: C901
-    if not all(c in _CHARS for c in p):
+    if not all(c in CHARS for c in p):
         return None
     p = zh_numerals(p.replace(" ", "")).replace("個", "个").replace("週", "周").replace("號", "号")
 

@@ -96,19 +96,24 @@ class Window:
     glued_right: bool
 
 
-def scan(ps: list[Piece], max_pieces: int,
-         accept: Callable[[Window], T | None]) -> list[tuple[Window, T]]:
+def scan(ps: list[Piece], max_pieces: int, accept: Callable[[Window], T | None],
+         may_hold: Callable[[Piece], bool] | None = None) -> list[tuple[Window, T]]:
     """The leftmost-longest, non-overlapping windows of whole pieces that `accept` reads.
 
     A window never starts or ends on punctuation (except a `)` it opened: 11月20日(周四)),
-    never crosses a barrier, and never cuts a piece (`Feb13`, `12,000` stay whole)."""
+    never crosses a barrier, and never cuts a piece (`Feb13`, `12,000` stay whole).
+    `may_hold`: False for a word or CJK piece no window `accept` reads can hold, so no window
+    with it is offered (most of a line's windows: a customer's name, a note)."""
     found: list[tuple[Window, T]] = []
+    held = [may_hold is None or p.kind == "punct" or may_hold(p) for p in ps]
     i = 0
     while i < len(ps):
-        if ps[i].kind in ("punct", "quote"):
+        if ps[i].kind in ("punct", "quote") or not held[i]:
             i += 1
             continue
-        for j in range(min(len(ps), i + max_pieces), i, -1):
+        end = min(len(ps), i + max_pieces)
+        end = next((k for k in range(i, end) if not held[k]), end)
+        for j in range(end, i, -1):
             block = ps[i:j]
             if any(q.kind == "quote" for q in block):
                 continue
