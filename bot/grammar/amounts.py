@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -25,7 +26,7 @@ import cn2an
 from babel.numbers import list_currencies
 from text_to_num import text2num
 
-from bot.grammar.lexer import CJK, Span, fold, pieces, scan
+from bot.grammar.lexer import CJK, Piece, Span, fold, pieces, scan
 
 MAX_PIECES = 20  # 六十四万零一百四十三元一角七分 is 15 pieces
 MAX_AMOUNT = Decimal(10) ** 16  # amounts are Numeric(18, 2): 16 digits before the point
@@ -301,6 +302,16 @@ def _gate(text: str) -> bool:
         and any(re.search(r"\d", w) or w in _EN_WORDS - {"and", "a"} for w in words)
 
 
+def _may_hold_amount(ps: list[Piece]) -> Callable[[Piece], bool]:
+    """Which pieces a window `_gate` passes can hold (lexer.scan's `may_hold`): in a line with
+    Chinese, any but a Chinese character outside the amounts' (the gate asks nothing of the
+    other words of a window with Chinese); in a line without, only amount words."""
+    if any(p.kind == "cjk" for p in ps):
+        return lambda p: p.kind != "cjk" or p.text in _ZH_AMOUNT_CHARS
+    return lambda p: bool((w := p.text.lower()) in _EN_AMOUNT_WORDS or w in _MARKS
+                          or _TOKEN_OK.fullmatch(w))
+
+
 def find_amount(line: str, team_currency: str, *, skip: tuple[Span, ...] = (),
                 ) -> AmountHit | AmountRefusal | None:
     """The amount of a /log line (after the kind), read; None: no amount.
@@ -331,7 +342,7 @@ def find_amount(line: str, team_currency: str, *, skip: tuple[Span, ...] = (),
             return None  # the 58 of 58同城
         return r
 
-    found = scan(ps, MAX_PIECES, accept)
+    found = scan(ps, MAX_PIECES, accept, _may_hold_amount(ps))
     strong = [(w, r) for w, r in found if not r.weak]
     if strong:
         w, r = strong[0]
