@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from store import customers, db
@@ -76,3 +77,17 @@ def test_the_second_of_two_at_once_links_to_the_first_ones_customer(engine: Engi
         assert links == [made_ones[0].id, made_ones[0].id]
         assert session.exec(select(func.count()).select_from(StageChange).where(
             StageChange.from_stage.is_(None))).one() == 1  # made once
+
+
+def test_an_error_not_of_the_names_key_is_raised(engine: Engine) -> None:
+    """Only the name's unique key means another made it: any other IntegrityError (here a
+    team that does not exist) is raised, not answered with a customer."""
+    with Session(engine) as session:
+        team_id = create_team(session, workspace_id="T1", name="East", channel_id="C1",
+                              managers=["U0MEI"], members=["U0ALICE"], tz="Asia/Shanghai",
+                              currency="CNY", now=NOW).id
+        row = _log(session, team_id, "U0ALICE", "t1")
+        with pytest.raises(IntegrityError):
+            customers.link_activity(session, row, team_id=team_id + 1, touched_at=NOW,
+                                    new=True)
+        assert row.customer_id is None
