@@ -298,8 +298,12 @@ def _gate(text: str) -> bool:
         return (all(c in _ZH_AMOUNT_CHARS for c in CJK.findall(text))
                 and bool(re.search(rf"[\d{_CN_CHARS}]", text)))
     words = text.lower().split()
-    return all(w in _EN_AMOUNT_WORDS or w in _MARKS or _TOKEN_OK.fullmatch(w) for w in words) \
+    return all(map(_en_amount_word, words)) \
         and any(re.search(r"\d", w) or w in _EN_WORDS - {"and", "a"} for w in words)
+
+
+def _en_amount_word(w: str) -> bool:
+    return w in _EN_AMOUNT_WORDS or w in _MARKS or bool(_TOKEN_OK.fullmatch(w))
 
 
 def _may_hold_amount(ps: list[Piece]) -> Callable[[Piece], bool]:
@@ -308,8 +312,7 @@ def _may_hold_amount(ps: list[Piece]) -> Callable[[Piece], bool]:
     other words of a window with Chinese); in a line without, only amount words."""
     if any(p.kind == "cjk" for p in ps):
         return lambda p: p.kind != "cjk" or p.text in _ZH_AMOUNT_CHARS
-    return lambda p: bool((w := p.text.lower()) in _EN_AMOUNT_WORDS or w in _MARKS
-                          or _TOKEN_OK.fullmatch(w))
+    return lambda p: _en_amount_word(p.text.lower())
 
 
 def find_amount(line: str, team_currency: str, *, skip: tuple[Span, ...] = (),

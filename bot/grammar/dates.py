@@ -122,8 +122,12 @@ _EN_FILLER = {"a", "an", "the", "of", "on", "in", "at", "and", "one", "two", "th
 def _en_gate(p: str) -> bool:
     """Cheap pre-check: every word is date vocabulary, and one of them carries meaning."""
     words = re.split(r"[\s,]+", p.strip(" ,"))
-    return (all(w in _EN_VOCAB or _EN_TOKEN.fullmatch(w) for w in words)
+    return (all(map(_en_date_word, words))
             and any(w not in _EN_FILLER and not w.isdecimal() for w in words))
+
+
+def _en_date_word(w: str) -> bool:
+    return w in _EN_VOCAB or bool(_EN_TOKEN.fullmatch(w))
 
 
 def _en_int(word: str) -> int | None:
@@ -363,7 +367,7 @@ def _may_hold_date(piece: Piece) -> bool:
     line, the line's costliest part)."""
     text = piece.text.lower().replace("’", "'")
     return (all(c in ZH_CHARS for c in text)
-            or all(not w or w in _EN_VOCAB or _EN_TOKEN.fullmatch(w) for w in text.split(",")))
+            or all(_en_date_word(w) for w in text.split(",") if w))
 
 
 # A word only a date phrase has: left over unread, it is refused rather than let into the
