@@ -117,7 +117,7 @@ def insert_once_many(engine: Engine, rows: list[dict[str, object]]) -> list[int 
     sql, keys, processors, positional = _raw_insert(engine.dialect)
     params = []
     for row in rows:
-        values = [processors[k](row[k]) if k in processors else row[k] for k in keys]
+        values = _driver_values(row, keys, processors)
         params.append(values if positional else dict(zip(keys, values, strict=True)))
     raw = engine.raw_connection()
     try:
@@ -153,7 +153,7 @@ def insert_once_alone(engine: Engine, row: dict[str, object]) -> int | None:
     from psycopg import OperationalError
 
     sql, keys, processors, _ = _raw_insert(engine.dialect)
-    params = {k: processors[k](row[k]) if k in processors else row[k] for k in keys}
+    params = dict(zip(keys, _driver_values(row, keys, processors), strict=True))
     writers = db.log_writers(engine)
     try:
         return _send_alone(writers, sql, params)
@@ -173,6 +173,12 @@ def _send_alone(writers: Engine, sql: str, params: dict[str, object]) -> int | N
     finally:
         raw.close()
     return found[0] if found is not None else None
+
+
+def _driver_values(row: dict[str, object], keys: tuple[str, ...],
+                   processors: dict[str, Callable[[object], object]]) -> list[object]:
+    """`row`'s values in `keys`' order, each converted as SQLAlchemy would (`_raw_insert`)."""
+    return [processors[k](row[k]) if k in processors else row[k] for k in keys]
 
 
 _RawInsert = tuple[str, tuple[str, ...], dict[str, Callable[[object], object]], bool]
