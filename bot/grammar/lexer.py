@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from bot.grammar.kinds import CHINESE, Kind, LogParseError
 
@@ -47,8 +47,7 @@ def _fold_char(c: str) -> str:
     return n if len(n := unicodedata.normalize("NFKC", c)) == 1 else c
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(NamedTuple):  # a tuple, not a frozen dataclass: made ~25 times a /log, 2.5x cheaper
     start: int
     end: int
     kind: str  # "cjk" | "word" | "punct" | "quote" (a barrier: quoted text or a skipped span)
@@ -88,8 +87,7 @@ def pieces(folded: str, skip: Sequence[Span] = ()) -> list[Piece]:
     return out
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):  # as Piece: one for each window offered
     start: int
     end: int
     glued_left: bool  # a CJK character touches it on the left, with no space between
