@@ -344,8 +344,13 @@ def resolve_due(phrase: str, now_local: datetime) -> date | None:
 def scan_dates(line: str, local: datetime, *, lang: str = "en", skip: tuple[Span, ...] = (),
                order: str | None = None) -> list[tuple[Span, Read]]:
     """Every date phrase in the line, leftmost-longest, read but not judged."""
-    order = _order(lang, order)
     folded = fold(line)
+    return _scan(folded, pieces(folded, skip), local, lang, order)
+
+
+def _scan(folded: str, ps: list[Piece], local: datetime, lang: str, order: str | None,
+          ) -> list[tuple[Span, Read]]:
+    order = _order(lang, order)
 
     def accept(w):  # type: ignore[no-untyped-def]
         text = folded[w.start:w.end]
@@ -356,8 +361,7 @@ def scan_dates(line: str, local: datetime, *, lang: str = "en", skip: tuple[Span
             return glue_guard(r, w, local.date())
         return r
 
-    return [((w.start, w.end), r) for w, r in scan(pieces(folded, skip), MAX_PIECES, accept,
-                                                   _may_hold_date)]
+    return [((w.start, w.end), r) for w, r in scan(ps, MAX_PIECES, accept, _may_hold_date)]
 
 
 def _may_hold_date(piece: Piece) -> bool:
@@ -392,12 +396,14 @@ def find_date(line: str, now: datetime, tz: ZoneInfo, *, lang: str = "en",
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     local = now.astimezone(tz)
-    found = scan_dates(line, local, lang=lang, skip=skip, order=order)
+    folded = fold(line)
+    ps = pieces(folded, skip)
+    found = _scan(folded, ps, local, lang, order)
     real = [f for f in found if not f[1].name_like]
     found = real or found  # 今日头条 昨天: 昨天 is the date, 今日头条 a name
     if not found:  # a date word left unread? (quoted text and `skip` spans blanked out)
         rest = list(line)
-        for p in pieces(fold(line), skip):
+        for p in ps:
             if p.kind == "quote":
                 rest[p.start:p.end] = " " * (p.end - p.start)
         if m := _DATE_ONLY_WORD.search("".join(rest)):

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.grammar.amounts import AmountHit, AmountRefusal, cn_int, find_amount, read_amount
@@ -44,7 +45,7 @@ from bot.grammar.lexer import (
     suggest_kind,
     tokenize,
 )
-from bot.grammar.objections import without_objections
+from bot.grammar.objections import Found, without_objections
 
 MAX_LEN = 500
 MAX_COUNT = 100
@@ -94,9 +95,12 @@ def parse_log(
     rep_lang = rep_lang or lang
     lex = lexicon(tuple(kinds))
     toks, marker_at = tokenize(body, lang)
-    found = locate_kind(toks, lex, lambda prefix: _is_prefix_field(prefix, now_local, rep_lang))
-    quiet = without_objections(body, lang, lambda toks: locate_kind(
-        toks, lex, lambda prefix: _is_prefix_field(prefix, now_local, rep_lang)))
+
+    def is_field(prefix: str) -> bool:
+        return _is_prefix_field(prefix, now_local, rep_lang)
+
+    found = locate_kind(toks, lex, is_field)
+    quiet = without_objections(body, lang, lambda toks: locate_kind(toks, lex, is_field))
     if quiet is not None:  # a conversation with no objections: the phrase is a flag
         body, toks, marker_at, found = quiet
     due = None
@@ -104,7 +108,8 @@ def parse_log(
             due := _payment_due(body, now_local, rep_lang)):
         body = due[0]
         toks, marker_at = tokenize(body, lang)
-    fields = _fields(body, toks, marker_at, lex, now, tz, currency, customers, rep_lang)
+        found = locate_kind(toks, lex, is_field)
+    fields = _fields(body, toks, marker_at, found, now, tz, currency, customers, rep_lang)
     items = read_items(body, toks, fields, lex)
     entry = _Parser(body, items, marker_at, lex, now_local, lang, currency).parse()
     if due is not None and entry.kind in DUE_KINDS:
@@ -114,14 +119,13 @@ def parse_log(
     return LogCommand("log", entry=entry)
 
 
-def _fields(body: str, toks: list, marker_at: int, lex: Lexicon, now: datetime, tz: ZoneInfo,
-            currency: str, customers: Sequence[str], lang: str) -> list[Field]:
-    """The kind, a known customer, the date and the amount, found in that order (each
-    later search skips what was found before it: a known customer called 明日科技 or 3M is
-    never a date or an amount, and `Acme Nov 20` has no amount 20)."""
+def _fields(body: str, toks: list, marker_at: int, found: Found | None, now: datetime,
+            tz: ZoneInfo, currency: str, customers: Sequence[str], lang: str) -> list[Field]:
+    """The kind (`found`: where locate_kind found it in `toks`), a known customer, the date
+    and the amount, found in that order (each later search skips what was found before it:
+    a known customer called 明日科技 or 3M is never a date or an amount, and `Acme Nov 20` has
+    no amount 20)."""
     head = body[:marker_at]
-    now_local = now.astimezone(tz)
-    found = locate_kind(toks, lex, lambda prefix: _is_prefix_field(prefix, now_local, lang))
     fields: list[Field] = []
     skip: list[Span] = []
     if found is not None:
@@ -173,10 +177,9 @@ def known_customer(line: str, names: Sequence[str], starts: Sequence[int]) -> Sp
     folded = fold(line).casefold()
     best: Span | None = None
     for name in names:
-        key = re.sub(r"\s+", "", fold(name).casefold())
-        if not key:
+        key, pattern = _name_pattern(name)
+        if pattern is None:
             continue
-        pattern = re.compile(r"\s*".join(map(re.escape, key)))
         for start in starts:
             m = pattern.match(folded, start)
             if m is None:
@@ -187,6 +190,15 @@ def known_customer(line: str, names: Sequence[str], starts: Sequence[int]) -> Sp
             if best is None or m.end() - m.start() > best[1] - best[0]:
                 best = (m.start(), m.end())
     return best
+
+
+
+@lru_cache(maxsize=4096)
+def _name_pattern(name: str) -> tuple[str, re.Pattern[str] | None]:
+    """A customer's name as `known_customer` matches it: folded, its spaces optional. Kept
+    per name: the team's names are offered again with every /log."""
+    key = re.sub(r"\s+", "", fold(name).casefold())
+    return key, re.compile(r"\s*".join(map(re.escape, key))) if key else None
 
 
 _DUE_AMOUNT_RE = re.compile(r"(?:\bout\s+of|\bof|应收款?|应收金额)\s*(\S+)", re.I)
