@@ -17,7 +17,6 @@ records and shows it as such, never as the team's.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -123,12 +122,10 @@ def _cn2an(text: str) -> Decimal | None:
         if whole is None or frac is None:
             return None
         return Decimal(f"{whole}.{''.join(str(_cn2an(c)) for c in m[2])}") * _SCALES[m[3]]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # cn2an warns before it raises
-        try:
-            value = cn2an.cn2an(t, "smart")
-        except (ValueError, KeyError, IndexError):
-            return None
+    try:  # it warns before it raises: filtered in bot/grammar/__init__.py
+        value = cn2an.cn2an(t, "smart")
+    except (ValueError, KeyError, IndexError):
+        return None
     # cn2an gives a float for 元角分 (11.11): repr() is its shortest exact decimal text.
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 

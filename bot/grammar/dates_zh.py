@@ -9,7 +9,6 @@ numbers typed. Each `Own code:` says which case they miss or misread.
 from __future__ import annotations
 
 import re
-import warnings
 from datetime import date, datetime, timedelta
 
 import cn2an
@@ -39,14 +38,20 @@ _DAY_WORDS = {"今天": "今天", "今日": "今天", "本日": "今天", "昨�
               "前天": "前天", "前日": "前天", "大前天": "大前天", "明天": "明天", "明日": "明天",
               "后天": "后天", "后日": "后天", "大后天": "大后天"}
 
+# What cn2an.transform converts: its numerals and units, 廿 (twenty) and 半 (a half).
+_TRANSFORM = cn2an.Transform()
+_CN2AN_CHARS = frozenset(_TRANSFORM.all_num + _TRANSFORM.all_unit + "廿半")
+
 
 def zh_numerals(p: str) -> str:
     """Chinese numerals -> digits with cn2an.transform (四月十三 -> 4月13, 三天前 -> 3天前).
-    Own code around it: cn2an leaves a lone 两 alone (两周前), so 两 -> 二 first; it warns
-    (UserWarning) on text it cannot convert, which is expected here."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return cn2an.transform(p.replace("两", "二"), "cn2an")
+    Own code around it: cn2an leaves a lone 两 alone (两周前), so 两 -> 二 first; a phrase
+    with none of the characters it converts (昨天, 上周五) is left as it is without asking
+    it (~12 µs a call, for the phrase it would give back unchanged)."""
+    if _CN2AN_CHARS.isdisjoint(p):
+        return p
+    return cn2an.transform(p.replace("两", "二"), "cn2an")
+
 
 
 def read_zh(p: str, today: date, base: datetime) -> Read | None:  # noqa: C901

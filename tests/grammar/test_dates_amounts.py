@@ -477,3 +477,23 @@ def test_lower_case_words_that_are_iso_codes_are_not_currencies():
 def test_read_amount_whole_phrase():
     assert read_amount("一百二十万", "CNY").value == 1200000
     assert read_amount("Globex", "CNY") is None
+
+
+def test_zh_numerals_skips_cn2an_only_where_it_would_change_nothing() -> None:
+    """zh_numerals does not ask cn2an about a phrase with none of the characters it converts
+    (dates_zh._CN2AN_CHARS): for every other character a zh date phrase may hold, alone and
+    in the phrases it makes, cn2an gives the text back unchanged, so skipping it loses
+    nothing; and a phrase with a numeral is still converted."""
+    import cn2an
+
+    from bot.grammar.dates_zh import _CN2AN_CHARS, CHARS, zh_numerals
+
+    others = sorted(c for c in CHARS if c not in _CN2AN_CHARS)
+    phrases = [*others, "昨天", "前天", "今天下午", "上周日", "本月初", "去年", "大前天",
+               "".join(others)]
+    for phrase in phrases:
+        assert cn2an.transform(phrase, "cn2an") == phrase
+        assert zh_numerals(phrase) == phrase
+    assert zh_numerals("三天前") == "3天前"
+    assert zh_numerals("两周前") == "2周前"
+    assert zh_numerals("半天前") == cn2an.transform("半天前", "cn2an")
