@@ -5,6 +5,7 @@ Two views of one line, both in character offsets of what the rep typed:
   finds a phrase's span reliably (dateparser's search_dates takes `May` / `Sun` in customer
   names for dates, splits 上周五 into 上周, and returns text, not offsets), so the span step
   is ours and the libraries only read the candidate windows (bot/grammar/dates.py, amounts.py).
+  `known_customer` finds a name the team knows where the customer may start.
 - *items* (read_items): the line's kind, count, flags, quoted text and plain words, with the
   fields found first (kind, known customer, date, amount) cut out as items of their own.
 
@@ -140,6 +141,37 @@ def leftover(line: str, spans: Sequence[Span]) -> str:
     keep.append(line[pos:])
     parts = [k.strip().strip(",，;；、").strip() for k in keep]
     return re.sub(r"\s+", " ", " ".join(k for k in parts if k)).strip()
+
+
+# --------------------------------------------------------------------------- known customers
+
+def known_customer(line: str, names: Sequence[str], starts: Sequence[int]) -> Span | None:
+    """The longest of the team's customer names typed at one of `starts` (case, width and
+    spaces ignored, as customers are matched), ending where a word ends; None if none."""
+    folded = fold(line).casefold()
+    best: Span | None = None
+    for name in names:
+        key, pattern = _name_pattern(name)
+        if pattern is None:
+            continue
+        for start in starts:
+            m = pattern.match(folded, start)
+            if m is None:
+                continue
+            after = folded[m.end():m.end() + 1]
+            if after.isascii() and after.isalnum() and key[-1].isascii():
+                continue  # "Acme" is not the start of "Acmeology"
+            if best is None or m.end() - m.start() > best[1] - best[0]:
+                best = (m.start(), m.end())
+    return best
+
+
+@lru_cache(maxsize=4096)
+def _name_pattern(name: str) -> tuple[str, re.Pattern[str] | None]:
+    """A customer's name as `known_customer` matches it: folded, its spaces optional. Kept
+    per name: the team's names are offered again with every /log."""
+    key = re.sub(r"\s+", "", fold(name).casefold())
+    return key, re.compile(r"\s*".join(map(re.escape, key))) if key else None
 
 
 # --------------------------------------------------------------------------- the lexicon

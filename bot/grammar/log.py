@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.grammar.amounts import AmountHit, AmountRefusal, cn_int, find_amount, read_amount
@@ -38,7 +37,7 @@ from bot.grammar.lexer import (
     Lexicon,
     Span,
     clean,
-    fold,
+    known_customer,
     lexicon,
     locate_kind,
     read_items,
@@ -169,36 +168,6 @@ def _anchor_starts(head: str, kind_start: int, kind_end: int) -> list[int]:
     if kind_start > 0:
         starts.append(len(head) - len(head.lstrip()))
     return starts
-
-
-def known_customer(line: str, names: Sequence[str], starts: Sequence[int]) -> Span | None:
-    """The longest of the team's customer names typed at one of `starts` (case, width and
-    spaces ignored, as customers are matched), ending where a word ends; None if none."""
-    folded = fold(line).casefold()
-    best: Span | None = None
-    for name in names:
-        key, pattern = _name_pattern(name)
-        if pattern is None:
-            continue
-        for start in starts:
-            m = pattern.match(folded, start)
-            if m is None:
-                continue
-            after = folded[m.end():m.end() + 1]
-            if after.isascii() and after.isalnum() and key[-1].isascii():
-                continue  # "Acme" is not the start of "Acmeology"
-            if best is None or m.end() - m.start() > best[1] - best[0]:
-                best = (m.start(), m.end())
-    return best
-
-
-
-@lru_cache(maxsize=4096)
-def _name_pattern(name: str) -> tuple[str, re.Pattern[str] | None]:
-    """A customer's name as `known_customer` matches it: folded, its spaces optional. Kept
-    per name: the team's names are offered again with every /log."""
-    key = re.sub(r"\s+", "", fold(name).casefold())
-    return key, re.compile(r"\s*".join(map(re.escape, key))) if key else None
 
 
 _DUE_AMOUNT_RE = re.compile(r"(?:\bout\s+of|\bof|应收款?|应收金额)\s*(\S+)", re.I)
