@@ -533,3 +533,13 @@ def test_a_second_activity_after_a_known_customer_is_refused_not_kept_as_a_note(
     entry = parse_log("visit Acme discussed 3 calls", now=NOW, tz=SHANGHAI,
                       customers=["Acme"]).entry
     assert entry is not None and entry.note == "discussed 3 calls"  # a note is the rep's own
+
+
+def test_known_customer_passes_over_a_blank_name_and_keeps_the_longest() -> None:
+    """A team's customer name that is only spaces matches nothing (it would match
+    everywhere); the longest name typed at a start wins, spaces and case ignored."""
+    from bot.grammar.lexer import known_customer
+
+    assert known_customer("visit Acme Corp today", ["   ", ""], [6]) is None
+    assert known_customer("visit acme  corp today", ["", "Acme", "Acme Corp"], [6]) == (6, 16)
+    assert known_customer("visit Acmeology", ["Acme"], [6]) is None
