@@ -350,6 +350,7 @@ def scan_dates(line: str, local: datetime, *, lang: str = "en", skip: tuple[Span
 
 def _scan(folded: str, ps: list[Piece], local: datetime, lang: str, order: str | None,
           ) -> list[tuple[Span, Read]]:
+    """scan_dates on the line's pieces, made by the caller (find_date looks at them again)."""
     order = _order(lang, order)
 
     def accept(w):  # type: ignore[no-untyped-def]

@@ -53,7 +53,6 @@ def zh_numerals(p: str) -> str:
     return cn2an.transform(p.replace("两", "二"), "cn2an")
 
 
-
 def read_zh(p: str, today: date, base: datetime) -> Read | None:  # noqa: C901
     if not all(c in CHARS for c in p):
         return None
