@@ -8,9 +8,9 @@ This process plays Slack: a loopback fake Web API (it also takes Pacer's confirm
 response_url) and CLIENTS threads sending signed form-encoded `/log` commands (English and
 Chinese, some invalid), each firing its next request as soon as the last is answered. The
 servers take turns (bare, floor, Pacer, ...) so all see the same machine. It prints
-p50/p95/p99, throughput, the ratios Pacer/floor and floor/bare, each server's CPU per /log
-(its process CPU time over the load, work after the ack included, divided by the requests)
-and memory.
+p50/p95/p99, throughput, each server's CPU per /log (its process CPU time over the load,
+work after the ack included, divided by the requests), the ratios Pacer/floor, Pacer/bare
+and floor/bare of each, and memory.
 
 Run: .venv/bin/python benchmarks/ack_vs_bolt.py [REQUESTS] [CLIENTS] [ROUNDS]
 (with DATABASE_URL=postgresql://…, on a new database on that server, dropped at the end)
@@ -191,21 +191,23 @@ def bench(requests: int, clients: int, rounds: int, url: str) -> None:
     print(f"/log acknowledgement, {rounds} x {requests} requests from {clients} concurrent "
           f"clients, waitress 16 threads, {database}:")
     quantiles = {}
+    per_log = {}  # CPU ms per /log
     labels = {"bare": "bare Bolt (ack only)", "floor": "floor (Bolt + 1 INSERT)",
               "pacer": "Pacer (pacer run)"}
     for name in names:
         found = sorted(results[name])
         q = statistics.quantiles(found, n=100)
         quantiles[name] = q
+        per_log[name] = 1000 * cpu[name] / len(found)
         print(f"  {labels[name]:24} p50 {q[49]:6.1f} ms  p95 {q[94]:6.1f} ms  p99 {q[98]:6.1f} "
               f"ms  max {found[-1]:6.1f} ms  {len(found) / elapsed[name]:5.0f} req/s  "
-              f"CPU/log {1000 * cpu[name] / len(found):5.2f} ms  "
-              f"not acknowledged: {failed[name]}")
+              f"CPU/log {per_log[name]:5.2f} ms  not acknowledged: {failed[name]}")
     for top, bottom in (("pacer", "floor"), ("pacer", "bare"), ("floor", "bare")):
         ratio = {p: quantiles[top][i] / quantiles[bottom][i]
                  for p, i in (("p50", 49), ("p95", 94), ("p99", 98))}
         print(f"  ratio {top} / {bottom}: " + "   ".join(f"{p} {r:.2f}x"
-                                                       for p, r in ratio.items()))
+                                                       for p, r in ratio.items())
+              + f"   CPU/log {per_log[top] / per_log[bottom]:.2f}x")
     print("  memory (RSS now / peak): " + "; ".join(
         f"{name} {now} / {peak} MiB" for name, (now, peak) in rss.items()))
 
