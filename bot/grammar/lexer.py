@@ -193,8 +193,24 @@ class Lexicon:
     zh_suffix: re.Pattern[str]  # ... or at its end
 
 
-@lru_cache(maxsize=16)
 def lexicon(kinds: tuple[Kind, ...]) -> Lexicon:
+    """The lexicon of `kinds`, built once per tuple of them. Looked up by the tuple's
+    identity first: an lru_cache hashes every kind (their aliases) on every /log."""
+    kept = _LEXICONS.get(id(kinds))
+    if kept is not None and kept[0] is kinds:
+        return kept[1]
+    built = _lexicon(kinds)
+    if len(_LEXICONS) >= 16:  # callers making a tuple each time (tests): start over
+        _LEXICONS.clear()
+    _LEXICONS[id(kinds)] = (kinds, built)  # the tuple is kept: its id stays its own
+    return built
+
+
+_LEXICONS: dict[int, tuple[tuple[Kind, ...], Lexicon]] = {}
+
+
+@lru_cache(maxsize=16)
+def _lexicon(kinds: tuple[Kind, ...]) -> Lexicon:
     table: dict[str, Kind] = {}
     for k in kinds:
         for alias in k.en:
