@@ -16,6 +16,7 @@ from bot.grammar.kinds import (
     LogParseError,
     kind_label,
 )
+from bot.grammar.lexer import lexicon
 from bot.grammar.log import parse_log
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -490,6 +491,23 @@ def test_custom_kind_catalogue() -> None:
         parse_log("webinar Acme", now=NOW, tz=SHANGHAI)
     assert info.value.code == "unknown_kind"
 
+
+
+def test_each_kind_catalogue_reads_with_its_own_lexicon() -> None:
+    """The lexicon is looked up by the kinds tuple's identity first (bot/grammar/lexer.py):
+    catalogues made afresh on every call, more of them than it keeps, each read their own
+    kind and never another's; the default catalogue's lexicon is built once."""
+    assert lexicon(DEFAULT_KINDS) is lexicon(DEFAULT_KINDS)
+    for round_ in range(2):
+        for i in range(20):
+            extra = Kind(f"k{i}", (f"kind{i}",), ())
+            got = parse_log(f"kind{i} Acme", now=NOW, tz=SHANGHAI,
+                            kinds=[*DEFAULT_KINDS, extra]).entry
+            assert got is not None and got.kind == f"k{i}", (round_, i)
+            with pytest.raises(LogParseError) as info:
+                parse_log(f"kind{(i + 1) % 20} Acme", now=NOW, tz=SHANGHAI,
+                          kinds=[*DEFAULT_KINDS, extra])
+            assert info.value.code == "unknown_kind"
 
 def test_naive_now_is_rejected() -> None:
     with pytest.raises(ValueError):
