@@ -193,6 +193,9 @@ class Lexicon:
     zh_suffix: re.Pattern[str]  # ... or at its end
 
 
+_LEXICONS: dict[int, tuple[tuple[Kind, ...], Lexicon]] = {}  # by id(kinds), see `lexicon`
+
+
 def lexicon(kinds: tuple[Kind, ...]) -> Lexicon:
     """The lexicon of `kinds`, built once per tuple of them. Looked up by the tuple's
     identity first: an lru_cache hashes every kind (their aliases) on every /log."""
@@ -204,9 +207,6 @@ def lexicon(kinds: tuple[Kind, ...]) -> Lexicon:
         _LEXICONS.clear()
     _LEXICONS[id(kinds)] = (kinds, built)  # the tuple is kept: its id stays its own
     return built
-
-
-_LEXICONS: dict[int, tuple[tuple[Kind, ...], Lexicon]] = {}
 
 
 @lru_cache(maxsize=16)

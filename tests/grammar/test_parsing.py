@@ -492,7 +492,6 @@ def test_custom_kind_catalogue() -> None:
     assert info.value.code == "unknown_kind"
 
 
-
 def test_each_kind_catalogue_reads_with_its_own_lexicon() -> None:
     """The lexicon is looked up by the kinds tuple's identity first (bot/grammar/lexer.py):
     catalogues made afresh on every call, more of them than it keeps, each read their own
@@ -508,6 +507,7 @@ def test_each_kind_catalogue_reads_with_its_own_lexicon() -> None:
                 parse_log(f"kind{(i + 1) % 20} Acme", now=NOW, tz=SHANGHAI,
                           kinds=[*DEFAULT_KINDS, extra])
             assert info.value.code == "unknown_kind"
+
 
 def test_naive_now_is_rejected() -> None:
     with pytest.raises(ValueError):
