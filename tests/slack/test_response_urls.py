@@ -5,7 +5,10 @@ meanwhile is replaced without losing or repeating the message."""
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -104,3 +107,23 @@ def test_a_stopped_emulator_answers_no_more_on_kept_connections() -> None:
     with pytest.raises(ConnectionError):  # the kept one is gone, and nothing listens now
         response_urls.send(Respond(response_url=url), text="second")
     assert len(emulator.calls) == 1
+
+
+def test_a_client_hanging_up_is_no_error_of_the_emulator(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """A client that resets its kept-alive connection (as a process exiting does) left a
+    traceback from socketserver in the test output and the console. Nothing is printed now,
+    and the emulator goes on serving."""
+    emulator = SlackEmulator().start()
+    host, port = emulator.base.removeprefix("http://").split(":")
+    try:
+        with socket.create_connection((host, int(port))) as client:
+            # Closed with unread data pending or SO_LINGER 0: the peer sees a reset.
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.sendall(b"POST /response/1 HTTP/1.1\r\n")  # a request line, then gone
+        response_urls.send(Respond(response_url=emulator.base + "/response/2"), text="ok")
+        assert [call.method for call in emulator.calls] == ["response_url"]
+    finally:
+        emulator.stop()
+    time.sleep(0.2)  # the handler thread of the reset connection has finished
+    assert "Exception occurred" not in capfd.readouterr().err
