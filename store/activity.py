@@ -112,23 +112,26 @@ def insert_once_many(engine: Engine, rows: list[dict[str, object]]) -> list[int 
     transaction and commit, on the driver's own connection: what SQLAlchemy's execution
     and commit added (about 0.4 ms of CPU a /log, more than SQLite's insert and commit
     themselves) is done once, here, for the statement SQLAlchemy compiled (`_raw_insert`).
-    Each row's id in order, or None where its source was recorded already. Raises as
-    `insert_once` would; nothing of the rows is then kept."""
+    On SQLite the rows go in one multi-row statement (`_insert_together`); on PostgreSQL,
+    whose /logs write alone (`insert_once_alone`), one by one.
+    Each row's id in order, or None where its source was recorded already (before, or by an
+    earlier row of the same batch). Raises as `insert_once` would; nothing of the rows is
+    then kept."""
     sql, keys, processors, positional = _raw_insert(engine.dialect)
-    params = []
-    for row in rows:
-        values = _driver_values(row, keys, processors)
-        params.append(values if positional else dict(zip(keys, values, strict=True)))
     raw = engine.raw_connection()
     try:
         with db.writing(engine):  # the writer queue SQLAlchemy's events keep for the rest
             try:
                 cursor = raw.cursor()
-                ids: list[int | None] = []
-                for values in params:
-                    cursor.execute(sql, values)
-                    found = cursor.fetchone()
-                    ids.append(found[0] if found is not None else None)
+                if positional:
+                    ids = _insert_together(cursor, engine.dialect, rows)
+                else:
+                    ids = []
+                    for row in rows:
+                        values = _driver_values(row, keys, processors)
+                        cursor.execute(sql, dict(zip(keys, values, strict=True)))
+                        found = cursor.fetchone()
+                        ids.append(found[0] if found is not None else None)
                 cursor.close()
                 raw.commit()
             except BaseException:
@@ -137,6 +140,48 @@ def insert_once_many(engine: Engine, rows: list[dict[str, object]]) -> list[int 
         return ids
     finally:
         raw.close()
+
+
+def _insert_together(cursor, dialect: Dialect,  # noqa: ANN001 - the driver's cursor
+                     rows: list[dict[str, object]]) -> list[int | None]:
+    """SQLite: `rows` inserted by one multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING
+    (id, workspace, source) per BATCH_ROWS, and each row's id found by its key. Row by row,
+    every execute and fetch gave the GIL away and waited for it back (up to the 5 ms switch
+    interval each while other threads run): under a burst the leader of a batch of twenty
+    held every queued ack for 100 ms and more, the stalls behind /log's p99 on SQLite
+    (benchmarks/ack_vs_bolt.py, README Performance: the sixteenth round). SQLite inserts
+    a statement's rows in order, so of two rows with one key the first is written."""
+    keys, processors = _raw_insert(dialect)[1:3]
+    written: dict[tuple[object, object], int] = {}
+    for start in range(0, len(rows), BATCH_ROWS):
+        chunk = rows[start:start + BATCH_ROWS]
+        params: list[object] = []
+        for row in chunk:
+            params += _driver_values(row, keys, processors)
+        cursor.execute(_together_sql(dialect, len(chunk)), params)
+        written.update(((workspace, source), found) for found, workspace, source
+                       in cursor.fetchall())
+    ids: list[int | None] = []
+    for row in rows:  # the id goes to the first row of its key; a repeat is None
+        ids.append(written.pop((row["workspace_id"], row["source"]), None))
+    return ids
+
+
+BATCH_ROWS = 500  # rows per statement: 18 parameters each, under SQLite's 32,766
+_TOGETHER: dict[tuple[str, int], str] = {}
+
+
+def _together_sql(dialect: Dialect, n: int) -> str:
+    """`_raw_insert`'s statement for `n` rows, returning each row's key with its id."""
+    found = _TOGETHER.get((dialect.name, n))
+    if found is None:
+        sql = _raw_insert(dialect)[0]
+        head, _, rest = sql.partition(" VALUES ")
+        one, _, tail = rest.partition(" ON CONFLICT ")
+        assert tail.endswith(" RETURNING id"), sql  # as _INSERT_ONCE compiles
+        found = _TOGETHER[dialect.name, n] = (
+            f"{head} VALUES {', '.join([one] * n)} ON CONFLICT {tail}, workspace_id, source")
+    return found
 
 
 def insert_once_alone(engine: Engine, row: dict[str, object]) -> int | None:
