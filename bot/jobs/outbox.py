@@ -409,14 +409,22 @@ def each_rep(deps: Deps, team: str | None, job: str,
 
 def each_team(deps: Deps, team: str | None, job: str,
               visit: Callable[[PacedClient, TeamInfo], RunResult], *,
-              paced: bool = True) -> RunResult:
+              paced: bool = True,
+              first: Callable[[list[TeamInfo]], None] | None = None) -> RunResult:
     """Call `visit` for every team; one team's trouble never stops the rest. `paced`: the
     client keeps posts to one channel a second apart (reports fan out to a channel); jobs
-    sending a few DMs a run (calibration, actions) take the plain client."""
+    sending a few DMs a run (calibration, actions) take the plain client. `first`, when
+    given, sees all the run's teams before any is visited (the reports: which of them to
+    compute together); its failure costs only what it would have saved."""
     result = RunResult()
     clients: dict[str, WebClient] = {}  # one per workspace: its own bot token
     infos = team_infos(deps, team)
     remember_final_many(deps, job, infos)
+    if first is not None:
+        try:
+            first(infos)
+        except Exception:  # noqa: BLE001 - an optimisation: the visits do without it
+            log.exception("%s: looking at the teams before visiting them failed", job)
     for info in infos:
         if info.workspace_id not in clients:
             plain = deps.client_for(info.workspace_id)

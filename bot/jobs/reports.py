@@ -46,7 +46,14 @@ from bot.render import reports as render
 from bot.render.score import leaderboard_blocks, scorecard_blocks
 from bot.scoring.facts import Period
 from bot.scoring.leaderboard import in_public
-from bot.services.reports import TeamReport, recommendations, rules_for, team_report
+from bot.scoring.rules import Rules
+from bot.services.reports import (
+    TeamReport,
+    recommendations,
+    rules_for,
+    team_report,
+    team_reports,
+)
 from bot.services.teams import TeamInfo, channel_langs
 from store import actions, briefs, teams
 from store.privacy import is_pseudonym
@@ -58,6 +65,7 @@ FRIDAY_REPORT_TIME = time(17, 0)  # the default; a team sets its own (`pacer tea
 PERIOD_END_TIME = time(9, 0)  # on the first working day after a month or quarter ends
 REPORT_CATCH_UP = timedelta(hours=24)
 BOARD_TOP = 5
+TOGETHER = 50  # teams whose reports are computed together, at most (their memory is held)
 
 
 # ----------------------------------------------------------------- delivery
@@ -70,6 +78,53 @@ def deliver_report(deps: Deps, client: WebClient, due: Due, *, now: datetime,
             catch_up=window)
 
 
+# ----------------------------------------------------------------- the run's reports
+
+Computed = tuple[TeamReport, TeamReport, Rules]  # the period's, the period before's, the rules
+
+
+class SharedReports:
+    """The reports of the teams a run owes messages, computed TOGETHER at a time when the
+    first of them is needed (bot/services/reports.py `team_reports`: a few set-based reads
+    for all of them, where one team at a time read some tables whole once a team; a month of
+    1,000 reps on PostgreSQL: see benchmarks/scoring.py). A run that builds no message
+    computes none, as before. A team not owed (or whose batch failed) computes its own."""
+
+    def __init__(self, deps: Deps, now: datetime) -> None:
+        self.deps, self.now = deps, now
+        self._owed: dict[Period, list[int]] = {}  # in visiting order
+        self._found: dict[tuple[int, Period], Computed] = {}
+
+    def owe(self, team_id: int, period: Period) -> None:
+        self._owed.setdefault(period, []).append(team_id)
+
+    def take(self, team_id: int, period: Period) -> Computed | None:
+        """The team's reports, handed over once (then forgotten: memory stays bounded)."""
+        owed = self._owed.get(period, [])
+        if team_id in owed:
+            at = owed.index(team_id)
+            together, owed[at:at + TOGETHER] = owed[at:at + TOGETHER], []
+            self._compute(period, together)
+        return self._found.pop((team_id, period), None)
+
+    def _compute(self, period: Period, team_ids: list[int]) -> None:
+        try:
+            with self.deps.sessions() as session:
+                rows = [row for team_id in team_ids
+                        if (row := teams.team_by_id(session, team_id=team_id)) is not None]
+                rules = {row.id: rules_for(session, row.id) for row in rows}
+                current = team_reports(session, teams=rows, period=period, now=self.now,
+                                       rules=rules)
+                before = team_reports(session, teams=rows, period=previous(period),
+                                      now=self.now, rules=rules)
+                found = {row.id: (current[row.id], before[row.id], rules[row.id])
+                         for row in rows}
+        except Exception:  # noqa: BLE001 - each team then computes its own, as it would alone
+            log.exception("the reports of %d teams together failed", len(team_ids))
+            return
+        self._found.update({(team_id, period): c for team_id, c in found.items()})
+
+
 # ----------------------------------------------------------------- one team's run
 
 class TeamRun:
@@ -77,9 +132,10 @@ class TeamRun:
     only when a message is actually built (a run with everything delivered costs no scoring)."""
 
     def __init__(self, deps: Deps, client: PacedClient, info: TeamInfo, *, now: datetime,
-                 period: Period) -> None:
+                 period: Period, shared: SharedReports | None = None) -> None:
         self.deps, self.client, self.info, self.now, self.period = (
             deps, client, info, now, period)
+        self.shared = shared
         self.channel, self.managers = info.channel_id, info.managers  # as of this tick
 
     def lang(self, user_id: str) -> str:
@@ -96,7 +152,9 @@ class TeamRun:
         return render.in_languages(self.channel_langs, build)
 
     @cached_property
-    def _computed(self) -> tuple[TeamReport, TeamReport, object]:
+    def _computed(self) -> Computed:
+        if self.shared and (found := self.shared.take(self.info.id, self.period)):
+            return found
         with self.deps.sessions() as session:
             row = teams.team_by_id(session, team_id=self.info.id)
             rules = rules_for(session, row.id)
@@ -115,14 +173,38 @@ class TeamRun:
         return self._computed[1]
 
     @property
-    def rules(self):  # noqa: ANN201 - bot.scoring.rules.Rules
+    def rules(self) -> Rules:
         return self._computed[2]
 
     def due(self, job: str, user_id: str, due_at: datetime, *, per_team: bool = False,
             channel: str | None = None) -> Due:
-        # Managers and channels can serve several teams: their keys name the team too.
-        label = f"{self.period.label}/team{self.info.id}" if per_team else self.period.label
-        return Due(job, self.info, user_id, label, due_at, channel=channel)
+        return team_due(job, self.info, self.period, user_id, due_at, per_team=per_team,
+                        channel=channel)
+
+
+def team_due(job: str, info: TeamInfo, period: Period, user_id: str, due_at: datetime, *,
+             per_team: bool = False, channel: str | None = None) -> Due:
+    # Managers and channels can serve several teams: their keys name the team too.
+    label = f"{period.label}/team{info.id}" if per_team else period.label
+    return Due(job, info, user_id, label, due_at, channel=channel)
+
+
+def _owes(deps: Deps, job: str, info: TeamInfo, period: Period, due_at: datetime,
+          now: datetime, *, managers: bool) -> bool:
+    """Whether the team's run may build a message now: its catch-up window is open and one
+    of its messages is not final (deliver builds none otherwise; a DM that quiet hours held
+    past the window is not counted: its team then computes its own report)."""
+    if due_at > now or now > due_at + REPORT_CATCH_UP:
+        return False
+    final = deps.final_keys()
+    dues = [team_due(job, info, period, rep, due_at) for rep in info.reps
+            if not is_pseudonym(rep)]
+    if managers:
+        dues += [team_due(job, info, period, m, due_at, per_team=True) for m in info.managers]
+    if info.channel_id:
+        dues.append(team_due(job, info, period, "", due_at, per_team=True,
+                             channel=info.channel_id))
+    return any(due.key not in final for due in dues)
 
 
 # ----------------------------------------------------------------- friday-report
@@ -132,17 +214,22 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
     one summary in the team's channel. Once per rep (and per team channel) per ISO week.
     A holiday Friday gets none."""
 
+    shared = SharedReports(deps, now)
+
+    def owed(infos: list[TeamInfo]) -> None:
+        for info in infos:
+            if not (found := _friday_due(deps, info, now)):
+                continue
+            period = week_period(found[0])
+            if _owes(deps, FRIDAY_REPORT, info, period, found[1], now, managers=False):
+                shared.owe(info.id, period)
+
     def visit(client: PacedClient, info: TeamInfo) -> RunResult:
         result = RunResult()
-        if not info.reps:  # no one to report on: "everyone logged 👏" over nobody said nothing
+        if not (found := _friday_due(deps, info, now)):
             return result
-        tz = ZoneInfo(info.tz)
-        friday = last_friday(now.astimezone(tz).date())
-        due_at = at_local(friday, info.report_at, tz)
-        if not info.working(friday) or due_at > now or _settled(deps, FRIDAY_REPORT, info,
-                                                                 due_at, now):
-            return result
-        run = TeamRun(deps, client, info, now=now, period=week_period(friday))
+        friday, due_at = found
+        run = TeamRun(deps, client, info, now=now, period=week_period(friday), shared=shared)
         client.know_dms(known_dm_channels(deps, info.workspace_id, info.reps))
 
         def rep_message(user_id: str) -> dict:
@@ -185,7 +272,20 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
         _settle(deps, FRIDAY_REPORT, info, due_at, now, dues)
         return result
 
-    return each_team(deps, team, FRIDAY_REPORT, visit)
+    return each_team(deps, team, FRIDAY_REPORT, visit, first=owed)
+
+
+def _friday_due(deps: Deps, info: TeamInfo, now: datetime) -> tuple[date, datetime] | None:
+    """(the Friday, when its report fell due) when the team's Friday report is due by `now`
+    and not settled; None when there is none to send (no reps: "everyone logged 👏" over
+    nobody said nothing; a holiday Friday)."""
+    tz = ZoneInfo(info.tz)
+    friday = last_friday(now.astimezone(tz).date())
+    due_at = at_local(friday, info.report_at, tz)
+    if (not info.reps or not info.working(friday) or due_at > now
+            or _settled(deps, FRIDAY_REPORT, info, due_at, now)):
+        return None
+    return friday, due_at
 
 
 def next_friday_report(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime | None:
@@ -196,17 +296,31 @@ def next_friday_report(info: TeamInfo, tz: ZoneInfo, now: datetime) -> datetime 
 # ----------------------------------------------------------------- month-end, quarter-end
 
 def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: ANN202
+    def due(deps: Deps, info: TeamInfo, now: datetime) -> tuple[Period, datetime] | None:
+        """(the period ended, when its reports fell due) when due by `now` and not settled;
+        None without reps (no scorecards: no overview of nobody, no empty board)."""
+        tz = ZoneInfo(info.tz)
+        ended = previous(period_of(now.astimezone(tz).date()))
+        due_at = at_local(add_working_days(ended.end, 1, info.working), PERIOD_END_TIME, tz)
+        if not info.reps or due_at > now or _settled(deps, job, info, due_at, now):
+            return None
+        return ended, due_at
+
     def run(deps: Deps, *, now: datetime, team: str | None = None) -> RunResult:
+        shared = SharedReports(deps, now)
+
+        def owed(infos: list[TeamInfo]) -> None:
+            for info in infos:
+                if (found := due(deps, info, now)) and _owes(deps, job, info, *found, now,
+                                                             managers=True):
+                    shared.owe(info.id, found[0])
+
         def visit(client: PacedClient, info: TeamInfo) -> RunResult:
             result = RunResult()
-            if not info.reps:  # no scorecards: no overview of nobody, no empty board
+            if not (found := due(deps, info, now)):
                 return result
-            tz = ZoneInfo(info.tz)
-            ended = previous(period_of(now.astimezone(tz).date()))
-            due_at = at_local(add_working_days(ended.end, 1, info.working), PERIOD_END_TIME, tz)
-            if due_at > now or _settled(deps, job, info, due_at, now):
-                return result
-            run = TeamRun(deps, client, info, now=now, period=ended)
+            ended, due_at = found
+            run = TeamRun(deps, client, info, now=now, period=ended, shared=shared)
             client.know_dms(known_dm_channels(deps, info.workspace_id,
                                               (*info.reps, *run.managers)))
             dues = []
@@ -229,7 +343,7 @@ def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: 
             _settle(deps, job, info, due_at, now, dues)
             return result
 
-        return each_team(deps, team, job, visit)
+        return each_team(deps, team, job, visit, first=owed)
 
     return run
 

@@ -1,7 +1,7 @@
 """A team's numbers for one period: the store's facts through the pure scoring core.
 
-Used by /scorecard, /leaderboard, /target, the CSV export and (later) the scheduled reports,
-so every view of a period shows the same numbers.
+Used by /scorecard, /leaderboard, /target, the CSV export and the scheduled reports (these
+for many teams at once: `team_reports`), so every view of a period shows the same numbers.
 """
 
 from __future__ import annotations
@@ -119,18 +119,22 @@ def lapse_windows(team: Team, period: Period, now: datetime) -> tuple[datetime, 
 
 
 def team_reports(session: Session, *, teams: list[Team], period: Period, now: datetime,
-                 prefilter: bool = False) -> dict[int, TeamReport]:
-    """`team_report` for many teams (the scheduled reports). With `prefilter`, one query for
+                 prefilter: bool = False,
+                 rules: dict[int, Rules] | None = None) -> dict[int, TeamReport]:
+    """`team_report` for many teams (the scheduled reports: bot/jobs/reports.py
+    `SharedReports`); `rules`, each team's when read already. With `prefilter`, one query for
     all of them first picks the leads that may have lapsed (store/idle_gaps.py) and only those
     are read; it pays where few leads lapse, and costs more than it saves where half of them
     do (benchmarks/scoring.py's seed: see its figures)."""
     with collector_paused():  # see `team_report`
-        return _team_reports(session, teams=teams, period=period, now=now, prefilter=prefilter)
+        return _team_reports(session, teams=teams, period=period, now=now, prefilter=prefilter,
+                             rules=rules)
 
 
 def _team_reports(session: Session, *, teams: list[Team], period: Period, now: datetime,
-                  prefilter: bool) -> dict[int, TeamReport]:
-    rules = {team.id: rules_for(session, team.id) for team in teams}
+                  prefilter: bool, rules: dict[int, Rules] | None) -> dict[int, TeamReport]:
+    if rules is None:
+        rules = {team.id: rules_for(session, team.id) for team in teams}
     leads: dict[int, set[int]] = {}
     if prefilter:
         leads = idle_gaps.lapse_candidates(
