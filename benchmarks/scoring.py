@@ -107,7 +107,7 @@ def month_of_scorecards(engine: Engine, team_ids: list[int]) -> None:
             # after seeding (one team at a time, on one seed: 1.70 s before it, 1.42 s after).
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("ANALYZE"))
-        wall, cpu = timed_cpu("a month of scorecards for every rep (team_reports, the jobs)",
+        wall, cpu = timed_cpu("a month of scorecards, all teams at once (the jobs)",
                               lambda: cards(False), lambda r: f"{r} scorecards", repeat=2)
         pre_wall, pre_cpu = timed_cpu("  the same with the SQL lapse prefilter",
                                       lambda: cards(True), lambda r: f"{r} scorecards",
@@ -120,7 +120,7 @@ def month_of_scorecards(engine: Engine, team_ids: list[int]) -> None:
             return sum(len(team_report(s, team=team, period=MONTH, now=now).reps)
                        for team in teams)
 
-        each_wall, each_cpu = timed_cpu("the same one team at a time (team_report, /scorecard)",
+        each_wall, each_cpu = timed_cpu("the same, one team at a time (as /scorecard)",
                                         one_by_one, lambda r: f"{r} scorecards", repeat=2)
         print(f"  ratio to the floor: {each_wall / floor_wall:.0f}x wall,"
               f" {each_cpu / floor_cpu:.0f}x CPU", flush=True)
