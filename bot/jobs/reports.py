@@ -189,13 +189,11 @@ def team_due(job: str, info: TeamInfo, period: Period, user_id: str, due_at: dat
     return Due(job, info, user_id, label, due_at, channel=channel)
 
 
-def _owes(deps: Deps, job: str, info: TeamInfo, period: Period, due_at: datetime,
-          now: datetime, *, managers: bool) -> bool:
-    """Whether the team's run may build a message now: its catch-up window is open and one
-    of its messages is not final (deliver builds none otherwise; a DM that quiet hours held
-    past the window is not counted: its team then computes its own report)."""
-    if due_at > now or now > due_at + REPORT_CATCH_UP:
-        return False
+def _owes(deps: Deps, job: str, info: TeamInfo, period: Period, due_at: datetime, *,
+          managers: bool) -> bool:
+    """Whether the team's run may build a message: one of its messages is not final yet
+    (deliver builds none for a final one). One past its window is given up, not built, and
+    is then final: counting it costs nothing unless a message of its batch is built."""
     final = deps.final_keys()
     dues = [team_due(job, info, period, rep, due_at) for rep in info.reps
             if not is_pseudonym(rep)]
@@ -221,7 +219,7 @@ def run_friday_report(deps: Deps, *, now: datetime, team: str | None = None) -> 
             if not (found := _friday_due(deps, info, now)):
                 continue
             period = week_period(found[0])
-            if _owes(deps, FRIDAY_REPORT, info, period, found[1], now, managers=False):
+            if _owes(deps, FRIDAY_REPORT, info, period, found[1], managers=False):
                 shared.owe(info.id, period)
 
     def visit(client: PacedClient, info: TeamInfo) -> RunResult:
@@ -311,7 +309,7 @@ def _period_end_runner(job: str, period_of: Callable[[date], Period]):  # noqa: 
 
         def owed(infos: list[TeamInfo]) -> None:
             for info in infos:
-                if (found := due(deps, info, now)) and _owes(deps, job, info, *found, now,
+                if (found := due(deps, info, now)) and _owes(deps, job, info, *found,
                                                              managers=True):
                     shared.owe(info.id, found[0])
 

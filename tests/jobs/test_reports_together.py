@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
+from bot.jobs import reports as job_reports
 from store import teams
 from store.models import Member
 from tests.conftest import WORKSPACE
@@ -89,3 +90,19 @@ def test_month_end_reads_the_lead_tables_as_often_for_five_teams_as_for_two(
     seen.clear()
     assert run(world, "month-end", local(SHANGHAI, "2026-10-08 09:30")).sent == 0
     assert seen == []  # everything delivered: no report computed
+
+
+def test_when_computing_them_together_fails_each_team_computes_its_own(
+        counted, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+    world, seen = counted(1)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away for a moment")
+
+    monkeypatch.setattr(job_reports, "team_reports", broken)  # a fault, injected
+    result = run(world, "month-end", local(SHANGHAI, DUE))
+    assert (result.sent, result.failed) == (3 + 2 * 2, 0), result.lines
+    assert "the reports of 2 teams together failed" in caplog.text
+    assert len(seen) == 16  # one team at a time: 8 reads a team
+    [bo] = posts(world, "DU0BO")
+    assert "绩效卡" in bo["text"] and "2026年9月" in bo["text"]
