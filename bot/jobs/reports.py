@@ -84,11 +84,12 @@ Computed = tuple[TeamReport, TeamReport, Rules]  # the period's, the period befo
 
 
 class SharedReports:
-    """The reports of the teams a run owes messages, computed TOGETHER at a time when the
-    first of them is needed (bot/services/reports.py `team_reports`: a few set-based reads
-    for all of them, where one team at a time read some tables whole once a team; a month of
-    1,000 reps on PostgreSQL: see benchmarks/scoring.py). A run that builds no message
-    computes none, as before. A team not owed (or whose batch failed) computes its own."""
+    """The reports of the teams a run owes messages, computed up to TOGETHER teams at a time
+    when the first of them is needed (bot/services/reports.py `team_reports`: a few
+    set-based reads for all of them, where one team at a time read some tables whole once a
+    team; a month of 1,000 reps on PostgreSQL: see benchmarks/scoring.py). A run that builds
+    no message computes none, as before. A team not owed (or whose batch failed) computes
+    its own."""
 
     def __init__(self, deps: Deps, now: datetime) -> None:
         self.deps, self.now = deps, now
@@ -102,8 +103,9 @@ class SharedReports:
         """The team's reports, handed over once (then forgotten: memory stays bounded)."""
         owed = self._owed.get(period, [])
         if team_id in owed:
-            at = owed.index(team_id)
-            together, owed[at:at + TOGETHER] = owed[at:at + TOGETHER], []
+            at = owed.index(team_id)  # this team and the next ones, in visiting order
+            together = owed[at:at + TOGETHER]
+            del owed[at:at + TOGETHER]
             self._compute(period, together)
         return self._found.pop((team_id, period), None)
 
