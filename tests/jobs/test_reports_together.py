@@ -106,3 +106,14 @@ def test_when_computing_them_together_fails_each_team_computes_its_own(
     assert len(seen) == 16  # one team at a time: 8 reads a team
     [bo] = posts(world, "DU0BO")
     assert "绩效卡" in bo["text"] and "2026年9月" in bo["text"]
+
+
+def test_teams_are_computed_a_batch_at_a_time(counted,  # noqa: ANN001
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    world, seen = counted(4)
+    monkeypatch.setattr(job_reports, "TOGETHER", 2)  # 5 teams: batches of 2, 2 and 1
+    result = run(world, "month-end", local(SHANGHAI, DUE))
+    assert (result.sent, result.failed) == (6 + 2 * 5, 0), result.lines
+    assert len(seen) == 3 * 8
+    for i in range(4):
+        assert len(posts(world, f"DU0REP{i}")) == 1 and len(posts(world, f"C0T{i}")) == 1
