@@ -197,14 +197,13 @@ def _owes(deps: Deps, job: str, info: TeamInfo, period: Period, due_at: datetime
     (deliver builds none for a final one). One past its window is given up, not built, and
     is then final: counting it costs nothing unless a message of its batch is built."""
     final = deps.final_keys()
-    dues = [team_due(job, info, period, rep, due_at) for rep in info.reps
-            if not is_pseudonym(rep)]
+    dues = [team_due(job, info, period, rep, due_at) for rep in info.reps]
     if managers:
         dues += [team_due(job, info, period, m, due_at, per_team=True) for m in info.managers]
     if info.channel_id:
         dues.append(team_due(job, info, period, "", due_at, per_team=True,
                              channel=info.channel_id))
-    return any(due.key not in final for due in dues)
+    return not all(_done(due, final) for due in dues)
 
 
 # ----------------------------------------------------------------- friday-report
@@ -365,10 +364,14 @@ def _settled(deps: Deps, job: str, info: TeamInfo, due_at: datetime, now: dateti
 def _settle(deps: Deps, job: str, info: TeamInfo, due_at: datetime, now: datetime,
             dues: list[Due]) -> None:
     final = deps.final_keys()
-    if now > due_at + REPORT_CATCH_UP and all(
-            due.key in final or (due.channel is None and is_pseudonym(due.user_id))
-            for due in dues):
+    if now > due_at + REPORT_CATCH_UP and all(_done(due, final) for due in dues):
         final.add(_settled_mark(job, info, due_at))
+
+
+def _done(due: Due, final: set[str]) -> bool:
+    """Nothing more will be built for `due`: it is final, or its recipient is a forgotten
+    person (store/privacy.py), whom deliver never DMs."""
+    return due.key in final or (due.channel is None and is_pseudonym(due.user_id))
 
 
 def _scorecard(run: TeamRun, user_id: str) -> dict:
