@@ -71,7 +71,7 @@ _LOG_WRITERS_LOCK = threading.Lock()
 
 def log_writers(engine: Engine) -> Engine:
     """PostgreSQL: the pool /log's write before its ack takes its connection from
-    (store/activity.py: insert_once_alone), made once per engine and disposed with it.
+    (store/log_inserts.py: insert_once_alone), made once per engine and disposed with it.
     Its own, because it differs from the engine's: each statement commits itself
     (autocommit), so nothing is reset on return; and no ping at checkout (a round trip, and
     a wait for the GIL after it, before every /log): a connection found dead is replaced
@@ -97,7 +97,7 @@ _WRITERS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
 
 def writing(engine: Engine) -> AbstractContextManager[object]:
     """The writer queue of `_queue_writers`, held around a write made on a raw DBAPI
-    connection, which SQLAlchemy's events do not see (store/activity.py: insert_once_many).
+    connection, which SQLAlchemy's events do not see (store/log_inserts.py: insert_once_many).
     Nothing on PostgreSQL."""
     lock = _WRITERS.get(engine)
     return lock if lock is not None else nullcontext()

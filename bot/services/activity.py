@@ -21,7 +21,7 @@ from bot.scoring.kbi import KbiPace, kbi_pace
 from bot.scoring.points import day_points
 from bot.scoring.rules import DEFAULT_RULES
 from bot.services import log_cache, log_writes
-from store import activity, away, customers, rosters, teams
+from store import activity, away, customers, log_inserts, rosters, teams
 from store.activity import NO_TOTAL, KindTotal
 from store.models import Activity, Customer, Team
 
@@ -64,7 +64,7 @@ def record(deps: Deps, who: Who, entry: LogEntry, text: str, source: str) -> int
     # Not a session: nothing here is an entity, and the session's own work (its events, its
     # commit) ran while this held SQLite's one writer, which the other acks queue on. The
     # /logs that queue meanwhile are committed together (bot/services/log_writes.py).
-    return log_writes.INSERTS.insert(deps.engine, activity.once_values(
+    return log_writes.INSERTS.insert(deps.engine, log_inserts.once_values(
         workspace_id=who.workspace_id, user_id=who.user_id, team_id=team.id if team else None,
         entry=entry, text=text, source=source, now=deps.clock.now()))
 

@@ -5,12 +5,12 @@ Under a burst the listener threads queued on SQLite's one writer, each for its o
 and COMMIT (and a sync of the WAL): about 1.1 ms of CPU a /log, where the statement itself
 is a tenth of it. Here the first thread to arrive writes (the leader); those that arrive
 while it does wait, and the next leader (the first of them) writes all of theirs in one
-transaction (store/activity.py: insert_once_many). Nobody's ack waits for more than the
+transaction (store/log_inserts.py: insert_once_many). Nobody's ack waits for more than the
 write in hand and then its own. If the transaction of several fails, each is written alone
 again, so one row's error is that row's request's alone.
 Own code: neither SQLAlchemy nor SQLite offers a group commit. PostgreSQL does it itself
 (the commits that come at once flush its log together), so there each /log writes alone
-(store/activity.py: insert_once_alone).
+(store/log_inserts.py: insert_once_alone).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from store import activity
+from store import log_inserts
 
 
 @dataclass(eq=False)
@@ -46,10 +46,10 @@ class GroupInserts:
         self._writing = False  # a leader has the queue in hand
 
     def insert(self, engine: Engine, row: dict[str, object]) -> int | None:
-        """`row` (store/activity.py: once_values) inserted and committed unless its source is
+        """`row` (store/log_inserts.py: once_values) inserted and committed unless its source is
         recorded already: its id, else None."""
         if engine.dialect.name == "postgresql":
-            return activity.insert_once_alone(engine, row)
+            return log_inserts.insert_once_alone(engine, row)
         mine = _Write(engine, row)
         with self._lock:
             self._queue.append(mine)
@@ -91,14 +91,14 @@ class GroupInserts:
 
 def _write(writes: list[_Write]) -> None:
     try:
-        ids = activity.insert_once_many(writes[0].engine, [w.row for w in writes])
+        ids = log_inserts.insert_once_many(writes[0].engine, [w.row for w in writes])
     except Exception as error:  # noqa: BLE001 - each row alone: the error is its own
         if len(writes) == 1:
             writes[0].error, writes[0].answered = error, True
             return
         for write in writes:
             try:
-                write.result = activity.insert_once_many(write.engine, [write.row])[0]
+                write.result = log_inserts.insert_once_many(write.engine, [write.row])[0]
             except Exception as alone:  # noqa: BLE001 - raised in the request that sent it
                 write.error = alone
             write.answered = True

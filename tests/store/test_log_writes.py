@@ -1,5 +1,5 @@
 """/log's write before its ack, several committed together on the driver's own connection
-(store/activity.py: insert_once_many, bot/services/log_writes.py; on PostgreSQL each alone,
+(store/log_inserts.py: insert_once_many, bot/services/log_writes.py; on PostgreSQL each alone,
 insert_once_alone): the rows are the ones SQLAlchemy's execution of the same INSERT writes,
 on SQLite and PostgreSQL; a source recorded already (a Slack retry) is None, in the same
 batch too; one row's error is its own."""
@@ -15,7 +15,7 @@ from sqlalchemy import Engine, event, select
 
 from bot.grammar.kinds import LogEntry
 from bot.services import log_writes
-from store import activity, db
+from store import db, log_inserts
 from store.models import Activity
 from store.workspaces import ensure_workspace
 
@@ -40,7 +40,7 @@ def engine(request: pytest.FixtureRequest, database_url: str) -> Engine:
 
 
 def _values(entry: LogEntry, source: str, user_id: str = "U1") -> dict[str, object]:
-    return activity.once_values(workspace_id="T1", user_id=user_id, team_id=None,
+    return log_inserts.once_values(workspace_id="T1", user_id=user_id, team_id=None,
                                 entry=entry, text=f"/log {entry.kind}", source=source,
                                 now=NOW)
 
@@ -56,10 +56,10 @@ def _rows(engine: Engine, prefix: str) -> list[dict]:
 def test_rows_written_together_are_those_sqlalchemy_writes(engine: Engine) -> None:
     for i, entry in enumerate(ENTRIES):
         with engine.begin() as connection:
-            activity.insert_once(connection, workspace_id="T1", user_id="U1", team_id=None,
+            log_inserts.insert_once(connection, workspace_id="T1", user_id="U1", team_id=None,
                                  entry=entry, text=f"/log {entry.kind}", source=f"a{i}",
                                  now=NOW)
-    ids = activity.insert_once_many(engine, [_values(e, f"b{i}") for i, e in
+    ids = log_inserts.insert_once_many(engine, [_values(e, f"b{i}") for i, e in
                                              enumerate(ENTRIES)])
     assert all(isinstance(i, int) for i in ids) and len(set(ids)) == 3
     assert _rows(engine, "b") == _rows(engine, "a")
@@ -76,8 +76,8 @@ def test_rows_written_together_are_those_sqlalchemy_writes(engine: Engine) -> No
 
 
 def test_a_source_recorded_already_is_none_in_the_same_batch_too(engine: Engine) -> None:
-    first = activity.insert_once_many(engine, [_values(ENTRIES[0], "t1")])
-    again = activity.insert_once_many(engine, [_values(ENTRIES[1], "t2"),
+    first = log_inserts.insert_once_many(engine, [_values(ENTRIES[0], "t1")])
+    again = log_inserts.insert_once_many(engine, [_values(ENTRIES[1], "t2"),
                                                _values(ENTRIES[1], "t1"),
                                                _values(ENTRIES[2], "t2")])
     assert first[0] is not None and again[0] is not None and again[1:] == [None, None]
@@ -87,21 +87,21 @@ def test_a_source_recorded_already_is_none_in_the_same_batch_too(engine: Engine)
 def test_a_failed_batch_keeps_nothing(engine: Engine) -> None:
     bad = {**_values(ENTRIES[0], "x2"), "kind": None}  # NOT NULL
     with pytest.raises(Exception):  # noqa: B017, PT011 - the driver's own IntegrityError
-        activity.insert_once_many(engine, [_values(ENTRIES[0], "x1"), bad])
+        log_inserts.insert_once_many(engine, [_values(ENTRIES[0], "x1"), bad])
     assert _rows(engine, "x") == []
-    assert activity.insert_once_many(engine, [_values(ENTRIES[0], "x1")])[0] is not None
+    assert log_inserts.insert_once_many(engine, [_values(ENTRIES[0], "x1")])[0] is not None
 
 
 def test_many_rows_with_repeats_across_statements_are_answered_as_one_by_one(
         engine: Engine) -> None:
-    """More rows than one statement takes (activity.BATCH_ROWS on SQLite), with sources
+    """More rows than one statement takes (log_inserts.BATCH_ROWS on SQLite), with sources
     repeated within a statement, across statements and from an earlier batch: each row its
     own id, or None for a repeat, as writing them one at a time would answer."""
-    activity.insert_once_many(engine, [_values(ENTRIES[0], "m7")])  # recorded before
-    sources = [f"m{i}" for i in range(activity.BATCH_ROWS + 20)]
+    log_inserts.insert_once_many(engine, [_values(ENTRIES[0], "m7")])  # recorded before
+    sources = [f"m{i}" for i in range(log_inserts.BATCH_ROWS + 20)]
     sources[3] = "m2"  # repeated within the first statement
-    sources[activity.BATCH_ROWS + 5] = "m10"  # repeated in the second, first in the first
-    ids = activity.insert_once_many(engine, [_values(ENTRIES[i % 3], source)
+    sources[log_inserts.BATCH_ROWS + 5] = "m10"  # repeated in the second, first in the first
+    ids = log_inserts.insert_once_many(engine, [_values(ENTRIES[i % 3], source)
                                              for i, source in enumerate(sources)])
     first: set[str] = set()
     for source, found in zip(sources, ids, strict=True):
@@ -126,7 +126,7 @@ def test_a_batch_is_one_statement_on_sqlite(database_url: str) -> None:
     with db.session_factory(engine)() as session:
         ensure_workspace(session, workspace_id="T1", now=NOW)
     statements.clear()
-    ids = activity.insert_once_many(engine, [_values(ENTRIES[i % 3], f"o{i}")
+    ids = log_inserts.insert_once_many(engine, [_values(ENTRIES[i % 3], f"o{i}")
                                              for i in range(20)])
     assert len(set(ids)) == 20 and None not in ids
     # (SQLite's trace names a statement again at each step that returns a row)
@@ -140,15 +140,15 @@ def test_a_dead_writer_connection_is_replaced_and_the_log_written(engine: Engine
     statement goes again on a new one. The pool goes with the engine."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite's /logs are written together (bot/services/log_writes.py)")
-    first = activity.insert_once_alone(engine, _values(ENTRIES[0], "d1"))
+    first = log_inserts.insert_once_alone(engine, _values(ENTRIES[0], "d1"))
     writers = db.log_writers(engine)
     assert writers.pool.checkedin() == 1 and writers.pool.checkedout() == 0
     with engine.connect() as connection:  # the server closes the writer's connection
         connection.exec_driver_sql(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-    second = activity.insert_once_alone(engine, _values(ENTRIES[1], "d2"))
-    again = activity.insert_once_alone(engine, _values(ENTRIES[1], "d2"))  # a retry
+    second = log_inserts.insert_once_alone(engine, _values(ENTRIES[1], "d2"))
+    again = log_inserts.insert_once_alone(engine, _values(ENTRIES[1], "d2"))  # a retry
     assert isinstance(first, int) and isinstance(second, int) and again is None
     assert len(_rows(engine, "d")) == 2
     assert writers.pool.checkedin() == 1  # the dead one dropped, the new one kept
@@ -198,7 +198,7 @@ def test_a_write_stopped_by_more_than_an_error_is_no_answer_of_recorded_already(
     def stopped(engine: Engine, rows: list) -> list:
         raise Stop
 
-    monkeypatch.setattr(activity, "insert_once_many", stopped)
+    monkeypatch.setattr(log_inserts, "insert_once_many", stopped)
     inserts = log_writes.GroupInserts()
     with pytest.raises(Stop):
         inserts.insert(db.make_engine(database_url), _values(ENTRIES[0], "z1"))

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from bot.grammar.log import parse_log
-from store import activity, db, history, teams
+from store import db, history, log_inserts, teams
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 
@@ -20,7 +20,7 @@ NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 def _log(connection, team_id: int, source: str) -> None:  # noqa: ANN001
     entry = parse_log("visit Acme", now=NOW, tz=ZoneInfo("Asia/Shanghai"), currency="CNY",
                       customers=[], rep_lang="en").entry
-    activity.insert_once(connection, workspace_id="T0ACME", user_id="U0BO", team_id=team_id,
+    log_inserts.insert_once(connection, workspace_id="T0ACME", user_id="U0BO", team_id=team_id,
                          entry=entry, text="visit Acme", source=source, now=NOW)
 
 
