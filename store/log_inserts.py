@@ -59,8 +59,9 @@ def insert_once_many(engine: Engine, rows: list[dict[str, object]]) -> list[int 
     transaction and commit, on the driver's own connection: what SQLAlchemy's execution
     and commit added (about 0.4 ms of CPU a /log, more than SQLite's insert and commit
     themselves) is done once, here, for the statement SQLAlchemy compiled (`_raw_insert`).
-    On SQLite the rows go in one multi-row statement (`_insert_together`); on PostgreSQL,
-    whose /logs write alone (`insert_once_alone`), one by one.
+    On SQLite up to BATCH_ROWS rows go in one statement that commits itself
+    (`_insert_in_one_step`), more in several of one transaction (`_insert_together`); on
+    PostgreSQL, whose /logs write alone (`insert_once_alone`), one by one.
     Each row's id in order, or None where its source was recorded already (before, or by an
     earlier row of the same batch). Raises as `insert_once` would; nothing of the rows is
     then kept."""
@@ -68,6 +69,8 @@ def insert_once_many(engine: Engine, rows: list[dict[str, object]]) -> list[int 
     raw = engine.raw_connection()
     try:
         with db.writing(engine):  # the writer queue SQLAlchemy's events keep for the rest
+            if positional and len(rows) <= BATCH_ROWS:
+                return _insert_in_one_step(raw.driver_connection, engine.dialect, rows)
             try:
                 cursor = raw.cursor()
                 if positional:
@@ -87,6 +90,48 @@ def insert_once_many(engine: Engine, rows: list[dict[str, object]]) -> list[int 
         return ids
     finally:
         raw.close()
+
+
+def _insert_in_one_step(connection, dialect: Dialect,  # noqa: ANN001 - sqlite3's
+                        rows: list[dict[str, object]]) -> list[int | None]:
+    """SQLite: `rows` (at most BATCH_ROWS) inserted by one multi-row INSERT ... ON CONFLICT
+    DO NOTHING without RETURNING, in autocommit: SQLite's one step of the statement inserts
+    and commits (a statement is atomic on its own). Why: each call into SQLite gives the GIL
+    away, and under a burst getting it back waited up to the 5 ms switch interval while the
+    listener threads ran, with every queued ack behind the writer. BEGIN, the INSERT, a
+    step per RETURNING row and COMMIT were 3 + N such calls: a batch of 9 held the queue
+    for 25-58 ms now and then (benchmarks/ack_vs_bolt.py's stalls, README Performance).
+    Now one, whatever the batch (tests/store/test_log_writes.py holds that).
+    The ids come from SQLite's count of rows the statement inserted and its last rowid: a
+    statement's rows get consecutive rowids, each one more than the table's largest before
+    it (SQLite's rowid rule, https://sqlite.org/autoinc.html; its one exception, a table
+    holding rowid 2**63 - 1, needs an id written explicitly, which Pacer never writes).
+    Where some rows were not inserted (their source recorded already, or twice in the
+    batch), the inserted ones are read back by that range to find which.
+    Own code: neither the driver nor SQLAlchemy returns a multi-row INSERT's ids in one
+    call into SQLite."""
+    keys, processors = _raw_insert(dialect)[1:3]
+    params: list[object] = []
+    for row in rows:
+        params += _driver_values(row, keys, processors)
+    level = connection.isolation_level
+    connection.isolation_level = None  # autocommit: no BEGIN, no COMMIT
+    try:
+        cursor = connection.execute(_together_sql(dialect, len(rows), returning=False),
+                                    params)
+    finally:
+        connection.isolation_level = level
+    inserted, last = cursor.rowcount, cursor.lastrowid
+    cursor.close()
+    if inserted == len(rows):
+        return list(range(last - inserted + 1, last + 1))
+    if inserted == 0:  # (the last rowid is then an earlier statement's)
+        return [None] * len(rows)
+    written = {(workspace, source): id_ for id_, workspace, source in connection.execute(
+        "SELECT id, workspace_id, source FROM activities WHERE id BETWEEN ? AND ?",
+        (last - inserted + 1, last)).fetchall()}
+    # The id goes to the first row of its key, as SQLite inserts a statement's rows in order.
+    return [written.pop((row["workspace_id"], row["source"]), None) for row in rows]
 
 
 def _insert_together(cursor, dialect: Dialect,  # noqa: ANN001 - the driver's cursor
@@ -115,19 +160,22 @@ def _insert_together(cursor, dialect: Dialect,  # noqa: ANN001 - the driver's cu
 
 
 BATCH_ROWS = 500  # rows per statement: 18 parameters each, under SQLite's 32,766
-_TOGETHER: dict[tuple[str, int], str] = {}
+_TOGETHER: dict[tuple[str, int, bool], str] = {}
 
 
-def _together_sql(dialect: Dialect, n: int) -> str:
-    """`_raw_insert`'s statement for `n` rows, returning each row's key with its id."""
-    found = _TOGETHER.get((dialect.name, n))
+def _together_sql(dialect: Dialect, n: int, *, returning: bool = True) -> str:
+    """`_raw_insert`'s statement for `n` rows, returning each row's key with its id (or,
+    `returning=False`, nothing)."""
+    found = _TOGETHER.get((dialect.name, n, returning))
     if found is None:
         sql = _raw_insert(dialect)[0]
         head, _, rest = sql.partition(" VALUES ")
         one, _, tail = rest.partition(" ON CONFLICT ")
         assert tail.endswith(" RETURNING id"), sql  # as _INSERT_ONCE compiles
-        found = _TOGETHER[dialect.name, n] = (
-            f"{head} VALUES {', '.join([one] * n)} ON CONFLICT {tail}, workspace_id, source")
+        tail = f"{tail}, workspace_id, source" if returning else tail.removesuffix(
+            " RETURNING id")
+        found = _TOGETHER[dialect.name, n, returning] = (
+            f"{head} VALUES {', '.join([one] * n)} ON CONFLICT {tail}")
     return found
 
 

@@ -115,8 +115,9 @@ def test_many_rows_with_repeats_across_statements_are_answered_as_one_by_one(
 
 
 def test_a_batch_is_one_statement_on_sqlite(database_url: str) -> None:
-    """The rows a group commit writes together go in one INSERT: row by row, each execute
-    gave the GIL away and waited for it back, and every queued ack waited with it."""
+    """The rows a group commit writes together go in one INSERT that commits itself, with
+    no BEGIN, COMMIT or RETURNING row to step through: each call into SQLite gave the GIL
+    away and waited for it back, and every queued ack waited with it."""
     engine = db.make_engine(database_url)
     db.upgrade(engine)
     engine.dispose()
@@ -129,9 +130,49 @@ def test_a_batch_is_one_statement_on_sqlite(database_url: str) -> None:
     ids = log_inserts.insert_once_many(engine, [_values(ENTRIES[i % 3], f"o{i}")
                                              for i in range(20)])
     assert len(set(ids)) == 20 and None not in ids
-    # (SQLite's trace names a statement again at each step that returns a row)
-    inserts = {s for s in statements if s.startswith("INSERT")}
-    assert len(inserts) == 1 and all(f"'o{i}'" in next(iter(inserts)) for i in range(20))
+    # (SQLite's trace names a statement again at each trigger it runs and each step that
+    # returns a row)
+    assert len(set(statements)) == 1, {s[:40] for s in statements}
+    assert statements[0].startswith("INSERT") and "RETURNING" not in statements[0]
+    assert all(f"'o{i}'" in statements[0] for i in range(20))
+    assert _sources(engine, ids) == [f"o{i}" for i in range(20)]
+    statements.clear()  # some recorded already: the new ones read back, one statement more
+    ids = log_inserts.insert_once_many(engine, [_values(ENTRIES[0], source)
+                                                for source in ("o3", "p1", "p2", "p1")])
+    assert ids[0] is None and ids[3] is None and _sources(engine, ids[1:3]) == ["p1", "p2"]
+    assert list(dict.fromkeys(s.split()[0] for s in statements)) == ["INSERT", "SELECT"]
+    statements.clear()  # none new: nothing read
+    assert log_inserts.insert_once_many(engine, [_values(ENTRIES[0], "p2")]) == [None]
+    assert len(set(statements)) == 1
+
+
+def test_the_ids_are_the_rows_of_their_sources_behind_rows_deleted_and_triggers(
+        engine: Engine) -> None:
+    """Each id a batch answers is the row written for that /log: after rows deleted (the
+    largest too: SQLite then reuses its rowid), and with the activity_revisions trigger
+    (migration 0025) writing rows of its own in the same statement."""
+    first = log_inserts.insert_once_many(engine, [_values(ENTRIES[i % 3], f"r{i}")
+                                                  for i in range(5)])
+    assert _sources(engine, first) == [f"r{i}" for i in range(5)]
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"DELETE FROM activities WHERE id IN ({first[1]}, "
+                                   f"{first[4]})")
+    again = log_inserts.insert_once_many(engine, [_values(ENTRIES[i % 3], f"s{i}", f"U{i}")
+                                                  for i in range(4)])
+    assert _sources(engine, again) == [f"s{i}" for i in range(4)]
+    mixed = log_inserts.insert_once_many(engine, [_values(ENTRIES[0], source) for source
+                                                  in ("s1", "u1", "r0", "u2", "u1")])
+    assert [i is None for i in mixed] == [True, False, True, False, True]
+    assert _sources(engine, [mixed[1], mixed[3]]) == ["u1", "u2"]
+
+
+def _sources(engine: Engine, ids: list[int | None]) -> list[str]:
+    """The source of each id's row, in the order of `ids`."""
+    table = Activity.__table__
+    with engine.connect() as connection:
+        found = dict(connection.execute(select(table.c.id, table.c.source)
+                                        .where(table.c.id.in_(ids))).all())
+    return [found.get(i) for i in ids]
 
 
 def test_a_dead_writer_connection_is_replaced_and_the_log_written(engine: Engine) -> None:
