@@ -92,17 +92,26 @@ def test_month_end_reads_the_lead_tables_as_often_for_five_teams_as_for_two(
     assert seen == []  # everything delivered: no report computed
 
 
-def test_when_computing_them_together_fails_each_team_computes_its_own(
-        counted, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("broken", "logged"), [
+    # computing the batch's reports together (SharedReports.take)
+    ("team_reports", "the reports of 2 teams together failed"),
+    # the look at every team before any is visited (bot/jobs/outbox.py: each_team's `first`)
+    ("_owes", "month-end: looking at the teams before visiting them failed"),
+])
+def test_when_an_optimisation_fails_each_team_computes_its_own(
+        counted, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,  # noqa: ANN001
+        broken: str, logged: str) -> None:
+    """Computing the teams together only saves work: when it fails, the run logs it and
+    every message still goes, each team computing its own reports."""
     world, seen = counted(1)
 
-    def broken(*args: object, **kwargs: object) -> None:
+    def fault(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the database went away for a moment")
 
-    monkeypatch.setattr(job_reports, "team_reports", broken)  # a fault, injected
+    monkeypatch.setattr(job_reports, broken, fault)  # a fault, injected
     result = run(world, "month-end", local(SHANGHAI, DUE))
     assert (result.sent, result.failed) == (3 + 2 * 2, 0), result.lines
-    assert "the reports of 2 teams together failed" in caplog.text
+    assert logged in caplog.text
     assert len(seen) == 16  # one team at a time: 8 reads a team
     [bo] = posts(world, "DU0BO")
     assert "绩效卡" in bo["text"] and "2026年9月" in bo["text"]
@@ -117,22 +126,3 @@ def test_teams_are_computed_a_batch_at_a_time(counted,  # noqa: ANN001
     assert len(seen) == 3 * 8
     for i in range(4):
         assert len(posts(world, f"DU0REP{i}")) == 1 and len(posts(world, f"C0T{i}")) == 1
-
-
-def test_when_looking_at_the_teams_first_fails_each_team_computes_its_own(
-        counted, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
-    """The look at all the teams before any is visited (bot/jobs/outbox.py: each_team's
-    `first`) is an optimisation: when it fails, the run logs it and every message still goes,
-    each team computing its own reports."""
-    world, seen = counted(1)
-
-    def broken(*args: object, **kwargs: object) -> bool:
-        raise RuntimeError("the final keys could not be read")
-
-    monkeypatch.setattr(job_reports, "_owes", broken)  # a fault, injected
-    result = run(world, "month-end", local(SHANGHAI, DUE))
-    assert (result.sent, result.failed) == (3 + 2 * 2, 0), result.lines
-    assert "month-end: looking at the teams before visiting them failed" in caplog.text
-    assert len(seen) == 16  # one team at a time: 8 reads a team
-    [bo] = posts(world, "DU0BO")
-    assert "绩效卡" in bo["text"] and "2026年9月" in bo["text"]
