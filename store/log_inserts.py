@@ -110,15 +110,11 @@ def _insert_in_one_step(connection, dialect: Dialect,  # noqa: ANN001 - sqlite3'
     batch), the inserted ones are read back by that range to find which.
     Own code: neither the driver nor SQLAlchemy returns a multi-row INSERT's ids in one
     call into SQLite."""
-    keys, processors = _raw_insert(dialect)[1:3]
-    params: list[object] = []
-    for row in rows:
-        params += _driver_values(row, keys, processors)
     level = connection.isolation_level
     connection.isolation_level = None  # autocommit: no BEGIN, no COMMIT
     try:
         cursor = connection.execute(_together_sql(dialect, len(rows), returning=False),
-                                    params)
+                                    _together_params(dialect, rows))
     finally:
         connection.isolation_level = level
     inserted, last = cursor.rowcount, cursor.lastrowid
@@ -127,11 +123,10 @@ def _insert_in_one_step(connection, dialect: Dialect,  # noqa: ANN001 - sqlite3'
         return list(range(last - inserted + 1, last + 1))
     if inserted == 0:  # (the last rowid is then an earlier statement's)
         return [None] * len(rows)
-    written = {(workspace, source): id_ for id_, workspace, source in connection.execute(
-        "SELECT id, workspace_id, source FROM activities WHERE id BETWEEN ? AND ?",
-        (last - inserted + 1, last)).fetchall()}
-    # The id goes to the first row of its key, as SQLite inserts a statement's rows in order.
-    return [written.pop((row["workspace_id"], row["source"]), None) for row in rows]
+    return _first_of_each_key(rows, {
+        (workspace, source): id_ for id_, workspace, source in connection.execute(
+            "SELECT id, workspace_id, source FROM activities WHERE id BETWEEN ? AND ?",
+            (last - inserted + 1, last)).fetchall()})
 
 
 def _insert_together(cursor, dialect: Dialect,  # noqa: ANN001 - the driver's cursor
@@ -141,22 +136,31 @@ def _insert_together(cursor, dialect: Dialect,  # noqa: ANN001 - the driver's cu
     every execute and fetch gave the GIL away and waited for it back (up to the 5 ms switch
     interval each while other threads run): under a burst the leader of a batch of twenty
     held every queued ack for 100 ms and more, the stalls behind /log's p99 on SQLite
-    (benchmarks/ack_vs_bolt.py, README Performance: the sixteenth round). SQLite inserts
-    a statement's rows in order, so of two rows with one key the first is written."""
-    keys, processors = _raw_insert(dialect)[1:3]
+    (benchmarks/ack_vs_bolt.py, README Performance: the sixteenth round)."""
     written: dict[tuple[object, object], int] = {}
     for start in range(0, len(rows), BATCH_ROWS):
         chunk = rows[start:start + BATCH_ROWS]
-        params: list[object] = []
-        for row in chunk:
-            params += _driver_values(row, keys, processors)
-        cursor.execute(_together_sql(dialect, len(chunk)), params)
+        cursor.execute(_together_sql(dialect, len(chunk)), _together_params(dialect, chunk))
         written.update(((workspace, source), found) for found, workspace, source
                        in cursor.fetchall())
-    ids: list[int | None] = []
-    for row in rows:  # the id goes to the first row of its key; a repeat is None
-        ids.append(written.pop((row["workspace_id"], row["source"]), None))
-    return ids
+    return _first_of_each_key(rows, written)
+
+
+def _together_params(dialect: Dialect, rows: list[dict[str, object]]) -> list[object]:
+    """The parameters of `_together_sql` for `rows`: each row's values in turn."""
+    keys, processors = _raw_insert(dialect)[1:3]
+    params: list[object] = []
+    for row in rows:
+        params += _driver_values(row, keys, processors)
+    return params
+
+
+def _first_of_each_key(rows: list[dict[str, object]],
+                       written: dict[tuple[object, object], int]) -> list[int | None]:
+    """Each row's id among those `written` by (workspace, source): SQLite inserts a
+    statement's rows in order, so of two rows with one key the first was written and gets
+    the id; the repeat, and a row not written (recorded already), get None."""
+    return [written.pop((row["workspace_id"], row["source"]), None) for row in rows]
 
 
 BATCH_ROWS = 500  # rows per statement: 18 parameters each, under SQLite's 32,766
